@@ -1,0 +1,192 @@
+//! Who is calling: users (api_access_token, or the dashboard's session headers) and platform apps.
+
+use std::future::Future;
+use std::pin::Pin;
+
+use actix_web::dev::Payload as HttpPayload;
+use actix_web::{web, FromRequest, HttpRequest};
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use argon2::Argon2;
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+use switchboard_domain::users::Role;
+use switchboard_store::models::{AccountUser, PlatformApp, User};
+use switchboard_store::platform::Permissible;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// A random token, hex encoded: `bytes` of entropy.
+pub fn random_token(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    rand::rng().fill_bytes(&mut buf);
+    hex::encode(buf)
+}
+
+/// Session tokens are stored hashed: a database leak must not yield live sessions.
+pub fn token_digest(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Argon2id is CPU-heavy, so it runs on the blocking pool, never on the async executor.
+pub async fn hash_password(password: String) -> ApiResult<String> {
+    tokio::task::spawn_blocking(move || {
+        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(ApiError::internal)?;
+        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
+    })
+    .await
+    .map_err(ApiError::internal)?
+}
+
+/// Verifies against a stored hash. With no hash (unknown user, or no password set) it still does
+/// the work of a verification, so timing does not reveal which emails exist.
+pub async fn verify_password(password: String, hash: Option<String>) -> ApiResult<bool> {
+    tokio::task::spawn_blocking(move || {
+        let argon = Argon2::default();
+        match hash.as_deref().map(PasswordHash::new) {
+            Some(Ok(parsed)) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
+            _ => {
+                let salt = SaltString::encode_b64(&[0u8; 16]).ok();
+                if let Some(salt) = salt {
+                    let _ = argon.hash_password(password.as_bytes(), &salt);
+                }
+                false
+            }
+        }
+    })
+    .await
+    .map_err(ApiError::internal)
+}
+
+fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
+    req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("app state missing"))
+}
+
+fn header(req: &HttpRequest, name: &str) -> Option<String> {
+    req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::trim).filter(|v| !v.is_empty()).map(str::to_string)
+}
+
+/// How the caller proved who they are.
+#[derive(Debug, Clone)]
+pub enum Credential {
+    ApiToken,
+    /// A dashboard session; the id lets sign-out end exactly this one.
+    Session(i64),
+}
+
+/// An authenticated user.
+pub struct CurrentUser {
+    pub user: User,
+    pub credential: Credential,
+}
+
+impl FromRequest for CurrentUser {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut HttpPayload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move { authenticate(&req).await })
+    }
+}
+
+async fn authenticate(req: &HttpRequest) -> ApiResult<CurrentUser> {
+    let state = state(req)?;
+    if let Some(token) = header(req, "api_access_token") {
+        let mut conn = state.conn().await?;
+        let user = switchboard_store::users::find_by_access_token(&mut conn, &token).await?.ok_or(ApiError::InvalidToken)?;
+        return Ok(CurrentUser { user, credential: Credential::ApiToken });
+    }
+    match (header(req, "access-token"), header(req, "client"), header(req, "uid")) {
+        (Some(token), Some(client), Some(uid)) => {
+            let mut conn = state.conn().await?;
+            let (session, user) = switchboard_store::users::find_session(&mut conn, &uid, &client).await?.ok_or(ApiError::InvalidToken)?;
+            if session.token_hash != token_digest(&token) {
+                return Err(ApiError::InvalidToken);
+            }
+            Ok(CurrentUser { user, credential: Credential::Session(session.id) })
+        }
+        (None, None, None) => Err(ApiError::SignInRequired),
+        _ => Err(ApiError::InvalidToken),
+    }
+}
+
+/// A user acting inside the account named by the `{account_id}` path segment.
+///
+/// Someone who is not a member gets 404, as for any other account's resource.
+pub struct AccountCtx {
+    pub user: User,
+    pub member: AccountUser,
+    pub account_id: i64,
+    pub role: Role,
+}
+
+impl AccountCtx {
+    pub fn require_admin(&self) -> ApiResult<()> {
+        if self.role.can_administer() {
+            Ok(())
+        } else {
+            Err(ApiError::Forbidden)
+        }
+    }
+
+    pub fn inbox_visibility(&self) -> switchboard_store::inboxes::Visibility {
+        if self.role.sees_all_inboxes() {
+            switchboard_store::inboxes::Visibility::All
+        } else {
+            switchboard_store::inboxes::Visibility::MemberOf(self.user.id)
+        }
+    }
+}
+
+impl FromRequest for AccountCtx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut HttpPayload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let current = authenticate(&req).await?;
+            let account_id = req.match_info().get("account_id").and_then(switchboard_domain::AccountId::parse).ok_or(ApiError::NotFound)?.0;
+            let state = state(&req)?;
+            let mut conn = state.conn().await?;
+            let member =
+                switchboard_store::account_users::membership(&mut conn, account_id, current.user.id).await?.ok_or(ApiError::NotFound)?;
+            let role = Role::from_stored(&member.role);
+            Ok(AccountCtx { user: current.user, member, account_id, role })
+        })
+    }
+}
+
+/// A platform app (`/platform/api/v1`), which may manage only what it created.
+pub struct PlatformCtx {
+    pub app: PlatformApp,
+}
+
+impl PlatformCtx {
+    /// Resources of other apps are reported as missing, like another account's resources.
+    pub async fn require(&self, state: &AppState, what: Permissible) -> ApiResult<()> {
+        let mut conn = state.conn().await?;
+        if switchboard_store::platform::is_permitted(&mut conn, self.app.id, what).await? {
+            Ok(())
+        } else {
+            Err(ApiError::NotFound)
+        }
+    }
+}
+
+impl FromRequest for PlatformCtx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut HttpPayload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let state = state(&req)?;
+            let token = header(&req, "api_access_token").ok_or(ApiError::SignInRequired)?;
+            let mut conn = state.conn().await?;
+            let app = switchboard_store::platform::find_by_token(&mut conn, &token).await?.ok_or(ApiError::InvalidToken)?;
+            Ok(PlatformCtx { app })
+        })
+    }
+}

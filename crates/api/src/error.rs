@@ -1,0 +1,146 @@
+//! One error type for every handler, rendered in the reference's JSON shapes.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde_json::json;
+use switchboard_domain::ValidationError;
+use switchboard_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    /// No credentials at all.
+    #[error("sign in required")]
+    SignInRequired,
+    #[error("invalid access token")]
+    InvalidToken,
+    #[error("invalid login credentials")]
+    InvalidCredentials,
+    /// Authenticated, but the role does not allow the action.
+    #[error("not authorized")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Invalid(#[from] ValidationError),
+    #[error("payload too large")]
+    PayloadTooLarge(usize),
+    #[error("too many requests")]
+    TooManyRequests { retry_after_secs: u64 },
+    #[error("service unavailable")]
+    Unavailable,
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;
+
+impl ApiError {
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::Internal(e.to_string())
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => Self::NotFound,
+            StoreError::Conflict { constraint } => Self::Invalid(conflict_field(&constraint)),
+            StoreError::Dangling { constraint } => {
+                Self::Invalid(ValidationError::invalid(&constraint, "refers to a record that does not exist"))
+            }
+            StoreError::Unavailable(_) => Self::Unavailable,
+            StoreError::Database(e) => Self::Internal(e.to_string()),
+        }
+    }
+}
+
+/// Unique constraints are named after their table and columns; report the column the client sent.
+fn conflict_field(constraint: &str) -> ValidationError {
+    let field = match constraint {
+        "users_email_lower_key" => "email",
+        "labels_account_id_title_key" => "title",
+        "teams_account_id_name_key" => "name",
+        "account_users_account_id_user_id_key" => "user_id",
+        "inboxes_inbox_identifier_key" => "inbox_identifier",
+        other => other,
+    };
+    ValidationError::taken(field)
+}
+
+impl ResponseError for ApiError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::SignInRequired | Self::InvalidToken | Self::InvalidCredentials | Self::Forbidden => StatusCode::UNAUTHORIZED,
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let body = match self {
+            Self::BadRequest(m) => json!({ "error": m }),
+            Self::SignInRequired => json!({ "errors": ["You need to sign in or sign up before continuing."] }),
+            Self::InvalidToken => json!({ "error": "Invalid Access Token" }),
+            Self::InvalidCredentials => json!({ "success": false, "errors": ["Invalid login credentials. Please try again."] }),
+            Self::Forbidden => json!({ "error": "You are not authorized to do this action" }),
+            Self::NotFound => json!({ "error": "Resource could not be found" }),
+            Self::Invalid(v) => json!({
+                "message": format!("{} {}", humanize(&v.field), v.message),
+                "attributes": [v.field],
+                "errors": [v],
+            }),
+            Self::PayloadTooLarge(limit) => json!({ "error": format!("Request body is larger than {limit} bytes") }),
+            Self::TooManyRequests { .. } => json!({ "error": "Too many attempts. Please try again later." }),
+            Self::Unavailable => json!({ "error": "Service temporarily unavailable, please retry" }),
+            Self::Internal(detail) => {
+                tracing::error!(error = %detail, "internal error");
+                json!({ "error": "Internal server error" })
+            }
+        };
+        let mut resp = HttpResponse::build(self.status_code());
+        match self {
+            Self::TooManyRequests { retry_after_secs } => {
+                resp.insert_header((header::RETRY_AFTER, retry_after_secs.to_string()));
+            }
+            Self::Unavailable => {
+                resp.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        resp.json(body)
+    }
+}
+
+/// `channel.webhook_url` → `Channel webhook url`, as Rails words full messages.
+fn humanize(field: &str) -> String {
+    let words = field.replace(['.', '_'], " ");
+    let mut chars = words.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().chain(chars).collect(),
+        None => String::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn humanizes_field_paths() {
+        assert_eq!(humanize("channel.webhook_url"), "Channel webhook url");
+        assert_eq!(humanize("email"), "Email");
+    }
+
+    #[test]
+    fn unique_violations_name_the_field() {
+        let e = ApiError::from(StoreError::Conflict { constraint: "users_email_lower_key".into() });
+        assert!(matches!(e, ApiError::Invalid(v) if v.field == "email" && v.code == "taken"));
+    }
+}

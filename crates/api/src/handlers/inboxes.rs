@@ -1,0 +1,155 @@
+//! `/api/v1/accounts/{account_id}/inboxes`. Agents see only the inboxes they are members of.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_domain::inbox::{default_working_hours, sender_name_type, validate_working_hours, ChannelType, WorkingDay};
+use switchboard_domain::text::{http_url, optional_text, required_name};
+use switchboard_domain::ValidationError;
+use switchboard_store::models::{InboxChanges, NewInbox};
+
+use super::{object, ok, path_id};
+use crate::auth::{random_token, AccountCtx};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{nullable, Body, Payload};
+use crate::state::AppState;
+use crate::views;
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
+    let admin = ctx.role.can_administer();
+    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox(i, admin)).collect::<Vec<_>>() })))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let id = path_id(&path.1)?;
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
+    Ok(ok(views::inbox(&inbox, ctx.role.can_administer())))
+}
+
+#[derive(Deserialize, Default)]
+pub struct ChannelPayload {
+    r#type: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    webhook_url: Option<Option<String>>,
+    hmac_mandatory: Option<bool>,
+}
+
+#[derive(Deserialize)]
+pub struct InboxPayload {
+    name: Option<String>,
+    channel: Option<ChannelPayload>,
+    greeting_enabled: Option<bool>,
+    #[serde(default, deserialize_with = "nullable")]
+    greeting_message: Option<Option<String>>,
+    enable_email_collect: Option<bool>,
+    csat_survey_enabled: Option<bool>,
+    enable_auto_assignment: Option<bool>,
+    auto_assignment_config: Option<Value>,
+    working_hours_enabled: Option<bool>,
+    working_hours: Option<Vec<WorkingDay>>,
+    #[serde(default, deserialize_with = "nullable")]
+    out_of_office_message: Option<Option<String>>,
+    timezone: Option<String>,
+    allow_messages_after_resolved: Option<bool>,
+    lock_to_single_conversation: Option<bool>,
+    sender_name_type: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    business_name: Option<Option<String>>,
+}
+impl Payload for InboxPayload {
+    const WRAPPER: Option<&'static str> = Some("inbox");
+}
+
+impl InboxPayload {
+    fn changes(self) -> Result<InboxChanges, ValidationError> {
+        let channel = self.channel.unwrap_or_default();
+        let webhook_url = match channel.webhook_url {
+            None => None,
+            Some(None) => Some(None),
+            Some(Some(u)) if u.trim().is_empty() => Some(None),
+            Some(Some(u)) => Some(Some(http_url("channel.webhook_url", &u)?)),
+        };
+        if let Some(days) = &self.working_hours {
+            validate_working_hours("working_hours", days)?;
+        }
+        Ok(InboxChanges {
+            name: self.name.as_deref().map(|n| required_name("name", n)).transpose()?,
+            webhook_url,
+            hmac_mandatory: channel.hmac_mandatory,
+            greeting_enabled: self.greeting_enabled,
+            greeting_message: self.greeting_message.map(|m| optional_text("greeting_message", m.as_deref(), 10_000)).transpose()?,
+            enable_email_collect: self.enable_email_collect,
+            csat_survey_enabled: self.csat_survey_enabled,
+            enable_auto_assignment: self.enable_auto_assignment,
+            auto_assignment_config: self.auto_assignment_config.map(|v| object("auto_assignment_config", v)).transpose()?,
+            working_hours_enabled: self.working_hours_enabled,
+            working_hours: self.working_hours.map(|d| json!(d)),
+            out_of_office_message: self
+                .out_of_office_message
+                .map(|m| optional_text("out_of_office_message", m.as_deref(), 10_000))
+                .transpose()?,
+            timezone: self.timezone.as_deref().map(|t| required_name("timezone", t)).transpose()?,
+            allow_messages_after_resolved: self.allow_messages_after_resolved,
+            lock_to_single_conversation: self.lock_to_single_conversation,
+            sender_name_type: self.sender_name_type.as_deref().map(|s| sender_name_type("sender_name_type", s)).transpose()?,
+            business_name: self.business_name.map(|m| optional_text("business_name", m.as_deref(), 255)).transpose()?,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<InboxPayload>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let name = required_name("name", body.name.as_deref().unwrap_or_default())?;
+    let kind = body.channel.as_ref().and_then(|c| c.r#type.as_deref()).ok_or_else(|| ValidationError::blank("channel.type"))?;
+    let channel_type = ChannelType::parse("channel.type", kind)?;
+    let mut changes = body.changes()?;
+    if changes.working_hours.is_none() {
+        changes.working_hours = Some(json!(default_working_hours()));
+    }
+    let new = NewInbox {
+        account_id: ctx.account_id,
+        name,
+        channel_type: channel_type.as_str().into(),
+        inbox_identifier: random_token(12),
+        hmac_token: random_token(16),
+        secret: random_token(16),
+    };
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::create(&mut conn, &new, &changes).await?;
+    Ok(ok(views::inbox(&inbox, true)))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<InboxPayload>,
+) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let id = path_id(&path.1)?;
+    if body.channel.as_ref().and_then(|c| c.r#type.as_deref()).is_some() {
+        return Err(ValidationError::invalid("channel.type", "cannot be changed").into());
+    }
+    let changes = body.changes()?;
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
+    Ok(ok(views::inbox(&inbox, true)))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let id = path_id(&path.1)?;
+    let mut conn = state.conn().await?;
+    if !switchboard_store::inboxes::delete(&mut conn, ctx.account_id, id).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(ok(json!({ "message": "Inbox deleted" })))
+}

@@ -1,0 +1,33 @@
+pub mod accounts;
+pub mod agents;
+pub mod auth;
+pub mod health;
+pub mod inbox_members;
+pub mod inboxes;
+pub mod labels;
+pub mod platform_accounts;
+pub mod platform_users;
+pub mod profile;
+pub mod team_members;
+pub mod teams;
+
+use actix_web::HttpResponse;
+use serde_json::Value;
+
+pub(crate) fn ok(body: Value) -> HttpResponse {
+    HttpResponse::Ok().json(body)
+}
+
+/// Path ids that are not positive integers name nothing.
+pub(crate) fn path_id(raw: &str) -> crate::error::ApiResult<i64> {
+    raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(crate::error::ApiError::NotFound)
+}
+
+/// A JSON object for jsonb columns; anything else is refused naming the field.
+pub(crate) fn object(field: &str, v: Value) -> Result<Value, switchboard_domain::ValidationError> {
+    if v.is_object() {
+        Ok(v)
+    } else {
+        Err(switchboard_domain::ValidationError::invalid(field, "must be a JSON object"))
+    }
+}

@@ -1,0 +1,92 @@
+//! `/api/v1/accounts/{account_id}/teams`.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_domain::inbox::team_name;
+use switchboard_domain::text::optional_text;
+use switchboard_domain::ValidationError;
+use switchboard_store::models::{Team, TeamChanges};
+use switchboard_store::AsyncPgConnection;
+
+use super::{ok, path_id};
+use crate::auth::AccountCtx;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{nullable, Body, Payload};
+use crate::state::AppState;
+use crate::views;
+
+/// The team named by the path, if it belongs to the caller's account.
+pub(crate) async fn find_team(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<(Team, bool)> {
+    let id = path_id(raw_id)?;
+    switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.ok_or(ApiError::NotFound)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let teams = switchboard_store::teams::list(&mut conn, ctx.account_id, ctx.user.id).await?;
+    Ok(ok(Value::Array(teams.iter().map(|(t, m)| views::team(t, *m)).collect())))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let (team, member) = find_team(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(views::team(&team, member)))
+}
+
+#[derive(Deserialize)]
+pub struct TeamPayload {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    description: Option<Option<String>>,
+    allow_auto_assign: Option<bool>,
+}
+impl Payload for TeamPayload {
+    const WRAPPER: Option<&'static str> = Some("team");
+}
+
+impl TeamPayload {
+    fn changes(&self) -> Result<TeamChanges, ValidationError> {
+        Ok(TeamChanges {
+            name: self.name.as_deref().map(|n| team_name("name", n)).transpose()?,
+            description: self.description.as_ref().map(|d| optional_text("description", d.as_deref(), 10_000)).transpose()?,
+            allow_auto_assign: self.allow_auto_assign,
+        })
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<TeamPayload>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let name = team_name("name", body.name.as_deref().unwrap_or_default())?;
+    let changes = body.changes()?;
+    let mut conn = state.conn().await?;
+    let team = switchboard_store::teams::create(&mut conn, ctx.account_id, &name, &changes).await?;
+    Ok(ok(views::team(&team, false)))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<TeamPayload>,
+) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let changes = body.changes()?;
+    let mut conn = state.conn().await?;
+    let (team, member) = find_team(&mut conn, &ctx, &path.1).await?;
+    let team = switchboard_store::teams::update(&mut conn, ctx.account_id, team.id, &changes).await?.ok_or(ApiError::NotFound)?;
+    Ok(ok(views::team(&team, member)))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let mut conn = state.conn().await?;
+    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    switchboard_store::teams::delete(&mut conn, ctx.account_id, team.id).await?;
+    Ok(ok(json!({})))
+}

@@ -1,0 +1,89 @@
+//! The HTTP application: Chatwoot-compatible REST API over the store.
+
+pub mod auth;
+pub mod error;
+pub mod extract;
+pub mod handlers;
+pub mod routes;
+pub mod services;
+pub mod settings;
+pub mod state;
+pub mod throttle;
+pub mod views;
+
+use std::net::TcpListener;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::middleware::{NormalizePath, TrailingSlash};
+use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use anyhow::Context;
+use futures_util::FutureExt;
+use switchboard_store::DbPool;
+use tracing_actix_web::{RequestId, TracingLogger};
+
+pub use settings::Settings;
+use state::AppState;
+use throttle::Throttle;
+
+/// A built server bound to its port; `run` drives it until it is told to stop (Ctrl-C/SIGTERM).
+pub struct Application {
+    port: u16,
+    server: Server,
+}
+
+impl Application {
+    /// Binds `settings.bind:settings.port` (port 0 picks a free one, as tests do).
+    pub async fn build(settings: Settings, db: DbPool) -> anyhow::Result<Self> {
+        let redis = match &settings.redis_url {
+            Some(url) => {
+                let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
+                Some(client.get_connection_manager().await.context("cannot reach Redis at REDIS_URL")?)
+            }
+            None => None,
+        };
+        let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let throttle = Throttle::new(redis, settings.signin.window);
+        let workers = settings.workers;
+        let state = web::Data::new(AppState { db, settings, throttle });
+
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(state.clone())
+                .wrap(NormalizePath::new(TrailingSlash::Trim))
+                .wrap_fn(|req, srv| {
+                    let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
+                    actix_web::dev::Service::call(srv, req).map(move |res| {
+                        res.map(|mut res| {
+                            if let Some(value) = request_id.and_then(|id| HeaderValue::from_str(&id).ok()) {
+                                res.headers_mut().insert(HeaderName::from_static("x-request-id"), value);
+                            }
+                            res
+                        })
+                    })
+                })
+                .wrap(TracingLogger::default())
+                .configure(routes::configure)
+                .default_service(web::to(|| async { HttpResponse::NotFound().json(serde_json::json!({ "error": "Route not found" })) }))
+        });
+        let server = if workers > 0 { server.workers(workers) } else { server };
+        // Signals are the binary's business: it must stop the server before its database.
+        let server = server.listen(listener)?.disable_signals().shutdown_timeout(10).run();
+        Ok(Self { port, server })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Stops the server gracefully from elsewhere (signal handler, tests).
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

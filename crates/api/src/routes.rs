@@ -1,0 +1,76 @@
+//! Every route the app serves. One table feeds both actix and `ROUTES`, which a test compares
+//! with `openapi/openapi.json`, so the document cannot drift from what is served.
+
+use actix_web::http::Method;
+use actix_web::web;
+
+use crate::handlers::*;
+
+macro_rules! routes {
+    ($($method:ident $path:literal => $handler:path),* $(,)?) => {
+        /// (method, path) of every route, in actix path syntax.
+        pub const ROUTES: &[(&str, &str)] = &[$((stringify!($method), $path)),*];
+
+        pub fn configure(cfg: &mut web::ServiceConfig) {
+            $(cfg.route($path, web::method(Method::$method).to($handler));)*
+        }
+    };
+}
+
+routes! {
+    GET "/health" => health::health,
+    GET "/ready" => health::ready,
+
+    POST "/auth/sign_in" => auth::sign_in,
+    DELETE "/auth/sign_out" => auth::sign_out,
+
+    POST "/platform/api/v1/accounts" => platform_accounts::create,
+    GET "/platform/api/v1/accounts/{account_id}" => platform_accounts::show,
+    PATCH "/platform/api/v1/accounts/{account_id}" => platform_accounts::update,
+    DELETE "/platform/api/v1/accounts/{account_id}" => platform_accounts::delete,
+    GET "/platform/api/v1/accounts/{account_id}/account_users" => platform_accounts::list_users,
+    POST "/platform/api/v1/accounts/{account_id}/account_users" => platform_accounts::add_user,
+    DELETE "/platform/api/v1/accounts/{account_id}/account_users" => platform_accounts::remove_user,
+    POST "/platform/api/v1/users" => platform_users::create,
+    GET "/platform/api/v1/users/{id}" => platform_users::show,
+    PATCH "/platform/api/v1/users/{id}" => platform_users::update,
+    DELETE "/platform/api/v1/users/{id}" => platform_users::delete,
+
+    GET "/api/v1/profile" => profile::show,
+    PUT "/api/v1/profile" => profile::update,
+
+    GET "/api/v1/accounts/{account_id}" => accounts::show,
+    PATCH "/api/v1/accounts/{account_id}" => accounts::update,
+
+    GET "/api/v1/accounts/{account_id}/agents" => agents::list,
+    POST "/api/v1/accounts/{account_id}/agents" => agents::create,
+    PATCH "/api/v1/accounts/{account_id}/agents/{id}" => agents::update,
+    DELETE "/api/v1/accounts/{account_id}/agents/{id}" => agents::delete,
+
+    GET "/api/v1/accounts/{account_id}/inboxes" => inboxes::list,
+    POST "/api/v1/accounts/{account_id}/inboxes" => inboxes::create,
+    GET "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::show,
+    PATCH "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::update,
+    DELETE "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::delete,
+
+    GET "/api/v1/accounts/{account_id}/inbox_members/{inbox_id}" => inbox_members::list,
+    POST "/api/v1/accounts/{account_id}/inbox_members" => inbox_members::add,
+    PATCH "/api/v1/accounts/{account_id}/inbox_members" => inbox_members::update,
+    DELETE "/api/v1/accounts/{account_id}/inbox_members" => inbox_members::remove,
+
+    GET "/api/v1/accounts/{account_id}/teams" => teams::list,
+    POST "/api/v1/accounts/{account_id}/teams" => teams::create,
+    GET "/api/v1/accounts/{account_id}/teams/{team_id}" => teams::show,
+    PATCH "/api/v1/accounts/{account_id}/teams/{team_id}" => teams::update,
+    DELETE "/api/v1/accounts/{account_id}/teams/{team_id}" => teams::delete,
+    GET "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::list,
+    POST "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::add,
+    PATCH "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::update,
+    DELETE "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::remove,
+
+    GET "/api/v1/accounts/{account_id}/labels" => labels::list,
+    POST "/api/v1/accounts/{account_id}/labels" => labels::create,
+    GET "/api/v1/accounts/{account_id}/labels/{id}" => labels::show,
+    PATCH "/api/v1/accounts/{account_id}/labels/{id}" => labels::update,
+    DELETE "/api/v1/accounts/{account_id}/labels/{id}" => labels::delete,
+}

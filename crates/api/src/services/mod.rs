@@ -1,0 +1,3 @@
+//! Use cases that combine rules, hashing and several queries; shared by handlers and the CLI.
+
+pub mod users;

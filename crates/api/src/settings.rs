@@ -1,0 +1,40 @@
+use std::time::Duration;
+
+/// Runtime configuration of the HTTP application (the binary fills it from the environment).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub bind: String,
+    pub port: u16,
+    /// Base URL the outside world reaches us at; webhook and attachment URLs are built from it.
+    pub public_url: String,
+    pub redis_url: Option<String>,
+    pub max_body_bytes: usize,
+    pub signin: SignInLimits,
+    /// Dashboard sessions live this long (the reference: two months).
+    pub session_ttl: Duration,
+    /// HTTP worker threads; 0 means one per core.
+    pub workers: usize,
+}
+
+/// Failed sign-ins tolerated per window before answering 429.
+#[derive(Debug, Clone)]
+pub struct SignInLimits {
+    pub per_email: u32,
+    pub per_ip: u32,
+    pub window: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1".into(),
+            port: 3000,
+            public_url: "http://127.0.0.1:3000".into(),
+            redis_url: None,
+            max_body_bytes: 1 << 20,
+            signin: SignInLimits { per_email: 5, per_ip: 30, window: Duration::from_secs(15 * 60) },
+            session_ttl: Duration::from_secs(60 * 24 * 3600),
+            workers: 0,
+        }
+    }
+}

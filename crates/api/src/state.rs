@@ -1,0 +1,17 @@
+use switchboard_store::{DbPool, StoreResult};
+
+use crate::settings::Settings;
+use crate::throttle::Throttle;
+
+/// Shared by every request.
+pub struct AppState {
+    pub db: DbPool,
+    pub settings: Settings,
+    pub throttle: Throttle,
+}
+
+impl AppState {
+    pub async fn conn(&self) -> StoreResult<switchboard_store::Conn> {
+        self.db.get().await
+    }
+}

@@ -1,0 +1,10 @@
+//! Types and rules of the inbox, with no IO, so they can be reasoned about and tested alone.
+
+pub mod ids;
+pub mod inbox;
+pub mod text;
+pub mod users;
+pub mod validation;
+
+pub use ids::*;
+pub use validation::ValidationError;

@@ -1,0 +1,73 @@
+//! Small parsers for free-text fields shared by several resources.
+
+use crate::ValidationError;
+
+/// Longest name we accept for people, accounts, inboxes and teams.
+pub const NAME_MAX: usize = 255;
+
+/// A required, trimmed, bounded name.
+pub fn required_name(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let name = raw.trim();
+    if name.is_empty() {
+        return Err(ValidationError::blank(field));
+    }
+    if name.chars().count() > NAME_MAX {
+        return Err(ValidationError::too_long(field, NAME_MAX));
+    }
+    Ok(name.to_string())
+}
+
+/// An optional text: blank means "none".
+pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> Result<Option<String>, ValidationError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) if v.chars().count() > max => Err(ValidationError::too_long(field, max)),
+        Some(v) => Ok(Some(v.to_string())),
+    }
+}
+
+/// An http(s) URL, as webhooks and provider endpoints need.
+pub fn http_url(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let parsed = url::Url::parse(raw.trim()).map_err(|_| ValidationError::invalid(field, "is not a valid URL"))?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+        return Err(ValidationError::invalid(field, "must be an http or https URL"));
+    }
+    Ok(parsed.to_string())
+}
+
+/// A hex colour such as `#1f93ff`.
+pub fn color(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let v = raw.trim();
+    let hex = v.strip_prefix('#').unwrap_or(v);
+    if !(hex.len() == 3 || hex.len() == 6) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(ValidationError::invalid(field, "must be a hex colour like #1f93ff"));
+    }
+    Ok(format!("#{}", hex.to_ascii_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_trimmed_and_required() {
+        assert_eq!(required_name("name", "  Ana ").ok(), Some("Ana".into()));
+        assert_eq!(required_name("name", "   ").err().map(|e| e.code), Some("blank"));
+        assert_eq!(required_name("name", &"x".repeat(300)).err().map(|e| e.code), Some("too_long"));
+    }
+
+    #[test]
+    fn urls_must_be_http() {
+        assert!(http_url("webhook_url", "https://example.com/hook").is_ok());
+        assert!(http_url("webhook_url", "ftp://example.com").is_err());
+        assert!(http_url("webhook_url", "not a url").is_err());
+    }
+
+    #[test]
+    fn colours_are_normalised() {
+        assert_eq!(color("color", "#1F93FF").ok(), Some("#1f93ff".into()));
+        assert_eq!(color("color", "abc").ok(), Some("#abc".into()));
+        assert!(color("color", "#12").is_err());
+        assert!(color("color", "red").is_err());
+    }
+}

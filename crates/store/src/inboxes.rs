@@ -1,0 +1,93 @@
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+
+use crate::models::{AccountUser, Agent, Inbox, InboxChanges, NewInbox, User};
+use crate::schema::{account_users, inbox_members, inboxes, users};
+use crate::{StoreError, StoreResult};
+
+/// Whose view of the inboxes a query takes: administrators see all, agents only their own.
+#[derive(Debug, Clone, Copy)]
+pub enum Visibility {
+    All,
+    MemberOf(i64),
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, account_id: i64, vis: Visibility) -> StoreResult<Vec<Inbox>> {
+    let mut query = inboxes::table.filter(inboxes::account_id.eq(account_id)).order(inboxes::id).select(Inbox::as_select()).into_boxed();
+    if let Visibility::MemberOf(user_id) = vis {
+        query = query
+            .filter(inboxes::id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)));
+    }
+    Ok(query.load(conn).await?)
+}
+
+/// `None` both when it does not exist and when the viewer may not see it: the caller answers 404.
+pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64, vis: Visibility) -> StoreResult<Option<Inbox>> {
+    let mut query =
+        inboxes::table.filter(inboxes::account_id.eq(account_id)).filter(inboxes::id.eq(id)).select(Inbox::as_select()).into_boxed();
+    if let Visibility::MemberOf(user_id) = vis {
+        query = query
+            .filter(inboxes::id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)));
+    }
+    Ok(query.first(conn).await.optional()?)
+}
+
+pub async fn create(conn: &mut AsyncPgConnection, new: &NewInbox, settings: &InboxChanges) -> StoreResult<Inbox> {
+    conn.transaction::<Inbox, StoreError, _>(async move |conn| {
+        let inbox: Inbox = diesel::insert_into(inboxes::table).values(new).returning(Inbox::as_returning()).get_result(conn).await?;
+        update(conn, inbox.account_id, inbox.id, settings).await?.ok_or(StoreError::NotFound)
+    })
+    .await
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, account_id: i64, id: i64, changes: &InboxChanges) -> StoreResult<Option<Inbox>> {
+    Ok(diesel::update(inboxes::table.filter(inboxes::account_id.eq(account_id)).filter(inboxes::id.eq(id)))
+        .set((changes, inboxes::updated_at.eq(diesel::dsl::now)))
+        .returning(Inbox::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn delete(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<bool> {
+    Ok(diesel::delete(inboxes::table.filter(inboxes::account_id.eq(account_id)).filter(inboxes::id.eq(id))).execute(conn).await? > 0)
+}
+
+/// The inbox's agents, with their account membership, in one query.
+pub async fn members(conn: &mut AsyncPgConnection, inbox: &Inbox) -> StoreResult<Vec<Agent>> {
+    let rows: Vec<(User, AccountUser)> = inbox_members::table
+        .inner_join(users::table)
+        .inner_join(
+            account_users::table.on(account_users::user_id.eq(inbox_members::user_id).and(account_users::account_id.eq(inbox.account_id))),
+        )
+        .filter(inbox_members::inbox_id.eq(inbox.id))
+        .order((users::name, users::id))
+        .select((User::as_select(), AccountUser::as_select()))
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|(user, member)| Agent { user, member }).collect())
+}
+
+pub async fn add_members(conn: &mut AsyncPgConnection, inbox_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+    let rows: Vec<_> = user_ids.iter().map(|u| (inbox_members::inbox_id.eq(inbox_id), inbox_members::user_id.eq(*u))).collect();
+    diesel::insert_into(inbox_members::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+    Ok(())
+}
+
+pub async fn remove_members(conn: &mut AsyncPgConnection, inbox_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+    diesel::delete(inbox_members::table.filter(inbox_members::inbox_id.eq(inbox_id)).filter(inbox_members::user_id.eq_any(user_ids)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Makes the member list exactly `user_ids`, atomically.
+pub async fn replace_members(conn: &mut AsyncPgConnection, inbox_id: i64, user_ids: &[i64]) -> StoreResult<()> {
+    conn.transaction::<(), StoreError, _>(async move |conn| {
+        diesel::delete(inbox_members::table.filter(inbox_members::inbox_id.eq(inbox_id)).filter(inbox_members::user_id.ne_all(user_ids)))
+            .execute(conn)
+            .await?;
+        add_members(conn, inbox_id, user_ids).await
+    })
+    .await
+}

@@ -1,0 +1,20 @@
+//! Persistence: the pool, embedded migrations, one module of queries per aggregate, and the
+//! private PostgreSQL cluster used when no server is configured.
+
+pub mod account_users;
+pub mod accounts;
+pub mod cluster;
+pub mod error;
+pub mod inboxes;
+pub mod labels;
+pub mod migrate;
+pub mod models;
+pub mod platform;
+pub mod pool;
+pub mod schema;
+pub mod teams;
+pub mod users;
+
+pub use diesel_async::AsyncPgConnection;
+pub use error::{OptionalExt, StoreError, StoreResult};
+pub use pool::{Conn, DbPool};

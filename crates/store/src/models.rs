@@ -1,0 +1,245 @@
+//! Rows as stored. Serializers in `api` turn them into the reference's JSON shapes.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use serde_json::Value;
+
+use crate::schema::*;
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = accounts)]
+pub struct Account {
+    pub id: i64,
+    pub name: String,
+    pub locale: String,
+    pub domain: Option<String>,
+    pub support_email: Option<String>,
+    pub status: String,
+    pub limits: Value,
+    pub custom_attributes: Value,
+    pub settings: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Insertable, AsChangeset)]
+#[diesel(table_name = accounts)]
+pub struct AccountChanges {
+    pub name: Option<String>,
+    pub locale: Option<String>,
+    pub domain: Option<Option<String>>,
+    pub support_email: Option<Option<String>>,
+    pub status: Option<String>,
+    pub limits: Option<Value>,
+    pub custom_attributes: Option<Value>,
+    pub settings: Option<Value>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = users)]
+pub struct User {
+    pub id: i64,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub pubsub_token: String,
+    pub access_token: String,
+    pub message_signature: Option<String>,
+    pub ui_settings: Value,
+    pub custom_attributes: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = users)]
+pub struct NewUser {
+    pub name: String,
+    pub display_name: Option<String>,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub pubsub_token: String,
+    pub access_token: String,
+    pub custom_attributes: Value,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = users)]
+pub struct UserChanges {
+    pub name: Option<String>,
+    pub display_name: Option<Option<String>>,
+    pub email: Option<String>,
+    pub password_hash: Option<Option<String>>,
+    pub message_signature: Option<Option<String>>,
+    pub ui_settings: Option<Value>,
+    pub custom_attributes: Option<Value>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = user_sessions)]
+pub struct UserSession {
+    pub id: i64,
+    pub user_id: i64,
+    pub client: String,
+    pub token_hash: String,
+    pub expires_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = platform_apps)]
+pub struct PlatformApp {
+    pub id: i64,
+    pub name: String,
+    pub access_token: String,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = account_users)]
+pub struct AccountUser {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub availability: String,
+    pub auto_offline: bool,
+    pub inviter_id: Option<i64>,
+    pub active_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = account_users)]
+pub struct NewAccountUser {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub role: String,
+    pub availability: String,
+    pub auto_offline: bool,
+    pub inviter_id: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = account_users)]
+pub struct AccountUserChanges {
+    pub role: Option<String>,
+    pub availability: Option<String>,
+    pub auto_offline: Option<bool>,
+}
+
+/// A user as a member of one account: what the reference calls an agent.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub user: User,
+    pub member: AccountUser,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = inboxes)]
+pub struct Inbox {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub channel_type: String,
+    pub inbox_identifier: String,
+    pub webhook_url: Option<String>,
+    pub hmac_token: String,
+    pub hmac_mandatory: bool,
+    pub secret: String,
+    pub channel_attributes: Value,
+    pub greeting_enabled: bool,
+    pub greeting_message: Option<String>,
+    pub enable_email_collect: bool,
+    pub csat_survey_enabled: bool,
+    pub enable_auto_assignment: bool,
+    pub auto_assignment_config: Value,
+    pub working_hours_enabled: bool,
+    pub working_hours: Value,
+    pub out_of_office_message: Option<String>,
+    pub timezone: String,
+    pub allow_messages_after_resolved: bool,
+    pub lock_to_single_conversation: bool,
+    pub sender_name_type: String,
+    pub business_name: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = inboxes)]
+pub struct NewInbox {
+    pub account_id: i64,
+    pub name: String,
+    pub channel_type: String,
+    pub inbox_identifier: String,
+    pub hmac_token: String,
+    pub secret: String,
+}
+
+/// Settings shared by create and update; `None` leaves a column as it is (or at its default).
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = inboxes)]
+pub struct InboxChanges {
+    pub name: Option<String>,
+    pub webhook_url: Option<Option<String>>,
+    pub hmac_mandatory: Option<bool>,
+    pub greeting_enabled: Option<bool>,
+    pub greeting_message: Option<Option<String>>,
+    pub enable_email_collect: Option<bool>,
+    pub csat_survey_enabled: Option<bool>,
+    pub enable_auto_assignment: Option<bool>,
+    pub auto_assignment_config: Option<Value>,
+    pub working_hours_enabled: Option<bool>,
+    pub working_hours: Option<Value>,
+    pub out_of_office_message: Option<Option<String>>,
+    pub timezone: Option<String>,
+    pub allow_messages_after_resolved: Option<bool>,
+    pub lock_to_single_conversation: Option<bool>,
+    pub sender_name_type: Option<String>,
+    pub business_name: Option<Option<String>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = teams)]
+pub struct Team {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: Option<String>,
+    pub allow_auto_assign: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = teams)]
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub description: Option<Option<String>>,
+    pub allow_auto_assign: Option<bool>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = labels)]
+pub struct Label {
+    pub id: i64,
+    pub account_id: i64,
+    pub title: String,
+    pub description: Option<String>,
+    pub color: String,
+    pub show_on_sidebar: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = labels)]
+pub struct LabelChanges {
+    pub title: Option<String>,
+    pub description: Option<Option<String>>,
+    pub color: Option<String>,
+    pub show_on_sidebar: Option<bool>,
+}

@@ -1,0 +1,47 @@
+//! The connection pool. Queries take `&mut AsyncPgConnection`, so the same function runs on a
+//! pooled connection or inside a caller's transaction.
+
+use std::time::Duration;
+
+use diesel_async::pooled_connection::deadpool::{Object, Pool};
+use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
+use diesel_async::AsyncPgConnection;
+
+use crate::error::{StoreError, StoreResult};
+
+pub type Conn = Object<AsyncPgConnection>;
+
+#[derive(Clone)]
+pub struct DbPool {
+    pool: Pool<AsyncPgConnection>,
+}
+
+impl DbPool {
+    /// Builds the pool lazily: no connection is opened until one is asked for, so the app can
+    /// start (and answer `/health`) while the database is still coming up.
+    pub fn new(database_url: &str, max_size: usize) -> anyhow::Result<Self> {
+        let mut config = ManagerConfig::default();
+        // A broken connection shows itself on first use; pinging on every checkout costs a round trip.
+        config.recycling_method = RecyclingMethod::Fast;
+        let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
+        let pool = Pool::builder(manager)
+            .max_size(max_size)
+            .runtime(deadpool::Runtime::Tokio1)
+            .wait_timeout(Some(Duration::from_secs(5)))
+            .create_timeout(Some(Duration::from_secs(5)))
+            .recycle_timeout(Some(Duration::from_secs(5)))
+            .build()?;
+        Ok(Self { pool })
+    }
+
+    pub async fn get(&self) -> StoreResult<Conn> {
+        self.pool.get().await.map_err(StoreError::from)
+    }
+
+    /// True when the database answers a query now.
+    pub async fn ping(&self) -> bool {
+        use diesel_async::RunQueryDsl;
+        let Ok(mut conn) = self.get().await else { return false };
+        diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
+    }
+}

@@ -1,0 +1,177 @@
+// Hand-written to match migrations/; a test in tests/ checks every table against the live schema.
+
+diesel::table! {
+    accounts (id) {
+        id -> Int8,
+        name -> Text,
+        locale -> Text,
+        domain -> Nullable<Text>,
+        support_email -> Nullable<Text>,
+        status -> Text,
+        limits -> Jsonb,
+        custom_attributes -> Jsonb,
+        settings -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    users (id) {
+        id -> Int8,
+        name -> Text,
+        display_name -> Nullable<Text>,
+        email -> Text,
+        password_hash -> Nullable<Text>,
+        pubsub_token -> Text,
+        access_token -> Text,
+        message_signature -> Nullable<Text>,
+        ui_settings -> Jsonb,
+        custom_attributes -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    user_sessions (id) {
+        id -> Int8,
+        user_id -> Int8,
+        client -> Text,
+        token_hash -> Text,
+        expires_at -> Timestamptz,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    platform_apps (id) {
+        id -> Int8,
+        name -> Text,
+        access_token -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    platform_app_permissibles (id) {
+        id -> Int8,
+        platform_app_id -> Int8,
+        permissible_type -> Text,
+        permissible_id -> Int8,
+    }
+}
+
+diesel::table! {
+    account_users (id) {
+        id -> Int8,
+        account_id -> Int8,
+        user_id -> Int8,
+        role -> Text,
+        availability -> Text,
+        auto_offline -> Bool,
+        inviter_id -> Nullable<Int8>,
+        active_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    inboxes (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        channel_type -> Text,
+        inbox_identifier -> Text,
+        webhook_url -> Nullable<Text>,
+        hmac_token -> Text,
+        hmac_mandatory -> Bool,
+        secret -> Text,
+        channel_attributes -> Jsonb,
+        greeting_enabled -> Bool,
+        greeting_message -> Nullable<Text>,
+        enable_email_collect -> Bool,
+        csat_survey_enabled -> Bool,
+        enable_auto_assignment -> Bool,
+        auto_assignment_config -> Jsonb,
+        working_hours_enabled -> Bool,
+        working_hours -> Jsonb,
+        out_of_office_message -> Nullable<Text>,
+        timezone -> Text,
+        allow_messages_after_resolved -> Bool,
+        lock_to_single_conversation -> Bool,
+        sender_name_type -> Text,
+        business_name -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    inbox_members (id) {
+        id -> Int8,
+        inbox_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    teams (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        description -> Nullable<Text>,
+        allow_auto_assign -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    team_members (id) {
+        id -> Int8,
+        team_id -> Int8,
+        user_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    labels (id) {
+        id -> Int8,
+        account_id -> Int8,
+        title -> Text,
+        description -> Nullable<Text>,
+        color -> Text,
+        show_on_sidebar -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(account_users -> accounts (account_id));
+diesel::joinable!(account_users -> users (user_id));
+diesel::joinable!(user_sessions -> users (user_id));
+diesel::joinable!(inboxes -> accounts (account_id));
+diesel::joinable!(inbox_members -> inboxes (inbox_id));
+diesel::joinable!(inbox_members -> users (user_id));
+diesel::joinable!(teams -> accounts (account_id));
+diesel::joinable!(team_members -> teams (team_id));
+diesel::joinable!(team_members -> users (user_id));
+diesel::joinable!(labels -> accounts (account_id));
+
+diesel::allow_tables_to_appear_in_same_query!(
+    accounts,
+    users,
+    user_sessions,
+    platform_apps,
+    platform_app_permissibles,
+    account_users,
+    inboxes,
+    inbox_members,
+    teams,
+    team_members,
+    labels,
+);

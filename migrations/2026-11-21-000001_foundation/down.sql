@@ -1,0 +1,11 @@
+DROP TABLE labels;
+DROP TABLE team_members;
+DROP TABLE teams;
+DROP TABLE inbox_members;
+DROP TABLE inboxes;
+DROP TABLE account_users;
+DROP TABLE platform_app_permissibles;
+DROP TABLE platform_apps;
+DROP TABLE user_sessions;
+DROP TABLE users;
+DROP TABLE accounts;

@@ -1,0 +1,266 @@
+//! `switchboard`: a Chatwoot-compatible inbox backend in one binary.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+use switchboard_api::services::users::ensure_admin;
+use switchboard_api::settings::Settings;
+use switchboard_api::Application;
+use switchboard_domain::users::{Email, Password};
+use switchboard_store::cluster::{ClusterOptions, LocalCluster, NotInstalled};
+use switchboard_store::DbPool;
+
+const ENV_HELP: &str = "\
+Environment:
+  DATABASE_URL                 PostgreSQL URL. Unset: a private cluster is started under SWITCHBOARD_DATA_DIR
+                               from the installed PostgreSQL server binaries (never touching port 5432).
+  SWITCHBOARD_DATA_DIR         Where the private cluster keeps its data [default: ./var]
+  REDIS_URL                    Redis URL for realtime fan-out and shared sign-in throttling across processes.
+                               Unset: both run inside this process.
+  BIND                         Address to listen on [default: 127.0.0.1]
+  PORT                         Port to listen on [default: 3000]
+  PUBLIC_URL                   URL clients reach this server at [default: http://BIND:PORT]
+  DATABASE_POOL_SIZE           Database connections per process [default: 20]
+  MAX_BODY_BYTES               Largest accepted JSON body [default: 1048576]
+  SWITCHBOARD_ADMIN_EMAIL      Email of the administrator created on first start [default: admin@switchboard.local]
+  SWITCHBOARD_ADMIN_PASSWORD   Its password [default: generated and printed once]
+  RUST_LOG                     Log filter [default: info]
+  LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
+
+#[derive(Parser)]
+#[command(name = "switchboard", version, about = "Self-hosted omnichannel inbox backend (Chatwoot-compatible API)", after_help = ENV_HELP)]
+struct Cli {
+    #[command(flatten)]
+    common: Common,
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Args)]
+struct Common {
+    /// PostgreSQL URL; without it a private cluster runs under --data-dir
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    /// Directory for the private PostgreSQL cluster
+    #[arg(long, env = "SWITCHBOARD_DATA_DIR", default_value = "./var", global = true)]
+    data_dir: PathBuf,
+    /// Database connections per process
+    #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 20, global = true)]
+    pool_size: usize,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the API (the default)
+    Serve(ServeArgs),
+    /// Apply pending database migrations and exit
+    Migrate,
+    /// Create an administrator (or reset its password) in the first account
+    CreateAdmin {
+        #[arg(long)]
+        email: String,
+        #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+        password: String,
+        #[arg(long, default_value = "Administrator")]
+        name: String,
+    },
+    /// Create a platform app and print its /platform/api/v1 token
+    CreatePlatformApp {
+        #[arg(long)]
+        name: String,
+    },
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    #[arg(long, env = "BIND", default_value = "127.0.0.1")]
+    bind: String,
+    #[arg(long, env = "PORT", default_value_t = 3000)]
+    port: u16,
+    #[arg(long, env = "PUBLIC_URL")]
+    public_url: Option<String>,
+    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    redis_url: Option<String>,
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    max_body_bytes: usize,
+    #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL", default_value = "admin@switchboard.local")]
+    admin_email: String,
+    #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    admin_password: Option<String>,
+}
+
+fn init_tracing() {
+    use tracing_subscriber::fmt::format::FmtSpan;
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
+    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+        builder.json().init();
+    } else {
+        builder.init();
+    }
+}
+
+/// The database to use, and the private cluster serving it when we started one.
+async fn database(common: &Common) -> anyhow::Result<(String, Option<LocalCluster>)> {
+    if let Some(url) = &common.database_url {
+        return Ok((url.clone(), None));
+    }
+    let root = common.data_dir.join("postgres");
+    tracing::info!(dir = %root.display(), "no DATABASE_URL: starting a private PostgreSQL cluster");
+    let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false }).await?;
+    cluster.create_database("switchboard", None).await?;
+    Ok((cluster.url("switchboard"), Some(cluster)))
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = ctrl_c.await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = ctrl_c => {},
+            _ = term.recv() => {},
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = ctrl_c.await;
+    }
+}
+
+async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow::Result<()> {
+    let pool = DbPool::new(&database_url, common.pool_size)?;
+    bootstrap_admin(&pool, &args).await?;
+    let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}:{}", args.bind, args.port));
+    let settings = Settings {
+        bind: args.bind,
+        port: args.port,
+        public_url: public_url.trim_end_matches('/').to_string(),
+        redis_url: args.redis_url,
+        max_body_bytes: args.max_body_bytes,
+        ..Settings::default()
+    };
+    let app = Application::build(settings, pool).await?;
+    let handle = app.handle();
+    println!("Switchboard is listening on {public_url}");
+    let server = tokio::spawn(app.run());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    handle.stop(true).await;
+    server.await??;
+    Ok(())
+}
+
+/// The first start has no administrator: create one and say how to sign in.
+async fn bootstrap_admin(pool: &DbPool, args: &ServeArgs) -> anyhow::Result<()> {
+    let mut conn = pool.get().await?;
+    if switchboard_store::account_users::count_administrators(&mut conn).await? > 0 {
+        return Ok(());
+    }
+    let email = Email::parse("SWITCHBOARD_ADMIN_EMAIL", &args.admin_email)?;
+    let (password, generated) = match &args.admin_password {
+        Some(p) => (p.clone(), false),
+        None => (switchboard_api::auth::random_token(12), true),
+    };
+    let admin = ensure_admin(&mut conn, email, Password::parse("SWITCHBOARD_ADMIN_PASSWORD", &password)?, "Administrator")
+        .await
+        .map_err(anyhow_api)?;
+    let shown = if generated { password.as_str() } else { "(as set in SWITCHBOARD_ADMIN_PASSWORD)" };
+    println!(
+        "\nCreated the first administrator (account {account}).\n  email:        {email}\n  password:     {shown}\n  access token: {token}\n\
+         Sign in with POST /auth/sign_in {{\"email\",\"password\"}}, or send the header `api_access_token: {token}`.\n\
+         This is shown only once.\n",
+        account = admin.account_id,
+        email = admin.user.email,
+        token = admin.user.access_token,
+    );
+    Ok(())
+}
+
+fn anyhow_api(e: switchboard_api::error::ApiError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn run(cli: Cli) -> anyhow::Result<()> {
+    let (database_url, cluster) = database(&cli.common).await?;
+    let count = switchboard_store::migrate::run_pending(&database_url).await.context("applying migrations")?;
+    if count > 0 {
+        tracing::info!(count, "applied migrations");
+    }
+    let command = match cli.command {
+        Some(c) => c,
+        None => Command::Serve(ServeArgs::parse_from_env()?),
+    };
+    let result = match command {
+        Command::Serve(args) => serve(&cli.common, args, database_url).await,
+        Command::Migrate => {
+            println!("Database is up to date ({count} migrations applied now).");
+            Ok(())
+        }
+        Command::CreateAdmin { email, password, name } => {
+            let pool = DbPool::new(&database_url, 2)?;
+            let mut conn = pool.get().await?;
+            let email = Email::parse("--email", &email)?;
+            let password = Password::parse("--password", &password)?;
+            let admin = ensure_admin(&mut conn, email, password, &name).await.map_err(anyhow_api)?;
+            println!(
+                "{} administrator {} in account {}.\naccess token: {}",
+                if admin.created { "Created" } else { "Updated" },
+                admin.user.email,
+                admin.account_id,
+                admin.user.access_token
+            );
+            Ok(())
+        }
+        Command::CreatePlatformApp { name } => {
+            let pool = DbPool::new(&database_url, 2)?;
+            let mut conn = pool.get().await?;
+            let token = switchboard_api::auth::random_token(24);
+            let app = switchboard_store::platform::create_app(&mut conn, name.trim(), &token).await?;
+            println!("Created platform app {} ({}).\nPlatform token (api_access_token for /platform/api/v1): {}", app.id, app.name, token);
+            Ok(())
+        }
+    };
+    if let Some(cluster) = cluster {
+        cluster.stop().await?;
+    }
+    result
+}
+
+impl ServeArgs {
+    /// `switchboard` with no subcommand serves, reading its settings from the environment.
+    fn parse_from_env() -> anyhow::Result<Self> {
+        #[derive(Parser)]
+        struct Only {
+            #[command(flatten)]
+            serve: ServeArgs,
+        }
+        Ok(Only::try_parse_from(["switchboard"])?.serve)
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_tracing();
+    match run(cli).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            if e.downcast_ref::<NotInstalled>().is_some() {
+                eprintln!("error: {e}");
+            } else {
+                eprintln!("error: {e:#}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}
