@@ -17,6 +17,7 @@ Environment:
   DATABASE_URL                 PostgreSQL URL. Unset: a private cluster is started under SWITCHBOARD_DATA_DIR
                                from the installed PostgreSQL server binaries (never touching port 5432).
   SWITCHBOARD_DATA_DIR         Where the private cluster keeps its data [default: ./var]
+  SWITCHBOARD_PG_BINDIR        Directory with initdb and postgres [default: PATH, then /usr/lib/postgresql/*/bin]
   REDIS_URL                    Redis URL for realtime fan-out and shared sign-in throttling across processes.
                                Unset: both run inside this process.
   BIND                         Address to listen on [default: 127.0.0.1]

@@ -162,6 +162,7 @@ mod tests {
         #[allow(dead_code)]
         name: String,
         #[serde(default)]
+        #[allow(dead_code)]
         channel: Option<Channel>,
     }
     #[derive(Deserialize, Debug)]

@@ -43,8 +43,13 @@ pub struct LocalCluster {
     log_path: PathBuf,
 }
 
-/// The directory holding both `initdb` and `postgres`.
+/// The directory holding both `initdb` and `postgres`: `SWITCHBOARD_PG_BINDIR` when set, else the
+/// first match on PATH, else the newest /usr/lib/postgresql/*/bin.
 pub fn find_binaries() -> Result<PathBuf, NotInstalled> {
+    if let Some(dir) = std::env::var_os("SWITCHBOARD_PG_BINDIR") {
+        let dir = PathBuf::from(dir);
+        return if dir.join("initdb").is_file() && dir.join("postgres").is_file() { Ok(dir) } else { Err(NotInstalled) };
+    }
     let mut candidates: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
     let mut versioned: Vec<(u32, PathBuf)> = fs::read_dir("/usr/lib/postgresql")
         .into_iter()
@@ -52,7 +57,7 @@ pub fn find_binaries() -> Result<PathBuf, NotInstalled> {
         .flatten()
         .filter_map(|e| e.file_name().to_str().and_then(|n| n.parse::<u32>().ok()).map(|v| (v, e.path().join("bin"))))
         .collect();
-    versioned.sort_by(|a, b| b.0.cmp(&a.0));
+    versioned.sort_by_key(|v| std::cmp::Reverse(v.0));
     candidates.extend(versioned.into_iter().map(|(_, p)| p));
     candidates.into_iter().find(|dir| dir.join("initdb").is_file() && dir.join("postgres").is_file()).ok_or(NotInstalled)
 }
@@ -133,29 +138,7 @@ impl LocalCluster {
             cmd.args(["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]);
         }
         cmd.stdin(Stdio::null()).stdout(log.try_clone()?).stderr(log);
-        // Its own process group, so a terminal's Ctrl-C reaches us first and we stop it in order.
-        cmd.process_group(0);
-        // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
-        unsafe {
-            cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from));
-        }
-
-        // The death signal fires when the *thread* that forked the child ends, so fork from a
-        // thread that lives exactly as long as the postmaster.
-        let (started_tx, started_rx) = std::sync::mpsc::channel();
-        let (exited_tx, exited) = std::sync::mpsc::channel();
-        std::thread::Builder::new().name("postgres-supervisor".into()).spawn(move || match cmd.spawn() {
-            Ok(mut child) => {
-                let _ = started_tx.send(Ok(child.id()));
-                let _ = child.wait();
-                let _ = exited_tx.send(());
-            }
-            Err(e) => {
-                let _ = started_tx.send(Err(e));
-            }
-        })?;
-        let raw_pid = started_rx.recv().context("postgres supervisor vanished")?.context("starting postgres")?;
-        let pid = Pid::from_raw(i32::try_from(raw_pid)?);
+        let (pid, exited) = spawn_supervised(cmd).context("starting postgres")?;
         let cluster = Self { pid, port, exited, log_path };
         cluster.wait_ready(&data).await?;
         Ok(cluster)
@@ -200,6 +183,33 @@ impl LocalCluster {
             .await?
             .map_err(|_| anyhow!("postgres did not stop within 30 s"))
     }
+}
+
+/// Starts `cmd` in its own process group, to receive SIGINT when we die. Returns its pid and a
+/// channel that yields once it has exited.
+pub fn spawn_supervised(mut cmd: Command) -> anyhow::Result<(Pid, std::sync::mpsc::Receiver<()>)> {
+    // Its own process group, so a terminal's Ctrl-C reaches us first and we stop it in order.
+    cmd.process_group(0);
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    unsafe {
+        cmd.pre_exec(|| nix::sys::prctl::set_pdeathsig(Signal::SIGINT).map_err(std::io::Error::from));
+    }
+    // The death signal fires when the *thread* that forked the child ends, so fork from a
+    // thread that lives exactly as long as the child.
+    let (started_tx, started_rx) = std::sync::mpsc::channel();
+    let (exited_tx, exited) = std::sync::mpsc::channel();
+    std::thread::Builder::new().name("child-supervisor".into()).spawn(move || match cmd.spawn() {
+        Ok(mut child) => {
+            let _ = started_tx.send(Ok(child.id()));
+            let _ = child.wait();
+            let _ = exited_tx.send(());
+        }
+        Err(e) => {
+            let _ = started_tx.send(Err(e));
+        }
+    })?;
+    let raw_pid = started_rx.recv().context("child supervisor vanished")??;
+    Ok((Pid::from_raw(i32::try_from(raw_pid)?), exited))
 }
 
 fn set_private(dir: &Path) -> anyhow::Result<()> {

@@ -1,0 +1,159 @@
+#!/usr/bin/env python3
+"""Regenerates openapi.json: the reference's operations for the routes Switchboard serves, plus
+Switchboard's own. Run after adding a route: python3 openapi/build.py ../shared/specs/chatwoot-openapi.json
+
+The list below is maintained by hand on purpose: tests/api/openapi.rs fails when it and the
+served routes (crates/api/src/routes.rs) disagree."""
+import json, sys, copy, os
+
+spec_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), '..', '..', 'shared', 'specs', 'chatwoot-openapi.json')
+ref = json.load(open(spec_path))
+
+# (method, our path, reference path or None when the operation is ours)
+FROM_REFERENCE = [
+    ('post', '/platform/api/v1/accounts', '/platform/api/v1/accounts'),
+    ('get', '/platform/api/v1/accounts/{account_id}', '/platform/api/v1/accounts/{account_id}'),
+    ('patch', '/platform/api/v1/accounts/{account_id}', '/platform/api/v1/accounts/{account_id}'),
+    ('delete', '/platform/api/v1/accounts/{account_id}', '/platform/api/v1/accounts/{account_id}'),
+    ('get', '/platform/api/v1/accounts/{account_id}/account_users', '/platform/api/v1/accounts/{account_id}/account_users'),
+    ('post', '/platform/api/v1/accounts/{account_id}/account_users', '/platform/api/v1/accounts/{account_id}/account_users'),
+    ('delete', '/platform/api/v1/accounts/{account_id}/account_users', '/platform/api/v1/accounts/{account_id}/account_users'),
+    ('post', '/platform/api/v1/users', '/platform/api/v1/users'),
+    ('get', '/platform/api/v1/users/{id}', '/platform/api/v1/users/{id}'),
+    ('patch', '/platform/api/v1/users/{id}', '/platform/api/v1/users/{id}'),
+    ('delete', '/platform/api/v1/users/{id}', '/platform/api/v1/users/{id}'),
+    ('get', '/api/v1/profile', '/api/v1/profile'),
+    ('get', '/api/v1/accounts/{account_id}', '/api/v1/accounts/{id}'),
+    ('patch', '/api/v1/accounts/{account_id}', '/api/v1/accounts/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/agents', '/api/v1/accounts/{account_id}/agents'),
+    ('post', '/api/v1/accounts/{account_id}/agents', '/api/v1/accounts/{account_id}/agents'),
+    ('patch', '/api/v1/accounts/{account_id}/agents/{id}', '/api/v1/accounts/{account_id}/agents/{id}'),
+    ('delete', '/api/v1/accounts/{account_id}/agents/{id}', '/api/v1/accounts/{account_id}/agents/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/inboxes', '/api/v1/accounts/{account_id}/inboxes'),
+    ('post', '/api/v1/accounts/{account_id}/inboxes', '/api/v1/accounts/{account_id}/inboxes/'),
+    ('get', '/api/v1/accounts/{account_id}/inboxes/{id}', '/api/v1/accounts/{account_id}/inboxes/{id}/'),
+    ('patch', '/api/v1/accounts/{account_id}/inboxes/{id}', '/api/v1/accounts/{account_id}/inboxes/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/inbox_members/{inbox_id}', '/api/v1/accounts/{account_id}/inbox_members/{inbox_id}'),
+    ('post', '/api/v1/accounts/{account_id}/inbox_members', '/api/v1/accounts/{account_id}/inbox_members'),
+    ('patch', '/api/v1/accounts/{account_id}/inbox_members', '/api/v1/accounts/{account_id}/inbox_members'),
+    ('delete', '/api/v1/accounts/{account_id}/inbox_members', '/api/v1/accounts/{account_id}/inbox_members'),
+    ('get', '/api/v1/accounts/{account_id}/teams', '/api/v1/accounts/{account_id}/teams'),
+    ('post', '/api/v1/accounts/{account_id}/teams', '/api/v1/accounts/{account_id}/teams'),
+    ('get', '/api/v1/accounts/{account_id}/teams/{team_id}', '/api/v1/accounts/{account_id}/teams/{team_id}'),
+    ('patch', '/api/v1/accounts/{account_id}/teams/{team_id}', '/api/v1/accounts/{account_id}/teams/{team_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/teams/{team_id}', '/api/v1/accounts/{account_id}/teams/{team_id}'),
+    ('get', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
+    ('post', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
+    ('patch', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
+    ('delete', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
+]
+
+def resp(schema=None, desc='Success'):
+    r = {'description': desc}
+    if schema is not None:
+        r['content'] = {'application/json': {'schema': schema}}
+    return r
+
+ERR = {'$ref': '#/components/schemas/bad_request_error'}
+STD_ERRORS = {'401': resp(ERR, 'Unauthorized'), '404': resp(ERR, 'Not found'), '422': resp(ERR, 'Invalid body: names the field')}
+ACC = {'$ref': '#/components/parameters/account_id'}
+ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+LABEL = {'$ref': '#/components/schemas/label'}
+LABEL_BODY = {'required': True, 'content': {'application/json': {'schema': {'$ref': '#/components/schemas/label_create_update_payload'}}}}
+
+OURS = {
+    ('get', '/health'): {'operationId': 'health', 'summary': 'Liveness: 200 while the process is up', 'security': [], 'responses': {'200': resp({'type': 'object'})}},
+    ('get', '/ready'): {'operationId': 'ready', 'summary': 'Readiness: 200 only when the database answers', 'security': [],
+                        'responses': {'200': resp({'type': 'object'}), '503': resp({'type': 'object'}, 'Database unreachable')}},
+    ('post', '/auth/sign_in'): {
+        'operationId': 'sign-in', 'summary': 'Dashboard sign-in (devise_token_auth compatible)', 'security': [],
+        'description': 'Answers with headers access-token, token-type (Bearer), client, expiry and uid, which authenticate later '
+                       'requests instead of api_access_token. Repeated failures for one email or IP answer 429 with Retry-After.',
+        'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'required': ['email', 'password'],
+                        'properties': {'email': {'type': 'string'}, 'password': {'type': 'string'}}}}}},
+        'responses': {'200': resp({'type': 'object', 'properties': {'data': {'$ref': '#/components/schemas/user'}}}),
+                      '401': resp({'type': 'object'}, 'Invalid login credentials'), '422': resp(ERR), '429': resp({'type': 'object'}, 'Throttled')}},
+    ('delete', '/auth/sign_out'): {'operationId': 'sign-out', 'summary': "Ends the calling client's session",
+                                   'responses': {'200': resp({'type': 'object'}), '401': resp(ERR), '404': resp({'type': 'object'})}},
+    ('put', '/api/v1/profile'): {
+        'operationId': 'updateProfile', 'summary': "Update the signed-in user's profile",
+        'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'properties': {
+            'name': {'type': 'string'}, 'display_name': {'type': 'string'}, 'email': {'type': 'string'}, 'message_signature': {'type': 'string'},
+            'password': {'type': 'string'}, 'password_confirmation': {'type': 'string'}, 'current_password': {'type': 'string'},
+            'ui_settings': {'type': 'object'}, 'availability': {'type': 'string', 'enum': ['online', 'busy', 'offline']},
+            'account_id': {'type': 'integer'}}}}}},
+        'responses': {'200': resp({'$ref': '#/components/schemas/user'}), **STD_ERRORS}},
+    ('delete', '/api/v1/accounts/{account_id}/inboxes/{id}'): {'operationId': 'deleteInbox', 'summary': 'Delete an inbox (administrators)',
+        'parameters': [ACC, ID], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
+    ('get', '/api/v1/accounts/{account_id}/labels'): {'operationId': 'list-labels', 'parameters': [ACC],
+        'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': LABEL}}}), **STD_ERRORS}},
+    ('post', '/api/v1/accounts/{account_id}/labels'): {'operationId': 'create-label', 'parameters': [ACC], 'requestBody': LABEL_BODY,
+        'description': 'Titles are stored lowercase, unique per account, letters, digits, _ and - only.',
+        'responses': {'200': resp(LABEL), **STD_ERRORS}},
+    ('get', '/api/v1/accounts/{account_id}/labels/{id}'): {'operationId': 'get-label', 'parameters': [ACC, ID], 'responses': {'200': resp(LABEL), **STD_ERRORS}},
+    ('patch', '/api/v1/accounts/{account_id}/labels/{id}'): {'operationId': 'update-label', 'parameters': [ACC, ID], 'requestBody': LABEL_BODY,
+        'responses': {'200': resp(LABEL), **STD_ERRORS}},
+    ('delete', '/api/v1/accounts/{account_id}/labels/{id}'): {'operationId': 'delete-label', 'parameters': [ACC, ID],
+        'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
+}
+
+EXTRA_SCHEMAS = {
+    'label': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},
+              'color': {'type': 'string'}, 'show_on_sidebar': {'type': 'boolean'}}},
+    'label_create_update_payload': {'type': 'object', 'properties': {'title': {'type': 'string'}, 'description': {'type': 'string'},
+              'color': {'type': 'string', 'example': '#1f93ff'}, 'show_on_sidebar': {'type': 'boolean'}}},
+}
+
+paths = {}
+for method, ours, theirs in FROM_REFERENCE:
+    item = ref['paths'][theirs]
+    op = copy.deepcopy(item[method])
+    shared = [p for p in item.get('parameters', []) if p not in op.get('parameters', [])]
+    if shared:
+        op['parameters'] = shared + op.get('parameters', [])
+    paths.setdefault(ours, {})[method] = op
+for (method, path), op in OURS.items():
+    paths.setdefault(path, {})[method] = op
+
+# Keep only the components the operations reach.
+def refs(obj, acc):
+    if isinstance(obj, dict):
+        for k, v in obj.items():
+            if k == '$ref' and isinstance(v, str):
+                acc.add(v)
+            else:
+                refs(v, acc)
+    elif isinstance(obj, list):
+        for v in obj:
+            refs(v, acc)
+    return acc
+
+components = {'schemas': dict(EXTRA_SCHEMAS), 'parameters': {}, 'securitySchemes': ref['components']['securitySchemes']}
+pending = refs(paths, set())
+seen = set()
+while pending:
+    r = pending.pop()
+    if r in seen:
+        continue
+    seen.add(r)
+    _, _, kind, name = r.split('/')
+    if name in components[kind]:
+        continue
+    components[kind][name] = ref['components'][kind][name]
+    pending |= refs(ref['components'][kind][name], set())
+
+doc = {
+    'openapi': '3.0.4',
+    'info': {'title': 'Switchboard', 'version': '0.1.0',
+             'description': 'Chatwoot-compatible REST API served by Switchboard. Operations taken from the reference keep its shapes; '
+                            'operations marked as ours (auth, health, labels, inbox deletion, profile update) document Switchboard behaviour.'},
+    'servers': [{'url': 'http://127.0.0.1:3000'}],
+    'security': [{'userApiKey': []}],
+    'paths': dict(sorted(paths.items())),
+    'components': components,
+}
+out = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'openapi.json')
+with open(out, 'w') as f:
+    json.dump(doc, f, indent=2, sort_keys=False)
+    f.write('\n')
+print(f'wrote {out}: {sum(len(v) for v in paths.values())} operations')

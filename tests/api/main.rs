@@ -1,0 +1,16 @@
+//! API integration tests against a real PostgreSQL (and Redis where a test needs it).
+//! One binary, so the throwaway cluster and the migrated template are made once per run.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod accounts;
+mod agents;
+mod auth;
+mod health;
+mod inbox_members;
+mod inboxes;
+mod labels;
+mod openapi;
+mod platform;
+mod profile;
+mod support;
+mod teams;
