@@ -96,6 +96,11 @@ fn init_tracing() {
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    // tokio-postgres logs bind parameters (tokens among them) at debug: never let them through.
+    let filter = match "tokio_postgres=info".parse() {
+        Ok(directive) => filter.add_directive(directive),
+        Err(_) => filter,
+    };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
     if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
         builder.json().init();
@@ -109,6 +114,8 @@ async fn database(common: &Common) -> anyhow::Result<(String, Option<LocalCluste
     if let Some(url) = &common.database_url {
         return Ok((url.clone(), None));
     }
+    // Before anything is logged: with no PostgreSQL installed, the one line said is what to do.
+    switchboard_store::cluster::find_binaries()?;
     let root = common.data_dir.join("postgres");
     tracing::info!(dir = %root.display(), "no DATABASE_URL: starting a private PostgreSQL cluster");
     let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false }).await?;

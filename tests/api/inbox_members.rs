@@ -24,6 +24,8 @@ async fn inbox_members_list_add_replace_remove() {
     assert_keys(&list.body["payload"][0], AGENT_KEYS);
     assert_eq!(list.body["payload"][0]["id"], w.agent.id);
 
+    let replace_same = json!({ "inbox_id": inbox, "user_ids": [w.agent.id] });
+    assert_eq!(matrix(&app, &w, Method::PATCH, &w.path("/inbox_members"), Some(replace_same)).await, ADMIN_WRITE);
     // Replace with the second agent (inbox_id as a string, as the OpenAPI document allows).
     let replaced = app
         .patch(&w.path("/inbox_members"))

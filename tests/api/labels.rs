@@ -59,6 +59,11 @@ async fn oversized_bodies_are_413_and_unknown_fields_ignored() {
     assert!(r.body["error"].is_string());
     let r = app.post(&w.path("/labels")).token(admin).json(&json!({ "title": "fine", "unexpected": [1, 2] })).send().await;
     assert_eq!(r.status, 200);
+    // PostgreSQL cannot store NUL: refused naming the field, never a 500.
+    let nul = app.post(&w.path("/labels")).token(admin).json(&json!({ "title": "nul", "description": "a\u{0}b" })).send().await;
+    crate::support::assert_invalid(&nul, "description");
+    let nul_signin = app.post("/auth/sign_in").json(&json!({ "email": "a\u{0}@b.co", "password": "x" })).send().await;
+    crate::support::assert_invalid(&nul_signin, "email");
     // Lenient query strings never fail a request.
     assert_eq!(app.get(&w.path("/labels?page=abc&sort=%%")).token(admin).send().await.status, 200);
 }

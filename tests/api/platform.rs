@@ -77,6 +77,35 @@ async fn platform_users_crud() {
     assert_eq!(app.get(&path).token(&token).send().await.status, 404);
 }
 
+/// Every platform write refuses missing and bad tokens, and user tokens.
+#[tokio::test]
+async fn platform_writes_need_a_platform_token() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let user_token = w.admin.access_token.clone();
+    let calls: Vec<(reqwest::Method, String)> = vec![
+        (reqwest::Method::POST, "/platform/api/v1/accounts".into()),
+        (reqwest::Method::PATCH, format!("/platform/api/v1/accounts/{}", w.account_id)),
+        (reqwest::Method::DELETE, format!("/platform/api/v1/accounts/{}", w.account_id)),
+        (reqwest::Method::POST, format!("/platform/api/v1/accounts/{}/account_users", w.account_id)),
+        (reqwest::Method::DELETE, format!("/platform/api/v1/accounts/{}/account_users", w.account_id)),
+        (reqwest::Method::POST, "/platform/api/v1/users".into()),
+        (reqwest::Method::PATCH, format!("/platform/api/v1/users/{}", w.admin.id)),
+        (reqwest::Method::DELETE, format!("/platform/api/v1/users/{}", w.admin.id)),
+    ];
+    let token = app.create_platform_app("crm").await;
+    for (method, path) in calls {
+        let body = json!({ "name": "x", "user_id": w.agent.id, "role": "agent" });
+        assert_eq!(app.call(method.clone(), &path).json(&body).send().await.status, 401, "{method} {path} without a token");
+        assert_eq!(app.call(method.clone(), &path).token("bogus").json(&body).send().await.status, 401, "{method} {path} bad token");
+        assert_eq!(app.call(method.clone(), &path).token(&user_token).json(&body).send().await.status, 401, "{method} {path} user token");
+        if path != "/platform/api/v1/accounts" && path != "/platform/api/v1/users" {
+            // Accounts and users this app did not create do not exist for it.
+            assert_eq!(app.call(method.clone(), &path).token(&token).json(&body).send().await.status, 404, "{method} {path} not permitted");
+        }
+    }
+}
+
 #[tokio::test]
 async fn platform_account_users() {
     let app = TestApp::spawn().await;

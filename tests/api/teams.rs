@@ -56,6 +56,7 @@ async fn team_members() {
     let teams = app.get(&w.path("/teams")).token(&w.agent.access_token).send().await;
     assert_eq!(teams.body[0]["is_member"], true);
 
+    assert_eq!(matrix(&app, &w, Method::PATCH, &path, Some(json!({ "user_ids": [w.agent.id] }))).await, ADMIN_WRITE);
     let replaced = app.patch(&path).token(admin).json(&json!({ "user_ids": [w.admin.id] })).send().await;
     assert_eq!(replaced.body.as_array().unwrap().iter().map(|a| a["id"].clone()).collect::<Vec<_>>(), vec![json!(w.admin.id)]);
     assert_invalid(&app.post(&path).token(admin).json(&json!({ "user_ids": [w.outsider.id] })).send().await, "user_ids");

@@ -63,6 +63,12 @@ pub fn parse_body<T: Payload>(bytes: &[u8]) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::BadRequest("The request body must be a JSON object".into()));
     }
+    if let Some(field) = find_nul(&value, "") {
+        return Err(ApiError::Invalid(ValidationError::invalid(
+            if field.is_empty() { "body" } else { &field },
+            "must not contain NUL characters",
+        )));
+    }
     if let Some(key) = T::WRAPPER {
         if let Some(inner) = value.get(key).filter(|v| v.is_object()).cloned() {
             value = inner;
@@ -73,6 +79,17 @@ pub fn parse_body<T: Payload>(bytes: &[u8]) -> Result<T, ApiError> {
         let inner = e.into_inner().to_string();
         ApiError::Invalid(field_error(&path, &inner))
     })
+}
+
+/// PostgreSQL stores no NUL in text or jsonb: find one before it turns into a database error.
+fn find_nul(value: &Value, path: &str) -> Option<String> {
+    let join = |k: &str| if path.is_empty() { k.to_string() } else { format!("{path}.{k}") };
+    match value {
+        Value::String(s) if s.contains('\0') => Some(path.to_string()),
+        Value::Array(items) => items.iter().enumerate().find_map(|(i, v)| find_nul(v, &format!("{path}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| if k.contains('\0') { Some(join(k)) } else { find_nul(v, &join(k)) }),
+        _ => None,
+    }
 }
 
 fn field_error(path: &str, message: &str) -> ValidationError {
@@ -92,7 +109,8 @@ impl Params {
     pub fn from_query(query: &str) -> Self {
         let mut map = HashMap::new();
         for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            map.entry(k.into_owned()).or_insert_with(|| v.into_owned());
+            // NUL cannot reach PostgreSQL; in a lenient query it is formatting to drop.
+            map.entry(k.replace('\0', "")).or_insert_with(|| v.replace('\0', ""));
         }
         Self(map)
     }
@@ -194,6 +212,8 @@ mod tests {
         assert_eq!(err_field(r#"{"name":"a","channel":{}}"#), (422, "channel.type".into()));
         assert_eq!(err_field(r#"{"name":"a""#).0, 400);
         assert_eq!(err_field(r#"[1]"#).0, 400);
+        assert_eq!(err_field(r#"{"name":"a\u0000b"}"#), (422, "name".into()));
+        assert_eq!(err_field(r#"{"name":"a","channel":{"type":"x","tags":["ok","\u0000"]}}"#), (422, "channel.tags[1]".into()));
     }
 
     #[test]
@@ -205,6 +225,7 @@ mod tests {
         assert_eq!(p.int("n"), Some(12));
         assert_eq!(Params::from_query("page=-4").page(), 1);
         assert_eq!(Params::from_query("page=7").page(), 7);
+        assert_eq!(Params::from_query("q=a%00b").str("q"), Some("ab"));
         assert_eq!(Params::from_query("page=99999999999999999999").page(), 1_000_000);
     }
 }

@@ -1,4 +1,5 @@
-// Hand-written to match migrations/; a test in tests/ checks every table against the live schema.
+// Hand-written to match migrations/. Every table is read and written by the integration tests, so a
+// column that drifts from the SQL fails there.
 
 diesel::table! {
     accounts (id) {
