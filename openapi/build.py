@@ -46,6 +46,16 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
     ('patch', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
     ('delete', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members', '/api/v1/accounts/{account_id}/teams/{team_id}/team_members'),
+    ('get', '/api/v1/accounts/{account_id}/contacts', '/api/v1/accounts/{account_id}/contacts'),
+    ('post', '/api/v1/accounts/{account_id}/contacts', '/api/v1/accounts/{account_id}/contacts'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/search', '/api/v1/accounts/{account_id}/contacts/search'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}', '/api/v1/accounts/{account_id}/contacts/{id}'),
+    ('put', '/api/v1/accounts/{account_id}/contacts/{id}', '/api/v1/accounts/{account_id}/contacts/{id}'),
+    ('delete', '/api/v1/accounts/{account_id}/contacts/{id}', '/api/v1/accounts/{account_id}/contacts/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/labels', '/api/v1/accounts/{account_id}/contacts/{id}/labels'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/labels', '/api/v1/accounts/{account_id}/contacts/{id}/labels'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes', '/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes', '/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes'),
 ]
 
 def resp(schema=None, desc='Success'):

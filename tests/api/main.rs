@@ -5,6 +5,7 @@
 mod accounts;
 mod agents;
 mod auth;
+mod contacts;
 mod health;
 mod inbox_members;
 mod inboxes;

@@ -64,6 +64,10 @@ fn conflict_field(constraint: &str) -> ValidationError {
         "teams_account_id_name_key" => "name",
         "account_users_account_id_user_id_key" => "user_id",
         "inboxes_inbox_identifier_key" => "inbox_identifier",
+        "contacts_account_email_key" => "email",
+        "contacts_account_phone_key" => "phone_number",
+        "contacts_account_identifier_key" => "identifier",
+        "contact_inboxes_inbox_id_source_id_key" => "source_id",
         other => other,
     };
     ValidationError::taken(field)

@@ -68,6 +68,17 @@ routes! {
     PATCH "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::update,
     DELETE "/api/v1/accounts/{account_id}/teams/{team_id}/team_members" => team_members::remove,
 
+    GET "/api/v1/accounts/{account_id}/contacts" => contacts::list,
+    POST "/api/v1/accounts/{account_id}/contacts" => contacts::create,
+    GET "/api/v1/accounts/{account_id}/contacts/search" => contacts::search,
+    GET "/api/v1/accounts/{account_id}/contacts/{id}" => contacts::show,
+    PUT "/api/v1/accounts/{account_id}/contacts/{id}" => contacts::update,
+    DELETE "/api/v1/accounts/{account_id}/contacts/{id}" => contacts::delete,
+    GET "/api/v1/accounts/{account_id}/contacts/{id}/labels" => contacts::labels,
+    POST "/api/v1/accounts/{account_id}/contacts/{id}/labels" => contacts::set_labels,
+    POST "/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes" => contacts::add_inbox,
+    GET "/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes" => contacts::contactable_inboxes,
+
     GET "/api/v1/accounts/{account_id}/labels" => labels::list,
     POST "/api/v1/accounts/{account_id}/labels" => labels::create,
     GET "/api/v1/accounts/{account_id}/labels/{id}" => labels::show,

@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 use switchboard_domain::inbox::ChannelType;
-use switchboard_store::models::{Account, AccountUser, Agent, Inbox, Label, Team, User};
+use switchboard_store::models::{Account, AccountUser, Agent, Contact, ContactInbox, Inbox, Label, Team, User};
 
 pub fn available_name(user: &User) -> &str {
     user.display_name.as_deref().filter(|d| !d.is_empty()).unwrap_or(&user.name)
@@ -182,4 +182,41 @@ pub fn platform_account(a: &Account) -> Value {
 
 pub fn account_user(m: &AccountUser) -> Value {
     json!({ "account_id": m.account_id, "user_id": m.user_id, "role": m.role })
+}
+
+/// The short inbox a contact's identities carry.
+pub fn contact_inbox(ci: &ContactInbox, inbox: &Inbox) -> Value {
+    json!({
+        "source_id": ci.source_id,
+        "hmac_verified": ci.hmac_verified,
+        "inbox": {
+            "id": inbox.id,
+            "avatar_url": "",
+            "channel_id": inbox.id,
+            "name": inbox.name,
+            "channel_type": ChannelType::from_stored(&inbox.channel_type).reference_name(),
+            "provider": null,
+        },
+    })
+}
+
+/// A contact with its inbox identities (`identities` may hold other contacts' rows: a page's worth).
+pub fn contact(c: &Contact, identities: &[(ContactInbox, Inbox)]) -> Value {
+    let inboxes: Vec<Value> = identities.iter().filter(|(ci, _)| ci.contact_id == c.id).map(|(ci, i)| contact_inbox(ci, i)).collect();
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone_number": c.phone_number,
+        "identifier": c.identifier,
+        "thumbnail": c.thumbnail,
+        "blocked": c.blocked,
+        "group_type": c.group_type,
+        "availability_status": "offline",
+        "additional_attributes": c.additional_attributes,
+        "custom_attributes": c.custom_attributes,
+        "last_activity_at": c.last_activity_at.map(|t| t.timestamp()),
+        "created_at": c.created_at.timestamp(),
+        "contact_inboxes": inboxes,
+    })
 }

@@ -8,3 +8,4 @@ pub mod validation;
 
 pub use ids::*;
 pub use validation::ValidationError;
+pub mod contacts;

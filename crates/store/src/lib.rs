@@ -4,6 +4,7 @@
 pub mod account_users;
 pub mod accounts;
 pub mod cluster;
+pub mod contacts;
 pub mod error;
 pub mod inboxes;
 pub mod labels;

@@ -243,3 +243,51 @@ pub struct LabelChanges {
     pub color: Option<String>,
     pub show_on_sidebar: Option<bool>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contacts)]
+pub struct Contact {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub email: Option<String>,
+    pub phone_number: Option<String>,
+    pub identifier: Option<String>,
+    pub thumbnail: String,
+    pub blocked: bool,
+    pub group_type: String,
+    pub additional_attributes: Value,
+    pub custom_attributes: Value,
+    pub labels: Vec<String>,
+    pub last_activity_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Fields a client sets on create and update; `None` leaves a column alone.
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = contacts)]
+pub struct ContactChanges {
+    pub name: Option<String>,
+    pub email: Option<Option<String>>,
+    pub phone_number: Option<Option<String>>,
+    pub identifier: Option<Option<String>>,
+    pub thumbnail: Option<String>,
+    pub blocked: Option<bool>,
+    pub group_type: Option<String>,
+    pub additional_attributes: Option<Value>,
+    pub custom_attributes: Option<Value>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = contact_inboxes)]
+pub struct ContactInbox {
+    pub id: i64,
+    pub contact_id: i64,
+    pub inbox_id: i64,
+    pub source_id: String,
+    pub pubsub_token: String,
+    pub hmac_verified: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

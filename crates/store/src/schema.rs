@@ -175,4 +175,43 @@ diesel::allow_tables_to_appear_in_same_query!(
     teams,
     team_members,
     labels,
+    contacts,
+    contact_inboxes,
 );
+
+diesel::table! {
+    contacts (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        email -> Nullable<Text>,
+        phone_number -> Nullable<Text>,
+        identifier -> Nullable<Text>,
+        thumbnail -> Text,
+        blocked -> Bool,
+        group_type -> Text,
+        additional_attributes -> Jsonb,
+        custom_attributes -> Jsonb,
+        labels -> Array<Text>,
+        last_activity_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    contact_inboxes (id) {
+        id -> Int8,
+        contact_id -> Int8,
+        inbox_id -> Int8,
+        source_id -> Text,
+        pubsub_token -> Text,
+        hmac_verified -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(contacts -> accounts (account_id));
+diesel::joinable!(contact_inboxes -> contacts (contact_id));
+diesel::joinable!(contact_inboxes -> inboxes (inbox_id));

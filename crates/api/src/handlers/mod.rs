@@ -1,6 +1,7 @@
 pub mod accounts;
 pub mod agents;
 pub mod auth;
+pub mod contacts;
 pub mod health;
 pub mod inbox_members;
 pub mod inboxes;

@@ -1,0 +1,260 @@
+//! `/api/v1/accounts/{account_id}/contacts`. Every member of the account sees its contacts;
+//! deleting one is for administrators.
+
+use actix_web::{web, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_domain::contacts::{label_list, phone_number, ContactSort, GroupType};
+use switchboard_domain::inbox::ChannelType;
+use switchboard_domain::text::optional_text;
+use switchboard_domain::users::Email;
+use switchboard_domain::ValidationError;
+use switchboard_store::contacts::ListQuery;
+use switchboard_store::models::{Contact, ContactChanges};
+use switchboard_store::AsyncPgConnection;
+
+use super::{object, ok, path_id};
+use crate::auth::{random_token, AccountCtx};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{nullable, Body, IdLike, Params, Payload};
+use crate::state::AppState;
+use crate::views;
+
+async fn render_page(conn: &mut AsyncPgConnection, query: ListQuery<'_>) -> ApiResult<HttpResponse> {
+    let page = query.page;
+    let (contacts, count) = switchboard_store::contacts::list(conn, &query).await?;
+    let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
+    let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
+    Ok(ok(json!({
+        "meta": { "count": count, "current_page": page.to_string() },
+        "payload": contacts.iter().map(|c| views::contact(c, &identities)).collect::<Vec<_>>(),
+    })))
+}
+
+fn list_query<'a>(ctx: &AccountCtx, params: &'a Params, search: Option<&'a str>) -> ListQuery<'a> {
+    let (sort, descending) = ContactSort::parse(params.str("sort"));
+    ListQuery { account_id: ctx.account_id, sort, descending, page: params.page(), search, label: params.str("labels") }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    render_page(&mut conn, list_query(&ctx, &params, None)).await
+}
+
+/// `q` matches name, email, phone number and identifier; an empty `q` lists everything.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn search(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    render_page(&mut conn, list_query(&ctx, &params, params.str("q"))).await
+}
+
+async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<Contact> {
+    let id = path_id(raw_id)?;
+    switchboard_store::contacts::find(conn, ctx.account_id, id).await?.ok_or(ApiError::NotFound)
+}
+
+async fn render(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
+    let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
+    Ok(views::contact(contact, &identities))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(json!({ "payload": render(&mut conn, &contact).await? })))
+}
+
+#[derive(Deserialize)]
+pub struct ContactPayload {
+    inbox_id: Option<IdLike>,
+    source_id: Option<String>,
+    name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    email: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    phone_number: Option<Option<String>>,
+    #[serde(default, deserialize_with = "nullable")]
+    identifier: Option<Option<String>>,
+    avatar_url: Option<String>,
+    blocked: Option<bool>,
+    group_type: Option<String>,
+    additional_attributes: Option<Value>,
+    custom_attributes: Option<Value>,
+}
+impl Payload for ContactPayload {
+    const WRAPPER: Option<&'static str> = Some("contact");
+}
+
+/// Blank means "none" for the optional identity fields.
+fn blank_is_none(v: Option<Option<String>>) -> Option<Option<String>> {
+    v.map(|inner| inner.filter(|s| !s.trim().is_empty()))
+}
+
+impl ContactPayload {
+    fn changes(&self) -> Result<ContactChanges, ValidationError> {
+        Ok(ContactChanges {
+            name: self.name.as_deref().map(|n| optional_text("name", Some(n), 255).map(Option::unwrap_or_default)).transpose()?,
+            email: blank_is_none(self.email.clone())
+                .map(|e| e.map(|e| Email::parse("email", &e).map(Email::into_inner)).transpose())
+                .transpose()?,
+            phone_number: blank_is_none(self.phone_number.clone())
+                .map(|p| p.map(|p| phone_number("phone_number", &p)).transpose())
+                .transpose()?,
+            identifier: blank_is_none(self.identifier.clone())
+                .map(|i| i.map(|i| optional_text("identifier", Some(&i), 255).map(Option::unwrap_or_default)).transpose())
+                .transpose()?,
+            thumbnail: self
+                .avatar_url
+                .as_deref()
+                .map(|u| if u.trim().is_empty() { Ok(String::new()) } else { switchboard_domain::text::http_url("avatar_url", u) })
+                .transpose()?,
+            blocked: self.blocked,
+            group_type: self
+                .group_type
+                .as_deref()
+                .map(|g| GroupType::parse("group_type", g).map(|g| g.as_str().to_string()))
+                .transpose()?,
+            additional_attributes: self.additional_attributes.clone().map(|v| object("additional_attributes", v)).transpose()?,
+            custom_attributes: self.custom_attributes.clone().map(|v| object("custom_attributes", v)).transpose()?,
+        })
+    }
+}
+
+/// A source id for a contact in an inbox: the client's own, or a fresh one.
+fn source_id_for(given: Option<&str>) -> Result<String, ValidationError> {
+    match given.map(str::trim) {
+        Some("") | None => Ok(random_token(16)),
+        Some(s) if s.chars().count() > 255 => Err(ValidationError::too_long("source_id", 255)),
+        Some(s) => Ok(s.to_string()),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<ContactPayload>) -> ApiResult<HttpResponse> {
+    let changes = body.changes()?;
+    let mut conn = state.conn().await?;
+    let inbox = match body.inbox_id {
+        Some(id) => Some(
+            switchboard_store::inboxes::find(&mut conn, ctx.account_id, id.0, ctx.inbox_visibility())
+                .await?
+                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?,
+        ),
+        None => None,
+    };
+    let source_id = source_id_for(body.source_id.as_deref())?;
+    let pubsub = random_token(16);
+    let identity = inbox.as_ref().map(|i| (i.id, source_id.as_str(), pubsub.as_str()));
+    let (contact, contact_inbox) = switchboard_store::contacts::create(&mut conn, ctx.account_id, &changes, identity).await?;
+    let contact_inbox = match (contact_inbox, inbox) {
+        (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
+        _ => Value::Null,
+    };
+    Ok(ok(json!({ "payload": { "contact": render(&mut conn, &contact).await?, "contact_inbox": contact_inbox } })))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<ContactPayload>,
+) -> ApiResult<HttpResponse> {
+    let changes = body.changes()?;
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
+    Ok(ok(json!({ "payload": render(&mut conn, &contact).await? })))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    ctx.require_admin()?;
+    switchboard_store::contacts::delete(&mut conn, ctx.account_id, contact.id).await?;
+    Ok(ok(json!({})))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(json!({ "payload": contact.labels })))
+}
+
+#[derive(Deserialize)]
+pub struct LabelsPayload {
+    labels: Vec<String>,
+}
+impl Payload for LabelsPayload {}
+
+/// Replaces the contact's labels with the given list.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn set_labels(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<LabelsPayload>,
+) -> ApiResult<HttpResponse> {
+    let labels = label_list("labels", &body.labels)?;
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    let contact =
+        switchboard_store::contacts::set_labels(&mut conn, ctx.account_id, contact.id, &labels).await?.ok_or(ApiError::NotFound)?;
+    Ok(ok(json!({ "payload": contact.labels })))
+}
+
+#[derive(Deserialize)]
+pub struct ContactInboxPayload {
+    inbox_id: IdLike,
+    source_id: Option<String>,
+}
+impl Payload for ContactInboxPayload {}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn add_inbox(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<ContactInboxPayload>,
+) -> ApiResult<HttpResponse> {
+    let source_id = source_id_for(body.source_id.as_deref())?;
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, body.inbox_id.0, ctx.inbox_visibility())
+        .await?
+        .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
+    let ci = switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &source_id, &random_token(16)).await?;
+    Ok(ok(views::contact_inbox(&ci, &inbox)))
+}
+
+/// The inboxes the caller can reach this contact through, with the source id to use.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn contactable_inboxes(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, &ctx, &path.1).await?;
+    let identities = switchboard_store::contacts::inboxes_of(&mut conn, &[contact.id]).await?;
+    let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
+    let admin = ctx.role.can_administer();
+    let payload: Vec<Value> = inboxes
+        .iter()
+        .filter_map(|inbox| {
+            let existing = identities.iter().find(|(ci, _)| ci.inbox_id == inbox.id).map(|(ci, _)| ci.source_id.clone());
+            let source_id = match ChannelType::from_stored(&inbox.channel_type) {
+                ChannelType::Api => existing.unwrap_or_else(|| random_token(16)),
+                // WhatsApp reaches a contact by its number, without the '+'.
+                ChannelType::Whatsapp => {
+                    existing.or_else(|| contact.phone_number.as_ref().map(|p| p.trim_start_matches('+').to_string()))?
+                }
+            };
+            Some(json!({ "source_id": source_id, "inbox": views::inbox(inbox, admin) }))
+        })
+        .collect();
+    Ok(ok(json!({ "payload": payload })))
+}

@@ -1,0 +1,110 @@
+//! Contacts: the people (and WhatsApp groups) an account talks to.
+
+use crate::ValidationError;
+
+/// An E.164 number: `+`, a non-zero country digit, 7 to 15 digits in all. Spaces, dashes, dots
+/// and parentheses people type are dropped first.
+pub fn phone_number(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let compact: String = raw.chars().filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')')).collect();
+    let invalid = || ValidationError::invalid(field, "must be in E.164 format, e.g. +573001234567");
+    let digits = compact.strip_prefix('+').ok_or_else(invalid)?;
+    let ok = (7..=15).contains(&digits.len()) && digits.chars().all(|c| c.is_ascii_digit()) && !digits.starts_with('0');
+    if ok {
+        Ok(compact)
+    } else {
+        Err(invalid())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupType {
+    Individual,
+    Group,
+}
+
+impl GroupType {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
+        match raw.trim() {
+            "individual" => Ok(Self::Individual),
+            "group" => Ok(Self::Group),
+            _ => Err(ValidationError::new(field, "inclusion", "must be individual or group")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Individual => "individual",
+            Self::Group => "group",
+        }
+    }
+}
+
+/// How the contact list may be ordered; `-` in front means descending, as in the reference.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ContactSort {
+    Name,
+    Email,
+    PhoneNumber,
+    LastActivityAt,
+    CreatedAt,
+}
+
+impl ContactSort {
+    /// Lenient: anything unknown falls back to the default (name, ascending).
+    pub fn parse(raw: Option<&str>) -> (Self, bool) {
+        let raw = raw.unwrap_or("name").trim();
+        let (desc, key) = match raw.strip_prefix('-') {
+            Some(k) => (true, k),
+            None => (false, raw),
+        };
+        let sort = match key {
+            "email" => Self::Email,
+            "phone_number" => Self::PhoneNumber,
+            "last_activity_at" => Self::LastActivityAt,
+            "created_at" => Self::CreatedAt,
+            "name" => Self::Name,
+            _ => return (Self::Name, false),
+        };
+        (sort, desc)
+    }
+}
+
+/// Contact labels: the same word rules as account labels, deduplicated, order kept.
+pub fn label_list(field: &str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
+    let mut out: Vec<String> = Vec::with_capacity(raw.len());
+    for (i, title) in raw.iter().enumerate() {
+        let title = crate::inbox::label_title(&format!("{field}[{i}]"), title)?;
+        if !out.contains(&title) {
+            out.push(title);
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phone_numbers_are_e164() {
+        assert_eq!(phone_number("p", "+57 300 123-4567").ok(), Some("+573001234567".into()));
+        for bad in ["3001234567", "+0123456789", "+12", "+1234567890123456", "+57abc1234567", ""] {
+            assert!(phone_number("p", bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn sort_is_lenient() {
+        assert_eq!(ContactSort::parse(Some("-last_activity_at")), (ContactSort::LastActivityAt, true));
+        assert_eq!(ContactSort::parse(Some("email")), (ContactSort::Email, false));
+        assert_eq!(ContactSort::parse(Some("bogus")), (ContactSort::Name, false));
+        assert_eq!(ContactSort::parse(None), (ContactSort::Name, false));
+    }
+
+    #[test]
+    fn label_lists_are_normalised() {
+        let raw = vec!["VIP".to_string(), "vip".to_string(), "lead".to_string()];
+        assert_eq!(label_list("labels", &raw).ok(), Some(vec!["vip".to_string(), "lead".to_string()]));
+        assert_eq!(label_list("labels", &["a b".to_string()]).err().map(|e| e.field), Some("labels[0]".into()));
+    }
+}

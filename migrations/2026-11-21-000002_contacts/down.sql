@@ -1,0 +1,2 @@
+DROP TABLE contact_inboxes;
+DROP TABLE contacts;
