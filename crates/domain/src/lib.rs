@@ -9,3 +9,4 @@ pub mod validation;
 pub use ids::*;
 pub use validation::ValidationError;
 pub mod contacts;
+pub mod conversations;

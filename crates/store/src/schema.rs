@@ -177,6 +177,9 @@ diesel::allow_tables_to_appear_in_same_query!(
     labels,
     contacts,
     contact_inboxes,
+    account_counters,
+    conversations,
+    messages,
 );
 
 diesel::table! {
@@ -215,3 +218,66 @@ diesel::table! {
 diesel::joinable!(contacts -> accounts (account_id));
 diesel::joinable!(contact_inboxes -> contacts (contact_id));
 diesel::joinable!(contact_inboxes -> inboxes (inbox_id));
+
+diesel::table! {
+    account_counters (account_id) {
+        account_id -> Int8,
+        last_conversation_display_id -> Int8,
+    }
+}
+
+diesel::table! {
+    conversations (id) {
+        id -> Int8,
+        account_id -> Int8,
+        display_id -> Int8,
+        inbox_id -> Int8,
+        contact_id -> Int8,
+        contact_inbox_id -> Nullable<Int8>,
+        assignee_id -> Nullable<Int8>,
+        team_id -> Nullable<Int8>,
+        status -> Text,
+        priority -> Nullable<Text>,
+        group_type -> Text,
+        snoozed_until -> Nullable<Timestamptz>,
+        labels -> Array<Text>,
+        uuid -> Text,
+        additional_attributes -> Jsonb,
+        custom_attributes -> Jsonb,
+        last_activity_at -> Timestamptz,
+        waiting_since -> Nullable<Timestamptz>,
+        first_reply_created_at -> Nullable<Timestamptz>,
+        agent_last_seen_at -> Nullable<Timestamptz>,
+        assignee_last_seen_at -> Nullable<Timestamptz>,
+        contact_last_seen_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    messages (id) {
+        id -> Int8,
+        account_id -> Int8,
+        inbox_id -> Int8,
+        conversation_id -> Int8,
+        message_type -> Int2,
+        content -> Nullable<Text>,
+        content_type -> Text,
+        content_attributes -> Jsonb,
+        additional_attributes -> Jsonb,
+        private -> Bool,
+        status -> Text,
+        source_id -> Nullable<Text>,
+        sender_type -> Nullable<Text>,
+        sender_id -> Nullable<Int8>,
+        external_error -> Nullable<Text>,
+        echo_id -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::joinable!(conversations -> inboxes (inbox_id));
+diesel::joinable!(conversations -> contacts (contact_id));
+diesel::joinable!(messages -> conversations (conversation_id));

@@ -1,0 +1,302 @@
+//! Conversations and messages: statuses, priorities, what a new message does to its
+//! conversation, and the activity lines the reference writes for each change.
+
+use crate::ValidationError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Open,
+    Resolved,
+    Pending,
+    Snoozed,
+}
+
+impl Status {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
+        Self::from_stored(raw.trim()).ok_or_else(|| ValidationError::new(field, "inclusion", "must be open, resolved, pending or snoozed"))
+    }
+
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        match raw {
+            "open" => Some(Self::Open),
+            "resolved" => Some(Self::Resolved),
+            "pending" => Some(Self::Pending),
+            "snoozed" => Some(Self::Snoozed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Open => "open",
+            Self::Resolved => "resolved",
+            Self::Pending => "pending",
+            Self::Snoozed => "snoozed",
+        }
+    }
+
+    /// `toggle_status` without a status flips between open and resolved.
+    pub fn toggled(self) -> Self {
+        if self == Self::Open {
+            Self::Resolved
+        } else {
+            Self::Open
+        }
+    }
+}
+
+/// The list's status filter: one status, or all of them. Unknown values mean the default (open).
+pub fn status_filter(raw: Option<&str>) -> Option<Status> {
+    match raw.map(str::trim) {
+        Some("all") => None,
+        Some(s) => Some(Status::from_stored(s).unwrap_or(Status::Open)),
+        None => Some(Status::Open),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Priority {
+    Low,
+    Medium,
+    High,
+    Urgent,
+}
+
+impl Priority {
+    /// `None` (or JSON null, or "none") clears the priority.
+    pub fn parse(field: &str, raw: Option<&str>) -> Result<Option<Self>, ValidationError> {
+        match raw.map(str::trim) {
+            None | Some("") | Some("none") | Some("null") => Ok(None),
+            Some(v) => Self::from_stored(v)
+                .map(Some)
+                .ok_or_else(|| ValidationError::new(field, "inclusion", "must be low, medium, high or urgent")),
+        }
+    }
+
+    pub fn from_stored(raw: &str) -> Option<Self> {
+        match raw {
+            "low" => Some(Self::Low),
+            "medium" => Some(Self::Medium),
+            "high" => Some(Self::High),
+            "urgent" => Some(Self::Urgent),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+            Self::Urgent => "urgent",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MessageType {
+    Incoming = 0,
+    Outgoing = 1,
+    Activity = 2,
+    Template = 3,
+}
+
+impl MessageType {
+    /// Clients send the name; the reference also accepts the integer.
+    pub fn parse(field: &str, raw: &serde_json::Value) -> Result<Self, ValidationError> {
+        let invalid = || ValidationError::new(field, "inclusion", "must be incoming or outgoing");
+        let ty = match raw {
+            serde_json::Value::String(s) => match s.trim() {
+                "incoming" => Self::Incoming,
+                "outgoing" => Self::Outgoing,
+                "template" => Self::Template,
+                _ => return Err(invalid()),
+            },
+            serde_json::Value::Number(n) => match n.as_i64() {
+                Some(0) => Self::Incoming,
+                Some(1) => Self::Outgoing,
+                Some(3) => Self::Template,
+                _ => return Err(invalid()),
+            },
+            _ => return Err(invalid()),
+        };
+        Ok(ty)
+    }
+
+    pub fn as_i16(self) -> i16 {
+        self as i16
+    }
+
+    pub fn from_stored(v: i16) -> Self {
+        match v {
+            0 => Self::Incoming,
+            2 => Self::Activity,
+            3 => Self::Template,
+            _ => Self::Outgoing,
+        }
+    }
+}
+
+/// Message content types clients may send.
+pub fn content_type(field: &str, raw: &str) -> Result<String, ValidationError> {
+    const KNOWN: &[&str] = &[
+        "text",
+        "input_text",
+        "input_textarea",
+        "input_email",
+        "input_select",
+        "cards",
+        "form",
+        "article",
+        "incoming_email",
+        "input_csat",
+        "sticker",
+    ];
+    let v = raw.trim();
+    if KNOWN.contains(&v) {
+        Ok(v.to_string())
+    } else {
+        Err(ValidationError::new(field, "inclusion", format!("must be one of {}", KNOWN.join(", "))))
+    }
+}
+
+/// What a new message changes on its conversation.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct MessageEffects {
+    /// The contact wrote: the conversation waits for an answer (unless it already did).
+    pub start_waiting: bool,
+    /// An agent answered the contact: no longer waiting, and maybe the first reply.
+    pub replied: bool,
+    /// A resolved or snoozed conversation opens again.
+    pub reopen: bool,
+    /// Activity lines do not count as activity.
+    pub bump_activity: bool,
+}
+
+pub fn message_effects(ty: MessageType, private: bool, status: Status) -> MessageEffects {
+    match ty {
+        MessageType::Incoming => MessageEffects {
+            start_waiting: true,
+            replied: false,
+            reopen: matches!(status, Status::Resolved | Status::Snoozed),
+            bump_activity: true,
+        },
+        // Private notes never count as replies.
+        MessageType::Outgoing | MessageType::Template => {
+            MessageEffects { start_waiting: false, replied: !private, reopen: false, bump_activity: true }
+        }
+        MessageType::Activity => MessageEffects::default(),
+    }
+}
+
+/// The reference's activity lines.
+pub mod activity {
+    use super::{Priority, Status};
+
+    pub fn status(status: Status, by: &str) -> String {
+        match status {
+            Status::Resolved => format!("Conversation was marked resolved by {by}"),
+            Status::Open => format!("Conversation was reopened by {by}"),
+            Status::Pending => format!("Conversation was marked as pending by {by}"),
+            Status::Snoozed => format!("Conversation was snoozed by {by}"),
+        }
+    }
+
+    pub fn reopened_by_contact() -> String {
+        "System reopened the conversation due to a new incoming message.".into()
+    }
+
+    pub fn priority(old: Option<Priority>, new: Option<Priority>, by: &str) -> Option<String> {
+        match (old, new) {
+            (a, b) if a == b => None,
+            (None, Some(n)) => Some(format!("{by} set the priority to {}", n.as_str())),
+            (Some(o), Some(n)) => Some(format!("{by} changed the priority from {} to {}", o.as_str(), n.as_str())),
+            (Some(_), None) => Some(format!("{by} removed the priority")),
+            (None, None) => None,
+        }
+    }
+
+    pub fn assignee(new_assignee: Option<&str>, self_assigned: bool, by: &str) -> String {
+        match new_assignee {
+            Some(_) if self_assigned => format!("{by} self-assigned this conversation"),
+            Some(name) => format!("Assigned to {name} by {by}"),
+            None => format!("Conversation unassigned by {by}"),
+        }
+    }
+
+    pub fn team(new_team: Option<&str>, old_team: Option<&str>, by: &str) -> Option<String> {
+        match (new_team, old_team) {
+            (Some(t), _) => Some(format!("Assigned to {t} by {by}")),
+            (None, Some(old)) => Some(format!("Unassigned from {old} by {by}")),
+            (None, None) => None,
+        }
+    }
+
+    pub fn labels(added: &[String], removed: &[String], by: &str) -> Vec<String> {
+        let mut lines = Vec::new();
+        if !added.is_empty() {
+            lines.push(format!("{by} added {}", added.join(", ")));
+        }
+        if !removed.is_empty() {
+            lines.push(format!("{by} removed {}", removed.join(", ")));
+        }
+        lines
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn statuses_toggle_between_open_and_resolved() {
+        assert_eq!(Status::Open.toggled(), Status::Resolved);
+        assert_eq!(Status::Resolved.toggled(), Status::Open);
+        assert_eq!(Status::Pending.toggled(), Status::Open);
+        assert!(Status::parse("status", "closed").is_err());
+    }
+
+    #[test]
+    fn list_status_filter_is_lenient() {
+        assert_eq!(status_filter(None), Some(Status::Open));
+        assert_eq!(status_filter(Some("all")), None);
+        assert_eq!(status_filter(Some("pending")), Some(Status::Pending));
+        assert_eq!(status_filter(Some("weird")), Some(Status::Open));
+    }
+
+    #[test]
+    fn priorities() {
+        assert_eq!(Priority::parse("p", Some("urgent")).ok(), Some(Some(Priority::Urgent)));
+        assert_eq!(Priority::parse("p", None).ok(), Some(None));
+        assert!(Priority::parse("p", Some("asap")).is_err());
+    }
+
+    #[test]
+    fn message_types_by_name_or_number() {
+        assert_eq!(MessageType::parse("m", &json!("incoming")).ok(), Some(MessageType::Incoming));
+        assert_eq!(MessageType::parse("m", &json!(1)).ok(), Some(MessageType::Outgoing));
+        assert!(MessageType::parse("m", &json!(2)).is_err(), "clients cannot write activity");
+        assert!(MessageType::parse("m", &json!("shout")).is_err());
+    }
+
+    #[test]
+    fn what_messages_do_to_conversations() {
+        let incoming = message_effects(MessageType::Incoming, false, Status::Resolved);
+        assert!(incoming.start_waiting && incoming.reopen && incoming.bump_activity && !incoming.replied);
+        assert!(!message_effects(MessageType::Incoming, false, Status::Pending).reopen);
+        assert!(message_effects(MessageType::Outgoing, false, Status::Open).replied);
+        assert!(!message_effects(MessageType::Outgoing, true, Status::Open).replied, "private notes are not replies");
+        assert_eq!(message_effects(MessageType::Activity, false, Status::Open), MessageEffects::default());
+    }
+
+    #[test]
+    fn activity_lines() {
+        assert_eq!(activity::status(Status::Resolved, "Ana"), "Conversation was marked resolved by Ana");
+        assert_eq!(activity::priority(None, Some(Priority::High), "Ana").as_deref(), Some("Ana set the priority to high"));
+        assert_eq!(activity::priority(Some(Priority::High), Some(Priority::High), "Ana"), None);
+        assert_eq!(activity::assignee(Some("Bo"), false, "Ana"), "Assigned to Bo by Ana");
+        assert_eq!(activity::assignee(Some("Ana"), true, "Ana"), "Ana self-assigned this conversation");
+        assert_eq!(activity::labels(&["vip".into()], &[], "Ana"), vec!["Ana added vip".to_string()]);
+    }
+}

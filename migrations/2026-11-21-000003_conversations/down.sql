@@ -1,0 +1,3 @@
+DROP TABLE messages;
+DROP TABLE conversations;
+DROP TABLE account_counters;
