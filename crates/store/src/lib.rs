@@ -5,6 +5,8 @@ pub mod account_users;
 pub mod accounts;
 pub mod cluster;
 pub mod contacts;
+pub mod conversations;
+pub mod messages;
 pub mod error;
 pub mod inboxes;
 pub mod labels;

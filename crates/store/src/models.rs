@@ -291,3 +291,107 @@ pub struct ContactInbox {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = conversations)]
+pub struct Conversation {
+    pub id: i64,
+    pub account_id: i64,
+    pub display_id: i64,
+    pub inbox_id: i64,
+    pub contact_id: i64,
+    pub contact_inbox_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub status: String,
+    pub priority: Option<String>,
+    pub group_type: String,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub labels: Vec<String>,
+    pub uuid: String,
+    pub additional_attributes: Value,
+    pub custom_attributes: Value,
+    pub last_activity_at: DateTime<Utc>,
+    pub waiting_since: Option<DateTime<Utc>>,
+    pub first_reply_created_at: Option<DateTime<Utc>>,
+    pub agent_last_seen_at: Option<DateTime<Utc>>,
+    pub assignee_last_seen_at: Option<DateTime<Utc>>,
+    pub contact_last_seen_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = conversations)]
+pub struct NewConversation {
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub contact_id: i64,
+    pub contact_inbox_id: Option<i64>,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub status: String,
+    pub priority: Option<String>,
+    pub group_type: String,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub uuid: String,
+    pub additional_attributes: Value,
+    pub custom_attributes: Value,
+}
+
+#[derive(Debug, Clone, Default, AsChangeset)]
+#[diesel(table_name = conversations)]
+pub struct ConversationChanges {
+    pub assignee_id: Option<Option<i64>>,
+    pub team_id: Option<Option<i64>>,
+    pub status: Option<String>,
+    pub priority: Option<Option<String>>,
+    pub snoozed_until: Option<Option<DateTime<Utc>>>,
+    pub labels: Option<Vec<String>>,
+    pub additional_attributes: Option<Value>,
+    pub custom_attributes: Option<Value>,
+    pub agent_last_seen_at: Option<Option<DateTime<Utc>>>,
+    pub assignee_last_seen_at: Option<Option<DateTime<Utc>>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = messages)]
+pub struct Message {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_type: i16,
+    pub content: Option<String>,
+    pub content_type: String,
+    pub content_attributes: Value,
+    pub additional_attributes: Value,
+    pub private: bool,
+    pub status: String,
+    pub source_id: Option<String>,
+    pub sender_type: Option<String>,
+    pub sender_id: Option<i64>,
+    pub external_error: Option<String>,
+    pub echo_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = messages)]
+pub struct NewMessage {
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_type: i16,
+    pub content: Option<String>,
+    pub content_type: String,
+    pub content_attributes: Value,
+    pub private: bool,
+    pub status: String,
+    pub source_id: Option<String>,
+    pub sender_type: Option<String>,
+    pub sender_id: Option<i64>,
+    pub echo_id: Option<String>,
+    pub created_at: DateTime<Utc>,
+}

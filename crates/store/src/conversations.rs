@@ -1,0 +1,285 @@
+//! Conversations: creation with a gapless per-account display id, the filtered list and its
+//! counts, and batch loaders so a list page costs the same number of queries at any size.
+
+use diesel::dsl::sql;
+use diesel::pg::Pg;
+use diesel::prelude::*;
+use diesel::sql_types::BigInt;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use switchboard_domain::conversations::Status;
+
+use crate::contacts::like_pattern;
+use crate::inboxes::Visibility;
+use crate::models::{Contact, Conversation, ConversationChanges, Message, NewConversation, NewMessage, Team, User};
+use crate::schema::{account_counters, contacts, conversations, inbox_members, messages, teams, users};
+use crate::{StoreError, StoreResult};
+
+pub const PER_PAGE: i64 = 25;
+
+/// Takes the account's next display id; must run inside the transaction that inserts the row.
+async fn next_display_id(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<i64> {
+    Ok(diesel::insert_into(account_counters::table)
+        .values((account_counters::account_id.eq(account_id), account_counters::last_conversation_display_id.eq(1)))
+        .on_conflict(account_counters::account_id)
+        .do_update()
+        .set(account_counters::last_conversation_display_id.eq(account_counters::last_conversation_display_id + 1))
+        .returning(account_counters::last_conversation_display_id)
+        .get_result(conn)
+        .await?)
+}
+
+/// Inserts the conversation with its display id, all in the caller's transaction.
+pub async fn insert(conn: &mut AsyncPgConnection, new: &NewConversation) -> StoreResult<Conversation> {
+    let display_id = next_display_id(conn, new.account_id).await?;
+    Ok(diesel::insert_into(conversations::table)
+        .values((new, conversations::display_id.eq(display_id)))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// Creates a conversation, optionally with its first message, all or nothing.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    new: &NewConversation,
+    first: Option<NewMessage>,
+) -> StoreResult<(Conversation, Option<Message>)> {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let conversation = insert(conn, new).await?;
+        match first {
+            None => Ok((conversation, None)),
+            Some(mut message) => {
+                message.conversation_id = conversation.id;
+                let (message, conversation) = crate::messages::insert_and_apply(conn, &conversation, &message).await?;
+                Ok((conversation, Some(message)))
+            }
+        }
+    })
+    .await
+}
+
+fn visible(query: conversations::BoxedQuery<'_, Pg>, vis: Visibility) -> conversations::BoxedQuery<'_, Pg> {
+    match vis {
+        Visibility::All => query,
+        Visibility::MemberOf(user_id) => {
+            query.filter(conversations::inbox_id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)))
+        }
+    }
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64, vis: Visibility) -> StoreResult<Option<Conversation>> {
+    let query = conversations::table.filter(conversations::account_id.eq(account_id)).filter(conversations::display_id.eq(display_id)).into_boxed();
+    Ok(visible(query, vis).select(Conversation::as_select()).first(conn).await.optional()?)
+}
+
+pub async fn update(conn: &mut AsyncPgConnection, id: i64, changes: &ConversationChanges) -> StoreResult<Conversation> {
+    Ok(diesel::update(conversations::table.find(id))
+        .set((changes, conversations::updated_at.eq(diesel::dsl::now)))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AssigneeFilter {
+    Me,
+    Unassigned,
+    Assigned,
+    All,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortBy {
+    LastActivity,
+    Created,
+    Priority,
+    WaitingSince,
+}
+
+/// Everything the list can be narrowed by. `assignee` does not apply to the counts, which are
+/// given for all four assignee filters at once.
+#[derive(Debug, Clone)]
+pub struct ListFilter<'a> {
+    pub account_id: i64,
+    pub viewer: i64,
+    pub visibility: Visibility,
+    pub status: Option<Status>,
+    pub assignee: AssigneeFilter,
+    pub inbox_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub contact_id: Option<i64>,
+    pub labels: &'a [String],
+    pub search: Option<&'a str>,
+    pub unattended: bool,
+    pub participating: bool,
+    pub sort: SortBy,
+    pub ascending: bool,
+    pub page: i64,
+}
+
+fn narrowed<'a>(f: &ListFilter<'a>) -> conversations::BoxedQuery<'a, Pg> {
+    let mut q = visible(conversations::table.filter(conversations::account_id.eq(f.account_id)).into_boxed(), f.visibility);
+    if let Some(status) = f.status {
+        q = q.filter(conversations::status.eq(status.as_str()));
+    }
+    if let Some(inbox) = f.inbox_id {
+        q = q.filter(conversations::inbox_id.eq(inbox));
+    }
+    if let Some(team) = f.team_id {
+        q = q.filter(conversations::team_id.eq(team));
+    }
+    if let Some(contact) = f.contact_id {
+        q = q.filter(conversations::contact_id.eq(contact));
+    }
+    if !f.labels.is_empty() {
+        q = q.filter(conversations::labels.overlaps_with(f.labels.to_vec()));
+    }
+    if let Some(term) = f.search {
+        let hits = messages::table
+            .filter(messages::account_id.eq(f.account_id))
+            .filter(messages::content.ilike(like_pattern(term)))
+            .select(messages::conversation_id);
+        q = q.filter(conversations::id.eq_any(hits));
+    }
+    if f.unattended {
+        q = q.filter(conversations::first_reply_created_at.is_null().or(conversations::waiting_since.is_not_null()));
+    }
+    if f.participating {
+        let mine = messages::table
+            .filter(messages::account_id.eq(f.account_id))
+            .filter(messages::sender_type.eq("user"))
+            .filter(messages::sender_id.eq(f.viewer))
+            .select(messages::conversation_id);
+        q = q.filter(conversations::id.eq_any(mine).or(conversations::assignee_id.eq(f.viewer)));
+    }
+    q
+}
+
+/// One page of the list.
+pub async fn list(conn: &mut AsyncPgConnection, f: &ListFilter<'_>) -> StoreResult<Vec<Conversation>> {
+    let mut q = narrowed(f);
+    q = match f.assignee {
+        AssigneeFilter::Me => q.filter(conversations::assignee_id.eq(f.viewer)),
+        AssigneeFilter::Unassigned => q.filter(conversations::assignee_id.is_null()),
+        AssigneeFilter::Assigned => q.filter(conversations::assignee_id.is_not_null()),
+        AssigneeFilter::All => q,
+    };
+    q = match (f.sort, f.ascending) {
+        (SortBy::LastActivity, false) => q.order((conversations::last_activity_at.desc(), conversations::id.desc())),
+        (SortBy::LastActivity, true) => q.order((conversations::last_activity_at.asc(), conversations::id.asc())),
+        (SortBy::Created, false) => q.order((conversations::created_at.desc(), conversations::id.desc())),
+        (SortBy::Created, true) => q.order((conversations::created_at.asc(), conversations::id.asc())),
+        // urgent > high > medium > low > none
+        (SortBy::Priority, asc) => {
+            let rank = sql::<BigInt>(
+                "CASE conversations.priority WHEN 'urgent' THEN 4 WHEN 'high' THEN 3 WHEN 'medium' THEN 2 WHEN 'low' THEN 1 ELSE 0 END",
+            );
+            if asc {
+                q.order((rank.asc(), conversations::last_activity_at.desc(), conversations::id.desc()))
+            } else {
+                q.order((rank.desc(), conversations::last_activity_at.desc(), conversations::id.desc()))
+            }
+        }
+        (SortBy::WaitingSince, false) => q.order((conversations::waiting_since.desc().nulls_last(), conversations::id.desc())),
+        (SortBy::WaitingSince, true) => q.order((conversations::waiting_since.asc().nulls_last(), conversations::id.asc())),
+    };
+    Ok(q.select(Conversation::as_select()).limit(PER_PAGE).offset((f.page - 1) * PER_PAGE).load(conn).await?)
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Counts {
+    pub mine_count: i64,
+    pub assigned_count: i64,
+    pub unassigned_count: i64,
+    pub all_count: i64,
+}
+
+/// The four counts in one scan.
+pub async fn counts(conn: &mut AsyncPgConnection, f: &ListFilter<'_>) -> StoreResult<Counts> {
+    let (mine_count, assigned_count, unassigned_count, all_count) = narrowed(f)
+        .select((
+            sql::<BigInt>("count(*) FILTER (WHERE conversations.assignee_id = ").bind::<BigInt, _>(f.viewer).sql(")"),
+            sql::<BigInt>("count(*) FILTER (WHERE conversations.assignee_id IS NOT NULL)"),
+            sql::<BigInt>("count(*) FILTER (WHERE conversations.assignee_id IS NULL)"),
+            sql::<BigInt>("count(*)"),
+        ))
+        .first::<(i64, i64, i64, i64)>(conn)
+        .await?;
+    Ok(Counts { mine_count, assigned_count, unassigned_count, all_count })
+}
+
+/// Everything a conversation payload shows besides the row itself, loaded for a whole page.
+#[derive(Debug, Default)]
+pub struct Related {
+    pub contacts: Vec<Contact>,
+    pub assignees: Vec<User>,
+    pub teams: Vec<Team>,
+    pub last_messages: Vec<Message>,
+    pub unread: Vec<(i64, i64)>,
+}
+
+impl Related {
+    pub fn contact(&self, c: &Conversation) -> Option<&Contact> {
+        self.contacts.iter().find(|x| x.id == c.contact_id)
+    }
+    pub fn assignee(&self, c: &Conversation) -> Option<&User> {
+        c.assignee_id.and_then(|id| self.assignees.iter().find(|u| u.id == id))
+    }
+    pub fn team(&self, c: &Conversation) -> Option<&Team> {
+        c.team_id.and_then(|id| self.teams.iter().find(|t| t.id == id))
+    }
+    pub fn last_message(&self, c: &Conversation) -> Option<&Message> {
+        self.last_messages.iter().find(|m| m.conversation_id == c.id)
+    }
+    pub fn unread_count(&self, c: &Conversation) -> i64 {
+        self.unread.iter().find(|(id, _)| *id == c.id).map(|(_, n)| *n).unwrap_or(0)
+    }
+}
+
+/// Five queries for any number of conversations.
+pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> StoreResult<Related> {
+    if list.is_empty() {
+        return Ok(Related::default());
+    }
+    let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
+    let contact_ids: Vec<i64> = list.iter().map(|c| c.contact_id).collect();
+    let assignee_ids: Vec<i64> = list.iter().filter_map(|c| c.assignee_id).collect();
+    let team_ids: Vec<i64> = list.iter().filter_map(|c| c.team_id).collect();
+    let contacts = contacts::table.filter(contacts::id.eq_any(&contact_ids)).select(Contact::as_select()).load(conn).await?;
+    let assignees = users::table.filter(users::id.eq_any(&assignee_ids)).select(User::as_select()).load(conn).await?;
+    let teams = teams::table.filter(teams::id.eq_any(&team_ids)).select(Team::as_select()).load(conn).await?;
+    // The newest non-activity message of each conversation.
+    let last_messages = messages::table
+        .filter(messages::conversation_id.eq_any(&ids))
+        .filter(messages::message_type.ne(2))
+        .distinct_on(messages::conversation_id)
+        .order((messages::conversation_id, messages::id.desc()))
+        .select(Message::as_select())
+        .load(conn)
+        .await?;
+    // Incoming messages the agents have not seen yet.
+    let unread = messages::table
+        .inner_join(conversations::table)
+        .filter(messages::conversation_id.eq_any(&ids))
+        .filter(messages::message_type.eq(0))
+        .filter(
+            conversations::agent_last_seen_at.is_null().or(messages::created_at.nullable().gt(conversations::agent_last_seen_at)),
+        )
+        .group_by(messages::conversation_id)
+        .select((messages::conversation_id, diesel::dsl::count_star()))
+        .load(conn)
+        .await?;
+    Ok(Related { contacts, assignees, teams, last_messages, unread })
+}
+
+/// Snoozed conversations whose time has come open again; returns them for events.
+pub async fn wake_snoozed(conn: &mut AsyncPgConnection) -> StoreResult<Vec<Conversation>> {
+    Ok(diesel::update(
+        conversations::table.filter(conversations::status.eq("snoozed")).filter(conversations::snoozed_until.le(diesel::dsl::now)),
+    )
+    .set((conversations::status.eq("open"), conversations::snoozed_until.eq(None::<chrono::DateTime<chrono::Utc>>), conversations::updated_at.eq(diesel::dsl::now)))
+    .returning(Conversation::as_returning())
+    .get_results(conn)
+    .await?)
+}
+

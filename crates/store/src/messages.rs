@@ -1,0 +1,102 @@
+//! Messages, and what each new one does to its conversation, in one transaction.
+
+use diesel::prelude::*;
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use switchboard_domain::conversations::{message_effects, MessageType, Status};
+
+use crate::models::{Conversation, Message, NewMessage};
+use crate::schema::{conversations, messages};
+use crate::{StoreError, StoreResult};
+
+/// Page size of a conversation's messages.
+pub const PER_PAGE: i64 = 20;
+
+#[derive(Debug, Clone, Copy)]
+pub enum Cursor {
+    Latest,
+    Before(i64),
+    After(i64),
+}
+
+/// Oldest first, as the reference shows them: the newest page, or the page before/after an id.
+pub async fn list(conn: &mut AsyncPgConnection, conversation_id: i64, cursor: Cursor) -> StoreResult<Vec<Message>> {
+    let base = messages::table.filter(messages::conversation_id.eq(conversation_id)).select(Message::as_select());
+    let mut rows: Vec<Message> = match cursor {
+        Cursor::Latest => base.order(messages::id.desc()).limit(PER_PAGE).load(conn).await?,
+        Cursor::Before(id) => base.filter(messages::id.lt(id)).order(messages::id.desc()).limit(PER_PAGE).load(conn).await?,
+        Cursor::After(id) => {
+            return Ok(base.filter(messages::id.gt(id)).order(messages::id.asc()).limit(PER_PAGE).load(conn).await?);
+        }
+    };
+    rows.reverse();
+    Ok(rows)
+}
+
+pub async fn find(conn: &mut AsyncPgConnection, conversation_id: i64, id: i64) -> StoreResult<Option<Message>> {
+    Ok(messages::table
+        .filter(messages::conversation_id.eq(conversation_id))
+        .filter(messages::id.eq(id))
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Inserts the message and applies its effects to the conversation (waiting, first reply,
+/// reopening, activity time). Returns both as stored. Runs in the caller's transaction.
+pub async fn insert_and_apply(conn: &mut AsyncPgConnection, conversation: &Conversation, new: &NewMessage) -> StoreResult<(Message, Conversation)> {
+    let message: Message = diesel::insert_into(messages::table).values(new).returning(Message::as_returning()).get_result(conn).await?;
+    let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
+    let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
+    let at = message.created_at;
+    let mut conversation = conversation.clone();
+    if effects.start_waiting && conversation.waiting_since.is_none() {
+        conversation.waiting_since = Some(at);
+    }
+    if effects.replied {
+        conversation.waiting_since = None;
+        conversation.first_reply_created_at.get_or_insert(at);
+    }
+    if effects.reopen {
+        conversation.status = Status::Open.as_str().into();
+        conversation.snoozed_until = None;
+    }
+    if effects.bump_activity && at > conversation.last_activity_at {
+        conversation.last_activity_at = at;
+    }
+    let conversation = diesel::update(conversations::table.find(conversation.id))
+        .set((
+            conversations::waiting_since.eq(conversation.waiting_since),
+            conversations::first_reply_created_at.eq(conversation.first_reply_created_at),
+            conversations::status.eq(&conversation.status),
+            conversations::snoozed_until.eq(conversation.snoozed_until),
+            conversations::last_activity_at.eq(conversation.last_activity_at),
+            conversations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await?;
+    Ok((message, conversation))
+}
+
+/// Creates a message in its own transaction.
+pub async fn create(conn: &mut AsyncPgConnection, conversation: &Conversation, new: &NewMessage) -> StoreResult<(Message, Conversation)> {
+    conn.transaction::<_, StoreError, _>(async move |conn| insert_and_apply(conn, conversation, new).await).await
+}
+
+/// Soft delete: the text is replaced and `content_attributes.deleted` set, as the reference does.
+pub async fn soft_delete(conn: &mut AsyncPgConnection, message: &Message) -> StoreResult<Message> {
+    let mut attributes = message.content_attributes.clone();
+    if let Some(obj) = attributes.as_object_mut() {
+        obj.insert("deleted".into(), serde_json::Value::Bool(true));
+    }
+    Ok(diesel::update(messages::table.find(message.id))
+        .set((
+            messages::content.eq(Some("This message was deleted")),
+            messages::content_attributes.eq(attributes),
+            messages::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Message::as_returning())
+        .get_result(conn)
+        .await?)
+}
