@@ -56,6 +56,21 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/contacts/{id}/labels', '/api/v1/accounts/{account_id}/contacts/{id}/labels'),
     ('post', '/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes', '/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes'),
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes', '/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes'),
+    ('get', '/api/v1/accounts/{account_id}/conversations', '/api/v1/accounts/{account_id}/conversations'),
+    ('post', '/api/v1/accounts/{account_id}/conversations', '/api/v1/accounts/{account_id}/conversations'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/meta', '/api/v1/accounts/{account_id}/conversations/meta'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}'),
+    ('patch', '/api/v1/accounts/{account_id}/conversations/{conversation_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_priority', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_priority'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/custom_attributes', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/custom_attributes'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/labels', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/labels'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/labels', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/labels'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'),
+    ('delete', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/conversations', '/api/v1/accounts/{account_id}/contacts/{id}/conversations'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -106,6 +121,18 @@ OURS = {
     ('delete', '/api/v1/accounts/{account_id}/labels/{id}'): {'operationId': 'delete-label', 'parameters': [ACC, ID],
         'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
 }
+
+CONV = {'$ref': '#/components/parameters/conversation_id'}
+OURS.update({
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_typing_status'): {
+        'operationId': 'toggle-typing-status', 'summary': 'Broadcast that the caller started or stopped typing', 'parameters': [ACC, CONV],
+        'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'required': ['typing_status'],
+            'properties': {'typing_status': {'type': 'string', 'enum': ['on', 'off']}, 'is_private': {'type': 'boolean'}}}}}},
+        'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/update_last_seen'): {
+        'operationId': 'update-last-seen', 'summary': 'Mark the conversation as seen by the agents (unread_count drops to 0)',
+        'parameters': [ACC, CONV], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
+})
 
 EXTRA_SCHEMAS = {
     'label': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},

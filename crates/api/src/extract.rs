@@ -4,7 +4,6 @@
 //! malformed (400), or as too large (413). Query parameters never refuse a request: what can be
 //! cast is cast, the rest falls back to defaults (see conversations-list-api.txt).
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::pin::Pin;
 
@@ -103,20 +102,30 @@ fn field_error(path: &str, message: &str) -> ValidationError {
 }
 
 /// Query parameters, read leniently.
-pub struct Params(HashMap<String, String>);
+pub struct Params(Vec<(String, String)>);
 
 impl Params {
     pub fn from_query(query: &str) -> Self {
-        let mut map = HashMap::new();
-        for (k, v) in url::form_urlencoded::parse(query.as_bytes()) {
-            // NUL cannot reach PostgreSQL; in a lenient query it is formatting to drop.
-            map.entry(k.replace('\0', "")).or_insert_with(|| v.replace('\0', ""));
-        }
-        Self(map)
+        // NUL cannot reach PostgreSQL; in a lenient query it is formatting to drop.
+        Self(url::form_urlencoded::parse(query.as_bytes()).map(|(k, v)| (k.replace('\0', ""), v.replace('\0', ""))).collect())
     }
 
+    /// The first non-blank value of `name`.
     pub fn str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).map(|v| v.trim()).filter(|v| !v.is_empty())
+        self.0.iter().filter(|(k, _)| k == name).map(|(_, v)| v.trim()).find(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of `name`, given as `name[]=a&name[]=b`, `name=a&name=b` or `name=a,b`.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        let bracketed = format!("{name}[]");
+        self.0
+            .iter()
+            .filter(|(k, _)| *k == name || *k == bracketed)
+            .flat_map(|(_, v)| v.split(','))
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+            .collect()
     }
 
     /// `"3"`, `" 3 "`, `"3.7"` and `"3abc"` all read as 3; anything else as absent.
@@ -226,6 +235,8 @@ mod tests {
         assert_eq!(Params::from_query("page=-4").page(), 1);
         assert_eq!(Params::from_query("page=7").page(), 7);
         assert_eq!(Params::from_query("q=a%00b").str("q"), Some("ab"));
+        assert_eq!(Params::from_query("labels[]=a&labels[]=b&labels=c,d&x=1").list("labels"), vec!["a", "b", "c", "d"]);
+        assert_eq!(Params::from_query("q=&q=second").str("q"), Some("second"));
         assert_eq!(Params::from_query("page=99999999999999999999").page(), 1_000_000);
     }
 }

@@ -220,3 +220,128 @@ pub fn contact(c: &Contact, identities: &[(ContactInbox, Inbox)]) -> Value {
         "contact_inboxes": inboxes,
     })
 }
+
+/// The contact as the sender of a conversation or message.
+pub fn contact_sender(c: &Contact) -> Value {
+    json!({
+        "id": c.id,
+        "name": c.name,
+        "email": c.email,
+        "phone_number": c.phone_number,
+        "identifier": c.identifier,
+        "thumbnail": c.thumbnail,
+        "blocked": c.blocked,
+        "additional_attributes": c.additional_attributes,
+        "custom_attributes": c.custom_attributes,
+        "availability_status": "offline",
+        "last_activity_at": c.last_activity_at.map(|t| t.timestamp()),
+        "created_at": c.created_at.timestamp(),
+        "type": "contact",
+    })
+}
+
+/// A user as the assignee or sender of something.
+pub fn user_brief(u: &User) -> Value {
+    json!({
+        "id": u.id,
+        "name": u.name,
+        "available_name": available_name(u),
+        "email": u.email,
+        "thumbnail": "",
+        "avatar_url": "",
+        "type": "user",
+    })
+}
+
+/// `sender_type` holds the reference's class names.
+fn sender_type_name(stored: Option<&str>) -> Value {
+    match stored {
+        Some("contact") => json!("Contact"),
+        Some("user") => json!("User"),
+        Some("agent_bot") => json!("AgentBot"),
+        _ => Value::Null,
+    }
+}
+
+/// A message; `display_id` is its conversation's public id and `sender` the resolved sender.
+pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: Option<Value>) -> Value {
+    let mut attributes = m.content_attributes.clone();
+    if let (Some(obj), Some(err)) = (attributes.as_object_mut(), &m.external_error) {
+        obj.insert("external_error".into(), json!(err));
+    }
+    json!({
+        "id": m.id,
+        "content": m.content,
+        "account_id": m.account_id,
+        "inbox_id": m.inbox_id,
+        "conversation_id": display_id,
+        "message_type": m.message_type,
+        "content_type": m.content_type,
+        "status": m.status,
+        "content_attributes": attributes,
+        "additional_attributes": m.additional_attributes,
+        "created_at": m.created_at.timestamp(),
+        "updated_at": m.updated_at.timestamp(),
+        "private": m.private,
+        "source_id": m.source_id,
+        "echo_id": m.echo_id,
+        "sender_type": sender_type_name(m.sender_type.as_deref()),
+        "sender_id": m.sender_id,
+        "sender": sender,
+        "external_error": m.external_error,
+        "processed_message_content": m.content,
+        "attachments": [],
+    })
+}
+
+/// A conversation in the reference's list/show shape, from a page's batch-loaded relations.
+pub fn conversation(
+    c: &switchboard_store::models::Conversation,
+    inbox: Option<&Inbox>,
+    related: &switchboard_store::conversations::Related,
+) -> Value {
+    let sender = related.contact(c).map(contact_sender);
+    let last = related.last_message(c).map(|m| {
+        let from = match m.sender_type.as_deref() {
+            Some("contact") => sender.clone(),
+            Some("user") => m.sender_id.and_then(|id| related.assignees.iter().find(|u| u.id == id)).map(user_brief),
+            _ => None,
+        };
+        message(m, c.display_id, from)
+    });
+    let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp());
+    json!({
+        "id": c.display_id,
+        "account_id": c.account_id,
+        "uuid": c.uuid,
+        "inbox_id": c.inbox_id,
+        "status": c.status,
+        "priority": c.priority,
+        "group_type": c.group_type,
+        "labels": c.labels,
+        "muted": false,
+        "can_reply": true,
+        "snoozed_until": ts(c.snoozed_until),
+        "additional_attributes": c.additional_attributes,
+        "custom_attributes": c.custom_attributes,
+        "agent_last_seen_at": ts(c.agent_last_seen_at),
+        "assignee_last_seen_at": ts(c.assignee_last_seen_at),
+        "contact_last_seen_at": ts(c.contact_last_seen_at),
+        "first_reply_created_at": ts(c.first_reply_created_at),
+        "waiting_since": ts(c.waiting_since),
+        "last_activity_at": c.last_activity_at.timestamp(),
+        "timestamp": c.last_activity_at.timestamp(),
+        "created_at": c.created_at.timestamp(),
+        "updated_at": c.updated_at.timestamp(),
+        "unread_count": related.unread_count(c),
+        "messages": last.iter().cloned().collect::<Vec<_>>(),
+        "last_non_activity_message": last,
+        "meta": {
+            "sender": sender,
+            "channel": inbox.map(|i| ChannelType::from_stored(&i.channel_type).reference_name()),
+            "assignee": related.assignee(c).map(user_brief),
+            "team": related.team(c).map(|t| team(t, false)),
+            "hmac_verified": false,
+        },
+    })
+}

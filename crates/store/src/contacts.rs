@@ -146,3 +146,30 @@ pub async fn add_inbox(
         .get_result(conn)
         .await?)
 }
+
+/// The contact behind `source_id` in an inbox of the account.
+pub async fn find_identity(conn: &mut AsyncPgConnection, inbox_id: i64, source_id: &str) -> StoreResult<Option<ContactInbox>> {
+    Ok(contact_inboxes::table
+        .filter(contact_inboxes::inbox_id.eq(inbox_id))
+        .filter(contact_inboxes::source_id.eq(source_id))
+        .select(ContactInbox::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// The contact's first identity in an inbox, if any.
+pub async fn identity_in(conn: &mut AsyncPgConnection, contact_id: i64, inbox_id: i64) -> StoreResult<Option<ContactInbox>> {
+    Ok(contact_inboxes::table
+        .filter(contact_inboxes::contact_id.eq(contact_id))
+        .filter(contact_inboxes::inbox_id.eq(inbox_id))
+        .order(contact_inboxes::id)
+        .select(ContactInbox::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Contact> {
+    Ok(contacts::table.find(id).select(Contact::as_select()).first(conn).await?)
+}

@@ -61,14 +61,15 @@ pub async fn create(
 fn visible(query: conversations::BoxedQuery<'_, Pg>, vis: Visibility) -> conversations::BoxedQuery<'_, Pg> {
     match vis {
         Visibility::All => query,
-        Visibility::MemberOf(user_id) => {
-            query.filter(conversations::inbox_id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)))
-        }
+        Visibility::MemberOf(user_id) => query.filter(
+            conversations::inbox_id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)),
+        ),
     }
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64, vis: Visibility) -> StoreResult<Option<Conversation>> {
-    let query = conversations::table.filter(conversations::account_id.eq(account_id)).filter(conversations::display_id.eq(display_id)).into_boxed();
+    let query =
+        conversations::table.filter(conversations::account_id.eq(account_id)).filter(conversations::display_id.eq(display_id)).into_boxed();
     Ok(visible(query, vis).select(Conversation::as_select()).first(conn).await.optional()?)
 }
 
@@ -262,9 +263,7 @@ pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> Sto
         .inner_join(conversations::table)
         .filter(messages::conversation_id.eq_any(&ids))
         .filter(messages::message_type.eq(0))
-        .filter(
-            conversations::agent_last_seen_at.is_null().or(messages::created_at.nullable().gt(conversations::agent_last_seen_at)),
-        )
+        .filter(conversations::agent_last_seen_at.is_null().or(messages::created_at.nullable().gt(conversations::agent_last_seen_at)))
         .group_by(messages::conversation_id)
         .select((messages::conversation_id, diesel::dsl::count_star()))
         .load(conn)
@@ -277,9 +276,30 @@ pub async fn wake_snoozed(conn: &mut AsyncPgConnection) -> StoreResult<Vec<Conve
     Ok(diesel::update(
         conversations::table.filter(conversations::status.eq("snoozed")).filter(conversations::snoozed_until.le(diesel::dsl::now)),
     )
-    .set((conversations::status.eq("open"), conversations::snoozed_until.eq(None::<chrono::DateTime<chrono::Utc>>), conversations::updated_at.eq(diesel::dsl::now)))
+    .set((
+        conversations::status.eq("open"),
+        conversations::snoozed_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+        conversations::updated_at.eq(diesel::dsl::now),
+    ))
     .returning(Conversation::as_returning())
     .get_results(conn)
     .await?)
 }
 
+/// Applies `changes` and appends `lines` (activity messages), all or nothing.
+pub async fn change(
+    conn: &mut AsyncPgConnection,
+    conversation_id: i64,
+    changes: &ConversationChanges,
+    lines: Vec<NewMessage>,
+) -> StoreResult<Conversation> {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let mut updated = update(conn, conversation_id, changes).await?;
+        for line in lines {
+            let (_, after) = crate::messages::insert_and_apply(conn, &updated, &line).await?;
+            updated = after;
+        }
+        Ok(updated)
+    })
+    .await
+}

@@ -44,7 +44,11 @@ pub async fn find(conn: &mut AsyncPgConnection, conversation_id: i64, id: i64) -
 
 /// Inserts the message and applies its effects to the conversation (waiting, first reply,
 /// reopening, activity time). Returns both as stored. Runs in the caller's transaction.
-pub async fn insert_and_apply(conn: &mut AsyncPgConnection, conversation: &Conversation, new: &NewMessage) -> StoreResult<(Message, Conversation)> {
+pub async fn insert_and_apply(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    new: &NewMessage,
+) -> StoreResult<(Message, Conversation)> {
     let message: Message = diesel::insert_into(messages::table).values(new).returning(Message::as_returning()).get_result(conn).await?;
     let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
     let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);

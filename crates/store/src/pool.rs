@@ -1,7 +1,13 @@
 //! The connection pool. Queries take `&mut AsyncPgConnection`, so the same function runs on a
 //! pooled connection or inside a caller's transaction.
 
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+
+use diesel::connection::{Instrumentation, InstrumentationEvent};
+use diesel_async::AsyncConnection;
+use futures_util::FutureExt;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
 use diesel_async::pooled_connection::{AsyncDieselConnectionManager, ManagerConfig, RecyclingMethod};
@@ -14,6 +20,17 @@ pub type Conn = Object<AsyncPgConnection>;
 #[derive(Clone)]
 pub struct DbPool {
     pool: Pool<AsyncPgConnection>,
+    queries: Arc<AtomicU64>,
+}
+
+/// Counts statements sent through the pool's connections: one relaxed increment per query, so it
+/// can stay on in production, and lets tests prove a list costs a fixed number of queries.
+fn counter(queries: Arc<AtomicU64>) -> impl Instrumentation {
+    move |event: InstrumentationEvent<'_>| {
+        if let InstrumentationEvent::StartQuery { .. } = event {
+            queries.fetch_add(1, Ordering::Relaxed);
+        }
+    }
 }
 
 impl DbPool {
@@ -23,6 +40,18 @@ impl DbPool {
         let mut config = ManagerConfig::default();
         // A broken connection shows itself on first use; pinging on every checkout costs a round trip.
         config.recycling_method = RecyclingMethod::Fast;
+        let queries = Arc::new(AtomicU64::new(0));
+        let for_setup = queries.clone();
+        config.custom_setup = Box::new(move |url| {
+            let queries = for_setup.clone();
+            let url = url.to_string();
+            async move {
+                let mut conn = AsyncPgConnection::establish(&url).await?;
+                conn.set_instrumentation(counter(queries));
+                Ok(conn)
+            }
+            .boxed()
+        });
         let manager = AsyncDieselConnectionManager::<AsyncPgConnection>::new_with_config(database_url, config);
         let pool = Pool::builder(manager)
             .max_size(max_size)
@@ -31,11 +60,16 @@ impl DbPool {
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()?;
-        Ok(Self { pool })
+        Ok(Self { pool, queries })
     }
 
     pub async fn get(&self) -> StoreResult<Conn> {
         self.pool.get().await.map_err(StoreError::from)
+    }
+
+    /// Statements run through this pool so far.
+    pub fn query_count(&self) -> u64 {
+        self.queries.load(Ordering::Relaxed)
     }
 
     /// True when the database answers a query now.

@@ -89,3 +89,7 @@ pub async fn delete_sessions_of(conn: &mut AsyncPgConnection, user_id: i64, keep
     let sessions = user_sessions::table.filter(user_sessions::user_id.eq(user_id)).filter(user_sessions::id.ne(keep.unwrap_or(0)));
     Ok(diesel::delete(sessions).execute(conn).await?)
 }
+
+pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> StoreResult<Vec<User>> {
+    Ok(users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?)
+}

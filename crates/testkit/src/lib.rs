@@ -76,6 +76,8 @@ pub struct TestApp {
     pub database_url: String,
     /// For factories and assertions on stored rows (separate from the app's own pool).
     pub db: DbPool,
+    /// The app's own pool, to count the queries a request makes.
+    pub app_db: DbPool,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
 }
@@ -104,11 +106,11 @@ impl TestApp {
         let mut settings = Settings { port: 0, workers: 1, ..Settings::default() };
         configure(&mut settings);
         let app_pool = DbPool::new(&database_url, 10)?;
-        let app = Application::build(settings, app_pool).await?;
+        let app = Application::build(settings, app_pool.clone()).await?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         tokio::spawn(app.run());
-        Ok(Self { address, db: DbPool::new(&database_url, 4)?, database_url, client: reqwest::Client::new(), handle })
+        Ok(Self { address, db: DbPool::new(&database_url, 4)?, app_db: app_pool, database_url, client: reqwest::Client::new(), handle })
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -1,3 +1,4 @@
 //! Use cases that combine rules, hashing and several queries; shared by handlers and the CLI.
 
+pub mod conversations;
 pub mod users;

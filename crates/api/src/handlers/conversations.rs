@@ -1,0 +1,505 @@
+//! `/api/v1/accounts/{account_id}/conversations`. `{conversation_id}` is the per-account
+//! display id. Agents see the conversations of their inboxes only.
+
+use actix_web::{web, HttpResponse};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_domain::contacts::label_list;
+use switchboard_domain::conversations::{activity, status_filter, MessageType, Priority, Status};
+use switchboard_domain::ValidationError;
+use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
+use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage};
+use switchboard_store::AsyncPgConnection;
+
+use super::{object, ok, path_id};
+use crate::auth::{random_token, AccountCtx};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{nullable, Body, IdLike, Params, Payload};
+use crate::services::conversations::change;
+use crate::state::AppState;
+use crate::views;
+
+/// Loads the conversation named by the path, if the caller may see it.
+pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_display_id: &str) -> ApiResult<Conversation> {
+    let display_id = path_id(raw_display_id)?;
+    switchboard_store::conversations::find(conn, ctx.account_id, display_id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)
+}
+
+/// The reference's payloads for `list`, with a fixed number of queries.
+async fn render_many(conn: &mut AsyncPgConnection, ctx: &AccountCtx, list: &[Conversation]) -> ApiResult<Vec<Value>> {
+    let related = switchboard_store::conversations::related(conn, list).await?;
+    let inboxes = switchboard_store::inboxes::list(conn, ctx.account_id, switchboard_store::inboxes::Visibility::All).await?;
+    Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related)).collect())
+}
+
+pub(crate) async fn render_one(conn: &mut AsyncPgConnection, ctx: &AccountCtx, c: &Conversation) -> ApiResult<Value> {
+    Ok(render_many(conn, ctx, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+}
+
+fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> ListFilter<'a> {
+    let (sort, ascending) = match params.str("sort_by").unwrap_or("last_activity_at_desc") {
+        "last_activity_at_asc" => (SortBy::LastActivity, true),
+        "created_at_desc" => (SortBy::Created, false),
+        "created_at_asc" => (SortBy::Created, true),
+        "priority_desc" => (SortBy::Priority, false),
+        "priority_asc" => (SortBy::Priority, true),
+        "waiting_since_desc" => (SortBy::WaitingSince, false),
+        "waiting_since_asc" => (SortBy::WaitingSince, true),
+        _ => (SortBy::LastActivity, false),
+    };
+    let assignee = match params.str("assignee_type") {
+        Some("me") => AssigneeFilter::Me,
+        Some("unassigned") => AssigneeFilter::Unassigned,
+        Some("assigned") => AssigneeFilter::Assigned,
+        _ => AssigneeFilter::All,
+    };
+    let conversation_type = params.str("conversation_type");
+    ListFilter {
+        account_id: ctx.account_id,
+        viewer: ctx.user.id,
+        visibility: ctx.inbox_visibility(),
+        status: status_filter(params.str("status")),
+        assignee,
+        inbox_id: params.int("inbox_id"),
+        team_id: params.int("team_id"),
+        contact_id: None,
+        labels,
+        search: params.str("q"),
+        unattended: conversation_type == Some("unattended"),
+        participating: conversation_type == Some("participating"),
+        sort,
+        ascending,
+        page: params.page(),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    let labels = params.list("labels");
+    let f = filter(&ctx, &params, &labels);
+    let mut conn = state.conn().await?;
+    let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
+    let page = switchboard_store::conversations::list(&mut conn, &f).await?;
+    let payload = render_many(&mut conn, &ctx, &page).await?;
+    Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn meta(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    let labels = params.list("labels");
+    let f = filter(&ctx, &params, &labels);
+    let mut conn = state.conn().await?;
+    let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
+    Ok(ok(json!({ "meta": counts })))
+}
+
+/// The conversations of one contact (visible ones), newest activity first.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let contact_id = path_id(&path.1)?;
+    let mut conn = state.conn().await?;
+    switchboard_store::contacts::find(&mut conn, ctx.account_id, contact_id).await?.ok_or(ApiError::NotFound)?;
+    let f = ListFilter {
+        account_id: ctx.account_id,
+        viewer: ctx.user.id,
+        visibility: ctx.inbox_visibility(),
+        status: None,
+        assignee: AssigneeFilter::All,
+        inbox_id: None,
+        team_id: None,
+        contact_id: Some(contact_id),
+        labels: &[],
+        search: None,
+        unattended: false,
+        participating: false,
+        sort: SortBy::LastActivity,
+        ascending: false,
+        page: 1,
+    };
+    let page = switchboard_store::conversations::list(&mut conn, &f).await?;
+    Ok(ok(json!({ "payload": render_many(&mut conn, &ctx, &page).await? })))
+}
+
+/// Timestamps arrive as epoch seconds or RFC 3339 text.
+fn timestamp(field: &str, v: &Value) -> Result<Option<DateTime<Utc>>, ValidationError> {
+    let invalid = || ValidationError::invalid(field, "must be a timestamp (epoch seconds or RFC 3339)");
+    match v {
+        Value::Null => Ok(None),
+        Value::Number(n) => n.as_i64().and_then(|s| DateTime::from_timestamp(s, 0)).map(Some).ok_or_else(invalid),
+        Value::String(s) if s.trim().is_empty() => Ok(None),
+        Value::String(s) => {
+            if let Ok(secs) = s.trim().parse::<i64>() {
+                return DateTime::from_timestamp(secs, 0).map(Some).ok_or_else(invalid);
+            }
+            DateTime::parse_from_rfc3339(s.trim()).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| invalid())
+        }
+        _ => Err(invalid()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct FirstMessage {
+    content: String,
+}
+
+#[derive(Deserialize)]
+pub struct CreatePayload {
+    inbox_id: Option<IdLike>,
+    source_id: Option<String>,
+    contact_id: Option<IdLike>,
+    status: Option<String>,
+    assignee_id: Option<IdLike>,
+    team_id: Option<IdLike>,
+    #[serde(default)]
+    snoozed_until: Value,
+    priority: Option<String>,
+    additional_attributes: Option<Value>,
+    custom_attributes: Option<Value>,
+    message: Option<FirstMessage>,
+}
+impl Payload for CreatePayload {}
+
+/// An assignee must be an agent of the account; a team must be one of its teams.
+async fn check_assignee(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    id: Option<i64>,
+) -> ApiResult<Option<switchboard_store::models::User>> {
+    let Some(id) = id else { return Ok(None) };
+    match switchboard_store::account_users::find(conn, account_id, id).await? {
+        Some(agent) => Ok(Some(agent.user)),
+        None => Err(ValidationError::invalid("assignee_id", "is not an agent of this account").into()),
+    }
+}
+
+async fn check_team(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: Option<i64>) -> ApiResult<Option<switchboard_store::models::Team>> {
+    let Some(id) = id else { return Ok(None) };
+    match switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await? {
+        Some((team, _)) => Ok(Some(team)),
+        None => Err(ValidationError::invalid("team_id", "is not a team of this account").into()),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<CreatePayload>) -> ApiResult<HttpResponse> {
+    let inbox_id = body.inbox_id.ok_or_else(|| ValidationError::blank("inbox_id"))?.0;
+    let status = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?.unwrap_or(Status::Open);
+    let priority = Priority::parse("priority", body.priority.as_deref())?;
+    let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
+    let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
+    let custom = body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
+    let first_content = match &body.message {
+        Some(m) if m.content.trim().is_empty() => return Err(ValidationError::blank("message.content").into()),
+        Some(m) => Some(m.content.clone()),
+        None => None,
+    };
+
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox_id, ctx.inbox_visibility())
+        .await?
+        .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
+    // The contact: by its id in this inbox (source_id), or by contact id.
+    let identity = match (body.source_id.as_deref().map(str::trim).filter(|s| !s.is_empty()), body.contact_id) {
+        (Some(source_id), _) => switchboard_store::contacts::find_identity(&mut conn, inbox.id, source_id)
+            .await?
+            .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("source_id", "is not a contact of this inbox")))?,
+        (None, Some(contact_id)) => {
+            let contact = switchboard_store::contacts::find(&mut conn, ctx.account_id, contact_id.0)
+                .await?
+                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("contact_id", "is not a contact of this account")))?;
+            match switchboard_store::contacts::identity_in(&mut conn, contact.id, inbox.id).await? {
+                Some(ci) => ci,
+                None => {
+                    switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
+                }
+            }
+        }
+        (None, None) => return Err(ValidationError::blank("contact_id").into()),
+    };
+    check_assignee(&mut conn, ctx.account_id, body.assignee_id.map(|a| a.0)).await?;
+    check_team(&mut conn, &ctx, body.team_id.map(|t| t.0)).await?;
+
+    let new = NewConversation {
+        account_id: ctx.account_id,
+        inbox_id: inbox.id,
+        contact_id: identity.contact_id,
+        contact_inbox_id: Some(identity.id),
+        assignee_id: body.assignee_id.map(|a| a.0),
+        team_id: body.team_id.map(|t| t.0),
+        status: status.as_str().into(),
+        priority: priority.map(|p| p.as_str().into()),
+        group_type: "individual".into(),
+        snoozed_until,
+        uuid: random_token(16),
+        additional_attributes: additional,
+        custom_attributes: custom,
+    };
+    let first = first_content.map(|content| NewMessage {
+        account_id: ctx.account_id,
+        inbox_id: inbox.id,
+        conversation_id: 0,
+        message_type: MessageType::Outgoing.as_i16(),
+        content: Some(content),
+        content_type: "text".into(),
+        content_attributes: json!({}),
+        private: false,
+        status: "sent".into(),
+        source_id: None,
+        sender_type: Some("user".into()),
+        sender_id: Some(ctx.user.id),
+        echo_id: None,
+        created_at: Utc::now(),
+    });
+    let (conversation, _) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
+    Ok(ok(render_one(&mut conn, &ctx, &conversation).await?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+}
+
+#[derive(Deserialize)]
+pub struct UpdatePayload {
+    #[serde(default, deserialize_with = "nullable")]
+    priority: Option<Option<String>>,
+    custom_attributes: Option<Value>,
+    additional_attributes: Option<Value>,
+}
+impl Payload for UpdatePayload {
+    const WRAPPER: Option<&'static str> = Some("conversation");
+}
+
+fn priority_line(c: &Conversation, new: Option<Priority>, by: &str) -> Option<String> {
+    activity::priority(c.priority.as_deref().and_then(Priority::from_stored), new, by)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<UpdatePayload>,
+) -> ApiResult<HttpResponse> {
+    let priority = body.priority.map(|p| Priority::parse("priority", p.as_deref())).transpose()?;
+    let custom = body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?;
+    let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?;
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let by = views::available_name(&ctx.user).to_string();
+    let lines = priority.and_then(|p| priority_line(&c, p, &by)).into_iter().collect();
+    let changes = ConversationChanges {
+        priority: priority.map(|p| p.map(|p| p.as_str().to_string())),
+        custom_attributes: custom,
+        additional_attributes: additional,
+        ..Default::default()
+    };
+    let c = change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+}
+
+#[derive(Deserialize)]
+pub struct StatusPayload {
+    status: Option<String>,
+    #[serde(default)]
+    snoozed_until: Value,
+}
+impl Payload for StatusPayload {}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn toggle_status(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<StatusPayload>,
+) -> ApiResult<HttpResponse> {
+    let requested = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
+    let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
+    let next = requested.unwrap_or_else(|| current.toggled());
+    let lines = if next != current { vec![activity::status(next, views::available_name(&ctx.user))] } else { vec![] };
+    let changes = ConversationChanges {
+        status: Some(next.as_str().into()),
+        snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
+        ..Default::default()
+    };
+    let c = change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
+        "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
+}
+
+#[derive(Deserialize)]
+pub struct PriorityPayload {
+    #[serde(default, deserialize_with = "nullable")]
+    priority: Option<Option<String>>,
+}
+impl Payload for PriorityPayload {}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn toggle_priority(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<PriorityPayload>,
+) -> ApiResult<HttpResponse> {
+    let raw = body.priority.ok_or_else(|| ValidationError::blank("priority"))?;
+    let priority = Priority::parse("priority", raw.as_deref())?;
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
+    let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
+    let c = change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+}
+
+#[derive(Deserialize)]
+pub struct AssignmentPayload {
+    #[serde(default, deserialize_with = "nullable")]
+    assignee_id: Option<Option<IdLike>>,
+    #[serde(default, deserialize_with = "nullable")]
+    team_id: Option<Option<IdLike>>,
+}
+impl Payload for AssignmentPayload {}
+
+/// Sets the assignee and/or the team; answers with the assignee (or the team when only it changed).
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn assignments(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<AssignmentPayload>,
+) -> ApiResult<HttpResponse> {
+    if body.assignee_id.is_none() && body.team_id.is_none() {
+        return Err(ValidationError::blank("assignee_id").into());
+    }
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let by = views::available_name(&ctx.user).to_string();
+    let mut lines = Vec::new();
+    let mut changes = ConversationChanges::default();
+    let mut answer = Value::Null;
+    if let Some(team) = body.team_id {
+        let new_team = check_team(&mut conn, &ctx, team.map(|t| t.0)).await?;
+        if new_team.as_ref().map(|t| t.id) != c.team_id {
+            let old = match c.team_id {
+                Some(id) => switchboard_store::teams::find(&mut conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t.name),
+                None => None,
+            };
+            lines.extend(activity::team(new_team.as_ref().map(|t| t.name.as_str()), old.as_deref(), &by));
+        }
+        answer = new_team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
+        changes.team_id = Some(new_team.map(|t| t.id));
+    }
+    if let Some(assignee) = body.assignee_id {
+        let new_assignee = check_assignee(&mut conn, ctx.account_id, assignee.map(|a| a.0)).await?;
+        if new_assignee.as_ref().map(|u| u.id) != c.assignee_id {
+            let self_assigned = new_assignee.as_ref().is_some_and(|u| u.id == ctx.user.id);
+            lines.push(activity::assignee(new_assignee.as_ref().map(views::available_name), self_assigned, &by));
+        }
+        answer = match &new_assignee {
+            Some(u) => match switchboard_store::account_users::find(&mut conn, ctx.account_id, u.id).await? {
+                Some(agent) => views::agent(&agent),
+                None => Value::Null,
+            },
+            None => Value::Null,
+        };
+        changes.assignee_id = Some(new_assignee.map(|u| u.id));
+    }
+    change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(answer))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(json!({ "payload": c.labels })))
+}
+
+#[derive(Deserialize)]
+pub struct LabelsPayload {
+    labels: Vec<String>,
+}
+impl Payload for LabelsPayload {}
+
+/// Replaces the labels; each addition and removal leaves an activity line.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn set_labels(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<LabelsPayload>,
+) -> ApiResult<HttpResponse> {
+    let labels = label_list("labels", &body.labels)?;
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let added: Vec<String> = labels.iter().filter(|l| !c.labels.contains(l)).cloned().collect();
+    let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
+    let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
+    let c = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
+    Ok(ok(json!({ "payload": c.labels })))
+}
+
+#[derive(Deserialize)]
+pub struct CustomAttributesPayload {
+    custom_attributes: Value,
+}
+impl Payload for CustomAttributesPayload {}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn custom_attributes(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<CustomAttributesPayload>,
+) -> ApiResult<HttpResponse> {
+    let custom = object("custom_attributes", body.custom_attributes)?;
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
+    Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
+}
+
+#[derive(Deserialize)]
+pub struct TypingPayload {
+    typing_status: String,
+    #[serde(default)]
+    is_private: bool,
+}
+impl Payload for TypingPayload {}
+
+/// Typing is live-only: nothing is stored (the realtime layer broadcasts it).
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn toggle_typing_status(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<TypingPayload>,
+) -> ApiResult<HttpResponse> {
+    if !matches!(body.typing_status.as_str(), "on" | "off") {
+        return Err(ValidationError::new("typing_status", "inclusion", "must be on or off").into());
+    }
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    Ok(ok(json!({ "conversation_id": c.display_id, "typing_status": body.typing_status, "is_private": body.is_private })))
+}
+
+/// Marks everything as seen by the agents (and by the assignee, when that is the caller).
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, &ctx, &path.1).await?;
+    let now = Utc::now();
+    let changes = ConversationChanges {
+        agent_last_seen_at: Some(Some(now)),
+        assignee_last_seen_at: (c.assignee_id == Some(ctx.user.id)).then_some(Some(now)),
+        ..Default::default()
+    };
+    let c = change(&mut conn, &c, changes, vec![]).await?;
+    Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
+}
