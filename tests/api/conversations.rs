@@ -229,11 +229,11 @@ async fn list_filters_counts_and_visibility() {
 
     let meta = app.get(&w.path("/conversations/meta?status=all")).token(admin).send().await;
     assert_eq!(meta.body["meta"]["all_count"], 4);
-    assert_eq!(matrix(&app, &w, Method::GET, &w.path("/conversations/meta"), None).await, READ);
+    assert_eq!(matrix(app, &w, Method::GET, &w.path("/conversations/meta"), None).await, READ);
 
     let of_contact = app.get(&w.path(&format!("/contacts/{contact}/conversations"))).token(agent).send().await;
     assert_eq!(of_contact.body["payload"].as_array().unwrap().len(), 3, "visible ones only");
-    assert_eq!(matrix(&app, &w, Method::GET, &w.path(&format!("/contacts/{contact}/conversations")), None).await, READ);
+    assert_eq!(matrix(app, &w, Method::GET, &w.path(&format!("/contacts/{contact}/conversations")), None).await, READ);
 }
 
 #[tokio::test]
