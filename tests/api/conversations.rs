@@ -411,3 +411,46 @@ async fn conversation_endpoints_hide_other_inboxes_and_accounts() {
         "typing_status",
     );
 }
+
+#[tokio::test]
+async fn snoozed_conversations_reopen_when_their_time_comes() {
+    let app = TestApp::spawn_with(|s| s.snooze_check = std::time::Duration::from_millis(100)).await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let soon = chrono::Utc::now().timestamp() + 1;
+    let later = chrono::Utc::now().timestamp() + 3600;
+    let admin = &w.admin.access_token;
+    app.post(&w.path("/conversations/1/toggle_status"))
+        .token(admin)
+        .json(&json!({ "status": "snoozed", "snoozed_until": soon }))
+        .send()
+        .await;
+    app.post(&w.path("/conversations/2/toggle_status"))
+        .token(admin)
+        .json(&json!({ "status": "snoozed", "snoozed_until": later }))
+        .send()
+        .await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let c = app.get(&w.path("/conversations/1")).token(admin).send().await.body;
+        if c["status"] == "open" {
+            assert_eq!(c["snoozed_until"], Value::Null);
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "conversation 1 did not wake up");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(app.get(&w.path("/conversations/2")).token(admin).send().await.body["status"], "snoozed", "not yet");
+    let lines = app.get(&w.path("/conversations/1/messages")).token(admin).send().await.body["payload"].clone();
+    assert_eq!(lines.as_array().unwrap().last().unwrap()["content"], "Conversation was reopened by System");
+
+    // A contact writing to a snoozed conversation reopens it too.
+    app.post(&w.path("/conversations/2/messages"))
+        .token(admin)
+        .json(&json!({ "content": "hello?", "message_type": "incoming" }))
+        .send()
+        .await;
+    assert_eq!(app.get(&w.path("/conversations/2")).token(admin).send().await.body["status"], "open");
+}

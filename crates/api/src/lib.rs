@@ -30,6 +30,7 @@ use throttle::Throttle;
 pub struct Application {
     port: u16,
     server: Server,
+    background: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Application {
@@ -45,6 +46,7 @@ impl Application {
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
         let port = listener.local_addr()?.port();
+        let background = vec![tokio::spawn(services::conversations::wake_snoozed_forever(db.clone(), settings.snooze_check))];
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let state = web::Data::new(AppState { db, settings, throttle });
@@ -71,7 +73,7 @@ impl Application {
         let server = if workers > 0 { server.workers(workers) } else { server };
         // Signals are the binary's business: it must stop the server before its database.
         let server = server.listen(listener)?.disable_signals().shutdown_timeout(10).run();
-        Ok(Self { port, server })
+        Ok(Self { port, server, background })
     }
 
     pub fn port(&self) -> u16 {
@@ -83,7 +85,12 @@ impl Application {
         self.server.handle()
     }
 
+    /// Serves until stopped; background jobs stop with the server.
     pub async fn run(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        for job in self.background {
+            job.abort();
+        }
+        result
     }
 }

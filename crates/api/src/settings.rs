@@ -14,6 +14,8 @@ pub struct Settings {
     pub session_ttl: Duration,
     /// HTTP worker threads; 0 means one per core.
     pub workers: usize,
+    /// How often snoozed conversations are checked for their wake-up time.
+    pub snooze_check: Duration,
 }
 
 /// Failed sign-ins tolerated per window before answering 429.
@@ -35,6 +37,7 @@ impl Default for Settings {
             signin: SignInLimits { per_email: 5, per_ip: 30, window: Duration::from_secs(15 * 60) },
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,
+            snooze_check: Duration::from_secs(15),
         }
     }
 }

@@ -271,19 +271,31 @@ pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> Sto
     Ok(Related { contacts, assignees, teams, last_messages, unread })
 }
 
-/// Snoozed conversations whose time has come open again; returns them for events.
-pub async fn wake_snoozed(conn: &mut AsyncPgConnection) -> StoreResult<Vec<Conversation>> {
-    Ok(diesel::update(
-        conversations::table.filter(conversations::status.eq("snoozed")).filter(conversations::snoozed_until.le(diesel::dsl::now)),
-    )
-    .set((
-        conversations::status.eq("open"),
-        conversations::snoozed_until.eq(None::<chrono::DateTime<chrono::Utc>>),
-        conversations::updated_at.eq(diesel::dsl::now),
-    ))
-    .returning(Conversation::as_returning())
-    .get_results(conn)
-    .await?)
+/// Opens snoozed conversations whose time has come, each with an activity line, in one
+/// transaction. The row update is the claim: with several processes each wakes a conversation once.
+pub async fn wake_snoozed(
+    conn: &mut AsyncPgConnection,
+    line: impl Fn(&Conversation) -> NewMessage + Send + Sync,
+) -> StoreResult<Vec<Conversation>> {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let woken: Vec<Conversation> = diesel::update(
+            conversations::table.filter(conversations::status.eq("snoozed")).filter(conversations::snoozed_until.le(diesel::dsl::now)),
+        )
+        .set((
+            conversations::status.eq("open"),
+            conversations::snoozed_until.eq(None::<chrono::DateTime<chrono::Utc>>),
+            conversations::updated_at.eq(diesel::dsl::now),
+        ))
+        .returning(Conversation::as_returning())
+        .get_results(conn)
+        .await?;
+        let lines: Vec<NewMessage> = woken.iter().map(&line).collect();
+        if !lines.is_empty() {
+            diesel::insert_into(messages::table).values(&lines).execute(conn).await?;
+        }
+        Ok(woken)
+    })
+    .await
 }
 
 /// Applies `changes` and appends `lines` (activity messages), all or nothing.
