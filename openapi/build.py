@@ -71,6 +71,9 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'),
     ('delete', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}'),
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/conversations', '/api/v1/accounts/{account_id}/contacts/{id}/conversations'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/filter', '/api/v1/accounts/{account_id}/contacts/filter'),
+    ('post', '/api/v1/accounts/{account_id}/actions/contact_merge', '/api/v1/accounts/{account_id}/actions/contact_merge'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/filter', '/api/v1/accounts/{account_id}/conversations/filter'),
 ]
 
 def resp(schema=None, desc='Success'):

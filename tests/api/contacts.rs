@@ -178,3 +178,155 @@ async fn contact_labels_and_inboxes() {
     assert_eq!(as_admin.body["payload"].as_array().unwrap().len(), 2);
     assert_eq!(matrix(&app, &w, Method::GET, &w.path(&format!("/contacts/{id}/contactable_inboxes")), None).await, READ);
 }
+
+#[tokio::test]
+async fn contact_filter_conditions() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let admin = &w.admin.access_token;
+    let mk = |body: serde_json::Value| app.post(&w.path("/contacts")).token(admin).json(&body).send();
+    mk(json!({ "name": "Ana", "email": "ana@acme.test", "additional_attributes": { "city": "Bogotá" }, "custom_attributes": { "plan": "gold" } })).await;
+    mk(json!({ "name": "Beto", "email": "beto@other.test", "custom_attributes": { "plan": "free" } })).await;
+    mk(json!({ "name": "Caro", "phone_number": "+573001234567", "blocked": true })).await;
+    let ana = app.get(&w.path("/contacts/search?q=ana")).token(admin).send().await.body["payload"][0]["id"].as_i64().unwrap();
+    app.post(&w.path(&format!("/contacts/{ana}/labels"))).token(admin).json(&json!({ "labels": ["vip"] })).send().await;
+
+    let app = &app;
+    let names = |payload: serde_json::Value| {
+        let path = w.path("/contacts/filter");
+        async move {
+            let r = app.post(&path).token(admin).json(&json!({ "payload": payload })).send().await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            r.body["payload"].as_array().unwrap().iter().map(|c| c["name"].as_str().unwrap().to_string()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(names(json!([{ "attribute_key": "email", "filter_operator": "contains", "values": ["ACME"] }])).await, ["Ana"]);
+    assert_eq!(
+        names(json!([{ "attribute_key": "plan", "filter_operator": "equal_to", "values": ["gold"] }])).await,
+        ["Ana"],
+        "custom attribute"
+    );
+    assert_eq!(names(json!([{ "attribute_key": "city", "filter_operator": "equal_to", "values": ["bogotá"] }])).await, ["Ana"]);
+    assert_eq!(names(json!([{ "attribute_key": "email", "filter_operator": "is_not_present", "values": [] }])).await, ["Caro"]);
+    assert_eq!(names(json!([{ "attribute_key": "labels", "filter_operator": "equal_to", "values": ["vip"] }])).await, ["Ana"]);
+    assert_eq!(names(json!([{ "attribute_key": "blocked", "filter_operator": "equal_to", "values": [true] }])).await, ["Caro"]);
+    assert_eq!(
+        names(json!([{ "attribute_key": "created_at", "filter_operator": "days_before", "values": ["1"] }])).await,
+        Vec::<String>::new()
+    );
+    // AND binds tighter than OR: (plan=free AND name~Beto) OR phone present.
+    let combined = json!([
+        { "attribute_key": "plan", "filter_operator": "equal_to", "values": ["free"], "query_operator": "AND" },
+        { "attribute_key": "name", "filter_operator": "contains", "values": ["bet"], "query_operator": "OR" },
+        { "attribute_key": "phone_number", "filter_operator": "is_present", "values": [] }
+    ]);
+    assert_eq!(names(combined).await, ["Beto", "Caro"]);
+    // A value that looks like SQL is only a value.
+    assert_eq!(
+        names(json!([{ "attribute_key": "name", "filter_operator": "equal_to", "values": ["x') OR 1=1 --"] }])).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(names(json!([{ "attribute_key": "x') OR 1=1 --", "filter_operator": "is_present" }])).await, Vec::<String>::new());
+
+    let bad = |payload: serde_json::Value| app.post(&w.path("/contacts/filter")).token(admin).json(&json!({ "payload": payload })).send();
+    assert_invalid(
+        &bad(json!([{ "attribute_key": "name", "filter_operator": "sounds_like", "values": ["a"] }])).await,
+        "payload[0].filter_operator",
+    );
+    assert_invalid(&bad(json!([{ "attribute_key": "name", "filter_operator": "equal_to", "values": [] }])).await, "payload[0].values");
+    assert_invalid(&bad(json!([])).await, "payload");
+    assert_invalid(&app.post(&w.path("/contacts/filter")).token(admin).json(&json!({})).send().await, "payload");
+    let m = matrix(
+        &app,
+        &w,
+        Method::POST,
+        &w.path("/contacts/filter"),
+        Some(json!({ "payload": [{ "attribute_key": "name", "filter_operator": "is_present" }] })),
+    )
+    .await;
+    assert_eq!(m, READ);
+}
+
+#[tokio::test]
+async fn contact_merge_moves_everything_to_the_base() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let admin = &w.admin.access_token;
+    let inbox = app.create_inbox(w.account_id, "API").await;
+    let base = app
+        .post(&w.path("/contacts"))
+        .token(admin)
+        .json(&json!({ "name": "Base", "email": "base@x.test", "custom_attributes": { "a": 1 } }))
+        .send()
+        .await
+        .body["payload"]["contact"]["id"]
+        .as_i64()
+        .unwrap();
+    let mergee = app
+        .post(&w.path("/contacts"))
+        .token(admin)
+        .json(&json!({ "name": "Dup", "phone_number": "+573009998877", "inbox_id": inbox, "source_id": "dup-1", "custom_attributes": { "a": 9, "b": 2 } }))
+        .send()
+        .await
+        .body["payload"]["contact"]["id"]
+        .as_i64()
+        .unwrap();
+    app.post(&w.path(&format!("/contacts/{mergee}/labels"))).token(admin).json(&json!({ "labels": ["lead"] })).send().await;
+    let conv = app.post(&w.path("/conversations")).token(admin).json(&json!({ "inbox_id": inbox, "contact_id": mergee })).send().await;
+    assert_eq!(conv.status, 200);
+
+    let body = json!({ "base_contact_id": base, "mergee_contact_id": mergee });
+    let merged = app.post(&w.path("/actions/contact_merge")).token(&w.agent.access_token).json(&body).send().await;
+    assert_eq!(merged.status, 200, "{:?}", merged.body);
+    assert_eq!(merged.body["id"], base);
+    assert_eq!(merged.body["email"], "base@x.test");
+    assert_eq!(merged.body["phone_number"], "+573009998877", "gaps filled from the mergee");
+    assert_eq!(merged.body["custom_attributes"], json!({ "a": 1, "b": 2 }), "the base wins");
+    assert_eq!(merged.body["contact_inboxes"][0]["source_id"], "dup-1");
+    assert_eq!(app.get(&w.path(&format!("/contacts/{mergee}"))).token(admin).send().await.status, 404);
+    assert_eq!(app.get(&w.path(&format!("/contacts/{base}/labels"))).token(admin).send().await.body, json!({ "payload": ["lead"] }));
+    let convs = app.get(&w.path(&format!("/contacts/{base}/conversations"))).token(admin).send().await;
+    assert_eq!(convs.body["payload"].as_array().unwrap().len(), 1);
+    assert_eq!(convs.body["payload"][0]["meta"]["sender"]["id"], base);
+
+    assert_invalid(
+        &app.post(&w.path("/actions/contact_merge"))
+            .token(admin)
+            .json(&json!({ "base_contact_id": base, "mergee_contact_id": base }))
+            .send()
+            .await,
+        "mergee_contact_id",
+    );
+    assert_invalid(
+        &app.post(&w.path("/actions/contact_merge"))
+            .token(admin)
+            .json(&json!({ "base_contact_id": base, "mergee_contact_id": mergee }))
+            .send()
+            .await,
+        "mergee_contact_id",
+    );
+    assert_invalid(
+        &app.post(&w.path("/actions/contact_merge")).token(admin).json(&json!({ "base_contact_id": base })).send().await,
+        "mergee_contact_id",
+    );
+    let foreign = app
+        .post(&format!("/api/v1/accounts/{}/contacts", w.other_account_id))
+        .token(&w.outsider.access_token)
+        .json(&json!({ "name": "F" }))
+        .send()
+        .await
+        .body["payload"]["contact"]["id"]
+        .clone();
+    assert_invalid(
+        &app.post(&w.path("/actions/contact_merge"))
+            .token(admin)
+            .json(&json!({ "base_contact_id": base, "mergee_contact_id": foreign }))
+            .send()
+            .await,
+        "mergee_contact_id",
+    );
+    let m =
+        matrix(&app, &w, Method::POST, &w.path("/actions/contact_merge"), Some(json!({ "base_contact_id": 1, "mergee_contact_id": 2 })))
+            .await;
+    assert_eq!((m.no_token, m.bad_token, m.other_account), (401, 401, 404));
+}

@@ -454,3 +454,58 @@ async fn snoozed_conversations_reopen_when_their_time_comes() {
         .await;
     assert_eq!(app.get(&w.path("/conversations/2")).token(admin).send().await.body["status"], "open");
 }
+
+#[tokio::test]
+async fn conversation_filter_conditions() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    let admin = &w.admin.access_token;
+    for _ in 0..3 {
+        new_conversation(&app, &w, inbox, contact).await;
+    }
+    app.post(&w.path("/conversations/1/assignments")).token(admin).json(&json!({ "assignee_id": w.agent.id })).send().await;
+    app.post(&w.path("/conversations/2/toggle_status")).token(admin).json(&json!({ "status": "resolved" })).send().await;
+    app.post(&w.path("/conversations/3/custom_attributes"))
+        .token(admin)
+        .json(&json!({ "custom_attributes": { "order_id": "A-7" } }))
+        .send()
+        .await;
+    let app = &app;
+    let ids = |payload: serde_json::Value| {
+        let path = w.path("/conversations/filter");
+        async move {
+            let r = app.post(&path).token(admin).json(&json!({ "payload": payload })).send().await;
+            assert_eq!(r.status, 200, "{:?}", r.body);
+            let mut ids: Vec<i64> = r.body["payload"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+            ids.sort_unstable();
+            (ids, r.body["meta"]["all_count"].as_i64().unwrap())
+        }
+    };
+    assert_eq!(ids(json!([{ "attribute_key": "status", "filter_operator": "equal_to", "values": ["resolved"] }])).await, (vec![2], 1));
+    assert_eq!(
+        ids(json!([{ "attribute_key": "assignee_id", "filter_operator": "equal_to", "values": [{ "id": w.agent.id, "name": "Abe" }] }]))
+            .await
+            .0,
+        vec![1]
+    );
+    assert_eq!(ids(json!([{ "attribute_key": "assignee_id", "filter_operator": "is_not_present" }])).await.0, vec![2, 3]);
+    assert_eq!(ids(json!([{ "attribute_key": "order_id", "filter_operator": "equal_to", "values": ["a-7"] }])).await.0, vec![3]);
+    assert_eq!(ids(json!([{ "attribute_key": "display_id", "filter_operator": "not_equal_to", "values": [1, 2] }])).await.0, vec![3]);
+    let r = app
+        .post(&w.path("/conversations/filter"))
+        .token(admin)
+        .json(&json!({ "payload": [{ "attribute_key": "inbox_id", "filter_operator": "contains", "values": ["1"] }] }))
+        .send()
+        .await;
+    assert_invalid(&r, "payload[0].filter_operator");
+    let m = matrix(
+        &app,
+        &w,
+        Method::POST,
+        &w.path("/conversations/filter"),
+        Some(json!({ "payload": [{ "attribute_key": "status", "filter_operator": "is_present" }] })),
+    )
+    .await;
+    assert_eq!(m, READ);
+}

@@ -108,3 +108,33 @@ mod tests {
         assert_eq!(label_list("labels", &["a b".to_string()]).err().map(|e| e.field), Some("labels[0]".into()));
     }
 }
+
+/// Merging two contacts: the base keeps what it has; what it lacks comes from the mergee.
+/// Attribute maps merge key by key with the base winning; labels are the union.
+pub fn merge_json(base: &serde_json::Value, mergee: &serde_json::Value) -> serde_json::Value {
+    let mut out = mergee.as_object().cloned().unwrap_or_default();
+    if let Some(b) = base.as_object() {
+        for (k, v) in b {
+            out.insert(k.clone(), v.clone());
+        }
+    }
+    serde_json::Value::Object(out)
+}
+
+pub fn merge_labels(base: &[String], mergee: &[String]) -> Vec<String> {
+    let mut out = base.to_vec();
+    out.extend(mergee.iter().filter(|l| !base.contains(l)).cloned());
+    out
+}
+
+#[cfg(test)]
+mod merge_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn base_wins_and_gaps_are_filled() {
+        assert_eq!(merge_json(&json!({ "a": 1, "b": 2 }), &json!({ "b": 9, "c": 3 })), json!({ "a": 1, "b": 2, "c": 3 }));
+        assert_eq!(merge_labels(&["vip".into()], &["lead".into(), "vip".into()]), vec!["vip".to_string(), "lead".to_string()]);
+    }
+}

@@ -10,3 +10,4 @@ pub use ids::*;
 pub use validation::ValidationError;
 pub mod contacts;
 pub mod conversations;
+pub mod filters;

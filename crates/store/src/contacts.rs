@@ -28,6 +28,8 @@ pub struct ListQuery<'a> {
     pub page: i64,
     pub search: Option<&'a str>,
     pub label: Option<&'a str>,
+    /// Conditions of `POST contacts/filter`.
+    pub conditions: Option<&'a switchboard_domain::filters::Groups>,
 }
 
 fn filtered<'a>(q: &ListQuery<'a>) -> contacts::BoxedQuery<'a, diesel::pg::Pg> {
@@ -37,6 +39,9 @@ fn filtered<'a>(q: &ListQuery<'a>) -> contacts::BoxedQuery<'a, diesel::pg::Pg> {
     }
     if let Some(label) = q.label {
         query = query.filter(contacts::labels.contains(vec![label.to_string()]));
+    }
+    if let Some(groups) = q.conditions {
+        query = query.filter(crate::filters::where_clause(groups, &crate::filters::CONTACT_COLUMNS));
     }
     query
 }
@@ -172,4 +177,34 @@ pub async fn identity_in(conn: &mut AsyncPgConnection, contact_id: i64, inbox_id
 
 pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Contact> {
     Ok(contacts::table.find(id).select(Contact::as_select()).first(conn).await?)
+}
+
+/// Moves the mergee's conversations and identities to the base, deletes the mergee, then writes
+/// the base's merged fields, all or nothing (the order keeps unique emails/phones from clashing).
+pub async fn merge(
+    conn: &mut AsyncPgConnection,
+    base: &Contact,
+    mergee: &Contact,
+    merged: &ContactChanges,
+    labels: &[String],
+) -> StoreResult<Contact> {
+    use crate::schema::conversations;
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        diesel::update(conversations::table.filter(conversations::contact_id.eq(mergee.id)))
+            .set(conversations::contact_id.eq(base.id))
+            .execute(conn)
+            .await?;
+        diesel::update(contact_inboxes::table.filter(contact_inboxes::contact_id.eq(mergee.id)))
+            .set(contact_inboxes::contact_id.eq(base.id))
+            .execute(conn)
+            .await?;
+        diesel::delete(contacts::table.find(mergee.id)).execute(conn).await?;
+        diesel::update(contacts::table.find(base.id))
+            .set((merged, contacts::labels.eq(labels), contacts::updated_at.eq(diesel::dsl::now)))
+            .returning(Contact::as_returning())
+            .get_result(conn)
+            .await
+            .map_err(StoreError::from)
+    })
+    .await
 }

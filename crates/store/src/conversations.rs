@@ -113,6 +113,8 @@ pub struct ListFilter<'a> {
     pub search: Option<&'a str>,
     pub unattended: bool,
     pub participating: bool,
+    /// Conditions of `POST conversations/filter`.
+    pub conditions: Option<&'a switchboard_domain::filters::Groups>,
     pub sort: SortBy,
     pub ascending: bool,
     pub page: i64,
@@ -144,6 +146,9 @@ fn narrowed<'a>(f: &ListFilter<'a>) -> conversations::BoxedQuery<'a, Pg> {
     }
     if f.unattended {
         q = q.filter(conversations::first_reply_created_at.is_null().or(conversations::waiting_since.is_not_null()));
+    }
+    if let Some(groups) = f.conditions {
+        q = q.filter(crate::filters::where_clause(groups, &crate::filters::CONVERSATION_COLUMNS));
     }
     if f.participating {
         let mine = messages::table

@@ -7,6 +7,7 @@ pub mod cluster;
 pub mod contacts;
 pub mod conversations;
 pub mod error;
+pub mod filters;
 pub mod inboxes;
 pub mod labels;
 pub mod messages;

@@ -33,7 +33,7 @@ async fn render_page(conn: &mut AsyncPgConnection, query: ListQuery<'_>) -> ApiR
 
 fn list_query<'a>(ctx: &AccountCtx, params: &'a Params, search: Option<&'a str>) -> ListQuery<'a> {
     let (sort, descending) = ContactSort::parse(params.str("sort"));
-    ListQuery { account_id: ctx.account_id, sort, descending, page: params.page(), search, label: params.str("labels") }
+    ListQuery { account_id: ctx.account_id, sort, descending, page: params.page(), search, label: params.str("labels"), conditions: None }
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -47,6 +47,65 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
 pub async fn search(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     render_page(&mut conn, list_query(&ctx, &params, params.str("q"))).await
+}
+
+#[derive(Deserialize)]
+pub struct FilterPayload {
+    payload: Vec<switchboard_domain::filters::RawCondition>,
+}
+impl Payload for FilterPayload {}
+
+/// `POST contacts/filter`: the reference's condition payload.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn filter(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    params: Params,
+    Body(body): Body<FilterPayload>,
+) -> ApiResult<HttpResponse> {
+    let groups = switchboard_domain::filters::parse(&body.payload, switchboard_store::filters::CONTACT_KINDS)?;
+    let mut query = list_query(&ctx, &params, None);
+    query.conditions = Some(&groups);
+    let mut conn = state.conn().await?;
+    render_page(&mut conn, query).await
+}
+
+#[derive(Deserialize)]
+pub struct MergePayload {
+    base_contact_id: IdLike,
+    mergee_contact_id: IdLike,
+}
+impl Payload for MergePayload {}
+
+/// `POST actions/contact_merge`: the mergee's conversations, identities, labels and attributes
+/// move to the base contact, and the mergee is deleted.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MergePayload>) -> ApiResult<HttpResponse> {
+    use switchboard_domain::contacts::{merge_json, merge_labels};
+    if body.base_contact_id.0 == body.mergee_contact_id.0 {
+        return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
+    }
+    let mut conn = state.conn().await?;
+    let not_found = |field: &str| ApiError::Invalid(ValidationError::invalid(field, "is not a contact of this account"));
+    let base = switchboard_store::contacts::find(&mut conn, ctx.account_id, body.base_contact_id.0)
+        .await?
+        .ok_or_else(|| not_found("base_contact_id"))?;
+    let mergee = switchboard_store::contacts::find(&mut conn, ctx.account_id, body.mergee_contact_id.0)
+        .await?
+        .ok_or_else(|| not_found("mergee_contact_id"))?;
+    let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
+    let merged = ContactChanges {
+        name: base.name.trim().is_empty().then(|| mergee.name.clone()),
+        email: fill(&base.email, &mergee.email),
+        phone_number: fill(&base.phone_number, &mergee.phone_number),
+        identifier: fill(&base.identifier, &mergee.identifier),
+        additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
+        custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
+        ..Default::default()
+    };
+    let labels = merge_labels(&base.labels, &mergee.labels);
+    let contact = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
+    Ok(ok(render(&mut conn, &contact).await?))
 }
 
 async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<Contact> {

@@ -68,6 +68,7 @@ fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> Lis
         search: params.str("q"),
         unattended: conversation_type == Some("unattended"),
         participating: conversation_type == Some("participating"),
+        conditions: None,
         sort,
         ascending,
         page: params.page(),
@@ -94,6 +95,33 @@ pub async fn meta(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     Ok(ok(json!({ "meta": counts })))
 }
 
+#[derive(Deserialize)]
+pub struct FilterPayload {
+    payload: Vec<switchboard_domain::filters::RawCondition>,
+}
+impl Payload for FilterPayload {}
+
+/// `POST conversations/filter`: the conditions decide (no default status), within what the
+/// caller may see.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn filter_list(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    params: Params,
+    Body(body): Body<FilterPayload>,
+) -> ApiResult<HttpResponse> {
+    let groups = switchboard_domain::filters::parse(&body.payload, switchboard_store::filters::CONVERSATION_KINDS)?;
+    let mut f = filter(&ctx, &params, &[]);
+    f.status = None;
+    f.assignee = AssigneeFilter::All;
+    f.search = None;
+    f.conditions = Some(&groups);
+    let mut conn = state.conn().await?;
+    let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
+    let page = switchboard_store::conversations::list(&mut conn, &f).await?;
+    Ok(ok(json!({ "meta": counts, "payload": render_many(&mut conn, &ctx, &page).await? })))
+}
+
 /// The conversations of one contact (visible ones), newest activity first.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
@@ -113,6 +141,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         search: None,
         unattended: false,
         participating: false,
+        conditions: None,
         sort: SortBy::LastActivity,
         ascending: false,
         page: 1,
