@@ -180,7 +180,7 @@ pub fn parse(raw: &[RawCondition], known: &[(&'static str, Kind)]) -> Result<Gro
             Some(op) if op == "OR" && !is_last => groups.push(vec![]),
             Some(op) if op == "AND" || op == "OR" || op.is_empty() => {}
             None => {}
-            Some(_) => return Err(ValidationError::new(&at("query_operator"), "inclusion", "must be AND or OR")),
+            Some(_) => return Err(ValidationError::new(at("query_operator"), "inclusion", "must be AND or OR")),
         }
     }
     Ok(groups)
