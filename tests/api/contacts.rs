@@ -237,7 +237,7 @@ async fn contact_filter_conditions() {
     assert_invalid(&bad(json!([])).await, "payload");
     assert_invalid(&app.post(&w.path("/contacts/filter")).token(admin).json(&json!({})).send().await, "payload");
     let m = matrix(
-        &app,
+        app,
         &w,
         Method::POST,
         &w.path("/contacts/filter"),

@@ -500,7 +500,7 @@ async fn conversation_filter_conditions() {
         .await;
     assert_invalid(&r, "payload[0].filter_operator");
     let m = matrix(
-        &app,
+        app,
         &w,
         Method::POST,
         &w.path("/conversations/filter"),
