@@ -254,15 +254,15 @@ pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> Sto
     let contacts = contacts::table.filter(contacts::id.eq_any(&contact_ids)).select(Contact::as_select()).load(conn).await?;
     let assignees = users::table.filter(users::id.eq_any(&assignee_ids)).select(User::as_select()).load(conn).await?;
     let teams = teams::table.filter(teams::id.eq_any(&team_ids)).select(Team::as_select()).load(conn).await?;
-    // The newest non-activity message of each conversation.
-    let last_messages = messages::table
-        .filter(messages::conversation_id.eq_any(&ids))
-        .filter(messages::message_type.ne(2))
-        .distinct_on(messages::conversation_id)
-        .order((messages::conversation_id, messages::id.desc()))
-        .select(Message::as_select())
-        .load(conn)
-        .await?;
+    // The newest non-activity message of each conversation: one index probe per conversation,
+    // however long the conversation is (DISTINCT ON would read all of its messages).
+    let last_messages: Vec<Message> = diesel::sql_query(
+        "SELECT m.* FROM unnest($1::bigint[]) AS c(id) CROSS JOIN LATERAL \
+         (SELECT * FROM messages WHERE conversation_id = c.id AND message_type <> 2 ORDER BY id DESC LIMIT 1) m",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&ids)
+    .load(conn)
+    .await?;
     // Incoming messages the agents have not seen yet.
     let unread = messages::table
         .inner_join(conversations::table)

@@ -354,7 +354,7 @@ pub struct ConversationChanges {
     pub assignee_last_seen_at: Option<Option<DateTime<Utc>>>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = messages)]
 pub struct Message {
     pub id: i64,

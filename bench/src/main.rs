@@ -1,0 +1,244 @@
+//! `switchboard-bench`: seeds a large account and measures the API against the bare SQL of the
+//! same pages, in one run. See bench/README.md.
+
+mod seed;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use serde_json::json;
+use switchboard_api::settings::Settings;
+use switchboard_api::Application;
+use switchboard_store::cluster::{ClusterOptions, LocalCluster};
+use switchboard_store::DbPool;
+
+#[derive(Parser)]
+#[command(about = "Seed a large account and benchmark the inbox API")]
+struct Cli {
+    /// PostgreSQL to use; without it a private cluster runs under --data-dir
+    #[arg(long, env = "BENCH_DATABASE_URL")]
+    database_url: Option<String>,
+    #[arg(long, default_value = "./var/bench")]
+    data_dir: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// (Re)create the bench account: 100,000 conversations, 1,000,000 messages
+    Seed,
+    /// Measure p50/p99 of the inbox endpoints and of their bare SQL
+    Http {
+        /// Timed requests per scenario
+        #[arg(long, default_value_t = 500)]
+        requests: usize,
+        /// Untimed requests first, to warm caches
+        #[arg(long, default_value_t = 50)]
+        warmup: usize,
+    },
+}
+
+struct Stats {
+    p50: Duration,
+    p99: Duration,
+}
+
+fn stats(mut samples: Vec<Duration>) -> Stats {
+    samples.sort_unstable();
+    let at = |q: f64| samples.get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+    Stats { p50: at(0.50), p99: at(0.99) }
+}
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+#[derive(diesel::QueryableByName)]
+struct Bench {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    account_id: i64,
+    #[diesel(sql_type = diesel::sql_types::Text)]
+    token: String,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    long_conversation: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    inbox_id: i64,
+}
+
+async fn time_http(client: &reqwest::Client, n: usize, make: impl Fn(usize) -> reqwest::RequestBuilder) -> anyhow::Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let started = Instant::now();
+        let resp = make(i).send().await?;
+        let status = resp.status();
+        resp.bytes().await?;
+        out.push(started.elapsed());
+        anyhow::ensure!(status.is_success(), "request {i} answered {status}");
+    }
+    let _ = client;
+    Ok(out)
+}
+
+async fn time_sql(conn: &mut AsyncPgConnection, n: usize, sql: impl Fn(usize) -> String) -> anyhow::Result<Vec<Duration>> {
+    let mut out = Vec::with_capacity(n);
+    for i in 0..n {
+        let q = sql(i);
+        let started = Instant::now();
+        conn.batch_execute(&q).await?;
+        out.push(started.elapsed());
+    }
+    Ok(out)
+}
+
+async fn http(url: &str, requests: usize, warmup: usize) -> anyhow::Result<()> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    let b: Bench = diesel::sql_query(
+        "SELECT a.id AS account_id, u.access_token AS token, c.id AS long_conversation, c.inbox_id \
+         FROM accounts a JOIN account_users au ON au.account_id = a.id AND au.role = 'administrator' JOIN users u ON u.id = au.user_id \
+         JOIN conversations c ON c.account_id = a.id AND c.display_id = 1 WHERE a.name = $1 ORDER BY a.id DESC LIMIT 1",
+    )
+    .bind::<diesel::sql_types::Text, _>(seed::ACCOUNT_NAME)
+    .get_result(&mut conn)
+    .await
+    .context("no bench account: run `switchboard-bench seed` first")?;
+
+    let settings = Settings { port: 0, ..Settings::default() };
+    let app = Application::build(settings, DbPool::new(url, 20)?).await?;
+    let base = format!("http://127.0.0.1:{}/api/v1/accounts/{}", app.port(), b.account_id);
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(4).build()?;
+    let get = |path: String| {
+        let client = client.clone();
+        let token = b.token.clone();
+        move |_| client.get(&path).header("api_access_token", &token)
+    };
+    let (acc, long) = (b.account_id, b.long_conversation);
+    // The bare SQL of a list page: the rows and the four counts the page carries.
+    let counts_sql = |filter: &str| {
+        format!(
+            "SELECT count(*) FILTER (WHERE assignee_id = 1), count(*) FILTER (WHERE assignee_id IS NOT NULL), \
+             count(*) FILTER (WHERE assignee_id IS NULL), count(*) FROM conversations WHERE account_id = {acc} AND status = 'open'{filter};"
+        )
+    };
+    let page_counts = counts_sql("");
+    let page_sql = move |offset: i64| {
+        format!(
+            "{page_counts} SELECT * FROM conversations WHERE account_id = {acc} AND status = 'open' ORDER BY last_activity_at DESC, id DESC LIMIT 25 OFFSET {offset}"
+        )
+    };
+    let word = seed::SEARCH_WORD;
+    let hits = format!(" AND id IN (SELECT conversation_id FROM messages WHERE account_id = {acc} AND content ILIKE '%{word}%')");
+    let search_sql = format!(
+        "{} SELECT * FROM conversations WHERE account_id = {acc} AND status = 'open'{hits} ORDER BY last_activity_at DESC, id DESC LIMIT 25",
+        counts_sql(&hits)
+    );
+    let messages_sql = format!("SELECT * FROM messages WHERE conversation_id = {long} ORDER BY id DESC LIMIT 20");
+    let inbox = b.inbox_id;
+    let insert_sql = move |i: usize| {
+        format!(
+            "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, sender_type) \
+             VALUES ({acc}, {inbox}, {long}, 1, 'bare insert {i}', 'user')"
+        )
+    };
+
+    type Scenario = (&'static str, f64, Box<dyn Fn(usize) -> reqwest::RequestBuilder>, Box<dyn Fn(usize) -> String>);
+    let create_client = client.clone();
+    let create_url = format!("{base}/conversations/1/messages");
+    let create_token = b.token.clone();
+    let scenarios: Vec<Scenario> = vec![
+        (
+            "GET conversations (page 1, with counts)",
+            25.0,
+            Box::new(get(format!("{base}/conversations"))),
+            Box::new({
+                let page_sql = page_sql.clone();
+                move |_| page_sql(0)
+            }),
+        ),
+        (
+            "GET conversations?page=200",
+            25.0,
+            Box::new(get(format!("{base}/conversations?page=200"))),
+            Box::new(move |_| page_sql(199 * 25)),
+        ),
+        ("GET conversations?q=word", 150.0, Box::new(get(format!("{base}/conversations?q={word}"))), Box::new(move |_| search_sql.clone())),
+        (
+            "GET messages (5,000-message conversation)",
+            15.0,
+            Box::new(get(format!("{base}/conversations/1/messages"))),
+            Box::new(move |_| messages_sql.clone()),
+        ),
+        (
+            "POST messages",
+            15.0,
+            Box::new(move |i| {
+                create_client
+                    .post(&create_url)
+                    .header("api_access_token", &create_token)
+                    .json(&json!({ "content": format!("bench reply {i}") }))
+            }),
+            Box::new(insert_sql),
+        ),
+    ];
+
+    println!("{requests} timed requests per scenario after {warmup} warm-up; sequential; times in ms\n");
+    println!("| scenario | API p50 | API p99 | target p99 | bare SQL p50 | bare SQL p99 | API/SQL p50 | API/SQL p99 | meets target |");
+    println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
+    for (name, target, request, sql) in &scenarios {
+        time_http(&client, warmup, request).await?;
+        let api = stats(time_http(&client, requests, request).await?);
+        time_sql(&mut conn, warmup, sql).await?;
+        let bare = stats(time_sql(&mut conn, requests, sql).await?);
+        println!(
+            "| {name} | {:.2} | {:.2} | < {target} | {:.2} | {:.2} | {:.1}x | {:.1}x | {} |",
+            ms(api.p50),
+            ms(api.p99),
+            ms(bare.p50),
+            ms(bare.p99),
+            ms(api.p50) / ms(bare.p50).max(0.001),
+            ms(api.p99) / ms(bare.p99).max(0.001),
+            if ms(api.p99) < *target { "yes" } else { "NO" }
+        );
+    }
+    // The bare inserts are bench debris in the long conversation; remove them.
+    conn.batch_execute(&format!("DELETE FROM messages WHERE conversation_id = {long} AND content LIKE 'bare insert %'")).await?;
+    handle.stop(true).await;
+    Ok(())
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    let (url, cluster) = match &cli.database_url {
+        Some(url) => (url.clone(), None),
+        None => {
+            let cluster = LocalCluster::start(ClusterOptions { root: cli.data_dir.join("postgres"), ephemeral: false }).await?;
+            cluster.create_database("bench", None).await?;
+            (cluster.url("bench"), Some(cluster))
+        }
+    };
+    switchboard_store::migrate::run_pending(&url).await?;
+    let result = match cli.command {
+        Command::Seed => {
+            let started = Instant::now();
+            seed::run(&url).await?;
+            println!(
+                "seeded {} conversations and {} messages in {:.0} s",
+                seed::CONVERSATIONS,
+                seed::MESSAGES,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(())
+        }
+        Command::Http { requests, warmup } => http(&url, requests, warmup).await,
+    };
+    if let Some(cluster) = cluster {
+        cluster.stop().await?;
+    }
+    result
+}
