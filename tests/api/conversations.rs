@@ -509,3 +509,34 @@ async fn conversation_filter_conditions() {
     .await;
     assert_eq!(m, READ);
 }
+
+#[tokio::test]
+async fn mention_and_participating_views() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    for _ in 0..3 {
+        new_conversation(&app, &w, inbox, contact).await;
+    }
+    let admin = &w.admin.access_token;
+    let note = format!("[@Abe](mention://user/{}/Abe) please check; also [@Olga](mention://user/{}/Olga)", w.agent.id, w.outsider.id);
+    app.post(&w.path("/conversations/2/messages")).token(admin).json(&json!({ "content": note, "private": true })).send().await;
+    // A public message with the same markup is not a mention.
+    app.post(&w.path("/conversations/3/messages")).token(admin).json(&json!({ "content": note })).send().await;
+    app.post(&w.path("/conversations/1/messages")).token(&w.agent.access_token).json(&json!({ "content": "I replied here" })).send().await;
+
+    let ids = |token: &str, kind: &str| {
+        let path = w.path(&format!("/conversations?conversation_type={kind}"));
+        let token = token.to_string();
+        let app = &app;
+        async move {
+            let r = app.get(&path).token(&token).send().await;
+            let mut ids: Vec<i64> = r.body["data"]["payload"].as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect();
+            ids.sort_unstable();
+            ids
+        }
+    };
+    assert_eq!(ids(&w.agent.access_token, "mention").await, vec![2]);
+    assert_eq!(ids(admin, "mention").await, Vec::<i64>::new());
+    assert_eq!(ids(&w.agent.access_token, "participating").await, vec![1]);
+}

@@ -160,6 +160,20 @@ pub fn content_type(field: &str, raw: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// User ids mentioned in a note, written as the dashboard does: `[@Ana](mention://user/7/Ana)`.
+pub fn mentioned_user_ids(content: &str) -> Vec<i64> {
+    let mut ids: Vec<i64> = content
+        .split("mention://user/")
+        .skip(1)
+        .filter_map(|rest| rest.split(|c: char| !c.is_ascii_digit()).next())
+        .filter_map(|digits| digits.parse::<i64>().ok())
+        .filter(|id| *id > 0)
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
 /// What a new message changes on its conversation.
 #[derive(Debug, Default, PartialEq, Eq)]
 pub struct MessageEffects {
@@ -288,6 +302,13 @@ mod tests {
         assert!(message_effects(MessageType::Outgoing, false, Status::Open).replied);
         assert!(!message_effects(MessageType::Outgoing, true, Status::Open).replied, "private notes are not replies");
         assert_eq!(message_effects(MessageType::Activity, false, Status::Open), MessageEffects::default());
+    }
+
+    #[test]
+    fn mentions_are_found() {
+        let note = "ping [@Ana](mention://user/7/Ana) and [@Bo](mention://user/12/Bo), again mention://user/7/Ana, not mention://user/x";
+        assert_eq!(mentioned_user_ids(note), vec![7, 12]);
+        assert!(mentioned_user_ids("no mentions").is_empty());
     }
 
     #[test]

@@ -113,6 +113,8 @@ pub struct ListFilter<'a> {
     pub search: Option<&'a str>,
     pub unattended: bool,
     pub participating: bool,
+    /// Only conversations where the viewer was mentioned in a private note.
+    pub mentioned: bool,
     /// Conditions of `POST conversations/filter`.
     pub conditions: Option<&'a switchboard_domain::filters::Groups>,
     pub sort: SortBy,
@@ -149,6 +151,11 @@ fn narrowed<'a>(f: &ListFilter<'a>) -> conversations::BoxedQuery<'a, Pg> {
     }
     if let Some(groups) = f.conditions {
         q = q.filter(crate::filters::where_clause(groups, &crate::filters::CONVERSATION_COLUMNS));
+    }
+    if f.mentioned {
+        use crate::schema::mentions;
+        let mine = mentions::table.filter(mentions::user_id.eq(f.viewer)).select(mentions::conversation_id);
+        q = q.filter(conversations::id.eq_any(mine));
     }
     if f.participating {
         let mine = messages::table

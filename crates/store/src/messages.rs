@@ -83,9 +83,33 @@ pub async fn insert_and_apply(
     Ok((message, conversation))
 }
 
-/// Creates a message in its own transaction.
-pub async fn create(conn: &mut AsyncPgConnection, conversation: &Conversation, new: &NewMessage) -> StoreResult<(Message, Conversation)> {
-    conn.transaction::<_, StoreError, _>(async move |conn| insert_and_apply(conn, conversation, new).await).await
+/// Creates a message, and the mentions of `mentioned` users, in one transaction.
+pub async fn create(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    new: &NewMessage,
+    mentioned: &[i64],
+) -> StoreResult<(Message, Conversation)> {
+    use crate::schema::mentions;
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
+        if !mentioned.is_empty() {
+            let rows: Vec<_> = mentioned
+                .iter()
+                .map(|u| {
+                    (
+                        mentions::account_id.eq(message.account_id),
+                        mentions::user_id.eq(*u),
+                        mentions::conversation_id.eq(message.conversation_id),
+                        mentions::message_id.eq(message.id),
+                    )
+                })
+                .collect();
+            diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+        }
+        Ok((message, conversation))
+    })
+    .await
 }
 
 /// Soft delete: the text is replaced and `content_attributes.deleted` set, as the reference does.

@@ -180,6 +180,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     account_counters,
     conversations,
     messages,
+    mentions,
 );
 
 diesel::table! {
@@ -275,6 +276,17 @@ diesel::table! {
         echo_id -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    mentions (id) {
+        id -> Int8,
+        account_id -> Int8,
+        user_id -> Int8,
+        conversation_id -> Int8,
+        message_id -> Int8,
+        created_at -> Timestamptz,
     }
 }
 

@@ -150,7 +150,18 @@ pub async fn create(
         echo_id: body.echo_id,
         created_at: Utc::now(),
     };
-    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new).await?;
+    // Mentions count in private notes, and only of the account's agents.
+    let mentioned = if body.private {
+        let ids = switchboard_domain::conversations::mentioned_user_ids(content);
+        if ids.is_empty() {
+            ids
+        } else {
+            switchboard_store::account_users::member_ids(&mut conn, ctx.account_id, &ids).await?
+        }
+    } else {
+        vec![]
+    };
+    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned).await?;
     let (mut rendered, _) = render(&mut conn, &c, std::slice::from_ref(&message)).await?;
     Ok(ok(rendered.pop().unwrap_or(Value::Null)))
 }
