@@ -137,6 +137,13 @@ OURS.update({
         'parameters': [ACC, CONV], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}},
 })
 
+OURS[('get', '/attachments/{id}/{file_name}')] = {
+    'operationId': 'download-attachment', 'security': [],
+    'summary': 'A stored attachment, for a signed URL (as given in data_url) or an api_access_token of a member of its account',
+    'parameters': [ID, {'name': 'file_name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}},
+                   {'name': 'expires', 'in': 'query', 'schema': {'type': 'integer'}}, {'name': 'signature', 'in': 'query', 'schema': {'type': 'string'}}],
+    'responses': {'200': {'description': 'The file'}, '403': resp({'type': 'object'}, 'Invalid or expired link'), '404': resp({'type': 'object'}, 'No such file')}}
+
 EXTRA_SCHEMAS = {
     'label': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},
               'color': {'type': 'string'}, 'show_on_sidebar': {'type': 'boolean'}}},

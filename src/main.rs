@@ -25,6 +25,8 @@ Environment:
   PUBLIC_URL                   URL clients reach this server at [default: http://BIND:PORT]
   DATABASE_POOL_SIZE           Database connections per process [default: 20]
   MAX_BODY_BYTES               Largest accepted JSON body [default: 1048576]
+  STORAGE_DIR                  Where attachments are kept [default: SWITCHBOARD_DATA_DIR/storage]
+  MAX_ATTACHMENT_BYTES         Largest accepted attachment [default: 41943040]
   SWITCHBOARD_ADMIN_EMAIL      Email of the administrator created on first start [default: admin@switchboard.local]
   SWITCHBOARD_ADMIN_PASSWORD   Its password [default: generated and printed once]
   RUST_LOG                     Log filter [default: info]
@@ -86,6 +88,10 @@ struct ServeArgs {
     redis_url: Option<String>,
     #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
     max_body_bytes: usize,
+    #[arg(long, env = "STORAGE_DIR")]
+    storage_dir: Option<std::path::PathBuf>,
+    #[arg(long, env = "MAX_ATTACHMENT_BYTES", default_value_t = 40 << 20)]
+    max_attachment_bytes: usize,
     #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL", default_value = "admin@switchboard.local")]
     admin_email: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
@@ -155,6 +161,8 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
         public_url: public_url.trim_end_matches('/').to_string(),
         redis_url: args.redis_url,
         max_body_bytes: args.max_body_bytes,
+        storage_dir: args.storage_dir.clone().unwrap_or_else(|| common.data_dir.join("storage")),
+        max_attachment_bytes: args.max_attachment_bytes,
         ..Settings::default()
     };
     let app = Application::build(settings, pool).await?;

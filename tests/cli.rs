@@ -142,6 +142,8 @@ fn help_describes_every_environment_variable() {
         "SWITCHBOARD_ADMIN_PASSWORD",
         "RUST_LOG",
         "LOG_FORMAT",
+        "STORAGE_DIR",
+        "MAX_ATTACHMENT_BYTES",
     ] {
         assert!(help.contains(var), "--help does not mention {var}");
     }

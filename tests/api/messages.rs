@@ -130,3 +130,121 @@ async fn deleting_a_message_is_soft() {
     assert_eq!(deleted["content_attributes"]["deleted"], true);
     assert_eq!(app.delete(&format!("{path}/999999")).token(&w.agent.access_token).send().await.status, 404);
 }
+
+fn form(parts: Vec<(&str, Vec<u8>, &str)>, content: Option<&str>) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    if let Some(c) = content {
+        form = form.text("content", c.to_string());
+    }
+    for (name, bytes, mime) in parts {
+        let part = reqwest::multipart::Part::bytes(bytes).file_name(name.to_string()).mime_str(mime).unwrap();
+        form = form.part("attachments[]", part);
+    }
+    form
+}
+
+fn stored_files(app: &TestApp) -> usize {
+    fn count(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map(|it| it.flatten().map(|e| if e.path().is_dir() { count(&e.path()) } else { 1 }).sum()).unwrap_or(0)
+    }
+    count(&app.storage_dir)
+}
+
+#[tokio::test]
+async fn attachments_upload_and_signed_download() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let url = app.url(&w.path("/conversations/1/messages"));
+    let png = vec![0x89, b'P', b'N', b'G', 1, 2, 3, 4];
+    let pdf = b"%PDF-1.4 report".to_vec();
+    let parts = vec![("photo.png", png.clone(), "image/png"), ("../../etc/report.pdf", pdf.clone(), "application/pdf")];
+    let resp = app
+        .client
+        .post(&url)
+        .header("api_access_token", &w.agent.access_token)
+        .multipart(form(parts, Some("see attached")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 200);
+    let message: Value = resp.json().await.unwrap();
+    assert_eq!(message["content"], "see attached");
+    let files = message["attachments"].as_array().unwrap();
+    assert_eq!(files.len(), 2);
+    assert_keys(&files[0], &["id", "message_id", "file_type", "data_url", "thumb_url", "file_size", "extension"]);
+    assert_eq!(files[0]["file_type"], "image");
+    assert_eq!(files[1]["file_type"], "file");
+    assert_eq!(files[1]["file_name"], "../../etc/report.pdf");
+    assert_eq!(files[1]["file_size"], pdf.len());
+
+    // The signed URL serves the bytes to anyone holding it.
+    let data_url = files[0]["data_url"].as_str().unwrap().to_string();
+    let got = app.client.get(&data_url).send().await.unwrap();
+    assert_eq!(got.status(), 200);
+    assert_eq!(got.headers()["content-type"], "image/png");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), png);
+    let pdf_url = files[1]["data_url"].as_str().unwrap();
+    assert!(pdf_url.contains("/report.pdf?"), "{pdf_url}");
+    assert_eq!(app.client.get(pdf_url).send().await.unwrap().bytes().await.unwrap().to_vec(), pdf);
+
+    // A tampered or stretched link is refused; a member's token works; another account's does not.
+    let tampered = data_url.replace("signature=", "signature=00");
+    assert_eq!(app.client.get(&tampered).send().await.unwrap().status(), 403);
+    let id = files[0]["id"].as_i64().unwrap();
+    let stretched = format!("{}/attachments/{id}/photo.png?expires=9999999999&signature=abcd", app.address);
+    assert_eq!(app.client.get(&stretched).send().await.unwrap().status(), 403);
+    let bare = format!("{}/attachments/{id}/photo.png", app.address);
+    assert_eq!(app.client.get(&bare).send().await.unwrap().status(), 403);
+    assert_eq!(app.client.get(&bare).header("api_access_token", &w.agent.access_token).send().await.unwrap().status(), 200);
+    assert_eq!(app.client.get(&bare).header("api_access_token", &w.outsider.access_token).send().await.unwrap().status(), 403);
+    assert_eq!(app.client.get(format!("{}/attachments/999999/x", app.address)).send().await.unwrap().status(), 404);
+
+    // The list shows them too; an attachment alone needs no text.
+    let alone = app
+        .client
+        .post(&url)
+        .header("api_access_token", &w.agent.access_token)
+        .multipart(form(vec![("a.txt", b"hi".to_vec(), "text/plain")], None))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(alone.status(), 200);
+    let list = app.get(&w.path("/conversations/1/messages")).token(&w.agent.access_token).send().await;
+    let with_files: Vec<usize> =
+        list.body["payload"].as_array().unwrap().iter().map(|m| m["attachments"].as_array().unwrap().len()).collect();
+    assert_eq!(with_files, vec![2, 1]);
+    let conv = app.get(&w.path("/conversations/1")).token(&w.agent.access_token).send().await;
+    assert_eq!(conv.body["last_non_activity_message"]["attachments"][0]["file_name"], "a.txt");
+}
+
+#[tokio::test]
+async fn attachment_limits_leave_nothing_behind() {
+    let app = TestApp::spawn_with(|s| s.max_attachment_bytes = 1024).await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let url = app.url(&w.path("/conversations/1/messages"));
+    let send = |f: reqwest::multipart::Form| app.client.post(&url).header("api_access_token", &w.agent.access_token).multipart(f).send();
+
+    let sixteen: Vec<(&str, Vec<u8>, &str)> = (0..16).map(|_| ("f.txt", b"x".to_vec(), "text/plain")).collect();
+    let r = send(form(sixteen, Some("too many"))).await.unwrap();
+    assert_eq!(r.status(), 422);
+    let body: Value = r.json().await.unwrap();
+    assert_eq!(body["errors"][0]["field"], "attachments");
+    let big = send(form(vec![("big.bin", vec![7u8; 4096], "application/octet-stream")], Some("big"))).await.unwrap();
+    assert_eq!(big.status(), 413);
+    let bad_field = send(form(vec![("ok.txt", b"x".to_vec(), "text/plain")], None).text("message_type", "shout")).await.unwrap();
+    assert_eq!(bad_field.status(), 422);
+    assert_eq!(stored_files(&app), 0, "refused uploads are removed");
+    let fifteen: Vec<(&str, Vec<u8>, &str)> = (0..15).map(|_| ("f.txt", b"x".to_vec(), "text/plain")).collect();
+    let ok = send(form(fifteen, None)).await.unwrap();
+    assert_eq!(ok.status(), 200, "{}", ok.text().await.unwrap());
+    assert_eq!(stored_files(&app), 15);
+    // A form with no parts at all is malformed multipart: a clear 400, not a 500.
+    let empty = send(reqwest::multipart::Form::new()).await.unwrap();
+    assert_eq!(empty.status(), 400);
+    let body: Value = empty.json().await.unwrap();
+    assert!(body["error"].as_str().is_some_and(|e| e.contains("multipart")), "{body}");
+}

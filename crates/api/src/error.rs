@@ -22,6 +22,9 @@ pub enum ApiError {
     Forbidden,
     #[error("not found")]
     NotFound,
+    /// A signed URL whose signature does not match or has expired.
+    #[error("invalid signature")]
+    BadSignature,
     #[error("{0}")]
     Invalid(#[from] ValidationError),
     #[error("payload too large")]
@@ -79,6 +82,7 @@ impl ResponseError for ApiError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::SignInRequired | Self::InvalidToken | Self::InvalidCredentials | Self::Forbidden => StatusCode::UNAUTHORIZED,
             Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadSignature => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
@@ -95,6 +99,7 @@ impl ResponseError for ApiError {
             Self::InvalidCredentials => json!({ "success": false, "errors": ["Invalid login credentials. Please try again."] }),
             Self::Forbidden => json!({ "error": "You are not authorized to do this action" }),
             Self::NotFound => json!({ "error": "Resource could not be found" }),
+            Self::BadSignature => json!({ "error": "This link is invalid or has expired" }),
             Self::Invalid(v) => json!({
                 "message": format!("{} {}", humanize(&v.field), v.message),
                 "attributes": [v.field],

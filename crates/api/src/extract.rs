@@ -33,32 +33,40 @@ impl<T: Payload + 'static> FromRequest for Body<T> {
         let limit = req.app_data::<web::Data<AppState>>().map(|s| s.settings.max_body_bytes).unwrap_or(1 << 20);
         let declared =
             req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<usize>().ok());
-        let mut payload = payload.take();
-        Box::pin(async move {
-            if declared.is_some_and(|n| n > limit) {
-                return Err(ApiError::PayloadTooLarge(limit));
-            }
-            let mut bytes = web::BytesMut::new();
-            while let Some(chunk) = payload.next().await {
-                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
-                if bytes.len() + chunk.len() > limit {
-                    return Err(ApiError::PayloadTooLarge(limit));
-                }
-                bytes.extend_from_slice(&chunk);
-            }
-            parse_body::<T>(&bytes).map(Body)
-        })
+        let payload = payload.take();
+        Box::pin(async move { parse_body::<T>(&read_limited(payload, declared, limit).await?).map(Body) })
     }
+}
+
+/// The whole body, refusing (413) anything over `limit`, early when Content-Length says so.
+pub async fn read_limited(mut payload: HttpPayload, declared: Option<usize>, limit: usize) -> Result<web::BytesMut, ApiError> {
+    if declared.is_some_and(|n| n > limit) {
+        return Err(ApiError::PayloadTooLarge(limit));
+    }
+    let mut bytes = web::BytesMut::new();
+    while let Some(chunk) = payload.next().await {
+        let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read the request body: {e}")))?;
+        if bytes.len() + chunk.len() > limit {
+            return Err(ApiError::PayloadTooLarge(limit));
+        }
+        bytes.extend_from_slice(&chunk);
+    }
+    Ok(bytes)
 }
 
 /// An empty body is an empty object, so a missing field is reported as such rather than as
 /// malformed JSON.
 pub fn parse_body<T: Payload>(bytes: &[u8]) -> Result<T, ApiError> {
-    let mut value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
+    let value: Value = if bytes.iter().all(u8::is_ascii_whitespace) {
         Value::Object(Default::default())
     } else {
         serde_json::from_slice(bytes).map_err(|e| ApiError::BadRequest(format!("Malformed JSON in request body: {e}")))?
     };
+    parse_value(value)
+}
+
+/// A body already read as JSON (e.g. assembled from form fields) into its payload type.
+pub fn parse_value<T: Payload>(mut value: Value) -> Result<T, ApiError> {
     if !value.is_object() {
         return Err(ApiError::BadRequest("The request body must be a JSON object".into()));
     }

@@ -8,6 +8,7 @@ pub mod routes;
 pub mod services;
 pub mod settings;
 pub mod state;
+pub mod storage;
 pub mod throttle;
 pub mod views;
 
@@ -46,10 +47,16 @@ impl Application {
         let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
             .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
         let port = listener.local_addr()?.port();
+        let mut settings = settings;
+        // Unset: the address we actually bound (port 0 picks one only now).
+        if settings.public_url.is_empty() {
+            settings.public_url = format!("http://{}:{port}", settings.bind);
+        }
         let background = vec![tokio::spawn(services::conversations::wake_snoozed_forever(db.clone(), settings.snooze_check))];
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
-        let state = web::Data::new(AppState { db, settings, throttle });
+        let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
+        let state = web::Data::new(AppState { db, settings, throttle, storage });
 
         let server = HttpServer::new(move || {
             App::new()

@@ -21,6 +21,8 @@ routes! {
     GET "/health" => health::health,
     GET "/ready" => health::ready,
 
+    GET "/attachments/{id}/{file_name}" => attachments::download,
+
     POST "/auth/sign_in" => auth::sign_in,
     DELETE "/auth/sign_out" => auth::sign_out,
 

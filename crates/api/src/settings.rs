@@ -6,6 +6,7 @@ pub struct Settings {
     pub bind: String,
     pub port: u16,
     /// Base URL the outside world reaches us at; webhook and attachment URLs are built from it.
+    /// Empty: the bound address.
     pub public_url: String,
     pub redis_url: Option<String>,
     pub max_body_bytes: usize,
@@ -16,6 +17,10 @@ pub struct Settings {
     pub workers: usize,
     /// How often snoozed conversations are checked for their wake-up time.
     pub snooze_check: Duration,
+    /// Where uploaded attachments are kept.
+    pub storage_dir: std::path::PathBuf,
+    /// Largest accepted attachment.
+    pub max_attachment_bytes: usize,
 }
 
 /// Failed sign-ins tolerated per window before answering 429.
@@ -31,13 +36,15 @@ impl Default for Settings {
         Self {
             bind: "127.0.0.1".into(),
             port: 3000,
-            public_url: "http://127.0.0.1:3000".into(),
+            public_url: String::new(),
             redis_url: None,
             max_body_bytes: 1 << 20,
             signin: SignInLimits { per_email: 5, per_ip: 30, window: Duration::from_secs(15 * 60) },
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,
             snooze_check: Duration::from_secs(15),
+            storage_dir: "./var/storage".into(),
+            max_attachment_bytes: 40 << 20,
         }
     }
 }

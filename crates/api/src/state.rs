@@ -8,6 +8,7 @@ pub struct AppState {
     pub db: DbPool,
     pub settings: Settings,
     pub throttle: Throttle,
+    pub storage: crate::storage::Storage,
 }
 
 impl AppState {

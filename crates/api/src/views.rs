@@ -263,8 +263,26 @@ fn sender_type_name(stored: Option<&str>) -> Value {
     }
 }
 
+/// An attachment; `url` is its signed (or external) address.
+pub fn attachment(a: &switchboard_store::models::Attachment, url: String) -> Value {
+    let extension = a.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase());
+    json!({
+        "id": a.id,
+        "message_id": a.message_id,
+        "account_id": a.account_id,
+        "file_type": a.file_type,
+        "content_type": a.content_type,
+        "file_name": a.file_name,
+        "extension": extension,
+        "file_size": a.file_size,
+        "data_url": url,
+        "thumb_url": if a.file_type == "image" { url.clone() } else { String::new() },
+        "meta": a.meta,
+    })
+}
+
 /// A message; `display_id` is its conversation's public id and `sender` the resolved sender.
-pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: Option<Value>) -> Value {
+pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: Option<Value>, attachments: Vec<Value>) -> Value {
     let mut attributes = m.content_attributes.clone();
     if let (Some(obj), Some(err)) = (attributes.as_object_mut(), &m.external_error) {
         obj.insert("external_error".into(), json!(err));
@@ -290,7 +308,7 @@ pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: 
         "sender": sender,
         "external_error": m.external_error,
         "processed_message_content": m.content,
-        "attachments": [],
+        "attachments": attachments,
     })
 }
 
@@ -299,6 +317,7 @@ pub fn conversation(
     c: &switchboard_store::models::Conversation,
     inbox: Option<&Inbox>,
     related: &switchboard_store::conversations::Related,
+    attachments: &[(i64, Value)],
 ) -> Value {
     let sender = related.contact(c).map(contact_sender);
     let last = related.last_message(c).map(|m| {
@@ -307,7 +326,8 @@ pub fn conversation(
             Some("user") => m.sender_id.and_then(|id| related.assignees.iter().find(|u| u.id == id)).map(user_brief),
             _ => None,
         };
-        message(m, c.display_id, from)
+        let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();
+        message(m, c.display_id, from, files)
     });
     let ts = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.timestamp());
     json!({

@@ -3,6 +3,7 @@
 
 pub mod account_users;
 pub mod accounts;
+pub mod attachments;
 pub mod cluster;
 pub mod contacts;
 pub mod conversations;

@@ -83,16 +83,29 @@ pub async fn insert_and_apply(
     Ok((message, conversation))
 }
 
-/// Creates a message, and the mentions of `mentioned` users, in one transaction.
+/// Creates a message with its attachments and the mentions of `mentioned` users, in one
+/// transaction. Attachment rows get the new message's id.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     conversation: &Conversation,
     new: &NewMessage,
     mentioned: &[i64],
+    files: &[crate::models::NewAttachment],
 ) -> StoreResult<(Message, Conversation)> {
-    use crate::schema::mentions;
+    use crate::schema::{attachments, mentions};
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
+        if !files.is_empty() {
+            let rows: Vec<crate::models::NewAttachment> = files
+                .iter()
+                .cloned()
+                .map(|mut a| {
+                    a.message_id = message.id;
+                    a
+                })
+                .collect();
+            diesel::insert_into(attachments::table).values(&rows).execute(conn).await?;
+        }
         if !mentioned.is_empty() {
             let rows: Vec<_> = mentioned
                 .iter()

@@ -395,3 +395,33 @@ pub struct NewMessage {
     pub echo_id: Option<String>,
     pub created_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = attachments)]
+pub struct Attachment {
+    pub id: i64,
+    pub account_id: i64,
+    pub message_id: i64,
+    pub file_type: String,
+    pub content_type: String,
+    pub file_name: String,
+    pub file_size: i64,
+    pub storage_key: Option<String>,
+    pub external_url: Option<String>,
+    pub meta: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = attachments)]
+pub struct NewAttachment {
+    pub account_id: i64,
+    pub message_id: i64,
+    pub file_type: String,
+    pub content_type: String,
+    pub file_name: String,
+    pub file_size: i64,
+    pub storage_key: Option<String>,
+    pub external_url: Option<String>,
+    pub meta: Value,
+}

@@ -181,6 +181,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     conversations,
     messages,
     mentions,
+    attachments,
+    installation_secrets,
 );
 
 diesel::table! {
@@ -286,6 +288,30 @@ diesel::table! {
         user_id -> Int8,
         conversation_id -> Int8,
         message_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    attachments (id) {
+        id -> Int8,
+        account_id -> Int8,
+        message_id -> Int8,
+        file_type -> Text,
+        content_type -> Text,
+        file_name -> Text,
+        file_size -> Int8,
+        storage_key -> Nullable<Text>,
+        external_url -> Nullable<Text>,
+        meta -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    installation_secrets (name) {
+        name -> Text,
+        value -> Text,
         created_at -> Timestamptz,
     }
 }

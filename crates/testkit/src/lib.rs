@@ -78,6 +78,8 @@ pub struct TestApp {
     pub db: DbPool,
     /// The app's own pool, to count the queries a request makes.
     pub app_db: DbPool,
+    /// Where this app keeps attachments.
+    pub storage_dir: std::path::PathBuf,
     pub client: reqwest::Client,
     handle: actix_web::dev::ServerHandle,
 }
@@ -103,14 +105,26 @@ impl TestApp {
 
     /// Another app process on the same database (for multi-node tests).
     pub async fn spawn_on(database_url: String, configure: impl FnOnce(&mut Settings)) -> anyhow::Result<Self> {
-        let mut settings = Settings { port: 0, workers: 1, ..Settings::default() };
+        let storage_dir = std::env::temp_dir()
+            .join(format!("switchboard-test-{}", std::process::id()))
+            .join(format!("storage-{}", NEXT_DB.fetch_add(1, Ordering::Relaxed)));
+        let mut settings = Settings { port: 0, workers: 1, storage_dir: storage_dir.clone(), ..Settings::default() };
         configure(&mut settings);
+        let settings_storage = settings.storage_dir.clone();
         let app_pool = DbPool::new(&database_url, 10)?;
         let app = Application::build(settings, app_pool.clone()).await?;
         let address = format!("http://127.0.0.1:{}", app.port());
         let handle = app.handle();
         tokio::spawn(app.run());
-        Ok(Self { address, db: DbPool::new(&database_url, 4)?, app_db: app_pool, database_url, client: reqwest::Client::new(), handle })
+        Ok(Self {
+            address,
+            db: DbPool::new(&database_url, 4)?,
+            app_db: app_pool,
+            storage_dir: settings_storage,
+            database_url,
+            client: reqwest::Client::new(),
+            handle,
+        })
     }
 
     pub fn url(&self, path: &str) -> String {

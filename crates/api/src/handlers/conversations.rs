@@ -27,14 +27,16 @@ pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_dis
 }
 
 /// The reference's payloads for `list`, with a fixed number of queries.
-async fn render_many(conn: &mut AsyncPgConnection, ctx: &AccountCtx, list: &[Conversation]) -> ApiResult<Vec<Value>> {
+async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, ctx: &AccountCtx, list: &[Conversation]) -> ApiResult<Vec<Value>> {
     let related = switchboard_store::conversations::related(conn, list).await?;
     let inboxes = switchboard_store::inboxes::list(conn, ctx.account_id, switchboard_store::inboxes::Visibility::All).await?;
-    Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related)).collect())
+    let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
+    let attachments = super::messages::render_attachments(state, conn, &last_ids).await?;
+    Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
 }
 
-pub(crate) async fn render_one(conn: &mut AsyncPgConnection, ctx: &AccountCtx, c: &Conversation) -> ApiResult<Value> {
-    Ok(render_many(conn, ctx, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+pub(crate) async fn render_one(state: &AppState, conn: &mut AsyncPgConnection, ctx: &AccountCtx, c: &Conversation) -> ApiResult<Value> {
+    Ok(render_many(state, conn, ctx, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
 }
 
 fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> ListFilter<'a> {
@@ -83,7 +85,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    let payload = render_many(&mut conn, &ctx, &page).await?;
+    let payload = render_many(&state, &mut conn, &ctx, &page).await?;
     Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
 }
 
@@ -120,7 +122,7 @@ pub async fn filter_list(
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts, "payload": render_many(&mut conn, &ctx, &page).await? })))
+    Ok(ok(json!({ "meta": counts, "payload": render_many(&state, &mut conn, &ctx, &page).await? })))
 }
 
 /// The conversations of one contact (visible ones), newest activity first.
@@ -149,7 +151,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         page: 1,
     };
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "payload": render_many(&mut conn, &ctx, &page).await? })))
+    Ok(ok(json!({ "payload": render_many(&state, &mut conn, &ctx, &page).await? })))
 }
 
 /// Timestamps arrive as epoch seconds or RFC 3339 text.
@@ -283,14 +285,14 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         created_at: Utc::now(),
     });
     let (conversation, _) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
-    Ok(ok(render_one(&mut conn, &ctx, &conversation).await?))
+    Ok(ok(render_one(&state, &mut conn, &ctx, &conversation).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
 }
 
 #[derive(Deserialize)]
@@ -329,7 +331,7 @@ pub async fn update(
         ..Default::default()
     };
     let c = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
 }
 
 #[derive(Deserialize)]
@@ -385,7 +387,7 @@ pub async fn toggle_priority(
     let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
     let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
     let c = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(render_one(&mut conn, &ctx, &c).await?))
+    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
 }
 
 #[derive(Deserialize)]

@@ -1,26 +1,46 @@
 //! `/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages`.
 
-use actix_web::{web, HttpResponse};
+use actix_multipart::Multipart;
+use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::conversations::{content_type, MessageType};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
 use switchboard_store::messages::Cursor;
-use switchboard_store::models::{Contact, Conversation, Message, NewMessage, User};
+use switchboard_store::models::{Contact, Conversation, Message, NewAttachment, NewMessage, User};
 use switchboard_store::AsyncPgConnection;
 
 use super::conversations::find;
 use super::{object, ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{Body, Params, Payload};
+use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
 use crate::state::AppState;
+use crate::storage::{file_type_of, write_chunk};
 use crate::views;
 
 /// Longest message text accepted.
 const CONTENT_MAX: usize = 150_000;
+/// Most attachments on one message, as in the reference.
+pub const MAX_ATTACHMENTS: usize = 15;
+
+/// Attachments of these messages with their URLs: one query for any number of messages.
+pub(crate) async fn render_attachments(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    message_ids: &[i64],
+) -> ApiResult<Vec<(i64, Value)>> {
+    let rows = switchboard_store::attachments::of_messages(conn, message_ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for a in &rows {
+        let url = state.storage.url(&state.db, a).await?;
+        out.push((a.message_id, views::attachment(a, url)));
+    }
+    Ok(out)
+}
 
 fn sender(m: &Message, contact: Option<&Contact>, users: &[User]) -> Option<Value> {
     match m.sender_type.as_deref() {
@@ -30,12 +50,20 @@ fn sender(m: &Message, contact: Option<&Contact>, users: &[User]) -> Option<Valu
     }
 }
 
-/// Messages with their senders: two queries for any page.
-async fn render(conn: &mut AsyncPgConnection, c: &Conversation, list: &[Message]) -> ApiResult<(Vec<Value>, Contact)> {
+/// Messages with their senders and attachments: three queries for any page.
+async fn render(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation, list: &[Message]) -> ApiResult<(Vec<Value>, Contact)> {
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
     let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
-    let rendered = list.iter().map(|m| views::message(m, c.display_id, sender(m, Some(&contact), &users))).collect();
+    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+    let attachments = render_attachments(state, conn, &ids).await?;
+    let rendered = list
+        .iter()
+        .map(|m| {
+            let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();
+            views::message(m, c.display_id, sender(m, Some(&contact), &users), files)
+        })
+        .collect();
     Ok((rendered, contact))
 }
 
@@ -54,7 +82,7 @@ pub async fn list(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let list = switchboard_store::messages::list(&mut conn, c.id, cursor).await?;
-    let (payload, contact) = render(&mut conn, &c, &list).await?;
+    let (payload, contact) = render(&state, &mut conn, &c, &list).await?;
     let assignee = match c.assignee_id {
         Some(id) => switchboard_store::account_users::find(&mut conn, ctx.account_id, id).await?.map(|a| views::agent(&a)),
         None => None,
@@ -89,19 +117,125 @@ impl Payload for CreatePayload {
     const WRAPPER: Option<&'static str> = Some("message");
 }
 
+/// A file written to storage while the form was read.
+struct Upload {
+    key: String,
+    file_name: String,
+    content_type: String,
+    size: i64,
+}
+
+/// Form fields are text: give the typed ones their JSON type so the body rules stay one.
+fn form_value(name: &str, text: String) -> Value {
+    match name {
+        "private" => json!(matches!(text.trim(), "true" | "1" | "on")),
+        "in_reply_to" => text.trim().parse::<i64>().map(Value::from).unwrap_or(Value::String(text)),
+        "content_attributes" => serde_json::from_str(&text).unwrap_or(Value::String(text)),
+        _ => Value::String(text),
+    }
+}
+
+/// Reads a multipart form: files go to storage as they stream in, other fields become the body.
+async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uploads: &mut Vec<Upload>) -> ApiResult<Value> {
+    let mut fields = serde_json::Map::new();
+    while let Some(field) = form.next().await {
+        let mut field = field.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
+        let raw_name = field.name().unwrap_or_default().to_string();
+        // `message[content]` and `content` are the same field.
+        let name = raw_name.strip_prefix("message[").and_then(|n| n.strip_suffix(']')).unwrap_or(&raw_name).to_string();
+        if name == "attachments[]" || name == "attachments" {
+            if uploads.len() == MAX_ATTACHMENTS {
+                return Err(ValidationError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files per message")).into());
+            }
+            let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("file").to_string();
+            let content_type =
+                field.content_type().map(|m| m.essence_str().to_string()).unwrap_or_else(|| "application/octet-stream".into());
+            let (key, mut file) = state.storage.create(account_id, &file_name).await?;
+            uploads.push(Upload { key, file_name, content_type, size: 0 });
+            let max = state.settings.max_attachment_bytes;
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read an attachment: {e}")))?;
+                let upload = uploads.last_mut().ok_or_else(|| ApiError::internal("upload vanished"))?;
+                upload.size += chunk.len() as i64;
+                if upload.size as usize > max {
+                    return Err(ApiError::PayloadTooLarge(max));
+                }
+                write_chunk(&mut file, &chunk).await?;
+            }
+        } else {
+            let mut text = Vec::new();
+            while let Some(chunk) = field.next().await {
+                let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("malformed multipart body: {e}")))?;
+                if text.len() + chunk.len() > state.settings.max_body_bytes {
+                    return Err(ApiError::PayloadTooLarge(state.settings.max_body_bytes));
+                }
+                text.extend_from_slice(&chunk);
+            }
+            let text = String::from_utf8(text).map_err(|_| ValidationError::invalid(&name, "must be UTF-8 text"))?;
+            fields.insert(name.clone(), form_value(&name, text));
+        }
+    }
+    Ok(Value::Object(fields))
+}
+
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(
     state: web::Data<AppState>,
     ctx: AccountCtx,
     path: web::Path<(String, String)>,
-    Body(body): Body<CreatePayload>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let is_form = req
+        .headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"));
+    let mut uploads = Vec::new();
+    let result = if is_form {
+        let mut form = Multipart::new(req.headers(), payload);
+        match read_form(&state, ctx.account_id, &mut form, &mut uploads).await {
+            Ok(value) => match parse_value::<CreatePayload>(value) {
+                Ok(body) => create_message(&state, &ctx, &path.1, body, &uploads).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    } else {
+        let declared =
+            req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+        match read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await {
+            Ok(bytes) => match parse_body::<CreatePayload>(&bytes) {
+                Ok(body) => create_message(&state, &ctx, &path.1, body, &uploads).await,
+                Err(e) => Err(e),
+            },
+            Err(e) => Err(e),
+        }
+    };
+    if result.is_err() {
+        // Nothing was committed: the files have no message to belong to.
+        let keys: Vec<String> = uploads.iter().map(|u| u.key.clone()).collect();
+        state.storage.discard(&keys).await;
+    }
+    result
+}
+
+async fn create_message(
+    state: &AppState,
+    ctx: &AccountCtx,
+    raw_id: &str,
+    body: CreatePayload,
+    uploads: &[Upload],
 ) -> ApiResult<HttpResponse> {
     let message_type = match &body.message_type {
         None | Some(Value::Null) => MessageType::Outgoing,
         Some(v) => MessageType::parse("message_type", v)?,
     };
-    let content =
-        body.content.as_deref().map(str::trim_end).filter(|c| !c.trim().is_empty()).ok_or_else(|| ValidationError::blank("content"))?;
+    let content = body.content.as_deref().map(str::trim_end).filter(|c| !c.trim().is_empty());
+    if content.is_none() && uploads.is_empty() {
+        return Err(ValidationError::blank("content").into());
+    }
+    let content = content.unwrap_or_default();
     if content.chars().count() > CONTENT_MAX {
         return Err(ValidationError::too_long("content", CONTENT_MAX).into());
     }
@@ -113,7 +247,7 @@ pub async fn create(
     }
 
     let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = find(&mut conn, ctx, raw_id).await?;
     if message_type == MessageType::Incoming {
         let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
             .await?
@@ -139,7 +273,7 @@ pub async fn create(
         inbox_id: c.inbox_id,
         conversation_id: c.id,
         message_type: message_type.as_i16(),
-        content: Some(content.to_string()),
+        content: (!content.is_empty()).then(|| content.to_string()),
         content_type,
         content_attributes: attributes,
         private: body.private,
@@ -161,8 +295,22 @@ pub async fn create(
     } else {
         vec![]
     };
-    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned).await?;
-    let (mut rendered, _) = render(&mut conn, &c, std::slice::from_ref(&message)).await?;
+    let files: Vec<NewAttachment> = uploads
+        .iter()
+        .map(|u| NewAttachment {
+            account_id: ctx.account_id,
+            message_id: 0,
+            file_type: file_type_of(&u.content_type).into(),
+            content_type: u.content_type.clone(),
+            file_name: u.file_name.clone(),
+            file_size: u.size,
+            storage_key: Some(u.key.clone()),
+            external_url: None,
+            meta: json!({}),
+        })
+        .collect();
+    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files).await?;
+    let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     Ok(ok(rendered.pop().unwrap_or(Value::Null)))
 }
 
@@ -173,6 +321,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let c = find(&mut conn, &ctx, &path.1).await?;
     let message = switchboard_store::messages::find(&mut conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
-    let (mut rendered, _) = render(&mut conn, &c, std::slice::from_ref(&message)).await?;
+    let (mut rendered, _) = render(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     Ok(ok(rendered.pop().unwrap_or(Value::Null)))
 }

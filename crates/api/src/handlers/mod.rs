@@ -1,5 +1,6 @@
 pub mod accounts;
 pub mod agents;
+pub mod attachments;
 pub mod auth;
 pub mod contacts;
 pub mod conversations;

@@ -1,0 +1,2 @@
+DROP TABLE installation_secrets;
+DROP TABLE attachments;
