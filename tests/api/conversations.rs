@@ -245,7 +245,11 @@ async fn paging_costs_a_fixed_number_of_queries() {
     new_conversation(&app, &w, inbox, contact).await;
     // Like every other row below, the single row has an assignee, a team and a last message.
     let team = app.post(&w.path("/teams")).token(admin).json(&json!({ "name": "t" })).send().await.body["id"].clone();
-    app.post(&w.path("/conversations/1/assignments")).token(admin).json(&json!({ "assignee_id": w.agent.id, "team_id": team })).send().await;
+    app.post(&w.path("/conversations/1/assignments"))
+        .token(admin)
+        .json(&json!({ "assignee_id": w.agent.id, "team_id": team }))
+        .send()
+        .await;
     app.post(&w.path("/conversations/1/messages")).token(admin).json(&json!({ "content": "first" })).send().await;
     let app = &app;
     let cost = |path: String| async move {

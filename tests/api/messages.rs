@@ -248,3 +248,48 @@ async fn attachment_limits_leave_nothing_behind() {
     let body: Value = empty.json().await.unwrap();
     assert!(body["error"].as_str().is_some_and(|e| e.contains("multipart")), "{body}");
 }
+
+#[tokio::test]
+async fn templates_failures_and_contact_activity() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let agent = &w.agent.access_token;
+    let path = w.path("/conversations/1/messages");
+
+    let template = json!({ "name": "order_update", "language": "es", "processed_params": { "body": { "1": "Ana" } } });
+    let sent = app.post(&path).token(agent).json(&json!({ "template_params": template })).send().await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    assert_eq!(sent.body["additional_attributes"]["template_params"]["name"], "order_update");
+    assert_invalid(
+        &app.post(&path).token(agent).json(&json!({ "template_params": { "language": "es" } })).send().await,
+        "template_params.name",
+    );
+    assert_invalid(&app.post(&path).token(agent).json(&json!({ "template_params": "order_update" })).send().await, "template_params");
+
+    // A message the channel refused shows why.
+    let id = sent.body["id"].as_i64().unwrap();
+    {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchboard_store::schema::messages;
+        let mut conn = app.db.get().await.unwrap();
+        diesel::update(messages::table.find(id))
+            .set((messages::status.eq("failed"), messages::external_error.eq(Some("131047: Re-engagement message"))))
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    }
+    let list = app.get(&path).token(agent).send().await;
+    let failed = list.body["payload"].as_array().unwrap().iter().find(|m| m["id"] == id).cloned().unwrap();
+    assert_eq!(failed["status"], "failed");
+    assert_eq!(failed["content_attributes"]["external_error"], "131047: Re-engagement message");
+
+    // The contact's last activity is when it last wrote.
+    let before = app.get(&w.path(&format!("/contacts/{contact}"))).token(agent).send().await.body["payload"]["last_activity_at"].clone();
+    assert_eq!(before, Value::Null);
+    app.post(&path).token(agent).json(&json!({ "content": "hi", "message_type": "incoming" })).send().await;
+    let after = app.get(&w.path(&format!("/contacts/{contact}"))).token(agent).send().await.body["payload"]["last_activity_at"].clone();
+    assert!(after.is_i64());
+}

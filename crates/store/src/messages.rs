@@ -68,6 +68,11 @@ pub async fn insert_and_apply(
     if effects.bump_activity && at > conversation.last_activity_at {
         conversation.last_activity_at = at;
     }
+    // The contact's own activity is when it last wrote.
+    if message.message_type == MessageType::Incoming.as_i16() {
+        use crate::schema::contacts;
+        diesel::update(contacts::table.find(conversation.contact_id)).set(contacts::last_activity_at.eq(Some(at))).execute(conn).await?;
+    }
     let conversation = diesel::update(conversations::table.find(conversation.id))
         .set((
             conversations::waiting_since.eq(conversation.waiting_since),

@@ -387,6 +387,7 @@ pub struct NewMessage {
     pub content: Option<String>,
     pub content_type: String,
     pub content_attributes: Value,
+    pub additional_attributes: Value,
     pub private: bool,
     pub status: String,
     pub source_id: Option<String>,

@@ -276,6 +276,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         content: Some(content),
         content_type: "text".into(),
         content_attributes: json!({}),
+        additional_attributes: json!({}),
         private: false,
         status: "sent".into(),
         source_id: None,

@@ -112,6 +112,9 @@ pub struct CreatePayload {
     content_attributes: Option<Value>,
     echo_id: Option<String>,
     in_reply_to: Option<i64>,
+    /// A WhatsApp template to send (name, language, parameters); kept with the message for the
+    /// channel to use, as the reference keeps it in additional_attributes.
+    template_params: Option<Value>,
 }
 impl Payload for CreatePayload {
     const WRAPPER: Option<&'static str> = Some("message");
@@ -231,8 +234,22 @@ async fn create_message(
         None | Some(Value::Null) => MessageType::Outgoing,
         Some(v) => MessageType::parse("message_type", v)?,
     };
+    let template = match body.template_params {
+        None | Some(Value::Null) => None,
+        Some(t) => {
+            let t = object("template_params", t)?;
+            if !t.get("name").and_then(Value::as_str).is_some_and(|n| !n.trim().is_empty()) {
+                return Err(ValidationError::blank("template_params.name").into());
+            }
+            Some(t)
+        }
+    };
+    let additional = match &template {
+        Some(t) => json!({ "template_params": t }),
+        None => json!({}),
+    };
     let content = body.content.as_deref().map(str::trim_end).filter(|c| !c.trim().is_empty());
-    if content.is_none() && uploads.is_empty() {
+    if content.is_none() && uploads.is_empty() && template.is_none() {
         return Err(ValidationError::blank("content").into());
     }
     let content = content.unwrap_or_default();
@@ -276,6 +293,7 @@ async fn create_message(
         content: (!content.is_empty()).then(|| content.to_string()),
         content_type,
         content_attributes: attributes,
+        additional_attributes: additional,
         private: body.private,
         status: "sent".into(),
         source_id: None,

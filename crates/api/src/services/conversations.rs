@@ -18,6 +18,7 @@ pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
         content: Some(content),
         content_type: "text".into(),
         content_attributes: json!({}),
+        additional_attributes: json!({}),
         private: false,
         status: "sent".into(),
         source_id: None,
