@@ -238,7 +238,7 @@ async fn create_message(
         None | Some(Value::Null) => None,
         Some(t) => {
             let t = object("template_params", t)?;
-            if !t.get("name").and_then(Value::as_str).is_some_and(|n| !n.trim().is_empty()) {
+            if t.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
                 return Err(ValidationError::blank("template_params.name").into());
             }
             Some(t)
