@@ -73,6 +73,7 @@ async fn contact_create_show_update_delete() {
         "inbox_id",
     );
 
+    assert_eq!(matrix(&app, &w, Method::POST, &w.path("/contacts"), Some(json!({ "name": "Anyone" }))).await, READ);
     assert_eq!(matrix(&app, &w, Method::GET, &path, None).await, READ);
     let shown = app.get(&path).token(agent).send().await;
     assert_eq!(shown.body["payload"]["custom_attributes"]["tier"], "gold");
