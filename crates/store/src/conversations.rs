@@ -38,18 +38,21 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewConversation) -> Stor
         .await?)
 }
 
-/// Creates a conversation, optionally with its first message, all or nothing.
-pub async fn create(
+/// Creates a conversation, optionally with a first message built from it, all or nothing.
+pub async fn create<F>(
     conn: &mut AsyncPgConnection,
     new: &NewConversation,
-    first: Option<NewMessage>,
-) -> StoreResult<(Conversation, Option<Message>)> {
+    first: Option<F>,
+) -> StoreResult<(Conversation, Option<Message>)>
+where
+    F: FnOnce(&Conversation) -> NewMessage + Send,
+{
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let conversation = insert(conn, new).await?;
         match first {
             None => Ok((conversation, None)),
-            Some(mut message) => {
-                message.conversation_id = conversation.id;
+            Some(build) => {
+                let message = build(&conversation);
                 let (message, conversation) = crate::messages::insert_and_apply(conn, &conversation, &message).await?;
                 Ok((conversation, Some(message)))
             }

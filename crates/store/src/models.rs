@@ -426,3 +426,27 @@ pub struct NewAttachment {
     pub external_url: Option<String>,
     pub meta: Value,
 }
+
+impl NewMessage {
+    /// A plain text message in `conversation` (activity lines, replies, notes); callers adjust
+    /// the rest before inserting.
+    pub fn text(conversation: &Conversation, message_type: i16, content: Option<String>, sender: Option<(&str, i64)>) -> Self {
+        Self {
+            account_id: conversation.account_id,
+            inbox_id: conversation.inbox_id,
+            conversation_id: conversation.id,
+            message_type,
+            content,
+            content_type: "text".into(),
+            content_attributes: Value::Object(Default::default()),
+            additional_attributes: Value::Object(Default::default()),
+            private: false,
+            status: "sent".into(),
+            source_id: None,
+            sender_type: sender.map(|(kind, _)| kind.to_string()),
+            sender_id: sender.map(|(_, id)| id),
+            echo_id: None,
+            created_at: Utc::now(),
+        }
+    }
+}

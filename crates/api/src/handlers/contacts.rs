@@ -243,9 +243,10 @@ pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     Ok(ok(json!({ "payload": contact.labels })))
 }
 
+/// `{labels: [...]}`: the new label set of a contact or conversation.
 #[derive(Deserialize)]
 pub struct LabelsPayload {
-    labels: Vec<String>,
+    pub(crate) labels: Vec<String>,
 }
 impl Payload for LabelsPayload {}
 

@@ -12,6 +12,7 @@ use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
 use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage};
 use switchboard_store::AsyncPgConnection;
 
+use super::contacts::LabelsPayload;
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
@@ -268,23 +269,9 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         additional_attributes: additional,
         custom_attributes: custom,
     };
-    let first = first_content.map(|content| NewMessage {
-        account_id: ctx.account_id,
-        inbox_id: inbox.id,
-        conversation_id: 0,
-        message_type: MessageType::Outgoing.as_i16(),
-        content: Some(content),
-        content_type: "text".into(),
-        content_attributes: json!({}),
-        additional_attributes: json!({}),
-        private: false,
-        status: "sent".into(),
-        source_id: None,
-        sender_type: Some("user".into()),
-        sender_id: Some(ctx.user.id),
-        echo_id: None,
-        created_at: Utc::now(),
-    });
+    let sender = ctx.user.id;
+    let first = first_content
+        .map(|content| move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender))));
     let (conversation, _) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
     Ok(ok(render_one(&state, &mut conn, &ctx, &conversation).await?))
 }
@@ -454,12 +441,6 @@ pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let c = find(&mut conn, &ctx, &path.1).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
-
-#[derive(Deserialize)]
-pub struct LabelsPayload {
-    labels: Vec<String>,
-}
-impl Payload for LabelsPayload {}
 
 /// Replaces the labels; each addition and removal leaves an activity line.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -286,21 +286,12 @@ async fn create_message(
         _ => ("user", ctx.user.id),
     };
     let new = NewMessage {
-        account_id: ctx.account_id,
-        inbox_id: c.inbox_id,
-        conversation_id: c.id,
-        message_type: message_type.as_i16(),
-        content: (!content.is_empty()).then(|| content.to_string()),
         content_type,
         content_attributes: attributes,
         additional_attributes: additional,
         private: body.private,
-        status: "sent".into(),
-        source_id: None,
-        sender_type: Some(sender_type.into()),
-        sender_id: Some(sender_id),
         echo_id: body.echo_id,
-        created_at: Utc::now(),
+        ..NewMessage::text(&c, message_type.as_i16(), (!content.is_empty()).then(|| content.to_string()), Some((sender_type, sender_id)))
     };
     // Mentions count in private notes, and only of the account's agents.
     let mentioned = if body.private {

@@ -1,7 +1,5 @@
 //! Conversation changes that must leave an activity line.
 
-use chrono::Utc;
-use serde_json::json;
 use switchboard_domain::conversations::MessageType;
 use switchboard_store::models::{Conversation, ConversationChanges, NewMessage};
 use switchboard_store::AsyncPgConnection;
@@ -10,23 +8,7 @@ use crate::error::ApiResult;
 
 /// An activity line for `conversation`, as the reference writes them.
 pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
-    NewMessage {
-        account_id: conversation.account_id,
-        inbox_id: conversation.inbox_id,
-        conversation_id: conversation.id,
-        message_type: MessageType::Activity.as_i16(),
-        content: Some(content),
-        content_type: "text".into(),
-        content_attributes: json!({}),
-        additional_attributes: json!({}),
-        private: false,
-        status: "sent".into(),
-        source_id: None,
-        sender_type: None,
-        sender_id: None,
-        echo_id: None,
-        created_at: Utc::now(),
-    }
+    NewMessage::text(conversation, MessageType::Activity.as_i16(), Some(content), None)
 }
 
 /// Applies `changes` and writes `lines` as activity messages in one transaction.
