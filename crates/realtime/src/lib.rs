@@ -1,0 +1,103 @@
+//! Live updates: the event envelope and who may receive it, the ActionCable wire protocol, and
+//! the broadcaster that carries events to every socket of this process.
+
+pub mod broadcaster;
+pub mod protocol;
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Who an event is for, besides the account's administrators (who receive everything).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Audience {
+    /// Agents who are members of this inbox.
+    pub inbox_id: Option<i64>,
+    /// These users, whatever their inboxes.
+    #[serde(default)]
+    pub users: Vec<i64>,
+    /// The contact subscribed with this contact-inbox pubsub token.
+    pub contact_pubsub: Option<String>,
+    /// Never this subscriber (the one typing, for typing events).
+    pub exclude_pubsub: Option<String>,
+}
+
+/// One event, numbered within its account.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Envelope {
+    pub account_id: i64,
+    pub seq: i64,
+    pub event: String,
+    pub data: Value,
+    pub audience: Audience,
+}
+
+/// Who a subscription belongs to, as established when it was confirmed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Subscriber {
+    User { account_id: i64, user_id: i64, admin: bool, inboxes: Vec<i64>, pubsub_token: String },
+    Contact { account_id: i64, pubsub_token: String },
+}
+
+impl Subscriber {
+    pub fn account_id(&self) -> i64 {
+        match self {
+            Self::User { account_id, .. } | Self::Contact { account_id, .. } => *account_id,
+        }
+    }
+
+    fn pubsub_token(&self) -> &str {
+        match self {
+            Self::User { pubsub_token, .. } | Self::Contact { pubsub_token, .. } => pubsub_token,
+        }
+    }
+
+    /// The recipient rules of the reference: nothing crosses accounts; administrators get the
+    /// account's events; agents those of their inboxes or addressed to them; a contact only what
+    /// names its own token; the typer never gets its own typing events.
+    pub fn may_receive(&self, e: &Envelope) -> bool {
+        if e.account_id != self.account_id() {
+            return false;
+        }
+        if e.audience.exclude_pubsub.as_deref() == Some(self.pubsub_token()) {
+            return false;
+        }
+        match self {
+            Self::User { user_id, admin, inboxes, .. } => {
+                *admin || e.audience.users.contains(user_id) || e.audience.inbox_id.is_some_and(|i| inboxes.contains(&i))
+            }
+            Self::Contact { pubsub_token, .. } => e.audience.contact_pubsub.as_deref() == Some(pubsub_token.as_str()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn env(account_id: i64, audience: Audience) -> Envelope {
+        Envelope { account_id, seq: 1, event: "message.created".into(), data: json!({}), audience }
+    }
+
+    fn agent(inboxes: Vec<i64>) -> Subscriber {
+        Subscriber::User { account_id: 1, user_id: 7, admin: false, inboxes, pubsub_token: "agent".into() }
+    }
+
+    #[test]
+    fn recipients_follow_the_reference() {
+        let admin = Subscriber::User { account_id: 1, user_id: 1, admin: true, inboxes: vec![], pubsub_token: "admin".into() };
+        let contact = Subscriber::Contact { account_id: 1, pubsub_token: "c1".into() };
+        let in_inbox = Audience { inbox_id: Some(3), contact_pubsub: Some("c1".into()), ..Default::default() };
+        assert!(admin.may_receive(&env(1, in_inbox.clone())));
+        assert!(!admin.may_receive(&env(2, in_inbox.clone())), "never across accounts");
+        assert!(agent(vec![3]).may_receive(&env(1, in_inbox.clone())));
+        assert!(!agent(vec![4]).may_receive(&env(1, in_inbox.clone())));
+        assert!(contact.may_receive(&env(1, in_inbox.clone())));
+        let private = Audience { inbox_id: Some(3), ..Default::default() };
+        assert!(!contact.may_receive(&env(1, private)), "private notes and activity never reach the contact");
+        let addressed = Audience { users: vec![7], ..Default::default() };
+        assert!(agent(vec![]).may_receive(&env(1, addressed)));
+        let typing = Audience { inbox_id: Some(3), exclude_pubsub: Some("agent".into()), ..Default::default() };
+        assert!(!agent(vec![3]).may_receive(&env(1, typing)), "typing never goes back to the typer");
+    }
+}
