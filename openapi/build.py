@@ -144,6 +144,16 @@ OURS[('get', '/attachments/{id}/{file_name}')] = {
                    {'name': 'expires', 'in': 'query', 'schema': {'type': 'integer'}}, {'name': 'signature', 'in': 'query', 'schema': {'type': 'string'}}],
     'responses': {'200': {'description': 'The file'}, '403': resp({'type': 'object'}, 'Invalid or expired link'), '404': resp({'type': 'object'}, 'No such file')}}
 
+OURS[('get', '/cable')] = {
+    'operationId': 'cable', 'security': [],
+    'summary': 'Live updates: a websocket speaking ActionCable (subprotocol actioncable-v1-json)',
+    'description': 'Subscribe to RoomChannel with {pubsub_token, account_id, user_id} (a user) or {pubsub_token} (a contact '
+                   'identity). Event frames are {identifier, message: {event, data, seq}}; seq numbers an account\'s events. '
+                   'Extension: add "since": <seq> to the identifier to first receive, in order, every event after it that the '
+                   'subscriber may see (10 minutes or 10,000 events per account); if that history is gone, an event '
+                   '"replay.unavailable" says so, and the client should reload.',
+    'responses': {'101': {'description': 'Switching protocols'}, '400': {'description': 'Not a websocket request'}}}
+
 EXTRA_SCHEMAS = {
     'label': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},
               'color': {'type': 'string'}, 'show_on_sidebar': {'type': 'boolean'}}},

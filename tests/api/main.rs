@@ -15,5 +15,6 @@ mod messages;
 mod openapi;
 mod platform;
 mod profile;
+mod realtime;
 mod support;
 mod teams;

@@ -4,6 +4,7 @@ pub mod auth;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod realtime;
 pub mod routes;
 pub mod services;
 pub mod settings;
@@ -56,7 +57,7 @@ impl Application {
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
-        let state = web::Data::new(AppState { db, settings, throttle, storage });
+        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime: realtime::Realtime::new() });
 
         let server = HttpServer::new(move || {
             App::new()

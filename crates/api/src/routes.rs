@@ -22,6 +22,7 @@ routes! {
     GET "/ready" => health::ready,
 
     GET "/attachments/{id}/{file_name}" => attachments::download,
+    GET "/cable" => crate::realtime::cable,
 
     POST "/auth/sign_in" => auth::sign_in,
     DELETE "/auth/sign_out" => auth::sign_out,

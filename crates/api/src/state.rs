@@ -9,6 +9,7 @@ pub struct AppState {
     pub settings: Settings,
     pub throttle: Throttle,
     pub storage: crate::storage::Storage,
+    pub realtime: crate::realtime::Realtime,
 }
 
 impl AppState {

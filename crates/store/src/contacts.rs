@@ -208,3 +208,18 @@ pub async fn merge(
     })
     .await
 }
+
+/// The contact identity holding this realtime token, with its account.
+pub async fn identity_by_pubsub(conn: &mut AsyncPgConnection, token: &str) -> StoreResult<Option<(ContactInbox, i64)>> {
+    Ok(contact_inboxes::table
+        .inner_join(contacts::table)
+        .filter(contact_inboxes::pubsub_token.eq(token))
+        .select((ContactInbox::as_select(), contacts::account_id))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+pub async fn identity(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Option<ContactInbox>> {
+    Ok(contact_inboxes::table.find(id).select(ContactInbox::as_select()).first(conn).await.optional()?)
+}

@@ -91,3 +91,14 @@ pub async fn replace_members(conn: &mut AsyncPgConnection, inbox_id: i64, user_i
     })
     .await
 }
+
+/// Ids of the account's inboxes the user is a member of.
+pub async fn member_inbox_ids(conn: &mut AsyncPgConnection, account_id: i64, user_id: i64) -> StoreResult<Vec<i64>> {
+    Ok(inbox_members::table
+        .inner_join(inboxes::table)
+        .filter(inbox_members::user_id.eq(user_id))
+        .filter(inboxes::account_id.eq(account_id))
+        .select(inbox_members::inbox_id)
+        .load(conn)
+        .await?)
+}

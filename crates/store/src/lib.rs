@@ -8,6 +8,7 @@ pub mod cluster;
 pub mod contacts;
 pub mod conversations;
 pub mod error;
+pub mod events;
 pub mod filters;
 pub mod inboxes;
 pub mod labels;

@@ -183,6 +183,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     mentions,
     attachments,
     installation_secrets,
+    event_counters,
+    realtime_events,
 );
 
 diesel::table! {
@@ -312,6 +314,24 @@ diesel::table! {
     installation_secrets (name) {
         name -> Text,
         value -> Text,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    event_counters (account_id) {
+        account_id -> Int8,
+        last_seq -> Int8,
+    }
+}
+
+diesel::table! {
+    realtime_events (account_id, seq) {
+        account_id -> Int8,
+        seq -> Int8,
+        event -> Text,
+        data -> Jsonb,
+        audience -> Jsonb,
         created_at -> Timestamptz,
     }
 }

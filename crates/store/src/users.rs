@@ -93,3 +93,7 @@ pub async fn delete_sessions_of(conn: &mut AsyncPgConnection, user_id: i64, keep
 pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> StoreResult<Vec<User>> {
     Ok(users::table.filter(users::id.eq_any(ids)).select(User::as_select()).load(conn).await?)
 }
+
+pub async fn find_by_pubsub_token(conn: &mut AsyncPgConnection, token: &str) -> StoreResult<Option<User>> {
+    Ok(users::table.filter(users::pubsub_token.eq(token)).select(User::as_select()).first(conn).await.optional()?)
+}

@@ -320,7 +320,35 @@ async fn create_message(
         .collect();
     let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files).await?;
     let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
-    Ok(ok(rendered.pop().unwrap_or(Value::Null)))
+    let rendered = rendered.pop().unwrap_or(Value::Null);
+    publish_created(state, &mut conn, &c, &message, &rendered).await?;
+    Ok(ok(rendered))
+}
+
+/// `message.created`, after commit: to the inbox's agents and the account's administrators, and
+/// to the contact unless the message is a private note or an activity line.
+pub(crate) async fn publish_created(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    m: &Message,
+    rendered: &Value,
+) -> ApiResult<()> {
+    let public = !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity;
+    let contact_pubsub = match (public, c.contact_inbox_id) {
+        (true, Some(id)) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
+        _ => None,
+    };
+    let mut data = rendered.clone();
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert(
+            "conversation".into(),
+            json!({ "id": c.display_id, "status": c.status, "assignee_id": c.assignee_id, "inbox_id": c.inbox_id }),
+        );
+    }
+    let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
+    state.realtime.publish(&state.db, c.account_id, "message.created", data, audience).await;
+    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -1,0 +1,198 @@
+//! Publishing live events (after commit) and serving them over `/cable`.
+
+use std::time::Duration;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use actix_ws::{AggregatedMessage, Session};
+use futures_util::StreamExt;
+use serde_json::Value;
+use switchboard_domain::users::Role;
+use switchboard_realtime::broadcaster::Broadcaster;
+use switchboard_realtime::protocol::{self, Command, Identifier};
+use switchboard_realtime::{Audience, Envelope, Subscriber};
+use switchboard_store::DbPool;
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::state::AppState;
+
+/// Replay keeps this much history per account, whichever limit comes first.
+pub const REPLAY_WINDOW: Duration = Duration::from_secs(10 * 60);
+pub const REPLAY_MAX: i64 = 10_000;
+/// ActionCable's heartbeat.
+const PING_EVERY: Duration = Duration::from_secs(3);
+/// A socket that cannot take a frame for this long is dropped.
+const SEND_TIMEOUT: Duration = Duration::from_secs(5);
+
+pub struct Realtime {
+    pub broadcaster: Broadcaster,
+}
+
+impl Realtime {
+    pub fn new() -> Self {
+        Self { broadcaster: Broadcaster::default() }
+    }
+
+    /// Numbers the event in the account's log and delivers it. Call after the write committed.
+    /// A failure is logged, never returned: the write it reports on has already happened.
+    pub async fn publish(&self, db: &DbPool, account_id: i64, event: &str, data: Value, audience: Audience) {
+        let Ok(audience_json) = serde_json::to_value(&audience) else { return };
+        let seq = match db.get().await {
+            Ok(mut conn) => switchboard_store::events::append(&mut conn, account_id, event, &data, &audience_json).await,
+            Err(e) => Err(e),
+        };
+        match seq {
+            Ok(seq) => self.broadcaster.deliver(Envelope { account_id, seq, event: event.to_string(), data, audience }),
+            Err(e) => tracing::error!(error = %e, event, "could not record a live event"),
+        }
+    }
+}
+
+impl Default for Realtime {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// `GET /cable`: the ActionCable websocket.
+pub async fn cable(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpResponse> {
+    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[protocol::SUBPROTOCOL])?;
+    let stream = stream.max_frame_size(64 * 1024).aggregate_continuations().max_continuation_size(256 * 1024);
+    actix_web::rt::spawn(connection(state, session, stream));
+    Ok(response)
+}
+
+async fn send(session: &mut Session, text: String) -> bool {
+    matches!(tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await, Ok(Ok(())))
+}
+
+/// Checks a subscription's credentials: a user's pubsub token with its account and id, or a
+/// contact identity's token alone.
+async fn authorize(state: &AppState, id: &Identifier) -> Option<Subscriber> {
+    if id.channel != "RoomChannel" || id.pubsub_token.is_empty() {
+        return None;
+    }
+    let mut conn = state.db.get().await.ok()?;
+    match (id.account_id(), id.user_id()) {
+        (Some(account_id), Some(user_id)) => {
+            let user = switchboard_store::users::find_by_pubsub_token(&mut conn, &id.pubsub_token).await.ok()??;
+            if user.id != user_id {
+                return None;
+            }
+            let member = switchboard_store::account_users::membership(&mut conn, account_id, user.id).await.ok()??;
+            let admin = Role::from_stored(&member.role).can_administer();
+            let inboxes = switchboard_store::inboxes::member_inbox_ids(&mut conn, account_id, user.id).await.ok()?;
+            Some(Subscriber::User { account_id, user_id, admin, inboxes, pubsub_token: user.pubsub_token })
+        }
+        (None, None) => {
+            let (identity, account_id) = switchboard_store::contacts::identity_by_pubsub(&mut conn, &id.pubsub_token).await.ok()??;
+            Some(Subscriber::Contact { account_id, pubsub_token: identity.pubsub_token })
+        }
+        _ => None,
+    }
+}
+
+/// Sends what the subscriber missed after `since`, or says it is no longer kept.
+async fn replay(state: &AppState, session: &mut Session, identifier: &str, sub: &Subscriber, since: i64) -> Option<i64> {
+    let mut conn = state.db.get().await.ok()?;
+    let account_id = sub.account_id();
+    let (oldest, newest) = switchboard_store::events::bounds(&mut conn, account_id, REPLAY_WINDOW).await.ok()?;
+    if since < newest && oldest.is_none_or(|o| o > since + 1) {
+        send(session, protocol::replay_gap(identifier, since, oldest)).await;
+        return Some(newest);
+    }
+    let events = switchboard_store::events::since(&mut conn, account_id, since, REPLAY_WINDOW, REPLAY_MAX).await.ok()?;
+    let mut last = since;
+    for e in events {
+        let audience: Audience = serde_json::from_value(e.audience).unwrap_or_default();
+        let envelope = Envelope { account_id, seq: e.seq, event: e.event, data: e.data, audience };
+        if sub.may_receive(&envelope) && !send(session, protocol::event(identifier, &envelope.event, &envelope.data, envelope.seq)).await {
+            return None;
+        }
+        last = e.seq;
+    }
+    Some(last)
+}
+
+struct Subscription {
+    identifier: String,
+    subscriber: Subscriber,
+    /// Live events up to here were already sent by replay.
+    delivered_up_to: i64,
+}
+
+async fn connection(state: web::Data<AppState>, mut session: Session, mut stream: actix_ws::AggregatedMessageStream) {
+    // Listen before anything else, so nothing published during a replay is missed.
+    let mut events = state.realtime.broadcaster.subscribe();
+    let mut subs: Vec<Subscription> = Vec::new();
+    let mut ping = tokio::time::interval(PING_EVERY);
+    if !send(&mut session, protocol::welcome()).await {
+        return;
+    }
+    let reason = loop {
+        tokio::select! {
+            _ = ping.tick() => {
+                if !send(&mut session, protocol::ping(chrono::Utc::now().timestamp())).await {
+                    break "client not reading";
+                }
+            }
+            incoming = stream.next() => match incoming {
+                Some(Ok(AggregatedMessage::Text(text))) => {
+                    let Ok(cmd) = serde_json::from_str::<Command>(&text) else { continue };
+                    match cmd.command.as_str() {
+                        "subscribe" => {
+                            let Some(id) = Identifier::parse(&cmd.identifier) else {
+                                send(&mut session, protocol::reject(&cmd.identifier)).await;
+                                continue;
+                            };
+                            match authorize(&state, &id).await {
+                                Some(subscriber) => {
+                                    if !send(&mut session, protocol::confirm(&cmd.identifier)).await {
+                                        break "client not reading";
+                                    }
+                                    let delivered_up_to = match id.since() {
+                                        Some(since) => match replay(&state, &mut session, &cmd.identifier, &subscriber, since).await {
+                                            Some(last) => last,
+                                            None => break "replay failed",
+                                        },
+                                        None => 0,
+                                    };
+                                    subs.retain(|s| s.identifier != cmd.identifier);
+                                    subs.push(Subscription { identifier: cmd.identifier, subscriber, delivered_up_to });
+                                }
+                                None => {
+                                    send(&mut session, protocol::reject(&cmd.identifier)).await;
+                                }
+                            }
+                        }
+                        "unsubscribe" => subs.retain(|s| s.identifier != cmd.identifier),
+                        _ => {}
+                    }
+                }
+                Some(Ok(AggregatedMessage::Ping(bytes))) => {
+                    let _ = session.pong(&bytes).await;
+                }
+                Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break "closed",
+                Some(Ok(_)) => {}
+            },
+            event = events.recv() => match event {
+                Ok(envelope) => {
+                    let mut ok = true;
+                    for sub in subs.iter().filter(|s| envelope.seq > s.delivered_up_to && s.subscriber.may_receive(&envelope)) {
+                        if !send(&mut session, protocol::event(&sub.identifier, &envelope.event, &envelope.data, envelope.seq)).await {
+                            ok = false;
+                            break;
+                        }
+                    }
+                    if !ok {
+                        break "client not reading";
+                    }
+                }
+                // It fell too far behind: drop it; it reconnects and replays with `since`.
+                Err(RecvError::Lagged(_)) => break "too slow",
+                Err(RecvError::Closed) => break "shutting down",
+            },
+        }
+    };
+    tracing::debug!(reason, "cable connection closed");
+    let _ = session.close(None).await;
+}

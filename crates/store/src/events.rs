@@ -1,0 +1,90 @@
+//! The per-account event log behind live updates: numbering, replay and retention.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Jsonb, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+
+use crate::schema::realtime_events;
+use crate::StoreResult;
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = realtime_events)]
+pub struct StoredEvent {
+    pub account_id: i64,
+    pub seq: i64,
+    pub event: String,
+    pub data: Value,
+    pub audience: Value,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(QueryableByName)]
+struct Seq {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// Numbers and keeps an event in one statement; the counter row orders an account's events.
+pub async fn append(conn: &mut AsyncPgConnection, account_id: i64, event: &str, data: &Value, audience: &Value) -> StoreResult<i64> {
+    let row: Seq = diesel::sql_query(
+        "WITH c AS (INSERT INTO event_counters (account_id, last_seq) VALUES ($1, 1) \
+           ON CONFLICT (account_id) DO UPDATE SET last_seq = event_counters.last_seq + 1 RETURNING last_seq) \
+         INSERT INTO realtime_events (account_id, seq, event, data, audience) SELECT $1, c.last_seq, $2, $3, $4 FROM c RETURNING seq",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<Text, _>(event)
+    .bind::<Jsonb, _>(data)
+    .bind::<Jsonb, _>(audience)
+    .get_result(conn)
+    .await?;
+    Ok(row.seq)
+}
+
+/// Events after `since`, oldest first, within the retention window (at most `limit`).
+pub async fn since(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    since: i64,
+    window: std::time::Duration,
+    limit: i64,
+) -> StoreResult<Vec<StoredEvent>> {
+    let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
+    Ok(realtime_events::table
+        .filter(realtime_events::account_id.eq(account_id))
+        .filter(realtime_events::seq.gt(since))
+        .filter(realtime_events::created_at.gt(cutoff))
+        .order(realtime_events::seq)
+        .limit(limit)
+        .select(StoredEvent::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// The oldest sequence number still kept for the account, and the newest issued.
+pub async fn bounds(conn: &mut AsyncPgConnection, account_id: i64, window: std::time::Duration) -> StoreResult<(Option<i64>, i64)> {
+    use crate::schema::event_counters;
+    let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
+    let oldest: Option<i64> = realtime_events::table
+        .filter(realtime_events::account_id.eq(account_id))
+        .filter(realtime_events::created_at.gt(cutoff))
+        .select(diesel::dsl::min(realtime_events::seq))
+        .first(conn)
+        .await?;
+    let newest: Option<i64> = event_counters::table.find(account_id).select(event_counters::last_seq).first(conn).await.optional()?;
+    Ok((oldest, newest.unwrap_or(0)))
+}
+
+/// Drops events older than the window, and beyond the newest `keep` of each account.
+pub async fn prune(conn: &mut AsyncPgConnection, window: std::time::Duration, keep: i64) -> StoreResult<usize> {
+    let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
+    let old = diesel::delete(realtime_events::table.filter(realtime_events::created_at.le(cutoff))).execute(conn).await?;
+    let beyond = diesel::sql_query(
+        "DELETE FROM realtime_events e USING event_counters c WHERE e.account_id = c.account_id AND e.seq <= c.last_seq - $1",
+    )
+    .bind::<BigInt, _>(keep)
+    .execute(conn)
+    .await?;
+    Ok(old + beyond)
+}

@@ -1,0 +1,2 @@
+DROP TABLE realtime_events;
+DROP TABLE event_counters;

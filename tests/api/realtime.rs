@@ -1,0 +1,221 @@
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use switchboard_testkit::{TestApp, World};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::conversations::{new_conversation, setup};
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Connects as an ActionCable client does and reads the welcome.
+async fn connect(app: &TestApp) -> Ws {
+    let url = app.address.replace("http://", "ws://") + "/cable";
+    let mut request = url.into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "actioncable-v1-json".parse().unwrap());
+    let (mut ws, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert_eq!(response.headers()["sec-websocket-protocol"], "actioncable-v1-json");
+    assert_eq!(next_frame(&mut ws).await.unwrap()["type"], "welcome");
+    ws
+}
+
+/// The next non-ping frame, or None after `wait`.
+async fn next_within(ws: &mut Ws, wait: Duration) -> Option<Value> {
+    let deadline = tokio::time::Instant::now() + wait;
+    loop {
+        let frame = tokio::time::timeout_at(deadline, ws.next()).await.ok()??.ok()?;
+        if let Message::Text(text) = frame {
+            let v: Value = serde_json::from_str(&text).unwrap();
+            if v["type"] != "ping" {
+                return Some(v);
+            }
+        }
+    }
+}
+
+async fn next_frame(ws: &mut Ws) -> Option<Value> {
+    next_within(ws, Duration::from_secs(5)).await
+}
+
+fn identifier(token: &str, account_id: i64, user_id: i64, since: Option<i64>) -> String {
+    let mut id = json!({ "channel": "RoomChannel", "pubsub_token": token, "account_id": account_id, "user_id": user_id });
+    if let Some(s) = since {
+        id["since"] = json!(s);
+    }
+    id.to_string()
+}
+
+async fn subscribe(ws: &mut Ws, identifier: &str) -> Value {
+    ws.send(Message::text(json!({ "command": "subscribe", "identifier": identifier }).to_string())).await.unwrap();
+    next_frame(ws).await.unwrap()
+}
+
+async fn say(app: &TestApp, w: &World, display_id: i64, content: &str) -> Value {
+    let r = app
+        .post(&w.path(&format!("/conversations/{display_id}/messages")))
+        .token(&w.admin.access_token)
+        .json(&json!({ "content": content }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200);
+    r.body
+}
+
+#[tokio::test]
+async fn subscribers_get_their_accounts_events_and_nothing_else() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+
+    let mut agent = connect(&app).await;
+    let agent_id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None);
+    let confirmed = subscribe(&mut agent, &agent_id).await;
+    assert_eq!(confirmed, json!({ "identifier": agent_id, "type": "confirm_subscription" }));
+
+    // A wrong token, a token with someone else's user id, and another account's admin.
+    let mut intruder = connect(&app).await;
+    for bad in [
+        identifier("not-a-token", w.account_id, w.agent.id, None),
+        identifier(&w.agent.pubsub_token, w.account_id, w.admin.id, None),
+        identifier(&w.outsider.pubsub_token, w.account_id, w.outsider.id, None),
+        "{not json".to_string(),
+    ] {
+        assert_eq!(subscribe(&mut intruder, &bad).await["type"], "reject_subscription", "{bad}");
+    }
+    let mut other = connect(&app).await;
+    let other_id = identifier(&w.outsider.pubsub_token, w.other_account_id, w.outsider.id, None);
+    assert_eq!(subscribe(&mut other, &other_id).await["type"], "confirm_subscription");
+
+    let sent = say(&app, &w, 1, "live!").await;
+    let frame = next_frame(&mut agent).await.unwrap();
+    assert_eq!(frame["identifier"], agent_id);
+    assert_eq!(frame["message"]["event"], "message.created");
+    let data = &frame["message"]["data"];
+    assert_eq!(data["id"], sent["id"]);
+    assert_eq!(data["content"], "live!");
+    assert_eq!(data["account_id"], w.account_id);
+    assert_eq!(data["conversation"]["id"], 1);
+    assert!(frame["message"]["seq"].as_i64().unwrap() > 0);
+
+    // Rejected and foreign sockets receive nothing, ever.
+    assert_eq!(next_within(&mut intruder, Duration::from_millis(700)).await, None);
+    assert_eq!(next_within(&mut other, Duration::from_millis(100)).await, None);
+}
+
+#[tokio::test]
+async fn agents_only_hear_their_inboxes_and_contacts_only_public_messages() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let hidden_inbox = app.create_inbox(w.account_id, "Hidden").await;
+    let hidden = app
+        .post(&w.path("/conversations"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "inbox_id": hidden_inbox, "contact_id": contact }))
+        .send()
+        .await;
+    assert_eq!(hidden.body["id"], 2);
+
+    let mut agent = connect(&app).await;
+    subscribe(&mut agent, &identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None)).await;
+    let mut admin = connect(&app).await;
+    subscribe(&mut admin, &identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None)).await;
+    // The contact subscribes with its identity's token.
+    let token = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchboard_store::schema::contact_inboxes;
+        let mut conn = app.db.get().await.unwrap();
+        contact_inboxes::table
+            .filter(contact_inboxes::source_id.eq("carla-1"))
+            .select(contact_inboxes::pubsub_token)
+            .first::<String>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let mut customer = connect(&app).await;
+    let customer_id = json!({ "channel": "RoomChannel", "pubsub_token": token }).to_string();
+    assert_eq!(subscribe(&mut customer, &customer_id).await["type"], "confirm_subscription");
+
+    say(&app, &w, 2, "in the hidden inbox").await;
+    assert_eq!(next_frame(&mut admin).await.unwrap()["message"]["data"]["content"], "in the hidden inbox");
+    let note = app
+        .post(&w.path("/conversations/1/messages"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "content": "internal", "private": true }))
+        .send()
+        .await;
+    assert_eq!(note.status, 200);
+    say(&app, &w, 1, "hello customer").await;
+    // The agent: nothing from the hidden inbox, then the note and the reply.
+    assert_eq!(next_frame(&mut agent).await.unwrap()["message"]["data"]["content"], "internal");
+    assert_eq!(next_frame(&mut agent).await.unwrap()["message"]["data"]["content"], "hello customer");
+    // The contact: only the public reply.
+    assert_eq!(next_frame(&mut customer).await.unwrap()["message"]["data"]["content"], "hello customer");
+    assert_eq!(next_within(&mut customer, Duration::from_millis(300)).await, None);
+}
+
+#[tokio::test]
+async fn resubscribing_with_since_replays_exactly_what_was_missed() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None);
+
+    let mut ws = connect(&app).await;
+    subscribe(&mut ws, &id).await;
+    say(&app, &w, 1, "before").await;
+    let seen = next_frame(&mut ws).await.unwrap()["message"]["seq"].as_i64().unwrap();
+    drop(ws);
+
+    let mut missed = Vec::new();
+    for text in ["one", "two", "three"] {
+        missed.push(say(&app, &w, 1, text).await["id"].clone());
+    }
+    let mut ws = connect(&app).await;
+    let replay_id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, Some(seen));
+    assert_eq!(subscribe(&mut ws, &replay_id).await["type"], "confirm_subscription");
+    let mut got = Vec::new();
+    while let Some(frame) = next_within(&mut ws, Duration::from_millis(700)).await {
+        got.push((frame["message"]["seq"].as_i64().unwrap(), frame["message"]["data"]["id"].clone()));
+    }
+    let ids: Vec<Value> = got.iter().map(|(_, id)| id.clone()).collect();
+    assert_eq!(ids, missed, "exactly the three, in order, none doubled");
+    assert!(got.windows(2).all(|p| p[0].0 < p[1].0));
+
+    // Then the live stream continues, without repeating the replay.
+    let live = say(&app, &w, 1, "live again").await;
+    let frame = next_frame(&mut ws).await.unwrap();
+    assert_eq!(frame["message"]["data"]["id"], live["id"]);
+    assert_eq!(next_within(&mut ws, Duration::from_millis(300)).await, None);
+}
+
+#[tokio::test]
+async fn a_gap_older_than_the_history_is_announced() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    for i in 0..3 {
+        say(&app, &w, 1, &format!("m{i}")).await;
+    }
+    // Drop the history, as retention would after ten minutes.
+    {
+        use diesel_async::RunQueryDsl;
+        let mut conn = app.db.get().await.unwrap();
+        diesel::sql_query("DELETE FROM realtime_events").execute(&mut conn).await.unwrap();
+    }
+    let mut ws = connect(&app).await;
+    assert_eq!(
+        subscribe(&mut ws, &identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, Some(1))).await["type"],
+        "confirm_subscription"
+    );
+    let frame = next_frame(&mut ws).await.unwrap();
+    assert_eq!(frame["message"]["event"], "replay.unavailable");
+    assert_eq!(frame["message"]["data"]["since"], 1);
+}
