@@ -219,3 +219,48 @@ async fn a_gap_older_than_the_history_is_announced() {
     assert_eq!(frame["message"]["event"], "replay.unavailable");
     assert_eq!(frame["message"]["data"]["since"], 1);
 }
+
+#[tokio::test]
+async fn events_reach_sockets_on_every_node_through_redis_even_after_a_restart() {
+    let redis = switchboard_testkit::TestRedis::start().await.unwrap();
+    let node_a = TestApp::spawn_with(|s| s.redis_url = Some(redis.url())).await;
+    let node_b = TestApp::spawn_on(node_a.database_url.clone(), |s| s.redis_url = Some(redis.url())).await.unwrap();
+    let w = node_a.seed().await;
+    let (inbox, contact) = setup(&node_a, &w).await;
+    new_conversation(&node_a, &w, inbox, contact).await;
+
+    let id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None);
+    let mut on_b = connect(&node_b).await;
+    subscribe(&mut on_b, &id).await;
+    let mut on_a = connect(&node_a).await;
+    subscribe(&mut on_a, &id).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // both relays subscribed
+
+    let sent = say(&node_a, &w, 1, "written on A").await;
+    assert_eq!(next_frame(&mut on_b).await.unwrap()["message"]["data"]["id"], sent["id"], "B's socket hears A's write");
+    assert_eq!(next_frame(&mut on_a).await.unwrap()["message"]["data"]["id"], sent["id"]);
+    assert_eq!(next_within(&mut on_a, Duration::from_millis(300)).await, None, "no double delivery on the writing node");
+
+    // Redis dies and comes back on the same address: delivery resumes by itself within 5 s.
+    let port = redis.port();
+    redis.stop();
+    drop(redis);
+    let redis = switchboard_testkit::TestRedis::start_on(port).await.unwrap();
+    let restarted = tokio::time::Instant::now();
+    let mut resumed = None;
+    while restarted.elapsed() < Duration::from_secs(5) {
+        let probe = say(&node_a, &w, 1, "after restart").await;
+        let deadline = Duration::from_millis(400);
+        while let Some(frame) = next_within(&mut on_b, deadline).await {
+            if frame["message"]["data"]["id"] == probe["id"] {
+                resumed = Some(restarted.elapsed());
+            }
+        }
+        if resumed.is_some() {
+            break;
+        }
+    }
+    let resumed = resumed.expect("delivery across nodes resumed within 5 s of the restart");
+    assert!(resumed < Duration::from_secs(5), "{resumed:?}");
+    drop(redis);
+}

@@ -23,13 +23,18 @@ const PING_EVERY: Duration = Duration::from_secs(3);
 /// A socket that cannot take a frame for this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// The Redis channel every node publishes to and listens on.
+const REDIS_CHANNEL: &str = "switchboard:events";
+
 pub struct Realtime {
     pub broadcaster: Broadcaster,
+    /// With Redis, events travel through it so every node's sockets get them.
+    redis: Option<redis::aio::ConnectionManager>,
 }
 
 impl Realtime {
-    pub fn new() -> Self {
-        Self { broadcaster: Broadcaster::default() }
+    pub fn new(redis: Option<redis::aio::ConnectionManager>) -> Self {
+        Self { broadcaster: Broadcaster::default(), redis }
     }
 
     /// Numbers the event in the account's log and delivers it. Call after the write committed.
@@ -40,16 +45,57 @@ impl Realtime {
             Ok(mut conn) => switchboard_store::events::append(&mut conn, account_id, event, &data, &audience_json).await,
             Err(e) => Err(e),
         };
-        match seq {
-            Ok(seq) => self.broadcaster.deliver(Envelope { account_id, seq, event: event.to_string(), data, audience }),
-            Err(e) => tracing::error!(error = %e, event, "could not record a live event"),
+        let envelope = match seq {
+            Ok(seq) => Envelope { account_id, seq, event: event.to_string(), data, audience },
+            Err(e) => {
+                tracing::error!(error = %e, event, "could not record a live event");
+                return;
+            }
+        };
+        if let Some(redis) = &self.redis {
+            let mut conn = redis.clone();
+            let sent = match serde_json::to_string(&envelope) {
+                Ok(json) => redis::cmd("PUBLISH").arg(REDIS_CHANNEL).arg(json).query_async::<i64>(&mut conn).await.is_ok(),
+                Err(_) => false,
+            };
+            if sent {
+                // It comes back through our own subscription, like everyone else's.
+                return;
+            }
+            // Redis is down: this node's sockets still get it; others replay it from the log.
+            tracing::warn!(event, "redis unavailable; delivering locally only");
         }
+        self.broadcaster.deliver(envelope);
     }
 }
 
-impl Default for Realtime {
-    fn default() -> Self {
-        Self::new()
+/// Listens to Redis for every node's events and hands them to this node's sockets, reconnecting
+/// by itself (within a second) when Redis goes away.
+pub async fn relay_from_redis(url: String, broadcaster: Broadcaster) {
+    let Ok(client) = redis::Client::open(url.as_str()) else {
+        tracing::error!("REDIS_URL is not a valid Redis URL; live events stay on this node");
+        return;
+    };
+    loop {
+        match client.get_async_pubsub().await {
+            Ok(mut pubsub) => match pubsub.subscribe(REDIS_CHANNEL).await {
+                Ok(()) => {
+                    tracing::info!("listening for live events on redis");
+                    let mut messages = pubsub.into_on_message();
+                    while let Some(msg) = messages.next().await {
+                        let Ok(payload) = msg.get_payload::<String>() else { continue };
+                        match serde_json::from_str::<Envelope>(&payload) {
+                            Ok(envelope) => broadcaster.deliver(envelope),
+                            Err(e) => tracing::warn!(error = %e, "ignoring a malformed live event"),
+                        }
+                    }
+                    tracing::warn!("redis subscription ended; reconnecting");
+                }
+                Err(e) => tracing::warn!(error = %e, "redis subscribe failed; retrying"),
+            },
+            Err(e) => tracing::debug!(error = %e, "redis unreachable; retrying"),
+        }
+        tokio::time::sleep(Duration::from_millis(250)).await;
     }
 }
 
@@ -195,4 +241,16 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
     };
     tracing::debug!(reason, "cable connection closed");
     let _ = session.close(None).await;
+}
+
+/// Keeps the replay log within its window: ten minutes, and 10,000 events per account.
+pub async fn prune_forever(db: DbPool, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        let Ok(mut conn) = db.get().await else { continue };
+        if let Err(e) = switchboard_store::events::prune(&mut conn, REPLAY_WINDOW, REPLAY_MAX).await {
+            tracing::warn!(error = %e, "pruning live events failed");
+        }
+    }
 }
