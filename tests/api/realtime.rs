@@ -264,3 +264,80 @@ async fn events_reach_sockets_on_every_node_through_redis_even_after_a_restart()
     assert!(resumed < Duration::from_secs(5), "{resumed:?}");
     drop(redis);
 }
+
+/// Every non-ping frame that arrives within `wait`, as (event, data).
+async fn drain(ws: &mut Ws, wait: Duration) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    while let Some(frame) = next_within(ws, wait).await {
+        out.push((frame["message"]["event"].as_str().unwrap_or_default().to_string(), frame["message"]["data"].clone()));
+    }
+    out
+}
+
+#[tokio::test]
+async fn write_paths_emit_the_reference_events_to_the_right_people() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    let token = {
+        use diesel::prelude::*;
+        use diesel_async::RunQueryDsl;
+        use switchboard_store::schema::contact_inboxes;
+        let mut conn = app.db.get().await.unwrap();
+        contact_inboxes::table
+            .filter(contact_inboxes::source_id.eq("carla-1"))
+            .select(contact_inboxes::pubsub_token)
+            .first::<String>(&mut conn)
+            .await
+            .unwrap()
+    };
+    let mut agent = connect(&app).await;
+    subscribe(&mut agent, &identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None)).await;
+    let mut customer = connect(&app).await;
+    subscribe(&mut customer, &json!({ "channel": "RoomChannel", "pubsub_token": token }).to_string()).await;
+    let admin = &w.admin.access_token;
+    let agent_token = &w.agent.access_token;
+
+    new_conversation(&app, &w, inbox, contact).await;
+    app.post(&w.path("/conversations/1/toggle_status")).token(admin).json(&json!({ "status": "pending" })).send().await;
+    app.post(&w.path("/conversations/1/assignments")).token(admin).json(&json!({ "assignee_id": w.agent.id })).send().await;
+    app.post(&w.path("/conversations/1/labels")).token(admin).json(&json!({ "labels": ["vip"] })).send().await;
+    app.post(&w.path("/conversations/1/toggle_typing_status")).token(agent_token).json(&json!({ "typing_status": "on" })).send().await;
+    app.post(&w.path("/conversations/1/toggle_typing_status"))
+        .token(admin)
+        .json(&json!({ "typing_status": "on", "is_private": true }))
+        .send()
+        .await;
+    let sent = say(&app, &w, 1, "to be deleted").await;
+    app.delete(&w.path(&format!("/conversations/1/messages/{}", sent["id"]))).token(admin).send().await;
+    app.post(&w.path("/conversations/1/update_last_seen")).token(agent_token).send().await;
+    app.put(&w.path(&format!("/contacts/{contact}"))).token(admin).json(&json!({ "name": "Carla R" })).send().await;
+
+    let agent_events: Vec<String> = drain(&mut agent, Duration::from_millis(700)).await.into_iter().map(|(e, _)| e).collect();
+    assert_eq!(
+        agent_events,
+        vec![
+            "conversation.created",
+            "message.created", // activity: marked as pending
+            "conversation.status_changed",
+            "message.created", // activity: assigned
+            "assignee.changed",
+            "message.created", // activity: label added
+            "conversation.updated",
+            "conversation.typing_on", // the admin's; the agent's own never comes back
+            "message.created",
+            "message.updated",
+            "conversation.read",
+            "contact.updated",
+        ]
+    );
+    let customer_events = drain(&mut customer, Duration::from_millis(300)).await;
+    let names: Vec<&str> = customer_events.iter().map(|(e, _)| e.as_str()).collect();
+    assert_eq!(
+        names,
+        vec!["conversation.created", "conversation.status_changed", "conversation.typing_on", "message.created", "message.updated"],
+        "the contact: its conversation's life, public messages, and non-private typing only"
+    );
+    assert_eq!(customer_events[3].1["content"], "to be deleted");
+    assert_eq!(customer_events[4].1["content"], "This message was deleted");
+}

@@ -53,17 +53,20 @@ impl Application {
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}:{port}", settings.bind);
         }
-        let background = vec![tokio::spawn(services::conversations::wake_snoozed_forever(db.clone(), settings.snooze_check))];
         let realtime = realtime::Realtime::new(redis.clone());
-        let mut background = background;
-        background.push(tokio::spawn(realtime::prune_forever(db.clone(), std::time::Duration::from_secs(60))));
-        if let Some(url) = &settings.redis_url {
-            background.push(tokio::spawn(realtime::relay_from_redis(url.clone(), realtime.broadcaster.clone())));
-        }
+        let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let state = web::Data::new(AppState { db, settings, throttle, storage, realtime });
+
+        let mut background = vec![
+            tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
+            tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
+        ];
+        if let Some(relay) = relay {
+            background.push(tokio::spawn(relay));
+        }
 
         let server = HttpServer::new(move || {
             App::new()

@@ -39,12 +39,18 @@ impl Realtime {
 
     /// Numbers the event in the account's log and delivers it. Call after the write committed.
     /// A failure is logged, never returned: the write it reports on has already happened.
-    pub async fn publish(&self, db: &DbPool, account_id: i64, event: &str, data: Value, audience: Audience) {
+    /// Uses the caller's connection: taking a second one from the pool per request could starve
+    /// the pool under load.
+    pub async fn publish(
+        &self,
+        conn: &mut switchboard_store::AsyncPgConnection,
+        account_id: i64,
+        event: &str,
+        data: Value,
+        audience: Audience,
+    ) {
         let Ok(audience_json) = serde_json::to_value(&audience) else { return };
-        let seq = match db.get().await {
-            Ok(mut conn) => switchboard_store::events::append(&mut conn, account_id, event, &data, &audience_json).await,
-            Err(e) => Err(e),
-        };
+        let seq = switchboard_store::events::append(conn, account_id, event, &data, &audience_json).await;
         let envelope = match seq {
             Ok(seq) => Envelope { account_id, seq, event: event.to_string(), data, audience },
             Err(e) => {

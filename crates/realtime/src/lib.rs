@@ -10,6 +10,9 @@ use serde_json::Value;
 /// Who an event is for, besides the account's administrators (who receive everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audience {
+    /// Every user of the account (contact events, presence).
+    #[serde(default)]
+    pub account_wide: bool,
     /// Agents who are members of this inbox.
     pub inbox_id: Option<i64>,
     /// These users, whatever their inboxes.
@@ -63,7 +66,10 @@ impl Subscriber {
         }
         match self {
             Self::User { user_id, admin, inboxes, .. } => {
-                *admin || e.audience.users.contains(user_id) || e.audience.inbox_id.is_some_and(|i| inboxes.contains(&i))
+                *admin
+                    || e.audience.account_wide
+                    || e.audience.users.contains(user_id)
+                    || e.audience.inbox_id.is_some_and(|i| inboxes.contains(&i))
             }
             Self::Contact { pubsub_token, .. } => e.audience.contact_pubsub.as_deref() == Some(pubsub_token.as_str()),
         }
@@ -95,6 +101,9 @@ mod tests {
         assert!(contact.may_receive(&env(1, in_inbox.clone())));
         let private = Audience { inbox_id: Some(3), ..Default::default() };
         assert!(!contact.may_receive(&env(1, private)), "private notes and activity never reach the contact");
+        let everyone = Audience { account_wide: true, ..Default::default() };
+        assert!(agent(vec![]).may_receive(&env(1, everyone.clone())));
+        assert!(!contact.may_receive(&env(1, everyone)), "account-wide means the account's users");
         let addressed = Audience { users: vec![7], ..Default::default() };
         assert!(agent(vec![]).may_receive(&env(1, addressed)));
         let typing = Audience { inbox_id: Some(3), exclude_pubsub: Some("agent".into()), ..Default::default() };

@@ -291,7 +291,7 @@ pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> Sto
 pub async fn wake_snoozed(
     conn: &mut AsyncPgConnection,
     line: impl Fn(&Conversation) -> NewMessage + Send + Sync,
-) -> StoreResult<Vec<Conversation>> {
+) -> StoreResult<Vec<(Conversation, Message)>> {
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let woken: Vec<Conversation> = diesel::update(
             conversations::table.filter(conversations::status.eq("snoozed")).filter(conversations::snoozed_until.le(diesel::dsl::now)),
@@ -305,28 +305,39 @@ pub async fn wake_snoozed(
         .get_results(conn)
         .await?;
         let lines: Vec<NewMessage> = woken.iter().map(&line).collect();
-        if !lines.is_empty() {
-            diesel::insert_into(messages::table).values(&lines).execute(conn).await?;
+        if lines.is_empty() {
+            return Ok(vec![]);
         }
-        Ok(woken)
+        let written: Vec<Message> =
+            diesel::insert_into(messages::table).values(&lines).returning(Message::as_returning()).get_results(conn).await?;
+        Ok(woken
+            .into_iter()
+            .filter_map(|c| {
+                let line = written.iter().find(|m| m.conversation_id == c.id).cloned()?;
+                Some((c, line))
+            })
+            .collect())
     })
     .await
 }
 
-/// Applies `changes` and appends `lines` (activity messages), all or nothing.
+/// Applies `changes` and appends `lines` (activity messages), all or nothing; returns the
+/// conversation and the messages written.
 pub async fn change(
     conn: &mut AsyncPgConnection,
     conversation_id: i64,
     changes: &ConversationChanges,
     lines: Vec<NewMessage>,
-) -> StoreResult<Conversation> {
+) -> StoreResult<(Conversation, Vec<Message>)> {
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let mut updated = update(conn, conversation_id, changes).await?;
+        let mut written = Vec::with_capacity(lines.len());
         for line in lines {
-            let (_, after) = crate::messages::insert_and_apply(conn, &updated, &line).await?;
+            let (message, after) = crate::messages::insert_and_apply(conn, &updated, &line).await?;
+            written.push(message);
             updated = after;
         }
-        Ok(updated)
+        Ok((updated, written))
     })
     .await
 }

@@ -105,7 +105,13 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
     };
     let labels = merge_labels(&base.labels, &mergee.labels);
     let contact = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
-    Ok(ok(render(&mut conn, &contact).await?))
+    let rendered = render(&mut conn, &contact).await?;
+    let mut event = rendered.clone();
+    if let Some(obj) = event.as_object_mut() {
+        obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
+    }
+    crate::services::events::contact(&state, &mut conn, "contact.merged", ctx.account_id, event).await;
+    Ok(ok(rendered))
 }
 
 async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<Contact> {
@@ -210,7 +216,9 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
         _ => Value::Null,
     };
-    Ok(ok(json!({ "payload": { "contact": render(&mut conn, &contact).await?, "contact_inbox": contact_inbox } })))
+    let rendered = render(&mut conn, &contact).await?;
+    crate::services::events::contact(&state, &mut conn, "contact.created", ctx.account_id, rendered.clone()).await;
+    Ok(ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -224,7 +232,9 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
     let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
-    Ok(ok(json!({ "payload": render(&mut conn, &contact).await? })))
+    let rendered = render(&mut conn, &contact).await?;
+    crate::services::events::contact(&state, &mut conn, "contact.updated", ctx.account_id, rendered.clone()).await;
+    Ok(ok(json!({ "payload": rendered })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -233,6 +243,8 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let contact = find(&mut conn, &ctx, &path.1).await?;
     ctx.require_admin()?;
     switchboard_store::contacts::delete(&mut conn, ctx.account_id, contact.id).await?;
+    let gone = crate::services::events::contact_ref(&contact);
+    crate::services::events::contact(&state, &mut conn, "contact.deleted", ctx.account_id, gone).await;
     Ok(ok(json!({})))
 }
 

@@ -28,16 +28,35 @@ pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_dis
 }
 
 /// The reference's payloads for `list`, with a fixed number of queries.
-async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, ctx: &AccountCtx, list: &[Conversation]) -> ApiResult<Vec<Value>> {
+async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Conversation]) -> ApiResult<Vec<Value>> {
     let related = switchboard_store::conversations::related(conn, list).await?;
-    let inboxes = switchboard_store::inboxes::list(conn, ctx.account_id, switchboard_store::inboxes::Visibility::All).await?;
+    let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
     let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
     let attachments = super::messages::render_attachments(state, conn, &last_ids).await?;
     Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
 }
 
-pub(crate) async fn render_one(state: &AppState, conn: &mut AsyncPgConnection, ctx: &AccountCtx, c: &Conversation) -> ApiResult<Value> {
-    Ok(render_many(state, conn, ctx, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+pub(crate) async fn render_one(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Value> {
+    Ok(render_many(state, conn, c.account_id, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+}
+
+/// After a committed change: its activity lines, then the conversation event; returns the
+/// conversation's payload.
+pub(crate) async fn announce(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    event: &str,
+    activities: &[switchboard_store::models::Message],
+    extra: switchboard_realtime::Audience,
+) -> ApiResult<Value> {
+    for m in activities {
+        let rendered = views::message(m, c.display_id, None, vec![]);
+        super::messages::publish_created(state, conn, c, m, &rendered).await?;
+    }
+    let payload = render_one(state, conn, c).await?;
+    crate::services::events::conversation(state, conn, event, c, payload.clone(), extra).await?;
+    Ok(payload)
 }
 
 fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> ListFilter<'a> {
@@ -86,7 +105,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    let payload = render_many(&state, &mut conn, &ctx, &page).await?;
+    let payload = render_many(&state, &mut conn, ctx.account_id, &page).await?;
     Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
 }
 
@@ -123,7 +142,7 @@ pub async fn filter_list(
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts, "payload": render_many(&state, &mut conn, &ctx, &page).await? })))
+    Ok(ok(json!({ "meta": counts, "payload": render_many(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// The conversations of one contact (visible ones), newest activity first.
@@ -152,7 +171,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         page: 1,
     };
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "payload": render_many(&state, &mut conn, &ctx, &page).await? })))
+    Ok(ok(json!({ "payload": render_many(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// Timestamps arrive as epoch seconds or RFC 3339 text.
@@ -272,15 +291,20 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let sender = ctx.user.id;
     let first = first_content
         .map(|content| move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender))));
-    let (conversation, _) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
-    Ok(ok(render_one(&state, &mut conn, &ctx, &conversation).await?))
+    let (conversation, first) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
+    let payload = announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
+    if let Some(m) = first {
+        let (mut rendered, _) = super::messages::render(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
+        super::messages::publish_created(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null)).await?;
+    }
+    Ok(ok(payload))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
+    Ok(ok(render_one(&state, &mut conn, &c).await?))
 }
 
 #[derive(Deserialize)]
@@ -318,8 +342,8 @@ pub async fn update(
         additional_attributes: additional,
         ..Default::default()
     };
-    let c = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
+    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -349,7 +373,8 @@ pub async fn toggle_status(
         snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
         ..Default::default()
     };
-    let c = change(&mut conn, &c, changes, lines).await?;
+    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
+    announce(&state, &mut conn, &c, "conversation.status_changed", &activities, Default::default()).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
         "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }
@@ -374,8 +399,8 @@ pub async fn toggle_priority(
     let c = find(&mut conn, &ctx, &path.1).await?;
     let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
     let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
-    let c = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(render_one(&state, &mut conn, &ctx, &c).await?))
+    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
+    Ok(ok(announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -431,7 +456,24 @@ pub async fn assignments(
         };
         changes.assignee_id = Some(new_assignee.map(|u| u.id));
     }
-    change(&mut conn, &c, changes, lines).await?;
+    let assignee_changed = changes.assignee_id.is_some_and(|a| a != c.assignee_id);
+    let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
+    let before = c.assignee_id;
+    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
+    // The previous and the new assignee hear of it even outside the inbox.
+    let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
+    let event = if assignee_changed {
+        "assignee.changed"
+    } else if team_changed {
+        "team.changed"
+    } else {
+        "conversation.updated"
+    };
+    announce(&state, &mut conn, &c, event, &activities, involved.clone()).await?;
+    if assignee_changed && team_changed {
+        let payload = render_one(&state, &mut conn, &c).await?;
+        crate::services::events::conversation(&state, &mut conn, "team.changed", &c, payload, involved).await?;
+    }
     Ok(ok(answer))
 }
 
@@ -456,7 +498,8 @@ pub async fn set_labels(
     let added: Vec<String> = labels.iter().filter(|l| !c.labels.contains(l)).cloned().collect();
     let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
     let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
-    let c = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
+    let (c, activities) = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
+    announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
 
@@ -476,7 +519,8 @@ pub async fn custom_attributes(
     let custom = object("custom_attributes", body.custom_attributes)?;
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
-    let c = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
+    let (c, _) = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
+    announce(&state, &mut conn, &c, "conversation.updated", &[], Default::default()).await?;
     Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
 }
 
@@ -501,6 +545,9 @@ pub async fn toggle_typing_status(
     }
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
+    let on = body.typing_status == "on";
+    crate::services::events::typing(&state, &mut conn, &c, on, body.is_private, views::user_brief(&ctx.user), &ctx.user.pubsub_token)
+        .await?;
     Ok(ok(json!({ "conversation_id": c.display_id, "typing_status": body.typing_status, "is_private": body.is_private })))
 }
 
@@ -515,6 +562,7 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
         assignee_last_seen_at: (c.assignee_id == Some(ctx.user.id)).then_some(Some(now)),
         ..Default::default()
     };
-    let c = change(&mut conn, &c, changes, vec![]).await?;
+    let (c, _) = change(&mut conn, &c, changes, vec![]).await?;
+    announce(&state, &mut conn, &c, "conversation.read", &[], Default::default()).await?;
     Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
 }

@@ -51,7 +51,12 @@ fn sender(m: &Message, contact: Option<&Contact>, users: &[User]) -> Option<Valu
 }
 
 /// Messages with their senders and attachments: three queries for any page.
-async fn render(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation, list: &[Message]) -> ApiResult<(Vec<Value>, Contact)> {
+pub(crate) async fn render(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    list: &[Message],
+) -> ApiResult<(Vec<Value>, Contact)> {
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
     let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
@@ -334,6 +339,18 @@ pub(crate) async fn publish_created(
     m: &Message,
     rendered: &Value,
 ) -> ApiResult<()> {
+    publish(state, conn, c, m, rendered, "message.created").await
+}
+
+/// A message event; the contact hears of public, non-activity messages only.
+async fn publish(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    m: &Message,
+    rendered: &Value,
+    event: &str,
+) -> ApiResult<()> {
     let public = !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity;
     let contact_pubsub = match (public, c.contact_inbox_id) {
         (true, Some(id)) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
@@ -347,7 +364,7 @@ pub(crate) async fn publish_created(
         );
     }
     let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
-    state.realtime.publish(&state.db, c.account_id, "message.created", data, audience).await;
+    state.realtime.publish(conn, c.account_id, event, data, audience).await;
     Ok(())
 }
 
@@ -359,5 +376,7 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let message = switchboard_store::messages::find(&mut conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
     let (mut rendered, _) = render(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
-    Ok(ok(rendered.pop().unwrap_or(Value::Null)))
+    let rendered = rendered.pop().unwrap_or(Value::Null);
+    publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
+    Ok(ok(rendered))
 }

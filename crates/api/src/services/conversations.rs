@@ -11,31 +11,49 @@ pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
     NewMessage::text(conversation, MessageType::Activity.as_i16(), Some(content), None)
 }
 
-/// Applies `changes` and writes `lines` as activity messages in one transaction.
+/// Applies `changes` and writes `lines` as activity messages in one transaction; returns the
+/// conversation and the activity messages, for the events that follow the commit.
 pub async fn change(
     conn: &mut AsyncPgConnection,
     conversation: &Conversation,
     changes: ConversationChanges,
     lines: Vec<String>,
-) -> ApiResult<Conversation> {
+) -> ApiResult<(Conversation, Vec<switchboard_store::models::Message>)> {
     let activities = lines.into_iter().map(|l| activity(conversation, l)).collect();
     Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities).await?)
 }
 
-/// Reopens snoozed conversations when their time comes, every `every`, for as long as the
-/// server runs. Errors are logged and retried on the next tick.
-pub async fn wake_snoozed_forever(db: switchboard_store::DbPool, every: std::time::Duration) {
-    let mut tick = tokio::time::interval(every);
+/// Reopens snoozed conversations when their time comes, every `settings.snooze_check`, for as
+/// long as the server runs, and announces each. Errors are logged and retried on the next tick.
+pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppState>) {
+    let mut tick = tokio::time::interval(state.settings.snooze_check);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let Ok(mut conn) = db.get().await else { continue };
+        let Ok(mut conn) = state.db.get().await else { continue };
         let line = |c: &Conversation| {
             activity(c, switchboard_domain::conversations::activity::status(switchboard_domain::conversations::Status::Open, "System"))
         };
         match switchboard_store::conversations::wake_snoozed(&mut conn, line).await {
-            Ok(woken) if !woken.is_empty() => tracing::info!(count = woken.len(), "reopened snoozed conversations"),
-            Ok(_) => {}
+            Ok(woken) => {
+                for (c, line) in &woken {
+                    let announced = crate::handlers::conversations::announce(
+                        &state,
+                        &mut conn,
+                        c,
+                        "conversation.status_changed",
+                        std::slice::from_ref(line),
+                        Default::default(),
+                    )
+                    .await;
+                    if let Err(e) = announced {
+                        tracing::warn!(error = %e, "announcing a woken conversation failed");
+                    }
+                }
+                if !woken.is_empty() {
+                    tracing::info!(count = woken.len(), "reopened snoozed conversations");
+                }
+            }
             Err(e) => tracing::warn!(error = %e, "waking snoozed conversations failed"),
         }
     }

@@ -1,4 +1,5 @@
 //! Use cases that combine rules, hashing and several queries; shared by handlers and the CLI.
 
 pub mod conversations;
+pub mod events;
 pub mod users;
