@@ -341,3 +341,75 @@ async fn write_paths_emit_the_reference_events_to_the_right_people() {
     assert_eq!(customer_events[3].1["content"], "to be deleted");
     assert_eq!(customer_events[4].1["content"], "This message was deleted");
 }
+
+async fn report_presence(ws: &mut Ws, identifier: &str) {
+    let data = json!({ "action": "update_presence" }).to_string();
+    ws.send(Message::text(json!({ "command": "message", "identifier": identifier, "data": data }).to_string())).await.unwrap();
+}
+
+#[tokio::test]
+async fn presence_is_shared_and_expires() {
+    let app = TestApp::spawn_with(|s| s.presence_ttl = Duration::from_millis(1500)).await;
+    let w = app.seed().await;
+    let admin_id = identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None);
+    let agent_id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None);
+    let mut admin = connect(&app).await;
+    subscribe(&mut admin, &admin_id).await;
+    let mut agent = connect(&app).await;
+    subscribe(&mut agent, &agent_id).await;
+    let mut outsider = connect(&app).await;
+    subscribe(&mut outsider, &identifier(&w.outsider.pubsub_token, w.other_account_id, w.outsider.id, None)).await;
+
+    report_presence(&mut agent, &agent_id).await;
+    let frame = next_frame(&mut admin).await.unwrap();
+    assert_eq!(frame["message"]["event"], "presence.update");
+    assert_eq!(frame["message"]["data"]["account_id"], w.account_id);
+    assert_eq!(frame["message"]["data"]["users"], json!({ w.agent.id.to_string(): "online" }));
+    assert_eq!(next_frame(&mut agent).await.unwrap()["message"]["event"], "presence.update", "every user of the account hears it");
+
+    // The agent stops reporting; later, only the admin is online.
+    tokio::time::sleep(Duration::from_millis(1700)).await;
+    report_presence(&mut admin, &admin_id).await;
+    let frame = next_frame(&mut admin).await.unwrap();
+    assert_eq!(frame["message"]["data"]["users"], json!({ w.admin.id.to_string(): "online" }));
+    assert_eq!(next_within(&mut outsider, Duration::from_millis(200)).await, None, "never across accounts");
+}
+
+#[tokio::test]
+async fn a_stalled_client_is_dropped_without_delaying_the_others() {
+    let app = TestApp::spawn_with(|s| s.realtime_queue = 16).await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let id = identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None);
+    let mut healthy = connect(&app).await;
+    subscribe(&mut healthy, &id).await;
+    let mut stalled = connect(&app).await;
+    subscribe(&mut stalled, &id).await;
+
+    // The stalled client stops reading while large events pile up, more than the kernel's
+    // socket buffers hold, so the server's sends to it block.
+    let big = "x".repeat(140_000);
+    let mut sent = Vec::new();
+    for _ in 0..250 {
+        sent.push(say(&app, &w, 1, &big).await["id"].clone());
+        // The healthy client keeps up and gets each event right away.
+        let frame = next_frame(&mut healthy).await.unwrap();
+        assert_eq!(frame["message"]["data"]["id"], *sent.last().unwrap());
+    }
+    // Past the 5 s send timeout, the server gives up on the stalled client.
+    tokio::time::sleep(Duration::from_secs(6)).await;
+    say(&app, &w, 1, "one more").await;
+    let mut got = 0;
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(30);
+    let closed = loop {
+        match tokio::time::timeout_at(deadline, stalled.next()).await {
+            Ok(Some(Ok(Message::Text(t)))) if t.contains("message.created") => got += 1,
+            Ok(Some(Ok(Message::Close(_)))) | Ok(None) | Ok(Some(Err(_))) => break true,
+            Ok(Some(Ok(_))) => {}
+            Err(_) => break false,
+        }
+    };
+    assert!(closed, "the server disconnected the stalled client");
+    assert!(got < sent.len(), "it did not get everything: {got}");
+}

@@ -53,7 +53,7 @@ impl Application {
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}:{port}", settings.bind);
         }
-        let realtime = realtime::Realtime::new(redis.clone());
+        let realtime = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl);
         let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;

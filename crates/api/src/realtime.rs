@@ -30,11 +30,56 @@ pub struct Realtime {
     pub broadcaster: Broadcaster,
     /// With Redis, events travel through it so every node's sockets get them.
     redis: Option<redis::aio::ConnectionManager>,
+    presence: Presence,
+}
+
+/// Who reported presence lately. With Redis it is shared by all nodes (a sorted set per account,
+/// scored by last report); without, it is this process's map.
+struct Presence {
+    ttl: Duration,
+    local: std::sync::Mutex<std::collections::HashMap<(i64, String), std::time::Instant>>,
 }
 
 impl Realtime {
-    pub fn new(redis: Option<redis::aio::ConnectionManager>) -> Self {
-        Self { broadcaster: Broadcaster::default(), redis }
+    pub fn new(redis: Option<redis::aio::ConnectionManager>, queue: usize, presence_ttl: Duration) -> Self {
+        let presence = Presence { ttl: presence_ttl, local: Default::default() };
+        Self { broadcaster: Broadcaster::new(queue), redis, presence }
+    }
+
+    /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
+    /// online there now.
+    async fn report_presence(&self, account_id: i64, who: &str) -> Vec<String> {
+        let now = chrono::Utc::now().timestamp_millis();
+        let ttl = self.presence.ttl.as_millis() as i64;
+        if let Some(redis) = &self.redis {
+            let key = format!("switchboard:presence:{account_id}");
+            let mut conn = redis.clone();
+            let result: redis::RedisResult<(i64, i64, Vec<String>)> = redis::pipe()
+                .atomic()
+                .cmd("ZADD")
+                .arg(&key)
+                .arg(now)
+                .arg(who)
+                .cmd("ZREMRANGEBYSCORE")
+                .arg(&key)
+                .arg("-inf")
+                .arg(now - ttl)
+                .cmd("ZRANGEBYSCORE")
+                .arg(&key)
+                .arg(now - ttl)
+                .arg("+inf")
+                .query_async(&mut conn)
+                .await;
+            match result {
+                Ok((_, _, online)) => return online,
+                Err(e) => tracing::warn!(error = %e, "redis unavailable for presence; using this node's view"),
+            }
+        }
+        let Ok(mut map) = self.presence.local.lock() else { return vec![] };
+        let at = std::time::Instant::now();
+        map.insert((account_id, who.to_string()), at);
+        map.retain(|_, seen| at.duration_since(*seen) < self.presence.ttl);
+        map.keys().filter(|(a, _)| *a == account_id).map(|(_, w)| w.clone()).collect()
     }
 
     /// Numbers the event in the account's log and delivers it. Call after the write committed.
@@ -165,6 +210,36 @@ async fn replay(state: &AppState, session: &mut Session, identifier: &str, sub: 
     Some(last)
 }
 
+/// `perform update_presence`: marks the subscriber online and tells the account who is.
+async fn presence(state: &AppState, sub: &Subscriber) {
+    let (account_id, who) = match sub {
+        Subscriber::User { account_id, user_id, .. } => (*account_id, format!("user:{user_id}")),
+        Subscriber::Contact { account_id, pubsub_token } => {
+            let Ok(mut conn) = state.db.get().await else { return };
+            match switchboard_store::contacts::identity_by_pubsub(&mut conn, pubsub_token).await {
+                Ok(Some((identity, _))) => (*account_id, format!("contact:{}", identity.contact_id)),
+                _ => return,
+            }
+        }
+    };
+    let online = state.realtime.report_presence(account_id, &who).await;
+    let Ok(mut conn) = state.db.get().await else { return };
+    // Users show their chosen availability (online/busy); contacts are just online.
+    let members = switchboard_store::account_users::list_raw(&mut conn, account_id).await.unwrap_or_default();
+    let mut users = serde_json::Map::new();
+    let mut contacts = serde_json::Map::new();
+    for entry in online {
+        if let Some(id) = entry.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()) {
+            let status = members.iter().find(|m| m.user_id == id).map(|m| m.availability.clone()).unwrap_or_else(|| "online".into());
+            users.insert(id.to_string(), Value::String(status));
+        } else if let Some(id) = entry.strip_prefix("contact:") {
+            contacts.insert(id.to_string(), Value::String("online".into()));
+        }
+    }
+    let data = serde_json::json!({ "account_id": account_id, "users": users, "contacts": contacts });
+    state.realtime.publish(&mut conn, account_id, "presence.update", data, Audience { account_wide: true, ..Default::default() }).await;
+}
+
 struct Subscription {
     identifier: String,
     subscriber: Subscriber,
@@ -217,6 +292,13 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
                             }
                         }
                         "unsubscribe" => subs.retain(|s| s.identifier != cmd.identifier),
+                        "message" => {
+                            let action = cmd.data.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok());
+                            let is_presence = action.as_ref().and_then(|a| a.get("action")).and_then(Value::as_str) == Some("update_presence");
+                            if let (true, Some(sub)) = (is_presence, subs.iter().find(|s| s.identifier == cmd.identifier)) {
+                                presence(&state, &sub.subscriber).await;
+                            }
+                        }
                         _ => {}
                     }
                 }
@@ -246,7 +328,8 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
         }
     };
     tracing::debug!(reason, "cable connection closed");
-    let _ = session.close(None).await;
+    // A stalled client may not even take the close frame; dropping the session ends it anyway.
+    let _ = tokio::time::timeout(Duration::from_secs(1), session.close(None)).await;
 }
 
 /// Keeps the replay log within its window: ten minutes, and 10,000 events per account.

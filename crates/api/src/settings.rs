@@ -21,6 +21,10 @@ pub struct Settings {
     pub storage_dir: std::path::PathBuf,
     /// Largest accepted attachment.
     pub max_attachment_bytes: usize,
+    /// Live events a socket may fall behind before it is disconnected.
+    pub realtime_queue: usize,
+    /// A user or contact is online this long after it last reported presence.
+    pub presence_ttl: Duration,
 }
 
 /// Failed sign-ins tolerated per window before answering 429.
@@ -45,6 +49,8 @@ impl Default for Settings {
             snooze_check: Duration::from_secs(15),
             storage_dir: "./var/storage".into(),
             max_attachment_bytes: 40 << 20,
+            realtime_queue: switchboard_realtime::broadcaster::DEFAULT_CAPACITY,
+            presence_ttl: Duration::from_secs(60),
         }
     }
 }
