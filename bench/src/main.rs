@@ -1,6 +1,7 @@
 //! `switchboard-bench`: seeds a large account and measures the API against the bare SQL of the
 //! same pages, in one run. See bench/README.md.
 
+mod cable;
 mod seed;
 
 use std::path::PathBuf;
@@ -39,6 +40,24 @@ enum Command {
         /// Untimed requests first, to warm caches
         #[arg(long, default_value_t = 50)]
         warmup: usize,
+    },
+    /// Live updates: N websocket clients, message creations, delivery latency and memory
+    Cable {
+        #[arg(long, default_value_t = 10_000)]
+        clients: usize,
+        #[arg(long, default_value_t = 20)]
+        messages: usize,
+        /// Server processes; more than one share a private redis-server
+        #[arg(long, default_value_t = 1)]
+        nodes: usize,
+    },
+    /// One server process for `cable` (started by it)
+    #[command(hide = true)]
+    Node {
+        #[arg(long)]
+        port: u16,
+        #[arg(long)]
+        redis_url: Option<String>,
     },
 }
 
@@ -214,6 +233,7 @@ async fn http(url: &str, requests: usize, warmup: usize) -> anyhow::Result<()> {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    eprintln!("bench: starting");
     let (url, cluster) = match &cli.database_url {
         Some(url) => (url.clone(), None),
         None => {
@@ -236,6 +256,22 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Http { requests, warmup } => http(&url, requests, warmup).await,
+        Command::Cable { clients, messages, nodes } => {
+            let r = cable::run(&url, clients, messages, nodes).await?;
+            println!("| nodes | clients | messages | delivered | p50 ms | p95 ms | p99 ms | server KiB per idle connection |");
+            println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            println!(
+                "| {nodes} | {clients} | {messages} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                r.delivered, r.expected, r.p50, r.p95, r.p99, r.kib_per_connection
+            );
+            Ok(())
+        }
+        Command::Node { port, redis_url } => {
+            let settings = Settings { port, redis_url, ..Settings::default() };
+            let app = Application::build(settings, DbPool::new(&url, 20)?).await?;
+            app.run().await?;
+            Ok(())
+        }
     };
     if let Some(cluster) = cluster {
         cluster.stop().await?;

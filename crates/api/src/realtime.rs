@@ -97,7 +97,7 @@ impl Realtime {
         let Ok(audience_json) = serde_json::to_value(&audience) else { return };
         let seq = switchboard_store::events::append(conn, account_id, event, &data, &audience_json).await;
         let envelope = match seq {
-            Ok(seq) => Envelope { account_id, seq, event: event.to_string(), data, audience },
+            Ok(seq) => Envelope::new(account_id, seq, event.to_string(), data, audience),
             Err(e) => {
                 tracing::error!(error = %e, event, "could not record a live event");
                 return;
@@ -201,7 +201,7 @@ async fn replay(state: &AppState, session: &mut Session, identifier: &str, sub: 
     let mut last = since;
     for e in events {
         let audience: Audience = serde_json::from_value(e.audience).unwrap_or_default();
-        let envelope = Envelope { account_id, seq: e.seq, event: e.event, data: e.data, audience };
+        let envelope = Envelope::new(account_id, e.seq, e.event, e.data, audience);
         if sub.may_receive(&envelope) && !send(session, protocol::event(identifier, &envelope.event, &envelope.data, envelope.seq)).await {
             return None;
         }
@@ -242,6 +242,8 @@ async fn presence(state: &AppState, sub: &Subscriber) {
 
 struct Subscription {
     identifier: String,
+    /// The identifier as a JSON string, for building frames without serializing per event.
+    identifier_json: String,
     subscriber: Subscriber,
     /// Live events up to here were already sent by replay.
     delivered_up_to: i64,
@@ -271,20 +273,22 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
                                 send(&mut session, protocol::reject(&cmd.identifier)).await;
                                 continue;
                             };
-                            match authorize(&state, &id).await {
+                            // Boxed: their state only exists while they run, not in every idle socket.
+                            match Box::pin(authorize(&state, &id)).await {
                                 Some(subscriber) => {
                                     if !send(&mut session, protocol::confirm(&cmd.identifier)).await {
                                         break "client not reading";
                                     }
                                     let delivered_up_to = match id.since() {
-                                        Some(since) => match replay(&state, &mut session, &cmd.identifier, &subscriber, since).await {
+                                        Some(since) => match Box::pin(replay(&state, &mut session, &cmd.identifier, &subscriber, since)).await {
                                             Some(last) => last,
                                             None => break "replay failed",
                                         },
                                         None => 0,
                                     };
                                     subs.retain(|s| s.identifier != cmd.identifier);
-                                    subs.push(Subscription { identifier: cmd.identifier, subscriber, delivered_up_to });
+                                    let identifier_json = serde_json::to_string(&cmd.identifier).unwrap_or_default();
+                                    subs.push(Subscription { identifier: cmd.identifier, identifier_json, subscriber, delivered_up_to });
                                 }
                                 None => {
                                     send(&mut session, protocol::reject(&cmd.identifier)).await;
@@ -296,7 +300,7 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
                             let action = cmd.data.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok());
                             let is_presence = action.as_ref().and_then(|a| a.get("action")).and_then(Value::as_str) == Some("update_presence");
                             if let (true, Some(sub)) = (is_presence, subs.iter().find(|s| s.identifier == cmd.identifier)) {
-                                presence(&state, &sub.subscriber).await;
+                                Box::pin(presence(&state, &sub.subscriber)).await;
                             }
                         }
                         _ => {}
@@ -312,7 +316,7 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
                 Ok(envelope) => {
                     let mut ok = true;
                     for sub in subs.iter().filter(|s| envelope.seq > s.delivered_up_to && s.subscriber.may_receive(&envelope)) {
-                        if !send(&mut session, protocol::event(&sub.identifier, &envelope.event, &envelope.data, envelope.seq)).await {
+                        if !send(&mut session, protocol::event_frame(&sub.identifier_json, envelope.message_json())).await {
                             ok = false;
                             break;
                         }

@@ -32,6 +32,20 @@ pub struct Envelope {
     pub event: String,
     pub data: Value,
     pub audience: Audience,
+    /// `{"event":…,"data":…,"seq":…}` serialized once for every socket that sends it.
+    #[serde(skip)]
+    message_json: std::sync::OnceLock<String>,
+}
+
+impl Envelope {
+    pub fn new(account_id: i64, seq: i64, event: String, data: Value, audience: Audience) -> Self {
+        Self { account_id, seq, event, data, audience, message_json: std::sync::OnceLock::new() }
+    }
+
+    /// The frame's `message` member, serialized on first use and shared by all sockets.
+    pub fn message_json(&self) -> &str {
+        self.message_json.get_or_init(|| serde_json::json!({ "event": self.event, "data": self.data, "seq": self.seq }).to_string())
+    }
 }
 
 /// Who a subscription belongs to, as established when it was confirmed.
@@ -82,7 +96,7 @@ mod tests {
     use serde_json::json;
 
     fn env(account_id: i64, audience: Audience) -> Envelope {
-        Envelope { account_id, seq: 1, event: "message.created".into(), data: json!({}), audience }
+        Envelope::new(account_id, 1, "message.created".into(), json!({}), audience)
     }
 
     fn agent(inboxes: Vec<i64>) -> Subscriber {

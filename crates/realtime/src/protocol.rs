@@ -76,6 +76,18 @@ pub fn event(identifier: &str, event: &str, data: &Value, seq: i64) -> String {
     json!({ "identifier": identifier, "message": { "event": event, "data": data, "seq": seq } }).to_string()
 }
 
+/// An event frame from an identifier already serialized as a JSON string and the envelope's
+/// shared `message` JSON: no per-socket serialization of the data.
+pub fn event_frame(identifier_json: &str, message_json: &str) -> String {
+    let mut frame = String::with_capacity(identifier_json.len() + message_json.len() + 28);
+    frame.push_str("{\"identifier\":");
+    frame.push_str(identifier_json);
+    frame.push_str(",\"message\":");
+    frame.push_str(message_json);
+    frame.push('}');
+    frame
+}
+
 /// Said when the events after `since` are no longer kept: reload instead of trusting the stream.
 pub fn replay_gap(identifier: &str, since: i64, oldest_available: Option<i64>) -> String {
     json!({ "identifier": identifier, "message": { "event": "replay.unavailable", "data": { "since": since, "oldest_available_seq": oldest_available } } })
@@ -93,6 +105,17 @@ mod tests {
         assert_eq!(id.channel, "RoomChannel");
         assert_eq!((id.account_id(), id.user_id(), id.since()), (Some(3), Some(7), Some(12)));
         assert!(Identifier::parse("not json").is_none());
+    }
+
+    #[test]
+    fn prebuilt_event_frames_match_the_plain_ones() {
+        let ident = r#"{"channel":"RoomChannel"}"#;
+        let data = json!({ "id": 1, "content": "h\"i" });
+        let message = json!({ "event": "message.created", "data": data, "seq": 5 }).to_string();
+        let fast: Value =
+            serde_json::from_str(&event_frame(&serde_json::to_string(ident).unwrap_or_default(), &message)).unwrap_or_default();
+        let plain: Value = serde_json::from_str(&event(ident, "message.created", &data, 5)).unwrap_or_default();
+        assert_eq!(fast, plain);
     }
 
     #[test]
