@@ -55,6 +55,17 @@ COMMIT;
     Ok((ids.account_id, ids.user_id))
 }
 
+/// User + system CPU seconds of a process so far (from /proc).
+fn cpu_seconds(pid: &str) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
+    // Fields after the command name, which is in parentheses and may contain spaces.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or_default();
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
+    // utime and stime are fields 14 and 15 of the line, 12 and 13 after the name.
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn rss_kib(pid: i32) -> anyhow::Result<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status"))?;
     status
@@ -124,6 +135,9 @@ pub struct Report {
     pub delivered: usize,
     pub expected: usize,
     pub kib_per_connection: f64,
+    /// CPU seconds spent while the messages were delivered, by the servers and by this tool.
+    pub server_cpu: f64,
+    pub tool_cpu: f64,
 }
 
 pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usize) -> anyhow::Result<Report> {
@@ -192,6 +206,8 @@ pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usi
     }
 
     eprintln!("cable: sending {messages} messages");
+    let server_cpu_before: f64 = started.iter().map(|n| cpu_seconds(&n.pid.to_string())).sum();
+    let tool_cpu_before = cpu_seconds("self");
     let client = reqwest::Client::new();
     let url = format!("http://127.0.0.1:{}/api/v1/accounts/{account_id}/conversations/1/messages", started[0].port);
     for i in 0..messages {
@@ -208,6 +224,8 @@ pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usi
     for r in readers {
         let _ = r.await;
     }
+    let server_cpu = started.iter().map(|n| cpu_seconds(&n.pid.to_string())).sum::<f64>() - server_cpu_before;
+    let tool_cpu = cpu_seconds("self") - tool_cpu_before;
     let mut all = samples.lock().map(|s| s.clone()).unwrap_or_default();
     all.sort_unstable();
     for n in &started {
@@ -220,5 +238,7 @@ pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usi
         delivered: all.len(),
         expected: clients * messages,
         kib_per_connection,
+        server_cpu,
+        tool_cpu,
     })
 }

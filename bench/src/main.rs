@@ -258,11 +258,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Http { requests, warmup } => http(&url, requests, warmup).await,
         Command::Cable { clients, messages, nodes } => {
             let r = cable::run(&url, clients, messages, nodes).await?;
-            println!("| nodes | clients | messages | delivered | p50 ms | p95 ms | p99 ms | server KiB per idle connection |");
-            println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            println!("| nodes | clients | messages | delivered | p50 ms | p95 ms | p99 ms | server KiB per idle connection | CPU s: servers / load tool |");
+            println!("|---:|---:|---:|---:|---:|---:|---:|---:|---|");
             println!(
-                "| {nodes} | {clients} | {messages} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} |",
-                r.delivered, r.expected, r.p50, r.p95, r.p99, r.kib_per_connection
+                "| {nodes} | {clients} | {messages} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} |",
+                r.delivered, r.expected, r.p50, r.p95, r.p99, r.kib_per_connection, r.server_cpu, r.tool_cpu
             );
             Ok(())
         }
