@@ -413,3 +413,29 @@ async fn a_stalled_client_is_dropped_without_delaying_the_others() {
     assert!(closed, "the server disconnected the stalled client");
     assert!(got < sent.len(), "it did not get everything: {got}");
 }
+
+#[tokio::test]
+async fn merging_contacts_announces_the_moved_conversations() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, mergee) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, mergee).await;
+    let base = app.post(&w.path("/contacts")).token(&w.admin.access_token).json(&json!({ "name": "Base" })).send().await.body["payload"]
+        ["contact"]["id"]
+        .clone();
+    let mut admin = connect(&app).await;
+    subscribe(&mut admin, &identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None)).await;
+
+    let merged = app
+        .post(&w.path("/actions/contact_merge"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "base_contact_id": base, "mergee_contact_id": mergee }))
+        .send()
+        .await;
+    assert_eq!(merged.status, 200);
+    let events = drain(&mut admin, Duration::from_millis(500)).await;
+    let changed = events.iter().find(|(e, _)| e == "conversation.contact_changed").expect("contact_changed");
+    assert_eq!(changed.1["id"], 1);
+    assert_eq!(changed.1["meta"]["sender"]["id"], base);
+    assert!(events.iter().any(|(e, d)| e == "contact.merged" && d["id"] == base && d["mergee"]["id"] == mergee));
+}

@@ -181,18 +181,20 @@ pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Contact
 
 /// Moves the mergee's conversations and identities to the base, deletes the mergee, then writes
 /// the base's merged fields, all or nothing (the order keeps unique emails/phones from clashing).
+/// Returns the base and the conversations that moved.
 pub async fn merge(
     conn: &mut AsyncPgConnection,
     base: &Contact,
     mergee: &Contact,
     merged: &ContactChanges,
     labels: &[String],
-) -> StoreResult<Contact> {
+) -> StoreResult<(Contact, Vec<crate::models::Conversation>)> {
     use crate::schema::conversations;
     conn.transaction::<_, StoreError, _>(async move |conn| {
-        diesel::update(conversations::table.filter(conversations::contact_id.eq(mergee.id)))
+        let moved: Vec<crate::models::Conversation> = diesel::update(conversations::table.filter(conversations::contact_id.eq(mergee.id)))
             .set(conversations::contact_id.eq(base.id))
-            .execute(conn)
+            .returning(crate::models::Conversation::as_returning())
+            .get_results(conn)
             .await?;
         diesel::update(contact_inboxes::table.filter(contact_inboxes::contact_id.eq(mergee.id)))
             .set(contact_inboxes::contact_id.eq(base.id))
@@ -204,6 +206,7 @@ pub async fn merge(
             .returning(Contact::as_returning())
             .get_result(conn)
             .await
+            .map(|contact| (contact, moved))
             .map_err(StoreError::from)
     })
     .await

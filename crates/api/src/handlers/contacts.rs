@@ -104,7 +104,10 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
         ..Default::default()
     };
     let labels = merge_labels(&base.labels, &mergee.labels);
-    let contact = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
+    let (contact, moved) = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
+    for c in &moved {
+        super::conversations::announce(&state, &mut conn, c, "conversation.contact_changed", &[], Default::default()).await?;
+    }
     let rendered = render(&mut conn, &contact).await?;
     let mut event = rendered.clone();
     if let Some(obj) = event.as_object_mut() {
