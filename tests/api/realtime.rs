@@ -47,6 +47,20 @@ fn identifier(token: &str, account_id: i64, user_id: i64, since: Option<i64>) ->
     id.to_string()
 }
 
+/// The realtime token of the contact identity with this source id.
+async fn contact_pubsub(app: &TestApp, source_id: &str) -> String {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchboard_store::schema::contact_inboxes;
+    let mut conn = app.db.get().await.unwrap();
+    contact_inboxes::table
+        .filter(contact_inboxes::source_id.eq(source_id))
+        .select(contact_inboxes::pubsub_token)
+        .first::<String>(&mut conn)
+        .await
+        .unwrap()
+}
+
 async fn subscribe(ws: &mut Ws, identifier: &str) -> Value {
     ws.send(Message::text(json!({ "command": "subscribe", "identifier": identifier }).to_string())).await.unwrap();
     next_frame(ws).await.unwrap()
@@ -125,18 +139,7 @@ async fn agents_only_hear_their_inboxes_and_contacts_only_public_messages() {
     let mut admin = connect(&app).await;
     subscribe(&mut admin, &identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None)).await;
     // The contact subscribes with its identity's token.
-    let token = {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        use switchboard_store::schema::contact_inboxes;
-        let mut conn = app.db.get().await.unwrap();
-        contact_inboxes::table
-            .filter(contact_inboxes::source_id.eq("carla-1"))
-            .select(contact_inboxes::pubsub_token)
-            .first::<String>(&mut conn)
-            .await
-            .unwrap()
-    };
+    let token = contact_pubsub(&app, "carla-1").await;
     let mut customer = connect(&app).await;
     let customer_id = json!({ "channel": "RoomChannel", "pubsub_token": token }).to_string();
     assert_eq!(subscribe(&mut customer, &customer_id).await["type"], "confirm_subscription");
@@ -279,18 +282,7 @@ async fn write_paths_emit_the_reference_events_to_the_right_people() {
     let app = TestApp::spawn().await;
     let w = app.seed().await;
     let (inbox, contact) = setup(&app, &w).await;
-    let token = {
-        use diesel::prelude::*;
-        use diesel_async::RunQueryDsl;
-        use switchboard_store::schema::contact_inboxes;
-        let mut conn = app.db.get().await.unwrap();
-        contact_inboxes::table
-            .filter(contact_inboxes::source_id.eq("carla-1"))
-            .select(contact_inboxes::pubsub_token)
-            .first::<String>(&mut conn)
-            .await
-            .unwrap()
-    };
+    let token = contact_pubsub(&app, "carla-1").await;
     let mut agent = connect(&app).await;
     subscribe(&mut agent, &identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None)).await;
     let mut customer = connect(&app).await;

@@ -203,22 +203,10 @@ pub fn contact_inbox(ci: &ContactInbox, inbox: &Inbox) -> Value {
 /// A contact with its inbox identities (`identities` may hold other contacts' rows: a page's worth).
 pub fn contact(c: &Contact, identities: &[(ContactInbox, Inbox)]) -> Value {
     let inboxes: Vec<Value> = identities.iter().filter(|(ci, _)| ci.contact_id == c.id).map(|(ci, i)| contact_inbox(ci, i)).collect();
-    json!({
-        "id": c.id,
-        "name": c.name,
-        "email": c.email,
-        "phone_number": c.phone_number,
-        "identifier": c.identifier,
-        "thumbnail": c.thumbnail,
-        "blocked": c.blocked,
-        "group_type": c.group_type,
-        "availability_status": "offline",
-        "additional_attributes": c.additional_attributes,
-        "custom_attributes": c.custom_attributes,
-        "last_activity_at": c.last_activity_at.map(|t| t.timestamp()),
-        "created_at": c.created_at.timestamp(),
-        "contact_inboxes": inboxes,
-    })
+    let mut v = contact_sender(c);
+    v["group_type"] = json!(c.group_type);
+    v["contact_inboxes"] = json!(inboxes);
+    v
 }
 
 /// The contact as the sender of a conversation or message.

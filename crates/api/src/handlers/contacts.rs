@@ -49,21 +49,15 @@ pub async fn search(state: web::Data<AppState>, ctx: AccountCtx, params: Params)
     render_page(&mut conn, list_query(&ctx, &params, params.str("q"))).await
 }
 
-#[derive(Deserialize)]
-pub struct FilterPayload {
-    payload: Vec<switchboard_domain::filters::RawCondition>,
-}
-impl Payload for FilterPayload {}
-
 /// `POST contacts/filter`: the reference's condition payload.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn filter(
     state: web::Data<AppState>,
     ctx: AccountCtx,
     params: Params,
-    Body(body): Body<FilterPayload>,
+    Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
-    let groups = switchboard_domain::filters::parse(&body.payload, switchboard_store::filters::CONTACT_KINDS)?;
+    let groups = body.parse(switchboard_store::filters::CONTACT_KINDS)?;
     let mut query = list_query(&ctx, &params, None);
     query.conditions = Some(&groups);
     let mut conn = state.conn().await?;

@@ -118,12 +118,6 @@ pub async fn meta(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     Ok(ok(json!({ "meta": counts })))
 }
 
-#[derive(Deserialize)]
-pub struct FilterPayload {
-    payload: Vec<switchboard_domain::filters::RawCondition>,
-}
-impl Payload for FilterPayload {}
-
 /// `POST conversations/filter`: the conditions decide (no default status), within what the
 /// caller may see.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -131,9 +125,9 @@ pub async fn filter_list(
     state: web::Data<AppState>,
     ctx: AccountCtx,
     params: Params,
-    Body(body): Body<FilterPayload>,
+    Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
-    let groups = switchboard_domain::filters::parse(&body.payload, switchboard_store::filters::CONVERSATION_KINDS)?;
+    let groups = body.parse(switchboard_store::filters::CONVERSATION_KINDS)?;
     let mut f = filter(&ctx, &params, &[]);
     f.status = None;
     f.assignee = AssigneeFilter::All;

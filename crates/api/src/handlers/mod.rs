@@ -35,3 +35,20 @@ pub(crate) fn object(field: &str, v: Value) -> Result<Value, switchboard_domain:
         Err(switchboard_domain::ValidationError::invalid(field, "must be a JSON object"))
     }
 }
+
+/// `{payload: [conditions]}` of the `POST …/filter` endpoints.
+#[derive(serde::Deserialize)]
+pub struct FilterPayload {
+    payload: Vec<switchboard_domain::filters::RawCondition>,
+}
+impl crate::extract::Payload for FilterPayload {}
+
+impl FilterPayload {
+    /// Checks the conditions against the attributes the resource knows.
+    pub(crate) fn parse(
+        &self,
+        known: &[(&'static str, switchboard_domain::filters::Kind)],
+    ) -> Result<switchboard_domain::filters::Groups, switchboard_domain::ValidationError> {
+        switchboard_domain::filters::parse(&self.payload, known)
+    }
+}
