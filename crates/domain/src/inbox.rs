@@ -12,7 +12,8 @@ impl ChannelType {
     pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
         match raw.trim() {
             "api" => Ok(Self::Api),
-            _ => Err(ValidationError::new(field, "inclusion", "is not a supported channel type (api)")),
+            "whatsapp" => Ok(Self::Whatsapp),
+            _ => Err(ValidationError::new(field, "inclusion", "is not a supported channel type (api, whatsapp)")),
         }
     }
 
@@ -85,6 +86,7 @@ mod tests {
     fn channel_types() {
         assert_eq!(ChannelType::parse("channel.type", "api").ok(), Some(ChannelType::Api));
         assert!(ChannelType::parse("channel.type", "email").is_err());
+        assert_eq!(ChannelType::parse("channel.type", "whatsapp").ok(), Some(ChannelType::Whatsapp));
         assert_eq!(ChannelType::Api.reference_name(), "Channel::Api");
     }
 

@@ -11,3 +11,4 @@ pub use validation::ValidationError;
 pub mod contacts;
 pub mod conversations;
 pub mod filters;
+pub mod whatsapp;

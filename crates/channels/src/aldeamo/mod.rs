@@ -1,0 +1,15 @@
+//! The WhatsApp BSP "aldeamo" (see `whatsapp-bsp-manual.md`): outbound requests, inbound
+//! webhooks and the template API.
+
+mod client;
+mod inbound;
+mod outbound;
+
+pub use client::{BspError, Client, SendError, TemplateListing};
+pub use inbound::{parse_webhook, InboundMedia, InboundMessage, StatusUpdate, TemplateEvent, Webhook, WebhookError};
+pub use outbound::{build, template_components, Media, MediaKind, Outbound, Request, TemplateParams, TemplateSend};
+
+/// The BSP's number format: digits only, no `+`.
+pub fn wa_number(phone: &str) -> String {
+    phone.chars().filter(char::is_ascii_digit).collect()
+}

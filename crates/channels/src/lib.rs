@@ -1,0 +1,4 @@
+//! Channel connectors. Each owns its wire types: the rest of the system sees messages, not
+//! provider JSON.
+
+pub mod aldeamo;

@@ -1,0 +1,323 @@
+//! WhatsApp rules: the provider config, the 24-hour window, delivery-status order and template
+//! parameters. The BSP's wire format lives in the `channels` crate.
+
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::text::http_url;
+use crate::ValidationError;
+
+/// WhatsApp refuses longer text messages.
+pub const TEXT_MAX: usize = 4096;
+/// Interactive button messages carry at most this many buttons.
+pub const MAX_BUTTONS: usize = 3;
+
+/// The BSPs we speak to.
+pub fn provider(field: &str, raw: &str) -> Result<String, ValidationError> {
+    match raw.trim() {
+        "aldeamo" => Ok("aldeamo".into()),
+        _ => Err(ValidationError::new(field, "inclusion", "is not a supported provider (aldeamo)")),
+    }
+}
+
+/// How an inbox reaches its BSP. `api_key` is a secret: it is stored, never shown again.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProviderConfig {
+    pub api_url: String,
+    pub api_key: String,
+    pub user_id: String,
+    pub waba_id: String,
+    /// The WABA's template namespace, when the BSP needs it on template sends.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+impl ProviderConfig {
+    /// Checks a submitted config; `field` is its path in the body.
+    pub fn parse(field: &str, raw: Option<&Value>) -> Result<Self, ValidationError> {
+        let obj = match raw {
+            Some(Value::Object(o)) => o,
+            Some(_) => return Err(ValidationError::invalid(field, "must be an object")),
+            None => return Err(ValidationError::blank(field)),
+        };
+        let text = |key: &str| -> Result<String, ValidationError> {
+            let at = format!("{field}.{key}");
+            match obj.get(key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+                // Ids are often typed as numbers.
+                Some(Value::Number(n)) => Ok(n.to_string()),
+                Some(Value::String(_)) | Some(Value::Null) | None => Err(ValidationError::blank(&at)),
+                Some(_) => Err(ValidationError::invalid(&at, "must be a string")),
+            }
+        };
+        let api_url = http_url(&format!("{field}.api_url"), &text("api_url")?)?;
+        let namespace = match obj.get("namespace") {
+            None | Some(Value::Null) => None,
+            Some(_) => Some(text("namespace")?),
+        };
+        Ok(Self { api_url, api_key: text("api_key")?, user_id: text("user_id")?, waba_id: text("waba_id")?, namespace })
+    }
+
+    /// As the API shows it: everything but the key.
+    pub fn masked(&self) -> Value {
+        serde_json::json!({
+            "api_url": self.api_url,
+            "api_key": mask(&self.api_key),
+            "user_id": self.user_id,
+            "waba_id": self.waba_id,
+            "namespace": self.namespace,
+        })
+    }
+}
+
+/// Enough of a secret to tell two apart, never enough to use one.
+pub fn mask(secret: &str) -> String {
+    let chars: Vec<char> = secret.chars().collect();
+    if chars.len() >= 16 {
+        format!("********{}", chars[chars.len() - 4..].iter().collect::<String>())
+    } else {
+        "********".into()
+    }
+}
+
+/// How long after the contact's last message free-form messages may be sent.
+pub fn window() -> Duration {
+    Duration::hours(24)
+}
+
+/// Free-form messages need a contact message within the last 24 hours; templates never do.
+pub fn window_open(last_incoming: Option<DateTime<Utc>>, now: DateTime<Utc>) -> bool {
+    last_incoming.is_some_and(|at| now - at < window())
+}
+
+/// Where a message is on its way to the contact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivery {
+    Progress,
+    Sent,
+    Delivered,
+    Read,
+    Failed,
+}
+
+impl Delivery {
+    pub fn parse(raw: &str) -> Option<Self> {
+        match raw.trim().to_ascii_lowercase().as_str() {
+            "progress" => Some(Self::Progress),
+            "sent" => Some(Self::Sent),
+            "delivered" => Some(Self::Delivered),
+            "read" => Some(Self::Read),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Progress => "progress",
+            Self::Sent => "sent",
+            Self::Delivered => "delivered",
+            Self::Read => "read",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// Statuses arrive out of order and more than once: only forward moves are applied. A
+    /// failure can't undo a delivery, but a delivery proves a reported failure wrong.
+    pub fn may_become(self, next: Self) -> bool {
+        use Delivery::*;
+        match (self, next) {
+            (Failed, Delivered | Read) => true,
+            (Failed, _) => false,
+            (Progress | Sent, Failed) => true,
+            (_, Failed) => false,
+            (from, to) => to.rank() > from.rank(),
+        }
+    }
+
+    fn rank(self) -> u8 {
+        match self {
+            Self::Progress => 0,
+            Self::Sent => 1,
+            Self::Delivered => 2,
+            Self::Read => 3,
+            Self::Failed => 0,
+        }
+    }
+}
+
+/// The number of distinct `{{n}}` placeholders in a template text.
+pub fn placeholders(text: &str) -> usize {
+    let mut seen = std::collections::BTreeSet::new();
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        rest = &rest[start + 2..];
+        let Some(end) = rest.find("}}") else { break };
+        let inner = rest[..end].trim();
+        if !inner.is_empty() && inner.chars().all(|c| c.is_ascii_digit()) {
+            seen.insert(inner.to_string());
+        }
+        rest = &rest[end + 2..];
+    }
+    seen.len()
+}
+
+/// What a stored template needs when it is sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TemplateShape {
+    /// Text parameters of a TEXT header.
+    pub header_text: usize,
+    /// IMAGE, VIDEO or DOCUMENT when the header is a media header.
+    pub header_media: Option<String>,
+    pub body: usize,
+    /// Indexes of URL buttons with a dynamic suffix.
+    pub url_buttons: Vec<usize>,
+}
+
+impl TemplateShape {
+    /// Reads the components as the BSP lists them (`type` HEADER/BODY/BUTTONS, upper case).
+    pub fn of(components: &Value) -> Self {
+        let mut shape = Self::default();
+        for c in components.as_array().into_iter().flatten() {
+            let kind = c.get("type").and_then(Value::as_str).unwrap_or_default().to_ascii_uppercase();
+            let text = c.get("text").and_then(Value::as_str).unwrap_or_default();
+            match kind.as_str() {
+                "HEADER" => {
+                    let format = c.get("format").and_then(Value::as_str).unwrap_or("TEXT").to_ascii_uppercase();
+                    if format == "TEXT" {
+                        shape.header_text = placeholders(text);
+                    } else if matches!(format.as_str(), "IMAGE" | "VIDEO" | "DOCUMENT") {
+                        shape.header_media = Some(format);
+                    }
+                }
+                "BODY" => shape.body = placeholders(text),
+                "BUTTONS" => {
+                    for (i, b) in c.get("buttons").and_then(Value::as_array).into_iter().flatten().enumerate() {
+                        let is_url = b.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("URL"));
+                        let dynamic = b.get("url").and_then(Value::as_str).is_some_and(|u| placeholders(u) > 0);
+                        if is_url && dynamic {
+                            shape.url_buttons.push(i);
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        shape
+    }
+
+    /// Compares the parameters a message brings with what the template needs.
+    pub fn check(&self, header: &[Value], body: usize, url_buttons: &[usize]) -> Result<(), ValidationError> {
+        let field = "template_params";
+        if body != self.body {
+            return Err(ValidationError::invalid(
+                &format!("{field}.body"),
+                format!("has {body} parameters but the template's body needs {}", self.body),
+            ));
+        }
+        match &self.header_media {
+            Some(kind) => {
+                let want = kind.to_ascii_lowercase();
+                let ok = header.len() == 1 && header[0].get("type").and_then(Value::as_str) == Some(want.as_str());
+                if !ok {
+                    return Err(ValidationError::invalid(
+                        &format!("{field}.header"),
+                        format!("the template's header needs one {want} parameter"),
+                    ));
+                }
+            }
+            None if header.len() != self.header_text => {
+                return Err(ValidationError::invalid(
+                    &format!("{field}.header"),
+                    format!("has {} parameters but the template's header needs {}", header.len(), self.header_text),
+                ));
+            }
+            None => {}
+        }
+        let mut given = url_buttons.to_vec();
+        given.sort_unstable();
+        if given != self.url_buttons {
+            return Err(ValidationError::invalid(
+                &format!("{field}.buttons"),
+                format!("the template's URL buttons needing a parameter are at indexes {:?}", self.url_buttons),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Template languages arrive as `en_US` and as `en-US`; they name the same thing.
+pub fn same_language(a: &str, b: &str) -> bool {
+    a.replace('-', "_").eq_ignore_ascii_case(&b.replace('-', "_"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn provider_config_is_checked_field_by_field() {
+        let ok = json!({"api_url": "https://bsp.example/", "api_key": "k", "user_id": 3777, "waba_id": "w"});
+        let c = ProviderConfig::parse("channel.provider_config", Some(&ok)).expect("valid");
+        assert_eq!(c.user_id, "3777");
+        let missing = json!({"api_url": "https://bsp.example", "user_id": "u", "waba_id": "w"});
+        assert_eq!(ProviderConfig::parse("p", Some(&missing)).err().map(|e| e.field), Some("p.api_key".into()));
+        let bad_url = json!({"api_url": "ftp://bsp", "api_key": "k", "user_id": "u", "waba_id": "w"});
+        assert_eq!(ProviderConfig::parse("p", Some(&bad_url)).err().map(|e| e.field), Some("p.api_url".into()));
+        assert!(ProviderConfig::parse("p", None).is_err());
+    }
+
+    #[test]
+    fn keys_are_masked() {
+        assert_eq!(mask("short"), "********");
+        assert_eq!(mask("0123456789abcdefWXYZ"), "********WXYZ");
+        let c = ProviderConfig {
+            api_url: "u".into(),
+            api_key: "secret-secret-secret".into(),
+            user_id: "1".into(),
+            waba_id: "2".into(),
+            namespace: None,
+        };
+        assert!(!c.masked().to_string().contains("secret-secret"));
+    }
+
+    #[test]
+    fn the_window_is_24_hours_from_the_last_contact_message() {
+        let now = Utc::now();
+        assert!(window_open(Some(now - Duration::hours(23)), now));
+        assert!(!window_open(Some(now - Duration::hours(25)), now));
+        assert!(!window_open(None, now));
+    }
+
+    #[test]
+    fn statuses_only_move_forward() {
+        use Delivery::*;
+        assert!(Progress.may_become(Sent));
+        assert!(Sent.may_become(Delivered) && Delivered.may_become(Read));
+        assert!(!Read.may_become(Delivered) && !Delivered.may_become(Sent) && !Sent.may_become(Sent));
+        assert!(Sent.may_become(Failed) && !Read.may_become(Failed));
+        assert!(Failed.may_become(Delivered) && !Failed.may_become(Sent));
+    }
+
+    #[test]
+    fn template_shapes() {
+        assert_eq!(placeholders("Hi {{1}}, order {{2}} ({{1}}) {{x}}"), 2);
+        let components = json!([
+            {"type": "HEADER", "format": "IMAGE"},
+            {"type": "BODY", "text": "Buen dia {{1}}, pedido {{2}}"},
+            {"type": "BUTTONS", "buttons": [{"type": "PHONE_NUMBER", "text": "Call"}, {"type": "URL", "url": "https://x/{{1}}"}]}
+        ]);
+        let shape = TemplateShape::of(&components);
+        assert_eq!(shape.body, 2);
+        assert_eq!(shape.header_media.as_deref(), Some("IMAGE"));
+        assert_eq!(shape.url_buttons, vec![1]);
+        let image = json!({"type": "image", "image": {"link": "https://x/y.png"}});
+        assert!(shape.check(std::slice::from_ref(&image), 2, &[1]).is_ok());
+        assert_eq!(shape.check(std::slice::from_ref(&image), 1, &[1]).err().map(|e| e.field), Some("template_params.body".into()));
+        assert_eq!(shape.check(&[], 2, &[1]).err().map(|e| e.field), Some("template_params.header".into()));
+        assert_eq!(shape.check(&[image], 2, &[]).err().map(|e| e.field), Some("template_params.buttons".into()));
+        assert!(same_language("en-US", "en_us"));
+    }
+}
