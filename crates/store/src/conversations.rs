@@ -341,3 +341,8 @@ pub async fn change(
     })
     .await
 }
+
+/// A conversation by its row id, for work that starts from a message rather than a request.
+pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Conversation> {
+    Ok(conversations::table.find(id).select(Conversation::as_select()).first(conn).await?)
+}

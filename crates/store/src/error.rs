@@ -30,7 +30,15 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::ForeignKeyViolation, info) => {
                 Self::Dangling { constraint: info.constraint_name().unwrap_or_default().to_string() }
             }
-            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection, info) => Self::Unavailable(info.message().to_string()),
+            DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
+                Self::Unavailable(info.message().to_string())
+            }
+            // The server ending our session (shutdown, restart, an administrator): try again later.
+            DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
+                if info.message().starts_with("terminating connection") || info.message().starts_with("the database system is") =>
+            {
+                Self::Unavailable(info.message().to_string())
+            }
             other => Self::Database(other),
         }
     }
@@ -54,5 +62,11 @@ impl<T> OptionalExt<T> for StoreResult<T> {
             Err(StoreError::NotFound) => Ok(None),
             Err(e) => Err(e),
         }
+    }
+}
+
+impl From<diesel::ConnectionError> for StoreError {
+    fn from(e: diesel::ConnectionError) -> Self {
+        Self::Unavailable(e.to_string())
     }
 }

@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod filters;
 pub mod inboxes;
+pub mod jobs;
 pub mod labels;
 pub mod messages;
 pub mod migrate;
@@ -20,6 +21,7 @@ pub mod pool;
 pub mod schema;
 pub mod teams;
 pub mod users;
+pub mod whatsapp;
 
 pub use diesel_async::AsyncPgConnection;
 pub use error::{OptionalExt, StoreError, StoreResult};

@@ -50,6 +50,13 @@ pub async fn insert_and_apply(
     new: &NewMessage,
 ) -> StoreResult<(Message, Conversation)> {
     let message: Message = diesel::insert_into(messages::table).values(new).returning(Message::as_returning()).get_result(conn).await?;
+    let conversation = apply(conn, conversation, &message).await?;
+    Ok((message, conversation))
+}
+
+/// What a stored message does to its conversation (waiting, first reply, reopening, activity
+/// time) and to its contact's activity. Runs in the caller's transaction.
+pub async fn apply(conn: &mut AsyncPgConnection, conversation: &Conversation, message: &Message) -> StoreResult<Conversation> {
     let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
     let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
     let at = message.created_at;
@@ -85,21 +92,26 @@ pub async fn insert_and_apply(
         .returning(Conversation::as_returning())
         .get_result(conn)
         .await?;
-    Ok((message, conversation))
+    Ok(conversation)
 }
 
 /// Creates a message with its attachments and the mentions of `mentioned` users, in one
 /// transaction. Attachment rows get the new message's id.
+/// With `send_job`, a job of that kind is queued for the message in the same transaction.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     conversation: &Conversation,
     new: &NewMessage,
     mentioned: &[i64],
     files: &[crate::models::NewAttachment],
+    send_job: Option<&str>,
 ) -> StoreResult<(Message, Conversation)> {
     use crate::schema::{attachments, mentions};
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
+        if let Some(kind) = send_job {
+            crate::jobs::enqueue(conn, kind, &serde_json::json!({ "message_id": message.id })).await?;
+        }
         if !files.is_empty() {
             let rows: Vec<crate::models::NewAttachment> = files
                 .iter()

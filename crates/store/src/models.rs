@@ -166,6 +166,11 @@ pub struct Inbox {
     pub business_name: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    pub phone_number: Option<String>,
+    pub provider: Option<String>,
+    pub provider_config: Value,
+    pub webhook_token: Option<String>,
+    pub message_templates_synced_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -177,6 +182,10 @@ pub struct NewInbox {
     pub inbox_identifier: String,
     pub hmac_token: String,
     pub secret: String,
+    pub phone_number: Option<String>,
+    pub provider: Option<String>,
+    pub provider_config: Value,
+    pub webhook_token: Option<String>,
 }
 
 /// Settings shared by create and update; `None` leaves a column as it is (or at its default).
@@ -449,4 +458,49 @@ impl NewMessage {
             created_at: Utc::now(),
         }
     }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = message_templates)]
+pub struct MessageTemplate {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub language: String,
+    pub status: String,
+    pub category: Option<String>,
+    pub previous_category: Option<String>,
+    pub reason: Option<String>,
+    pub components: Value,
+    pub metrics: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A template as the BSP lists it.
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = message_templates)]
+pub struct NewMessageTemplate {
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub external_id: Option<String>,
+    pub name: String,
+    pub language: String,
+    pub status: String,
+    pub category: Option<String>,
+    pub components: Value,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = jobs)]
+pub struct Job {
+    pub id: i64,
+    pub kind: String,
+    pub payload: Value,
+    pub attempts: i32,
+    pub run_at: DateTime<Utc>,
+    pub last_error: Option<String>,
+    pub created_at: DateTime<Utc>,
 }

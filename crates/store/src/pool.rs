@@ -21,6 +21,7 @@ pub type Conn = Object<AsyncPgConnection>;
 pub struct DbPool {
     pool: Pool<AsyncPgConnection>,
     queries: Arc<AtomicU64>,
+    url: Arc<str>,
 }
 
 /// Counts statements sent through the pool's connections: one relaxed increment per query, so it
@@ -60,7 +61,12 @@ impl DbPool {
             .create_timeout(Some(Duration::from_secs(5)))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()?;
-        Ok(Self { pool, queries })
+        Ok(Self { pool, queries, url: database_url.into() })
+    }
+
+    /// A connection of its own, outside the pool: LISTEN holds one for as long as it listens.
+    pub async fn dedicated(&self) -> StoreResult<AsyncPgConnection> {
+        Ok(AsyncPgConnection::establish(&self.url).await?)
     }
 
     pub async fn get(&self) -> StoreResult<Conn> {

@@ -106,6 +106,11 @@ diesel::table! {
         business_name -> Nullable<Text>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        phone_number -> Nullable<Text>,
+        provider -> Nullable<Text>,
+        provider_config -> Jsonb,
+        webhook_token -> Nullable<Text>,
+        message_templates_synced_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -185,7 +190,49 @@ diesel::allow_tables_to_appear_in_same_query!(
     installation_secrets,
     event_counters,
     realtime_events,
+    message_templates,
+    jobs,
+    send_slots,
 );
+
+diesel::table! {
+    message_templates (id) {
+        id -> Int8,
+        account_id -> Int8,
+        inbox_id -> Int8,
+        external_id -> Nullable<Text>,
+        name -> Text,
+        language -> Text,
+        status -> Text,
+        category -> Nullable<Text>,
+        previous_category -> Nullable<Text>,
+        reason -> Nullable<Text>,
+        components -> Jsonb,
+        metrics -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    jobs (id) {
+        id -> Int8,
+        kind -> Text,
+        payload -> Jsonb,
+        attempts -> Int4,
+        run_at -> Timestamptz,
+        last_error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    send_slots (inbox_id, second) {
+        inbox_id -> Int8,
+        second -> Int8,
+        used -> Int4,
+    }
+}
 
 diesel::table! {
     contacts (id) {

@@ -1,0 +1,148 @@
+//! The job queue: rows in `jobs`, claimed with `FOR UPDATE SKIP LOCKED` so workers in any number
+//! of processes never take the same job, and announced with NOTIFY so idle workers wake at once.
+//!
+//! Claiming pushes `run_at` forward by a lease instead of marking the row taken: a worker that
+//! dies mid-job leaves nothing to clean up, the job simply comes due again.
+
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{BigInt, Interval, Text};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+
+use crate::models::Job;
+use crate::schema::jobs;
+use crate::StoreResult;
+
+/// The channel NOTIFY announces new jobs on.
+pub const CHANNEL: &str = "switchboard_jobs";
+
+fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
+}
+
+/// Adds a job, due now. Call it inside the transaction of the write the job belongs to: the job
+/// exists exactly when the write does, and the NOTIFY is delivered on commit.
+pub async fn enqueue(conn: &mut AsyncPgConnection, kind: &str, payload: &Value) -> StoreResult<i64> {
+    let id = diesel::insert_into(jobs::table)
+        .values((jobs::kind.eq(kind), jobs::payload.eq(payload)))
+        .returning(jobs::id)
+        .get_result(conn)
+        .await?;
+    diesel::sql_query("SELECT pg_notify($1, $2)").bind::<Text, _>(CHANNEL).bind::<Text, _>(kind).execute(conn).await?;
+    Ok(id)
+}
+
+/// Takes up to `limit` due jobs, oldest first, and leases them for `lease`.
+pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) -> StoreResult<Vec<Job>> {
+    Ok(diesel::sql_query(
+        "UPDATE jobs SET run_at = now() + $2 WHERE id IN ( \
+           SELECT id FROM jobs WHERE run_at <= now() ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, kind, payload, attempts, run_at, last_error, created_at",
+    )
+    .bind::<BigInt, _>(limit)
+    .bind::<Interval, _>(interval(lease))
+    .load::<JobRow>(conn)
+    .await?
+    .into_iter()
+    .map(JobRow::into_job)
+    .collect())
+}
+
+#[derive(QueryableByName)]
+struct JobRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+    #[diesel(sql_type = Text)]
+    kind: String,
+    #[diesel(sql_type = diesel::sql_types::Jsonb)]
+    payload: Value,
+    #[diesel(sql_type = diesel::sql_types::Integer)]
+    attempts: i32,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    run_at: DateTime<Utc>,
+    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
+    last_error: Option<String>,
+    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
+    created_at: DateTime<Utc>,
+}
+
+impl JobRow {
+    fn into_job(self) -> Job {
+        Job {
+            id: self.id,
+            kind: self.kind,
+            payload: self.payload,
+            attempts: self.attempts,
+            run_at: self.run_at,
+            last_error: self.last_error,
+            created_at: self.created_at,
+        }
+    }
+}
+
+/// Done: the job goes away. Run it in the transaction that records the job's outcome.
+pub async fn complete(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<()> {
+    diesel::delete(jobs::table.find(id)).execute(conn).await?;
+    Ok(())
+}
+
+/// A failed attempt: counted, and the job comes due again after `delay`.
+pub async fn retry(conn: &mut AsyncPgConnection, id: i64, delay: Duration, error: &str) -> StoreResult<()> {
+    diesel::sql_query("UPDATE jobs SET attempts = attempts + 1, run_at = now() + $2, last_error = $3 WHERE id = $1")
+        .bind::<BigInt, _>(id)
+        .bind::<Interval, _>(interval(delay))
+        .bind::<Text, _>(error)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Not now, and not a failure (a rate limit): the job comes due again after `delay`.
+pub async fn postpone(conn: &mut AsyncPgConnection, id: i64, delay: Duration) -> StoreResult<()> {
+    diesel::sql_query("UPDATE jobs SET run_at = now() + $2 WHERE id = $1")
+        .bind::<BigInt, _>(id)
+        .bind::<Interval, _>(interval(delay))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// When the next job comes due, if any is queued.
+pub async fn next_due(conn: &mut AsyncPgConnection) -> StoreResult<Option<DateTime<Utc>>> {
+    Ok(jobs::table.select(diesel::dsl::min(jobs::run_at)).first(conn).await?)
+}
+
+/// Counts a send against the inbox's per-second budget; false when this second is used up.
+/// Every process shares the row, so the limit holds for the number, not per process.
+pub async fn take_send_slot(conn: &mut AsyncPgConnection, inbox_id: i64, limit: i32) -> StoreResult<bool> {
+    #[derive(QueryableByName)]
+    struct Used {
+        #[diesel(sql_type = diesel::sql_types::Integer)]
+        #[allow(dead_code)]
+        used: i32,
+    }
+    let row: Option<Used> = diesel::sql_query(
+        "INSERT INTO send_slots (inbox_id, second, used) VALUES ($1, extract(epoch FROM clock_timestamp())::bigint, 1) \
+         ON CONFLICT (inbox_id, second) DO UPDATE SET used = send_slots.used + 1 WHERE send_slots.used < $2 RETURNING used",
+    )
+    .bind::<BigInt, _>(inbox_id)
+    .bind::<diesel::sql_types::Integer, _>(limit)
+    .get_result(conn)
+    .await
+    .optional()?;
+    Ok(row.is_some())
+}
+
+/// Forgets send budgets of seconds long gone.
+pub async fn prune_send_slots(conn: &mut AsyncPgConnection) -> StoreResult<usize> {
+    Ok(diesel::sql_query("DELETE FROM send_slots WHERE second < extract(epoch FROM now())::bigint - 60").execute(conn).await?)
+}
+
+/// Subscribes a dedicated connection to job announcements.
+pub async fn listen(conn: &mut AsyncPgConnection) -> StoreResult<()> {
+    diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(conn).await?;
+    Ok(())
+}
