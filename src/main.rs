@@ -5,8 +5,10 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
+use std::time::Duration;
 use switchboard_api::services::users::ensure_admin;
-use switchboard_api::settings::Settings;
+
+use switchboard_api::settings::{Settings, WhatsappSettings};
 use switchboard_api::Application;
 use switchboard_domain::users::{Email, Password};
 use switchboard_store::cluster::{ClusterOptions, LocalCluster, NotInstalled};
@@ -96,6 +98,24 @@ struct ServeArgs {
     admin_email: String,
     #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
     admin_password: Option<String>,
+    /// Attempts per outgoing WhatsApp message before it is marked failed.
+    #[arg(long, env = "WHATSAPP_SEND_ATTEMPTS", default_value_t = 8)]
+    whatsapp_send_attempts: u32,
+    /// Seconds before the first retry of a WhatsApp send; each next wait doubles.
+    #[arg(long, env = "WHATSAPP_RETRY_BASE_SECS", default_value_t = 2)]
+    whatsapp_retry_base_secs: u64,
+    /// Longest wait between two attempts, in seconds.
+    #[arg(long, env = "WHATSAPP_RETRY_MAX_SECS", default_value_t = 300)]
+    whatsapp_retry_max_secs: u64,
+    /// Seconds a BSP call may take before it counts as a timeout.
+    #[arg(long, env = "WHATSAPP_BSP_TIMEOUT_SECS", default_value_t = 15)]
+    whatsapp_bsp_timeout_secs: u64,
+    /// Messages per second per WhatsApp inbox, shared by every process.
+    #[arg(long, env = "WHATSAPP_RATE_LIMIT", default_value_t = 80)]
+    whatsapp_rate_limit: u32,
+    /// Seconds between template syncs with the BSP.
+    #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600)]
+    whatsapp_template_sync_secs: u64,
 }
 
 fn init_tracing() {
@@ -163,6 +183,15 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
         max_body_bytes: args.max_body_bytes,
         storage_dir: args.storage_dir.clone().unwrap_or_else(|| common.data_dir.join("storage")),
         max_attachment_bytes: args.max_attachment_bytes,
+        whatsapp: WhatsappSettings {
+            send_attempts: args.whatsapp_send_attempts.max(1),
+            retry_base: Duration::from_secs(args.whatsapp_retry_base_secs),
+            retry_max: Duration::from_secs(args.whatsapp_retry_max_secs),
+            bsp_timeout: Duration::from_secs(args.whatsapp_bsp_timeout_secs.max(1)),
+            rate_limit: args.whatsapp_rate_limit.max(1),
+            template_sync: Duration::from_secs(args.whatsapp_template_sync_secs.max(60)),
+            ..WhatsappSettings::default()
+        },
         ..Settings::default()
     };
     let app = Application::build(settings, pool).await?;

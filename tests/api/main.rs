@@ -18,3 +18,5 @@ mod profile;
 mod realtime;
 mod support;
 mod teams;
+mod whatsapp;
+mod whatsapp_outbound;

@@ -33,6 +33,9 @@ pub enum ApiError {
     TooManyRequests { retry_after_secs: u64 },
     #[error("service unavailable")]
     Unavailable,
+    /// The channel provider refused or failed a call made for the client; its words are passed on.
+    #[error("the provider answered: {message}")]
+    Upstream { refused: bool, message: String },
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -87,6 +90,8 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(_) => StatusCode::PAYLOAD_TOO_LARGE,
             Self::TooManyRequests { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Upstream { refused: true, .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Upstream { refused: false, .. } => StatusCode::BAD_GATEWAY,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -108,6 +113,9 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge(limit) => json!({ "error": format!("Request body is larger than {limit} bytes") }),
             Self::TooManyRequests { .. } => json!({ "error": "Too many attempts. Please try again later." }),
             Self::Unavailable => json!({ "error": "Service temporarily unavailable, please retry" }),
+            Self::Upstream { message, .. } => {
+                json!({ "error": format!("The WhatsApp provider answered: {message}"), "provider_error": message })
+            }
             Self::Internal(detail) => {
                 tracing::error!(error = %detail, "internal error");
                 json!({ "error": "Internal server error" })

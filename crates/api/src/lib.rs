@@ -58,11 +58,16 @@ impl Application {
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
-        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime });
+        let bsp = switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
+        let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
+        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs });
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
+            tokio::spawn(services::whatsapp::listen_forever(state.clone())),
+            tokio::spawn(services::whatsapp::work_forever(state.clone())),
+            tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),
         ];
         if let Some(relay) = relay {
             background.push(tokio::spawn(relay));

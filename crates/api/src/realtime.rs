@@ -345,5 +345,9 @@ pub async fn prune_forever(db: DbPool, every: Duration) {
         if let Err(e) = switchboard_store::events::prune(&mut conn, REPLAY_WINDOW, REPLAY_MAX).await {
             tracing::warn!(error = %e, "pruning live events failed");
         }
+        // Send budgets of past seconds are spent: they go with the same sweep.
+        if let Err(e) = switchboard_store::jobs::prune_send_slots(&mut conn).await {
+            tracing::warn!(error = %e, "pruning send slots failed");
+        }
     }
 }

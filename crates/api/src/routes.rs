@@ -23,6 +23,7 @@ routes! {
 
     GET "/attachments/{id}/{file_name}" => attachments::download,
     GET "/cable" => crate::realtime::cable,
+    POST "/webhooks/whatsapp/{token}" => whatsapp::webhook,
 
     POST "/auth/sign_in" => auth::sign_in,
     DELETE "/auth/sign_out" => auth::sign_out,
@@ -55,6 +56,10 @@ routes! {
     GET "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::show,
     PATCH "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::update,
     DELETE "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::delete,
+    POST "/api/v1/accounts/{account_id}/inboxes/{id}/sync_templates" => whatsapp::sync,
+    GET "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates" => whatsapp::list,
+    POST "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates" => whatsapp::create,
+    DELETE "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{name}" => whatsapp::delete,
 
     GET "/api/v1/accounts/{account_id}/inbox_members/{inbox_id}" => inbox_members::list,
     POST "/api/v1/accounts/{account_id}/inbox_members" => inbox_members::add,

@@ -25,6 +25,54 @@ pub struct Settings {
     pub realtime_queue: usize,
     /// A user or contact is online this long after it last reported presence.
     pub presence_ttl: Duration,
+    pub whatsapp: WhatsappSettings,
+}
+
+/// Outbound WhatsApp: how hard to try, how fast to send.
+#[derive(Debug, Clone)]
+pub struct WhatsappSettings {
+    /// Attempts per message before it is marked failed.
+    pub send_attempts: u32,
+    /// The first retry waits this long; each next one twice as long.
+    pub retry_base: Duration,
+    /// The longest wait between two attempts.
+    pub retry_max: Duration,
+    /// A BSP call that takes longer is a timeout (and retried).
+    pub bsp_timeout: Duration,
+    /// Messages per second per inbox (the BSP limits the number).
+    pub rate_limit: u32,
+    /// Sends in flight per process.
+    pub concurrency: usize,
+    /// How often templates are fetched from the BSP.
+    pub template_sync: Duration,
+}
+
+impl Default for WhatsappSettings {
+    fn default() -> Self {
+        Self {
+            send_attempts: 8,
+            retry_base: Duration::from_secs(2),
+            retry_max: Duration::from_secs(300),
+            bsp_timeout: Duration::from_secs(15),
+            rate_limit: 80,
+            concurrency: 32,
+            template_sync: Duration::from_secs(3600),
+        }
+    }
+}
+
+impl WhatsappSettings {
+    /// The wait before attempt `attempt + 1` (attempt counts from 1).
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
+        self.retry_base.saturating_mul(factor).min(self.retry_max)
+    }
+
+    /// A claimed send is someone's for this long: longer than any attempt can take, so a job
+    /// comes due again only when its worker is gone.
+    pub fn lease(&self) -> Duration {
+        self.bsp_timeout * 2 + Duration::from_secs(5)
+    }
 }
 
 /// Failed sign-ins tolerated per window before answering 429.
@@ -51,6 +99,7 @@ impl Default for Settings {
             max_attachment_bytes: 40 << 20,
             realtime_queue: switchboard_realtime::broadcaster::DEFAULT_CAPACITY,
             presence_ttl: Duration::from_secs(60),
+            whatsapp: WhatsappSettings::default(),
         }
     }
 }

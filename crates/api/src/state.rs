@@ -10,6 +10,10 @@ pub struct AppState {
     pub throttle: Throttle,
     pub storage: crate::storage::Storage,
     pub realtime: crate::realtime::Realtime,
+    /// The WhatsApp BSP's HTTP client.
+    pub bsp: switchboard_channels::aldeamo::Client,
+    /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
+    pub jobs: std::sync::Arc<tokio::sync::Notify>,
 }
 
 impl AppState {

@@ -2,7 +2,8 @@
 
 use serde_json::{json, Value};
 use switchboard_domain::inbox::ChannelType;
-use switchboard_store::models::{Account, AccountUser, Agent, Contact, ContactInbox, Inbox, Label, Team, User};
+use switchboard_domain::whatsapp::ProviderConfig;
+use switchboard_store::models::{Account, AccountUser, Agent, Contact, ContactInbox, Inbox, Label, MessageTemplate, Team, User};
 
 pub fn available_name(user: &User) -> &str {
     user.display_name.as_deref().filter(|d| !d.is_empty()).unwrap_or(&user.name)
@@ -76,6 +77,40 @@ pub fn agents(list: &[Agent]) -> Vec<Value> {
 }
 
 /// Admins also see the channel's secrets (HMAC token, webhook secret), as in the reference.
+/// A template as the dashboard's template picker reads it (the BSP's own shape).
+pub fn message_template(t: &MessageTemplate) -> Value {
+    json!({
+        "id": t.external_id,
+        "name": t.name,
+        "language": t.language,
+        "status": t.status,
+        "category": t.category,
+        "previous_category": t.previous_category,
+        "rejected_reason": t.reason,
+        "components": t.components,
+        "quality_metrics": t.metrics,
+        "updated_at": t.updated_at.timestamp(),
+    })
+}
+
+/// The inbox; WhatsApp inboxes add their number, provider, masked config, the webhook URL the
+/// BSP must call, and their templates.
+pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[MessageTemplate]) -> Value {
+    let mut v = inbox(i, admin);
+    if ChannelType::from_stored(&i.channel_type) == ChannelType::Whatsapp {
+        v["phone_number"] = json!(i.phone_number);
+        v["provider"] = json!(i.provider);
+        v["webhook_url"] = json!(i.webhook_token.as_ref().map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
+        v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
+        v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
+        if admin {
+            let config = serde_json::from_value::<ProviderConfig>(i.provider_config.clone()).map(|c| c.masked()).unwrap_or(json!({}));
+            v["provider_config"] = config;
+        }
+    }
+    v
+}
+
 pub fn inbox(i: &Inbox, admin: bool) -> Value {
     let channel = ChannelType::from_stored(&i.channel_type);
     let mut v = json!({

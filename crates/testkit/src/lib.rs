@@ -2,6 +2,7 @@
 //! from a template migrated once, the app on port 0, a private Redis when a test needs one, and
 //! factories.
 
+pub mod bsp;
 pub mod http;
 pub mod redis_server;
 
@@ -127,6 +128,12 @@ impl TestApp {
         })
     }
 
+    /// Stops the server and its background work, as a killed process would stop (tests of
+    /// recovery start another app on the same database).
+    pub async fn stop(&self) {
+        self.handle.stop(false).await;
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
     }
@@ -202,8 +209,23 @@ impl TestApp {
             inbox_identifier: random_token(12),
             hmac_token: random_token(16),
             secret: random_token(16),
+            phone_number: None,
+            provider: None,
+            provider_config: json!({}),
+            webhook_token: None,
         };
         switchboard_store::inboxes::create(&mut conn, &new, &Default::default()).await.expect("inbox").id
+    }
+
+    /// Creates a WhatsApp inbox on `bsp` through the API, as an administrator; returns the
+    /// inbox payload (with its `id` and `webhook_url`).
+    #[allow(clippy::expect_used)]
+    pub async fn create_whatsapp_inbox(&self, world: &World, bsp: &bsp::FakeBsp, phone: &str) -> serde_json::Value {
+        let body = json!({ "name": "WhatsApp", "channel": {
+            "type": "whatsapp", "phone_number": phone, "provider": "aldeamo", "provider_config": bsp.provider_config() } });
+        let reply = self.post(&world.path("/inboxes")).token(&world.admin.access_token).json(&body).send().await;
+        assert_eq!(reply.status, 200, "creating a WhatsApp inbox: {}", reply.body);
+        reply.body
     }
 
     #[allow(clippy::expect_used)]

@@ -116,7 +116,7 @@ async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> A
     switchboard_store::contacts::find(conn, ctx.account_id, id).await?.ok_or(ApiError::NotFound)
 }
 
-async fn render(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
+pub(crate) async fn render(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
     let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
     Ok(views::contact(contact, &identities))
 }

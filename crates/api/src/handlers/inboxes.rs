@@ -3,10 +3,13 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
+use switchboard_domain::contacts::phone_number;
 use switchboard_domain::inbox::{default_working_hours, sender_name_type, validate_working_hours, ChannelType, WorkingDay};
 use switchboard_domain::text::{http_url, optional_text, required_name};
+use switchboard_domain::whatsapp::{self, ProviderConfig};
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{InboxChanges, NewInbox};
+use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox};
+use switchboard_store::AsyncPgConnection;
 
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
@@ -20,7 +23,9 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
     let admin = ctx.role.can_administer();
-    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox(i, admin)).collect::<Vec<_>>() })))
+    let templates = templates_of(&mut conn, &inboxes).await?;
+    let url = &state.settings.public_url;
+    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates)).collect::<Vec<_>>() })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -28,12 +33,25 @@ pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
-    Ok(ok(views::inbox(&inbox, ctx.role.can_administer())))
+    render(&state, &mut conn, &inbox, ctx.role.can_administer()).await
+}
+
+async fn templates_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox]) -> ApiResult<Vec<MessageTemplate>> {
+    let ids: Vec<i64> = inboxes.iter().filter(|i| i.channel_type == "whatsapp").map(|i| i.id).collect();
+    Ok(if ids.is_empty() { vec![] } else { switchboard_store::whatsapp::templates_of(conn, &ids).await? })
+}
+
+pub(crate) async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
+    let templates = templates_of(conn, std::slice::from_ref(inbox)).await?;
+    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates)))
 }
 
 #[derive(Deserialize, Default)]
 pub struct ChannelPayload {
     r#type: Option<String>,
+    phone_number: Option<String>,
+    provider: Option<String>,
+    provider_config: Option<Value>,
     #[serde(default, deserialize_with = "nullable")]
     webhook_url: Option<Option<String>>,
     hmac_mandatory: Option<bool>,
@@ -102,16 +120,31 @@ impl InboxPayload {
     }
 }
 
+/// A WhatsApp channel's number, provider and checked provider config.
+fn whatsapp_channel(channel: Option<&ChannelPayload>) -> Result<(Option<String>, Option<String>, Value), ValidationError> {
+    let channel = channel.ok_or_else(|| ValidationError::blank("channel"))?;
+    let phone = channel.phone_number.as_deref().ok_or_else(|| ValidationError::blank("channel.phone_number"))?;
+    let phone = phone_number("channel.phone_number", phone)?;
+    let provider = whatsapp::provider("channel.provider", channel.provider.as_deref().unwrap_or("aldeamo"))?;
+    let config = ProviderConfig::parse("channel.provider_config", channel.provider_config.as_ref())?;
+    Ok((Some(phone), Some(provider), json!(config)))
+}
+
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<InboxPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let name = required_name("name", body.name.as_deref().unwrap_or_default())?;
     let kind = body.channel.as_ref().and_then(|c| c.r#type.as_deref()).ok_or_else(|| ValidationError::blank("channel.type"))?;
     let channel_type = ChannelType::parse("channel.type", kind)?;
+    let whatsapp = match channel_type {
+        ChannelType::Whatsapp => Some(whatsapp_channel(body.channel.as_ref())?),
+        ChannelType::Api => None,
+    };
     let mut changes = body.changes()?;
     if changes.working_hours.is_none() {
         changes.working_hours = Some(json!(default_working_hours()));
     }
+    let (phone_number, provider, provider_config) = whatsapp.clone().unwrap_or_default();
     let new = NewInbox {
         account_id: ctx.account_id,
         name,
@@ -119,10 +152,21 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         inbox_identifier: random_token(12),
         hmac_token: random_token(16),
         secret: random_token(16),
+        phone_number,
+        provider,
+        provider_config,
+        webhook_token: whatsapp.map(|_| random_token(24)),
     };
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::create(&mut conn, &new, &changes).await?;
-    Ok(ok(views::inbox(&inbox, true)))
+    if channel_type == ChannelType::Whatsapp {
+        // Templates are there from the start when the BSP answers; a failure here is not the
+        // inbox's: the periodic sync tries again.
+        if let Err(e) = crate::services::whatsapp::sync_templates(&state, &mut conn, &inbox).await {
+            tracing::warn!(inbox_id = inbox.id, error = %e, "could not fetch WhatsApp templates");
+        }
+    }
+    render(&state, &mut conn, &inbox, true).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -140,7 +184,7 @@ pub async fn update(
     let changes = body.changes()?;
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
-    Ok(ok(views::inbox(&inbox, true)))
+    render(&state, &mut conn, &inbox, true).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

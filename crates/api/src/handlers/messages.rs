@@ -18,6 +18,7 @@ use super::{object, ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
+use crate::services::whatsapp;
 use crate::state::AppState;
 use crate::storage::{file_type_of, write_chunk};
 use crate::views;
@@ -253,16 +254,18 @@ async fn create_message(
         Some(t) => json!({ "template_params": t }),
         None => json!({}),
     };
+    let content_type = body.content_type.as_deref().map(|t| content_type("content_type", t)).transpose()?.unwrap_or_else(|| "text".into());
+    let mut attributes = body.content_attributes.map(|v| object("content_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
+    // A location, contact card or interactive message says what it says in its attributes.
+    let structured = ["location", "contacts", "interactive"].iter().any(|k| attributes.get(*k).is_some_and(|v| !v.is_null()));
     let content = body.content.as_deref().map(str::trim_end).filter(|c| !c.trim().is_empty());
-    if content.is_none() && uploads.is_empty() && template.is_none() {
+    if content.is_none() && uploads.is_empty() && template.is_none() && !structured {
         return Err(ValidationError::blank("content").into());
     }
     let content = content.unwrap_or_default();
     if content.chars().count() > CONTENT_MAX {
         return Err(ValidationError::too_long("content", CONTENT_MAX).into());
     }
-    let content_type = body.content_type.as_deref().map(|t| content_type("content_type", t)).transpose()?.unwrap_or_else(|| "text".into());
-    let mut attributes = body.content_attributes.map(|v| object("content_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
     let in_reply_to = body.in_reply_to.or_else(|| attributes.get("in_reply_to").and_then(Value::as_i64));
     if message_type == MessageType::Incoming && body.private {
         return Err(ValidationError::invalid("private", "only outgoing messages can be private notes").into());
@@ -270,12 +273,27 @@ async fn create_message(
 
     let mut conn = state.conn().await?;
     let c = find(&mut conn, ctx, raw_id).await?;
-    if message_type == MessageType::Incoming {
-        let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Api {
-            return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
+        .await?
+        .ok_or(ApiError::NotFound)?;
+    let channel = ChannelType::from_stored(&inbox.channel_type);
+    if message_type == MessageType::Incoming && channel != ChannelType::Api {
+        return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
+    }
+    // WhatsApp messages are checked now and sent by a job queued with them.
+    let send_job = channel == ChannelType::Whatsapp && whatsapp::is_sendable(message_type, body.private);
+    let mut additional = additional;
+    if send_job {
+        let files: Vec<String> = uploads.iter().map(|u| file_type_of(&u.content_type).to_string()).collect();
+        let draft = whatsapp::Draft {
+            content: (!content.is_empty()).then_some(content),
+            content_type: &content_type,
+            content_attributes: &attributes,
+            template_params: template.as_ref(),
+            files: &files,
+        };
+        if let Some(resolved) = whatsapp::prepare(&mut conn, &inbox, &c, &draft).await? {
+            additional["whatsapp_template"] = resolved;
         }
     }
     if let Some(id) = in_reply_to {
@@ -296,6 +314,7 @@ async fn create_message(
         additional_attributes: additional,
         private: body.private,
         echo_id: body.echo_id,
+        status: if send_job { "progress".into() } else { "sent".into() },
         ..NewMessage::text(&c, message_type.as_i16(), (!content.is_empty()).then(|| content.to_string()), Some((sender_type, sender_id)))
     };
     // Mentions count in private notes, and only of the account's agents.
@@ -323,7 +342,11 @@ async fn create_message(
             meta: json!({}),
         })
         .collect();
-    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files).await?;
+    let job = send_job.then_some(whatsapp::SEND_JOB);
+    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, job).await?;
+    if send_job {
+        state.jobs.notify_one();
+    }
     let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
     publish_created(state, &mut conn, &c, &message, &rendered).await?;
@@ -340,6 +363,17 @@ pub(crate) async fn publish_created(
     rendered: &Value,
 ) -> ApiResult<()> {
     publish(state, conn, c, m, rendered, "message.created").await
+}
+
+/// `message.updated` (a status change, a deletion), to the same recipients as its creation.
+pub(crate) async fn publish_updated(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    m: &Message,
+    rendered: &Value,
+) -> ApiResult<()> {
+    publish(state, conn, c, m, rendered, "message.updated").await
 }
 
 /// A message event; the contact hears of public, non-activity messages only.
@@ -377,6 +411,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
     let (mut rendered, _) = render(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
+    publish_updated(&state, &mut conn, &c, &message, &rendered).await?;
     Ok(ok(rendered))
 }

@@ -14,6 +14,7 @@ pub mod platform_users;
 pub mod profile;
 pub mod team_members;
 pub mod teams;
+pub mod whatsapp;
 
 use actix_web::HttpResponse;
 use serde_json::Value;

@@ -3,3 +3,4 @@
 pub mod conversations;
 pub mod events;
 pub mod users;
+pub mod whatsapp;

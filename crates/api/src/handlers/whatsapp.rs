@@ -1,0 +1,133 @@
+//! The BSP's webhook, and the template endpoints of WhatsApp inboxes.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_domain::inbox::ChannelType;
+use switchboard_domain::text::required_name;
+use switchboard_domain::ValidationError;
+use switchboard_store::inboxes::Visibility;
+use switchboard_store::models::{Inbox, NewMessageTemplate};
+
+use super::{ok, path_id};
+use crate::auth::AccountCtx;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{read_limited, Body, Payload};
+use crate::services::whatsapp::{config_of, sync_templates};
+use crate::state::AppState;
+use crate::views;
+
+/// `POST /webhooks/whatsapp/{token}`. Answers 200 only once everything in the delivery is
+/// committed; any failure is a 4xx (the delivery is wrong) or a 503 (try again later).
+#[tracing::instrument(skip_all)]
+pub async fn webhook(
+    state: web::Data<AppState>,
+    path: web::Path<String>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::whatsapp::inbox_by_webhook_token(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
+    let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let bytes = read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await?;
+    let body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    crate::services::whatsapp::receive(&state, &mut conn, &inbox, &body).await?;
+    Ok(ok(json!({ "status": "ok" })))
+}
+
+/// A WhatsApp inbox of the account the caller administers.
+async fn whatsapp_inbox(state: &AppState, ctx: &AccountCtx, raw_id: &str) -> ApiResult<(switchboard_store::Conn, Inbox)> {
+    let id = path_id(raw_id)?;
+    let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
+    ctx.require_admin()?;
+    if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Whatsapp {
+        return Err(ValidationError::invalid("inbox", "is not a WhatsApp inbox").into());
+    }
+    Ok((conn, inbox))
+}
+
+/// `POST …/inboxes/{id}/sync_templates`: fetch the templates from the BSP now.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    sync_templates(&state, &mut conn, &inbox).await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox.id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+    super::inboxes::render(&state, &mut conn, &inbox, true).await
+}
+
+/// `GET …/inboxes/{id}/message_templates`.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    let templates = switchboard_store::whatsapp::templates_of(&mut conn, &[inbox.id]).await?;
+    Ok(ok(json!({ "payload": templates.iter().map(views::message_template).collect::<Vec<_>>() })))
+}
+
+#[derive(Deserialize)]
+pub struct TemplatePayload {
+    name: Option<String>,
+    category: Option<String>,
+    language: Option<String>,
+    components: Option<Vec<Value>>,
+}
+impl Payload for TemplatePayload {
+    const WRAPPER: Option<&'static str> = None;
+}
+
+/// `POST …/inboxes/{id}/message_templates`: createTemplate at the BSP, then kept here as
+/// pending until its status webhook arrives.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<TemplatePayload>,
+) -> ApiResult<HttpResponse> {
+    let name = required_name("name", body.name.as_deref().unwrap_or_default())?;
+    if !name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_') {
+        return Err(ValidationError::invalid("name", "may only contain lowercase letters, digits and '_'").into());
+    }
+    let category = required_name("category", body.category.as_deref().unwrap_or_default())?.to_uppercase();
+    let language = required_name("language", body.language.as_deref().unwrap_or_default())?;
+    let components = body.components.filter(|c| !c.is_empty()).ok_or_else(|| ValidationError::blank("components"))?;
+    if !components.iter().any(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("BODY"))) {
+        return Err(ValidationError::invalid("components", "needs a BODY component").into());
+    }
+    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    let config = config_of(&inbox)?;
+    let request = json!({ "name": name, "category": category, "language": language, "components": components });
+    let id = state.bsp.create_template(&config, &request).await.map_err(upstream)?;
+    let new = NewMessageTemplate {
+        account_id: inbox.account_id,
+        inbox_id: inbox.id,
+        external_id: id,
+        name,
+        language,
+        status: "PENDING".into(),
+        category: Some(category),
+        components: Value::Array(components),
+    };
+    let stored = switchboard_store::whatsapp::upsert_template(&mut conn, &new).await?;
+    Ok(ok(views::message_template(&stored)))
+}
+
+/// `DELETE …/inboxes/{id}/message_templates/{name}`: deleteTemplate at the BSP (every
+/// language of the name, as the BSP deletes by name), then here.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
+    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    let name = path.2.trim();
+    if switchboard_store::whatsapp::find_template(&mut conn, inbox.id, name, None).await?.is_empty() {
+        return Err(ApiError::NotFound);
+    }
+    let config = config_of(&inbox)?;
+    state.bsp.delete_template(&config, name).await.map_err(upstream)?;
+    switchboard_store::whatsapp::delete_templates(&mut conn, inbox.id, name).await?;
+    Ok(ok(json!({ "message": "Template deleted" })))
+}
+
+/// A BSP 4xx is the request's fault (422); anything else is the BSP's (502).
+fn upstream(e: switchboard_channels::aldeamo::BspError) -> ApiError {
+    ApiError::Upstream { refused: e.status.is_some_and(|s| (400..500).contains(&s)), message: e.message }
+}

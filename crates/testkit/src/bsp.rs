@@ -1,0 +1,205 @@
+//! A fake WhatsApp BSP speaking the manual's HTTP API: the send endpoints, getTemplate,
+//! createTemplate and deleteTemplate. It checks the ApiKey/UserId headers, records every
+//! request, and can be told to fail the next calls (5xx, 429, 4xx, timeouts).
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use serde_json::{json, Value};
+
+pub const API_KEY: &str = "test-api-key-0123456789";
+pub const USER_ID: &str = "3777";
+pub const WABA_ID: &str = "236928178367012";
+
+/// What the next call answers instead of success.
+#[derive(Debug, Clone)]
+pub enum Failure {
+    /// This HTTP status, with the BSP's `errors` body.
+    Status(u16),
+    /// No answer for this long (longer than the client's timeout makes a timeout).
+    Hang(Duration),
+}
+
+/// One request as the BSP received it.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub method: String,
+    pub path: String,
+    pub query: String,
+    pub api_key: Option<String>,
+    pub user_id: Option<String>,
+    pub body: Value,
+    /// The answer's message id, for accepted sends.
+    pub message_id: Option<String>,
+    pub at: std::time::Instant,
+}
+
+impl Recorded {
+    /// The send service (`text`, `imagebyurl`, `template`, …) of a send request.
+    pub fn service(&self) -> Option<&str> {
+        self.path.strip_prefix("/v1/apikey/")?.strip_suffix("/bsp/send")
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    recorded: Vec<Recorded>,
+    failures: VecDeque<Failure>,
+    templates: Vec<Value>,
+    next_id: u64,
+}
+
+#[derive(Clone)]
+pub struct FakeBsp {
+    pub url: String,
+    inner: Arc<Mutex<Inner>>,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for FakeBsp {
+    fn drop(&mut self) {
+        if Arc::strong_count(&self.inner) <= 2 {
+            drop(self.handle.stop(false));
+        }
+    }
+}
+
+fn lock(inner: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
+    inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<Inner>>>) -> HttpResponse {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_string);
+    let mut rec = Recorded {
+        method: req.method().to_string(),
+        path: req.path().to_string(),
+        query: req.query_string().to_string(),
+        api_key: header("ApiKey"),
+        user_id: header("UserId"),
+        body: serde_json::from_slice(&body).unwrap_or(Value::Null),
+        message_id: None,
+        at: std::time::Instant::now(),
+    };
+    let failure = lock(&inner).failures.pop_front();
+    let authed = rec.api_key.as_deref() == Some(API_KEY) && rec.user_id.as_deref() == Some(USER_ID);
+    let response = match failure {
+        Some(Failure::Hang(d)) => {
+            lock(&inner).recorded.push(rec);
+            tokio::time::sleep(d).await;
+            return HttpResponse::ServiceUnavailable().json(json!({ "errors": ["too late"] }));
+        }
+        Some(Failure::Status(code)) => {
+            let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+            HttpResponse::build(status).json(json!({ "errors": [format!("Simulated failure {code}")] }))
+        }
+        None if !authed => HttpResponse::Unauthorized().json(json!({ "errors": ["Authentication Error"] })),
+        None => answer(&mut lock(&inner), &mut rec),
+    };
+    lock(&inner).recorded.push(rec);
+    response
+}
+
+fn answer(inner: &mut Inner, rec: &mut Recorded) -> HttpResponse {
+    match (rec.method.as_str(), rec.path.as_str()) {
+        ("POST", p) if p.ends_with("/bsp/send") => {
+            if rec.body.get("from").is_none() || rec.body.get("to").is_none() || rec.body.get("type").is_none() {
+                return HttpResponse::BadRequest().json(json!({ "errors": ["Bad Request"] }));
+            }
+            inner.next_id += 1;
+            let id = format!("wamid.fake{}", inner.next_id);
+            rec.message_id = Some(id.clone());
+            // The media endpoints answer in the Cloud API's shape, the others with messageId.
+            if rec.service().is_some_and(|s| s.ends_with("byurl")) {
+                HttpResponse::Ok().json(json!({ "messages": [{ "id": id }] }))
+            } else {
+                HttpResponse::Ok().json(json!({ "messageId": id }))
+            }
+        }
+        ("GET", "/v1/apikey/template/getTemplate") => {
+            HttpResponse::Ok().json(json!({ "status": 200, "reason": "OK", "data": { "templates": inner.templates } }))
+        }
+        ("POST", "/v1/apikey/template/createTemplate") => {
+            if rec.body.get("wabaId").and_then(Value::as_str) != Some(WABA_ID) {
+                return HttpResponse::BadRequest().json(json!({ "errors": ["Invalid wabaId"] }));
+            }
+            inner.next_id += 1;
+            HttpResponse::Ok().json(json!({ "id": format!("{}", 1_452_834_871_831_000u64 + inner.next_id) }))
+        }
+        ("DELETE", "/v1/apikey/template/deleteTemplate") => HttpResponse::Ok().json(json!({ "success": true })),
+        _ => HttpResponse::NotFound().json(json!({ "errors": ["Not Found"] })),
+    }
+}
+
+impl FakeBsp {
+    /// Starts on a free port.
+    pub async fn start() -> anyhow::Result<Self> {
+        let inner = Arc::new(Mutex::new(Inner::default()));
+        let data = web::Data::new(inner.clone());
+        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+        let port = listener.local_addr()?.port();
+        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(handle)))
+            .workers(1)
+            .disable_signals()
+            .shutdown_timeout(0)
+            .listen(listener)?
+            .run();
+        let handle = server.handle();
+        tokio::spawn(server);
+        Ok(Self { url: format!("http://127.0.0.1:{port}"), inner, handle })
+    }
+
+    /// The provider_config of an inbox that uses this BSP.
+    pub fn provider_config(&self) -> Value {
+        json!({ "api_url": self.url, "api_key": API_KEY, "user_id": USER_ID, "waba_id": WABA_ID })
+    }
+
+    /// The next calls answer these, in order, before the BSP behaves again.
+    pub fn fail_next(&self, failures: impl IntoIterator<Item = Failure>) {
+        lock(&self.inner).failures.extend(failures);
+    }
+
+    /// What getTemplate lists.
+    pub fn set_templates(&self, templates: Vec<Value>) {
+        lock(&self.inner).templates = templates;
+    }
+
+    pub fn requests(&self) -> Vec<Recorded> {
+        lock(&self.inner).recorded.clone()
+    }
+
+    /// Send requests the BSP accepted (answered with a message id).
+    pub fn accepted(&self) -> Vec<Recorded> {
+        self.requests().into_iter().filter(|r| r.message_id.is_some()).collect()
+    }
+
+    /// Waits until `n` sends were accepted, or `timeout` passed; returns them.
+    pub async fn wait_accepted(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let accepted = self.accepted();
+            if accepted.len() >= n || tokio::time::Instant::now() > deadline {
+                return accepted;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+
+    /// Waits until `n` requests of any kind arrived.
+    pub async fn wait_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let all = self.requests();
+            if all.len() >= n || tokio::time::Instant::now() > deadline {
+                return all;
+            }
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+    }
+}
+
+/// A template as getTemplate lists it.
+pub fn template(name: &str, language: &str, status: &str, components: Value) -> Value {
+    json!({ "name": name, "components": components, "language": language, "status": status, "category": "UTILITY", "id": format!("id-{name}-{language}") })
+}
