@@ -154,7 +154,46 @@ OURS[('get', '/cable')] = {
                    '"replay.unavailable" says so, and the client should reload.',
     'responses': {'101': {'description': 'Switching protocols'}, '400': {'description': 'Not a websocket request'}}}
 
+INBOX_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': 'The WhatsApp inbox'}
+TEMPLATE = {'$ref': '#/components/schemas/whatsapp_template'}
+OURS[('post', '/webhooks/whatsapp/{token}')] = {
+    'operationId': 'whatsapp-webhook', 'security': [],
+    'summary': "The BSP's webhook for one WhatsApp inbox (its URL is the inbox's webhook_url)",
+    'description': 'Accepts the BSP manual\'s payloads: messages (text, image, audio, video, document, voice, sticker, location, '
+                   'contacts, interactive list_reply/button_reply, button, referral, order; any other type is stored as an '
+                   'unsupported message with its raw payload), statuses (sent, delivered, read, failed; only forward moves apply) '
+                   'and template events (field message_template_status_update, template_category_update, template_performance_metrics). '
+                   'Answers 200 only after everything is committed; the same delivery twice stores nothing new.',
+    'parameters': [{'name': 'token', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
+    'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object'}}}},
+    'responses': {'200': resp({'type': 'object'}), '400': resp({'type': 'object'}, 'Malformed JSON or a message without id/from'),
+                  '404': resp({'type': 'object'}, 'Unknown token'), '503': resp({'type': 'object'}, 'Database unavailable: retry')}}
+OURS[('post', '/api/v1/accounts/{account_id}/inboxes/{id}/sync_templates')] = {
+    'operationId': 'whatsapp-sync-templates', 'summary': "Fetch a WhatsApp inbox's templates from the BSP now (administrators)",
+    'description': 'Templates are also fetched when the inbox is created and periodically (WHATSAPP_TEMPLATE_SYNC_SECS). Answers with the inbox, '
+                   'whose message_templates lists them.',
+    'parameters': [ACC, INBOX_ID], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
+OURS[('get', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates')] = {
+    'operationId': 'whatsapp-list-templates', 'summary': "A WhatsApp inbox's templates (administrators)", 'parameters': [ACC, INBOX_ID],
+    'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': TEMPLATE}}}), **STD_ERRORS}}
+OURS[('post', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates')] = {
+    'operationId': 'whatsapp-create-template', 'summary': 'Create a template at the BSP (createTemplate); it stays PENDING until its status webhook',
+    'parameters': [ACC, INBOX_ID],
+    'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'required': ['name', 'category', 'language', 'components'],
+        'properties': {'name': {'type': 'string', 'pattern': '^[a-z0-9_]+$'}, 'category': {'type': 'string'}, 'language': {'type': 'string', 'example': 'en_US'},
+                       'components': {'type': 'array', 'items': {'type': 'object'}}}}}}},
+    'responses': {'200': resp(TEMPLATE), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
+OURS[('delete', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{name}')] = {
+    'operationId': 'whatsapp-delete-template', 'summary': 'Delete a template at the BSP (deleteTemplate, every language of the name)',
+    'parameters': [ACC, INBOX_ID, {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
+    'responses': {'200': resp({'type': 'object'}), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
+
 EXTRA_SCHEMAS = {
+    'whatsapp_template': {'type': 'object', 'properties': {'id': {'type': 'string', 'nullable': True}, 'name': {'type': 'string'},
+        'language': {'type': 'string'}, 'status': {'type': 'string'}, 'category': {'type': 'string', 'nullable': True},
+        'previous_category': {'type': 'string', 'nullable': True}, 'rejected_reason': {'type': 'string', 'nullable': True},
+        'components': {'type': 'array', 'items': {'type': 'object'}}, 'quality_metrics': {'type': 'object', 'nullable': True},
+        'updated_at': {'type': 'integer'}}},
     'label': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},
               'color': {'type': 'string'}, 'show_on_sidebar': {'type': 'boolean'}}},
     'label_create_update_payload': {'type': 'object', 'properties': {'title': {'type': 'string'}, 'description': {'type': 'string'},
@@ -171,6 +210,24 @@ for method, ours, theirs in FROM_REFERENCE:
     paths.setdefault(ours, {})[method] = op
 for (method, path), op in OURS.items():
     paths.setdefault(path, {})[method] = op
+
+# Where we extend a reference operation, say how.
+NOTES = {
+    ('post', '/api/v1/accounts/{account_id}/inboxes'):
+        'WhatsApp inboxes: channel {"type": "whatsapp", "phone_number": "+57300…", "provider": "aldeamo", "provider_config": '
+        '{"api_url", "api_key", "user_id", "waba_id", "namespace"?}}. The api_key is never shown again (masked); the answer\'s '
+        'webhook_url ({PUBLIC_URL}/webhooks/whatsapp/{token}) is what the BSP must call, and message_templates lists the templates.',
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'):
+        'On WhatsApp inboxes, outgoing non-private messages are checked now (422 naming the field) and sent by a job: status is '
+        '"progress" until the BSP takes it ("sent", with its id as source_id) or refuses it ("failed", with '
+        'content_attributes.external_error). Free-form messages need a contact message in the last 24 hours (else 422 on "message"); '
+        'templates (template_params: name, language, header[], body[] or processed_params, buttons[{index, sub_type, parameters}]) '
+        'are always allowed. content_attributes.location / contacts / interactive send those WhatsApp types; input_select with '
+        'items sends buttons (up to 3) or a list; one attachment per message.',
+}
+for (method, path), note in NOTES.items():
+    op = paths[path][method]
+    op['description'] = (op.get('description', '') + '\n\n' + note).strip()
 
 # Keep only the components the operations reach.
 def refs(obj, acc):
