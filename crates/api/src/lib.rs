@@ -53,18 +53,19 @@ impl Application {
         if settings.public_url.is_empty() {
             settings.public_url = format!("http://{}:{port}", settings.bind);
         }
-        let realtime = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl);
+        let (realtime, log_writer) = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl, db.clone());
         let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let bsp = switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
         let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
-        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs });
+        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs, webhook_inboxes: Default::default() });
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
+            tokio::spawn(realtime::write_log_forever(log_writer)),
             tokio::spawn(services::whatsapp::listen_forever(state.clone())),
             tokio::spawn(services::whatsapp::work_forever(state.clone())),
             tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),

@@ -31,6 +31,101 @@ pub struct Realtime {
     /// With Redis, events travel through it so every node's sockets get them.
     redis: Option<redis::aio::ConnectionManager>,
     presence: Presence,
+    /// Events waiting for the log writer.
+    log: tokio::sync::mpsc::Sender<Pending>,
+}
+
+/// An event on its way into the log; `done` hears when it is numbered and delivered.
+struct Pending {
+    account_id: i64,
+    event: String,
+    data: Value,
+    audience: Audience,
+    done: tokio::sync::oneshot::Sender<()>,
+}
+
+/// The log writer's half, run by `write_log_forever`.
+pub struct LogWriter {
+    queue: tokio::sync::mpsc::Receiver<Pending>,
+    db: DbPool,
+    broadcaster: Broadcaster,
+    redis: Option<redis::aio::ConnectionManager>,
+}
+
+/// Most events numbered in one statement.
+const LOG_BATCH: usize = 512;
+
+/// Numbers, keeps and delivers events in batches: whatever queued up while the previous batch
+/// was written goes in the next one, so an account's counter row is taken once per batch, not
+/// once per event (it was the ceiling on how many writes an account could make per second).
+/// One writer per process also keeps this process's deliveries in seq order.
+///
+/// The writer has a connection of its own: publishers wait for it while holding pooled
+/// connections, so taking one from the pool could wait on them forever.
+pub async fn write_log_forever(mut w: LogWriter) {
+    let mut batch = Vec::with_capacity(LOG_BATCH);
+    let mut own: Option<switchboard_store::AsyncPgConnection> = None;
+    while w.queue.recv_many(&mut batch, LOG_BATCH).await > 0 {
+        let mut accounts: Vec<i64> = batch.iter().map(|p| p.account_id).collect();
+        accounts.sort_unstable();
+        accounts.dedup();
+        let mut envelopes = Vec::with_capacity(batch.len());
+        if own.is_none() {
+            own = w.db.dedicated().await.map_err(|e| tracing::error!(error = %e, "live event log: cannot connect")).ok();
+        }
+        match own.as_mut() {
+            Some(conn) => {
+                for account_id in accounts {
+                    let mine: Vec<&Pending> = batch.iter().filter(|p| p.account_id == account_id).collect();
+                    let audiences: Vec<Value> = mine.iter().map(|p| serde_json::to_value(&p.audience).unwrap_or(Value::Null)).collect();
+                    let rows: Vec<(&str, &Value, &Value)> =
+                        mine.iter().zip(&audiences).map(|(p, a)| (p.event.as_str(), &p.data, a)).collect();
+                    match switchboard_store::events::append_many(conn, account_id, &rows).await {
+                        Ok(seqs) => {
+                            for (p, seq) in mine.iter().zip(seqs) {
+                                envelopes.push(Envelope::new(account_id, seq, p.event.clone(), p.data.clone(), p.audience.clone()));
+                            }
+                        }
+                        Err(e) => {
+                            tracing::error!(error = %e, account_id, events = mine.len(), "could not record live events");
+                            own = None;
+                            break;
+                        }
+                    }
+                }
+            }
+            None => tracing::error!(events = batch.len(), "could not record live events: no database connection"),
+        }
+        deliver(&w.broadcaster, w.redis.as_ref(), envelopes).await;
+        for p in batch.drain(..) {
+            let _ = p.done.send(());
+        }
+    }
+}
+
+/// Hands numbered events to every node (through Redis) or to this node's sockets.
+async fn deliver(broadcaster: &Broadcaster, redis: Option<&redis::aio::ConnectionManager>, envelopes: Vec<Envelope>) {
+    if envelopes.is_empty() {
+        return;
+    }
+    if let Some(redis) = redis {
+        let mut pipe = redis::pipe();
+        for e in &envelopes {
+            if let Ok(json) = serde_json::to_string(e) {
+                pipe.cmd("PUBLISH").arg(REDIS_CHANNEL).arg(json).ignore();
+            }
+        }
+        let mut conn = redis.clone();
+        if pipe.query_async::<()>(&mut conn).await.is_ok() {
+            // They come back through our own subscription, like everyone else's.
+            return;
+        }
+        // Redis is down: this node's sockets still get them; others replay them from the log.
+        tracing::warn!(events = envelopes.len(), "redis unavailable; delivering locally only");
+    }
+    for e in envelopes {
+        broadcaster.deliver(e);
+    }
 }
 
 /// Who reported presence lately. With Redis it is shared by all nodes (a sorted set per account,
@@ -41,9 +136,13 @@ struct Presence {
 }
 
 impl Realtime {
-    pub fn new(redis: Option<redis::aio::ConnectionManager>, queue: usize, presence_ttl: Duration) -> Self {
+    /// The realtime hub and its log writer, which the caller runs (`write_log_forever`).
+    pub fn new(redis: Option<redis::aio::ConnectionManager>, queue: usize, presence_ttl: Duration, db: DbPool) -> (Self, LogWriter) {
         let presence = Presence { ttl: presence_ttl, local: Default::default() };
-        Self { broadcaster: Broadcaster::new(queue), redis, presence }
+        let broadcaster = Broadcaster::new(queue);
+        let (log, rx) = tokio::sync::mpsc::channel(8 * LOG_BATCH);
+        let writer = LogWriter { queue: rx, db, broadcaster: broadcaster.clone(), redis: redis.clone() };
+        (Self { broadcaster, redis, presence, log }, writer)
     }
 
     /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
@@ -82,41 +181,24 @@ impl Realtime {
         map.keys().filter(|(a, _)| *a == account_id).map(|(_, w)| w.clone()).collect()
     }
 
-    /// Numbers the event in the account's log and delivers it. Call after the write committed.
-    /// A failure is logged, never returned: the write it reports on has already happened.
-    /// Uses the caller's connection: taking a second one from the pool per request could starve
-    /// the pool under load.
+    /// Numbers the event in the account's log and delivers it; returns once both are done.
+    /// Call after the write committed. A failure is logged, never returned: the write it
+    /// reports on has already happened.
     pub async fn publish(
         &self,
-        conn: &mut switchboard_store::AsyncPgConnection,
+        _conn: &mut switchboard_store::AsyncPgConnection,
         account_id: i64,
         event: &str,
         data: Value,
         audience: Audience,
     ) {
-        let Ok(audience_json) = serde_json::to_value(&audience) else { return };
-        let seq = switchboard_store::events::append(conn, account_id, event, &data, &audience_json).await;
-        let envelope = match seq {
-            Ok(seq) => Envelope::new(account_id, seq, event.to_string(), data, audience),
-            Err(e) => {
-                tracing::error!(error = %e, event, "could not record a live event");
-                return;
-            }
-        };
-        if let Some(redis) = &self.redis {
-            let mut conn = redis.clone();
-            let sent = match serde_json::to_string(&envelope) {
-                Ok(json) => redis::cmd("PUBLISH").arg(REDIS_CHANNEL).arg(json).query_async::<i64>(&mut conn).await.is_ok(),
-                Err(_) => false,
-            };
-            if sent {
-                // It comes back through our own subscription, like everyone else's.
-                return;
-            }
-            // Redis is down: this node's sockets still get it; others replay it from the log.
-            tracing::warn!(event, "redis unavailable; delivering locally only");
+        let (done, finished) = tokio::sync::oneshot::channel();
+        let pending = Pending { account_id, event: event.to_string(), data, audience, done };
+        if self.log.send(pending).await.is_err() {
+            tracing::error!(event, "the live event log is gone");
+            return;
         }
-        self.broadcaster.deliver(envelope);
+        let _ = finished.await;
     }
 }
 
