@@ -3,6 +3,7 @@
 
 mod cable;
 mod seed;
+mod webhooks;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -50,6 +51,21 @@ enum Command {
         /// Server processes; more than one share a private redis-server
         #[arg(long, default_value_t = 1)]
         nodes: usize,
+    },
+    /// Inbound WhatsApp webhooks at full speed, against bare INSERTs of the same rows
+    Webhooks {
+        /// Concurrent deliveries in flight
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Timed seconds (after a 2 s warm-up), for the webhooks and again for the bare INSERTs
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        /// Distinct contacts writing
+        #[arg(long, default_value_t = 1000)]
+        senders: usize,
+        /// Database connections of the app (and of the bare INSERTs)
+        #[arg(long, default_value_t = 20)]
+        pool: usize,
     },
     /// One server process for `cable` (started by it)
     #[command(hide = true)]
@@ -263,6 +279,23 @@ async fn main() -> anyhow::Result<()> {
             println!(
                 "| {nodes} | {clients} | {messages} | {}/{} | {:.1} | {:.1} | {:.1} | {:.1} | {:.1} / {:.1} |",
                 r.delivered, r.expected, r.p50, r.p95, r.p99, r.kib_per_connection, r.server_cpu, r.tool_cpu
+            );
+            Ok(())
+        }
+        Command::Webhooks { concurrency, seconds, senders, pool } => {
+            let r = webhooks::run(&url, concurrency, seconds, senders, pool).await?;
+            anyhow::ensure!(r.stored == r.messages as i64, "acknowledged {} webhooks but stored {} messages", r.messages, r.stored);
+            println!("| concurrency | acknowledged | stored | messages/s | ack p50 ms | ack p99 ms | bare INSERT rows/s | ratio |");
+            println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
+            println!(
+                "| {concurrency} | {} | {} | {:.0} | {:.1} | {:.1} | {:.0} | {:.2} |",
+                r.messages,
+                r.stored,
+                r.rate,
+                r.p50,
+                r.p99,
+                r.bare_rate,
+                r.rate / r.bare_rate
             );
             Ok(())
         }

@@ -14,6 +14,7 @@ pub struct AppState {
     pub bsp: switchboard_channels::aldeamo::Client,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
+    pub webhook_inboxes: crate::services::whatsapp::InboxCache,
 }
 
 impl AppState {

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use switchboard_domain::conversations::{message_effects, MessageType, Status};
 
-use crate::models::{Conversation, Message, NewMessage};
+use crate::models::{Contact, Conversation, Message, NewMessage};
 use crate::schema::{conversations, messages};
 use crate::{StoreError, StoreResult};
 
@@ -50,13 +50,18 @@ pub async fn insert_and_apply(
     new: &NewMessage,
 ) -> StoreResult<(Message, Conversation)> {
     let message: Message = diesel::insert_into(messages::table).values(new).returning(Message::as_returning()).get_result(conn).await?;
-    let conversation = apply(conn, conversation, &message).await?;
+    let (conversation, _) = apply(conn, conversation, &message).await?;
     Ok((message, conversation))
 }
 
 /// What a stored message does to its conversation (waiting, first reply, reopening, activity
 /// time) and to its contact's activity. Runs in the caller's transaction.
-pub async fn apply(conn: &mut AsyncPgConnection, conversation: &Conversation, message: &Message) -> StoreResult<Conversation> {
+/// Returns the contact too when the message is the contact's (its activity time changed).
+pub async fn apply(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    message: &Message,
+) -> StoreResult<(Conversation, Option<Contact>)> {
     let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
     let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
     let at = message.created_at;
@@ -76,10 +81,18 @@ pub async fn apply(conn: &mut AsyncPgConnection, conversation: &Conversation, me
         conversation.last_activity_at = at;
     }
     // The contact's own activity is when it last wrote.
-    if message.message_type == MessageType::Incoming.as_i16() {
+    let contact = if message.message_type == MessageType::Incoming.as_i16() {
         use crate::schema::contacts;
-        diesel::update(contacts::table.find(conversation.contact_id)).set(contacts::last_activity_at.eq(Some(at))).execute(conn).await?;
-    }
+        Some(
+            diesel::update(contacts::table.find(conversation.contact_id))
+                .set(contacts::last_activity_at.eq(Some(at)))
+                .returning(Contact::as_returning())
+                .get_result(conn)
+                .await?,
+        )
+    } else {
+        None
+    };
     let conversation = diesel::update(conversations::table.find(conversation.id))
         .set((
             conversations::waiting_since.eq(conversation.waiting_since),
@@ -92,7 +105,7 @@ pub async fn apply(conn: &mut AsyncPgConnection, conversation: &Conversation, me
         .returning(Conversation::as_returning())
         .get_result(conn)
         .await?;
-    Ok(conversation)
+    Ok((conversation, contact))
 }
 
 /// Creates a message with its attachments and the mentions of `mentioned` users, in one

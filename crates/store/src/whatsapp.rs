@@ -44,6 +44,8 @@ pub struct Received {
     pub message: Message,
     pub conversation: Conversation,
     pub contact: Contact,
+    pub identity: ContactInbox,
+    pub files: Vec<Attachment>,
     pub new_contact: bool,
     pub new_conversation: bool,
     /// The conversation's status before the message (a reopened conversation changed it).
@@ -64,23 +66,12 @@ struct Upserted {
 /// Concurrent deliveries for one sender queue on the identity's row lock, so they agree on the
 /// conversation; the unique (inbox, source_id) index makes a repeated message a no-op.
 pub async fn receive(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbound) -> StoreResult<Option<Received>> {
-    if source_exists(conn, inbox.id, &inbound.source_id).await? {
-        return Ok(None);
-    }
     let result = conn.transaction::<_, StoreError, _>(async move |conn| receive_in(conn, inbox, inbound).await).await;
     match result {
         Ok(r) => Ok(Some(r)),
         Err(StoreError::Conflict { constraint }) if constraint == "messages_inbox_source_key" => Ok(None),
         Err(e) => Err(e),
     }
-}
-
-async fn source_exists(conn: &mut AsyncPgConnection, inbox_id: i64, source_id: &str) -> StoreResult<bool> {
-    Ok(diesel::select(diesel::dsl::exists(
-        messages::table.filter(messages::inbox_id.eq(inbox_id)).filter(messages::source_id.eq(source_id)),
-    ))
-    .get_result(conn)
-    .await?)
 }
 
 async fn receive_in(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbound) -> StoreResult<Received> {
@@ -151,7 +142,6 @@ async fn receive_in(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbou
             (identity, contact.inserted)
         }
     };
-    let contact = crate::contacts::by_id(conn, identity.contact_id).await?;
 
     // The open (or pending, or snoozed) conversation, or with lock_to_single_conversation the
     // latest one whatever its status; otherwise a new one.
@@ -167,7 +157,7 @@ async fn receive_in(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbou
             let new = NewConversation {
                 account_id: inbox.account_id,
                 inbox_id: inbox.id,
-                contact_id: contact.id,
+                contact_id: identity.contact_id,
                 contact_inbox_id: Some(identity.id),
                 assignee_id: None,
                 team_id: None,
@@ -204,9 +194,9 @@ async fn receive_in(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbou
         content_attributes: attributes,
         source_id: Some(inbound.source_id.clone()),
         created_at: inbound.created_at,
-        ..NewMessage::text(&conversation, 0, inbound.content.clone(), Some(("contact", contact.id)))
+        ..NewMessage::text(&conversation, 0, inbound.content.clone(), Some(("contact", identity.contact_id)))
     };
-    // A repeated delivery that got past the first check stops here, rolling everything back.
+    // A repeated delivery stops here, rolling everything back.
     let message: Message = diesel::insert_into(messages::table)
         .values(&new)
         .on_conflict_do_nothing()
@@ -215,12 +205,16 @@ async fn receive_in(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &Inbou
         .await
         .optional()?
         .ok_or_else(|| StoreError::Conflict { constraint: "messages_inbox_source_key".into() })?;
-    if let Some(file) = &inbound.attachment {
-        let row = NewAttachment { message_id: message.id, ..file.clone() };
-        diesel::insert_into(attachments::table).values(&row).execute(conn).await?;
-    }
-    let conversation = crate::messages::apply(conn, &conversation, &message).await?;
-    Ok(Received { message, conversation, contact, new_contact, new_conversation, previous_status })
+    let files = match &inbound.attachment {
+        Some(file) => {
+            let row = NewAttachment { message_id: message.id, ..file.clone() };
+            vec![diesel::insert_into(attachments::table).values(&row).returning(Attachment::as_returning()).get_result(conn).await?]
+        }
+        None => vec![],
+    };
+    let (conversation, contact) = crate::messages::apply(conn, &conversation, &message).await?;
+    let contact = contact.ok_or(StoreError::NotFound)?;
+    Ok(Received { message, conversation, contact, identity, files, new_contact, new_conversation, previous_status })
 }
 
 /// Applies a delivery status to the message with this source id, if it moves it forward.

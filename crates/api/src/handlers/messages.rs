@@ -390,6 +390,22 @@ async fn publish(
         (true, Some(id)) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         _ => None,
     };
+    publish_with(state, conn, c, m, rendered, event, contact_pubsub).await;
+    Ok(())
+}
+
+/// A message event when the caller already knows the contact's identity token.
+pub(crate) async fn publish_with(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    m: &Message,
+    rendered: &Value,
+    event: &str,
+    contact_pubsub: Option<String>,
+) {
+    let public = !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity;
+    let contact_pubsub = contact_pubsub.filter(|_| public);
     let mut data = rendered.clone();
     if let Some(obj) = data.as_object_mut() {
         obj.insert(
@@ -399,7 +415,6 @@ async fn publish(
     }
     let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
     state.realtime.publish(conn, c.account_id, event, data, audience).await;
-    Ok(())
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

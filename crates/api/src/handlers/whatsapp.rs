@@ -27,7 +27,7 @@ pub async fn webhook(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let inbox = switchboard_store::whatsapp::inbox_by_webhook_token(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
+    let inbox = state.webhook_inboxes.get(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
     let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let bytes = read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await?;
     let body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;

@@ -18,6 +18,34 @@ use crate::auth::random_token;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
+/// Inboxes by webhook token, kept briefly: a busy number delivers thousands of webhooks a
+/// second, and the inbox behind a token rarely changes. A change (or deletion) shows within
+/// `INBOX_TTL`.
+#[derive(Default)]
+pub struct InboxCache {
+    map: std::sync::Mutex<std::collections::HashMap<String, (Inbox, std::time::Instant)>>,
+}
+
+const INBOX_TTL: Duration = Duration::from_secs(5);
+
+impl InboxCache {
+    pub async fn get(&self, conn: &mut AsyncPgConnection, token: &str) -> ApiResult<Option<Inbox>> {
+        if let Ok(map) = self.map.lock() {
+            if let Some((inbox, _)) = map.get(token).filter(|(_, at)| at.elapsed() < INBOX_TTL) {
+                return Ok(Some(inbox.clone()));
+            }
+        }
+        let found = switchboard_store::whatsapp::inbox_by_webhook_token(conn, token).await?;
+        if let (Some(inbox), Ok(mut map)) = (&found, self.map.lock()) {
+            if map.len() > 10_000 {
+                map.clear();
+            }
+            map.insert(token.to_string(), (inbox.clone(), std::time::Instant::now()));
+        }
+        Ok(found)
+    }
+}
+
 /// The job that sends one outgoing WhatsApp message.
 pub const SEND_JOB: &str = "whatsapp.send";
 
@@ -234,9 +262,15 @@ async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: 
         crate::handlers::conversations::announce(state, conn, &r.conversation, "conversation.status_changed", &[], Default::default())
             .await?;
     }
-    let (mut rendered, _) = crate::handlers::messages::render(state, conn, &r.conversation, std::slice::from_ref(&r.message)).await?;
-    let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::handlers::messages::publish_created(state, conn, &r.conversation, &r.message, &rendered).await
+    // Everything the event needs came back from the write: no queries to render it.
+    let mut files = Vec::with_capacity(r.files.len());
+    for a in &r.files {
+        files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
+    }
+    let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(&r.contact)), files);
+    let token = Some(r.identity.pubsub_token.clone());
+    crate::handlers::messages::publish_with(state, conn, &r.conversation, &r.message, &rendered, "message.created", token).await;
+    Ok(())
 }
 
 /// `message.updated` for a message whose status changed.

@@ -1,0 +1,203 @@
+//! Inbound WhatsApp at full speed: concurrent BSP-style webhook deliveries, each a new message
+//! from one of many contacts, against the same rows inserted bare, in one run.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
+use serde_json::json;
+use switchboard_api::settings::Settings;
+use switchboard_api::Application;
+use switchboard_store::DbPool;
+use tokio::sync::Mutex;
+
+const TOKEN: &str = "webhook-bench-token";
+
+pub struct Report {
+    pub messages: usize,
+    pub rate: f64,
+    pub p50: f64,
+    pub p99: f64,
+    pub bare_rate: f64,
+    pub stored: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Ids {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    account_id: i64,
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    inbox_id: i64,
+}
+
+#[derive(diesel::QueryableByName)]
+struct Count {
+    #[diesel(sql_type = diesel::sql_types::BigInt)]
+    n: i64,
+}
+
+/// A fresh account with one WhatsApp inbox whose webhook token is TOKEN.
+async fn setup(conn: &mut AsyncPgConnection) -> anyhow::Result<Ids> {
+    conn.batch_execute(&format!(
+        r#"
+BEGIN;
+DELETE FROM accounts WHERE name = 'WebhookBench';
+INSERT INTO accounts (name) VALUES ('WebhookBench');
+INSERT INTO inboxes (account_id, name, channel_type, inbox_identifier, hmac_token, secret, phone_number, provider, provider_config, webhook_token,
+                     message_templates_synced_at)
+  SELECT id, 'Bench WhatsApp', 'whatsapp', md5(random()::text), md5(random()::text), md5(random()::text), '+573000000001', 'aldeamo',
+         '{{"api_url": "http://127.0.0.1:9", "api_key": "k", "user_id": "u", "waba_id": "w"}}', '{TOKEN}', now() + interval '1 day'
+  FROM accounts WHERE name = 'WebhookBench';
+COMMIT;
+"#
+    ))
+    .await?;
+    Ok(diesel::sql_query(
+        "SELECT a.id AS account_id, i.id AS inbox_id FROM accounts a JOIN inboxes i ON i.account_id = a.id WHERE a.name = 'WebhookBench'",
+    )
+    .get_result(conn)
+    .await?)
+}
+
+fn webhook(tag: &str, n: usize, senders: usize) -> serde_json::Value {
+    let wa = format!("5731{:08}", n % senders);
+    json!({
+        "contacts": [{"profile": {"name": format!("Customer {}", n % senders)}, "wa_id": wa}],
+        "messages": [{"context": null, "from": wa, "id": format!("wamid.{tag}.{n}"), "timestamp": "1700000000", "type": "text",
+                      "text": {"body": format!("hello number {n}")}}],
+        "statuses": null,
+        "origin_number": "573000000001"
+    })
+}
+
+/// Runs `work(i)` from `concurrency` tasks for `duration`; returns the latencies.
+async fn drive<F, Fut>(concurrency: usize, duration: Duration, work: F) -> anyhow::Result<Vec<Duration>>
+where
+    F: Fn(usize) -> Fut + Send + Sync + 'static,
+    Fut: std::future::Future<Output = anyhow::Result<()>> + Send,
+{
+    let work = Arc::new(work);
+    let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let samples = Arc::new(Mutex::new(Vec::new()));
+    let deadline = Instant::now() + duration;
+    let mut tasks = Vec::new();
+    for _ in 0..concurrency {
+        let (work, next, samples) = (work.clone(), next.clone(), samples.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            while Instant::now() < deadline {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let started = Instant::now();
+                work(i).await?;
+                mine.push(started.elapsed());
+            }
+            samples.lock().await.extend(mine);
+            anyhow::Ok(())
+        }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    let samples = std::mem::take(&mut *samples.lock().await);
+    Ok(samples)
+}
+
+pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, pool: usize) -> anyhow::Result<Report> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    let ids = setup(&mut conn).await?;
+    let settings = Settings { port: 0, ..Settings::default() };
+    let app = Application::build(settings, DbPool::new(url, pool)?).await?;
+    let endpoint = format!("http://127.0.0.1:{}/webhooks/whatsapp/{TOKEN}", app.port());
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+
+    let poster = |tag: &'static str| {
+        let (client, endpoint) = (client.clone(), endpoint.clone());
+        move |i: usize| {
+            let req = client.post(&endpoint).json(&webhook(tag, i, senders));
+            async move {
+                let res = req.send().await?;
+                anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
+                Ok(())
+            }
+        }
+    };
+    // Warm-up: every contact has written once, so its contact and conversation exist before
+    // timing, as in a running inbox (a first message also creates those; see README).
+    {
+        use futures_util::StreamExt;
+        let post = poster("warm");
+        let failures: Vec<anyhow::Error> = futures_util::stream::iter(0..senders)
+            .map(&post)
+            .buffer_unordered(concurrency)
+            .filter_map(|r| async move { r.err() })
+            .collect()
+            .await;
+        anyhow::ensure!(failures.is_empty(), "warm-up failed: {:?}", failures.iter().next());
+        eprintln!("bench: warm-up {senders} webhooks, one per contact");
+    }
+
+    let post = {
+        let (client, endpoint) = (client.clone(), endpoint.clone());
+        move |i: usize| {
+            let req = client.post(&endpoint).json(&webhook("bench", i, senders));
+            async move {
+                let res = req.send().await?;
+                anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
+                Ok(())
+            }
+        }
+    };
+    let started = Instant::now();
+    let mut samples = drive(concurrency, Duration::from_secs(seconds), post).await?;
+    let elapsed = started.elapsed().as_secs_f64();
+    handle.stop(true).await;
+    let messages = samples.len();
+    samples.sort_unstable();
+    let at = |q: f64| samples.get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+    let stored: Count = diesel::sql_query(format!(
+        "SELECT count(*) AS n FROM messages WHERE inbox_id = {} AND source_id LIKE 'wamid.bench.%'",
+        ids.inbox_id
+    ))
+    .get_result(&mut conn)
+    .await?;
+
+    // The baseline: the same message rows, one bare INSERT per transaction, from as many
+    // connections as the app's pool, for as long.
+    let conversation: Count = diesel::sql_query(format!("SELECT min(id) AS n FROM conversations WHERE inbox_id = {}", ids.inbox_id))
+        .get_result(&mut conn)
+        .await?;
+    let bare_pool = DbPool::new(url, pool)?;
+    let (account, inbox, conv) = (ids.account_id, ids.inbox_id, conversation.n);
+    let insert = move |i: usize| {
+        let pool = bare_pool.clone();
+        async move {
+            let mut conn = pool.get().await?;
+            diesel::sql_query(
+                "INSERT INTO messages (account_id, inbox_id, conversation_id, message_type, content, source_id, sender_type, created_at) \
+                 VALUES ($1, $2, $3, 0, $4, $5, 'contact', now())",
+            )
+            .bind::<diesel::sql_types::BigInt, _>(account)
+            .bind::<diesel::sql_types::BigInt, _>(inbox)
+            .bind::<diesel::sql_types::BigInt, _>(conv)
+            .bind::<diesel::sql_types::Text, _>(format!("hello number {i}"))
+            .bind::<diesel::sql_types::Text, _>(format!("wamid.bare.{i}"))
+            .execute(&mut conn)
+            .await?;
+            Ok(())
+        }
+    };
+    let started = Instant::now();
+    let bare = drive(concurrency, Duration::from_secs(seconds), insert).await?;
+    let bare_rate = bare.len() as f64 / started.elapsed().as_secs_f64();
+    conn.batch_execute("DELETE FROM accounts WHERE name = 'WebhookBench'").await?;
+    Ok(Report {
+        messages,
+        rate: messages as f64 / elapsed,
+        p50: at(0.50).as_secs_f64() * 1000.0,
+        p99: at(0.99).as_secs_f64() * 1000.0,
+        bare_rate,
+        stored: stored.n,
+    })
+}
