@@ -6,7 +6,6 @@
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Interval, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
@@ -44,43 +43,8 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) ->
     )
     .bind::<BigInt, _>(limit)
     .bind::<Interval, _>(interval(lease))
-    .load::<JobRow>(conn)
-    .await?
-    .into_iter()
-    .map(JobRow::into_job)
-    .collect())
-}
-
-#[derive(QueryableByName)]
-struct JobRow {
-    #[diesel(sql_type = BigInt)]
-    id: i64,
-    #[diesel(sql_type = Text)]
-    kind: String,
-    #[diesel(sql_type = diesel::sql_types::Jsonb)]
-    payload: Value,
-    #[diesel(sql_type = diesel::sql_types::Integer)]
-    attempts: i32,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    run_at: DateTime<Utc>,
-    #[diesel(sql_type = diesel::sql_types::Nullable<Text>)]
-    last_error: Option<String>,
-    #[diesel(sql_type = diesel::sql_types::Timestamptz)]
-    created_at: DateTime<Utc>,
-}
-
-impl JobRow {
-    fn into_job(self) -> Job {
-        Job {
-            id: self.id,
-            kind: self.kind,
-            payload: self.payload,
-            attempts: self.attempts,
-            run_at: self.run_at,
-            last_error: self.last_error,
-            created_at: self.created_at,
-        }
-    }
+    .load::<Job>(conn)
+    .await?)
 }
 
 /// Done: the job goes away. Run it in the transaction that records the job's outcome.
@@ -108,11 +72,6 @@ pub async fn postpone(conn: &mut AsyncPgConnection, id: i64, delay: Duration) ->
         .execute(conn)
         .await?;
     Ok(())
-}
-
-/// When the next job comes due, if any is queued.
-pub async fn next_due(conn: &mut AsyncPgConnection) -> StoreResult<Option<DateTime<Utc>>> {
-    Ok(jobs::table.select(diesel::dsl::min(jobs::run_at)).first(conn).await?)
 }
 
 /// Counts a send against the inbox's per-second budget; false when this second is used up.

@@ -493,7 +493,7 @@ pub struct NewMessageTemplate {
     pub components: Value,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = jobs)]
 pub struct Job {
     pub id: i64,

@@ -176,23 +176,20 @@ impl FakeBsp {
 
     /// Waits until `n` sends were accepted, or `timeout` passed; returns them.
     pub async fn wait_accepted(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let accepted = self.accepted();
-            if accepted.len() >= n || tokio::time::Instant::now() > deadline {
-                return accepted;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.wait_for(n, timeout, Self::accepted).await
     }
 
     /// Waits until `n` requests of any kind arrived.
     pub async fn wait_requests(&self, n: usize, timeout: Duration) -> Vec<Recorded> {
+        self.wait_for(n, timeout, Self::requests).await
+    }
+
+    async fn wait_for(&self, n: usize, timeout: Duration, list: fn(&Self) -> Vec<Recorded>) -> Vec<Recorded> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let all = self.requests();
-            if all.len() >= n || tokio::time::Instant::now() > deadline {
-                return all;
+            let found = list(self);
+            if found.len() >= n || tokio::time::Instant::now() > deadline {
+                return found;
             }
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
