@@ -153,6 +153,24 @@ async fn whatsapp_inboxes_check_their_config_and_hide_the_key() {
     let bad_phone =
         json!({"name": "WA", "channel": {"type": "whatsapp", "phone_number": "300", "provider_config": wa.bsp.provider_config()}});
     assert_invalid(&app.post(&w.path("/inboxes")).token(&w.admin.access_token).json(&bad_phone).send().await, "channel.phone_number");
+    // Key rotation: a new key is stored and still never shown; an echoed mask keeps the key.
+    let inbox_path = w.path(&format!("/inboxes/{}", wa.inbox_id));
+    let rotate = |config: Value| {
+        let body = json!({"channel": {"provider_config": config}});
+        let path = inbox_path.clone();
+        async move { app.call(Method::PATCH, &path).token(&w.admin.access_token).json(&body).send().await }
+    };
+    let rotated = rotate(json!({"api_key": "rotated-key-0000000000-ABCD"})).await;
+    assert_eq!(rotated.status, 200, "{:?}", rotated.body);
+    assert_eq!(rotated.body["provider_config"]["api_key"], "********ABCD");
+    assert_eq!(rotated.body["provider_config"]["user_id"], USER_ID);
+    assert_eq!(
+        rotate(json!({"api_key": "********ABCD", "waba_id": "other-waba"})).await.body["provider_config"]["api_key"],
+        "********ABCD"
+    );
+    assert_invalid(&rotate(json!({"api_url": "not a url"})).await, "channel.provider_config.api_url");
+    let stored = wa.count("SELECT count(*) AS n FROM inboxes WHERE provider_config->>'api_key' = 'rotated-key-0000000000-ABCD' AND provider_config->>'waba_id' = 'other-waba'").await;
+    assert_eq!(stored, 1);
     let body = json!({"name": "WA2", "channel": {"type": "whatsapp", "phone_number": "+573000000008", "provider_config": wa.bsp.provider_config()}});
     assert_eq!(matrix(app, w, Method::POST, &w.path("/inboxes"), Some(body)).await, ADMIN_WRITE);
 }

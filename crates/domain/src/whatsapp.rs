@@ -59,6 +59,20 @@ impl ProviderConfig {
         Ok(Self { api_url, api_key: text("api_key")?, user_id: text("user_id")?, waba_id: text("waba_id")?, namespace })
     }
 
+    /// A config update: fields left out keep their value, and so does a key left out or sent
+    /// back masked (clients echo what they were shown).
+    pub fn updated(&self, field: &str, raw: &Value) -> Result<Self, ValidationError> {
+        let Value::Object(changes) = raw else { return Err(ValidationError::invalid(field, "must be an object")) };
+        let mut merged = serde_json::to_value(self).map_err(|_| ValidationError::invalid(field, "cannot be read"))?;
+        for (k, v) in changes {
+            let masked_key = k == "api_key" && v.as_str().is_some_and(|s| s.starts_with("********"));
+            if !masked_key {
+                merged[k] = v.clone();
+            }
+        }
+        Self::parse(field, Some(&merged))
+    }
+
     /// As the API shows it: everything but the key.
     pub fn masked(&self) -> Value {
         serde_json::json!({
@@ -267,6 +281,20 @@ mod tests {
         let bad_url = json!({"api_url": "ftp://bsp", "api_key": "k", "user_id": "u", "waba_id": "w"});
         assert_eq!(ProviderConfig::parse("p", Some(&bad_url)).err().map(|e| e.field), Some("p.api_url".into()));
         assert!(ProviderConfig::parse("p", None).is_err());
+    }
+
+    #[test]
+    fn updates_keep_what_they_leave_out() {
+        let c = ProviderConfig::parse(
+            "p",
+            Some(&json!({"api_url": "https://a.example", "api_key": "old-key", "user_id": "1", "waba_id": "w"})),
+        )
+        .expect("valid");
+        let rotated = c.updated("p", &json!({"api_key": "new-key"})).expect("rotated");
+        assert_eq!((rotated.api_key.as_str(), rotated.user_id.as_str()), ("new-key", "1"));
+        let echoed = c.updated("p", &json!({"api_key": "********", "waba_id": "w2"})).expect("echoed");
+        assert_eq!((echoed.api_key.as_str(), echoed.waba_id.as_str()), ("old-key", "w2"));
+        assert_eq!(c.updated("p", &json!({"api_url": "nope"})).err().map(|e| e.field), Some("p.api_url".into()));
     }
 
     #[test]

@@ -209,6 +209,7 @@ pub struct InboxChanges {
     pub lock_to_single_conversation: Option<bool>,
     pub sender_name_type: Option<String>,
     pub business_name: Option<Option<String>>,
+    pub provider_config: Option<Value>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -8,6 +8,7 @@ use switchboard_domain::inbox::{default_working_hours, sender_name_type, validat
 use switchboard_domain::text::{http_url, optional_text, required_name};
 use switchboard_domain::whatsapp::{self, ProviderConfig};
 use switchboard_domain::ValidationError;
+use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox};
 use switchboard_store::AsyncPgConnection;
 
@@ -116,6 +117,7 @@ impl InboxPayload {
             lock_to_single_conversation: self.lock_to_single_conversation,
             sender_name_type: self.sender_name_type.as_deref().map(|s| sender_name_type("sender_name_type", s)).transpose()?,
             business_name: self.business_name.map(|m| optional_text("business_name", m.as_deref(), 255)).transpose()?,
+            provider_config: None,
         })
     }
 }
@@ -181,8 +183,18 @@ pub async fn update(
     if body.channel.as_ref().and_then(|c| c.r#type.as_deref()).is_some() {
         return Err(ValidationError::invalid("channel.type", "cannot be changed").into());
     }
-    let changes = body.changes()?;
+    let submitted_config = body.channel.as_ref().and_then(|c| c.provider_config.clone());
+    let mut changes = body.changes()?;
     let mut conn = state.conn().await?;
+    if let Some(raw) = submitted_config {
+        let field = "channel.provider_config";
+        let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+        if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Whatsapp {
+            return Err(ValidationError::invalid(field, "only WhatsApp inboxes have a provider config").into());
+        }
+        let current = crate::services::whatsapp::config_of(&inbox)?;
+        changes.provider_config = Some(json!(current.updated(field, &raw)?));
+    }
     let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
     render(&state, &mut conn, &inbox, true).await
 }
