@@ -184,14 +184,7 @@ impl Realtime {
     /// Numbers the event in the account's log and delivers it; returns once both are done.
     /// Call after the write committed. A failure is logged, never returned: the write it
     /// reports on has already happened.
-    pub async fn publish(
-        &self,
-        _conn: &mut switchboard_store::AsyncPgConnection,
-        account_id: i64,
-        event: &str,
-        data: Value,
-        audience: Audience,
-    ) {
+    pub async fn publish(&self, account_id: i64, event: &str, data: Value, audience: Audience) {
         let (done, finished) = tokio::sync::oneshot::channel();
         let pending = Pending { account_id, event: event.to_string(), data, audience, done };
         if self.log.send(pending).await.is_err() {
@@ -319,7 +312,7 @@ async fn presence(state: &AppState, sub: &Subscriber) {
         }
     }
     let data = serde_json::json!({ "account_id": account_id, "users": users, "contacts": contacts });
-    state.realtime.publish(&mut conn, account_id, "presence.update", data, Audience { account_wide: true, ..Default::default() }).await;
+    state.realtime.publish(account_id, "presence.update", data, Audience { account_wide: true, ..Default::default() }).await;
 }
 
 struct Subscription {

@@ -21,28 +21,6 @@ pub struct StoredEvent {
 }
 
 #[derive(QueryableByName)]
-struct Seq {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-}
-
-/// Numbers and keeps an event in one statement; the counter row orders an account's events.
-pub async fn append(conn: &mut AsyncPgConnection, account_id: i64, event: &str, data: &Value, audience: &Value) -> StoreResult<i64> {
-    let row: Seq = diesel::sql_query(
-        "WITH c AS (INSERT INTO event_counters (account_id, last_seq) VALUES ($1, 1) \
-           ON CONFLICT (account_id) DO UPDATE SET last_seq = event_counters.last_seq + 1 RETURNING last_seq) \
-         INSERT INTO realtime_events (account_id, seq, event, data, audience) SELECT $1, c.last_seq, $2, $3, $4 FROM c RETURNING seq",
-    )
-    .bind::<BigInt, _>(account_id)
-    .bind::<Text, _>(event)
-    .bind::<Jsonb, _>(data)
-    .bind::<Jsonb, _>(audience)
-    .get_result(conn)
-    .await?;
-    Ok(row.seq)
-}
-
-#[derive(QueryableByName)]
 struct Last {
     #[diesel(sql_type = BigInt)]
     last_seq: i64,

@@ -432,8 +432,13 @@ pub async fn apply_template_event(
     language: &str,
     change: TemplateChange<'_>,
 ) -> StoreResult<usize> {
-    let candidates: Vec<MessageTemplate> =
-        message_templates::table.filter(message_templates::inbox_id.eq(inbox.id)).select(MessageTemplate::as_select()).load(conn).await?;
+    // Only the rows that can match: by id, or by name (languages compare loosely, in Rust).
+    let candidates: Vec<MessageTemplate> = message_templates::table
+        .filter(message_templates::inbox_id.eq(inbox.id))
+        .filter(message_templates::name.eq(name).or(message_templates::external_id.eq(template_id.unwrap_or(""))))
+        .select(MessageTemplate::as_select())
+        .load(conn)
+        .await?;
     let target = candidates
         .iter()
         .find(|t| template_id.is_some() && t.external_id.as_deref() == template_id)

@@ -107,7 +107,7 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
     if let Some(obj) = event.as_object_mut() {
         obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
     }
-    crate::services::events::contact(&state, &mut conn, "contact.merged", ctx.account_id, event).await;
+    crate::services::events::contact(&state, "contact.merged", ctx.account_id, event).await;
     Ok(ok(rendered))
 }
 
@@ -214,7 +214,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         _ => Value::Null,
     };
     let rendered = render(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, &mut conn, "contact.created", ctx.account_id, rendered.clone()).await;
+    crate::services::events::contact(&state, "contact.created", ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } })))
 }
 
@@ -230,7 +230,7 @@ pub async fn update(
     let contact = find(&mut conn, &ctx, &path.1).await?;
     let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
     let rendered = render(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, &mut conn, "contact.updated", ctx.account_id, rendered.clone()).await;
+    crate::services::events::contact(&state, "contact.updated", ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": rendered })))
 }
 
@@ -241,7 +241,7 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     switchboard_store::contacts::delete(&mut conn, ctx.account_id, contact.id).await?;
     let gone = crate::services::events::contact_ref(&contact);
-    crate::services::events::contact(&state, &mut conn, "contact.deleted", ctx.account_id, gone).await;
+    crate::services::events::contact(&state, "contact.deleted", ctx.account_id, gone).await;
     Ok(ok(json!({})))
 }
 

@@ -376,7 +376,12 @@ pub(crate) async fn publish_updated(
     publish(state, conn, c, m, rendered, "message.updated").await
 }
 
-/// A message event; the contact hears of public, non-activity messages only.
+/// Public messages reach the contact; notes and activity lines stay with the agents.
+fn reaches_contact(m: &Message) -> bool {
+    !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
+}
+
+/// A message event, with the contact's identity token looked up.
 async fn publish(
     state: &AppState,
     conn: &mut AsyncPgConnection,
@@ -385,27 +390,25 @@ async fn publish(
     rendered: &Value,
     event: &str,
 ) -> ApiResult<()> {
-    let public = !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity;
-    let contact_pubsub = match (public, c.contact_inbox_id) {
-        (true, Some(id)) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
+    let contact_pubsub = match c.contact_inbox_id {
+        Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         _ => None,
     };
-    publish_with(state, conn, c, m, rendered, event, contact_pubsub).await;
+    publish_with(state, c, m, rendered, event, contact_pubsub).await;
     Ok(())
 }
 
-/// A message event when the caller already knows the contact's identity token.
+/// A message event when the caller already knows the contact's identity token. The contact
+/// hears of public, non-activity messages only.
 pub(crate) async fn publish_with(
     state: &AppState,
-    conn: &mut AsyncPgConnection,
     c: &Conversation,
     m: &Message,
     rendered: &Value,
     event: &str,
     contact_pubsub: Option<String>,
 ) {
-    let public = !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity;
-    let contact_pubsub = contact_pubsub.filter(|_| public);
+    let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
     let mut data = rendered.clone();
     if let Some(obj) = data.as_object_mut() {
         obj.insert(
@@ -414,7 +417,7 @@ pub(crate) async fn publish_with(
         );
     }
     let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
-    state.realtime.publish(conn, c.account_id, event, data, audience).await;
+    state.realtime.publish(c.account_id, event, data, audience).await;
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -26,10 +26,11 @@ pub async fn webhook(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let inbox = state.webhook_inboxes.get(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
+    // The body first: a pooled connection is not held while a slow client uploads.
     let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let bytes = read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await?;
+    let mut conn = state.conn().await?;
+    let inbox = state.webhook_inboxes.get(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
     let body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     crate::services::whatsapp::receive(&state, &mut conn, &inbox, &body).await?;
     Ok(ok(json!({ "status": "ok" })))

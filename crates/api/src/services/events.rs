@@ -29,7 +29,7 @@ pub async fn conversation(
     let to_contact = matches!(event, "conversation.created" | "conversation.status_changed");
     let contact_pubsub = if to_contact { contact_token(conn, c).await? } else { None };
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
-    state.realtime.publish(conn, c.account_id, event, payload, audience).await;
+    state.realtime.publish(c.account_id, event, payload, audience).await;
     Ok(())
 }
 
@@ -49,17 +49,17 @@ pub async fn typing(
         Audience { inbox_id: Some(c.inbox_id), contact_pubsub, exclude_pubsub: Some(typer_pubsub.to_string()), ..Default::default() };
     let event = if on { "conversation.typing_on" } else { "conversation.typing_off" };
     let data = json!({ "conversation": { "id": c.display_id, "inbox_id": c.inbox_id }, "user": typer, "is_private": private, "account_id": c.account_id });
-    state.realtime.publish(conn, c.account_id, event, data, audience).await;
+    state.realtime.publish(c.account_id, event, data, audience).await;
     Ok(())
 }
 
 /// Contact events go to every user of the account.
-pub async fn contact(state: &AppState, conn: &mut AsyncPgConnection, event: &str, account_id: i64, payload: Value) {
+pub async fn contact(state: &AppState, event: &str, account_id: i64, payload: Value) {
     let mut data = payload;
     if let Some(obj) = data.as_object_mut() {
         obj.insert("account_id".into(), json!(account_id));
     }
-    state.realtime.publish(conn, account_id, event, data, Audience { account_wide: true, ..Default::default() }).await;
+    state.realtime.publish(account_id, event, data, Audience { account_wide: true, ..Default::default() }).await;
 }
 
 /// The payload of a contact event for a deleted contact.

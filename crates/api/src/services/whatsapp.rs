@@ -254,7 +254,7 @@ async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: 
     };
     if r.new_contact {
         let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
-        crate::services::events::contact(state, conn, "contact.created", inbox.account_id, rendered).await;
+        crate::services::events::contact(state, "contact.created", inbox.account_id, rendered).await;
     }
     if r.new_conversation {
         crate::handlers::conversations::announce(state, conn, &r.conversation, "conversation.created", &[], Default::default()).await?;
@@ -269,7 +269,7 @@ async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: 
     }
     let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(&r.contact)), files);
     let token = Some(r.identity.pubsub_token.clone());
-    crate::handlers::messages::publish_with(state, conn, &r.conversation, &r.message, &rendered, "message.created", token).await;
+    crate::handlers::messages::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
     Ok(())
 }
 
