@@ -59,6 +59,7 @@ impl Wa {
     pub async fn contact_writes(&self, id: &str, text: &str) -> i64 {
         let r = self.deliver(&inbound(json!({"id": id, "type": "text", "text": {"body": text}}))).await;
         assert_eq!(r.status, 200, "{:?}", r.body);
+        assert_eq!(r.body, json!({"status": "ok"}));
         let list = self.app.get(&self.w.path("/conversations")).token(&self.w.admin.access_token).send().await;
         list.body["data"]["payload"][0]["id"].as_i64().unwrap()
     }

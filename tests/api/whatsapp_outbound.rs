@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use switchboard_testkit::bsp::{Failure, Recorded, API_KEY, USER_ID, WABA_ID};
 use switchboard_testkit::TestApp;
 
-use crate::support::{assert_invalid, matrix, ADMIN_WRITE};
+use crate::support::{assert_invalid, assert_keys, matrix, ADMIN_WRITE};
 use crate::whatsapp::{inbound, Wa, CONTACT_WA};
 
 const FROM: &str = "573000000001";
@@ -302,6 +302,9 @@ async fn templates_sync_create_delete_and_follow_their_webhooks() {
     let names: Vec<&str> = synced.body["message_templates"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(names, ["hello"], "vanished templates are removed");
     assert_eq!(matrix(app, w, Method::POST, &format!("{base}/sync_templates"), None).await, ADMIN_WRITE);
+    assert_eq!(matrix(app, w, Method::GET, &format!("{base}/message_templates"), None).await, ADMIN_WRITE);
+    let via_matrix = json!({"name": "matrix_made", "category": "UTILITY", "language": "en", "components": [{"type": "BODY", "text": "x"}]});
+    assert_eq!(matrix(app, w, Method::POST, &format!("{base}/message_templates"), Some(via_matrix)).await, ADMIN_WRITE);
 
     let new = json!({"name": "shipping_notice", "category": "UTILITY", "language": "en_US",
         "components": [{"type": "BODY", "text": "Your order {{1}} shipped", "example": {"body_text": [["42"]]}}]});
@@ -348,6 +351,10 @@ async fn templates_sync_create_delete_and_follow_their_webhooks() {
     hook("template_category_update", json!({"message_template_id": 1, "message_template_name": "hello", "message_template_language": "en-US", "previous_category": "UTILITY", "new_category": "MARKETING"})).await;
     hook("template_performance_metrics", json!({"templates_performance_metrics": [{"template_id": "id-hello-en_US", "template_name": "hello", "template_language": "en_US", "messages_sent_7d": 2000, "top_block_reason": "SPAM"}]})).await;
     let listed = app.get(&format!("{base}/message_templates")).token(&w.admin.access_token).send().await;
+    assert_keys(
+        &listed.body["payload"][0],
+        &["id", "name", "language", "status", "category", "components", "rejected_reason", "quality_metrics"],
+    );
     let find = |name: &str| listed.body["payload"].as_array().unwrap().iter().find(|t| t["name"] == name).unwrap().clone();
     assert_eq!(find("shipping_notice")["status"], "APPROVED");
     assert_eq!(find("hello")["category"], "MARKETING");
@@ -364,6 +371,7 @@ async fn templates_sync_create_delete_and_follow_their_webhooks() {
     assert!(call.query.contains("nameTemplate=shipping_notice") && call.query.contains(&format!("wabaid={WABA_ID}")), "{}", call.query);
     let gone = app.call(Method::DELETE, &format!("{base}/message_templates/shipping_notice")).token(&w.admin.access_token).send().await;
     assert_eq!(gone.status, 404);
+    assert_eq!(matrix(app, w, Method::DELETE, &format!("{base}/message_templates/matrix_made"), None).await, ADMIN_WRITE);
     // Other accounts and API inboxes have no templates to touch.
     let other = app
         .post(&format!("/api/v1/accounts/{}/inboxes/{}/sync_templates", w.other_account_id, wa.inbox_id))
