@@ -217,6 +217,9 @@ NOTES = {
         'WhatsApp inboxes: channel {"type": "whatsapp", "phone_number": "+57300…", "provider": "aldeamo", "provider_config": '
         '{"api_url", "api_key", "user_id", "waba_id", "namespace"?}}. The api_key is never shown again (masked); the answer\'s '
         'webhook_url ({PUBLIC_URL}/webhooks/whatsapp/{token}) is what the BSP must call, and message_templates lists the templates.',
+    ('patch', '/api/v1/accounts/{account_id}/inboxes/{id}'):
+        'WhatsApp inboxes: channel.provider_config updates the BSP settings; fields left out keep their value, and an api_key left '
+        'out or sent back masked keeps the stored key.',
     ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'):
         'On WhatsApp inboxes, outgoing non-private messages are checked now (422 naming the field) and sent by a job: status is '
         '"progress" until the BSP takes it ("sent", with its id as source_id) or refuses it ("failed", with '
