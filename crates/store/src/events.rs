@@ -37,7 +37,7 @@ pub async fn append_many(conn: &mut AsyncPgConnection, account_id: i64, events: 
     let names: Vec<&str> = events.iter().map(|e| e.0).collect();
     let data: Vec<&Value> = events.iter().map(|e| e.1).collect();
     let audiences: Vec<&Value> = events.iter().map(|e| e.2).collect();
-    let row: Last = diesel::sql_query(
+    let row: Last = crate::prepared::prepared(
         "WITH c AS (INSERT INTO event_counters (account_id, last_seq) VALUES ($1, $2) \
            ON CONFLICT (account_id) DO UPDATE SET last_seq = event_counters.last_seq + $2 RETURNING last_seq), \
          i AS (INSERT INTO realtime_events (account_id, seq, event, data, audience) \

@@ -18,6 +18,7 @@ pub mod migrate;
 pub mod models;
 pub mod platform;
 pub mod pool;
+pub mod prepared;
 pub mod schema;
 pub mod teams;
 pub mod users;
