@@ -360,3 +360,126 @@ async fn webhooks_while_the_database_is_down_get_503_and_are_stored_on_redeliver
     assert_eq!(status, 200);
     assert_eq!(wa.count("SELECT count(*) AS n FROM messages WHERE source_id = 'wamid.down'").await, 1);
 }
+
+/// A webhook from `wa` with the given (id, unix time) messages.
+fn from_sender(wa: &str, messages: &[(String, i64)]) -> Value {
+    let list: Vec<Value> = messages
+        .iter()
+        .map(|(id, at)| json!({"from": wa, "id": id, "timestamp": at.to_string(), "type": "text", "text": {"body": format!("text of {id}")}}))
+        .collect();
+    json!({"contacts": [{"profile": {"name": format!("Sender {wa}")}, "wa_id": wa}], "messages": list, "statuses": null})
+}
+
+#[tokio::test]
+async fn deliveries_written_together_keep_every_conversation_and_contact_right() {
+    let wa = Wa::new().await;
+    // Times ahead of the clock: a new conversation starts with the current time as its
+    // activity, and each message must move it.
+    let base = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64 + 100;
+    // Four senders who wrote before (one of them had its conversation resolved), four new ones.
+    let senders: Vec<String> = (0..8).map(|i| format!("57316000000{i}")).collect();
+    for (i, s) in senders.iter().take(4).enumerate() {
+        let r = wa.deliver(&from_sender(s, &[(format!("wamid.before{i}"), base)])).await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+    let resolved = wa.count("SELECT min(id) AS n FROM conversations").await;
+    let mut conn = wa.app.db.get().await.unwrap();
+    diesel_async::RunQueryDsl::execute(
+        diesel::sql_query(format!("UPDATE conversations SET status = 'resolved' WHERE id = {resolved}")),
+        &mut conn,
+    )
+    .await
+    .unwrap();
+
+    // Each sender: five deliveries at once, times rising; one delivery carries two messages,
+    // one of which is also delivered on its own (a repeat inside the burst).
+    let wa = &wa;
+    let mut sends = Vec::new();
+    for (s_i, s) in senders.iter().enumerate() {
+        for k in 0..5_i64 {
+            let at = base + 10 + k;
+            let mut messages = vec![(format!("wamid.s{s_i}.{k}"), at)];
+            if k == 4 {
+                messages.push((format!("wamid.s{s_i}.extra"), at + 1));
+            }
+            if k == 3 {
+                messages.push((format!("wamid.s{s_i}.0"), base + 10));
+            }
+            let body = from_sender(s, &messages);
+            sends.push(async move { wa.deliver(&body).await });
+        }
+    }
+    let replies = futures_util::future::join_all(sends).await;
+    let failed: Vec<_> = replies.iter().filter(|r| r.status != 200).map(|r| (r.status, r.body.clone())).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+
+    for (s_i, s) in senders.iter().enumerate() {
+        let phone = format!("+{s}");
+        let contact = format!("(SELECT id FROM contacts WHERE phone_number = '{phone}')");
+        assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM contacts WHERE phone_number = '{phone}'")).await, 1);
+        // Six new messages (five plus the extra; the repeat stored once), in one conversation
+        // that is not the resolved one.
+        let open = format!("SELECT id FROM conversations WHERE contact_id = {contact} AND status = 'open'");
+        assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM ({open}) c")).await, 1, "sender {s_i}");
+        let counted = wa
+            .count(&format!("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.s{s_i}.%' AND conversation_id = ({open})"))
+            .await;
+        assert_eq!(counted, 6, "sender {s_i}");
+        // Activity is the newest message's time, whatever order the deliveries were written in.
+        let newest = base + 15;
+        for table in ["contacts", "conversations"] {
+            let id = if table == "contacts" { contact.clone() } else { format!("({open})") };
+            let at = wa.count(&format!("SELECT extract(epoch FROM last_activity_at)::bigint AS n FROM {table} WHERE id = {id}")).await;
+            assert_eq!(at, newest, "{table} of sender {s_i}");
+        }
+    }
+    assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM conversations WHERE id = {resolved} AND status = 'resolved'")).await, 1);
+    assert_eq!(wa.count("SELECT count(*) AS n FROM conversations").await, 9);
+    // One event per thing that happened: 4 + 48 messages, 9 conversations, 8 contacts.
+    let events = |name: &str| format!("SELECT count(*) AS n FROM realtime_events WHERE event = '{name}'");
+    assert_eq!(wa.count(&events("message.created")).await, 52);
+    assert_eq!(wa.count(&events("conversation.created")).await, 9);
+    assert_eq!(wa.count(&events("contact.created")).await, 8);
+}
+
+#[tokio::test]
+async fn a_delivery_the_database_refuses_does_not_fail_the_others() {
+    let wa = Wa::new().await;
+    // NUL cannot be stored in PostgreSQL text: the character is dropped, the message kept.
+    use futures_util::FutureExt;
+    let r = wa.deliver(&inbound(json!({"id": "wamid.nul", "type": "text", "text": {"body": "a\u{0}b"}}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // In keys too: an unknown type keeps its raw payload.
+    let r = wa.deliver(&inbound(json!({"id": "wamid.nul2", "type": "mystery", "mystery": {"k\u{0}": "v\u{0}"}}))).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let msgs = wa.messages(wa.count("SELECT max(display_id) AS n FROM conversations").await).await;
+    assert_eq!(msgs[msgs.len() - 2]["content"], "ab");
+    assert!(msgs[msgs.len() - 1].to_string().contains(r#""k":"v""#), "{}", msgs[msgs.len() - 1]);
+
+    // A second inbox, whose token this app has cached, is deleted: its deliveries are refused
+    // (404, as for an unknown token) while the first inbox's, written alongside, all succeed.
+    let other = wa.app.create_whatsapp_inbox(&wa.w, &wa.bsp, "+573000000009").await;
+    let other_hook = other["webhook_url"].as_str().unwrap().strip_prefix(&wa.app.address).unwrap().to_string();
+    let r = wa.app.post(&other_hook).json(&from_sender("573170000001", &[("wamid.o.first".into(), 1_700_000_000)])).send().await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let r = wa.app.delete(&wa.w.path(&format!("/inboxes/{}", other["id"]))).token(&wa.w.admin.access_token).send().await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+
+    let wa = &wa;
+    let other_hook = &other_hook;
+    let mut sends = Vec::new();
+    for i in 0..12 {
+        let good = from_sender(&format!("5731800000{i:02}"), &[(format!("wamid.g{i}"), 1_700_000_000)]);
+        let bad = from_sender(&format!("5731900000{i:02}"), &[(format!("wamid.b{i}"), 1_700_000_000)]);
+        sends.push(async move { ("good", wa.deliver(&good).await) }.boxed());
+        sends.push(async move { ("gone", wa.app.post(other_hook).json(&bad).send().await) }.boxed());
+    }
+    let replies = futures_util::future::join_all(sends).await;
+    for (kind, r) in &replies {
+        let expected = if *kind == "good" { 200 } else { 404 };
+        assert_eq!(r.status, expected, "{kind}: {:?}", r.body);
+    }
+    assert_eq!(wa.count("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.g%'").await, 12);
+    assert_eq!(wa.count("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.b%'").await, 0);
+    assert_eq!(wa.count("SELECT count(*) AS n FROM conversations c JOIN inboxes i ON i.id = c.inbox_id").await, 13);
+}

@@ -60,7 +60,9 @@ impl Application {
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let bsp = switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
         let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
-        let state = web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs, webhook_inboxes: Default::default() });
+        let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
+        let state =
+            web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs, webhook_inboxes: Default::default(), inbound });
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
@@ -70,6 +72,9 @@ impl Application {
             tokio::spawn(services::whatsapp::work_forever(state.clone())),
             tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),
         ];
+        for _ in 0..services::inbound::WRITERS {
+            background.push(tokio::spawn(services::inbound::write_forever(state.db.clone(), inbound_writers.clone())));
+        }
         if let Some(relay) = relay {
             background.push(tokio::spawn(relay));
         }

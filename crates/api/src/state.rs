@@ -15,6 +15,8 @@ pub struct AppState {
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
     pub webhook_inboxes: crate::services::whatsapp::InboxCache,
+    /// Stores inbound WhatsApp messages in batches (see `services::inbound`).
+    pub inbound: crate::services::inbound::InboundWriter,
 }
 
 impl AppState {

@@ -45,6 +45,24 @@ pub fn color(field: &str, raw: &str) -> Result<String, ValidationError> {
     Ok(format!("#{}", hex.to_ascii_lowercase()))
 }
 
+/// Drops U+0000 from every string and key. PostgreSQL's text and jsonb cannot hold it, and a
+/// channel's payload may carry it; dropping the character keeps the rest of the message instead
+/// of refusing the delivery forever.
+pub fn without_nul(v: &mut serde_json::Value) {
+    use serde_json::Value;
+    match v {
+        Value::String(s) if s.contains('\0') => s.retain(|c| c != '\0'),
+        Value::Array(items) => items.iter_mut().for_each(without_nul),
+        Value::Object(map) => {
+            if map.keys().any(|k| k.contains('\0')) {
+                *map = std::mem::take(map).into_iter().map(|(k, v)| (k.replace('\0', ""), v)).collect();
+            }
+            map.values_mut().for_each(without_nul);
+        }
+        _ => {}
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,5 +87,12 @@ mod tests {
         assert_eq!(color("color", "abc").ok(), Some("#abc".into()));
         assert!(color("color", "#12").is_err());
         assert!(color("color", "red").is_err());
+    }
+
+    #[test]
+    fn nul_characters_are_dropped_everywhere() {
+        let mut v = serde_json::json!({"a\u{0}b": ["x\u{0}y", {"k": "\u{0}"}], "n": 1, "t": "plain"});
+        without_nul(&mut v);
+        assert_eq!(v, serde_json::json!({"ab": ["xy", {"k": ""}], "n": 1, "t": "plain"}));
     }
 }

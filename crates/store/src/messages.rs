@@ -62,24 +62,9 @@ pub async fn apply(
     conversation: &Conversation,
     message: &Message,
 ) -> StoreResult<(Conversation, Option<Contact>)> {
-    let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
-    let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
-    let at = message.created_at;
     let mut conversation = conversation.clone();
-    if effects.start_waiting && conversation.waiting_since.is_none() {
-        conversation.waiting_since = Some(at);
-    }
-    if effects.replied {
-        conversation.waiting_since = None;
-        conversation.first_reply_created_at.get_or_insert(at);
-    }
-    if effects.reopen {
-        conversation.status = Status::Open.as_str().into();
-        conversation.snoozed_until = None;
-    }
-    if effects.bump_activity && at > conversation.last_activity_at {
-        conversation.last_activity_at = at;
-    }
+    advance(&mut conversation, message);
+    let at = message.created_at;
     // The contact's own activity is when it last wrote.
     let contact = if message.message_type == MessageType::Incoming.as_i16() {
         use crate::schema::contacts;
@@ -106,6 +91,28 @@ pub async fn apply(
         .get_result(conn)
         .await?;
     Ok((conversation, contact))
+}
+
+/// What a new message does to its conversation in memory (see `message_effects`), so a batch
+/// can fold many messages and write each conversation once.
+pub fn advance(conversation: &mut Conversation, message: &Message) {
+    let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
+    let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
+    let at = message.created_at;
+    if effects.start_waiting && conversation.waiting_since.is_none() {
+        conversation.waiting_since = Some(at);
+    }
+    if effects.replied {
+        conversation.waiting_since = None;
+        conversation.first_reply_created_at.get_or_insert(at);
+    }
+    if effects.reopen {
+        conversation.status = Status::Open.as_str().into();
+        conversation.snoozed_until = None;
+    }
+    if effects.bump_activity && at > conversation.last_activity_at {
+        conversation.last_activity_at = at;
+    }
 }
 
 /// Creates a message with its attachments and the mentions of `mentioned` users, in one

@@ -254,7 +254,7 @@ pub struct LabelChanges {
     pub show_on_sidebar: Option<bool>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = contacts)]
 pub struct Contact {
     pub id: i64,
@@ -289,7 +289,7 @@ pub struct ContactChanges {
     pub custom_attributes: Option<Value>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = contact_inboxes)]
 pub struct ContactInbox {
     pub id: i64,
@@ -302,7 +302,7 @@ pub struct ContactInbox {
     pub updated_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = conversations)]
 pub struct Conversation {
     pub id: i64,

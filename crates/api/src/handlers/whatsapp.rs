@@ -29,10 +29,10 @@ pub async fn webhook(
     // The body first: a pooled connection is not held while a slow client uploads.
     let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
     let bytes = read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await?;
-    let mut conn = state.conn().await?;
-    let inbox = state.webhook_inboxes.get(&mut conn, &path).await?.ok_or(ApiError::NotFound)?;
-    let body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
-    crate::services::whatsapp::receive(&state, &mut conn, &inbox, &body).await?;
+    let inbox = state.webhook_inboxes.get(&state.db, &path).await?.ok_or(ApiError::NotFound)?;
+    let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
+    switchboard_domain::text::without_nul(&mut body);
+    crate::services::whatsapp::receive(&state, &inbox, &body).await?;
     Ok(ok(json!({ "status": "ok" })))
 }
 

@@ -2,5 +2,6 @@
 
 pub mod conversations;
 pub mod events;
+pub mod inbound;
 pub mod users;
 pub mod whatsapp;

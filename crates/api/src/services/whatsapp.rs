@@ -11,8 +11,8 @@ use switchboard_domain::conversations::MessageType;
 use switchboard_domain::whatsapp::{window_open, Delivery, ProviderConfig, TemplateShape};
 use switchboard_domain::ValidationError;
 use switchboard_store::models::{Conversation, Inbox, Job, Message, NewAttachment, NewMessageTemplate};
-use switchboard_store::whatsapp::{Inbound, TemplateChange};
-use switchboard_store::{AsyncPgConnection, StoreResult};
+use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
+use switchboard_store::{AsyncPgConnection, StoreError, StoreResult};
 
 use crate::auth::random_token;
 use crate::error::{ApiError, ApiResult};
@@ -29,13 +29,13 @@ pub struct InboxCache {
 const INBOX_TTL: Duration = Duration::from_secs(5);
 
 impl InboxCache {
-    pub async fn get(&self, conn: &mut AsyncPgConnection, token: &str) -> ApiResult<Option<Inbox>> {
+    pub async fn get(&self, db: &switchboard_store::DbPool, token: &str) -> ApiResult<Option<Inbox>> {
         if let Ok(map) = self.map.lock() {
             if let Some((inbox, _)) = map.get(token).filter(|(_, at)| at.elapsed() < INBOX_TTL) {
                 return Ok(Some(inbox.clone()));
             }
         }
-        let found = switchboard_store::whatsapp::inbox_by_webhook_token(conn, token).await?;
+        let found = switchboard_store::whatsapp::inbox_by_webhook_token(&mut *db.get().await?, token).await?;
         if let (Some(inbox), Ok(mut map)) = (&found, self.map.lock()) {
             if map.len() > 10_000 {
                 map.clear();
@@ -179,11 +179,22 @@ pub async fn sync_templates_forever(state: web::Data<AppState>) {
 }
 
 /// Stores one webhook delivery and announces what changed. Returns after everything committed.
-pub async fn receive(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, body: &Value) -> ApiResult<()> {
+pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult<()> {
     let hook = aldeamo::parse_webhook(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
-    for m in &hook.messages {
-        receive_message(state, conn, inbox, m).await?;
+    if !hook.messages.is_empty() {
+        let inbound = hook.messages.iter().map(|m| inbound_of(inbox, m)).collect();
+        let received = state.inbound.write(inbox.clone(), inbound).await.map_err(|e| match e {
+            // The inbox was deleted after it was looked up (a cached token): as if unknown.
+            StoreError::Dangling { .. } => ApiError::NotFound,
+            e => e.into(),
+        })?;
+        announce_received(state, &received).await?;
     }
+    if hook.statuses.is_empty() && hook.templates.is_empty() {
+        return Ok(());
+    }
+    let mut conn = state.conn().await?;
+    let conn = &mut *conn;
     for s in &hook.statuses {
         let Some(status) = Delivery::parse(&s.status) else { continue };
         let updated = switchboard_store::whatsapp::apply_status(conn, inbox.id, &s.id, status, s.error.as_deref(), &s.details).await?;
@@ -223,7 +234,7 @@ pub async fn receive(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inb
     Ok(())
 }
 
-async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, m: &InboundMessage) -> ApiResult<()> {
+fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
     let phone = switchboard_domain::contacts::phone_number("phone_number", &format!("+{}", aldeamo::wa_number(&m.from))).ok();
     let attachment = m.media.as_ref().map(|media| NewAttachment {
         account_id: inbox.account_id,
@@ -236,7 +247,7 @@ async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: 
         external_url: media.link.clone(),
         meta: media.meta.clone(),
     });
-    let inbound = Inbound {
+    Inbound {
         wa_id: m.from.clone(),
         phone_number: phone,
         name: m.profile_name.clone().unwrap_or_else(|| m.from.clone()),
@@ -248,28 +259,37 @@ async fn receive_message(state: &AppState, conn: &mut AsyncPgConnection, inbox: 
         content_attributes: m.content_attributes.clone(),
         reply_to_source: m.reply_to.clone(),
         attachment,
-    };
-    let Some(r) = switchboard_store::whatsapp::receive(conn, inbox, &inbound).await? else {
-        return Ok(());
-    };
-    if r.new_contact {
-        let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
-        crate::services::events::contact(state, "contact.created", inbox.account_id, rendered).await;
     }
-    if r.new_conversation {
-        crate::handlers::conversations::announce(state, conn, &r.conversation, "conversation.created", &[], Default::default()).await?;
-    } else if r.previous_status != r.conversation.status {
-        crate::handlers::conversations::announce(state, conn, &r.conversation, "conversation.status_changed", &[], Default::default())
-            .await?;
+}
+
+/// The events of stored messages. Everything `message.created` needs came back from the write;
+/// only a new contact or a new or reopened conversation costs queries to render.
+async fn announce_received(state: &AppState, received: &[Received]) -> ApiResult<()> {
+    let mut conn = None;
+    for r in received {
+        let changed_conversation = r.new_conversation || r.previous_status != r.conversation.status;
+        if r.new_contact || changed_conversation {
+            let conn = match &mut conn {
+                Some(c) => c,
+                None => conn.insert(state.conn().await?),
+            };
+            if r.new_contact {
+                let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
+                crate::services::events::contact(state, "contact.created", r.conversation.account_id, rendered).await;
+            }
+            let event = if r.new_conversation { "conversation.created" } else { "conversation.status_changed" };
+            if changed_conversation {
+                crate::handlers::conversations::announce(state, conn, &r.conversation, event, &[], Default::default()).await?;
+            }
+        }
+        let mut files = Vec::with_capacity(r.files.len());
+        for a in &r.files {
+            files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
+        }
+        let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(&r.contact)), files);
+        let token = Some(r.identity.pubsub_token.clone());
+        crate::handlers::messages::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
     }
-    // Everything the event needs came back from the write: no queries to render it.
-    let mut files = Vec::with_capacity(r.files.len());
-    for a in &r.files {
-        files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
-    }
-    let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(&r.contact)), files);
-    let token = Some(r.identity.pubsub_token.clone());
-    crate::handlers::messages::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
     Ok(())
 }
 
