@@ -59,11 +59,13 @@ COMMIT;
     .await?)
 }
 
+/// A text message sent now, as the BSP delivers it: each one moves its contact's and
+/// conversation's activity time, as in a live inbox.
 fn webhook(tag: &str, n: usize, senders: usize) -> serde_json::Value {
     let wa = format!("5731{:08}", n % senders);
     json!({
         "contacts": [{"profile": {"name": format!("Customer {}", n % senders)}, "wa_id": wa}],
-        "messages": [{"context": null, "from": wa, "id": format!("wamid.{tag}.{n}"), "timestamp": "1700000000", "type": "text",
+        "messages": [{"context": null, "from": wa, "id": format!("wamid.{tag}.{n}"), "timestamp": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default().to_string(), "type": "text",
                       "text": {"body": format!("hello number {n}")}}],
         "statuses": null,
         "origin_number": "573000000001"
