@@ -188,7 +188,40 @@ OURS[('delete', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{n
     'parameters': [ACC, INBOX_ID, {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
     'responses': {'200': resp({'type': 'object'}), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
 
+NOTIFICATION = {'$ref': '#/components/schemas/notification'}
+NOTIF_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': "One of the caller's notifications"}
+OURS[('get', '/api/v1/accounts/{account_id}/notifications')] = {
+    'operationId': 'list-notifications', 'summary': "The caller's notifications, most recent activity first (15 a page)",
+    'description': 'A notification is written with the change it reports: conversation_assignment (the conversation was assigned to the '
+                   'caller by someone else, on assignment or at creation) and conversation_mention (a private note mentioned the caller). '
+                   'Each is also sent live as notification.created, to its user only.',
+    'parameters': [ACC, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer', 'default': 1}}],
+    'responses': {'200': resp({'type': 'object', 'properties': {'data': {'type': 'object', 'properties': {
+        'meta': {'type': 'object', 'properties': {'unread_count': {'type': 'integer'}, 'count': {'type': 'integer'}, 'current_page': {'type': 'integer'}}},
+        'payload': {'type': 'array', 'items': NOTIFICATION}}}}}), **STD_ERRORS}}
+OURS[('get', '/api/v1/accounts/{account_id}/notifications/unread_count')] = {
+    'operationId': 'notifications-unread-count', 'summary': "How many of the caller's notifications are unread (a bare integer)",
+    'parameters': [ACC], 'responses': {'200': resp({'type': 'integer'}), **STD_ERRORS}}
+OURS[('post', '/api/v1/accounts/{account_id}/notifications/read_all')] = {
+    'operationId': 'notifications-read-all', 'summary': "Mark all the caller's notifications read",
+    'parameters': [ACC], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}}
+OURS[('patch', '/api/v1/accounts/{account_id}/notifications/{id}')] = {
+    'operationId': 'notification-read', 'summary': 'Mark one of the caller\'s notifications read (another user\'s is a 404)',
+    'parameters': [ACC, NOTIF_ID], 'responses': {'200': resp(NOTIFICATION), **STD_ERRORS}}
+OURS[('delete', '/api/v1/accounts/{account_id}/notifications/{id}')] = {
+    'operationId': 'notification-delete', 'summary': 'Delete one of the caller\'s notifications (another user\'s is a 404)',
+    'parameters': [ACC, NOTIF_ID], 'responses': {'200': resp({'type': 'object'}), **STD_ERRORS}}
+
 EXTRA_SCHEMAS = {
+    'notification': {'type': 'object', 'properties': {'id': {'type': 'integer'},
+        'notification_type': {'type': 'string', 'enum': ['conversation_assignment', 'conversation_mention']},
+        'push_message_title': {'type': 'string'}, 'primary_actor_type': {'type': 'string', 'enum': ['Conversation']},
+        'primary_actor_id': {'type': 'integer', 'description': "The conversation's display id"},
+        'primary_actor': {'type': 'object', 'description': 'The conversation, as in conversation events'},
+        'read_at': {'type': 'integer', 'nullable': True}, 'secondary_actor': {'type': 'object', 'nullable': True,
+            'description': 'The user who assigned, or the message that mentioned'},
+        'user': {'type': 'object'}, 'created_at': {'type': 'integer'}, 'last_activity_at': {'type': 'integer'},
+        'snoozed_until': {'type': 'integer', 'nullable': True}, 'meta': {'type': 'object'}, 'account_id': {'type': 'integer'}}},
     'whatsapp_template': {'type': 'object', 'properties': {'id': {'type': 'string', 'nullable': True}, 'name': {'type': 'string'},
         'language': {'type': 'string'}, 'status': {'type': 'string'}, 'category': {'type': 'string', 'nullable': True},
         'previous_category': {'type': 'string', 'nullable': True}, 'rejected_reason': {'type': 'string', 'nullable': True},

@@ -12,6 +12,7 @@ mod inbox_members;
 mod inboxes;
 mod labels;
 mod messages;
+mod notifications;
 mod openapi;
 mod platform;
 mod profile;

@@ -8,10 +8,10 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::conversations::{new_conversation, setup};
 
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+pub(crate) type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 /// Connects as an ActionCable client does and reads the welcome.
-async fn connect(app: &TestApp) -> Ws {
+pub(crate) async fn connect(app: &TestApp) -> Ws {
     let url = app.address.replace("http://", "ws://") + "/cable";
     let mut request = url.into_client_request().unwrap();
     request.headers_mut().insert("Sec-WebSocket-Protocol", "actioncable-v1-json".parse().unwrap());
@@ -22,7 +22,7 @@ async fn connect(app: &TestApp) -> Ws {
 }
 
 /// The next non-ping frame, or None after `wait`.
-async fn next_within(ws: &mut Ws, wait: Duration) -> Option<Value> {
+pub(crate) async fn next_within(ws: &mut Ws, wait: Duration) -> Option<Value> {
     let deadline = tokio::time::Instant::now() + wait;
     loop {
         let frame = tokio::time::timeout_at(deadline, ws.next()).await.ok()??.ok()?;
@@ -39,7 +39,7 @@ async fn next_frame(ws: &mut Ws) -> Option<Value> {
     next_within(ws, Duration::from_secs(5)).await
 }
 
-fn identifier(token: &str, account_id: i64, user_id: i64, since: Option<i64>) -> String {
+pub(crate) fn identifier(token: &str, account_id: i64, user_id: i64, since: Option<i64>) -> String {
     let mut id = json!({ "channel": "RoomChannel", "pubsub_token": token, "account_id": account_id, "user_id": user_id });
     if let Some(s) = since {
         id["since"] = json!(s);
@@ -61,7 +61,7 @@ async fn contact_pubsub(app: &TestApp, source_id: &str) -> String {
         .unwrap()
 }
 
-async fn subscribe(ws: &mut Ws, identifier: &str) -> Value {
+pub(crate) async fn subscribe(ws: &mut Ws, identifier: &str) -> Value {
     ws.send(Message::text(json!({ "command": "subscribe", "identifier": identifier }).to_string())).await.unwrap();
     next_frame(ws).await.unwrap()
 }
@@ -314,7 +314,8 @@ async fn write_paths_emit_the_reference_events_to_the_right_people() {
             "conversation.status_changed",
             "message.created", // activity: assigned
             "assignee.changed",
-            "message.created", // activity: label added
+            "notification.created", // the assignment, to the agent alone
+            "message.created",      // activity: label added
             "conversation.updated",
             "conversation.typing_on", // the admin's; the agent's own never comes back
             "message.created",

@@ -113,4 +113,10 @@ routes! {
     GET "/api/v1/accounts/{account_id}/labels/{id}" => labels::show,
     PATCH "/api/v1/accounts/{account_id}/labels/{id}" => labels::update,
     DELETE "/api/v1/accounts/{account_id}/labels/{id}" => labels::delete,
+
+    GET "/api/v1/accounts/{account_id}/notifications" => notifications::list,
+    GET "/api/v1/accounts/{account_id}/notifications/unread_count" => notifications::unread_count,
+    POST "/api/v1/accounts/{account_id}/notifications/read_all" => notifications::read_all,
+    PATCH "/api/v1/accounts/{account_id}/notifications/{id}" => notifications::update,
+    DELETE "/api/v1/accounts/{account_id}/notifications/{id}" => notifications::delete,
 }

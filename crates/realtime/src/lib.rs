@@ -22,6 +22,9 @@ pub struct Audience {
     pub contact_pubsub: Option<String>,
     /// Never this subscriber (the one typing, for typing events).
     pub exclude_pubsub: Option<String>,
+    /// Only `users`, administrators included: a user's own notifications.
+    #[serde(default)]
+    pub personal: bool,
 }
 
 /// One event, numbered within its account.
@@ -68,8 +71,8 @@ impl Subscriber {
         }
     }
 
-    /// The recipient rules of the reference: nothing crosses accounts; administrators get the
-    /// account's events; agents those of their inboxes or addressed to them; a contact only what
+    /// The recipient rules of the reference: nothing crosses accounts; a personal event (a
+    /// notification) reaches only its user; otherwise administrators get the account's events; agents those of their inboxes or addressed to them; a contact only what
     /// names its own token; the typer never gets its own typing events.
     pub fn may_receive(&self, e: &Envelope) -> bool {
         if e.account_id != self.account_id() {
@@ -79,6 +82,7 @@ impl Subscriber {
             return false;
         }
         match self {
+            Self::User { user_id, .. } if e.audience.personal => e.audience.users.contains(user_id),
             Self::User { user_id, admin, inboxes, .. } => {
                 *admin
                     || e.audience.account_wide
@@ -122,5 +126,18 @@ mod tests {
         assert!(agent(vec![]).may_receive(&env(1, addressed)));
         let typing = Audience { inbox_id: Some(3), exclude_pubsub: Some("agent".into()), ..Default::default() };
         assert!(!agent(vec![3]).may_receive(&env(1, typing)), "typing never goes back to the typer");
+    }
+
+    #[test]
+    fn personal_events_reach_only_their_user_not_even_administrators() {
+        let admin = Subscriber::User { account_id: 1, user_id: 1, admin: true, inboxes: vec![], pubsub_token: "admin".into() };
+        let agent = Subscriber::User { account_id: 1, user_id: 2, admin: false, inboxes: vec![], pubsub_token: "agent".into() };
+        let contact = Subscriber::Contact { account_id: 1, pubsub_token: "c1".into() };
+        let to_agent = env(1, Audience { users: vec![2], personal: true, ..Default::default() });
+        assert!(agent.may_receive(&to_agent));
+        assert!(!admin.may_receive(&to_agent));
+        assert!(!contact.may_receive(&to_agent));
+        let other_account = Subscriber::User { account_id: 2, user_id: 2, admin: false, inboxes: vec![], pubsub_token: "x".into() };
+        assert!(!other_account.may_receive(&to_agent));
     }
 }

@@ -38,23 +38,27 @@ pub async fn insert(conn: &mut AsyncPgConnection, new: &NewConversation) -> Stor
         .await?)
 }
 
-/// Creates a conversation, optionally with a first message built from it, all or nothing.
-pub async fn create<F>(
+/// Creates a conversation, optionally with a first message built from it, and the
+/// notifications `notify` builds from it, all or nothing.
+pub async fn create<F, N>(
     conn: &mut AsyncPgConnection,
     new: &NewConversation,
     first: Option<F>,
-) -> StoreResult<(Conversation, Option<Message>)>
+    notify: N,
+) -> StoreResult<(Conversation, Option<Message>, Vec<crate::models::Notification>)>
 where
     F: FnOnce(&Conversation) -> NewMessage + Send,
+    N: FnOnce(&Conversation) -> Vec<crate::models::NewNotification> + Send,
 {
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let conversation = insert(conn, new).await?;
+        let notifications = crate::notifications::insert(conn, &notify(&conversation)).await?;
         match first {
-            None => Ok((conversation, None)),
+            None => Ok((conversation, None, notifications)),
             Some(build) => {
                 let message = build(&conversation);
                 let (message, conversation) = crate::messages::insert_and_apply(conn, &conversation, &message).await?;
-                Ok((conversation, Some(message)))
+                Ok((conversation, Some(message), notifications))
             }
         }
     })
@@ -321,14 +325,15 @@ pub async fn wake_snoozed(
     .await
 }
 
-/// Applies `changes` and appends `lines` (activity messages), all or nothing; returns the
-/// conversation and the messages written.
+/// Applies `changes`, appends `lines` (activity messages) and writes the notifications the change
+/// causes, all or nothing; returns the conversation, the messages and the notifications written.
 pub async fn change(
     conn: &mut AsyncPgConnection,
     conversation_id: i64,
     changes: &ConversationChanges,
     lines: Vec<NewMessage>,
-) -> StoreResult<(Conversation, Vec<Message>)> {
+    notify: &[crate::models::NewNotification],
+) -> StoreResult<(Conversation, Vec<Message>, Vec<crate::models::Notification>)> {
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let mut updated = update(conn, conversation_id, changes).await?;
         let mut written = Vec::with_capacity(lines.len());
@@ -337,9 +342,23 @@ pub async fn change(
             written.push(message);
             updated = after;
         }
-        Ok((updated, written))
+        let notifications = crate::notifications::insert(conn, notify).await?;
+        Ok((updated, written, notifications))
     })
     .await
+}
+
+/// Conversations by row id within an account, for rendering what points at them.
+pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Conversation>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(conversations::table
+        .filter(conversations::account_id.eq(account_id))
+        .filter(conversations::id.eq_any(ids))
+        .select(Conversation::as_select())
+        .load(conn)
+        .await?)
 }
 
 /// A conversation by its row id, for work that starts from a message rather than a request.

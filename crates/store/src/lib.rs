@@ -16,6 +16,7 @@ pub mod labels;
 pub mod messages;
 pub mod migrate;
 pub mod models;
+pub mod notifications;
 pub mod platform;
 pub mod pool;
 pub mod prepared;

@@ -116,7 +116,8 @@ pub fn advance(conversation: &mut Conversation, message: &Message) {
 }
 
 /// Creates a message with its attachments and the mentions of `mentioned` users, in one
-/// transaction. Attachment rows get the new message's id.
+/// transaction, with a `conversation_mention` notification for each mentioned user but the
+/// author. Attachment rows get the new message's id.
 /// With `send_job`, a job of that kind is queued for the message in the same transaction.
 pub async fn create(
     conn: &mut AsyncPgConnection,
@@ -125,7 +126,7 @@ pub async fn create(
     mentioned: &[i64],
     files: &[crate::models::NewAttachment],
     send_job: Option<&str>,
-) -> StoreResult<(Message, Conversation)> {
+) -> StoreResult<(Message, Conversation, Vec<crate::models::Notification>)> {
     use crate::schema::{attachments, mentions};
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
@@ -157,9 +158,36 @@ pub async fn create(
                 .collect();
             diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
         }
-        Ok((message, conversation))
+        let author = (message.sender_type.as_deref() == Some("user")).then_some(message.sender_id).flatten();
+        let notify: Vec<crate::models::NewNotification> = mentioned
+            .iter()
+            .filter(|u| Some(**u) != author)
+            .map(|u| crate::models::NewNotification {
+                account_id: message.account_id,
+                user_id: *u,
+                notification_type: "conversation_mention".into(),
+                conversation_id: message.conversation_id,
+                secondary_actor_type: Some("Message".into()),
+                secondary_actor_id: Some(message.id),
+            })
+            .collect();
+        let notifications = crate::notifications::insert(conn, &notify).await?;
+        Ok((message, conversation, notifications))
     })
     .await
+}
+
+/// Messages by id within an account, for rendering what points at them.
+pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Message>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(messages::table
+        .filter(messages::account_id.eq(account_id))
+        .filter(messages::id.eq_any(ids))
+        .select(Message::as_select())
+        .load(conn)
+        .await?)
 }
 
 /// Soft delete: the text is replaced and `content_attributes.deleted` set, as the reference does.

@@ -505,3 +505,31 @@ pub struct Job {
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = notifications)]
+pub struct Notification {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub notification_type: String,
+    pub conversation_id: i64,
+    pub secondary_actor_type: Option<String>,
+    pub secondary_actor_id: Option<i64>,
+    pub read_at: Option<DateTime<Utc>>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub last_activity_at: DateTime<Utc>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = notifications)]
+pub struct NewNotification {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub notification_type: String,
+    pub conversation_id: i64,
+    pub secondary_actor_type: Option<String>,
+    pub secondary_actor_id: Option<i64>,
+}

@@ -157,6 +157,23 @@ diesel::table! {
     }
 }
 
+diesel::table! {
+    notifications (id) {
+        id -> Int8,
+        account_id -> Int8,
+        user_id -> Int8,
+        notification_type -> Text,
+        conversation_id -> Int8,
+        secondary_actor_type -> Nullable<Text>,
+        secondary_actor_id -> Nullable<Int8>,
+        read_at -> Nullable<Timestamptz>,
+        snoozed_until -> Nullable<Timestamptz>,
+        last_activity_at -> Timestamptz,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
 diesel::joinable!(account_users -> accounts (account_id));
 diesel::joinable!(account_users -> users (user_id));
 diesel::joinable!(user_sessions -> users (user_id));
@@ -193,6 +210,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     message_templates,
     jobs,
     send_slots,
+    notifications,
 );
 
 diesel::table! {

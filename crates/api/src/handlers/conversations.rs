@@ -28,7 +28,12 @@ pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_dis
 }
 
 /// The reference's payloads for `list`, with a fixed number of queries.
-async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Conversation]) -> ApiResult<Vec<Value>> {
+pub(crate) async fn render_many(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    list: &[Conversation],
+) -> ApiResult<Vec<Value>> {
     let related = switchboard_store::conversations::related(conn, list).await?;
     let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
     let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
@@ -285,12 +290,15 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let sender = ctx.user.id;
     let first = first_content
         .map(|content| move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender))));
-    let (conversation, first) = switchboard_store::conversations::create(&mut conn, &new, first).await?;
+    let assignee = new.assignee_id;
+    let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
+    let (conversation, first, notifications) = switchboard_store::conversations::create(&mut conn, &new, first, notify).await?;
     let payload = announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
     if let Some(m) = first {
         let (mut rendered, _) = super::messages::render(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
         super::messages::publish_created(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null)).await?;
     }
+    crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(payload))
 }
 
@@ -453,7 +461,11 @@ pub async fn assignments(
     let assignee_changed = changes.assignee_id.is_some_and(|a| a != c.assignee_id);
     let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
     let before = c.assignee_id;
-    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
+    let notify = match changes.assignee_id {
+        Some(new) if assignee_changed => crate::services::conversations::assignment_notice(&c, new, ctx.user.id),
+        _ => vec![],
+    };
+    let (c, activities, notifications) = crate::services::conversations::change_notifying(&mut conn, &c, changes, lines, &notify).await?;
     // The previous and the new assignee hear of it even outside the inbox.
     let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
     let event = if assignee_changed {
@@ -468,6 +480,7 @@ pub async fn assignments(
         let payload = render_one(&state, &mut conn, &c).await?;
         crate::services::events::conversation(&state, &mut conn, "team.changed", &c, payload, involved).await?;
     }
+    crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(answer))
 }
 

@@ -343,13 +343,14 @@ async fn create_message(
         })
         .collect();
     let job = send_job.then_some(whatsapp::SEND_JOB);
-    let (message, c) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, job).await?;
+    let (message, c, notifications) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, job).await?;
     if send_job {
         state.jobs.notify_one();
     }
     let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
     publish_created(state, &mut conn, &c, &message, &rendered).await?;
+    crate::services::notifications::publish(state, &mut conn, &notifications).await?;
     Ok(ok(rendered))
 }
 

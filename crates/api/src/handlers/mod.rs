@@ -9,6 +9,7 @@ pub mod inbox_members;
 pub mod inboxes;
 pub mod labels;
 pub mod messages;
+pub mod notifications;
 pub mod platform_accounts;
 pub mod platform_users;
 pub mod profile;

@@ -1,7 +1,7 @@
 //! Conversation changes that must leave an activity line.
 
 use switchboard_domain::conversations::MessageType;
-use switchboard_store::models::{Conversation, ConversationChanges, NewMessage};
+use switchboard_store::models::{Conversation, ConversationChanges, NewMessage, NewNotification};
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::ApiResult;
@@ -19,8 +19,36 @@ pub async fn change(
     changes: ConversationChanges,
     lines: Vec<String>,
 ) -> ApiResult<(Conversation, Vec<switchboard_store::models::Message>)> {
+    let (c, activities, _) = change_notifying(conn, conversation, changes, lines, &[]).await?;
+    Ok((c, activities))
+}
+
+/// `change`, also writing the notifications it causes in the same transaction.
+pub async fn change_notifying(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    changes: ConversationChanges,
+    lines: Vec<String>,
+    notify: &[NewNotification],
+) -> ApiResult<(Conversation, Vec<switchboard_store::models::Message>, Vec<switchboard_store::models::Notification>)> {
     let activities = lines.into_iter().map(|l| activity(conversation, l)).collect();
-    Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities).await?)
+    Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities, notify).await?)
+}
+
+/// A `conversation_assignment` notification for the new assignee, unless they assigned
+/// themselves (the reference does not notify anyone of their own act).
+pub fn assignment_notice(conversation: &Conversation, assignee: Option<i64>, by: i64) -> Vec<NewNotification> {
+    match assignee {
+        Some(user_id) if user_id != by => vec![NewNotification {
+            account_id: conversation.account_id,
+            user_id,
+            notification_type: "conversation_assignment".into(),
+            conversation_id: conversation.id,
+            secondary_actor_type: Some("User".into()),
+            secondary_actor_id: Some(by),
+        }],
+        _ => vec![],
+    }
 }
 
 /// Reopens snoozed conversations when their time comes, every `settings.snooze_check`, for as

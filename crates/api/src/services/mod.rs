@@ -3,5 +3,6 @@
 pub mod conversations;
 pub mod events;
 pub mod inbound;
+pub mod notifications;
 pub mod users;
 pub mod whatsapp;

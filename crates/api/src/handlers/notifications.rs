@@ -1,0 +1,56 @@
+//! `/api/v1/accounts/{account_id}/notifications`: the caller's own notifications. Another
+//! user's notification is a 404, whatever the caller's role.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::{ok, path_id};
+use crate::auth::AccountCtx;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::Params;
+use crate::services::notifications::render_many;
+use crate::state::AppState;
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let page = params.page();
+    let list = switchboard_store::notifications::page(&mut conn, ctx.account_id, ctx.user.id, page).await?;
+    let (unread, all) = switchboard_store::notifications::counts(&mut conn, ctx.account_id, ctx.user.id).await?;
+    let payload = render_many(&state, &mut conn, ctx.account_id, &list).await?;
+    Ok(ok(json!({ "data": { "meta": { "unread_count": unread, "count": all, "current_page": page }, "payload": payload } })))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn unread_count(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    let (unread, _) = switchboard_store::notifications::counts(&mut conn, ctx.account_id, ctx.user.id).await?;
+    Ok(ok(json!(unread)))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn read_all(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
+    let mut conn = state.conn().await?;
+    switchboard_store::notifications::mark_all_read(&mut conn, ctx.account_id, ctx.user.id).await?;
+    Ok(ok(json!({})))
+}
+
+/// Marks it read (the reference's `PATCH` sets `read_at`), answering with it.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let id = path_id(&path.1)?;
+    let mut conn = state.conn().await?;
+    let n = switchboard_store::notifications::mark_read(&mut conn, ctx.account_id, ctx.user.id, id).await?.ok_or(ApiError::NotFound)?;
+    let rendered = render_many(&state, &mut conn, ctx.account_id, std::slice::from_ref(&n)).await?;
+    Ok(ok(rendered.into_iter().next().ok_or(ApiError::NotFound)?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    let id = path_id(&path.1)?;
+    let mut conn = state.conn().await?;
+    if !switchboard_store::notifications::delete(&mut conn, ctx.account_id, ctx.user.id, id).await? {
+        return Err(ApiError::NotFound);
+    }
+    Ok(ok(json!({})))
+}

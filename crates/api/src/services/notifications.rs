@@ -1,0 +1,76 @@
+//! Notifications in the reference's shape, and their `notification.created` event.
+
+use serde_json::{json, Value};
+use switchboard_realtime::Audience;
+use switchboard_store::models::Notification;
+use switchboard_store::AsyncPgConnection;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+
+/// The reference's title for a notification of this type about conversation `display_id`.
+fn title(notification_type: &str, display_id: i64) -> String {
+    match notification_type {
+        "conversation_assignment" => format!("A conversation (#{display_id}) has been assigned to you"),
+        "conversation_mention" => format!("You have been mentioned in conversation (#{display_id})"),
+        other => format!("{other} (#{display_id})"),
+    }
+}
+
+/// Renders notifications of one account with a fixed number of queries: their conversations
+/// (the primary actor), and the users and messages that are secondary actors.
+pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Notification]) -> ApiResult<Vec<Value>> {
+    let conversation_ids: Vec<i64> = list.iter().map(|n| n.conversation_id).collect();
+    let conversations = switchboard_store::conversations::by_ids(conn, account_id, &conversation_ids).await?;
+    let rendered = crate::handlers::conversations::render_many(state, conn, account_id, &conversations).await?;
+    let secondary = |kind: &str| -> Vec<i64> {
+        list.iter().filter(|n| n.secondary_actor_type.as_deref() == Some(kind)).filter_map(|n| n.secondary_actor_id).collect()
+    };
+    let user_ids: Vec<i64> = secondary("User").into_iter().chain(list.iter().map(|n| n.user_id)).collect();
+    let users = switchboard_store::users::by_ids(conn, &user_ids).await?;
+    let messages = switchboard_store::messages::by_ids(conn, account_id, &secondary("Message")).await?;
+    Ok(list
+        .iter()
+        .filter_map(|n| {
+            // A notification outlives nothing: its conversation's deletion removes it too.
+            let at = conversations.iter().position(|c| c.id == n.conversation_id)?;
+            let (conversation, payload) = (conversations.get(at)?, rendered.get(at)?);
+            let secondary_actor = match n.secondary_actor_type.as_deref() {
+                Some("User") => users.iter().find(|u| Some(u.id) == n.secondary_actor_id).map(crate::views::user_brief),
+                Some("Message") => messages
+                    .iter()
+                    .find(|m| Some(m.id) == n.secondary_actor_id)
+                    .map(|m| crate::views::message(m, conversation.display_id, None, vec![])),
+                _ => None,
+            };
+            Some(json!({
+                "id": n.id,
+                "notification_type": n.notification_type,
+                "push_message_title": title(&n.notification_type, conversation.display_id),
+                "primary_actor_type": "Conversation",
+                "primary_actor_id": conversation.display_id,
+                "primary_actor": payload,
+                "read_at": n.read_at.map(|t| t.timestamp()),
+                "secondary_actor": secondary_actor,
+                "user": users.iter().find(|u| u.id == n.user_id).map(crate::views::user_brief),
+                "created_at": n.created_at.timestamp(),
+                "last_activity_at": n.last_activity_at.timestamp(),
+                "snoozed_until": n.snoozed_until.map(|t| t.timestamp()),
+                "meta": {},
+                "account_id": n.account_id,
+            }))
+        })
+        .collect())
+}
+
+/// `notification.created`, after commit, to the notified user alone (not even administrators).
+pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, list: &[Notification]) -> ApiResult<()> {
+    let Some(first) = list.first() else { return Ok(()) };
+    let rendered = render_many(state, conn, first.account_id, list).await?;
+    for n in list {
+        let Some(data) = rendered.iter().find(|v| v["id"] == n.id).cloned() else { continue };
+        let audience = Audience { users: vec![n.user_id], personal: true, ..Default::default() };
+        state.realtime.publish(n.account_id, "notification.created", data, audience).await;
+    }
+    Ok(())
+}
