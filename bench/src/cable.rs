@@ -110,7 +110,10 @@ type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<t
 async fn open_client(port: u16, identifier: &str) -> anyhow::Result<Ws> {
     let mut request = format!("ws://127.0.0.1:{port}/cable").into_client_request()?;
     request.headers_mut().insert("Sec-WebSocket-Protocol", "actioncable-v1-json".parse()?);
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    // tungstenite zero-fills its read buffer (128 KiB by default) on every read: with 10,000
+    // sockets that alone used more CPU than the server. A frame here is under 8 KiB.
+    let config = tokio_tungstenite::tungstenite::protocol::WebSocketConfig::default().read_buffer_size(8 * 1024);
+    let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, Some(config), false).await?;
     ws.send(Message::text(json!({ "command": "subscribe", "identifier": identifier }).to_string())).await?;
     // Welcome, then confirmation.
     loop {
@@ -175,6 +178,7 @@ pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usi
     let samples: Arc<Mutex<Vec<Duration>>> = Arc::new(Mutex::new(Vec::with_capacity(clients * messages)));
     let finished = Arc::new(AtomicUsize::new(0));
     let mut readers = Vec::with_capacity(clients);
+    let debug = std::env::var("CABLE_DEBUG").is_ok();
     for mut ws in sockets {
         let (sent_at, samples, finished) = (sent_at.clone(), samples.clone(), finished.clone());
         readers.push(tokio::spawn(async move {
@@ -182,7 +186,7 @@ pub async fn run(database_url: &str, clients: usize, messages: usize, nodes: usi
             let mut mine = Vec::with_capacity(messages);
             while got < messages {
                 let next = tokio::time::timeout(Duration::from_secs(30), ws.next()).await;
-                if std::env::var("CABLE_DEBUG").is_ok() {
+                if debug {
                     eprintln!(
                         "frame: {:?}",
                         next.as_ref().map(|f| f.as_ref().map(|m| m.as_ref().map(|m| m.to_string().chars().take(120).collect::<String>())))
