@@ -326,7 +326,7 @@ struct Subscription {
 
 async fn connection(state: web::Data<AppState>, mut session: Session, mut stream: actix_ws::AggregatedMessageStream) {
     // Listen before anything else, so nothing published during a replay is missed.
-    let mut events = state.realtime.broadcaster.subscribe();
+    let mut events = state.realtime.broadcaster.subscribe_local();
     let mut subs: Vec<Subscription> = Vec::new();
     let mut ping = tokio::time::interval(PING_EVERY);
     if !send(&mut session, protocol::welcome()).await {
@@ -402,7 +402,8 @@ async fn connection(state: web::Data<AppState>, mut session: Session, mut stream
                 }
                 // It fell too far behind: drop it; it reconnects and replays with `since`.
                 Err(RecvError::Lagged(_)) => break "too slow",
-                Err(RecvError::Closed) => break "shutting down",
+                // Shutting down, or this thread's relay fell behind: it reconnects and replays.
+                Err(RecvError::Closed) => break "live stream ended",
             },
         }
     };
