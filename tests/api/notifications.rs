@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use reqwest::Method;
 use serde_json::{json, Value};
-use switchboard_testkit::TestApp;
+use switchboard_testkit::{TestApp, World};
 
 use crate::conversations::{new_conversation, setup};
 use crate::realtime::{connect, identifier, next_within, subscribe, Ws};
@@ -21,6 +21,18 @@ async fn notifications_within(ws: &mut Ws, wait: Duration) -> Vec<Value> {
         }
     }
     found
+}
+
+/// A new conversation, created by the administrator already assigned to the agent.
+async fn assigned_to_agent(app: &TestApp, w: &World, inbox: i64, contact: i64) -> Value {
+    let r = app
+        .post(&w.path("/conversations"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "inbox_id": inbox, "contact_id": contact, "assignee_id": w.agent.id }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    r.body
 }
 
 #[tokio::test]
@@ -118,16 +130,10 @@ async fn assignments_and_mentions_notify_their_user_and_nobody_else() {
     assert!(notifications_within(&mut admin_ws, Duration::from_millis(500)).await.is_empty());
 
     // A conversation created already assigned notifies its assignee.
-    let r = app
-        .post(&w.path("/conversations"))
-        .token(&w.admin.access_token)
-        .json(&json!({ "inbox_id": inbox, "contact_id": contact, "assignee_id": w.agent.id }))
-        .send()
-        .await;
-    assert_eq!(r.status, 200, "{:?}", r.body);
+    let created = assigned_to_agent(&app, &w, inbox, contact).await;
     let got = notifications_within(&mut agent_ws, Duration::from_secs(2)).await;
     assert_eq!(got.len(), 1, "{got:?}");
-    assert_eq!(got[0]["primary_actor_id"], r.body["id"]);
+    assert_eq!(got[0]["primary_actor_id"], created["id"]);
 }
 
 #[tokio::test]
@@ -136,13 +142,7 @@ async fn users_list_read_and_delete_only_their_own_notifications() {
     let w = app.seed().await;
     let (inbox, contact) = setup(&app, &w).await;
     for _ in 0..2 {
-        let r = app
-            .post(&w.path("/conversations"))
-            .token(&w.admin.access_token)
-            .json(&json!({ "inbox_id": inbox, "contact_id": contact, "assignee_id": w.agent.id }))
-            .send()
-            .await;
-        assert_eq!(r.status, 200, "{:?}", r.body);
+        assigned_to_agent(&app, &w, inbox, contact).await;
     }
     let list = |token: String| {
         let app = &app;
