@@ -483,3 +483,34 @@ async fn a_delivery_the_database_refuses_does_not_fail_the_others() {
     assert_eq!(wa.count("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.b%'").await, 0);
     assert_eq!(wa.count("SELECT count(*) AS n FROM conversations c JOIN inboxes i ON i.id = c.inbox_id").await, 13);
 }
+
+#[tokio::test]
+async fn two_processes_writing_the_same_senders_at_once_agree() {
+    let wa = Wa::new().await;
+    let other = TestApp::spawn_on(wa.app.database_url.clone(), |_| {}).await.unwrap();
+    let base = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    // Five senders, two of them new to the inbox, each delivering through both processes at once.
+    let senders: Vec<String> = (0..5).map(|i| format!("57320000000{i}")).collect();
+    for s in senders.iter().take(3) {
+        assert_eq!(wa.deliver(&from_sender(s, &[(format!("wamid.first.{s}"), base)])).await.status, 200);
+    }
+    let (wa, other) = (&wa, &other);
+    let mut sends = Vec::new();
+    for round in 0..8 {
+        for s in &senders {
+            let body = from_sender(s, &[(format!("wamid.{s}.{round}"), base + 1 + round)]);
+            let app = if round % 2 == 0 { &wa.app } else { other };
+            let hook = wa.hook.clone();
+            sends.push(async move { app.post(&hook).json(&body).send().await });
+        }
+    }
+    let replies = futures_util::future::join_all(sends).await;
+    let failed: Vec<_> = replies.iter().filter(|r| r.status != 200).map(|r| (r.status, r.body.clone())).collect();
+    assert!(failed.is_empty(), "{failed:?}");
+    for s in &senders {
+        let contact = format!("(SELECT id FROM contacts WHERE phone_number = '+{s}')");
+        assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM conversations WHERE contact_id = {contact}")).await, 1, "{s}");
+        assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.{s}.%'")).await, 8, "{s}");
+    }
+    assert_eq!(wa.count("SELECT count(*) AS n FROM contacts").await, 5);
+}

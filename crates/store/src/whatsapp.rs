@@ -249,14 +249,17 @@ async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) 
         .iter()
         .filter_map(|(i, message)| Some(NewAttachment { message_id: message.id, ..i.inbound.attachment.clone()? }))
         .collect();
-    let mut last_wrote: HashMap<i64, DateTime<Utc>> = HashMap::new();
+    // Ordered by id, so concurrent batches (other processes) lock these rows in one order in
+    // the usual plan; a deadlock all the same fails the batch, whose deliveries are retried alone.
+    let mut last_wrote: std::collections::BTreeMap<i64, DateTime<Utc>> = std::collections::BTreeMap::new();
     for (i, message) in &stored_now {
         crate::messages::advance(&mut conversations[i.conversation].1, message);
         let at = last_wrote.entry(identities[i.identity].0.contact_id).or_insert(message.created_at);
         *at = (*at).max(message.created_at);
     }
     let (contact_ids, wrote_at): (Vec<i64>, Vec<DateTime<Utc>>) = last_wrote.into_iter().unzip();
-    let changed: Vec<&Conversation> = conversations.iter().map(|(_, c, _)| c).collect();
+    let mut changed: Vec<&Conversation> = conversations.iter().map(|(_, c, _)| c).collect();
+    changed.sort_by_key(|c| c.id);
     let shared: &AsyncPgConnection = conn;
     let save_files = async {
         let mut c = shared;
