@@ -252,11 +252,20 @@ async fn paging_costs_a_fixed_number_of_queries() {
         .await;
     app.post(&w.path("/conversations/1/messages")).token(admin).json(&json!({ "content": "first" })).send().await;
     let app = &app;
+    // The pool also serves background work (the job queue polls it), which can only add to a
+    // count: the fewest of three tries is the request's own.
     let cost = |path: String| async move {
-        let before = app.app_db.query_count();
-        let r = app.get(&path).token(admin).send().await;
-        assert_eq!(r.status, 200);
-        (app.app_db.query_count() - before, r.body)
+        let mut fewest: Option<(u64, Value)> = None;
+        for _ in 0..3 {
+            let before = app.app_db.query_count();
+            let r = app.get(&path).token(admin).send().await;
+            assert_eq!(r.status, 200);
+            let n = app.app_db.query_count() - before;
+            if fewest.as_ref().is_none_or(|(f, _)| n < *f) {
+                fewest = Some((n, r.body));
+            }
+        }
+        fewest.unwrap()
     };
     let (one, body) = cost(w.path("/conversations")).await;
     assert_eq!(body["data"]["payload"].as_array().unwrap().len(), 1);
