@@ -118,12 +118,17 @@ async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) 
         return Ok(out);
     }
 
-    // Identities: the existing ones locked, the missing ones created (and so locked).
-    let wanted: Vec<(i64, &str)> =
+    // Identities: the existing ones locked, the missing ones created (and so locked). Keys are
+    // locked in (inbox, wa_id) order, the same in every batch of every process. The lookups
+    // below are lateral subqueries the planner cannot turn into a join: each key is one probe of
+    // its unique index, whatever the statistics say (a plan for a small table must not become a
+    // scan of a large one).
+    let mut wanted: Vec<(i64, &str)> =
         items.iter().map(|i| (i.inbox.id, i.inbound.wa_id.as_str())).collect::<HashSet<_>>().into_iter().collect();
+    wanted.sort_unstable();
     let locked: Vec<ContactInbox> = prepared(
-        "SELECT ci.* FROM contact_inboxes ci JOIN unnest($1::bigint[], $2::text[]) AS k(inbox_id, source_id) \
-         ON ci.inbox_id = k.inbox_id AND ci.source_id = k.source_id ORDER BY ci.id FOR UPDATE OF ci",
+        "SELECT ci.* FROM unnest($1::bigint[], $2::text[]) WITH ORDINALITY AS k(inbox_id, source_id, n) CROSS JOIN LATERAL \
+         (SELECT * FROM contact_inboxes c WHERE c.inbox_id = k.inbox_id AND c.source_id = k.source_id FOR UPDATE) ci ORDER BY k.n",
     )
     .bind::<Array<BigInt>, _>(wanted.iter().map(|k| k.0).collect::<Vec<_>>())
     .bind::<Array<Text>, _>(wanted.iter().map(|k| k.1).collect::<Vec<_>>())
@@ -172,8 +177,8 @@ async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) 
         let shared: &AsyncPgConnection = conn;
         let mut shared1 = shared;
         let stored = prepared(
-            "SELECT m.id, m.inbox_id, m.source_id FROM messages m JOIN unnest($1::bigint[], $2::text[]) AS k(inbox_id, source_id) \
-             ON m.inbox_id = k.inbox_id AND m.source_id = k.source_id WHERE m.source_id IS NOT NULL",
+            "SELECT m.* FROM unnest($1::bigint[], $2::text[]) AS k(inbox_id, source_id) CROSS JOIN LATERAL \
+             (SELECT id, inbox_id, source_id FROM messages m WHERE m.inbox_id = k.inbox_id AND m.source_id = k.source_id LIMIT 1) m",
         )
         .bind::<Array<BigInt>, _>(&inbox_ids)
         .bind::<Array<Text>, _>(&sources)
