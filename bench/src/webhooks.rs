@@ -139,6 +139,9 @@ pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, po
         anyhow::ensure!(failures.is_empty(), "warm-up failed: {:?}", failures.iter().next());
         eprintln!("bench: warm-up {senders} webhooks, one per contact");
     }
+    // Then three seconds of the timed load, untimed: a new cluster allocates its first WAL
+    // segments and fills its caches here rather than in the measurement.
+    drive(concurrency, Duration::from_secs(3), poster("settle")).await?;
 
     let post = {
         let (client, endpoint) = (client.clone(), endpoint.clone());
