@@ -154,6 +154,26 @@ async fn users_list_read_and_delete_only_their_own_notifications() {
     assert_eq!(r.body["data"]["meta"], json!({ "unread_count": 2, "count": 2, "current_page": 1 }));
     let payload = r.body["data"]["payload"].as_array().unwrap();
     assert_eq!(payload.len(), 2);
+    assert_keys(
+        &payload[0],
+        &[
+            "id",
+            "notification_type",
+            "push_message_title",
+            "primary_actor_type",
+            "primary_actor_id",
+            "primary_actor",
+            "read_at",
+            "secondary_actor",
+            "user",
+            "created_at",
+            "last_activity_at",
+            "snoozed_until",
+            "account_id",
+        ],
+    );
+    assert_eq!(payload[0]["notification_type"], "conversation_assignment");
+    assert_eq!(payload[0]["secondary_actor"]["id"], w.admin.id);
     assert_eq!(payload[0]["primary_actor_id"], 2, "newest first");
     let (newest, oldest) = (payload[0]["id"].as_i64().unwrap(), payload[1]["id"].as_i64().unwrap());
     // The administrator has none of them, and a bad page number is page 1.

@@ -40,10 +40,6 @@ impl Broadcaster {
         let _ = self.tx.send(Arc::new(envelope));
     }
 
-    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Envelope>> {
-        self.tx.subscribe()
-    }
-
     /// The stream as relayed on this thread, for tasks that stay on it (an actix worker's
     /// sockets). Waking a task of another thread costs a syscall; with thousands of sockets per
     /// event that was most of the fan-out. So each thread's relay task takes every event once and

@@ -33,11 +33,24 @@ pub async fn page(conn: &mut AsyncPgConnection, account_id: i64, user_id: i64, p
         .await?)
 }
 
-/// (unread, all) of the user's notifications.
+/// (unread, all) of the user's notifications, in one scan.
 pub async fn counts(conn: &mut AsyncPgConnection, account_id: i64, user_id: i64) -> StoreResult<(i64, i64)> {
-    let unread = of_user(account_id, user_id).filter(notifications::read_at.is_null()).count().get_result(conn).await?;
-    let all = of_user(account_id, user_id).count().get_result(conn).await?;
-    Ok((unread, all))
+    #[derive(QueryableByName)]
+    struct Counts {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        unread: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        total: i64,
+    }
+    let c: Counts = crate::prepared::prepared(
+        "SELECT count(*) FILTER (WHERE read_at IS NULL) AS unread, count(*) AS total FROM notifications \
+         WHERE account_id = $1 AND user_id = $2",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(account_id)
+    .bind::<diesel::sql_types::BigInt, _>(user_id)
+    .get_result(conn)
+    .await?;
+    Ok((c.unread, c.total))
 }
 
 /// Marks one of the user's notifications read; `None` when it is not theirs.
