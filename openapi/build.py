@@ -152,7 +152,7 @@ OURS[('get', '/cable')] = {
                    'Extension: add "since": <seq> to the identifier to first receive, in order, every event after it that the '
                    'subscriber may see (10 minutes or 10,000 events per account); if that history is gone, an event '
                    '"replay.unavailable" says so, and the client should reload.',
-    'responses': {'101': {'description': 'Switching protocols'}, '400': {'description': 'Not a websocket request'}}}
+    'responses': {'101': {'description': 'Switching protocols'}, '400': resp({'type': 'object'}, 'Not a websocket request (a JSON error)')}}
 
 INBOX_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': 'The WhatsApp inbox'}
 TEMPLATE = {'$ref': '#/components/schemas/whatsapp_template'}

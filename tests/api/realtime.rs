@@ -432,3 +432,136 @@ async fn merging_contacts_announces_the_moved_conversations() {
     assert_eq!(changed.1["meta"]["sender"]["id"], base);
     assert!(events.iter().any(|(e, d)| e == "contact.merged" && d["id"] == base && d["mergee"]["id"] == mergee));
 }
+
+/// A client frame as browsers send it: masked (with a zero key, which leaves the bytes as
+/// they are; the server must still unmask).
+fn client_frame(opcode: u8, fin: bool, payload: &[u8]) -> Vec<u8> {
+    let mut frame = vec![if fin { 0x80 } else { 0 } | opcode];
+    match payload.len() {
+        n if n < 126 => frame.push(0x80 | n as u8),
+        n => {
+            frame.push(0x80 | 126);
+            frame.extend_from_slice(&(n as u16).to_be_bytes());
+        }
+    }
+    frame.extend_from_slice(&[0, 0, 0, 0]);
+    frame.extend_from_slice(payload);
+    frame
+}
+
+/// Reads one server frame: its opcode and payload. Server frames are never masked.
+async fn server_frame(io: &mut tokio::net::TcpStream) -> (u8, Vec<u8>) {
+    use tokio::io::AsyncReadExt;
+    let mut head = [0u8; 2];
+    io.read_exact(&mut head).await.unwrap();
+    assert_eq!(head[1] & 0x80, 0, "server frames are unmasked");
+    let len = match head[1] & 0x7f {
+        126 => io.read_u16().await.unwrap() as usize,
+        127 => io.read_u64().await.unwrap() as usize,
+        n => n as usize,
+    };
+    let mut payload = vec![0u8; len];
+    io.read_exact(&mut payload).await.unwrap();
+    (head[0] & 0x0f, payload)
+}
+
+/// The response head, byte by byte, so nothing after it is consumed.
+async fn read_head(io: &mut tokio::net::TcpStream) -> String {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(io.read_u8().await.unwrap());
+    }
+    String::from_utf8(head).unwrap()
+}
+
+/// The next text frame that is not a ping.
+async fn server_text(io: &mut tokio::net::TcpStream) -> Value {
+    loop {
+        let (opcode, payload) = tokio::time::timeout(Duration::from_secs(5), server_frame(io)).await.expect("a frame in time");
+        assert_eq!(opcode, 1, "a text frame");
+        let v: Value = serde_json::from_slice(&payload).unwrap();
+        if v["type"] != "ping" {
+            return v;
+        }
+    }
+}
+
+#[tokio::test]
+async fn the_socket_speaks_websocket_framing_on_the_raw_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let port = app.address.rsplit(':').next().unwrap().to_string();
+    let handshake = |path: &str| {
+        format!(
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+             Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\
+             Sec-WebSocket-Protocol: actioncable-v1-json\r\n\r\n"
+        )
+    };
+    // Plain HTTP to /cable, and an upgrade anywhere else, get JSON errors.
+    let plain = app.get("/cable").send().await;
+    assert_eq!(plain.status, 400);
+    assert_eq!(plain.body["error"], "websocket upgrade expected");
+    let mut io = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    io.write_all(handshake("/elsewhere").as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    io.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 404"), "{answer}");
+    assert!(answer.ends_with(r#"{"error":"Route not found"}"#), "{answer}");
+    let mut io = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    io.write_all(handshake("/cable").replace("Sec-WebSocket-Version: 13", "Sec-WebSocket-Version: 8").as_bytes()).await.unwrap();
+    let mut answer = String::new();
+    io.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 400"), "{answer}");
+    assert!(answer.contains(r#"{"error":"#), "{answer}");
+
+    // The handshake and the first command in one write, as a fast client may send them; the
+    // command is split over a text frame and a continuation frame.
+    let id = identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None);
+    let subscribe = json!({ "command": "subscribe", "identifier": id }).to_string();
+    let (first, rest) = subscribe.as_bytes().split_at(20);
+    let mut opening = handshake("/cable").into_bytes();
+    opening.extend(client_frame(0x1, false, first));
+    opening.extend(client_frame(0x0, true, rest));
+    let mut io = tokio::net::TcpStream::connect(format!("127.0.0.1:{port}")).await.unwrap();
+    io.write_all(&opening).await.unwrap();
+    let head = read_head(&mut io).await;
+    assert!(head.starts_with("HTTP/1.1 101"), "{head}");
+    assert!(head.to_ascii_lowercase().contains("sec-websocket-accept: s3pplmbitxaq9kygzzhzrbk+xoo="), "{head}");
+    assert!(head.to_ascii_lowercase().contains("sec-websocket-protocol: actioncable-v1-json"), "{head}");
+    assert_eq!(server_text(&mut io).await, json!({ "type": "welcome" }));
+    assert_eq!(server_text(&mut io).await, json!({ "identifier": id, "type": "confirm_subscription" }));
+
+    // A ping is answered with a pong carrying the same bytes.
+    io.write_all(&client_frame(0x9, true, b"are you there")).await.unwrap();
+    let (opcode, payload) = loop {
+        let (opcode, payload) = server_frame(&mut io).await;
+        if opcode != 1 {
+            break (opcode, payload);
+        }
+    };
+    assert_eq!((opcode, payload.as_slice()), (0xA, &b"are you there"[..]));
+
+    // Events arrive as text frames with the two-byte length form (they are over 125 bytes).
+    say(&app, &w, 1, "framed").await;
+    let event = server_text(&mut io).await;
+    assert_eq!(event["message"]["event"], "message.created");
+    assert_eq!(event["message"]["data"]["content"], "framed");
+
+    // A close is answered with a close, then the connection ends.
+    io.write_all(&client_frame(0x8, true, &[0x03, 0xe8])).await.unwrap();
+    let closing = loop {
+        let (opcode, _) = server_frame(&mut io).await;
+        if opcode != 1 {
+            break opcode;
+        }
+    };
+    assert_eq!(closing, 0x8);
+    let mut rest = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), io.read_to_end(&mut rest)).await;
+    assert!(matches!(ended, Ok(Ok(_))), "the server closed the connection");
+}

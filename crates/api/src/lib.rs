@@ -1,6 +1,7 @@
 //! The HTTP application: Chatwoot-compatible REST API over the store.
 
 pub mod auth;
+pub mod cable;
 pub mod error;
 pub mod extract;
 pub mod handlers;
@@ -15,10 +16,11 @@ pub mod views;
 
 use std::net::TcpListener;
 
-use actix_web::dev::{Server, ServerHandle};
+use actix_server::{Server, ServerHandle};
+use actix_service::{IntoServiceFactory, ServiceFactoryExt};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::{NormalizePath, TrailingSlash};
-use actix_web::{web, App, HttpMessage, HttpResponse, HttpServer};
+use actix_web::{web, App, HttpMessage, HttpResponse};
 use anyhow::Context;
 use futures_util::FutureExt;
 use switchboard_store::DbPool;
@@ -79,9 +81,9 @@ impl Application {
             background.push(tokio::spawn(relay));
         }
 
-        let server = HttpServer::new(move || {
+        let app = move |state: web::Data<AppState>| {
             App::new()
-                .app_data(state.clone())
+                .app_data(state)
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());
@@ -97,10 +99,30 @@ impl Application {
                 .wrap(TracingLogger::default())
                 .configure(routes::configure)
                 .default_service(web::to(|| async { HttpResponse::NotFound().json(serde_json::json!({ "error": "Route not found" })) }))
-        });
-        let server = if workers > 0 { server.workers(workers) } else { server };
+        };
+        // actix-web's HttpServer, assembled by hand for one thing it does not expose: the upgrade
+        // hook, through which `/cable` takes its connections (see `cable`).
+        let address = listener.local_addr()?;
+        let builder = actix_server::Server::build();
+        let builder = if workers > 0 { builder.workers(workers) } else { builder };
         // Signals are the binary's business: it must stop the server before its database.
-        let server = server.listen(listener)?.disable_signals().shutdown_timeout(10).run();
+        let server = builder
+            .disable_signals()
+            .shutdown_timeout(10)
+            .listen("switchboard", listener, move || {
+                let upgrade_state = state.clone();
+                let upgrade = actix_service::fn_factory(move || {
+                    let state = upgrade_state.clone();
+                    async move { Ok::<_, ()>(cable::Upgrade::new(state)) }
+                });
+                let app = app(state.clone()).into_factory().map_err(|e: actix_web::Error| e.error_response());
+                actix_http::HttpService::build()
+                    .local_addr(address)
+                    .upgrade(upgrade)
+                    .finish(actix_service::map_config(app, |_| actix_web::dev::AppConfig::default()))
+                    .tcp()
+            })?
+            .run();
         Ok(Self { port, server, background })
     }
 

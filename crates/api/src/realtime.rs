@@ -2,26 +2,15 @@
 
 use std::time::Duration;
 
-use actix_web::{web, HttpRequest, HttpResponse};
-use actix_ws::{AggregatedMessage, Session};
 use futures_util::StreamExt;
 use serde_json::Value;
-use switchboard_domain::users::Role;
 use switchboard_realtime::broadcaster::Broadcaster;
-use switchboard_realtime::protocol::{self, Command, Identifier};
-use switchboard_realtime::{Audience, Envelope, Subscriber};
+use switchboard_realtime::{Audience, Envelope};
 use switchboard_store::DbPool;
-use tokio::sync::broadcast::error::RecvError;
-
-use crate::state::AppState;
 
 /// Replay keeps this much history per account, whichever limit comes first.
 pub const REPLAY_WINDOW: Duration = Duration::from_secs(10 * 60);
 pub const REPLAY_MAX: i64 = 10_000;
-/// ActionCable's heartbeat.
-const PING_EVERY: Duration = Duration::from_secs(3);
-/// A socket that cannot take a frame for this long is dropped.
-const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// The Redis channel every node publishes to and listens on.
 const REDIS_CHANNEL: &str = "switchboard:events";
@@ -147,7 +136,7 @@ impl Realtime {
 
     /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
     /// online there now.
-    async fn report_presence(&self, account_id: i64, who: &str) -> Vec<String> {
+    pub(crate) async fn report_presence(&self, account_id: i64, who: &str) -> Vec<String> {
         let now = chrono::Utc::now().timestamp_millis();
         let ttl = self.presence.ttl.as_millis() as i64;
         if let Some(redis) = &self.redis {
@@ -223,193 +212,6 @@ pub async fn relay_from_redis(url: String, broadcaster: Broadcaster) {
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
-}
-
-/// `GET /cable`: the ActionCable websocket.
-pub async fn cable(state: web::Data<AppState>, req: HttpRequest, body: web::Payload) -> actix_web::Result<HttpResponse> {
-    let (response, session, stream) = actix_ws::handle_with_protocols(&req, body, &[protocol::SUBPROTOCOL])?;
-    let stream = stream.max_frame_size(64 * 1024).aggregate_continuations().max_continuation_size(256 * 1024);
-    actix_web::rt::spawn(connection(state, session, stream));
-    Ok(response)
-}
-
-async fn send(session: &mut Session, text: String) -> bool {
-    matches!(tokio::time::timeout(SEND_TIMEOUT, session.text(text)).await, Ok(Ok(())))
-}
-
-/// Checks a subscription's credentials: a user's pubsub token with its account and id, or a
-/// contact identity's token alone.
-async fn authorize(state: &AppState, id: &Identifier) -> Option<Subscriber> {
-    if id.channel != "RoomChannel" || id.pubsub_token.is_empty() {
-        return None;
-    }
-    let mut conn = state.db.get().await.ok()?;
-    match (id.account_id(), id.user_id()) {
-        (Some(account_id), Some(user_id)) => {
-            let user = switchboard_store::users::find_by_pubsub_token(&mut conn, &id.pubsub_token).await.ok()??;
-            if user.id != user_id {
-                return None;
-            }
-            let member = switchboard_store::account_users::membership(&mut conn, account_id, user.id).await.ok()??;
-            let admin = Role::from_stored(&member.role).can_administer();
-            let inboxes = switchboard_store::inboxes::member_inbox_ids(&mut conn, account_id, user.id).await.ok()?;
-            Some(Subscriber::User { account_id, user_id, admin, inboxes, pubsub_token: user.pubsub_token })
-        }
-        (None, None) => {
-            let (identity, account_id) = switchboard_store::contacts::identity_by_pubsub(&mut conn, &id.pubsub_token).await.ok()??;
-            Some(Subscriber::Contact { account_id, pubsub_token: identity.pubsub_token })
-        }
-        _ => None,
-    }
-}
-
-/// Sends what the subscriber missed after `since`, or says it is no longer kept.
-async fn replay(state: &AppState, session: &mut Session, identifier: &str, sub: &Subscriber, since: i64) -> Option<i64> {
-    let mut conn = state.db.get().await.ok()?;
-    let account_id = sub.account_id();
-    let (oldest, newest) = switchboard_store::events::bounds(&mut conn, account_id, REPLAY_WINDOW).await.ok()?;
-    if since < newest && oldest.is_none_or(|o| o > since + 1) {
-        send(session, protocol::replay_gap(identifier, since, oldest)).await;
-        return Some(newest);
-    }
-    let events = switchboard_store::events::since(&mut conn, account_id, since, REPLAY_WINDOW, REPLAY_MAX).await.ok()?;
-    let mut last = since;
-    for e in events {
-        let audience: Audience = serde_json::from_value(e.audience).unwrap_or_default();
-        let envelope = Envelope::new(account_id, e.seq, e.event, e.data, audience);
-        if sub.may_receive(&envelope) && !send(session, protocol::event(identifier, &envelope.event, &envelope.data, envelope.seq)).await {
-            return None;
-        }
-        last = e.seq;
-    }
-    Some(last)
-}
-
-/// `perform update_presence`: marks the subscriber online and tells the account who is.
-async fn presence(state: &AppState, sub: &Subscriber) {
-    let (account_id, who) = match sub {
-        Subscriber::User { account_id, user_id, .. } => (*account_id, format!("user:{user_id}")),
-        Subscriber::Contact { account_id, pubsub_token } => {
-            let Ok(mut conn) = state.db.get().await else { return };
-            match switchboard_store::contacts::identity_by_pubsub(&mut conn, pubsub_token).await {
-                Ok(Some((identity, _))) => (*account_id, format!("contact:{}", identity.contact_id)),
-                _ => return,
-            }
-        }
-    };
-    let online = state.realtime.report_presence(account_id, &who).await;
-    let Ok(mut conn) = state.db.get().await else { return };
-    // Users show their chosen availability (online/busy); contacts are just online.
-    let members = switchboard_store::account_users::list_raw(&mut conn, account_id).await.unwrap_or_default();
-    let mut users = serde_json::Map::new();
-    let mut contacts = serde_json::Map::new();
-    for entry in online {
-        if let Some(id) = entry.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()) {
-            let status = members.iter().find(|m| m.user_id == id).map(|m| m.availability.clone()).unwrap_or_else(|| "online".into());
-            users.insert(id.to_string(), Value::String(status));
-        } else if let Some(id) = entry.strip_prefix("contact:") {
-            contacts.insert(id.to_string(), Value::String("online".into()));
-        }
-    }
-    let data = serde_json::json!({ "account_id": account_id, "users": users, "contacts": contacts });
-    state.realtime.publish(account_id, "presence.update", data, Audience { account_wide: true, ..Default::default() }).await;
-}
-
-struct Subscription {
-    identifier: String,
-    /// The identifier as a JSON string, for building frames without serializing per event.
-    identifier_json: String,
-    subscriber: Subscriber,
-    /// Live events up to here were already sent by replay.
-    delivered_up_to: i64,
-}
-
-async fn connection(state: web::Data<AppState>, mut session: Session, mut stream: actix_ws::AggregatedMessageStream) {
-    // Listen before anything else, so nothing published during a replay is missed.
-    let mut events = state.realtime.broadcaster.subscribe_local();
-    let mut subs: Vec<Subscription> = Vec::new();
-    let mut ping = tokio::time::interval(PING_EVERY);
-    if !send(&mut session, protocol::welcome()).await {
-        return;
-    }
-    let reason = loop {
-        tokio::select! {
-            _ = ping.tick() => {
-                if !send(&mut session, protocol::ping(chrono::Utc::now().timestamp())).await {
-                    break "client not reading";
-                }
-            }
-            incoming = stream.next() => match incoming {
-                Some(Ok(AggregatedMessage::Text(text))) => {
-                    let Ok(cmd) = serde_json::from_str::<Command>(&text) else { continue };
-                    match cmd.command.as_str() {
-                        "subscribe" => {
-                            let Some(id) = Identifier::parse(&cmd.identifier) else {
-                                send(&mut session, protocol::reject(&cmd.identifier)).await;
-                                continue;
-                            };
-                            // Boxed: their state only exists while they run, not in every idle socket.
-                            match Box::pin(authorize(&state, &id)).await {
-                                Some(subscriber) => {
-                                    if !send(&mut session, protocol::confirm(&cmd.identifier)).await {
-                                        break "client not reading";
-                                    }
-                                    let delivered_up_to = match id.since() {
-                                        Some(since) => match Box::pin(replay(&state, &mut session, &cmd.identifier, &subscriber, since)).await {
-                                            Some(last) => last,
-                                            None => break "replay failed",
-                                        },
-                                        None => 0,
-                                    };
-                                    subs.retain(|s| s.identifier != cmd.identifier);
-                                    let identifier_json = serde_json::to_string(&cmd.identifier).unwrap_or_default();
-                                    subs.push(Subscription { identifier: cmd.identifier, identifier_json, subscriber, delivered_up_to });
-                                }
-                                None => {
-                                    send(&mut session, protocol::reject(&cmd.identifier)).await;
-                                }
-                            }
-                        }
-                        "unsubscribe" => subs.retain(|s| s.identifier != cmd.identifier),
-                        "message" => {
-                            let action = cmd.data.as_deref().and_then(|d| serde_json::from_str::<Value>(d).ok());
-                            let is_presence = action.as_ref().and_then(|a| a.get("action")).and_then(Value::as_str) == Some("update_presence");
-                            if let (true, Some(sub)) = (is_presence, subs.iter().find(|s| s.identifier == cmd.identifier)) {
-                                Box::pin(presence(&state, &sub.subscriber)).await;
-                            }
-                        }
-                        _ => {}
-                    }
-                }
-                Some(Ok(AggregatedMessage::Ping(bytes))) => {
-                    let _ = session.pong(&bytes).await;
-                }
-                Some(Ok(AggregatedMessage::Close(_))) | None | Some(Err(_)) => break "closed",
-                Some(Ok(_)) => {}
-            },
-            event = events.recv() => match event {
-                Ok(envelope) => {
-                    let mut ok = true;
-                    for sub in subs.iter().filter(|s| envelope.seq > s.delivered_up_to && s.subscriber.may_receive(&envelope)) {
-                        if !send(&mut session, protocol::event_frame(&sub.identifier_json, envelope.message_json())).await {
-                            ok = false;
-                            break;
-                        }
-                    }
-                    if !ok {
-                        break "client not reading";
-                    }
-                }
-                // It fell too far behind: drop it; it reconnects and replays with `since`.
-                Err(RecvError::Lagged(_)) => break "too slow",
-                // Shutting down, or this thread's relay fell behind: it reconnects and replays.
-                Err(RecvError::Closed) => break "live stream ended",
-            },
-        }
-    };
-    tracing::debug!(reason, "cable connection closed");
-    // A stalled client may not even take the close frame; dropping the session ends it anyway.
-    let _ = tokio::time::timeout(Duration::from_secs(1), session.close(None)).await;
 }
 
 /// Keeps the replay log within its window: ten minutes, and 10,000 events per account.

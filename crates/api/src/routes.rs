@@ -22,7 +22,7 @@ routes! {
     GET "/ready" => health::ready,
 
     GET "/attachments/{id}/{file_name}" => attachments::download,
-    GET "/cable" => crate::realtime::cable,
+    GET "/cable" => crate::cable::not_upgraded,
     POST "/webhooks/whatsapp/{token}" => whatsapp::webhook,
 
     POST "/auth/sign_in" => auth::sign_in,
