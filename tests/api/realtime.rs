@@ -565,3 +565,74 @@ async fn the_socket_speaks_websocket_framing_on_the_raw_connection() {
     let ended = tokio::time::timeout(Duration::from_secs(5), io.read_to_end(&mut rest)).await;
     assert!(matches!(ended, Ok(Ok(_))), "the server closed the connection");
 }
+
+/// `tests/actioncable`, with its packages installed (`npm ci`, once).
+fn actioncable_client_dir() -> std::path::PathBuf {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/actioncable");
+    if !dir.join("node_modules/@rails/actioncable").exists() {
+        let status = std::process::Command::new("npm")
+            .args(["ci", "--no-audit", "--no-fund"])
+            .current_dir(&dir)
+            .status()
+            .expect("npm is needed for the @rails/actioncable check (Debian: apt install nodejs npm)");
+        assert!(status.success(), "npm ci in tests/actioncable failed");
+    }
+    dir
+}
+
+/// Runs the published ActionCable client; its output, a JSON value per line, comes through the channel.
+fn actioncable_client(app: &TestApp, identifier: &str, messages: usize) -> (tokio::process::Child, tokio::sync::mpsc::Receiver<Value>) {
+    use tokio::io::AsyncBufReadExt;
+    let url = app.address.replace("http://", "ws://") + "/cable";
+    let mut child = tokio::process::Command::new("node")
+        .arg("client.mjs")
+        .args([url.as_str(), identifier, &messages.to_string()])
+        .current_dir(actioncable_client_dir())
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("node is needed for the @rails/actioncable check (Debian: apt install nodejs npm)");
+    let mut lines = tokio::io::BufReader::new(child.stdout.take().unwrap()).lines();
+    let (tx, rx) = tokio::sync::mpsc::channel(64);
+    tokio::spawn(async move {
+        while let Ok(Some(line)) = lines.next_line().await {
+            if tx.send(serde_json::from_str(&line).unwrap()).await.is_err() {
+                break;
+            }
+        }
+    });
+    (child, rx)
+}
+
+async fn client_says(rx: &mut tokio::sync::mpsc::Receiver<Value>) -> Value {
+    tokio::time::timeout(Duration::from_secs(30), rx.recv()).await.expect("the client spoke in time").expect("the client is running")
+}
+
+#[tokio::test]
+async fn an_unmodified_rails_actioncable_client_connects_subscribes_and_receives() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+
+    // A wrong token: ActionCable reports the rejection to the subscription.
+    let (mut refused, mut said) = actioncable_client(&app, &identifier("not-a-token", w.account_id, w.admin.id, None), 1);
+    assert_eq!(client_says(&mut said).await, json!({ "type": "rejected" }));
+    assert!(refused.wait().await.unwrap().success());
+
+    let id = identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None);
+    let (mut client, mut said) = actioncable_client(&app, &id, 2);
+    assert_eq!(client_says(&mut said).await, json!({ "type": "connected", "protocol": "actioncable-v1-json" }));
+    say(&app, &w, 1, "hello from the inbox").await;
+    say(&app, &w, 1, "and again").await;
+    let mut contents = Vec::new();
+    for _ in 0..2 {
+        let heard = client_says(&mut said).await;
+        assert_eq!(heard["type"], "received", "{heard}");
+        assert_eq!(heard["message"]["event"], "message.created");
+        assert_eq!(heard["message"]["data"]["account_id"], w.account_id);
+        contents.push(heard["message"]["data"]["content"].as_str().unwrap().to_string());
+    }
+    assert_eq!(contents, ["hello from the inbox", "and again"]);
+    assert!(client.wait().await.unwrap().success());
+}
