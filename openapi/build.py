@@ -71,6 +71,8 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'),
     ('delete', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}'),
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/conversations', '/api/v1/accounts/{account_id}/contacts/{id}/conversations'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_members', '/api/v1/accounts/{account_id}/contacts/{id}/group_members'),
     ('post', '/api/v1/accounts/{account_id}/contacts/filter', '/api/v1/accounts/{account_id}/contacts/filter'),
     ('post', '/api/v1/accounts/{account_id}/actions/contact_merge', '/api/v1/accounts/{account_id}/actions/contact_merge'),
     ('post', '/api/v1/accounts/{account_id}/conversations/filter', '/api/v1/accounts/{account_id}/conversations/filter'),
@@ -163,10 +165,14 @@ OURS[('post', '/webhooks/whatsapp/{token}')] = {
                    'contacts, interactive list_reply/button_reply, button, referral, order; any other type is stored as an '
                    'unsupported message with its raw payload), statuses (sent, delivered, read, failed; only forward moves apply) '
                    'and template events (field message_template_status_update, template_category_update, template_performance_metrics). '
-                   'Answers 200 only after everything is committed; the same delivery twice stores nothing new.',
+                   'Answers 200 only after everything is committed; the same delivery twice stores nothing new. '
+                   'For a Baileys-provider inbox the body is the provider\'s envelope {event, data, webhookVerifyToken}: '
+                   'messages.upsert (people and groups), group-participants.update and groups.update are applied (the last two '
+                   'end with a contact.group_synced event); other events are acknowledged. A wrong webhookVerifyToken is a 401.',
     'parameters': [{'name': 'token', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
     'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object'}}}},
     'responses': {'200': resp({'type': 'object'}), '400': resp({'type': 'object'}, 'Malformed JSON or a message without id/from'),
+                  '401': resp({'type': 'object'}, 'A Baileys envelope with the wrong verify token'),
                   '404': resp({'type': 'object'}, 'Unknown token'), '503': resp({'type': 'object'}, 'Database unavailable: retry')}}
 OURS[('post', '/api/v1/accounts/{account_id}/inboxes/{id}/sync_templates')] = {
     'operationId': 'whatsapp-sync-templates', 'summary': "Fetch a WhatsApp inbox's templates from the BSP now (administrators)",
@@ -260,7 +266,17 @@ NOTES = {
         'templates (template_params: name, language, header[], body[] or processed_params, buttons[{index, sub_type, parameters}]) '
         'are always allowed. content_attributes.location / contacts / interactive send those WhatsApp types; input_select with '
         'items sends buttons (up to 3) or a list; one attachment per message.',
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group'):
+        'Queues the sync and answers 202 with the group as it is now; when the sync is done, contact.group_synced carries the '
+        'group and its members to every user of the account. 400 when the contact is not a group with a JID in a Baileys '
+        'inbox; 403 for an agent who does not work in that inbox.',
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_members'):
+        'per_page is clamped to 1-100; meta also says is_inbox_admin. 400 when the contact is not a group; 403 for an agent '
+        'who does not work in its inbox.',
 }
+NOTES[('post', '/api/v1/accounts/{account_id}/inboxes')] += (
+    ' With "provider": "baileys", provider_config is {"provider_url", "api_key"}: the number\'s connection is opened at the '
+    'provider first (its webhook is the inbox\'s webhook_url), and a provider that refuses it makes the answer a 422.')
 for (method, path), note in NOTES.items():
     op = paths[path][method]
     op['description'] = (op.get('description', '') + '\n\n' + note).strip()

@@ -61,10 +61,21 @@ impl Application {
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let bsp = switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
+        let provider = switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
         let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
-        let state =
-            web::Data::new(AppState { db, settings, throttle, storage, realtime, bsp, jobs, webhook_inboxes: Default::default(), inbound });
+        let state = web::Data::new(AppState {
+            db,
+            settings,
+            throttle,
+            storage,
+            realtime,
+            bsp,
+            provider,
+            jobs,
+            webhook_inboxes: Default::default(),
+            inbound,
+        });
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),

@@ -89,6 +89,8 @@ routes! {
     POST "/api/v1/accounts/{account_id}/contacts/{id}/contact_inboxes" => contacts::add_inbox,
     GET "/api/v1/accounts/{account_id}/contacts/{id}/contactable_inboxes" => contacts::contactable_inboxes,
     GET "/api/v1/accounts/{account_id}/contacts/{id}/conversations" => conversations::of_contact,
+    POST "/api/v1/accounts/{account_id}/contacts/{id}/sync_group" => groups::sync,
+    GET "/api/v1/accounts/{account_id}/contacts/{id}/group_members" => groups::members,
 
     GET "/api/v1/accounts/{account_id}/conversations" => conversations::list,
     POST "/api/v1/accounts/{account_id}/conversations" => conversations::create,

@@ -12,6 +12,8 @@ pub struct AppState {
     pub realtime: crate::realtime::Realtime,
     /// The WhatsApp BSP's HTTP client.
     pub bsp: switchboard_channels::aldeamo::Client,
+    /// The Baileys-style provider's HTTP client (WhatsApp inboxes with groups).
+    pub provider: switchboard_channels::baileys::Client,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
     pub webhook_inboxes: crate::services::whatsapp::InboxCache,

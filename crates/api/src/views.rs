@@ -2,8 +2,10 @@
 
 use serde_json::{json, Value};
 use switchboard_domain::inbox::ChannelType;
-use switchboard_domain::whatsapp::ProviderConfig;
-use switchboard_store::models::{Account, AccountUser, Agent, Contact, ContactInbox, Inbox, Label, MessageTemplate, Team, User};
+use switchboard_domain::whatsapp::ChannelConfig;
+use switchboard_store::models::{
+    Account, AccountUser, Agent, Contact, ContactInbox, GroupMember, Inbox, Label, MessageTemplate, Team, User,
+};
 
 pub fn available_name(user: &User) -> &str {
     user.display_name.as_deref().filter(|d| !d.is_empty()).unwrap_or(&user.name)
@@ -104,7 +106,7 @@ pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[Message
         v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
         if admin {
-            let config = serde_json::from_value::<ProviderConfig>(i.provider_config.clone()).map(|c| c.masked()).unwrap_or(json!({}));
+            let config = ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config).map(|c| c.masked()).unwrap_or(json!({}));
             v["provider_config"] = config;
         }
     }
@@ -242,6 +244,23 @@ pub fn contact(c: &Contact, identities: &[(ContactInbox, Inbox)]) -> Value {
     v["group_type"] = json!(c.group_type);
     v["contact_inboxes"] = json!(inboxes);
     v
+}
+
+/// A member of a WhatsApp group, with who they are.
+pub fn group_member(m: &GroupMember, c: &Contact) -> Value {
+    json!({
+        "id": m.id,
+        "role": m.role,
+        "is_active": m.is_active,
+        "group_contact_id": m.group_contact_id,
+        "contact": {
+            "id": c.id,
+            "name": c.name,
+            "phone_number": c.phone_number,
+            "identifier": c.identifier,
+            "thumbnail": c.thumbnail,
+        },
+    })
 }
 
 /// The contact as the sender of a conversation or message.

@@ -2,3 +2,4 @@
 //! provider JSON.
 
 pub mod aldeamo;
+pub mod baileys;

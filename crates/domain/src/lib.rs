@@ -11,4 +11,5 @@ pub use validation::ValidationError;
 pub mod contacts;
 pub mod conversations;
 pub mod filters;
+pub mod groups;
 pub mod whatsapp;

@@ -13,11 +13,124 @@ pub const TEXT_MAX: usize = 4096;
 /// Interactive button messages carry at most this many buttons.
 pub const MAX_BUTTONS: usize = 3;
 
-/// The BSPs we speak to.
-pub fn provider(field: &str, raw: &str) -> Result<String, ValidationError> {
-    match raw.trim() {
-        "aldeamo" => Ok("aldeamo".into()),
-        _ => Err(ValidationError::new(field, "inclusion", "is not a supported provider (aldeamo)")),
+/// Who a WhatsApp inbox sends and receives through: the official BSP, or a Baileys-style
+/// provider (WhatsApp Web, which also reaches groups).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Provider {
+    Aldeamo,
+    Baileys,
+}
+
+impl Provider {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
+        match raw.trim() {
+            "aldeamo" => Ok(Self::Aldeamo),
+            "baileys" => Ok(Self::Baileys),
+            _ => Err(ValidationError::new(field, "inclusion", "is not a supported provider (aldeamo, baileys)")),
+        }
+    }
+    /// Inboxes made before there was a choice are the BSP's.
+    pub fn from_stored(raw: Option<&str>) -> Self {
+        match raw {
+            Some("baileys") => Self::Baileys,
+            _ => Self::Aldeamo,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Aldeamo => "aldeamo",
+            Self::Baileys => "baileys",
+        }
+    }
+}
+
+/// How an inbox reaches its provider, whichever it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ChannelConfig {
+    Aldeamo(ProviderConfig),
+    Baileys(BaileysConfig),
+}
+
+impl ChannelConfig {
+    /// A submitted config for a new inbox. `verify_token` is what the Baileys provider must
+    /// send back with every webhook.
+    pub fn parse(provider: Provider, field: &str, raw: Option<&Value>, verify_token: &str) -> Result<Self, ValidationError> {
+        Ok(match provider {
+            Provider::Aldeamo => Self::Aldeamo(ProviderConfig::parse(field, raw)?),
+            Provider::Baileys => Self::Baileys(BaileysConfig::parse(field, raw, verify_token)?),
+        })
+    }
+    pub fn from_stored(provider: Option<&str>, stored: &Value) -> Option<Self> {
+        match Provider::from_stored(provider) {
+            Provider::Aldeamo => serde_json::from_value(stored.clone()).ok().map(Self::Aldeamo),
+            Provider::Baileys => serde_json::from_value(stored.clone()).ok().map(Self::Baileys),
+        }
+    }
+    pub fn updated(&self, field: &str, raw: &Value) -> Result<Self, ValidationError> {
+        Ok(match self {
+            Self::Aldeamo(c) => Self::Aldeamo(c.updated(field, raw)?),
+            Self::Baileys(c) => Self::Baileys(c.updated(field, raw)?),
+        })
+    }
+    pub fn masked(&self) -> Value {
+        match self {
+            Self::Aldeamo(c) => c.masked(),
+            Self::Baileys(c) => c.masked(),
+        }
+    }
+    /// As stored, secrets included.
+    pub fn stored(&self) -> Value {
+        match self {
+            Self::Aldeamo(c) => serde_json::to_value(c),
+            Self::Baileys(c) => serde_json::to_value(c),
+        }
+        .unwrap_or(Value::Null)
+    }
+}
+
+/// A Baileys-style provider (see `baileys-provider-contract.md`): one connection per number.
+/// `api_key` and `webhook_verify_token` are secrets: stored, never shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BaileysConfig {
+    pub provider_url: String,
+    pub api_key: String,
+    pub webhook_verify_token: String,
+}
+
+impl BaileysConfig {
+    pub fn parse(field: &str, raw: Option<&Value>, verify_token: &str) -> Result<Self, ValidationError> {
+        let obj = match raw {
+            Some(Value::Object(o)) => o,
+            Some(_) => return Err(ValidationError::invalid(field, "must be an object")),
+            None => return Err(ValidationError::blank(field)),
+        };
+        let text = |key: &str| -> Result<String, ValidationError> {
+            match obj.get(key) {
+                Some(Value::String(s)) if !s.trim().is_empty() => Ok(s.trim().to_string()),
+                Some(Value::String(_)) | Some(Value::Null) | None => Err(ValidationError::blank(&format!("{field}.{key}"))),
+                Some(_) => Err(ValidationError::invalid(&format!("{field}.{key}"), "must be a string")),
+            }
+        };
+        let provider_url = http_url(&format!("{field}.provider_url"), &text("provider_url")?)?;
+        Ok(Self { provider_url, api_key: text("api_key")?, webhook_verify_token: verify_token.to_string() })
+    }
+
+    /// As `ProviderConfig::updated`: a key left out or sent back masked is kept, and so is the
+    /// webhook token, which only we choose.
+    pub fn updated(&self, field: &str, raw: &Value) -> Result<Self, ValidationError> {
+        let Value::Object(changes) = raw else { return Err(ValidationError::invalid(field, "must be an object")) };
+        let mut merged = serde_json::json!({ "provider_url": self.provider_url, "api_key": self.api_key });
+        for (k, v) in changes {
+            let masked_key = k == "api_key" && v.as_str().is_some_and(|s| s.starts_with("********"));
+            if !masked_key && (k == "provider_url" || k == "api_key") {
+                merged[k] = v.clone();
+            }
+        }
+        Self::parse(field, Some(&merged), &self.webhook_verify_token)
+    }
+
+    pub fn masked(&self) -> Value {
+        serde_json::json!({ "provider_url": self.provider_url, "api_key": mask(&self.api_key) })
     }
 }
 

@@ -77,6 +77,16 @@ pub async fn inboxes_of(conn: &mut AsyncPgConnection, contact_ids: &[i64]) -> St
         .await?)
 }
 
+/// Contacts by id within an account, for rendering who wrote what.
+pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Contact>> {
+    Ok(contacts::table
+        .filter(contacts::account_id.eq(account_id))
+        .filter(contacts::id.eq_any(ids))
+        .select(Contact::as_select())
+        .load(conn)
+        .await?)
+}
+
 pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<Option<Contact>> {
     Ok(contacts::table
         .filter(contacts::account_id.eq(account_id))
@@ -200,6 +210,15 @@ pub async fn merge(
             .set(contact_inboxes::contact_id.eq(base.id))
             .execute(conn)
             .await?;
+        // Group memberships follow the person, unless the base is in that group already.
+        diesel::sql_query(
+            "UPDATE group_members g SET contact_id = $1, updated_at = now() WHERE g.contact_id = $2 \
+             AND NOT EXISTS (SELECT 1 FROM group_members b WHERE b.group_contact_id = g.group_contact_id AND b.contact_id = $1)",
+        )
+        .bind::<diesel::sql_types::BigInt, _>(base.id)
+        .bind::<diesel::sql_types::BigInt, _>(mergee.id)
+        .execute(conn)
+        .await?;
         diesel::delete(contacts::table.find(mergee.id)).execute(conn).await?;
         diesel::update(contacts::table.find(base.id))
             .set((merged, contacts::labels.eq(labels), contacts::updated_at.eq(diesel::dsl::now)))

@@ -10,6 +10,7 @@ pub mod conversations;
 pub mod error;
 pub mod events;
 pub mod filters;
+pub mod groups;
 pub mod inboxes;
 pub mod jobs;
 pub mod labels;

@@ -533,3 +533,16 @@ pub struct NewNotification {
     pub secondary_actor_type: Option<String>,
     pub secondary_actor_id: Option<i64>,
 }
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = crate::schema::group_members)]
+pub struct GroupMember {
+    pub id: i64,
+    pub account_id: i64,
+    pub group_contact_id: i64,
+    pub contact_id: i64,
+    pub role: String,
+    pub is_active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

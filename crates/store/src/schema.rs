@@ -211,6 +211,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     jobs,
     send_slots,
     notifications,
+    group_members,
 );
 
 diesel::table! {
@@ -267,6 +268,19 @@ diesel::table! {
         custom_attributes -> Jsonb,
         labels -> Array<Text>,
         last_activity_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    group_members (id) {
+        id -> Int8,
+        account_id -> Int8,
+        group_contact_id -> Int8,
+        contact_id -> Int8,
+        role -> Text,
+        is_active -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
     }

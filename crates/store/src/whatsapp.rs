@@ -37,6 +37,10 @@ pub struct Inbound {
     pub content_attributes: Value,
     pub reply_to_source: Option<String>,
     pub attachment: Option<NewAttachment>,
+    /// In a group, who wrote it; the identity is the group's, and so is the conversation.
+    pub sender_contact_id: Option<i64>,
+    /// A new conversation for it is a group conversation.
+    pub group: bool,
 }
 
 /// What storing an inbound message created or changed.
@@ -238,7 +242,12 @@ async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) 
                 content_attributes: attributes,
                 source_id: Some(i.inbound.source_id.clone()),
                 created_at: i.inbound.created_at,
-                ..NewMessage::text(&conversations[i.conversation].1, 0, i.inbound.content.clone(), Some(("contact", identity.contact_id)))
+                ..NewMessage::text(
+                    &conversations[i.conversation].1,
+                    0,
+                    i.inbound.content.clone(),
+                    Some(("contact", i.inbound.sender_contact_id.unwrap_or(identity.contact_id))),
+                )
             }
         })
         .collect();
@@ -395,7 +404,7 @@ fn new_conversation(inbox: &Inbox, identity: &ContactInbox, inbound: &Inbound) -
         team_id: None,
         status: "open".into(),
         priority: None,
-        group_type: "individual".into(),
+        group_type: if inbound.group { "group" } else { "individual" }.into(),
         snoozed_until: None,
         uuid: inbound.conversation_uuid.clone(),
         additional_attributes: Value::Object(Default::default()),
@@ -445,20 +454,32 @@ async fn create_identity(conn: &mut AsyncPgConnection, inbox: &Inbox, inbound: &
             .await?
         }
     };
-    let identity: ContactInbox = diesel::insert_into(contact_inboxes::table)
+    let identity = upsert_identity(conn, contact.id, inbox.id, &inbound.wa_id, &inbound.pubsub_token).await?;
+    Ok((identity, contact.inserted))
+}
+
+/// The contact's identity with this source id in the inbox; one made concurrently (the same
+/// sender in another delivery) is returned as it is.
+pub(crate) async fn upsert_identity(
+    conn: &mut AsyncPgConnection,
+    contact_id: i64,
+    inbox_id: i64,
+    source_id: &str,
+    pubsub_token: &str,
+) -> StoreResult<ContactInbox> {
+    Ok(diesel::insert_into(contact_inboxes::table)
         .values((
-            contact_inboxes::contact_id.eq(contact.id),
-            contact_inboxes::inbox_id.eq(inbox.id),
-            contact_inboxes::source_id.eq(&inbound.wa_id),
-            contact_inboxes::pubsub_token.eq(&inbound.pubsub_token),
+            contact_inboxes::contact_id.eq(contact_id),
+            contact_inboxes::inbox_id.eq(inbox_id),
+            contact_inboxes::source_id.eq(source_id),
+            contact_inboxes::pubsub_token.eq(pubsub_token),
         ))
         .on_conflict((contact_inboxes::inbox_id, contact_inboxes::source_id))
         .do_update()
         .set(contact_inboxes::updated_at.eq(contact_inboxes::updated_at))
         .returning(ContactInbox::as_returning())
         .get_result(conn)
-        .await?;
-    Ok((identity, contact.inserted))
+        .await?)
 }
 
 /// Applies a delivery status to the message with this source id, if it moves it forward.
@@ -740,6 +761,8 @@ pub async fn apply_template_event(
 pub async fn inboxes_to_sync(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> StoreResult<Vec<Inbox>> {
     Ok(inboxes::table
         .filter(inboxes::channel_type.eq("whatsapp"))
+        // Templates are the BSP's; a Baileys-style provider has none.
+        .filter(inboxes::provider.is_distinct_from("baileys"))
         .filter(inboxes::message_templates_synced_at.is_null().or(inboxes::message_templates_synced_at.lt(before)))
         .select(Inbox::as_select())
         .load(conn)

@@ -4,6 +4,7 @@
 
 pub mod bsp;
 pub mod http;
+pub mod provider;
 pub mod redis_server;
 
 use std::path::PathBuf;

@@ -6,7 +6,7 @@ use serde_json::{json, Value};
 use switchboard_domain::contacts::phone_number;
 use switchboard_domain::inbox::{default_working_hours, sender_name_type, validate_working_hours, ChannelType, WorkingDay};
 use switchboard_domain::text::{http_url, optional_text, required_name};
-use switchboard_domain::whatsapp::{self, ProviderConfig};
+use switchboard_domain::whatsapp::{ChannelConfig, Provider};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox};
@@ -123,13 +123,13 @@ impl InboxPayload {
 }
 
 /// A WhatsApp channel's number, provider and checked provider config.
-fn whatsapp_channel(channel: Option<&ChannelPayload>) -> Result<(Option<String>, Option<String>, Value), ValidationError> {
+fn whatsapp_channel(channel: Option<&ChannelPayload>) -> Result<(String, ChannelConfig), ValidationError> {
     let channel = channel.ok_or_else(|| ValidationError::blank("channel"))?;
     let phone = channel.phone_number.as_deref().ok_or_else(|| ValidationError::blank("channel.phone_number"))?;
     let phone = phone_number("channel.phone_number", phone)?;
-    let provider = whatsapp::provider("channel.provider", channel.provider.as_deref().unwrap_or("aldeamo"))?;
-    let config = ProviderConfig::parse("channel.provider_config", channel.provider_config.as_ref())?;
-    Ok((Some(phone), Some(provider), json!(config)))
+    let provider = Provider::parse("channel.provider", channel.provider.as_deref().unwrap_or("aldeamo"))?;
+    let config = ChannelConfig::parse(provider, "channel.provider_config", channel.provider_config.as_ref(), &random_token(24))?;
+    Ok((phone, config))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -146,7 +146,19 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     if changes.working_hours.is_none() {
         changes.working_hours = Some(json!(default_working_hours()));
     }
-    let (phone_number, provider, provider_config) = whatsapp.clone().unwrap_or_default();
+    let webhook_token = whatsapp.as_ref().map(|_| random_token(24));
+    if let (Some((phone, ChannelConfig::Baileys(config))), Some(token)) = (&whatsapp, &webhook_token) {
+        // The provider's connection comes first: an inbox it refuses would never hear anything.
+        crate::services::baileys::connect(&state, config, phone, &name, token).await?;
+    }
+    let provider = whatsapp.as_ref().map(|(_, c)| match c {
+        ChannelConfig::Aldeamo(_) => Provider::Aldeamo.as_str().to_string(),
+        ChannelConfig::Baileys(_) => Provider::Baileys.as_str().to_string(),
+    });
+    let (phone_number, provider_config) = match &whatsapp {
+        Some((phone, config)) => (Some(phone.clone()), config.stored()),
+        None => (None, Value::Object(Default::default())),
+    };
     let new = NewInbox {
         account_id: ctx.account_id,
         name,
@@ -157,11 +169,11 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         phone_number,
         provider,
         provider_config,
-        webhook_token: whatsapp.map(|_| random_token(24)),
+        webhook_token,
     };
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::create(&mut conn, &new, &changes).await?;
-    if channel_type == ChannelType::Whatsapp {
+    if matches!(whatsapp, Some((_, ChannelConfig::Aldeamo(_)))) {
         // Templates are there from the start when the BSP answers; a failure here is not the
         // inbox's: the periodic sync tries again.
         if let Err(e) = crate::services::whatsapp::sync_templates(&state, &mut conn, &inbox).await {
@@ -192,8 +204,9 @@ pub async fn update(
         if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Whatsapp {
             return Err(ValidationError::invalid(field, "only WhatsApp inboxes have a provider config").into());
         }
-        let current = crate::services::whatsapp::config_of(&inbox)?;
-        changes.provider_config = Some(json!(current.updated(field, &raw)?));
+        let current = ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config)
+            .ok_or_else(|| ApiError::internal(format!("inbox {} has no valid provider config", inbox.id)))?;
+        changes.provider_config = Some(current.updated(field, &raw)?.stored());
     }
     let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
     render(&state, &mut conn, &inbox, true).await

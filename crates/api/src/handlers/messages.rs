@@ -43,9 +43,10 @@ pub(crate) async fn render_attachments(
     Ok(out)
 }
 
-fn sender(m: &Message, contact: Option<&Contact>, users: &[User]) -> Option<Value> {
+/// `participants`: the contacts who wrote in a group conversation (its contact is the group).
+fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User]) -> Option<Value> {
     match m.sender_type.as_deref() {
-        Some("contact") => contact.map(views::contact_sender),
+        Some("contact") => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
         Some("user") => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
         _ => None,
     }
@@ -61,13 +62,23 @@ pub(crate) async fn render(
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
     let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
+    let mut participant_ids: Vec<i64> = list
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("contact"))
+        .filter_map(|m| m.sender_id)
+        .filter(|id| *id != contact.id)
+        .collect();
+    participant_ids.sort_unstable();
+    participant_ids.dedup();
+    let participants =
+        if participant_ids.is_empty() { vec![] } else { switchboard_store::contacts::by_ids(conn, c.account_id, &participant_ids).await? };
     let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
     let attachments = render_attachments(state, conn, &ids).await?;
     let rendered = list
         .iter()
         .map(|m| {
             let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();
-            views::message(m, c.display_id, sender(m, Some(&contact), &users), files)
+            views::message(m, c.display_id, sender(m, Some(&contact), &participants, &users), files)
         })
         .collect();
     Ok((rendered, contact))

@@ -4,6 +4,7 @@ pub mod attachments;
 pub mod auth;
 pub mod contacts;
 pub mod conversations;
+pub mod groups;
 pub mod health;
 pub mod inbox_members;
 pub mod inboxes;

@@ -32,7 +32,10 @@ pub async fn webhook(
     let inbox = state.webhook_inboxes.get(&state.db, &path).await?.ok_or(ApiError::NotFound)?;
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     switchboard_domain::text::without_nul(&mut body);
-    crate::services::whatsapp::receive(&state, &inbox, &body).await?;
+    match switchboard_domain::whatsapp::Provider::from_stored(inbox.provider.as_deref()) {
+        switchboard_domain::whatsapp::Provider::Aldeamo => crate::services::whatsapp::receive(&state, &inbox, &body).await?,
+        switchboard_domain::whatsapp::Provider::Baileys => crate::services::baileys::receive(&state, &inbox, &body).await?,
+    }
     Ok(ok(json!({ "status": "ok" })))
 }
 

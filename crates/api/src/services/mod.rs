@@ -1,5 +1,6 @@
 //! Use cases that combine rules, hashing and several queries; shared by handlers and the CLI.
 
+pub mod baileys;
 pub mod conversations;
 pub mod events;
 pub mod inbound;

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use switchboard_channels::aldeamo::{self, InboundMessage, Media, MediaKind, Outbound, SendError, TemplateEvent, TemplateSend};
 use switchboard_domain::conversations::MessageType;
-use switchboard_domain::whatsapp::{window_open, Delivery, ProviderConfig, TemplateShape};
+use switchboard_domain::whatsapp::{window_open, Delivery, Provider, ProviderConfig, TemplateShape};
 use switchboard_domain::ValidationError;
 use switchboard_store::models::{Conversation, Inbox, Job, Message, NewAttachment, NewMessageTemplate};
 use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
@@ -49,7 +49,11 @@ impl InboxCache {
 /// The job that sends one outgoing WhatsApp message.
 pub const SEND_JOB: &str = "whatsapp.send";
 
+/// The BSP config of an inbox; templates and the BSP's sends need it.
 pub fn config_of(inbox: &Inbox) -> ApiResult<ProviderConfig> {
+    if Provider::from_stored(inbox.provider.as_deref()) != Provider::Aldeamo {
+        return Err(ValidationError::invalid("inbox", "has no message templates: its provider is not the BSP").into());
+    }
     serde_json::from_value(inbox.provider_config.clone())
         .map_err(|_| ApiError::internal(format!("inbox {} has no valid provider config", inbox.id)))
 }
@@ -71,6 +75,25 @@ pub struct Draft<'a> {
 pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation, d: &Draft<'_>) -> ApiResult<Option<Value>> {
     if d.files.len() > 1 {
         return Err(ValidationError::invalid("attachments", "WhatsApp sends one file per message").into());
+    }
+    if Provider::from_stored(inbox.provider.as_deref()) == Provider::Baileys {
+        // WhatsApp Web has no templates and no 24-hour window; it sends text or one file.
+        if d.template_params.is_some() {
+            return Err(
+                ValidationError::invalid("template_params", "templates are sent through the BSP; this inbox's provider has none").into()
+            );
+        }
+        if d.files.is_empty() && d.content.is_none_or(|t| t.trim().is_empty()) {
+            return Err(ValidationError::blank("content").into());
+        }
+        if d.content.is_some_and(|t| t.chars().count() > switchboard_domain::whatsapp::TEXT_MAX) {
+            return Err(ValidationError::invalid(
+                "content",
+                format!("is longer than {} characters", switchboard_domain::whatsapp::TEXT_MAX),
+            )
+            .into());
+        }
+        return Ok(None);
     }
     let template = match d.template_params {
         Some(params) => Some(resolve_template(conn, inbox, params).await?),
@@ -188,7 +211,7 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
             StoreError::Dangling { .. } => ApiError::NotFound,
             e => e.into(),
         })?;
-        announce_received(state, &received).await?;
+        announce_received(state, &received, &[]).await?;
     }
     if hook.statuses.is_empty() && hook.templates.is_empty() {
         return Ok(());
@@ -259,12 +282,20 @@ fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
         content_attributes: m.content_attributes.clone(),
         reply_to_source: m.reply_to.clone(),
         attachment,
+        sender_contact_id: None,
+        group: false,
     }
 }
 
 /// The events of stored messages. Everything `message.created` needs came back from the write;
 /// only a new contact or a new or reopened conversation costs queries to render.
-async fn announce_received(state: &AppState, received: &[Received]) -> ApiResult<()> {
+/// `senders`: the participants who wrote group messages (everyone else's sender is the
+/// conversation's contact).
+pub(crate) async fn announce_received(
+    state: &AppState,
+    received: &[Received],
+    senders: &[switchboard_store::models::Contact],
+) -> ApiResult<()> {
     let mut conn = None;
     for r in received {
         let changed_conversation = r.new_conversation || r.previous_status != r.conversation.status;
@@ -286,7 +317,8 @@ async fn announce_received(state: &AppState, received: &[Received]) -> ApiResult
         for a in &r.files {
             files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
         }
-        let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(&r.contact)), files);
+        let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
+        let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
         let token = Some(r.identity.pubsub_token.clone());
         crate::handlers::messages::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
     }
@@ -367,6 +399,7 @@ async fn run(state: &AppState, job: Job) {
     let id = job.id;
     let result = match job.kind.as_str() {
         SEND_JOB => send(state, &job).await,
+        crate::services::baileys::SYNC_JOB => crate::services::baileys::sync(state, &job).await,
         other => {
             tracing::error!(job_id = id, kind = other, "unknown job kind; dropping it");
             match state.conn().await {
@@ -397,13 +430,22 @@ async fn send(state: &AppState, job: &Job) -> ApiResult<()> {
         let wait = 1000 - u64::from(Utc::now().timestamp_subsec_millis()).min(999);
         return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, Duration::from_millis(wait)).await?);
     }
-    let request = match request_for(state, &out).await {
-        Ok(r) => r,
-        Err(reason) => return finish_failed(state, &mut conn, message_id, &reason, job.id).await,
+    let sent = match Provider::from_stored(out.inbox.provider.as_deref()) {
+        Provider::Aldeamo => {
+            let request = match request_for(state, &out).await {
+                Ok(r) => r,
+                Err(reason) => return finish_failed(state, &mut conn, message_id, &reason, job.id).await,
+            };
+            drop(conn);
+            let config = config_of(&out.inbox)?;
+            state.bsp.send(&config, &request).await
+        }
+        Provider::Baileys => {
+            drop(conn);
+            crate::services::baileys::send(state, &out).await
+        }
     };
-    drop(conn);
-    let config = config_of(&out.inbox)?;
-    match state.bsp.send(&config, &request).await {
+    match sent {
         Ok(source_id) => {
             let mut delay = Duration::from_millis(100);
             loop {

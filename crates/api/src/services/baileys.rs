@@ -1,0 +1,382 @@
+//! WhatsApp through a Baileys-style provider: its connection, its webhooks (messages, in
+//! groups too, and group changes), sends, and group syncs. Every change to a group's members
+//! or settings ends with `contact.group_synced`, which carries the group and its members.
+
+use base64::Engine;
+use chrono::Utc;
+use serde_json::{json, Value};
+use switchboard_channels::aldeamo::SendError;
+use switchboard_channels::baileys::{self, Connection, Event, GroupUpdate, ParticipantsUpdate, ProviderError, UpsertMessage};
+use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, SettingsChange};
+use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
+use switchboard_store::groups::{PersonChange, Recorded};
+use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
+use switchboard_store::whatsapp::{Inbound, Outgoing};
+use switchboard_store::AsyncPgConnection;
+
+use crate::auth::random_token;
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+
+/// The job that syncs one group from the provider.
+pub const SYNC_JOB: &str = "whatsapp.group_sync";
+
+fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
+    Connection { provider_url: &config.provider_url, api_key: &config.api_key, phone }
+}
+
+/// For the REST caller, any provider failure is "the provider is unavailable" (422).
+fn unavailable(e: ProviderError) -> ApiError {
+    ApiError::Upstream { refused: true, message: format!("the WhatsApp provider is unavailable: {}", e.message) }
+}
+
+pub fn config_of(inbox: &Inbox) -> ApiResult<BaileysConfig> {
+    match ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) {
+        Some(ChannelConfig::Baileys(c)) => Ok(c),
+        _ => Err(ApiError::internal(format!("inbox {} has no valid Baileys config", inbox.id))),
+    }
+}
+
+/// Opens the number's connection at the provider, with the webhook it must call.
+pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name: &str, webhook_token: &str) -> ApiResult<()> {
+    let url = format!("{}/webhooks/whatsapp/{webhook_token}", state.settings.public_url.trim_end_matches('/'));
+    state.provider.connect(&connection(config, phone), name, &url, &config.webhook_verify_token).await.map_err(unavailable)
+}
+
+/// A webhook from the provider. The verify token must be the inbox's; an event we do not act on
+/// is acknowledged and dropped.
+pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult<()> {
+    let config = config_of(inbox)?;
+    let hook = baileys::parse_webhook(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    if hook.verify_token.as_deref() != Some(config.webhook_verify_token.as_str()) {
+        return Err(ApiError::InvalidToken);
+    }
+    match hook.event {
+        Event::Messages(list) => messages(state, inbox, &list).await,
+        Event::Participants(update) => participants(state, inbox, &update).await,
+        Event::Groups(list) => {
+            for update in &list {
+                group_settings(state, inbox, update).await?;
+            }
+            Ok(())
+        }
+        Event::Ignored(_) => Ok(()),
+    }
+}
+
+/// The group contact of a JID with its identity, created (and a sync queued) when new.
+async fn group_of(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, jid: &Jid<'_>) -> ApiResult<(Contact, ContactInbox)> {
+    let full = format!("{}@g.us", jid.user);
+    let (group, identity, created) =
+        switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24), SYNC_JOB).await?;
+    if created {
+        state.jobs.notify_one();
+        let rendered = crate::handlers::contacts::render(conn, &group).await?;
+        crate::services::events::contact(state, "contact.created", group.account_id, rendered).await;
+    }
+    Ok((group, identity))
+}
+
+/// Records people of a group and announces the contacts that are new.
+async fn record(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    group: &Contact,
+    people: &[PersonChange<'_>],
+    exhaustive: bool,
+    name: Option<&str>,
+    attributes: &Value,
+) -> ApiResult<(Contact, Vec<Recorded>)> {
+    let (group, recorded) =
+        switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive, name, attributes).await?;
+    for r in recorded.iter().filter(|r| r.new) {
+        let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
+        crate::services::events::contact(state, "contact.created", r.contact.account_id, rendered).await;
+    }
+    Ok((group, recorded))
+}
+
+/// `messages.upsert`: messages from people and groups, stored through the batch writer like the
+/// BSP's. In a group the conversation is the group's and the sender the participant, who is
+/// recorded as an active member. Our own messages, reactions and stubs store nothing.
+async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> ApiResult<()> {
+    let mut inbound = Vec::new();
+    let mut senders: Vec<Contact> = Vec::new();
+    for m in list.iter().filter(|m| m.is_message && !m.from_me) {
+        let Some(chat) = Jid::parse(&m.remote_jid) else { continue };
+        let base = Inbound {
+            wa_id: String::new(),
+            phone_number: None,
+            name: String::new(),
+            pubsub_token: random_token(24),
+            conversation_uuid: random_token(16),
+            source_id: m.id.clone(),
+            created_at: m.timestamp.unwrap_or_else(Utc::now),
+            content: m.content.clone(),
+            content_attributes: m.content_attributes.clone(),
+            reply_to_source: m.reply_to.clone(),
+            attachment: None,
+            sender_contact_id: None,
+            group: false,
+        };
+        match chat.kind() {
+            JidKind::Group => {
+                let participant = m.participant.as_deref().unwrap_or_default();
+                let Some(person) = Person::from_jids(participant, m.participant_alt.as_deref(), m.push_name.as_deref()) else { continue };
+                let mut conn = state.conn().await?;
+                let (group, _) = group_of(state, &mut conn, inbox, &chat).await?;
+                let change = PersonChange { person, role: None, active: true };
+                let (group, people) = record(state, &mut conn, &group, std::slice::from_ref(&change), false, None, &json!({})).await?;
+                let Some(sender) = people.into_iter().next().map(|r| r.contact) else { continue };
+                inbound.push(Inbound {
+                    wa_id: chat.user.to_string(),
+                    name: group.name,
+                    sender_contact_id: Some(sender.id),
+                    group: true,
+                    ..base
+                });
+                senders.push(sender);
+            }
+            JidKind::User | JidKind::Lid => {
+                let wa_id = if chat.kind() == JidKind::Lid { format!("{}@lid", chat.user) } else { chat.user.to_string() };
+                let phone =
+                    chat.phone_digits().and_then(|d| switchboard_domain::contacts::phone_number("phone_number", &format!("+{d}")).ok());
+                let name = m.push_name.clone().or_else(|| phone.clone()).unwrap_or_else(|| wa_id.clone());
+                inbound.push(Inbound { wa_id, phone_number: phone, name, ..base });
+            }
+            JidKind::Other => {}
+        }
+    }
+    if inbound.is_empty() {
+        return Ok(());
+    }
+    let received = state.inbound.write(inbox.clone(), inbound).await.map_err(|e| match e {
+        switchboard_store::StoreError::Dangling { .. } => ApiError::NotFound,
+        e => e.into(),
+    })?;
+    crate::services::whatsapp::announce_received(state, &received, &senders).await
+}
+
+/// Activity lines in the group's current conversation, if it has one.
+async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &ContactInbox, lines: Vec<String>) -> ApiResult<()> {
+    if lines.is_empty() {
+        return Ok(());
+    }
+    let Some(conversation) = switchboard_store::groups::current_conversation(conn, identity.id).await? else { return Ok(()) };
+    for line in lines {
+        let new = crate::services::conversations::activity(&conversation, line);
+        let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], None).await?;
+        let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
+        crate::handlers::messages::publish_created(state, conn, &conversation, &message, &rendered).await?;
+    }
+    Ok(())
+}
+
+/// `group-participants.update`: memberships, an activity line per participant, then the
+/// group's members for everyone.
+async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpdate) -> ApiResult<()> {
+    let Some(chat) = Jid::parse(&update.group).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
+    let Some((active, role)) = groups::participant_action(&update.action) else { return Ok(()) };
+    let people: Vec<PersonChange<'_>> = update
+        .participants
+        .iter()
+        .filter_map(|p| Person::from_jids(&p.id, p.phone_number.as_deref(), None))
+        .map(|person| PersonChange { person, role: role.map(MemberRole::as_str), active })
+        .collect();
+    let author = update.author.as_deref().and_then(|a| Person::from_jids(a, None, None));
+    let mut conn = state.conn().await?;
+    let (group, identity) = group_of(state, &mut conn, inbox, &chat).await?;
+    let (group, recorded) = record(state, &mut conn, &group, &people, false, None, &json!({})).await?;
+    let same = |a: &Person, b: &Person| (a.lid.is_some() && a.lid == b.lid) || (a.phone.is_some() && a.phone == b.phone);
+    // Only what changed leaves a line: the same event delivered again adds nothing.
+    let lines = people
+        .iter()
+        .zip(&recorded)
+        .filter(|(_, r)| r.membership_changed)
+        .filter_map(|(p, r)| {
+            let by_self = author.as_ref().is_some_and(|a| same(a, &p.person));
+            groups::participant_activity(&update.action, &r.contact.name, by_self, author.is_some())
+        })
+        .collect();
+    activity(state, &mut conn, &identity, lines).await?;
+    group_synced(state, &mut conn, &group).await
+}
+
+/// `groups.update`: the group's name and settings, an activity line per change, then the group
+/// for everyone.
+async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -> ApiResult<()> {
+    let Some(chat) = Jid::parse(&update.id).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
+    let mut conn = state.conn().await?;
+    let (group, identity) = group_of(state, &mut conn, inbox, &chat).await?;
+    // Only what differs from what we know leaves a line: the same event delivered again adds nothing.
+    let known = &group.additional_attributes;
+    let differs = |key: &str, v: Option<bool>| v.filter(|v| known.get(key).and_then(Value::as_bool) != Some(*v));
+    let change = SettingsChange {
+        subject: update.subject.as_deref().filter(|s| *s != group.name),
+        description: update.desc.as_ref().map(|d| d.as_deref()).filter(|d| known.get("description").and_then(Value::as_str) != *d),
+        invite_reset: update.invite_code.as_deref().is_some_and(|c| known.get("invite_code").and_then(Value::as_str) != Some(c)),
+        announce: differs("announce", update.announce),
+        restrict: differs("restrict", update.restrict),
+        join_approval: differs("join_approval_mode", update.join_approval_mode),
+        member_add: differs("member_add_mode", update.member_add_mode),
+    };
+    let mut attributes = serde_json::Map::new();
+    if let Some(d) = &update.desc {
+        attributes.insert("description".into(), json!(d));
+    }
+    if let Some(code) = &update.invite_code {
+        attributes.insert("invite_code".into(), json!(code));
+    }
+    for (key, value) in [
+        ("announce", update.announce),
+        ("restrict", update.restrict),
+        ("join_approval_mode", update.join_approval_mode),
+        ("member_add_mode", update.member_add_mode),
+    ] {
+        if let Some(v) = value {
+            attributes.insert(key.into(), json!(v));
+        }
+    }
+    let (group, _) = record(state, &mut conn, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
+    activity(state, &mut conn, &identity, change.activity()).await?;
+    group_synced(state, &mut conn, &group).await
+}
+
+/// `contact.group_synced`: the group contact as `contact.updated` shows it, plus its active
+/// members, so a dashboard can redraw both at once.
+pub async fn group_synced(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
+    let mut payload = crate::handlers::contacts::render(conn, group).await?;
+    let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
+    payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
+    crate::services::events::contact(state, "contact.group_synced", group.account_id, payload).await;
+    Ok(())
+}
+
+/// The group's identity in a Baileys inbox, with that inbox.
+pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<Option<(ContactInbox, Inbox)>> {
+    let identities = switchboard_store::contacts::inboxes_of(conn, &[group.id]).await?;
+    Ok(identities
+        .into_iter()
+        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config), Some(ChannelConfig::Baileys(_)))))
+}
+
+/// Runs a group sync job: metadata from the provider, then names, settings and members (the
+/// provider's list is the whole truth: anyone not in it is no longer a member), then
+/// `contact.group_synced`. A sync less than `SYNC_FRESH` old is not repeated unless forced.
+pub async fn sync(state: &AppState, job: &Job) -> ApiResult<()> {
+    let contact_id = job.payload.get("contact_id").and_then(Value::as_i64).unwrap_or_default();
+    let force = job.payload.get("force").and_then(Value::as_bool).unwrap_or(false);
+    let mut conn = state.conn().await?;
+    let group = switchboard_store::contacts::by_id(&mut conn, contact_id).await.ok();
+    let found = match &group {
+        Some(g) if g.group_type == "group" && g.identifier.is_some() => {
+            group_inbox(&mut conn, g).await?.map(|(_, inbox)| (g.clone(), inbox))
+        }
+        _ => None,
+    };
+    let Some((group, inbox)) = found else {
+        // The group or its inbox is gone: nothing to sync.
+        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
+    };
+    let synced_at = group.additional_attributes.get("group_last_synced_at").and_then(Value::as_i64);
+    let fresh = synced_at.is_some_and(|t| Utc::now().timestamp() - t < groups::SYNC_FRESH.as_secs() as i64);
+    if fresh && !force {
+        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
+    }
+    drop(conn);
+    let config = config_of(&inbox)?;
+    let phone = inbox.phone_number.clone().unwrap_or_default();
+    let jid = group.identifier.clone().unwrap_or_default();
+    let metadata = match state.provider.group_metadata(&connection(&config, &phone), &jid).await {
+        Ok(m) => m,
+        Err(e) => {
+            let mut conn = state.conn().await?;
+            let attempt = job.attempts as u32 + 1;
+            if attempt < state.settings.whatsapp.send_attempts {
+                let wait = state.settings.whatsapp.backoff(attempt);
+                tracing::info!(contact_id, attempt, ?wait, error = %e, "group sync will be retried");
+                return Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &e.message).await?);
+            }
+            tracing::warn!(contact_id, error = %e, "group sync failed; giving up until the next one");
+            return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
+        }
+    };
+    let people: Vec<PersonChange<'_>> = metadata
+        .participants
+        .iter()
+        .filter_map(|p| {
+            let person = Person::from_jids(&p.id, p.phone_number.as_deref(), None)?;
+            Some(PersonChange { person, role: Some(MemberRole::from_admin(p.admin.as_deref()).as_str()), active: true })
+        })
+        .collect();
+    let attributes = json!({
+        "description": metadata.desc,
+        "owner": metadata.owner,
+        "owner_pn": metadata.owner_pn,
+        "announce": metadata.announce,
+        "restrict": metadata.restrict,
+        "join_approval_mode": metadata.join_approval_mode,
+        "member_add_mode": metadata.member_add_mode,
+        "group_last_synced_at": Utc::now().timestamp(),
+    });
+    let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty());
+    let mut conn = state.conn().await?;
+    let (group, _) = record(state, &mut conn, &group, &people, true, name, &attributes).await?;
+    switchboard_store::jobs::complete(&mut conn, job.id).await?;
+    group_synced(state, &mut conn, &group).await
+}
+
+/// Queues a sync of the group now (`POST …/contacts/{id}/sync_group`).
+pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
+    switchboard_store::jobs::enqueue(conn, SYNC_JOB, &json!({ "contact_id": group.id, "force": true })).await?;
+    state.jobs.notify_one();
+    Ok(())
+}
+
+/// What the provider's send-message gets for a stored message: text, or one file (base64) with
+/// its caption. Groups get their JID; people their number's or LID's.
+async fn content_for(state: &AppState, out: &Outgoing) -> Result<(String, Value), String> {
+    let jid = if out.contact.group_type == "group" {
+        out.contact.identifier.clone().ok_or("the group has no JID")?
+    } else {
+        match (&out.identity, &out.contact.phone_number) {
+            (Some(ci), _) => groups::send_jid(&ci.source_id),
+            (None, Some(phone)) => groups::send_jid(phone),
+            (None, None) => return Err("the contact has no WhatsApp number".into()),
+        }
+    };
+    let text = out.message.content.clone().unwrap_or_default();
+    let Some(file) = &out.attachment else {
+        if text.trim().is_empty() {
+            return Err("the message has no text".into());
+        }
+        return Ok((jid, json!({ "text": text })));
+    };
+    let bytes = match &file.storage_key {
+        Some(key) => tokio::fs::read(state.storage.path_of(key)).await.map_err(|e| format!("the file could not be read: {e}"))?,
+        None => return Err("the file is not stored here".into()),
+    };
+    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+    let kind = match file.file_type.as_str() {
+        "image" if out.message.content_type == "sticker" => "sticker",
+        "image" | "video" | "audio" => file.file_type.as_str(),
+        _ => "document",
+    };
+    let mut content = json!({ kind: data, "fileName": file.file_name });
+    if !text.is_empty() && kind != "audio" && kind != "sticker" {
+        content["caption"] = json!(text);
+    }
+    if kind == "document" {
+        content["mimetype"] = json!(file.content_type);
+    }
+    Ok((jid, content))
+}
+
+/// Sends one stored message through the provider; the provider's id for it.
+pub async fn send(state: &AppState, out: &Outgoing) -> Result<Option<String>, SendError> {
+    let config = config_of(&out.inbox).map_err(|e| SendError::Rejected(e.to_string()))?;
+    let (jid, content) = content_for(state, out).await.map_err(SendError::Rejected)?;
+    let phone = out.inbox.phone_number.clone().unwrap_or_default();
+    let idempotency = format!("{}:{}", out.message.id, out.message.created_at.timestamp_millis());
+    state.provider.send(&connection(&config, &phone), &jid, &content, &idempotency).await
+}

@@ -1,0 +1,9 @@
+//! A Baileys-style WhatsApp provider (see `baileys-provider-contract.md`): WhatsApp Web behind
+//! an HTTP service, which also reaches groups. Requests go under `/connections/:phone`, with
+//! the inbox's `x-api-key`; the provider posts events back to the inbox's webhook.
+
+mod client;
+mod webhook;
+
+pub use client::{Client, Connection, GroupMetadata, Participant, ProviderError};
+pub use webhook::{parse_webhook, Event, GroupUpdate, ParticipantsUpdate, UpsertMessage, Webhook, WebhookError};

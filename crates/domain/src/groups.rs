@@ -1,0 +1,256 @@
+//! WhatsApp groups as a Baileys-style provider shows them: JIDs, who a participant is, member
+//! roles, and how a synced group reads.
+
+use std::time::Duration;
+
+/// A group synced this recently is not synced again unless asked for explicitly.
+pub const SYNC_FRESH: Duration = Duration::from_secs(15 * 60);
+
+/// What a JID names, by its server part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JidKind {
+    /// A person by number (`s.whatsapp.net`, or the older `c.us`).
+    User,
+    Group,
+    /// A person by WhatsApp's privacy id (`lid`): no number in it.
+    Lid,
+    /// Broadcasts, status, newsletters, calls: not conversations of ours.
+    Other,
+}
+
+/// A parsed JID: `user[:device]@server`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Jid<'a> {
+    pub user: &'a str,
+    pub server: &'a str,
+}
+
+impl<'a> Jid<'a> {
+    pub fn parse(raw: &'a str) -> Option<Self> {
+        let (user, server) = raw.trim().split_once('@')?;
+        // `num:device@…`: the device is not part of who it is.
+        let user = user.split(':').next().unwrap_or(user);
+        (!user.is_empty() && !server.is_empty()).then_some(Self { user, server })
+    }
+    pub fn kind(&self) -> JidKind {
+        match self.server {
+            "s.whatsapp.net" | "c.us" => JidKind::User,
+            "g.us" => JidKind::Group,
+            "lid" => JidKind::Lid,
+            _ => JidKind::Other,
+        }
+    }
+    /// The user part when it is a phone number (digits only).
+    pub fn phone_digits(&self) -> Option<&'a str> {
+        (self.kind() == JidKind::User && is_digits(self.user)).then_some(self.user)
+    }
+}
+
+fn is_digits(s: &str) -> bool {
+    !s.is_empty() && s.chars().all(|c| c.is_ascii_digit())
+}
+
+/// The JID a message to this recipient goes to: group and LID JIDs as they are, anything else
+/// (a phone number, with or without `+`) as `<digits>@s.whatsapp.net`.
+pub fn send_jid(recipient: &str) -> String {
+    let r = recipient.trim();
+    if r.ends_with("@g.us") || r.ends_with("@lid") {
+        return r.to_string();
+    }
+    let digits: String = r.split('@').next().unwrap_or(r).split(':').next().unwrap_or(r).chars().filter(char::is_ascii_digit).collect();
+    format!("{digits}@s.whatsapp.net")
+}
+
+/// Who wrote in a group, or took part in a change: identified by LID when the provider gives
+/// one, and by phone number when it can be read off a JID.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Person {
+    /// `<lid>@lid`.
+    pub lid: Option<String>,
+    /// E.164.
+    pub phone: Option<String>,
+    pub name: Option<String>,
+}
+
+impl Person {
+    /// From a participant JID and its alternate (`participantAlt`, or a participant's
+    /// `phoneNumber`): the phone is the alternate's user part when all digits, else the
+    /// participant's first `:`-segment when digits.
+    pub fn from_jids(participant: &str, alternate: Option<&str>, name: Option<&str>) -> Option<Self> {
+        let main = Jid::parse(participant)?;
+        let alt = alternate.and_then(Jid::parse);
+        let lid = [Some(main), alt].into_iter().flatten().find(|j| j.kind() == JidKind::Lid).map(|j| format!("{}@lid", j.user));
+        let phone = alt
+            .filter(|j| matches!(j.kind(), JidKind::User | JidKind::Other) && is_digits(j.user))
+            .or_else(|| Some(main).filter(|j| j.kind() == JidKind::User && is_digits(j.user)))
+            .map(|j| format!("+{}", j.user));
+        let name = name.map(str::trim).filter(|n| !n.is_empty()).map(str::to_string);
+        (lid.is_some() || phone.is_some()).then_some(Self { lid, phone, name })
+    }
+
+    /// The name a new contact gets: the push name, else the number.
+    pub fn display_name(&self) -> String {
+        self.name.clone().or_else(|| self.phone.clone()).or_else(|| self.lid.clone()).unwrap_or_default()
+    }
+}
+
+/// A push name replaces a contact's name only when that name says nothing: blank, or just the
+/// number (how contacts first seen in a group are named).
+pub fn better_name(current: &str, push_name: Option<&str>) -> Option<String> {
+    let push = push_name.map(str::trim).filter(|n| !n.is_empty())?;
+    let bare: String = current.chars().filter(|c| !matches!(c, '+' | ' ' | '-')).collect();
+    let says_nothing = current.trim().is_empty() || bare.chars().all(|c| c.is_ascii_digit()) || current.ends_with("@lid");
+    (says_nothing && push != current).then(|| push.to_string())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemberRole {
+    Member,
+    Admin,
+}
+
+impl MemberRole {
+    /// The provider's `admin` field: `admin`, `superadmin` or null.
+    pub fn from_admin(admin: Option<&str>) -> Self {
+        match admin {
+            Some("admin") | Some("superadmin") => Self::Admin,
+            _ => Self::Member,
+        }
+    }
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Member => "member",
+            Self::Admin => "admin",
+        }
+    }
+}
+
+/// What a `group-participants.update` action does to each participant's membership:
+/// `(active, role)`, where `None` keeps the role it had.
+pub fn participant_action(action: &str) -> Option<(bool, Option<MemberRole>)> {
+    match action {
+        "add" => Some((true, Some(MemberRole::Member))),
+        "remove" => Some((false, None)),
+        "promote" => Some((true, Some(MemberRole::Admin))),
+        "demote" => Some((true, Some(MemberRole::Member))),
+        _ => None,
+    }
+}
+
+/// The activity line a participant change leaves in the group's conversation.
+pub fn participant_activity(action: &str, name: &str, by_self: bool, by_someone: bool) -> Option<String> {
+    Some(match action {
+        "add" if !by_someone => format!("{name} joined the group"),
+        "add" => format!("{name} was added to the group"),
+        "remove" if by_self => format!("{name} left the group"),
+        "remove" => format!("{name} was removed from the group"),
+        "promote" => format!("{name} is now an admin"),
+        "demote" => format!("{name} is no longer an admin"),
+        _ => return None,
+    })
+}
+
+/// The activity lines a `groups.update` leaves, one per change.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SettingsChange<'a> {
+    pub subject: Option<&'a str>,
+    /// `Some(None)`: the description was removed.
+    pub description: Option<Option<&'a str>>,
+    pub invite_reset: bool,
+    pub announce: Option<bool>,
+    pub restrict: Option<bool>,
+    pub join_approval: Option<bool>,
+    pub member_add: Option<bool>,
+}
+
+impl SettingsChange<'_> {
+    pub fn activity(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        if let Some(subject) = self.subject {
+            lines.push(format!("Group name changed to {subject}"));
+        }
+        match self.description {
+            Some(Some(_)) => lines.push("Group description was changed".into()),
+            Some(None) => lines.push("Group description was removed".into()),
+            None => {}
+        }
+        if self.invite_reset {
+            lines.push("Group invite link was reset".into());
+        }
+        let mut setting = |value: Option<bool>, on: &str, off: &str| {
+            if let Some(v) = value {
+                lines.push(if v { on } else { off }.to_string());
+            }
+        };
+        setting(self.announce, "Only admins can send messages", "All members can send messages");
+        setting(self.restrict, "Only admins can edit group info", "All members can edit group info");
+        setting(self.join_approval, "Admin approval to join was enabled", "Admin approval to join was disabled");
+        setting(self.member_add, "All members can add others", "Only admins can add others");
+        lines
+    }
+}
+
+/// Whether the inbox's own number is this participant: exactly, or by the last 8 digits (the
+/// provider may write a number with or without its country's mobile prefix).
+pub fn is_same_number(a: &str, b: &str) -> bool {
+    let digits = |s: &str| s.chars().filter(char::is_ascii_digit).collect::<String>();
+    let (a, b) = (digits(a), digits(b));
+    if a.is_empty() || b.is_empty() {
+        return false;
+    }
+    a == b || (a.len() >= 8 && b.len() >= 8 && a[a.len() - 8..] == b[b.len() - 8..])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jids_are_read_by_their_server() {
+        assert_eq!(Jid::parse("120363041234567890@g.us").map(|j| j.kind()), Some(JidKind::Group));
+        assert_eq!(Jid::parse("5731:12@s.whatsapp.net").map(|j| (j.user, j.kind())), Some(("5731", JidKind::User)));
+        assert_eq!(Jid::parse("2771@lid").and_then(|j| j.phone_digits()), None);
+        assert_eq!(Jid::parse("status@broadcast").map(|j| j.kind()), Some(JidKind::Other));
+        assert_eq!(Jid::parse("nonsense"), None);
+    }
+
+    #[test]
+    fn messages_go_to_group_and_lid_jids_as_they_are_and_to_numbers_otherwise() {
+        assert_eq!(send_jid("120363041234567890@g.us"), "120363041234567890@g.us");
+        assert_eq!(send_jid("2771@lid"), "2771@lid");
+        assert_eq!(send_jid("+57 300 123 4567"), "573001234567@s.whatsapp.net");
+        assert_eq!(send_jid("573001234567:3@s.whatsapp.net"), "573001234567@s.whatsapp.net");
+    }
+
+    #[test]
+    fn a_participant_is_known_by_lid_and_by_the_number_the_provider_reveals() {
+        let p = Person::from_jids("2771@lid", Some("573001112222@s.whatsapp.net"), Some(" Ana ")).unwrap();
+        assert_eq!(p, Person { lid: Some("2771@lid".into()), phone: Some("+573001112222".into()), name: Some("Ana".into()) });
+        let p = Person::from_jids("573001112222:7@s.whatsapp.net", None, None).unwrap();
+        assert_eq!((p.lid, p.phone.as_deref()), (None, Some("+573001112222")));
+        assert_eq!(Person::from_jids("2771@lid", None, None).unwrap().display_name(), "2771@lid");
+        assert_eq!(Person::from_jids("garbage", None, None), None);
+    }
+
+    #[test]
+    fn push_names_replace_only_names_that_say_nothing() {
+        assert_eq!(better_name("+573001112222", Some("Ana")), Some("Ana".into()));
+        assert_eq!(better_name("", Some("Ana")), Some("Ana".into()));
+        assert_eq!(better_name("Ana María", Some("Ana")), None);
+        assert_eq!(better_name("+573001112222", Some("  ")), None);
+    }
+
+    #[test]
+    fn participant_actions_map_to_memberships_and_activity_lines() {
+        assert_eq!(participant_action("promote"), Some((true, Some(MemberRole::Admin))));
+        assert_eq!(participant_action("remove"), Some((false, None)));
+        assert_eq!(participant_action("modify"), None);
+        assert_eq!(participant_activity("add", "Ana", false, false).as_deref(), Some("Ana joined the group"));
+        assert_eq!(participant_activity("remove", "Ana", true, true).as_deref(), Some("Ana left the group"));
+        assert_eq!(MemberRole::from_admin(Some("superadmin")), MemberRole::Admin);
+        assert!(is_same_number("+57 300 111 2222", "3001112222"));
+        let change = SettingsChange { subject: Some("Ventas"), description: Some(None), announce: Some(true), ..Default::default() };
+        assert_eq!(change.activity(), ["Group name changed to Ventas", "Group description was removed", "Only admins can send messages"]);
+        assert!(!is_same_number("+573001112222", "+573001113333"));
+    }
+}

@@ -1,0 +1,350 @@
+//! WhatsApp groups: the group contact and its identity, the people in it, and their
+//! memberships. Everything here is idempotent, so a repeated webhook or sync changes nothing.
+
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text};
+use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use serde_json::Value;
+use switchboard_domain::groups::{better_name, Person};
+
+use crate::models::{Contact, ContactInbox, Conversation, GroupMember, Inbox};
+use crate::schema::{contacts, group_members};
+use crate::{StoreError, StoreResult};
+
+#[derive(QueryableByName)]
+struct Id {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// The group contact with this JID, and its identity in the inbox; both are created when
+/// missing, in one transaction with a `sync_job` for a new group. `true`: the contact is new.
+pub async fn ensure_group(
+    conn: &mut AsyncPgConnection,
+    inbox: &Inbox,
+    jid: &str,
+    source_id: &str,
+    pubsub_token: &str,
+    sync_job: &str,
+) -> StoreResult<(Contact, ContactInbox, bool)> {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let (contact, identity, created) = ensure_group_in(conn, inbox, jid, source_id, pubsub_token).await?;
+        if created {
+            crate::jobs::enqueue(conn, sync_job, &serde_json::json!({ "contact_id": contact.id, "force": false })).await?;
+        }
+        Ok((contact, identity, created))
+    })
+    .await
+}
+
+/// A new group is named by its JID's number until its first sync.
+async fn ensure_group_in(
+    conn: &mut AsyncPgConnection,
+    inbox: &Inbox,
+    jid: &str,
+    source_id: &str,
+    pubsub_token: &str,
+) -> StoreResult<(Contact, ContactInbox, bool)> {
+    let name = source_id;
+    let inserted: Option<Id> = diesel::sql_query(
+        "INSERT INTO contacts (account_id, name, identifier, group_type) VALUES ($1, $2, $3, 'group') \
+         ON CONFLICT (account_id, identifier) WHERE identifier IS NOT NULL DO NOTHING RETURNING id",
+    )
+    .bind::<BigInt, _>(inbox.account_id)
+    .bind::<Text, _>(name)
+    .bind::<Text, _>(jid)
+    .get_result(conn)
+    .await
+    .optional()?;
+    let contact: Contact = contacts::table
+        .filter(contacts::account_id.eq(inbox.account_id))
+        .filter(contacts::identifier.eq(jid))
+        .select(Contact::as_select())
+        .first(conn)
+        .await?;
+    let identity = crate::whatsapp::upsert_identity(conn, contact.id, inbox.id, source_id, pubsub_token).await?;
+    Ok((contact.clone(), identity, inserted.is_some_and(|i| i.id == contact.id)))
+}
+
+async fn find_person(conn: &mut AsyncPgConnection, account_id: i64, p: &Person) -> StoreResult<Option<Contact>> {
+    let mut found = None;
+    if let Some(lid) = &p.lid {
+        found = contacts::table
+            .filter(contacts::account_id.eq(account_id))
+            .filter(contacts::identifier.eq(lid))
+            .select(Contact::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+    }
+    if let (None, Some(phone)) = (&found, &p.phone) {
+        found = contacts::table
+            .filter(contacts::account_id.eq(account_id))
+            .filter(contacts::phone_number.eq(phone))
+            .select(Contact::as_select())
+            .first(conn)
+            .await
+            .optional()?;
+    }
+    Ok(found)
+}
+
+/// A person of a group as a contact: found by LID, then by number, else created. What the
+/// provider tells about them fills in what the contact lacks: the LID, the number, and a name
+/// better than a number. `true`: the contact is new.
+pub async fn ensure_person(conn: &mut AsyncPgConnection, account_id: i64, p: &Person) -> StoreResult<(Contact, bool)> {
+    // Twice at most: a contact created concurrently between our look and our insert is found
+    // (and improved) on the second turn.
+    for _ in 0..2 {
+        if let Some(c) = find_person(conn, account_id, p).await? {
+            return Ok((improve(conn, c, p).await?, false));
+        }
+        let inserted: Option<Contact> = diesel::sql_query(
+            "INSERT INTO contacts (account_id, name, identifier, phone_number) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING RETURNING *",
+        )
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(p.display_name())
+        .bind::<Nullable<Text>, _>(&p.lid)
+        .bind::<Nullable<Text>, _>(&p.phone)
+        .get_result(conn)
+        .await
+        .optional()?;
+        if let Some(c) = inserted {
+            return Ok((c, true));
+        }
+    }
+    Err(StoreError::NotFound)
+}
+
+/// Fills in what a contact lacks from what the provider told: its LID, its number, and a name
+/// better than a number.
+async fn improve(conn: &mut AsyncPgConnection, c: Contact, p: &Person) -> StoreResult<Contact> {
+    let name = better_name(&c.name, p.name.as_deref());
+    let lid = p.lid.as_ref().filter(|_| c.identifier.is_none());
+    let phone = p.phone.as_ref().filter(|_| c.phone_number.is_none());
+    if name.is_none() && lid.is_none() && phone.is_none() {
+        return Ok(c);
+    }
+    // Another contact may hold that LID or number already: then this one goes without.
+    let updated: Option<Contact> = diesel::sql_query(
+        "UPDATE contacts c SET name = coalesce($2, c.name), \
+           identifier = CASE WHEN $3::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contacts o WHERE o.account_id = c.account_id AND o.identifier = $3) THEN $3 ELSE c.identifier END, \
+           phone_number = CASE WHEN $4::text IS NOT NULL AND NOT EXISTS (SELECT 1 FROM contacts o WHERE o.account_id = c.account_id AND o.phone_number = $4) THEN $4 ELSE c.phone_number END, \
+           updated_at = now() \
+         WHERE c.id = $1 RETURNING c.*",
+    )
+    .bind::<BigInt, _>(c.id)
+    .bind::<Nullable<Text>, _>(name)
+    .bind::<Nullable<Text>, _>(lid)
+    .bind::<Nullable<Text>, _>(phone)
+    .get_result(conn)
+    .await
+    .optional()
+    .or_else(|e| match StoreError::from(e) {
+        // A concurrent delivery took the LID or number in between: keep the contact as it was.
+        StoreError::Conflict { .. } => Ok(None),
+        e => Err(e),
+    })?;
+    Ok(updated.unwrap_or(c))
+}
+
+/// A membership to record: `role: None` keeps the role a member already has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberChange<'a> {
+    pub contact_id: i64,
+    pub role: Option<&'a str>,
+    pub active: bool,
+}
+
+#[derive(QueryableByName)]
+struct Changed {
+    #[diesel(sql_type = BigInt)]
+    contact_id: i64,
+}
+
+/// Records memberships in two statements, whatever their number (a sync brings up to a
+/// thousand). A contact named twice counts once, the last time. Returns the contacts whose
+/// membership is new or changed: the same news delivered twice changes nothing the second time.
+pub async fn apply_members(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    group_id: i64,
+    changes: &[MemberChange<'_>],
+) -> StoreResult<Vec<i64>> {
+    let mut changed = Vec::new();
+    let mut last = std::collections::BTreeMap::new();
+    for c in changes {
+        last.insert(c.contact_id, *c);
+    }
+    for keeps_role in [false, true] {
+        let rows: Vec<&MemberChange<'_>> = last.values().filter(|c| c.role.is_none() == keeps_role).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        let role_on_conflict = if keeps_role { "group_members.role" } else { "EXCLUDED.role" };
+        let rows: Vec<Changed> = diesel::sql_query(format!(
+            "INSERT INTO group_members (account_id, group_contact_id, contact_id, role, is_active) \
+             SELECT $1, $2, c, r, a FROM unnest($3::bigint[], $4::text[], $5::bool[]) AS t(c, r, a) \
+             ON CONFLICT (group_contact_id, contact_id) DO UPDATE SET role = {role_on_conflict}, is_active = EXCLUDED.is_active, updated_at = now() \
+             WHERE group_members.is_active IS DISTINCT FROM EXCLUDED.is_active OR group_members.role IS DISTINCT FROM {role_on_conflict} \
+             RETURNING contact_id"
+        ))
+        .bind::<BigInt, _>(account_id)
+        .bind::<BigInt, _>(group_id)
+        .bind::<Array<BigInt>, _>(rows.iter().map(|c| c.contact_id).collect::<Vec<_>>())
+        .bind::<Array<Text>, _>(rows.iter().map(|c| c.role.unwrap_or("member")).collect::<Vec<_>>())
+        .bind::<Array<Bool>, _>(rows.iter().map(|c| c.active).collect::<Vec<_>>())
+        .load(conn)
+        .await?;
+        changed.extend(rows.into_iter().map(|r| r.contact_id));
+    }
+    Ok(changed)
+}
+
+/// A sync's last word: members the provider no longer lists are no longer active.
+pub async fn deactivate_others(conn: &mut AsyncPgConnection, group_id: i64, keep: &[i64]) -> StoreResult<usize> {
+    Ok(diesel::sql_query(
+        "UPDATE group_members SET is_active = false, updated_at = now() WHERE group_contact_id = $1 AND is_active AND NOT (contact_id = ANY($2))",
+    )
+    .bind::<BigInt, _>(group_id)
+    .bind::<Array<BigInt>, _>(keep)
+    .execute(conn)
+    .await?)
+}
+
+/// Renames the group (when `name` is given) and merges `attributes` into its
+/// additional_attributes.
+pub async fn describe(conn: &mut AsyncPgConnection, group_id: i64, name: Option<&str>, attributes: &Value) -> StoreResult<Contact> {
+    Ok(diesel::sql_query(
+        "UPDATE contacts SET name = coalesce($2, name), additional_attributes = additional_attributes || $3, updated_at = now() \
+         WHERE id = $1 RETURNING *",
+    )
+    .bind::<BigInt, _>(group_id)
+    .bind::<Nullable<Text>, _>(name)
+    .bind::<Jsonb, _>(attributes)
+    .get_result(conn)
+    .await?)
+}
+
+/// A person as `record` left them.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    pub contact: Contact,
+    /// The contact was created now.
+    pub new: bool,
+    /// Their membership is new or changed (not a repeat of what was known).
+    pub membership_changed: bool,
+}
+
+/// A person and what happens to their membership.
+#[derive(Debug, Clone)]
+pub struct PersonChange<'a> {
+    pub person: Person,
+    pub role: Option<&'a str>,
+    pub active: bool,
+}
+
+/// Records what the provider said about a group in one transaction: its people as contacts,
+/// their memberships, and (with `exhaustive`, a sync's full list) the end of every membership
+/// it did not list; then its name and attributes. Returns the group and the people, in the
+/// order given.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    group_id: i64,
+    people: &[PersonChange<'_>],
+    exhaustive: bool,
+    name: Option<&str>,
+    attributes: &Value,
+) -> StoreResult<(Contact, Vec<Recorded>)> {
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let mut contacts = Vec::with_capacity(people.len());
+        for p in people {
+            contacts.push(ensure_person(conn, account_id, &p.person).await?);
+        }
+        let changes: Vec<MemberChange<'_>> =
+            people.iter().zip(&contacts).map(|(p, (c, _))| MemberChange { contact_id: c.id, role: p.role, active: p.active }).collect();
+        let changed = apply_members(conn, account_id, group_id, &changes).await?;
+        if exhaustive {
+            let keep: Vec<i64> = contacts.iter().map(|(c, _)| c.id).collect();
+            deactivate_others(conn, group_id, &keep).await?;
+        }
+        let unchanged = name.is_none() && attributes.as_object().is_some_and(|o| o.is_empty());
+        let group = if unchanged {
+            contacts::table.find(group_id).select(Contact::as_select()).first(conn).await?
+        } else {
+            describe(conn, group_id, name, attributes).await?
+        };
+        let people = contacts
+            .into_iter()
+            .map(|(contact, new)| {
+                let membership_changed = changed.contains(&contact.id);
+                Recorded { contact, new, membership_changed }
+            })
+            .collect();
+        Ok((group, people))
+    })
+    .await
+}
+
+/// The group's conversation in an inbox that is still going (open, pending or snoozed).
+pub async fn current_conversation(conn: &mut AsyncPgConnection, contact_inbox_id: i64) -> StoreResult<Option<Conversation>> {
+    use crate::schema::conversations;
+    Ok(conversations::table
+        .filter(conversations::contact_inbox_id.eq(contact_inbox_id))
+        .filter(conversations::status.ne("resolved"))
+        .order(conversations::id.desc())
+        .select(Conversation::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// A group's active members with their contacts: admins first, then in the order they came.
+/// `pinned` (the inbox's own member) comes before everyone.
+pub async fn members(
+    conn: &mut AsyncPgConnection,
+    group_id: i64,
+    pinned: Option<i64>,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<(GroupMember, Contact)>, i64)> {
+    let total: i64 = group_members::table
+        .filter(group_members::group_contact_id.eq(group_id))
+        .filter(group_members::is_active.eq(true))
+        .count()
+        .get_result(conn)
+        .await?;
+    let rows = group_members::table
+        .inner_join(contacts::table.on(contacts::id.eq(group_members::contact_id)))
+        .filter(group_members::group_contact_id.eq(group_id))
+        .filter(group_members::is_active.eq(true))
+        .order((group_members::contact_id.eq(pinned.unwrap_or(0)).desc(), group_members::role.eq("admin").desc(), group_members::id.asc()))
+        .offset(offset)
+        .limit(limit)
+        .select((GroupMember::as_select(), Contact::as_select()))
+        .load(conn)
+        .await?;
+    Ok((rows, total))
+}
+
+/// The active member whose number is the inbox's: the same digits, or the same last 8.
+pub async fn member_with_number(conn: &mut AsyncPgConnection, group_id: i64, phone: &str) -> StoreResult<Option<GroupMember>> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 8 {
+        return Ok(None);
+    }
+    let last8 = &digits[digits.len() - 8..];
+    Ok(diesel::sql_query(
+        "SELECT gm.* FROM group_members gm JOIN contacts c ON c.id = gm.contact_id \
+         WHERE gm.group_contact_id = $1 AND gm.is_active AND c.phone_number IS NOT NULL \
+           AND (regexp_replace(c.phone_number, '\\D', '', 'g') = $2 OR right(regexp_replace(c.phone_number, '\\D', '', 'g'), 8) = $3) \
+         ORDER BY (regexp_replace(c.phone_number, '\\D', '', 'g') = $2) DESC, gm.id LIMIT 1",
+    )
+    .bind::<BigInt, _>(group_id)
+    .bind::<Text, _>(&digits)
+    .bind::<Text, _>(last8)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
