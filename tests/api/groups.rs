@@ -10,7 +10,7 @@ use switchboard_testkit::provider::{FakeProvider, PROVIDER_KEY};
 use switchboard_testkit::{TestApp, World};
 
 use crate::realtime::{connect, identifier, next_within, subscribe, Ws};
-use crate::support::{assert_invalid, matrix, Matrix};
+use crate::support::{assert_invalid, assert_keys, matrix, Matrix};
 
 const PHONE: &str = "+573000000009";
 const GROUP: &str = "120363041234567890@g.us";
@@ -217,6 +217,11 @@ async fn group_messages_land_in_the_group_conversation_from_their_participant() 
                          "data": { "messages": [{ "key": { "remoteJid": "573009999999@s.whatsapp.net", "id": "F1" }, "message": { "conversation": "x" } }] } });
     let r = reqwest::Client::new().post(&hook).json(&forged).send().await.unwrap();
     assert_eq!(r.status().as_u16(), 401);
+    // Not an envelope at all, or not JSON: 400, and nothing stored.
+    let r = reqwest::Client::new().post(&hook).json(&json!([1, 2])).send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
+    let r = reqwest::Client::new().post(&hook).header("content-type", "application/json").body("{nope").send().await.unwrap();
+    assert_eq!(r.status().as_u16(), 400);
     let conversations = g.app.get(&g.w.path("/conversations")).token(&g.w.admin.access_token).send().await.body;
     let senders: Vec<&str> =
         conversations["data"]["payload"].as_array().unwrap().iter().map(|c| c["meta"]["sender"]["name"].as_str().unwrap()).collect();
@@ -239,7 +244,11 @@ async fn syncing_a_group_lists_its_members_and_tells_every_user() {
     let r = g.app.post(&path).token(&g.w.agent.access_token).send().await;
     assert_eq!(r.status, 202, "an agent of the inbox may sync it");
     assert_eq!(r.body["payload"]["id"], group_id);
-    assert!(r.body["payload"]["group_members"].is_array());
+    assert_keys(
+        &r.body["payload"],
+        &["id", "name", "identifier", "group_type", "additional_attributes", "contact_inboxes", "group_members"],
+    );
+    assert_keys(&r.body["payload"]["group_members"][0], &["id", "role", "is_active", "group_contact_id", "contact"]);
 
     let synced = next_event(&mut ws, "contact.group_synced").await;
     assert_eq!(synced["name"], "Pedidos del mes");
@@ -256,6 +265,9 @@ async fn syncing_a_group_lists_its_members_and_tells_every_user() {
         [("+573000000009".into(), "admin".into()), ("+573001112222".into(), "admin".into()), ("+573003334444".into(), "member".into())]
     );
     assert_eq!(list["payload"][0]["group_contact_id"], group_id);
+    assert_keys(&list["payload"][0], &["id", "role", "is_active", "group_contact_id", "contact"]);
+    assert_keys(&list["payload"][0]["contact"], &["id", "name", "phone_number", "identifier", "thumbnail"]);
+    assert_eq!(list["payload"][0]["is_active"], true);
     // Paging is lenient, as every list is.
     let second = g.members(group_id, "?per_page=2&page=2").await;
     assert_eq!(roster(&second["payload"]).len(), 1);

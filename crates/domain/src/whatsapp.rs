@@ -382,32 +382,35 @@ pub fn same_language(a: &str, b: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use serde_json::json;
 
     #[test]
-    fn provider_config_is_checked_field_by_field() {
+    fn provider_config_is_checked_field_by_field() -> TestResult {
         let ok = json!({"api_url": "https://bsp.example/", "api_key": "k", "user_id": 3777, "waba_id": "w"});
-        let c = ProviderConfig::parse("channel.provider_config", Some(&ok)).expect("valid");
+        let c = ProviderConfig::parse("channel.provider_config", Some(&ok))?;
         assert_eq!(c.user_id, "3777");
         let missing = json!({"api_url": "https://bsp.example", "user_id": "u", "waba_id": "w"});
         assert_eq!(ProviderConfig::parse("p", Some(&missing)).err().map(|e| e.field), Some("p.api_key".into()));
         let bad_url = json!({"api_url": "ftp://bsp", "api_key": "k", "user_id": "u", "waba_id": "w"});
         assert_eq!(ProviderConfig::parse("p", Some(&bad_url)).err().map(|e| e.field), Some("p.api_url".into()));
         assert!(ProviderConfig::parse("p", None).is_err());
+        Ok(())
     }
 
     #[test]
-    fn updates_keep_what_they_leave_out() {
+    fn updates_keep_what_they_leave_out() -> TestResult {
         let c = ProviderConfig::parse(
             "p",
             Some(&json!({"api_url": "https://a.example", "api_key": "old-key", "user_id": "1", "waba_id": "w"})),
-        )
-        .expect("valid");
-        let rotated = c.updated("p", &json!({"api_key": "new-key"})).expect("rotated");
+        )?;
+        let rotated = c.updated("p", &json!({"api_key": "new-key"}))?;
         assert_eq!((rotated.api_key.as_str(), rotated.user_id.as_str()), ("new-key", "1"));
-        let echoed = c.updated("p", &json!({"api_key": "********", "waba_id": "w2"})).expect("echoed");
+        let echoed = c.updated("p", &json!({"api_key": "********", "waba_id": "w2"}))?;
         assert_eq!((echoed.api_key.as_str(), echoed.waba_id.as_str()), ("old-key", "w2"));
         assert_eq!(c.updated("p", &json!({"api_url": "nope"})).err().map(|e| e.field), Some("p.api_url".into()));
+        Ok(())
     }
 
     #[test]

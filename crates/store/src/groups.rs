@@ -27,6 +27,19 @@ pub async fn ensure_group(
     pubsub_token: &str,
     sync_job: &str,
 ) -> StoreResult<(Contact, ContactInbox, bool)> {
+    // Nearly always the group is known: one read, no transaction.
+    let known: Option<(Contact, ContactInbox)> = contacts::table
+        .inner_join(crate::schema::contact_inboxes::table.on(crate::schema::contact_inboxes::contact_id.eq(contacts::id)))
+        .filter(crate::schema::contact_inboxes::inbox_id.eq(inbox.id))
+        .filter(crate::schema::contact_inboxes::source_id.eq(source_id))
+        .filter(contacts::identifier.eq(jid))
+        .select((Contact::as_select(), ContactInbox::as_select()))
+        .first(conn)
+        .await
+        .optional()?;
+    if let Some((contact, identity)) = known {
+        return Ok((contact, identity, false));
+    }
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (contact, identity, created) = ensure_group_in(conn, inbox, jid, source_id, pubsub_token).await?;
         if created {

@@ -6,8 +6,10 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use actix_web::{web, App, HttpRequest, HttpResponse, HttpServer};
+use actix_web::{web, HttpRequest, HttpResponse};
 use serde_json::{json, Value};
+
+use crate::fake::lock;
 
 pub const API_KEY: &str = "test-api-key-0123456789";
 pub const USER_ID: &str = "3777";
@@ -64,10 +66,6 @@ impl Drop for FakeBsp {
             drop(self.handle.stop(false));
         }
     }
-}
-
-fn lock(inner: &Mutex<Inner>) -> std::sync::MutexGuard<'_, Inner> {
-    inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<Inner>>>) -> HttpResponse {
@@ -136,18 +134,8 @@ impl FakeBsp {
     /// Starts on a free port.
     pub async fn start() -> anyhow::Result<Self> {
         let inner = Arc::new(Mutex::new(Inner::default()));
-        let data = web::Data::new(inner.clone());
-        let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
-        let port = listener.local_addr()?.port();
-        let server = HttpServer::new(move || App::new().app_data(data.clone()).default_service(web::to(handle)))
-            .workers(1)
-            .disable_signals()
-            .shutdown_timeout(0)
-            .listen(listener)?
-            .run();
-        let handle = server.handle();
-        tokio::spawn(server);
-        Ok(Self { url: format!("http://127.0.0.1:{port}"), inner, handle })
+        let (url, handle) = crate::fake::serve(inner.clone(), handle)?;
+        Ok(Self { url, inner, handle })
     }
 
     /// The provider_config of an inbox that uses this BSP.

@@ -3,6 +3,7 @@
 //! factories.
 
 pub mod bsp;
+mod fake;
 pub mod http;
 pub mod provider;
 pub mod redis_server;

@@ -89,9 +89,14 @@ async fn record(
 ) -> ApiResult<(Contact, Vec<Recorded>)> {
     let (group, recorded) =
         switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive, name, attributes).await?;
-    for r in recorded.iter().filter(|r| r.new) {
-        let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
-        crate::services::events::contact(state, "contact.created", r.contact.account_id, rendered).await;
+    // A sync may bring hundreds of new people: their identities are read in one query.
+    let new: Vec<&Contact> = recorded.iter().filter(|r| r.new).map(|r| &r.contact).collect();
+    if !new.is_empty() {
+        let ids: Vec<i64> = new.iter().map(|c| c.id).collect();
+        let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
+        for c in new {
+            crate::services::events::contact(state, "contact.created", c.account_id, crate::views::contact(c, &identities)).await;
+        }
     }
     Ok((group, recorded))
 }
@@ -102,6 +107,8 @@ async fn record(
 async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> ApiResult<()> {
     let mut inbound = Vec::new();
     let mut senders: Vec<Contact> = Vec::new();
+    // Taken by the first group message, kept for the rest of the delivery.
+    let mut conn = None;
     for m in list.iter().filter(|m| m.is_message && !m.from_me) {
         let Some(chat) = Jid::parse(&m.remote_jid) else { continue };
         let base = Inbound {
@@ -123,10 +130,13 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Ap
             JidKind::Group => {
                 let participant = m.participant.as_deref().unwrap_or_default();
                 let Some(person) = Person::from_jids(participant, m.participant_alt.as_deref(), m.push_name.as_deref()) else { continue };
-                let mut conn = state.conn().await?;
-                let (group, _) = group_of(state, &mut conn, inbox, &chat).await?;
+                let conn = match &mut conn {
+                    Some(c) => c,
+                    None => conn.insert(state.conn().await?),
+                };
+                let (group, _) = group_of(state, conn, inbox, &chat).await?;
                 let change = PersonChange { person, role: None, active: true };
-                let (group, people) = record(state, &mut conn, &group, std::slice::from_ref(&change), false, None, &json!({})).await?;
+                let (group, people) = record(state, conn, &group, std::slice::from_ref(&change), false, None, &json!({})).await?;
                 let Some(sender) = people.into_iter().next().map(|r| r.contact) else { continue };
                 inbound.push(Inbound {
                     wa_id: chat.user.to_string(),
@@ -147,6 +157,7 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Ap
             JidKind::Other => {}
         }
     }
+    drop(conn);
     if inbound.is_empty() {
         return Ok(());
     }

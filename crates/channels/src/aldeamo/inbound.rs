@@ -244,8 +244,10 @@ fn message(m: &Value, i: usize, profiles: &[(String, String)]) -> Result<Inbound
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     #[test]
-    fn a_text_reply_with_context() {
+    fn a_text_reply_with_context() -> TestResult {
         let body = json!({
             "contacts": [{"profile": {"name": "William G."}, "wa_id": "573130000001"}],
             "messages": [{"context": {"from": "57323", "id": "gBEG1", "mentions": null, "forwarded": false},
@@ -253,33 +255,36 @@ mod tests {
                           "text": {"body": "Hi"}, "audio": null}],
             "statuses": null, "originNumber": "57323"
         });
-        let w = parse_webhook(&body).expect("parsed");
+        let w = parse_webhook(&body)?;
         let m = &w.messages[0];
         assert_eq!((m.id.as_str(), m.from.as_str(), m.content.as_deref()), ("ABEG1", "573130000001", Some("Hi")));
         assert_eq!(m.profile_name.as_deref(), Some("William G."));
         assert_eq!(m.reply_to.as_deref(), Some("gBEG1"));
         assert_eq!(m.timestamp.map(|t| t.timestamp()), Some(1636642802));
+        Ok(())
     }
 
     #[test]
-    fn unknown_types_are_kept_and_structure_errors_named() {
+    fn unknown_types_are_kept_and_structure_errors_named() -> TestResult {
         let body = json!({"messages": [{"from": "1", "id": "x", "type": "reaction", "reaction": {"emoji": "👍"}}]});
-        let w = parse_webhook(&body).expect("parsed");
+        let w = parse_webhook(&body)?;
         assert!(w.messages[0].unsupported);
         assert_eq!(w.messages[0].content_attributes["raw"]["reaction"]["emoji"], "👍");
         let bad = json!({"messages": [{"from": "1", "type": "text"}]});
         assert_eq!(parse_webhook(&bad).err().map(|e| e.field), Some("messages[0].id".into()));
         assert!(parse_webhook(&json!([1])).is_err());
+        Ok(())
     }
 
     #[test]
-    fn statuses_keep_their_details() {
+    fn statuses_keep_their_details() -> TestResult {
         let body = json!({"statuses": [{"id": "gB1", "timestamp": 1636642666, "status": "failed",
             "errors": [{"code": 131047, "title": "Re-engagement message"}],
             "pricing": {"billable": true}, "conversation": {"id": "c1"}}]});
-        let w = parse_webhook(&body).expect("parsed");
+        let w = parse_webhook(&body)?;
         let s = &w.statuses[0];
         assert_eq!(s.error.as_deref(), Some("131047: Re-engagement message"));
         assert_eq!(s.details["pricing"]["billable"], true);
+        Ok(())
     }
 }

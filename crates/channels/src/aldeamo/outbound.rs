@@ -368,6 +368,8 @@ pub fn template_components(params: &Value) -> Result<TemplateParams, ValidationE
 mod tests {
     use super::*;
 
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
+
     fn out<'a>(attrs: &'a Value, content: Option<&'a str>) -> Outbound<'a> {
         Outbound {
             from: "573000000001",
@@ -382,11 +384,11 @@ mod tests {
     }
 
     #[test]
-    fn text_with_link_previews_and_replies_carry_context() {
+    fn text_with_link_previews_and_replies_carry_context() -> TestResult {
         let attrs = json!({});
         let mut o = out(&attrs, Some("see https://x.example"));
         o.reply_to = Some("wamid.1");
-        let r = build(&o).expect("text");
+        let r = build(&o)?;
         assert_eq!(r.service, "text");
         assert_eq!(
             r.body,
@@ -395,43 +397,46 @@ mod tests {
         );
         let long = "a".repeat(TEXT_MAX + 1);
         assert_eq!(build(&out(&attrs, Some(&long))).err().map(|e| e.field), Some("content".into()));
+        Ok(())
     }
 
     #[test]
-    fn media_goes_to_its_endpoint() {
+    fn media_goes_to_its_endpoint() -> TestResult {
         let attrs = json!({});
         let mut o = out(&attrs, Some("the invoice"));
         o.media = Some(Media { kind: MediaKind::Document, link: "https://us/f".into(), file_name: "inv.pdf".into() });
-        let r = build(&o).expect("doc");
+        let r = build(&o)?;
         assert_eq!(r.service, "docbyurl");
         assert_eq!(r.body["document"], json!({"link": "https://us/f", "caption": "the invoice", "filename": "inv.pdf"}));
         o.media = Some(Media { kind: MediaKind::Sticker, link: "https://us/s".into(), file_name: "s.webp".into() });
-        assert_eq!(build(&o).expect("sticker").service, "stickerbyurl");
+        assert_eq!(build(&o)?.service, "stickerbyurl");
         assert_eq!(MediaKind::of("file", false), MediaKind::Document);
+        Ok(())
     }
 
     #[test]
-    fn interactive_buttons_are_limited() {
+    fn interactive_buttons_are_limited() -> TestResult {
         let buttons: Vec<Value> = (0..4).map(|i| json!({"type": "reply", "reply": {"id": i.to_string(), "title": "t"}})).collect();
         let attrs = json!({"interactive": {"type": "button", "action": {"buttons": buttons}}});
         assert_eq!(build(&out(&attrs, Some("pick"))).err().map(|e| e.field), Some("content_attributes.interactive.action.buttons".into()));
         let attrs = json!({"items": [{"title": "A", "value": "a"}, {"title": "B", "value": "b"}]});
         let mut o = out(&attrs, Some("pick"));
         o.content_type = "input_select";
-        let r = build(&o).expect("select");
+        let r = build(&o)?;
         assert_eq!(r.body["interactive"]["type"], "button");
         assert_eq!(r.body["interactive"]["action"]["buttons"][1]["reply"], json!({"id": "b", "title": "B"}));
+        Ok(())
     }
 
     #[test]
-    fn template_parameters() {
+    fn template_parameters() -> TestResult {
         let params = json!({
             "name": "order", "language": "es",
             "header": [{"type": "image", "image": {"link": "https://x/y.png"}}],
             "body": ["Ana", {"type": "currency", "currency": {"fallback_value": "$1", "code": "USD", "amount_1000": 1000}}],
             "buttons": [{"index": 0, "sub_type": "quick_reply", "parameters": ["yes"]}]
         });
-        let t = template_components(&params).expect("params");
+        let t = template_components(&params)?;
         assert_eq!((t.header.len(), t.body_count, t.url_buttons.len()), (1, 2, 0));
         assert_eq!(
             t.components[2],
@@ -440,7 +445,8 @@ mod tests {
         let bad = json!({"name": "x", "body": [{"type": "currency", "currency": {"code": "USD"}}]});
         assert_eq!(template_components(&bad).err().map(|e| e.field), Some("template_params.body[0].currency.fallback_value".into()));
         let processed = json!({"name": "x", "processed_params": {"2": "b", "1": "a"}});
-        let t = template_components(&processed).expect("processed");
+        let t = template_components(&processed)?;
         assert_eq!(t.components[0]["parameters"][0]["text"], "a");
+        Ok(())
     }
 }

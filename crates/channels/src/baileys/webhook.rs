@@ -212,10 +212,12 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    type TestResult = Result<(), Box<dyn std::error::Error>>;
     use serde_json::json;
 
     #[test]
-    fn group_messages_carry_their_participant_and_text() {
+    fn group_messages_carry_their_participant_and_text() -> TestResult {
         let body = json!({
             "event": "messages.upsert",
             "webhookVerifyToken": "tok",
@@ -227,9 +229,9 @@ mod tests {
                   "message": { "imageMessage": { "caption": "look", "mimetype": "image/jpeg" } } }
             ] }
         });
-        let hook = parse_webhook(&body).unwrap();
+        let hook = parse_webhook(&body)?;
         assert_eq!(hook.verify_token.as_deref(), Some("tok"));
-        let Event::Messages(list) = hook.event else { panic!("messages") };
+        let Event::Messages(list) = hook.event else { return Err("messages expected".into()) };
         assert_eq!(list.len(), 3);
         assert_eq!(list[0].participant.as_deref(), Some("2771@lid"));
         assert_eq!(list[0].participant_alt.as_deref(), Some("573001112222@s.whatsapp.net"));
@@ -238,29 +240,29 @@ mod tests {
         assert!(list[0].is_message && !list[1].is_message, "a reaction makes no message");
         assert_eq!(list[2].content.as_deref(), Some("look"));
         assert_eq!(list[2].content_attributes["is_unsupported"], true);
+        Ok(())
     }
 
     #[test]
-    fn participant_and_group_updates_are_read_whatever_their_shape() {
+    fn participant_and_group_updates_are_read_whatever_their_shape() -> TestResult {
         let hook = parse_webhook(&json!({ "event": "group-participants.update", "data": {
-            "id": "120363@g.us", "author": "2771@lid", "action": "promote", "participants": [{ "id": "2772@lid", "phoneNumber": "573002223333@s.whatsapp.net", "admin": "admin" }, "2773@lid"] } }))
-        .unwrap();
-        let Event::Participants(p) = hook.event else { panic!("participants") };
+            "id": "120363@g.us", "author": "2771@lid", "action": "promote", "participants": [{ "id": "2772@lid", "phoneNumber": "573002223333@s.whatsapp.net", "admin": "admin" }, "2773@lid"] } }))?;
+        let Event::Participants(p) = hook.event else { return Err("participants expected".into()) };
         assert_eq!((p.group.as_str(), p.action.as_str(), p.participants.len()), ("120363@g.us", "promote", 2));
         assert_eq!(p.participants[0].phone_number.as_deref(), Some("573002223333@s.whatsapp.net"));
         assert_eq!(p.participants[1].id, "2773@lid");
 
         let hook = parse_webhook(
             &json!({ "event": "groups.update", "data": [{ "id": "120363@g.us", "subject": "New name", "desc": null, "announce": true }] }),
-        )
-        .unwrap();
-        let Event::Groups(g) = hook.event else { panic!("groups") };
+        )?;
+        let Event::Groups(g) = hook.event else { return Err("groups expected".into()) };
         assert_eq!(g[0].subject.as_deref(), Some("New name"));
         assert_eq!(g[0].desc, Some(None), "a removed description");
         assert_eq!((g[0].announce, g[0].restrict), (Some(true), None));
 
-        assert!(matches!(parse_webhook(&json!({ "event": "connection.update", "data": {} })).unwrap().event, Event::Ignored(_)));
-        assert!(matches!(parse_webhook(&json!({ "event": "", "data": null })).unwrap().event, Event::Ignored(_)));
+        assert!(matches!(parse_webhook(&json!({ "event": "connection.update", "data": {} }))?.event, Event::Ignored(_)));
+        assert!(matches!(parse_webhook(&json!({ "event": "", "data": null }))?.event, Event::Ignored(_)));
         assert!(parse_webhook(&json!([1])).is_err());
+        Ok(())
     }
 }
