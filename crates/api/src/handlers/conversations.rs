@@ -57,7 +57,7 @@ pub(crate) async fn announce(
 ) -> ApiResult<Value> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
-        super::messages::publish_created(state, conn, c, m, &rendered).await?;
+        super::messages::publish(state, conn, c, m, &rendered, "message.created").await?;
     }
     let payload = render_one(state, conn, c).await?;
     crate::services::events::conversation(state, conn, event, c, payload.clone(), extra).await?;
@@ -296,7 +296,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let payload = announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
     if let Some(m) = first {
         let (mut rendered, _) = super::messages::render(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
-        super::messages::publish_created(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null)).await?;
+        super::messages::publish(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), "message.created").await?;
     }
     crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(payload))

@@ -360,32 +360,9 @@ async fn create_message(
     }
     let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    publish_created(state, &mut conn, &c, &message, &rendered).await?;
+    publish(state, &mut conn, &c, &message, &rendered, "message.created").await?;
     crate::services::notifications::publish(state, &mut conn, &notifications).await?;
     Ok(ok(rendered))
-}
-
-/// `message.created`, after commit: to the inbox's agents and the account's administrators, and
-/// to the contact unless the message is a private note or an activity line.
-pub(crate) async fn publish_created(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    c: &Conversation,
-    m: &Message,
-    rendered: &Value,
-) -> ApiResult<()> {
-    publish(state, conn, c, m, rendered, "message.created").await
-}
-
-/// `message.updated` (a status change, a deletion), to the same recipients as its creation.
-pub(crate) async fn publish_updated(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    c: &Conversation,
-    m: &Message,
-    rendered: &Value,
-) -> ApiResult<()> {
-    publish(state, conn, c, m, rendered, "message.updated").await
 }
 
 /// Public messages reach the contact; notes and activity lines stay with the agents.
@@ -393,8 +370,10 @@ fn reaches_contact(m: &Message) -> bool {
     !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
 }
 
-/// A message event, with the contact's identity token looked up.
-async fn publish(
+/// A message event (`message.created`, `message.updated`), after commit, with the contact's
+/// identity token looked up: to the inbox's agents and the account's administrators, and to the
+/// contact unless the message is a private note or an activity line.
+pub(crate) async fn publish(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     c: &Conversation,
@@ -441,6 +420,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
     let (mut rendered, _) = render(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    publish_updated(&state, &mut conn, &c, &message, &rendered).await?;
+    publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
     Ok(ok(rendered))
 }

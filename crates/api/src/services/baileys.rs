@@ -178,7 +178,7 @@ async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &Con
         let new = crate::services::conversations::activity(&conversation, line);
         let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], None).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
-        crate::handlers::messages::publish_created(state, conn, &conversation, &message, &rendered).await?;
+        crate::handlers::messages::publish(state, conn, &conversation, &message, &rendered, "message.created").await?;
     }
     Ok(())
 }

@@ -330,7 +330,7 @@ async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, m: &Mes
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
     let (mut rendered, _) = crate::handlers::messages::render(state, conn, &c, std::slice::from_ref(m)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::handlers::messages::publish_updated(state, conn, &c, m, &rendered).await
+    crate::handlers::messages::publish(state, conn, &c, m, &rendered, "message.updated").await
 }
 
 /// Wakes the worker whenever a job is queued anywhere: LISTEN on a connection of its own,
