@@ -11,6 +11,23 @@ use crate::conversations::{new_conversation, setup};
 use crate::realtime::{connect, identifier, next_within, subscribe, Ws};
 use crate::support::{assert_keys, matrix, READ};
 
+/// Every key of a notification, live or listed, as the reference's payload has them.
+const NOTIFICATION_KEYS: &[&str] = &[
+    "id",
+    "notification_type",
+    "push_message_title",
+    "primary_actor_type",
+    "primary_actor_id",
+    "primary_actor",
+    "read_at",
+    "secondary_actor",
+    "user",
+    "created_at",
+    "last_activity_at",
+    "snoozed_until",
+    "account_id",
+];
+
 /// The `notification.created` frames among everything that arrives within `wait`.
 async fn notifications_within(ws: &mut Ws, wait: Duration) -> Vec<Value> {
     let deadline = tokio::time::Instant::now() + wait;
@@ -63,24 +80,7 @@ async fn assignments_and_mentions_notify_their_user_and_nobody_else() {
     let got = notifications_within(&mut agent_ws, Duration::from_secs(2)).await;
     assert_eq!(got.len(), 1, "{got:?}");
     let n = &got[0];
-    assert_keys(
-        n,
-        &[
-            "id",
-            "notification_type",
-            "push_message_title",
-            "primary_actor_type",
-            "primary_actor_id",
-            "primary_actor",
-            "read_at",
-            "secondary_actor",
-            "user",
-            "created_at",
-            "last_activity_at",
-            "snoozed_until",
-            "account_id",
-        ],
-    );
+    assert_keys(n, NOTIFICATION_KEYS);
     assert_eq!(n["notification_type"], "conversation_assignment");
     assert_eq!(n["primary_actor_type"], "Conversation");
     assert_eq!(n["primary_actor_id"], 1);
@@ -154,24 +154,7 @@ async fn users_list_read_and_delete_only_their_own_notifications() {
     assert_eq!(r.body["data"]["meta"], json!({ "unread_count": 2, "count": 2, "current_page": 1 }));
     let payload = r.body["data"]["payload"].as_array().unwrap();
     assert_eq!(payload.len(), 2);
-    assert_keys(
-        &payload[0],
-        &[
-            "id",
-            "notification_type",
-            "push_message_title",
-            "primary_actor_type",
-            "primary_actor_id",
-            "primary_actor",
-            "read_at",
-            "secondary_actor",
-            "user",
-            "created_at",
-            "last_activity_at",
-            "snoozed_until",
-            "account_id",
-        ],
-    );
+    assert_keys(&payload[0], NOTIFICATION_KEYS);
     assert_eq!(payload[0]["notification_type"], "conversation_assignment");
     assert_eq!(payload[0]["secondary_actor"]["id"], w.admin.id);
     assert_eq!(payload[0]["primary_actor_id"], 2, "newest first");
