@@ -175,3 +175,162 @@ async fn migrate_create_admin_and_create_platform_app() {
     assert!(switchboard_store::platform::find_by_token(&mut conn, &token).await.unwrap().is_some());
     assert_eq!(switchboard_store::account_users::count_administrators(&mut conn).await.unwrap(), 1);
 }
+
+/// `switchboard serve` on an existing database, its log in `dir`; waits until it listens.
+fn serve_on(database_url: &str, dir: &Path, port: u16, extra: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(BIN);
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", database_url)
+        .env("SWITCHBOARD_DATA_DIR", dir)
+        .env("PORT", port.to_string())
+        .stdout(Stdio::null())
+        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).unwrap());
+    for (k, v) in extra {
+        cmd.env(k, v);
+    }
+    let child = cmd.spawn().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not listen within 60 s");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    child
+}
+
+/// CPU time (user + system, in clock ticks of 1/100 s) a process has used so far.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap();
+    // Fields after the command name, which is in parentheses and may hold spaces.
+    let rest = &stat[stat.rfind(')').unwrap() + 2..];
+    let fields: Vec<&str> = rest.split(' ').collect();
+    fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap()
+}
+
+/// Opens `/cable` on a raw connection and reads the 101 answer.
+async fn raw_cable(port: u16) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut io = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap();
+    let handshake = format!(
+        "GET /cable HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    );
+    io.write_all(handshake.as_bytes()).await.unwrap();
+    let mut head = Vec::new();
+    while !head.ends_with(b"\r\n\r\n") {
+        head.push(io.read_u8().await.unwrap());
+    }
+    assert!(head.starts_with(b"HTTP/1.1 101"), "{}", String::from_utf8_lossy(&head));
+    io
+}
+
+/// A masked client frame header declaring `len` bytes of payload, in the 64-bit length form.
+fn declared_frame(opcode: u8, fin: bool, len: u64) -> Vec<u8> {
+    let mut frame = vec![if fin { 0x80 } else { 0 } | opcode, 0x80 | 127];
+    frame.extend_from_slice(&len.to_be_bytes());
+    frame.extend_from_slice(&[1, 2, 3, 4]);
+    frame
+}
+
+/// Reads server frames until a close frame; returns its code, or None if the connection ended
+/// without one.
+async fn close_code(io: &mut tokio::net::TcpStream) -> Option<u16> {
+    use tokio::io::AsyncReadExt;
+    loop {
+        let mut head = [0u8; 2];
+        io.read_exact(&mut head).await.ok()?;
+        let len = match head[1] & 0x7f {
+            126 => io.read_u16().await.ok()? as usize,
+            127 => io.read_u64().await.ok()? as usize,
+            n => n as usize,
+        };
+        let mut payload = vec![0u8; len];
+        io.read_exact(&mut payload).await.ok()?;
+        if head[0] & 0x0f == 0x8 {
+            return Some(u16::from_be_bytes([payload[0], payload[1]]));
+        }
+    }
+}
+
+async fn health_at_once(http: &reqwest::Client, port: u16) {
+    let started = Instant::now();
+    let reply = http.get(format!("http://127.0.0.1:{port}/health")).timeout(Duration::from_secs(2)).send().await;
+    assert_eq!(reply.map(|r| r.status().as_u16()).ok(), Some(200), "/health answers");
+    assert!(started.elapsed() < Duration::from_secs(1), "/health took {:?}", started.elapsed());
+}
+
+/// The security review's critical finding: one large frame put a worker into a busy loop for
+/// ever. Frames over the limit are refused from their header with close code 1009, and the
+/// server stays responsive and idle.
+#[tokio::test]
+async fn oversized_cable_frames_are_closed_with_1009_and_leave_the_server_idle() {
+    use tokio::io::AsyncWriteExt;
+    let url = switchboard_testkit::fresh_database().await.unwrap();
+    let dir = scratch_dir("frames");
+    let port = free_port();
+    let child = serve_on(&url, &dir, port, &[]);
+    let http = reqwest::Client::new();
+
+    // Declared lengths only: the server must not wait for payloads it will never take.
+    for len in [127 * 1024u64, 128 * 1024, 1024 * 1024, 64 * 1024 * 1024] {
+        let mut io = raw_cable(port).await;
+        io.write_all(&declared_frame(0x1, true, len)).await.unwrap();
+        io.write_all(&[b'x'; 1024]).await.unwrap();
+        let code = tokio::time::timeout(Duration::from_secs(5), close_code(&mut io)).await.expect("closed in time");
+        assert_eq!(code, Some(1009), "a {len}-byte frame");
+        health_at_once(&http, port).await;
+    }
+    // A message of 32 KiB fragments over the 256 KiB limit is refused the same way.
+    let mut io = raw_cable(port).await;
+    let fragment = vec![b' '; 32 * 1024];
+    let mut refused = None;
+    for i in 0..10 {
+        let opcode = if i == 0 { 0x1 } else { 0x0 };
+        let mut frame = vec![opcode, 0x80 | 126];
+        frame.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0]);
+        frame.extend_from_slice(&fragment);
+        if io.write_all(&frame).await.is_err() {
+            break;
+        }
+        if i == 8 {
+            refused = tokio::time::timeout(Duration::from_secs(5), close_code(&mut io)).await.expect("closed in time");
+            break;
+        }
+    }
+    assert_eq!(refused, Some(1009), "a fragmented message over 256 KiB");
+    health_at_once(&http, port).await;
+
+    // A message of exactly 256 KiB in 32 KiB fragments is still taken.
+    let mut io = raw_cable(port).await;
+    for i in 0..8 {
+        let opcode = if i == 0 { 0x1 } else { 0x0 } | if i == 7 { 0x80 } else { 0 };
+        let mut frame = vec![opcode, 0x80 | 126];
+        frame.extend_from_slice(&(fragment.len() as u16).to_be_bytes());
+        frame.extend_from_slice(&[0, 0, 0, 0]);
+        frame.extend_from_slice(&fragment);
+        io.write_all(&frame).await.unwrap();
+    }
+    io.write_all(&[0x89, 0x80, 0, 0, 0, 0]).await.unwrap();
+    let mut pong = [0u8; 2];
+    loop {
+        use tokio::io::AsyncReadExt;
+        let read = tokio::time::timeout(Duration::from_secs(5), io.read_exact(&mut pong)).await.expect("an answer");
+        read.unwrap();
+        let mut payload = vec![0u8; (pong[1] & 0x7f) as usize];
+        io.read_exact(&mut payload).await.unwrap();
+        if pong[0] & 0x0f == 0xA {
+            break;
+        }
+    }
+
+    // Nothing spins: over a second the whole server uses a sliver of one core.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let before = cpu_ticks(child.id());
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let used = cpu_ticks(child.id()) - before;
+    assert!(used < 20, "the server used {used} ticks of CPU in an idle second");
+    health_at_once(&http, port).await;
+    stop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -135,3 +135,36 @@ async fn platform_account_users() {
     assert_eq!(app.delete(&path).token(&token).json(&json!({ "user_id": user })).send().await.status, 404);
     assert_eq!(app.get(&path).token(&token).send().await.body, json!([]));
 }
+
+/// The review attached the installation's first administrator to an app's account, then read
+/// their email. An app attaches only users it created.
+#[tokio::test]
+async fn a_platform_app_cannot_attach_users_it_did_not_create() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let token = app.create_platform_app("crm").await;
+    let other_app = app.create_platform_app("someone else").await;
+    let account =
+        app.post("/platform/api/v1/accounts").token(&token).json(&json!({ "name": "Mine" })).send().await.body["id"].as_i64().unwrap();
+    let path = format!("/platform/api/v1/accounts/{account}/account_users");
+    let theirs = app
+        .post("/platform/api/v1/users")
+        .token(&other_app)
+        .json(&json!({ "name": "Theirs", "email": "theirs@example.com" }))
+        .send()
+        .await
+        .body["id"]
+        .as_i64()
+        .unwrap();
+    for user_id in [w.admin.id, theirs] {
+        let attach = app.post(&path).token(&token).json(&json!({ "user_id": user_id, "role": "administrator" })).send().await;
+        assert_invalid(&attach, "user_id");
+    }
+    let listed = app.get(&path).token(&token).send().await;
+    assert_eq!(listed.body, json!([]), "nobody was attached");
+    assert!(!listed.body.to_string().contains(&w.admin.email));
+    // Its own user is attached as before.
+    let mine = app.post("/platform/api/v1/users").token(&token).json(&json!({ "name": "Mine", "email": "mine@example.com" })).send().await;
+    let attach = app.post(&path).token(&token).json(&json!({ "user_id": mine.body["id"], "role": "agent" })).send().await;
+    assert_eq!(attach.status, 200, "{}", attach.body);
+}

@@ -636,3 +636,112 @@ async fn an_unmodified_rails_actioncable_client_connects_subscribes_and_receives
     assert_eq!(contents, ["hello from the inbox", "and again"]);
     assert!(client.wait().await.unwrap().success());
 }
+
+/// The subscription is rejected within a second, and later events of the account stay away.
+async fn assert_revoked(app: &TestApp, w: &World, ws: &mut Ws, id: &str, case: &str) {
+    let frame = next_within(ws, Duration::from_secs(1)).await.unwrap_or_else(|| panic!("{case}: nothing within a second"));
+    assert_eq!(frame, json!({ "identifier": id, "type": "reject_subscription" }), "{case}");
+    say(app, w, 1, "after the revocation").await;
+    assert_eq!(next_within(ws, Duration::from_millis(500)).await, None, "{case}: an event arrived after the revocation");
+}
+
+/// A fresh agent of the account, member of `inbox`, with a password, subscribed on its own socket.
+async fn subscribed_agent(app: &TestApp, w: &World, inbox: i64, on: &TestApp) -> (switchboard_store::models::User, Ws, String) {
+    let user = app.create_user("Rita Revoked", Some("first-secret-1")).await;
+    app.add_member(w.account_id, &user, "agent").await;
+    app.add_inbox_member(inbox, &user).await;
+    let id = identifier(&user.pubsub_token, w.account_id, user.id, None);
+    let mut ws = connect(on).await;
+    assert_eq!(subscribe(&mut ws, &id).await["type"], "confirm_subscription");
+    say(app, w, 1, "while allowed").await;
+    assert_eq!(next_frame(&mut ws).await.unwrap()["message"]["event"], "message.created", "receives while allowed");
+    (user, ws, id)
+}
+
+#[tokio::test]
+async fn revoked_access_ends_open_subscriptions_within_a_second() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+
+    // Removed from the inbox.
+    let (user, mut ws, _) = subscribed_agent(&app, &w, inbox, &app).await;
+    let body = json!({ "inbox_id": inbox, "user_ids": [user.id] });
+    assert_eq!(app.delete(&w.path("/inbox_members")).token(&w.admin.access_token).json(&body).send().await.status, 200);
+    // Still an agent of the account, so the socket keeps its subscription, without the inbox.
+    say(&app, &w, 1, "after leaving the inbox").await;
+    assert_eq!(next_within(&mut ws, Duration::from_millis(700)).await, None, "removed from the inbox: no more of its events");
+    // Replay follows the same rule: a new subscription with `since` gets none of the inbox's events.
+    let mut again = connect(&app).await;
+    assert_eq!(
+        subscribe(&mut again, &identifier(&user.pubsub_token, w.account_id, user.id, Some(0))).await["type"],
+        "confirm_subscription"
+    );
+    let replayed = drain(&mut again, Duration::from_millis(500)).await;
+    assert!(replayed.iter().any(|(e, _)| e == "contact.created"), "account-wide events are replayed: {replayed:?}");
+    assert!(!replayed.iter().any(|(e, _)| e.starts_with("message.") || e.starts_with("conversation.")), "{replayed:?}");
+
+    // Removed from the account.
+    let (user, mut ws, id) = subscribed_agent(&app, &w, inbox, &app).await;
+    assert_eq!(app.delete(&w.path(&format!("/agents/{}", user.id))).token(&w.admin.access_token).send().await.status, 200);
+    assert_revoked(&app, &w, &mut ws, &id, "removed from the account").await;
+
+    // Password changed (by the user, from another session).
+    let (user, mut ws, id) = subscribed_agent(&app, &w, inbox, &app).await;
+    let change = json!({ "current_password": "first-secret-1", "password": "second-secret-2", "password_confirmation": "second-secret-2" });
+    let changed = app.put("/api/v1/profile").token(&user.access_token).json(&change).send().await;
+    assert_eq!(changed.status, 200, "{}", changed.body);
+    assert_ne!(changed.body["pubsub_token"], user.pubsub_token.as_str(), "a new socket credential comes with the new password");
+    assert_revoked(&app, &w, &mut ws, &id, "password changed").await;
+
+    // Deleted (by the platform app that created the user).
+    let platform = app.create_platform_app("crm").await;
+    let created = app
+        .post("/platform/api/v1/users")
+        .token(&platform)
+        .json(&json!({ "name": "Platform Pat", "email": "pat@example.com", "password": "pat-secret-1" }))
+        .send()
+        .await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    let pat_id = created.body["id"].as_i64().unwrap();
+    let pat = {
+        let mut conn = app.db.get().await.unwrap();
+        switchboard_store::users::find(&mut conn, pat_id).await.unwrap()
+    };
+    app.add_member(w.account_id, &pat, "agent").await;
+    app.add_inbox_member(inbox, &pat).await;
+    let pat_id_frame = identifier(&pat.pubsub_token, w.account_id, pat.id, None);
+    let mut ws = connect(&app).await;
+    assert_eq!(subscribe(&mut ws, &pat_id_frame).await["type"], "confirm_subscription");
+    assert_eq!(app.delete(&format!("/platform/api/v1/users/{pat_id}")).token(&platform).send().await.status, 200);
+    assert_revoked(&app, &w, &mut ws, &pat_id_frame, "user deleted").await;
+
+    // An administrator demoted to agent keeps the socket but only hears their inboxes.
+    let boss = app.create_user("Bea Boss", None).await;
+    app.add_member(w.account_id, &boss, "administrator").await;
+    let mut ws = connect(&app).await;
+    assert_eq!(subscribe(&mut ws, &identifier(&boss.pubsub_token, w.account_id, boss.id, None)).await["type"], "confirm_subscription");
+    say(&app, &w, 1, "heard as an administrator").await;
+    assert_eq!(next_frame(&mut ws).await.unwrap()["message"]["event"], "message.created");
+    let demote =
+        app.patch(&w.path(&format!("/agents/{}", boss.id))).token(&w.admin.access_token).json(&json!({ "role": "agent" })).send().await;
+    assert_eq!(demote.status, 200);
+    say(&app, &w, 1, "not for agents outside the inbox").await;
+    assert_eq!(next_within(&mut ws, Duration::from_millis(700)).await, None, "a demoted administrator hears only their inboxes");
+}
+
+#[tokio::test]
+async fn revocation_reaches_sockets_on_every_node() {
+    let redis = switchboard_testkit::TestRedis::start().await.unwrap();
+    let node_a = TestApp::spawn_with(|s| s.redis_url = Some(redis.url())).await;
+    let node_b = TestApp::spawn_on(node_a.database_url.clone(), |s| s.redis_url = Some(redis.url())).await.unwrap();
+    let w = node_a.seed().await;
+    let (inbox, contact) = setup(&node_a, &w).await;
+    new_conversation(&node_a, &w, inbox, contact).await;
+    tokio::time::sleep(Duration::from_millis(300)).await; // both relays subscribed
+    let (user, mut on_b, id) = subscribed_agent(&node_a, &w, inbox, &node_b).await;
+    assert_eq!(node_a.delete(&w.path(&format!("/agents/{}", user.id))).token(&w.admin.access_token).send().await.status, 200);
+    assert_revoked(&node_a, &w, &mut on_b, &id, "removed on node A, subscribed on node B").await;
+    drop(redis);
+}

@@ -32,9 +32,14 @@ use crate::state::AppState;
 const PING_EVERY: Duration = Duration::from_secs(3);
 /// A socket that cannot take a frame for this long is dropped.
 const SEND_TIMEOUT: Duration = Duration::from_secs(5);
-/// The largest client frame, and the largest message its continuations may add up to.
-const MAX_FRAME: usize = 64 * 1024;
-const MAX_MESSAGE: usize = 256 * 1024;
+/// The largest client frame, and the largest message its continuations may add up to (README,
+/// "Security"). A larger one is refused from its header alone, with close code 1009.
+pub const MAX_FRAME: usize = 64 * 1024;
+pub const MAX_MESSAGE: usize = 256 * 1024;
+/// A socket that has not subscribed to anything this long after it opened is closed.
+const SUBSCRIBE_WITHIN: Duration = Duration::from_secs(30);
+/// Subscriptions one socket may hold; one more is rejected.
+pub const MAX_SUBSCRIPTIONS: usize = 16;
 
 /// The upgrade hook's service: answers the handshake of `/cable` and starts its connection.
 pub struct Upgrade {
@@ -112,6 +117,60 @@ fn handshake(req: &Request) -> Result<Response<()>, (actix_http::StatusCode, Str
     Ok(builder.finish().drop_body())
 }
 
+/// Bytes of client frames held at most: a whole frame of the largest size with its header fits.
+const READ_CAP: usize = 2 * MAX_FRAME;
+
+/// Why the server ends a connection, and the close code it says so with (RFC 6455 §7.4.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Closing {
+    /// The client went away or the connection broke: no close frame can be sent.
+    Gone,
+    /// A frame or message over `MAX_FRAME`/`MAX_MESSAGE`: 1009.
+    TooBig,
+    /// Broken framing: 1002.
+    Protocol,
+    /// A binary message: 1003.
+    Unsupported,
+    /// The server ends it (not subscribed in time, too slow, shutting down): 1000.
+    Normal,
+}
+
+impl Closing {
+    fn reason(self) -> Option<ws::CloseReason> {
+        let code = match self {
+            Self::Gone => return None,
+            Self::TooBig => ws::CloseCode::Size,
+            Self::Protocol => ws::CloseCode::Protocol,
+            Self::Unsupported => ws::CloseCode::Unsupported,
+            Self::Normal => ws::CloseCode::Normal,
+        };
+        Some(code.into())
+    }
+}
+
+/// Refuses the frame at the front of `pending` as soon as its header says it is larger than
+/// `MAX_FRAME`. The codec only checks a frame's size once the whole frame has arrived, and we
+/// never hold that many bytes, so without this a large frame would wait forever.
+fn check_next_frame(pending: &[u8]) -> Result<(), Closing> {
+    match declared_length(pending) {
+        Some(len) if len > MAX_FRAME as u64 => Err(Closing::TooBig),
+        _ => Ok(()),
+    }
+}
+
+/// The payload length a frame header declares (RFC 6455 §5.2), once enough of it has arrived.
+fn declared_length(header: &[u8]) -> Option<u64> {
+    let short = header.get(1)? & 0x7f;
+    match short {
+        126 => Some(u64::from(u16::from_be_bytes([*header.get(2)?, *header.get(3)?]))),
+        127 => {
+            let bytes: [u8; 8] = header.get(2..10)?.try_into().ok()?;
+            Some(u64::from_be_bytes(bytes))
+        }
+        n => Some(u64::from(n)),
+    }
+}
+
 /// What a client sent, decoded.
 enum Incoming {
     Text(Bytes),
@@ -137,40 +196,67 @@ impl Socket {
     /// Reads what the client sent and decodes whole messages; an error ends the connection.
     /// Reads at most about two frames' worth at a time: a flood waits in the kernel's buffer,
     /// not in ours, and the socket stays readable for the next turn.
-    fn read_available(&mut self) -> io::Result<Vec<Incoming>> {
+    fn read_available(&mut self) -> Result<Vec<Incoming>, Closing> {
         let mut chunk = [0u8; 4096];
-        while self.pending.len() < 2 * MAX_FRAME {
+        let mut read_any = false;
+        while self.pending.len() < READ_CAP {
             match self.io.try_read(&mut chunk) {
-                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
-                Ok(n) => self.pending.extend_from_slice(&chunk[..n]),
+                Ok(0) => return Err(Closing::Gone),
+                Ok(n) => {
+                    read_any = true;
+                    self.pending.extend_from_slice(&chunk[..n]);
+                    // Refuse an oversized frame from its header, before its payload is read.
+                    check_next_frame(&self.pending)?;
+                }
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
-                Err(e) => return Err(e),
+                Err(_) => return Err(Closing::Gone),
             }
         }
-        self.decode()
+        let frames = self.decode()?;
+        // The buffer is full and holds no whole frame: we would wait forever on a socket that
+        // stays readable (this was a busy loop). `check_next_frame` makes it unreachable; this
+        // keeps it so should the codec ever disagree with it.
+        if !read_any && frames.is_empty() && self.pending.len() >= READ_CAP {
+            return Err(Closing::TooBig);
+        }
+        Ok(frames)
     }
 
-    fn decode(&mut self) -> io::Result<Vec<Incoming>> {
+    fn decode(&mut self) -> Result<Vec<Incoming>, Closing> {
         let mut out = Vec::new();
-        while let Some(frame) = self.codec.decode(&mut self.pending).map_err(io::Error::other)? {
+        loop {
+            check_next_frame(&self.pending)?;
+            let Some(frame) = self.codec.decode(&mut self.pending).map_err(|e| match e {
+                ws::ProtocolError::Overflow => Closing::TooBig,
+                _ => Closing::Protocol,
+            })?
+            else {
+                break;
+            };
             match frame {
-                ws::Frame::Text(text) => out.push(Incoming::Text(text)),
+                ws::Frame::Text(text) => {
+                    if self.partial.is_some() {
+                        return Err(Closing::Protocol);
+                    }
+                    out.push(Incoming::Text(text))
+                }
                 ws::Frame::Ping(bytes) => out.push(Incoming::Ping(bytes)),
                 ws::Frame::Close(_) => out.push(Incoming::Close),
                 ws::Frame::Continuation(item) => {
                     let (first, bytes, last) = match item {
                         ws::Item::FirstText(b) => (true, b, false),
-                        ws::Item::FirstBinary(_) => return Err(io::Error::other("binary messages are not spoken here")),
+                        // Binary messages are not spoken here.
+                        ws::Item::FirstBinary(_) => return Err(Closing::Unsupported),
                         ws::Item::Continue(b) => (false, b, false),
                         ws::Item::Last(b) => (false, b, true),
                     };
                     let partial = match (&mut self.partial, first) {
                         (None, true) => self.partial.insert(BytesMut::new()),
                         (Some(p), false) => p,
-                        _ => return Err(io::Error::other("unexpected continuation frame")),
+                        _ => return Err(Closing::Protocol),
                     };
                     if partial.len() + bytes.len() > MAX_MESSAGE {
-                        return Err(io::Error::other("message too large"));
+                        return Err(Closing::TooBig);
                     }
                     partial.extend_from_slice(&bytes);
                     if last {
@@ -344,25 +430,24 @@ struct Subscription {
     delivered_up_to: i64,
 }
 
-/// Handles one client command; `false` ends the connection.
-async fn command(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscription>, text: &[u8]) -> bool {
-    let Ok(cmd) = serde_json::from_slice::<Command>(text) else { return true };
+/// Handles one client command; an error ends the connection.
+async fn command(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscription>, text: &[u8]) -> Result<(), Closing> {
+    let Ok(cmd) = serde_json::from_slice::<Command>(text) else { return Ok(()) };
     match cmd.command.as_str() {
         "subscribe" => {
-            let Some(id) = Identifier::parse(&cmd.identifier) else {
-                return socket.send(&protocol::reject(&cmd.identifier)).await;
+            let fresh = !subs.iter().any(|s| s.identifier == cmd.identifier);
+            let subscriber = match Identifier::parse(&cmd.identifier) {
+                // One more subscription than the limit is refused (each one gets every event).
+                Some(_) if fresh && subs.len() >= MAX_SUBSCRIPTIONS => None,
+                Some(id) => authorize(state, &id).await,
+                None => None,
             };
-            let Some(subscriber) = authorize(state, &id).await else {
-                return socket.send(&protocol::reject(&cmd.identifier)).await;
+            let Some(subscriber) = subscriber else {
+                return sent(socket.send(&protocol::reject(&cmd.identifier)).await);
             };
-            if !socket.send(&protocol::confirm(&cmd.identifier)).await {
-                return false;
-            }
-            let delivered_up_to = match id.since() {
-                Some(since) => match replay(state, socket, &cmd.identifier, &subscriber, since).await {
-                    Some(last) => last,
-                    None => return false,
-                },
+            sent(socket.send(&protocol::confirm(&cmd.identifier)).await)?;
+            let delivered_up_to = match Identifier::parse(&cmd.identifier).and_then(|id| id.since()) {
+                Some(since) => replay(state, socket, &cmd.identifier, &subscriber, since).await.ok_or(Closing::Gone)?,
                 None => 0,
             };
             subs.retain(|s| s.identifier != cmd.identifier);
@@ -379,31 +464,80 @@ async fn command(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscript
         }
         _ => {}
     }
-    true
+    Ok(())
 }
 
-/// Handles what the client sent; `false` ends the connection.
-async fn incoming(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscription>, frames: Vec<Incoming>) -> bool {
+/// A write that did not go through means the client is gone.
+fn sent(ok: bool) -> Result<(), Closing> {
+    if ok {
+        Ok(())
+    } else {
+        Err(Closing::Gone)
+    }
+}
+
+/// Handles what the client sent; an error ends the connection.
+async fn incoming(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscription>, frames: Vec<Incoming>) -> Result<(), Closing> {
     for frame in frames {
-        let ok = match frame {
-            Incoming::Text(text) => command(state, socket, subs, &text).await,
-            Incoming::Ping(bytes) => socket.send_control(ws::Message::Pong(bytes)).await,
-            Incoming::Close => false,
-        };
-        if !ok {
-            return false;
+        match frame {
+            Incoming::Text(text) => command(state, socket, subs, &text).await?,
+            Incoming::Ping(bytes) => sent(socket.send_control(ws::Message::Pong(bytes)).await)?,
+            Incoming::Close => return Err(Closing::Normal),
         }
     }
-    true
+    Ok(())
 }
 
-async fn deliver(socket: &mut Socket, subs: &[Subscription], envelope: &Envelope) -> bool {
+/// Sends a live event to the subscriptions entitled to it; an access change instead checks the
+/// subscriptions of the users it names again, at once.
+async fn deliver(state: &AppState, socket: &mut Socket, subs: &mut Vec<Subscription>, envelope: &Envelope) -> Result<(), Closing> {
+    if let Some(users) = envelope.access_changed() {
+        return Box::pin(reauthorize(state, socket, subs, envelope.account_id, &users)).await;
+    }
     for sub in subs.iter().filter(|s| envelope.seq > s.delivered_up_to && s.subscriber.may_receive(envelope)) {
-        if !socket.send_parts(&[sub.frame_prefix.as_bytes(), envelope.message_json().as_bytes(), b"}"]).await {
-            return false;
+        sent(socket.send_parts(&[sub.frame_prefix.as_bytes(), envelope.message_json().as_bytes(), b"}"]).await)?;
+    }
+    Ok(())
+}
+
+/// Membership, role, deletion or credentials of these users changed: their subscriptions take
+/// the user's rights as they are now, or are rejected and dropped (and the socket closed when it
+/// has none left).
+async fn reauthorize(
+    state: &AppState,
+    socket: &mut Socket,
+    subs: &mut Vec<Subscription>,
+    account_id: i64,
+    users: &[i64],
+) -> Result<(), Closing> {
+    let mut dropped = false;
+    let mut kept = Vec::with_capacity(subs.len());
+    for mut sub in subs.drain(..) {
+        let affected =
+            matches!(&sub.subscriber, Subscriber::User { account_id: a, user_id, .. } if *a == account_id && users.contains(user_id));
+        if !affected {
+            kept.push(sub);
+            continue;
+        }
+        match Identifier::parse(&sub.identifier) {
+            Some(id) => match authorize(state, &id).await {
+                Some(now) => {
+                    sub.subscriber = now;
+                    kept.push(sub);
+                }
+                None => {
+                    dropped = true;
+                    sent(socket.send(&protocol::reject(&sub.identifier)).await)?;
+                }
+            },
+            None => dropped = true,
         }
     }
-    true
+    *subs = kept;
+    if dropped && subs.is_empty() {
+        return Err(Closing::Normal);
+    }
+    Ok(())
 }
 
 async fn connection(state: web::Data<AppState>, mut socket: Socket) {
@@ -411,51 +545,67 @@ async fn connection(state: web::Data<AppState>, mut socket: Socket) {
     let mut events = state.realtime.broadcaster.subscribe_local();
     let mut subs: Vec<Subscription> = Vec::new();
     let mut ping = tokio::time::interval(PING_EVERY);
+    // When the socket last held no subscription; it is closed after `SUBSCRIBE_WITHIN` so.
+    let mut unsubscribed_since = Some(tokio::time::Instant::now());
     if !socket.send(&protocol::welcome()).await {
         return;
     }
     // A client may have sent its first commands along with the handshake.
-    let early_ok = match socket.decode() {
+    let early = match socket.decode() {
         Ok(frames) => Box::pin(incoming(&state, &mut socket, &mut subs, frames)).await,
-        Err(_) => false,
+        Err(closing) => Err(closing),
     };
-    let reason = if !early_ok {
-        "closed"
-    } else {
-        loop {
+    let closing = match early {
+        Err(closing) => closing,
+        Ok(()) => loop {
+            unsubscribed_since = match (subs.is_empty(), unsubscribed_since) {
+                (false, _) => None,
+                (true, None) => Some(tokio::time::Instant::now()),
+                (true, since) => since,
+            };
             tokio::select! {
                 _ = ping.tick() => {
+                    if unsubscribed_since.is_some_and(|t| t.elapsed() >= SUBSCRIBE_WITHIN) {
+                        tracing::debug!("cable connection closed: no subscription");
+                        break Closing::Normal;
+                    }
                     if !socket.send(&protocol::ping(chrono::Utc::now().timestamp())).await {
-                        break "client not reading";
+                        break Closing::Gone;
                     }
                 }
                 ready = socket.io.readable() => {
-                    let frames = match ready.and_then(|()| socket.read_available()) {
-                        Ok(frames) => frames,
-                        Err(_) => break "closed",
+                    let frames = match ready {
+                        Ok(()) => socket.read_available(),
+                        Err(_) => Err(Closing::Gone),
                     };
                     // Boxed: their state only exists while they run, not in every idle socket.
-                    if !Box::pin(incoming(&state, &mut socket, &mut subs, frames)).await {
-                        break "closed";
+                    let handled = match frames {
+                        Ok(frames) => Box::pin(incoming(&state, &mut socket, &mut subs, frames)).await,
+                        Err(closing) => Err(closing),
+                    };
+                    if let Err(closing) = handled {
+                        break closing;
                     }
                 }
                 event = events.recv() => match event {
                     Ok(envelope) => {
-                        if !deliver(&mut socket, &subs, &envelope).await {
-                            break "client not reading";
+                        if let Err(closing) = deliver(&state, &mut socket, &mut subs, &envelope).await {
+                            break closing;
                         }
                     }
                     // It fell too far behind: drop it; it reconnects and replays with `since`.
-                    Err(RecvError::Lagged(_)) => break "too slow",
+                    Err(RecvError::Lagged(_)) => break Closing::Normal,
                     // Shutting down, or this thread's relay fell behind: it reconnects and replays.
-                    Err(RecvError::Closed) => break "live stream ended",
+                    Err(RecvError::Closed) => break Closing::Normal,
                 },
             }
-        }
+        },
     };
-    tracing::debug!(reason, "cable connection closed");
-    // A stalled client may not even take the close frame; dropping the socket ends it anyway.
-    let _ = tokio::time::timeout(Duration::from_secs(1), socket.send_control(ws::Message::Close(None))).await;
+    tracing::debug!(?closing, "cable connection closed");
+    if let Some(reason) = closing.reason() {
+        // A stalled client may not even take the close frame; dropping the socket ends it anyway.
+        let _ = tokio::time::timeout(Duration::from_secs(1), socket.send_control(ws::Message::Close(Some(reason)))).await;
+    }
     let _ = socket.io.shutdown().await;
 }
 

@@ -7,6 +7,11 @@ pub mod protocol;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+/// The internal event that tells every node's sockets to check the named users' subscriptions
+/// again (membership, role, deletion or credentials changed). Goes through the log and Redis like
+/// any event, so it reaches every node, but no client ever receives it.
+pub const ACCESS_CHANGED: &str = "access.changed";
+
 /// Who an event is for, besides the account's administrators (who receive everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Audience {
@@ -45,6 +50,16 @@ impl Envelope {
         Self { account_id, seq, event, data, audience, message_json: std::sync::OnceLock::new() }
     }
 
+    /// An access change (`ACCESS_CHANGED`) for these users: never sent to a client; sockets check
+    /// those users' subscriptions again instead.
+    pub fn access_changed(&self) -> Option<Vec<i64>> {
+        if self.event != ACCESS_CHANGED {
+            return None;
+        }
+        let users = self.data.get("user_ids")?.as_array()?;
+        Some(users.iter().filter_map(Value::as_i64).collect())
+    }
+
     /// The frame's `message` member, serialized on first use and shared by all sockets.
     pub fn message_json(&self) -> &str {
         self.message_json.get_or_init(|| serde_json::json!({ "event": self.event, "data": self.data, "seq": self.seq }).to_string())
@@ -75,7 +90,7 @@ impl Subscriber {
     /// notification) reaches only its user; otherwise administrators get the account's events; agents those of their inboxes or addressed to them; a contact only what
     /// names its own token; the typer never gets its own typing events.
     pub fn may_receive(&self, e: &Envelope) -> bool {
-        if e.account_id != self.account_id() {
+        if e.account_id != self.account_id() || e.event == ACCESS_CHANGED {
             return false;
         }
         if e.audience.exclude_pubsub.as_deref() == Some(self.pubsub_token()) {
@@ -126,6 +141,22 @@ mod tests {
         assert!(agent(vec![]).may_receive(&env(1, addressed)));
         let typing = Audience { inbox_id: Some(3), exclude_pubsub: Some("agent".into()), ..Default::default() };
         assert!(!agent(vec![3]).may_receive(&env(1, typing)), "typing never goes back to the typer");
+    }
+
+    #[test]
+    fn access_changes_reach_no_client_and_name_their_users() {
+        let admin = Subscriber::User { account_id: 1, user_id: 1, admin: true, inboxes: vec![], pubsub_token: "admin".into() };
+        let change = Envelope::new(
+            1,
+            5,
+            ACCESS_CHANGED.into(),
+            json!({ "user_ids": [7, 8] }),
+            Audience { account_wide: true, ..Default::default() },
+        );
+        assert!(!admin.may_receive(&change));
+        assert!(!agent(vec![]).may_receive(&change));
+        assert_eq!(change.access_changed(), Some(vec![7, 8]));
+        assert_eq!(env(1, Audience::default()).access_changed(), None);
     }
 
     #[test]

@@ -74,6 +74,8 @@ pub struct UserChanges {
     pub message_signature: Option<Option<String>>,
     pub ui_settings: Option<Value>,
     pub custom_attributes: Option<Value>,
+    /// A new socket credential: set with a new password, so open sockets lose their access.
+    pub pubsub_token: Option<String>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

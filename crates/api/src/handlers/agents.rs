@@ -12,6 +12,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
+use crate::services::events;
 use crate::services::users::{create_user, NewUserInput};
 use crate::state::AppState;
 use crate::views;
@@ -115,6 +116,9 @@ pub async fn update(
         auto_offline: body.auto_offline,
     };
     let member = switchboard_store::account_users::update(&mut conn, ctx.account_id, user_id, &changes).await?;
+    if role.is_some() {
+        events::access_changed(&state, ctx.account_id, &[user_id]).await;
+    }
     Ok(ok(views::agent(&switchboard_store::models::Agent { user: agent.user, member })))
 }
 
@@ -127,5 +131,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let admins = switchboard_store::account_users::count_account_administrators(&mut conn, ctx.account_id).await?;
     keeps_an_administrator(Role::from_stored(&agent.member.role), None, admins)?;
     switchboard_store::account_users::remove(&mut conn, ctx.account_id, user_id).await?;
+    events::access_changed(&state, ctx.account_id, &[user_id]).await;
     Ok(ok(json!({})))
 }

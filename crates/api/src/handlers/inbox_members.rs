@@ -12,6 +12,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdLike, Payload};
+use crate::services::events;
 use crate::state::AppState;
 use crate::views;
 
@@ -58,6 +59,7 @@ pub async fn add(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<M
     let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
     switchboard_store::inboxes::add_members(&mut conn, inbox.id, &ids).await?;
+    events::access_changed(&state, ctx.account_id, &ids).await;
     render_members(&mut conn, &inbox).await
 }
 
@@ -68,7 +70,12 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let mut conn = state.conn().await?;
     let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
+    let before: Vec<i64> = switchboard_store::inboxes::members(&mut conn, &inbox).await?.iter().map(|m| m.user.id).collect();
     switchboard_store::inboxes::replace_members(&mut conn, inbox.id, &ids).await?;
+    let mut changed: Vec<i64> = before.iter().chain(&ids).copied().filter(|id| before.contains(id) != ids.contains(id)).collect();
+    changed.sort_unstable();
+    changed.dedup();
+    events::access_changed(&state, ctx.account_id, &changed).await;
     render_members(&mut conn, &inbox).await
 }
 
@@ -79,5 +86,6 @@ pub async fn remove(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     switchboard_store::inboxes::remove_members(&mut conn, inbox.id, &ids).await?;
+    events::access_changed(&state, ctx.account_id, &ids).await;
     Ok(ok(json!({})))
 }

@@ -13,6 +13,7 @@ use super::{object, ok, path_id};
 use crate::auth::PlatformCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
+use crate::services::events;
 use crate::state::AppState;
 use crate::views;
 
@@ -128,10 +129,11 @@ pub async fn add_user(
 ) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
     let role = Role::parse("role", body.role.as_deref().unwrap_or_default())?;
+    let unknown = || ApiError::Invalid(ValidationError::invalid("user_id", "does not exist"));
+    // An app attaches only users it created: anyone else's is as unknown as a missing one.
+    ctx.require(&state, Permissible::User(body.user_id.0)).await.map_err(|_| unknown())?;
     let mut conn = state.conn().await?;
-    let user = switchboard_store::users::find(&mut conn, body.user_id.0)
-        .await
-        .map_err(|_| ApiError::Invalid(ValidationError::invalid("user_id", "does not exist")))?;
+    let user = switchboard_store::users::find(&mut conn, body.user_id.0).await.map_err(|_| unknown())?;
     let member = NewAccountUser {
         account_id: account.id,
         user_id: user.id,
@@ -141,6 +143,7 @@ pub async fn add_user(
         inviter_id: None,
     };
     let member = switchboard_store::account_users::upsert(&mut conn, &member).await?;
+    events::access_changed(&state, account.id, &[user.id]).await;
     Ok(ok(views::account_user(&member)))
 }
 
@@ -164,5 +167,6 @@ pub async fn remove_user(
     if !switchboard_store::account_users::remove(&mut conn, account.id, body.user_id.0).await? {
         return Err(ApiError::NotFound);
     }
+    events::access_changed(&state, account.id, &[body.user_id.0]).await;
     Ok(ok(json!({})))
 }

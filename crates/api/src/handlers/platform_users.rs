@@ -9,9 +9,10 @@ use switchboard_store::models::{User, UserChanges};
 use switchboard_store::platform::Permissible;
 
 use super::{object, ok, path_id};
-use crate::auth::{hash_password, PlatformCtx};
+use crate::auth::{hash_password, random_token, PlatformCtx};
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
+use crate::services::events;
 use crate::services::users::{create_user, NewUserInput};
 use crate::state::AppState;
 use crate::views;
@@ -88,6 +89,7 @@ pub async fn update(
         name: body.name.as_deref().map(|n| required_name("name", n)).transpose()?,
         display_name: body.display_name.map(|d| optional_text("display_name", d.as_deref(), NAME_MAX)).transpose()?,
         email: body.email.as_deref().map(|e| Email::parse("email", e).map(Email::into_inner)).transpose()?,
+        pubsub_token: password_hash.is_some().then(|| random_token(16)),
         password_hash,
         custom_attributes: body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?,
         ..Default::default()
@@ -96,6 +98,8 @@ pub async fn update(
     let updated = switchboard_store::users::update(&mut conn, user.id, &changes).await?;
     if changes.password_hash.is_some() {
         switchboard_store::users::delete_sessions_of(&mut conn, user.id, None).await?;
+        let accounts = events::accounts_of(&mut conn, user.id).await?;
+        events::user_access_changed(&state, &accounts, user.id).await;
     }
     render(&state, &updated).await
 }
@@ -104,7 +108,9 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: PlatformCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let user = permitted_user(&state, &ctx, &path).await?;
     let mut conn = state.conn().await?;
+    let accounts = events::accounts_of(&mut conn, user.id).await?;
     switchboard_store::users::delete(&mut conn, user.id).await?;
+    events::user_access_changed(&state, &accounts, user.id).await;
     switchboard_store::platform::revoke_all(&mut conn, Permissible::User(user.id)).await?;
     Ok(ok(json!({})))
 }

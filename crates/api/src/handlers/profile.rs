@@ -9,9 +9,10 @@ use switchboard_domain::ValidationError;
 use switchboard_store::models::{AccountUserChanges, UserChanges};
 
 use super::{object, ok};
-use crate::auth::{hash_password, verify_password, Credential, CurrentUser};
+use crate::auth::{hash_password, random_token, verify_password, Credential, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
+use crate::services::events;
 use crate::state::AppState;
 use crate::views;
 
@@ -67,6 +68,8 @@ pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body)
         email: body.email.as_deref().map(|e| Email::parse("email", e).map(Email::into_inner)).transpose()?,
         message_signature: body.message_signature.map(|d| optional_text("message_signature", d.as_deref(), 10_000)).transpose()?,
         ui_settings: body.ui_settings.map(|v| object("ui_settings", v)).transpose()?,
+        // A new password also replaces the socket credential, so open sockets lose access.
+        pubsub_token: password_hash.is_some().then(|| random_token(16)),
         password_hash,
         ..Default::default()
     };
@@ -88,6 +91,8 @@ pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body)
             Credential::ApiToken => None,
         };
         switchboard_store::users::delete_sessions_of(&mut conn, user.id, keep).await?;
+        let accounts = events::accounts_of(&mut conn, user.id).await?;
+        events::user_access_changed(&state, &accounts, user.id).await;
     }
     let memberships = switchboard_store::users::memberships(&mut conn, user.id).await?;
     Ok(ok(views::user(&updated, &memberships)))

@@ -53,6 +53,28 @@ pub async fn typing(
     Ok(())
 }
 
+/// These users' rights in the account changed (membership, role, deletion, credentials): every
+/// node's sockets check their subscriptions again at once. No client receives the event itself.
+pub async fn access_changed(state: &AppState, account_id: i64, user_ids: &[i64]) {
+    if user_ids.is_empty() {
+        return;
+    }
+    let data = json!({ "user_ids": user_ids, "account_id": account_id });
+    state.realtime.publish(account_id, switchboard_realtime::ACCESS_CHANGED, data, Audience::default()).await;
+}
+
+/// The accounts a user belongs to, read before a change that ends or alters their access.
+pub async fn accounts_of(conn: &mut AsyncPgConnection, user_id: i64) -> ApiResult<Vec<i64>> {
+    Ok(switchboard_store::users::memberships(conn, user_id).await?.into_iter().map(|(m, _)| m.account_id).collect())
+}
+
+/// A user's credentials or existence changed: each of these accounts hears it.
+pub async fn user_access_changed(state: &AppState, accounts: &[i64], user_id: i64) {
+    for account_id in accounts {
+        access_changed(state, *account_id, &[user_id]).await;
+    }
+}
+
 /// Contact events go to every user of the account.
 pub async fn contact(state: &AppState, event: &str, account_id: i64, payload: Value) {
     let mut data = payload;
