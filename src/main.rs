@@ -11,7 +11,7 @@ use switchboard_api::services::users::ensure_admin;
 use switchboard_api::settings::{Settings, WhatsappSettings};
 use switchboard_api::Application;
 use switchboard_domain::users::{Email, Password};
-use switchboard_store::cluster::{ClusterOptions, LocalCluster, NotInstalled};
+use switchboard_store::cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
 use switchboard_store::DbPool;
 
 /// The server allocates per request and per event on many threads at once; mimalloc does that
@@ -140,18 +140,54 @@ fn init_tracing() {
     }
 }
 
-/// The database to use, and the private cluster serving it when we started one.
-async fn database(common: &Common) -> anyhow::Result<(String, Option<LocalCluster>)> {
+/// The database in use, and what this process owns of it.
+struct Database {
+    url: String,
+    /// The private cluster we started, stopped when we end.
+    cluster: Option<LocalCluster>,
+    /// The data directory's lock, held while we own its cluster.
+    _lock: Option<DirLock>,
+}
+
+/// The database to use. Without `DATABASE_URL`, the private cluster of the data directory:
+/// the process holding the directory's lock owns that cluster. `serve` must hold it (a second
+/// one refuses, naming the first); another command that finds it held uses the running cluster
+/// and leaves it running.
+async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
     if let Some(url) = &common.database_url {
-        return Ok((url.clone(), None));
+        return Ok(Database { url: url.clone(), cluster: None, _lock: None });
     }
     // Before anything is logged: with no PostgreSQL installed, the one line said is what to do.
     switchboard_store::cluster::find_binaries()?;
-    let root = common.data_dir.join("postgres");
-    tracing::info!(dir = %root.display(), "no DATABASE_URL: starting a private PostgreSQL cluster");
-    let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false }).await?;
-    cluster.create_database("switchboard", None).await?;
-    Ok((cluster.url("switchboard"), Some(cluster)))
+    let root = switchboard_store::cluster::placement(&common.data_dir.join("postgres"))?;
+    if !root.starts_with(std::path::absolute(&common.data_dir)?) {
+        println!(
+            "The private PostgreSQL cluster is kept in {} (the postgres user cannot reach {}).",
+            root.display(),
+            common.data_dir.display()
+        );
+    }
+    let url = |port: u16| format!("postgres://{}@127.0.0.1:{port}/switchboard", switchboard_store::cluster::SUPERUSER);
+    match DirLock::acquire(&common.data_dir)? {
+        Claim::HeldBy(pid) if serving => {
+            let who = pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "another process".into());
+            anyhow::bail!(
+                "{} is already in use by switchboard ({who}): stop it, or give this one another SWITCHBOARD_DATA_DIR",
+                common.data_dir.display()
+            )
+        }
+        Claim::HeldBy(_) => {
+            let port = switchboard_store::cluster::running_port(&root).await?;
+            tracing::info!(dir = %root.display(), port, "using the private PostgreSQL cluster of the running server");
+            Ok(Database { url: url(port), cluster: None, _lock: None })
+        }
+        Claim::Acquired(lock) => {
+            tracing::info!(dir = %root.display(), "no DATABASE_URL: starting a private PostgreSQL cluster");
+            let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false }).await?;
+            cluster.create_database("switchboard", None).await?;
+            Ok(Database { url: cluster.url("switchboard"), cluster: Some(cluster), _lock: Some(lock) })
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -241,7 +277,8 @@ fn anyhow_api(e: switchboard_api::error::ApiError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let (database_url, cluster) = database(&cli.common).await?;
+    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let Database { url: database_url, cluster, _lock } = database(&cli.common, serving).await?;
     let count = switchboard_store::migrate::run_pending(&database_url).await.context("applying migrations")?;
     if count > 0 {
         tracing::info!(count, "applied migrations");

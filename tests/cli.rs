@@ -334,3 +334,93 @@ async fn oversized_cable_frames_are_closed_with_1009_and_leave_the_server_idle()
     stop(child);
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The review found that `migrate`, `create-admin` and `create-platform-app`, run beside a
+/// server, stopped its private cluster, and that a second `serve` took the cluster over.
+#[tokio::test]
+async fn commands_beside_a_running_server_share_its_cluster_and_a_second_serve_refuses() {
+    let dir = scratch_dir("beside");
+    let port = free_port();
+    let (child, printed) = start(&dir, port);
+    let token = field(&printed, "access token:");
+    let http = reqwest::Client::new();
+    let ready = || async { http.get(format!("http://127.0.0.1:{port}/ready")).send().await.map(|r| r.status().as_u16()).ok() };
+    let command = |args: &[&str]| {
+        Command::new(BIN)
+            .env_clear()
+            .env("PATH", std::env::var("PATH").unwrap_or_default())
+            .env("SWITCHBOARD_DATA_DIR", &dir)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    for args in [
+        &["migrate"][..],
+        &["create-admin", "--email", "second@example.com", "--password", "second-secret-1"][..],
+        &["create-platform-app", "--name", "crm"][..],
+    ] {
+        let out = command(args);
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert_eq!(ready().await, Some(200), "the server still reaches its database after {args:?}");
+    }
+    let profile = http.get(format!("http://127.0.0.1:{port}/api/v1/profile")).header("api_access_token", &token).send().await.unwrap();
+    assert_eq!(profile.status(), 200);
+    // What the commands wrote is in the server's database.
+    let signin = http
+        .post(format!("http://127.0.0.1:{port}/auth/sign_in"))
+        .json(&json!({ "email": "second@example.com", "password": "second-secret-1" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signin.status(), 200);
+
+    // A second server in the same directory refuses in one line naming the first one's pid.
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("SWITCHBOARD_DATA_DIR", &dir)
+        .env("PORT", free_port().to_string())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "{stderr}");
+    assert!(lines[0].contains(&format!("pid {}", child.id())), "{stderr}");
+    assert_eq!(ready().await, Some(200), "the first server is untouched");
+    stop(child);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// `cargo run --release` as root in a clone under a private home (mode 0700): the postgres user
+/// cannot reach ./var, so the cluster is kept where it can, and the server says where.
+#[tokio::test]
+async fn zero_config_works_under_a_private_home() {
+    use std::os::unix::fs::PermissionsExt;
+    let home = scratch_dir("home");
+    std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let data = home.join("clone").join("var");
+    std::fs::create_dir_all(&data).unwrap();
+    let port = free_port();
+    let (child, printed) = start(&data, port);
+    let root = nix::unistd::Uid::effective().is_root();
+    let placed = printed.lines().find(|l| l.contains("private PostgreSQL cluster is kept in"));
+    if root {
+        let line = placed.unwrap_or_else(|| panic!("it says where the cluster is: {printed}"));
+        assert!(line.contains("/var/lib/switchboard/"), "{line}");
+    } else {
+        assert!(placed.is_none(), "not root: the cluster stays in the data directory: {printed}");
+    }
+    let ready = reqwest::get(format!("http://127.0.0.1:{port}/ready")).await.unwrap();
+    assert_eq!(ready.status(), 200);
+    stop(child);
+    // A restart finds the same cluster: no second administrator.
+    let (child, printed) = start(&data, free_port());
+    assert!(!printed.contains("Created the first administrator"), "{printed}");
+    stop(child);
+    if root {
+        let moved = printed.lines().find_map(|l| l.split("kept in ").nth(1)).and_then(|rest| rest.split(" (").next()).unwrap().to_string();
+        let _ = std::fs::remove_dir_all(moved);
+    }
+    let _ = std::fs::remove_dir_all(&home);
+}

@@ -235,6 +235,98 @@ async fn stop_leftover(data: &Path) {
     }
 }
 
+/// A data directory's lock. `serve` holds it for its whole life; the other commands hold it while
+/// they run a cluster of their own. Whoever holds it owns the private cluster: nobody else starts
+/// or stops one there. The lock is the kernel's (flock), so it goes with its process, however
+/// that process ends.
+pub struct DirLock {
+    _file: nix::fcntl::Flock<File>,
+}
+
+/// What `DirLock::acquire` found.
+pub enum Claim {
+    /// Ours: start (and later stop) the cluster.
+    Acquired(DirLock),
+    /// Another process holds the directory; its pid, as it wrote it.
+    HeldBy(Option<i32>),
+}
+
+impl DirLock {
+    /// Takes `dir/switchboard.lock` without waiting, and writes our pid into it.
+    pub fn acquire(dir: &Path) -> anyhow::Result<Claim> {
+        use std::io::{Seek, Write};
+        fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+        let path = dir.join("switchboard.lock");
+        let file = fs::OpenOptions::new().read(true).write(true).create(true).truncate(false).open(&path)?;
+        match nix::fcntl::Flock::lock(file, nix::fcntl::FlockArg::LockExclusiveNonblock) {
+            Ok(mut locked) => {
+                locked.set_len(0)?;
+                locked.rewind()?;
+                writeln!(locked, "{}", std::process::id())?;
+                Ok(Claim::Acquired(DirLock { _file: locked }))
+            }
+            Err((_, nix::errno::Errno::EWOULDBLOCK)) => {
+                let pid = fs::read_to_string(&path).ok().and_then(|t| t.trim().parse::<i32>().ok());
+                Ok(Claim::HeldBy(pid))
+            }
+            Err((_, e)) => Err(anyhow!("locking {}: {e}", path.display())),
+        }
+    }
+}
+
+/// The port of the cluster another process runs in `root`, once it accepts connections. For
+/// commands that find the directory held: they use that cluster and leave it running.
+pub async fn running_port(root: &Path) -> anyhow::Result<u16> {
+    let pid_file = root.join("data").join("postmaster.pid");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        // Line 4 is the port; line 8 turns to "ready" once connections are accepted.
+        let text = fs::read_to_string(&pid_file).unwrap_or_default();
+        let lines: Vec<&str> = text.lines().map(str::trim).collect();
+        if lines.get(7) == Some(&"ready") {
+            if let Some(port) = lines.get(3).and_then(|p| p.parse::<u16>().ok()) {
+                return Ok(port);
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("the private cluster in {} is held by another process but did not become ready within 60 s", root.display());
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Where the cluster of `root` lives. PostgreSQL runs as the `postgres` user when we are root;
+/// if that user cannot reach `root` (a clone under a private home such as /root, mode 0700) the
+/// cluster goes under /var/lib/switchboard instead, named after `root`, so that the same
+/// directory always finds the same cluster.
+pub fn placement(root: &Path) -> anyhow::Result<PathBuf> {
+    let Some((uid, gid)) = run_as()? else { return Ok(root.to_path_buf()) };
+    let absolute = std::path::absolute(root)?;
+    if absolute.join("data").join("PG_VERSION").exists() || traversable(&absolute, uid, gid) {
+        return Ok(absolute);
+    }
+    let name: String = absolute.to_string_lossy().chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    let moved = Path::new("/var/lib/switchboard").join(name.trim_matches('_'));
+    fs::create_dir_all(&moved).with_context(|| format!("creating {}", moved.display()))?;
+    Ok(moved)
+}
+
+/// Whether `uid`/`gid` may pass through every existing ancestor of `path` (the execute bit
+/// that applies to them).
+fn traversable(path: &Path, uid: Uid, gid: Gid) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    path.ancestors().skip(1).filter_map(|dir| fs::metadata(dir).ok()).all(|meta| {
+        let mode = meta.mode();
+        if meta.uid() == uid.as_raw() {
+            mode & 0o100 != 0
+        } else if meta.gid() == gid.as_raw() {
+            mode & 0o010 != 0
+        } else {
+            mode & 0o001 != 0
+        }
+    })
+}
+
 /// Creates a database unless it exists. Names are ours (never user input), but are still quoted.
 pub async fn create_database(admin_url: &str, name: &str, template: Option<&str>) -> anyhow::Result<()> {
     #[derive(diesel::QueryableByName)]
