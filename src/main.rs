@@ -36,6 +36,8 @@ Environment:
   MAX_ATTACHMENT_BYTES         Largest accepted attachment [default: 41943040]
   SWITCHBOARD_ADMIN_EMAIL      Email of the administrator created on first start [default: admin@switchboard.local]
   SWITCHBOARD_ADMIN_PASSWORD   Its password [default: generated and printed once]
+  OUTBOUND_ALLOW_PRIVATE       'true' lets requests to URLs users gave (BSP, provider) reach private and local
+                               addresses [default: false]
   RUST_LOG                     Log filter [default: info]
   LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
 
@@ -121,6 +123,10 @@ struct ServeArgs {
     /// Seconds between template syncs with the BSP.
     #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600)]
     whatsapp_template_sync_secs: u64,
+    /// Let outgoing requests to URLs users gave (BSP, provider) reach loopback, private,
+    /// link-local and metadata addresses. Off: such URLs are refused when saved and when called.
+    #[arg(long, env = "OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    outbound_allow_private: bool,
 }
 
 fn init_tracing() {
@@ -233,6 +239,7 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
             template_sync: Duration::from_secs(args.whatsapp_template_sync_secs.max(60)),
             ..WhatsappSettings::default()
         },
+        outbound_allow_private: args.outbound_allow_private,
         ..Settings::default()
     };
     let app = Application::build(settings, pool).await?;

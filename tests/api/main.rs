@@ -18,6 +18,7 @@ mod openapi;
 mod platform;
 mod profile;
 mod realtime;
+mod security;
 mod support;
 mod teams;
 mod whatsapp;

@@ -60,8 +60,11 @@ impl Application {
         let throttle = Throttle::new(redis, settings.signin.window);
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
-        let bsp = switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
-        let provider = switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout).context("cannot build the HTTP client")?;
+        let guard = switchboard_channels::guard::Guard { allow_private: settings.outbound_allow_private };
+        let bsp =
+            switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
+        let provider =
+            switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
         let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
         let state = web::Data::new(AppState {

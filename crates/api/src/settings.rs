@@ -26,6 +26,9 @@ pub struct Settings {
     /// A user or contact is online this long after it last reported presence.
     pub presence_ttl: Duration,
     pub whatsapp: WhatsappSettings,
+    /// Outgoing requests to URLs users gave may reach private and local addresses
+    /// (`OUTBOUND_ALLOW_PRIVATE`; see `switchboard_channels::guard`).
+    pub outbound_allow_private: bool,
 }
 
 /// Outbound WhatsApp: how hard to try, how fast to send.
@@ -99,6 +102,7 @@ impl Default for Settings {
             max_attachment_bytes: 40 << 20,
             realtime_queue: switchboard_realtime::broadcaster::DEFAULT_CAPACITY,
             presence_ttl: Duration::from_secs(60),
+            outbound_allow_private: false,
             whatsapp: WhatsappSettings::default(),
         }
     }

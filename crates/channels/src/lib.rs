@@ -3,3 +3,4 @@
 
 pub mod aldeamo;
 pub mod baileys;
+pub mod guard;

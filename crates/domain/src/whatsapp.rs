@@ -60,6 +60,14 @@ impl ChannelConfig {
             Provider::Baileys => Self::Baileys(BaileysConfig::parse(field, raw, verify_token)?),
         })
     }
+    /// The URL the provider is called at, and the name of its key in the config.
+    pub fn endpoint(&self) -> (&'static str, &str) {
+        match self {
+            Self::Aldeamo(c) => ("api_url", &c.api_url),
+            Self::Baileys(c) => ("provider_url", &c.provider_url),
+        }
+    }
+
     pub fn from_stored(provider: Option<&str>, stored: &Value) -> Option<Self> {
         match Provider::from_stored(provider) {
             Provider::Aldeamo => serde_json::from_value(stored.clone()).ok().map(Self::Aldeamo),

@@ -111,7 +111,10 @@ impl TestApp {
         let storage_dir = std::env::temp_dir()
             .join(format!("switchboard-test-{}", std::process::id()))
             .join(format!("storage-{}", NEXT_DB.fetch_add(1, Ordering::Relaxed)));
-        let mut settings = Settings { port: 0, workers: 1, storage_dir: storage_dir.clone(), ..Settings::default() };
+        // The fake peers listen on loopback: tests allow private addresses, as the README says a
+        // deployment with a BSP on its private network does (the SSRF tests turn it off).
+        let mut settings =
+            Settings { port: 0, workers: 1, storage_dir: storage_dir.clone(), outbound_allow_private: true, ..Settings::default() };
         configure(&mut settings);
         let settings_storage = settings.storage_dir.clone();
         let app_pool = DbPool::new(&database_url, 10)?;

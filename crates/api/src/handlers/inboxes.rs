@@ -132,6 +132,14 @@ fn whatsapp_channel(channel: Option<&ChannelPayload>) -> Result<(String, Channel
     Ok((phone, config))
 }
 
+/// The provider's address must not be a private or local one (SSRF), as DNS says now; every
+/// connection checks it again.
+async fn outbound_allowed(state: &AppState, config: &ChannelConfig) -> Result<(), ValidationError> {
+    let (key, url) = config.endpoint();
+    let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
+    guard.check_resolved(url).await.map_err(|b| ValidationError::invalid(&format!("channel.provider_config.{key}"), b.0))
+}
+
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<InboxPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
@@ -145,6 +153,9 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let mut changes = body.changes()?;
     if changes.working_hours.is_none() {
         changes.working_hours = Some(json!(default_working_hours()));
+    }
+    if let Some((_, config)) = &whatsapp {
+        outbound_allowed(&state, config).await?;
     }
     let webhook_token = whatsapp.as_ref().map(|_| random_token(24));
     if let (Some((phone, ChannelConfig::Baileys(config))), Some(token)) = (&whatsapp, &webhook_token) {
@@ -206,7 +217,9 @@ pub async fn update(
         }
         let current = ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config)
             .ok_or_else(|| ApiError::internal(format!("inbox {} has no valid provider config", inbox.id)))?;
-        changes.provider_config = Some(current.updated(field, &raw)?.stored());
+        let updated = current.updated(field, &raw)?;
+        outbound_allowed(&state, &updated).await?;
+        changes.provider_config = Some(updated.stored());
     }
     let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
     render(&state, &mut conn, &inbox, true).await

@@ -6,6 +6,13 @@ use serde_json::Value;
 use switchboard_domain::whatsapp::ProviderConfig;
 
 use super::outbound::Request;
+use crate::guard::{self, Blocked, Guard};
+
+impl From<Blocked> for BspError {
+    fn from(b: Blocked) -> Self {
+        Self { status: None, message: format!("the BSP address {b}") }
+    }
+}
 
 /// Why a send did not go through, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -40,6 +47,7 @@ pub struct TemplateListing {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    guard: Guard,
 }
 
 /// The BSP's `errors` list as one line, or the body's beginning when it has none.
@@ -61,22 +69,22 @@ fn endpoint(cfg: &ProviderConfig, path: &str) -> String {
 }
 
 impl Client {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Self { http: reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()? })
+    pub fn new(timeout: Duration, guard: Guard) -> Result<Self, reqwest::Error> {
+        Ok(Self { http: guard.client(timeout)?, guard })
     }
 
-    fn authed(&self, method: reqwest::Method, cfg: &ProviderConfig, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, endpoint(cfg, path)).header("ApiKey", &cfg.api_key).header("UserId", &cfg.user_id)
+    /// A request to the BSP, unless its address is one we may not call.
+    fn authed(&self, method: reqwest::Method, cfg: &ProviderConfig, path: &str) -> Result<reqwest::RequestBuilder, Blocked> {
+        let url = self.guard.check_url(&endpoint(cfg, path))?;
+        Ok(self.http.request(method, url).header("ApiKey", &cfg.api_key).header("UserId", &cfg.user_id))
     }
 
     /// Sends one message; the BSP's message id on success (`messageId`, or `messages[0].id`
     /// as the media endpoints answer).
     pub async fn send(&self, cfg: &ProviderConfig, req: &Request) -> Result<Option<String>, SendError> {
         let path = format!("{}/bsp/send", req.service);
-        let res = self.authed(reqwest::Method::POST, cfg, &path).json(&req.body).send().await.map_err(|e| {
-            let what = if e.is_timeout() { "timed out" } else { "could not be reached" };
-            SendError::Retryable(format!("the BSP {what}"))
-        })?;
+        let request = self.authed(reqwest::Method::POST, cfg, &path).map_err(|b| SendError::Rejected(format!("the BSP address {b}")))?;
+        let res = request.json(&req.body).send().await.map_err(|e| SendError::Retryable(guard::failure("the BSP", &e)))?;
         let status = res.status();
         let body = res.text().await.map_err(|_| SendError::Retryable(format!("{} with an unreadable body", status.as_u16())))?;
         if status.is_server_error() || status == reqwest::StatusCode::TOO_MANY_REQUESTS {
@@ -94,10 +102,7 @@ impl Client {
     }
 
     async fn call(&self, req: reqwest::RequestBuilder) -> Result<Value, BspError> {
-        let res = req.send().await.map_err(|e| BspError {
-            status: None,
-            message: if e.is_timeout() { "the BSP timed out".into() } else { "the BSP could not be reached".into() },
-        })?;
+        let res = req.send().await.map_err(|e| BspError { status: None, message: guard::failure("the BSP", &e) })?;
         let status = res.status();
         let body = res.text().await.unwrap_or_default();
         if !status.is_success() {
@@ -110,7 +115,7 @@ impl Client {
     /// getTemplate: the WABA's templates, at most `limit`.
     pub async fn templates(&self, cfg: &ProviderConfig, limit: u32) -> Result<Vec<TemplateListing>, BspError> {
         let req = self
-            .authed(reqwest::Method::GET, cfg, "template/getTemplate")
+            .authed(reqwest::Method::GET, cfg, "template/getTemplate")?
             .query(&[("limit", limit.to_string()), ("wabaid", cfg.waba_id.clone())]);
         let body = self.call(req).await?;
         let list = body.get("data").and_then(|d| d.get("templates")).and_then(Value::as_array).cloned().unwrap_or_default();
@@ -134,14 +139,14 @@ impl Client {
     pub async fn create_template(&self, cfg: &ProviderConfig, body: &Value) -> Result<Option<String>, BspError> {
         let mut body = body.clone();
         body["wabaId"] = Value::String(cfg.waba_id.clone());
-        let answer = self.call(self.authed(reqwest::Method::POST, cfg, "template/createTemplate").json(&body)).await?;
+        let answer = self.call(self.authed(reqwest::Method::POST, cfg, "template/createTemplate")?.json(&body)).await?;
         Ok(answer.get("id").and_then(|v| v.as_str().map(str::to_string).or_else(|| v.as_i64().map(|n| n.to_string()))))
     }
 
     /// deleteTemplate by name.
     pub async fn delete_template(&self, cfg: &ProviderConfig, name: &str) -> Result<(), BspError> {
         let req = self
-            .authed(reqwest::Method::DELETE, cfg, "template/deleteTemplate")
+            .authed(reqwest::Method::DELETE, cfg, "template/deleteTemplate")?
             .query(&[("nameTemplate", name), ("wabaid", cfg.waba_id.as_str())]);
         let answer = self.call(req).await?;
         if answer.get("success").and_then(Value::as_bool) == Some(false) {

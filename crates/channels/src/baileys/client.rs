@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use crate::aldeamo::SendError;
+use crate::guard::{self, Blocked, Guard};
 
 /// A call the provider did not answer with success. For the REST caller any of these is "the
 /// provider is unavailable" (422), with what it said.
@@ -14,6 +15,12 @@ use crate::aldeamo::SendError;
 pub struct ProviderError {
     pub status: Option<u16>,
     pub message: String,
+}
+
+impl From<Blocked> for ProviderError {
+    fn from(b: Blocked) -> Self {
+        Self { status: None, message: format!("the provider address {b}") }
+    }
 }
 
 /// One inbox's connection at the provider.
@@ -63,14 +70,11 @@ pub struct Participant {
 #[derive(Clone)]
 pub struct Client {
     http: reqwest::Client,
+    guard: Guard,
 }
 
 fn unreachable(e: &reqwest::Error) -> String {
-    if e.is_timeout() {
-        "the WhatsApp provider timed out".into()
-    } else {
-        "the WhatsApp provider could not be reached".into()
-    }
+    guard::failure("the WhatsApp provider", e)
 }
 
 /// The provider's `message` (or `error`) as one line, or the body's beginning.
@@ -81,12 +85,14 @@ fn describe(status: reqwest::StatusCode, body: &str) -> String {
 }
 
 impl Client {
-    pub fn new(timeout: Duration) -> Result<Self, reqwest::Error> {
-        Ok(Self { http: reqwest::Client::builder().timeout(timeout).connect_timeout(timeout).build()? })
+    pub fn new(timeout: Duration, guard: Guard) -> Result<Self, reqwest::Error> {
+        Ok(Self { http: guard.client(timeout)?, guard })
     }
 
-    fn request(&self, method: reqwest::Method, c: &Connection<'_>, path: &str) -> reqwest::RequestBuilder {
-        self.http.request(method, c.url(path)).header("x-api-key", c.api_key)
+    /// A request to the provider, unless its address is one we may not call.
+    fn request(&self, method: reqwest::Method, c: &Connection<'_>, path: &str) -> Result<reqwest::RequestBuilder, Blocked> {
+        let url = self.guard.check_url(&c.url(path))?;
+        Ok(self.http.request(method, url).header("x-api-key", c.api_key))
     }
 
     async fn call(&self, req: reqwest::RequestBuilder) -> Result<String, ProviderError> {
@@ -109,7 +115,7 @@ impl Client {
             "groupsEnabled": true,
             "syncFullHistory": false,
         });
-        self.call(self.request(reqwest::Method::POST, c, "").json(&body)).await.map(|_| ())
+        self.call(self.request(reqwest::Method::POST, c, "")?.json(&body)).await.map(|_| ())
     }
 
     /// Sends one message; the provider's id for it (`data.key.id`).
@@ -119,6 +125,7 @@ impl Client {
         let body = json!({ "jid": jid, "messageContent": content, "chatwootMessageId": idempotency });
         let res = self
             .request(reqwest::Method::POST, c, "send-message")
+            .map_err(|b| SendError::Rejected(format!("the provider address {b}")))?
             .json(&body)
             .send()
             .await
@@ -143,7 +150,7 @@ impl Client {
 
     /// A group's subject, settings and participants.
     pub async fn group_metadata(&self, c: &Connection<'_>, jid: &str) -> Result<GroupMetadata, ProviderError> {
-        let body = self.call(self.request(reqwest::Method::GET, c, "group-metadata").query(&[("jid", jid)])).await?;
+        let body = self.call(self.request(reqwest::Method::GET, c, "group-metadata")?.query(&[("jid", jid)])).await?;
         serde_json::from_str(&body).map_err(|_| ProviderError { status: Some(200), message: "the group metadata could not be read".into() })
     }
 }
