@@ -131,7 +131,7 @@ async fn deleting_a_message_is_soft() {
     assert_eq!(app.delete(&format!("{path}/999999")).token(&w.agent.access_token).send().await.status, 404);
 }
 
-fn form(parts: Vec<(&str, Vec<u8>, &str)>, content: Option<&str>) -> reqwest::multipart::Form {
+pub(crate) fn form(parts: Vec<(&str, Vec<u8>, &str)>, content: Option<&str>) -> reqwest::multipart::Form {
     let mut form = reqwest::multipart::Form::new();
     if let Some(c) = content {
         form = form.text("content", c.to_string());

@@ -63,3 +63,81 @@ async fn provider_urls_may_not_reach_private_or_local_addresses() {
         .await;
     assert_invalid(&patched, "channel.provider_config.api_url");
 }
+
+/// Uploads files to conversation 1 as `token`; returns the message's attachments.
+async fn upload(app: &TestApp, path: &str, token: &str, files: Vec<(&str, Vec<u8>, &str)>) -> Vec<serde_json::Value> {
+    let url = app.url(path);
+    let resp = app.client.post(&url).header("api_access_token", token).multipart(crate::messages::form(files, None)).send().await.unwrap();
+    assert_eq!(resp.status(), 200);
+    let message: serde_json::Value = resp.json().await.unwrap();
+    message["attachments"].as_array().unwrap().clone()
+}
+
+/// An agent's token fetched any attachment of the account, ids being sequential. A token now
+/// passes the rule of the attachment's message; the signed link stays a capability.
+#[tokio::test]
+async fn an_agent_token_reads_only_attachments_of_its_inboxes() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    // The agent is not a member of this inbox.
+    let inbox = app.create_inbox(w.account_id, "Private").await;
+    let contact = app
+        .post(&w.path("/contacts"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "name": "Carla", "inbox_id": inbox, "source_id": "carla-9" }))
+        .send()
+        .await;
+    let contact = contact.body["payload"]["contact"]["id"].as_i64().unwrap();
+    crate::conversations::new_conversation(&app, &w, inbox, contact).await;
+    let files =
+        upload(&app, &w.path("/conversations/1/messages"), &w.admin.access_token, vec![("a.txt", b"secret".to_vec(), "text/plain")]).await;
+    let id = files[0]["id"].as_i64().unwrap();
+    let bare = format!("{}/attachments/{id}/a.txt", app.address);
+    let get = |token: &str| app.client.get(&bare).header("api_access_token", token.to_string()).send();
+    assert_eq!(get(&w.agent.access_token).await.unwrap().status(), 403, "an agent outside the inbox");
+    assert_eq!(get(&w.outsider.access_token).await.unwrap().status(), 403, "another account");
+    assert_eq!(get("bogus").await.unwrap().status(), 403, "a bad token");
+    assert_eq!(app.client.get(&bare).send().await.unwrap().status(), 403, "no token");
+    assert_eq!(get(&w.admin.access_token).await.unwrap().status(), 200, "an administrator");
+    app.add_inbox_member(inbox, &w.agent).await;
+    assert_eq!(get(&w.agent.access_token).await.unwrap().status(), 200, "an agent of the inbox");
+    // The signed link is a capability: it works without a token.
+    let signed = app.client.get(files[0]["data_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(signed.status(), 200);
+}
+
+/// An SVG was served inline from the API's origin, and HTML declared as image/png too.
+#[tokio::test]
+async fn uploaded_files_cannot_run_script_on_our_origin() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = crate::conversations::setup(&app, &w).await;
+    crate::conversations::new_conversation(&app, &w, inbox, contact).await;
+    let png = vec![0x89, b'P', b'N', b'G', 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d];
+    let files = upload(
+        &app,
+        &w.path("/conversations/1/messages"),
+        &w.agent.access_token,
+        vec![
+            ("photo.png", png, "image/png"),
+            ("evil.png", b"<html><body><script>alert(document.cookie)</script></body></html>".to_vec(), "image/png"),
+            ("evil.svg", br#"<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>"#.to_vec(), "image/svg+xml"),
+            ("bare.png", b"<script>alert(1)</script>".to_vec(), "image/png"),
+        ],
+    )
+    .await;
+    let kinds: Vec<&str> = files.iter().map(|f| f["file_type"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["image", "file", "file", "file"], "the bytes decide the kind, not the declared type");
+    for (file, inline) in files.iter().zip([true, false, false, false]) {
+        let got = app.client.get(file["data_url"].as_str().unwrap()).send().await.unwrap();
+        assert_eq!(got.status(), 200);
+        let headers = got.headers();
+        let disposition = headers["content-disposition"].to_str().unwrap();
+        assert_eq!(disposition.starts_with("inline"), inline, "{}: {disposition}", file["file_name"]);
+        assert_eq!(headers["x-content-type-options"], "nosniff");
+        assert!(headers["content-security-policy"].to_str().unwrap().contains("sandbox"));
+        if !inline {
+            assert!(!headers["content-type"].to_str().unwrap().starts_with("image/"), "{:?}", headers["content-type"]);
+        }
+    }
+}

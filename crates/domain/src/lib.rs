@@ -8,6 +8,7 @@ pub mod validation;
 
 pub use ids::*;
 pub use validation::ValidationError;
+pub mod attachments;
 pub mod contacts;
 pub mod conversations;
 pub mod filters;

@@ -190,6 +190,17 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) 
         .await?)
 }
 
+/// The inbox a message of the account belongs to (whose agents may read it).
+pub async fn inbox_of(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<Option<i64>> {
+    Ok(messages::table
+        .filter(messages::account_id.eq(account_id))
+        .filter(messages::id.eq(id))
+        .select(messages::inbox_id)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Soft delete: the text is replaced and `content_attributes.deleted` set, as the reference does.
 pub async fn soft_delete(conn: &mut AsyncPgConnection, message: &Message) -> StoreResult<Message> {
     let mut attributes = message.content_attributes.clone();

@@ -1,20 +1,39 @@
-//! `GET /attachments/{id}/{name}`: a stored file, for a valid signed URL or an API token of a
-//! member of the attachment's account.
+//! `GET /attachments/{id}/{name}`: a stored file, for a valid signed URL (a capability) or the
+//! API token of a user who may read the attachment's message: an administrator of its account,
+//! or an agent of its conversation's inbox.
+//!
+//! Files come from users, so none may run script on our origin: only script-free media types
+//! are inline, everything else is a download, and every file is sent with `nosniff` and a
+//! sandboxing Content-Security-Policy.
 
 use actix_files::NamedFile;
+use actix_web::http::header;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
+use switchboard_domain::attachments::serves_inline;
+use switchboard_domain::users::Role;
+use switchboard_store::models::Attachment;
 
 use super::path_id;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use crate::state::AppState;
 
-async fn member_token(state: &AppState, req: &HttpRequest, account_id: i64) -> ApiResult<bool> {
+/// Whether the request's API token belongs to someone who may read the attachment's message:
+/// the rule of the message itself (administrators, or agents of the conversation's inbox).
+async fn reader_token(state: &AppState, req: &HttpRequest, attachment: &Attachment) -> ApiResult<bool> {
     let Some(token) = req.headers().get("api_access_token").and_then(|v| v.to_str().ok()) else { return Ok(false) };
     let mut conn = state.conn().await?;
     let Some(user) = switchboard_store::users::find_by_access_token(&mut conn, token).await? else { return Ok(false) };
-    Ok(switchboard_store::account_users::membership(&mut conn, account_id, user.id).await?.is_some())
+    let Some(member) = switchboard_store::account_users::membership(&mut conn, attachment.account_id, user.id).await? else {
+        return Ok(false);
+    };
+    if Role::from_stored(&member.role).can_administer() {
+        return Ok(true);
+    }
+    let inboxes = switchboard_store::inboxes::member_inbox_ids(&mut conn, attachment.account_id, user.id).await?;
+    let inbox = switchboard_store::messages::inbox_of(&mut conn, attachment.account_id, attachment.message_id).await?;
+    Ok(inbox.is_some_and(|i| inboxes.contains(&i)))
 }
 
 #[tracing::instrument(skip_all)]
@@ -32,16 +51,19 @@ pub async fn download(
         (Some(expires), Some(signature)) => state.storage.verify(&state.db, id, expires, signature).await?,
         _ => false,
     };
-    if !signed && !member_token(&state, &req, attachment.account_id).await? {
+    if !signed && !reader_token(&state, &req, &attachment).await? {
         return Err(ApiError::BadSignature);
     }
     let key = attachment.storage_key.as_deref().ok_or(ApiError::NotFound)?;
     let file = NamedFile::open_async(state.storage.path_of(key)).await.map_err(|_| ApiError::NotFound)?;
     let mime = attachment.content_type.parse::<actix_web::mime::Mime>().unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
-    let inline = matches!(attachment.file_type.as_str(), "image" | "audio" | "video");
     let disposition = ContentDisposition {
-        disposition: if inline { DispositionType::Inline } else { DispositionType::Attachment },
+        disposition: if serves_inline(&attachment.content_type) { DispositionType::Inline } else { DispositionType::Attachment },
         parameters: vec![DispositionParam::Filename(crate::storage::safe_name(&attachment.file_name))],
     };
-    Ok(file.set_content_type(mime).set_content_disposition(disposition).into_response(&req))
+    let mut response = file.set_content_type(mime).set_content_disposition(disposition).into_response(&req);
+    let headers = response.headers_mut();
+    headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
+    headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("sandbox; default-src 'none'"));
+    Ok(response)
 }

@@ -6,6 +6,7 @@ use chrono::Utc;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
+use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
 use switchboard_domain::conversations::{content_type, MessageType};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
@@ -168,11 +169,12 @@ async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uplo
                 return Err(ValidationError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files per message")).into());
             }
             let file_name = field.content_disposition().and_then(|cd| cd.get_filename()).unwrap_or("file").to_string();
-            let content_type =
-                field.content_type().map(|m| m.essence_str().to_string()).unwrap_or_else(|| "application/octet-stream".into());
+            let declared = field.content_type().map(|m| m.essence_str().to_string()).unwrap_or_default();
             let (key, mut file) = state.storage.create(account_id, &file_name).await?;
-            uploads.push(Upload { key, file_name, content_type, size: 0 });
+            uploads.push(Upload { key, file_name, content_type: String::new(), size: 0 });
             let max = state.settings.max_attachment_bytes;
+            // The file's beginning decides its type, not the part's declared one.
+            let mut head = Vec::new();
             while let Some(chunk) = field.next().await {
                 let chunk = chunk.map_err(|e| ApiError::BadRequest(format!("could not read an attachment: {e}")))?;
                 let upload = uploads.last_mut().ok_or_else(|| ApiError::internal("upload vanished"))?;
@@ -180,7 +182,13 @@ async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uplo
                 if upload.size as usize > max {
                     return Err(ApiError::PayloadTooLarge(max));
                 }
+                if head.len() < SNIFF_BYTES {
+                    head.extend_from_slice(&chunk[..chunk.len().min(SNIFF_BYTES - head.len())]);
+                }
                 write_chunk(&mut file, &chunk).await?;
+            }
+            if let Some(upload) = uploads.last_mut() {
+                upload.content_type = real_content_type(&declared, &head);
             }
         } else {
             let mut text = Vec::new();
