@@ -38,6 +38,7 @@ Environment:
   SWITCHBOARD_ADMIN_PASSWORD   Its password [default: generated and printed once]
   OUTBOUND_ALLOW_PRIVATE       'true' lets requests to URLs users gave (BSP, provider) reach private and local
                                addresses [default: false]
+  TRUSTED_PROXIES              Proxies whose X-Forwarded-For names the client, e.g. '10.0.0.0/8,127.0.0.1' [default: none]
   RUST_LOG                     Log filter [default: info]
   LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
 
@@ -127,6 +128,17 @@ struct ServeArgs {
     /// link-local and metadata addresses. Off: such URLs are refused when saved and when called.
     #[arg(long, env = "OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
     outbound_allow_private: bool,
+    /// Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client.
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted)]
+    trusted_proxies: TrustedProxies,
+}
+
+/// `TRUSTED_PROXIES`, parsed.
+#[derive(Clone)]
+struct TrustedProxies(Vec<ipnet::IpNet>);
+
+fn parse_trusted(raw: &str) -> Result<TrustedProxies, String> {
+    switchboard_api::client_ip::parse_trusted(raw).map(TrustedProxies)
 }
 
 fn init_tracing() {
@@ -240,6 +252,7 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
             ..WhatsappSettings::default()
         },
         outbound_allow_private: args.outbound_allow_private,
+        trusted_proxies: args.trusted_proxies.0,
         ..Settings::default()
     };
     let app = Application::build(settings, pool).await?;

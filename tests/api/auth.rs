@@ -135,3 +135,63 @@ async fn the_throttle_holds_across_processes_sharing_redis() {
         assert_eq!(r.status, 429, "five failures spread over two processes count together");
     }
 }
+
+/// The review locked a user out for 15 minutes with five wrong passwords from anywhere. Now a
+/// guesser meets the limit for its own address; the owner elsewhere signs in.
+#[tokio::test]
+async fn failures_from_one_address_do_not_lock_the_owner_out() {
+    let app = TestApp::spawn_with(|s| s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()]).await;
+    let (user, _) = user_with_password(&app).await;
+    let attempt = |ip: &'static str, password: &'static str| {
+        app.post("/auth/sign_in").header("x-forwarded-for", ip).json(&json!({ "email": user.email, "password": password })).send()
+    };
+    for _ in 0..5 {
+        assert_eq!(attempt("203.0.113.66", "nope").await.status, 401);
+    }
+    for _ in 0..20 {
+        assert_eq!(attempt("203.0.113.66", "nope").await.status, 429, "the guesser is stopped");
+    }
+    assert_eq!(attempt("203.0.113.66", "correct horse").await.status, 429, "even with the right password, from there");
+    assert_eq!(attempt("198.51.100.7", "correct horse").await.status, 200, "the owner signs in from elsewhere");
+
+    // Without TRUSTED_PROXIES, X-Forwarded-For is the client's word and is ignored.
+    let direct = TestApp::spawn().await;
+    let (user, _) = user_with_password(&direct).await;
+    for i in 0..5 {
+        let ip = format!("198.51.100.{i}");
+        let r =
+            direct.post("/auth/sign_in").header("x-forwarded-for", &ip).json(&json!({ "email": user.email, "password": "x" })).send().await;
+        assert_eq!(r.status, 401);
+    }
+    let r = direct
+        .post("/auth/sign_in")
+        .header("x-forwarded-for", "192.0.2.200")
+        .json(&json!({ "email": user.email, "password": "x" }))
+        .send()
+        .await;
+    assert_eq!(r.status, 429, "a forged X-Forwarded-For does not reset the count");
+}
+
+/// A guess spread over many addresses still meets the per-email limit.
+#[tokio::test]
+async fn a_guess_spread_over_addresses_meets_the_per_email_limit() {
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.1/32".parse().unwrap()];
+        s.signin.per_email = 8;
+    })
+    .await;
+    let (user, _) = user_with_password(&app).await;
+    for i in 0..8 {
+        let ip = format!("203.0.113.{}", i / 2);
+        let r =
+            app.post("/auth/sign_in").header("x-forwarded-for", &ip).json(&json!({ "email": user.email, "password": "x" })).send().await;
+        assert_eq!(r.status, 401);
+    }
+    let r = app
+        .post("/auth/sign_in")
+        .header("x-forwarded-for", "198.51.100.9")
+        .json(&json!({ "email": user.email, "password": "correct horse" }))
+        .send()
+        .await;
+    assert_eq!(r.status, 429);
+}

@@ -2,6 +2,7 @@
 
 pub mod auth;
 pub mod cable;
+pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod handlers;

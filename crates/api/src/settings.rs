@@ -29,6 +29,8 @@ pub struct Settings {
     /// Outgoing requests to URLs users gave may reach private and local addresses
     /// (`OUTBOUND_ALLOW_PRIVATE`; see `switchboard_channels::guard`).
     pub outbound_allow_private: bool,
+    /// Peers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 /// Outbound WhatsApp: how hard to try, how fast to send.
@@ -81,8 +83,13 @@ impl WhatsappSettings {
 /// Failed sign-ins tolerated per window before answering 429.
 #[derive(Debug, Clone)]
 pub struct SignInLimits {
-    pub per_email: u32,
+    /// Failures for one email from one address: the limit a guesser meets.
+    pub per_email_ip: u32,
+    /// Failures from one address, whatever the emails.
     pub per_ip: u32,
+    /// Failures for one email from anywhere. Above what one address may make (`per_ip`), so no
+    /// single address can lock a user out; it stops a guess spread over many addresses.
+    pub per_email: u32,
     pub window: Duration,
 }
 
@@ -94,7 +101,8 @@ impl Default for Settings {
             public_url: String::new(),
             redis_url: None,
             max_body_bytes: 1 << 20,
-            signin: SignInLimits { per_email: 5, per_ip: 30, window: Duration::from_secs(15 * 60) },
+            signin: SignInLimits { per_email_ip: 5, per_ip: 30, per_email: 100, window: Duration::from_secs(15 * 60) },
+            trusted_proxies: Vec::new(),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,
             snooze_check: Duration::from_secs(15),

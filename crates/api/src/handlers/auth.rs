@@ -7,6 +7,7 @@ use serde_json::json;
 use switchboard_domain::ValidationError;
 
 use crate::auth::{random_token, token_digest, verify_password, Credential, CurrentUser};
+use crate::client_ip::client_ip;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
 use crate::state::AppState;
@@ -19,11 +20,17 @@ pub struct SignIn {
 }
 impl Payload for SignIn {}
 
-fn throttle_keys(email: &str, req: &HttpRequest) -> (String, String) {
+/// Failures are counted per (email, address), per address and per email, each with its limit.
+fn throttle_keys(state: &AppState, email: &str, req: &HttpRequest) -> [(String, u32); 3] {
     // Emails are hashed so the keys in Redis reveal nobody's address.
-    let email_key = format!("switchboard:signin:email:{}", token_digest(&email.trim().to_lowercase()));
-    let ip = req.peer_addr().map(|a| a.ip().to_string()).unwrap_or_else(|| "unknown".into());
-    (email_key, format!("switchboard:signin:ip:{ip}"))
+    let email = token_digest(&email.trim().to_lowercase());
+    let ip = client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_else(|| "unknown".into());
+    let limits = &state.settings.signin;
+    [
+        (format!("switchboard:signin:email-ip:{email}:{ip}"), limits.per_email_ip),
+        (format!("switchboard:signin:ip:{ip}"), limits.per_ip),
+        (format!("switchboard:signin:email:{email}"), limits.per_email),
+    ]
 }
 
 #[tracing::instrument(skip_all)]
@@ -31,12 +38,13 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
     if body.email.trim().is_empty() {
         return Err(ValidationError::blank("email").into());
     }
-    let limits = &state.settings.signin;
-    let (email_key, ip_key) = throttle_keys(&body.email, &req);
+    let keys = throttle_keys(&state, &body.email, &req);
     let throttle = &state.throttle;
-    if throttle.count(&email_key).await >= limits.per_email || throttle.count(&ip_key).await >= limits.per_ip {
-        tracing::warn!("sign-in throttled");
-        return Err(ApiError::TooManyRequests { retry_after_secs: throttle.window().as_secs() });
+    for (key, limit) in &keys {
+        if throttle.count(key).await >= *limit {
+            tracing::warn!("sign-in throttled");
+            return Err(ApiError::TooManyRequests { retry_after_secs: throttle.window().as_secs() });
+        }
     }
 
     let mut conn = state.conn().await?;
@@ -44,11 +52,13 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let valid = verify_password(body.password, hash).await?;
     let Some(user) = user.filter(|_| valid) else {
-        throttle.record_failure(&email_key).await;
-        throttle.record_failure(&ip_key).await;
+        for (key, _) in &keys {
+            throttle.record_failure(key).await;
+        }
         return Err(ApiError::InvalidCredentials);
     };
-    throttle.clear(&email_key).await;
+    // A success ends this address's run of failures for the email.
+    throttle.clear(&keys[0].0).await;
 
     let client = random_token(16);
     let token = random_token(32);
