@@ -88,12 +88,19 @@ async fn zero_config_start_prints_working_credentials_and_stops_cleanly() {
 
     let wrong = http.post(format!("{base}/auth/sign_in")).json(&json!({ "email": email, "password": "typo-secret" })).send().await.unwrap();
     assert_eq!(wrong.status(), 401);
+    // Credentials in paths and query strings: a webhook's token, a signed link's signature, a
+    // token sent as a parameter.
+    let _ = http.post(format!("{base}/webhooks/whatsapp/webhook-token-secret-1")).json(&json!({})).send().await.unwrap();
+    let _ = http.get(format!("{base}/attachments/1/a.png?expires=1&signature=signature-secret-2")).send().await.unwrap();
+    let _ = http.get(format!("{base}/api/v1/profile?api_access_token=query-token-secret-3")).send().await.unwrap();
 
     stop(child);
     // Even at debug level the logs carry requests and their ids, never secrets.
     let log = std::fs::read_to_string(dir.join("server.log")).unwrap();
     assert!(log.contains("request_id"), "requests are logged with their id");
-    for secret in [password.as_str(), token.as_str(), "typo-secret"] {
+    assert!(log.contains("/webhooks/whatsapp/[redacted]"), "webhook requests are logged, redacted");
+    for secret in [password.as_str(), token.as_str(), "typo-secret", "webhook-token-secret-1", "signature-secret-2", "query-token-secret-3"]
+    {
         assert!(!log.contains(secret), "a secret reached the log");
     }
     let pid_file = dir.join("postgres/data/postmaster.pid");

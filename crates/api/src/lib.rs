@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod logging;
 pub mod realtime;
 pub mod routes;
 pub mod services;
@@ -111,7 +112,7 @@ impl Application {
                         })
                     })
                 })
-                .wrap(TracingLogger::default())
+                .wrap(TracingLogger::<logging::RedactedSpans>::new())
                 .configure(routes::configure)
                 .default_service(web::to(|| async { HttpResponse::NotFound().json(serde_json::json!({ "error": "Route not found" })) }))
         };
