@@ -141,3 +141,25 @@ async fn uploaded_files_cannot_run_script_on_our_origin() {
         }
     }
 }
+
+/// The WhatsApp webhook URL carries its secret (anyone who knows it can post inbound messages):
+/// agents saw it in the inbox list.
+#[tokio::test]
+async fn only_administrators_see_the_webhook_url() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let bsp = FakeBsp::start().await.unwrap();
+    let inbox = app.create_whatsapp_inbox(&w, &bsp, "+573001112233").await;
+    let id = inbox["id"].as_i64().unwrap();
+    let url = inbox["webhook_url"].as_str().unwrap().to_string();
+    assert!(url.contains("/webhooks/whatsapp/"), "{url}");
+    app.add_inbox_member(id, &w.agent).await;
+    let secret = url.rsplit('/').next().unwrap().to_string();
+    for path in ["/inboxes".to_string(), format!("/inboxes/{id}")] {
+        let as_agent = app.get(&w.path(&path)).token(&w.agent.access_token).send().await;
+        assert_eq!(as_agent.status, 200);
+        assert!(!as_agent.body.to_string().contains(&secret), "{path}: an agent saw the webhook secret");
+        let as_admin = app.get(&w.path(&path)).token(&w.admin.access_token).send().await;
+        assert!(as_admin.body.to_string().contains(&secret), "{path}: the administrator sees it");
+    }
+}

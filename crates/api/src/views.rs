@@ -96,13 +96,15 @@ pub fn message_template(t: &MessageTemplate) -> Value {
 }
 
 /// The inbox; WhatsApp inboxes add their number, provider, masked config, the webhook URL the
-/// BSP must call, and their templates.
+/// BSP must call (administrators only), and their templates.
 pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[MessageTemplate]) -> Value {
     let mut v = inbox(i, admin);
     if ChannelType::from_stored(&i.channel_type) == ChannelType::Whatsapp {
         v["phone_number"] = json!(i.phone_number);
         v["provider"] = json!(i.provider);
-        v["webhook_url"] = json!(i.webhook_token.as_ref().map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
+        // The URL holds the webhook's secret: whoever knows it can post inbound messages.
+        let webhook = i.webhook_token.as_ref().filter(|_| admin);
+        v["webhook_url"] = json!(webhook.map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
         v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
         if admin {
