@@ -39,6 +39,7 @@ Environment:
   OUTBOUND_ALLOW_PRIVATE       'true' lets requests to URLs users gave (BSP, provider) reach private and local
                                addresses [default: false]
   TRUSTED_PROXIES              Proxies whose X-Forwarded-For names the client, e.g. '10.0.0.0/8,127.0.0.1' [default: none]
+  CORS_ALLOWED_ORIGINS         Origins whose pages may call the API, e.g. 'https://app.example.com' [default: none]
   RUST_LOG                     Log filter [default: info]
   LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
 
@@ -131,6 +132,17 @@ struct ServeArgs {
     /// Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client.
     #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted)]
     trusted_proxies: TrustedProxies,
+    /// Origins (comma-separated) whose pages may call the API from a browser.
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins)]
+    cors_allowed_origins: Origins,
+}
+
+/// `CORS_ALLOWED_ORIGINS`, parsed.
+#[derive(Clone)]
+struct Origins(Vec<String>);
+
+fn parse_origins(raw: &str) -> Result<Origins, String> {
+    switchboard_api::headers::parse_origins(raw).map(Origins)
 }
 
 /// `TRUSTED_PROXIES`, parsed.
@@ -253,6 +265,7 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
         },
         outbound_allow_private: args.outbound_allow_private,
         trusted_proxies: args.trusted_proxies.0,
+        cors_allowed_origins: args.cors_allowed_origins.0,
         ..Settings::default()
     };
     let app = Application::build(settings, pool).await?;

@@ -163,3 +163,41 @@ async fn only_administrators_see_the_webhook_url() {
         assert!(as_admin.body.to_string().contains(&secret), "{path}: the administrator sees it");
     }
 }
+
+/// Every response carries the browser-hardening headers; a token-bearing one is never cached.
+#[tokio::test]
+async fn responses_carry_security_headers_and_cors_is_an_allowlist() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    for reply in [
+        app.get("/api/v1/profile").token(&w.admin.access_token).send().await,
+        app.get("/api/v1/profile").send().await,
+        app.get("/no/such/route").send().await,
+    ] {
+        assert_eq!(reply.header("x-content-type-options"), Some("nosniff"));
+        assert_eq!(reply.header("x-frame-options"), Some("DENY"));
+        assert_eq!(reply.header("referrer-policy"), Some("no-referrer"));
+        assert_eq!(reply.header("cache-control"), Some("no-store"));
+    }
+    // No CORS unless asked for.
+    let cross = app.get("/api/v1/profile").token(&w.admin.access_token).header("origin", "https://evil.example").send().await;
+    assert_eq!(cross.header("access-control-allow-origin"), None);
+
+    let allowed =
+        TestApp::spawn_on(app.database_url.clone(), |s| s.cors_allowed_origins = vec!["https://dash.example.com".into()]).await.unwrap();
+    let preflight = allowed
+        .call(reqwest::Method::OPTIONS, "/api/v1/profile")
+        .header("origin", "https://dash.example.com")
+        .header("access-control-request-method", "GET")
+        .header("access-control-request-headers", "api_access_token")
+        .send()
+        .await;
+    assert_eq!(preflight.status, 200);
+    assert_eq!(preflight.header("access-control-allow-origin"), Some("https://dash.example.com"));
+    let real = allowed.get("/api/v1/profile").token(&w.admin.access_token).header("origin", "https://dash.example.com").send().await;
+    assert_eq!(real.status, 200);
+    assert_eq!(real.header("access-control-allow-origin"), Some("https://dash.example.com"));
+    assert!(real.header("access-control-expose-headers").is_some_and(|h| h.contains("access-token")));
+    let evil = allowed.get("/api/v1/profile").token(&w.admin.access_token).header("origin", "https://evil.example").send().await;
+    assert_eq!(evil.header("access-control-allow-origin"), None, "an origin off the list gets no CORS grant");
+}

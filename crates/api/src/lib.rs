@@ -6,6 +6,7 @@ pub mod client_ip;
 pub mod error;
 pub mod extract;
 pub mod handlers;
+pub mod headers;
 pub mod logging;
 pub mod realtime;
 pub mod routes;
@@ -98,8 +99,11 @@ impl Application {
         }
 
         let app = move |state: web::Data<AppState>| {
+            let cors = headers::cors(&state.settings.cors_allowed_origins, &state.settings.public_url);
             App::new()
                 .app_data(state)
+                .wrap(headers::defaults())
+                .wrap(cors)
                 .wrap(NormalizePath::new(TrailingSlash::Trim))
                 .wrap_fn(|req, srv| {
                     let request_id = req.extensions().get::<RequestId>().map(|id| id.to_string());

@@ -31,6 +31,8 @@ pub struct Settings {
     pub outbound_allow_private: bool,
     /// Peers whose `X-Forwarded-For` names the client (`TRUSTED_PROXIES`); none by default.
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Origins allowed to call the API from a browser (`CORS_ALLOWED_ORIGINS`); none by default.
+    pub cors_allowed_origins: Vec<String>,
 }
 
 /// Outbound WhatsApp: how hard to try, how fast to send.
@@ -103,6 +105,7 @@ impl Default for Settings {
             max_body_bytes: 1 << 20,
             signin: SignInLimits { per_email_ip: 5, per_ip: 30, per_email: 100, window: Duration::from_secs(15 * 60) },
             trusted_proxies: Vec::new(),
+            cors_allowed_origins: Vec::new(),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,
             snooze_check: Duration::from_secs(15),

@@ -65,5 +65,7 @@ pub async fn download(
     let headers = response.headers_mut();
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, header::HeaderValue::from_static("nosniff"));
     headers.insert(header::CONTENT_SECURITY_POLICY, header::HeaderValue::from_static("sandbox; default-src 'none'"));
+    // Files never change; only their holder's browser may keep them.
+    headers.insert(header::CACHE_CONTROL, header::HeaderValue::from_static("private, max-age=3600"));
     Ok(response)
 }
