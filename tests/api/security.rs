@@ -201,3 +201,40 @@ async fn responses_carry_security_headers_and_cors_is_an_allowlist() {
     let evil = allowed.get("/api/v1/profile").token(&w.admin.access_token).header("origin", "https://evil.example").send().await;
     assert_eq!(evil.header("access-control-allow-origin"), None, "an origin off the list gets no CORS grant");
 }
+
+/// With PostgreSQL frozen, requests that already held a connection hung for 40 s. Every
+/// request now answers 503 within the deadline, and the server recovers when the database does.
+#[tokio::test]
+async fn a_frozen_database_gets_503_within_seconds_and_the_server_recovers() {
+    let direct = switchboard_testkit::fresh_database().await.unwrap();
+    let upstream = direct.split('@').nth(1).and_then(|r| r.split('/').next()).unwrap().to_string();
+    let proxy = switchboard_testkit::proxy::FreezableProxy::start(upstream).await.unwrap();
+    let app = TestApp::spawn_on(proxy.url_for(&direct), |_| {}).await.unwrap();
+    let w = app.seed().await;
+    let list = w.path("/conversations");
+    assert_eq!(app.get(&list).token(&w.admin.access_token).send().await.status, 200);
+
+    proxy.freeze();
+    let started = std::time::Instant::now();
+    let calls = (0..12).map(|i| {
+        let path = if i % 2 == 0 { list.clone() } else { "/api/v1/profile".to_string() };
+        let call = app.get(&path).token(&w.admin.access_token);
+        async move { call.send().await.status }
+    });
+    let statuses = futures_util::future::join_all(calls).await;
+    let took = started.elapsed();
+    assert!(statuses.iter().all(|s| *s == 503), "{statuses:?}");
+    assert!(took < std::time::Duration::from_secs(10), "answered after {took:?}");
+    assert_eq!(app.get("/health").send().await.status, 200, "the process itself stays up");
+
+    proxy.thaw();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let status = app.get(&list).token(&w.admin.access_token).send().await.status;
+        if status == 200 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "not recovered after the thaw: {status}");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+}

@@ -3,6 +3,7 @@
 pub mod auth;
 pub mod cable;
 pub mod client_ip;
+pub mod deadline;
 pub mod error;
 pub mod extract;
 pub mod handlers;
@@ -102,6 +103,7 @@ impl Application {
             let cors = headers::cors(&state.settings.cors_allowed_origins, &state.settings.public_url);
             App::new()
                 .app_data(state)
+                .wrap(actix_web::middleware::from_fn(deadline::limit))
                 .wrap(headers::defaults())
                 .wrap(cors)
                 .wrap(NormalizePath::new(TrailingSlash::Trim))

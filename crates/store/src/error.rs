@@ -33,9 +33,12 @@ impl From<DieselError> for StoreError {
             DieselError::DatabaseError(DatabaseErrorKind::ClosedConnection | DatabaseErrorKind::UnableToSendCommand, info) => {
                 Self::Unavailable(info.message().to_string())
             }
-            // The server ending our session (shutdown, restart, an administrator): try again later.
+            // The server ending our session (shutdown, restart, an administrator), or a statement
+            // cut off by `statement_timeout` (a stuck lock, an overloaded server): try again later.
             DieselError::DatabaseError(DatabaseErrorKind::Unknown, info)
-                if info.message().starts_with("terminating connection") || info.message().starts_with("the database system is") =>
+                if info.message().starts_with("terminating connection")
+                    || info.message().starts_with("the database system is")
+                    || info.message().starts_with("canceling statement due to") =>
             {
                 Self::Unavailable(info.message().to_string())
             }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use diesel::connection::{Instrumentation, InstrumentationEvent};
-use diesel_async::AsyncConnection;
+use diesel_async::{AsyncConnection, SimpleAsyncConnection};
 use futures_util::FutureExt;
 
 use diesel_async::pooled_connection::deadpool::{Object, Pool};
@@ -16,6 +16,11 @@ use diesel_async::AsyncPgConnection;
 use crate::error::{StoreError, StoreResult};
 
 pub type Conn = Object<AsyncPgConnection>;
+
+/// The longest a pooled connection's statement may run (README, "Security").
+pub const STATEMENT_TIMEOUT: Duration = Duration::from_secs(5);
+/// The longest a request may wait for a connection, or for a new one to be made.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 
 #[derive(Clone)]
 pub struct DbPool {
@@ -48,6 +53,11 @@ impl DbPool {
             let url = url.to_string();
             async move {
                 let mut conn = AsyncPgConnection::establish(&url).await?;
+                // A statement that cannot finish in time (a stuck lock, an overloaded server) is
+                // cut off, so a request answers 503 instead of holding its caller.
+                conn.batch_execute(&format!("SET statement_timeout = {}", STATEMENT_TIMEOUT.as_millis()))
+                    .await
+                    .map_err(|e| diesel::ConnectionError::BadConnection(e.to_string()))?;
                 conn.set_instrumentation(counter(queries));
                 Ok(conn)
             }
@@ -57,8 +67,8 @@ impl DbPool {
         let pool = Pool::builder(manager)
             .max_size(max_size)
             .runtime(deadpool::Runtime::Tokio1)
-            .wait_timeout(Some(Duration::from_secs(5)))
-            .create_timeout(Some(Duration::from_secs(5)))
+            .wait_timeout(Some(CONNECT_TIMEOUT))
+            .create_timeout(Some(CONNECT_TIMEOUT))
             .recycle_timeout(Some(Duration::from_secs(5)))
             .build()?;
         Ok(Self { pool, queries, url: database_url.into() })

@@ -6,6 +6,7 @@ pub mod bsp;
 mod fake;
 pub mod http;
 pub mod provider;
+pub mod proxy;
 pub mod redis_server;
 
 use std::path::PathBuf;
