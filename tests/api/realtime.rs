@@ -745,3 +745,36 @@ async fn revocation_reaches_sockets_on_every_node() {
     assert_revoked(&node_a, &w, &mut on_b, &id, "removed on node A, subscribed on node B").await;
     drop(redis);
 }
+
+/// One socket held 2,000 subscriptions and got each event 2,000 times; an idle socket stayed
+/// open for ever. Sockets hold at most 16 subscriptions and close when they hold none.
+#[tokio::test]
+async fn sockets_hold_a_bounded_number_of_subscriptions_and_close_when_they_hold_none() {
+    let app = TestApp::spawn_with(|s| s.cable_subscribe_within = Duration::from_secs(1)).await;
+    let w = app.seed().await;
+    let (inbox, contact) = setup(&app, &w).await;
+    new_conversation(&app, &w, inbox, contact).await;
+    let mut ws = connect(&app).await;
+    for i in 0..16 {
+        let mut id: Value = serde_json::from_str(&identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None)).unwrap();
+        id["n"] = json!(i);
+        assert_eq!(subscribe(&mut ws, &id.to_string()).await["type"], "confirm_subscription", "subscription {i}");
+    }
+    let mut one_more: Value = serde_json::from_str(&identifier(&w.admin.pubsub_token, w.account_id, w.admin.id, None)).unwrap();
+    one_more["n"] = json!(16);
+    assert_eq!(subscribe(&mut ws, &one_more.to_string()).await["type"], "reject_subscription", "the 17th is refused");
+    say(&app, &w, 1, "sixteen copies at most").await;
+    let copies = drain(&mut ws, Duration::from_millis(700)).await.into_iter().filter(|(e, _)| e == "message.created").count();
+    assert_eq!(copies, 16);
+
+    // A socket that never subscribes is closed once the wait is over (a ping tick or so later).
+    let mut idle = connect(&app).await;
+    let started = tokio::time::Instant::now();
+    loop {
+        match tokio::time::timeout(Duration::from_secs(6), idle.next()).await.expect("closed within 6 s") {
+            Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+            Some(Ok(_)) => continue,
+        }
+    }
+    assert!(started.elapsed() >= Duration::from_secs(1), "not before the wait is over");
+}

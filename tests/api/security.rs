@@ -238,3 +238,55 @@ async fn a_frozen_database_gets_503_within_seconds_and_the_server_recovers() {
         tokio::time::sleep(std::time::Duration::from_millis(200)).await;
     }
 }
+
+/// Inputs had no bounds: labels, attributes and mentions are capped, and going over a cap is a
+/// 422 naming it.
+#[tokio::test]
+async fn unbounded_inputs_are_capped_with_a_422_naming_the_limit() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = crate::conversations::setup(&app, &w).await;
+    crate::conversations::new_conversation(&app, &w, inbox, contact).await;
+    let conversation = w.path("/conversations/1");
+
+    let many: Vec<String> = (0..=100).map(|i| format!("label-{i}")).collect();
+    let r = app.post(&format!("{conversation}/labels")).token(&w.agent.access_token).json(&json!({ "labels": many })).send().await;
+    assert_invalid(&r, "labels");
+    assert!(r.body.to_string().contains("at most 100"), "{}", r.body);
+    let hundred: Vec<String> = (0..100).map(|i| format!("label-{i}")).collect();
+    let r = app.post(&format!("{conversation}/labels")).token(&w.agent.access_token).json(&json!({ "labels": hundred })).send().await;
+    assert_eq!(r.status, 200, "exactly the limit is fine");
+
+    let attrs = format!("{conversation}/custom_attributes");
+    let long_key = json!({ "custom_attributes": { "k".repeat(256): 1 } });
+    assert_invalid(&app.post(&attrs).token(&w.agent.access_token).json(&long_key).send().await, "custom_attributes");
+    let big_value = json!({ "custom_attributes": { "notes": "x".repeat(10_001) } });
+    assert_invalid(&app.post(&attrs).token(&w.agent.access_token).json(&big_value).send().await, "custom_attributes.notes");
+    let contact_attrs = json!({ "custom_attributes": { "notes": "x".repeat(10_001) } });
+    let r = app.put(&w.path(&format!("/contacts/{contact}"))).token(&w.agent.access_token).json(&contact_attrs).send().await;
+    assert_invalid(&r, "custom_attributes.notes");
+
+    let mentions: String = (1..=51).map(|i| format!("[@u{i}](mention://user/{i}/u{i}) ")).collect();
+    let note = json!({ "content": mentions, "private": true });
+    let r = app.post(&format!("{conversation}/messages")).token(&w.agent.access_token).json(&note).send().await;
+    assert_invalid(&r, "content");
+}
+
+/// Search scans many rows: each user may run a bounded number per minute.
+#[tokio::test]
+async fn searches_are_rate_limited_per_user() {
+    let app = TestApp::spawn_with(|s| s.searches_per_minute = 3).await;
+    let w = app.seed().await;
+    for path in ["/contacts/search?q=a", "/conversations?q=a", "/contacts/search?q=b"] {
+        assert_eq!(app.get(&w.path(path)).token(&w.agent.access_token).send().await.status, 200, "{path}");
+    }
+    let r = app.get(&w.path("/contacts/search?q=c")).token(&w.agent.access_token).send().await;
+    assert_eq!(r.status, 429);
+    assert!(r.header("retry-after").is_some());
+    let filter =
+        json!({ "payload": [{ "attribute_key": "status", "filter_operator": "equal_to", "values": ["open"], "query_operator": null }] });
+    assert_eq!(app.post(&w.path("/conversations/filter")).token(&w.agent.access_token).json(&filter).send().await.status, 429);
+    // Another user's budget is their own; plain lists are not searches.
+    assert_eq!(app.get(&w.path("/contacts/search?q=a")).token(&w.admin.access_token).send().await.status, 200);
+    assert_eq!(app.get(&w.path("/conversations")).token(&w.agent.access_token).send().await.status, 200);
+}

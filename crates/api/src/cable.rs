@@ -36,8 +36,6 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(5);
 /// "Security"). A larger one is refused from its header alone, with close code 1009.
 pub const MAX_FRAME: usize = 64 * 1024;
 pub const MAX_MESSAGE: usize = 256 * 1024;
-/// A socket that has not subscribed to anything this long after it opened is closed.
-const SUBSCRIBE_WITHIN: Duration = Duration::from_secs(30);
 /// Subscriptions one socket may hold; one more is rejected.
 pub const MAX_SUBSCRIPTIONS: usize = 16;
 
@@ -565,7 +563,7 @@ async fn connection(state: web::Data<AppState>, mut socket: Socket) {
             };
             tokio::select! {
                 _ = ping.tick() => {
-                    if unsubscribed_since.is_some_and(|t| t.elapsed() >= SUBSCRIBE_WITHIN) {
+                    if unsubscribed_since.is_some_and(|t| t.elapsed() >= state.settings.cable_subscribe_within) {
                         tracing::debug!("cable connection closed: no subscription");
                         break Closing::Normal;
                     }

@@ -61,7 +61,8 @@ impl Application {
         }
         let (realtime, log_writer) = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl, db.clone());
         let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
-        let throttle = Throttle::new(redis, settings.signin.window);
+        let throttle = Throttle::new(redis.clone(), settings.signin.window);
+        let searches = Throttle::new(redis, std::time::Duration::from_secs(60));
         let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let guard = switchboard_channels::guard::Guard { allow_private: settings.outbound_allow_private };
@@ -75,6 +76,7 @@ impl Application {
             db,
             settings,
             throttle,
+            searches,
             storage,
             realtime,
             bsp,

@@ -33,6 +33,10 @@ pub struct Settings {
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// Origins allowed to call the API from a browser (`CORS_ALLOWED_ORIGINS`); none by default.
     pub cors_allowed_origins: Vec<String>,
+    /// Searches and filters one user may run per minute; more get 429.
+    pub searches_per_minute: u32,
+    /// A `/cable` socket with no subscription for this long is closed.
+    pub cable_subscribe_within: Duration,
 }
 
 /// Outbound WhatsApp: how hard to try, how fast to send.
@@ -106,6 +110,8 @@ impl Default for Settings {
             signin: SignInLimits { per_email_ip: 5, per_ip: 30, per_email: 100, window: Duration::from_secs(15 * 60) },
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
+            searches_per_minute: 120,
+            cable_subscribe_within: Duration::from_secs(30),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,
             snooze_check: Duration::from_secs(15),

@@ -8,6 +8,8 @@ pub struct AppState {
     pub db: DbPool,
     pub settings: Settings,
     pub throttle: Throttle,
+    /// Searches per user per minute (`Settings::searches_per_minute`).
+    pub searches: Throttle,
     pub storage: crate::storage::Storage,
     pub realtime: crate::realtime::Realtime,
     /// The WhatsApp BSP's HTTP client.

@@ -55,6 +55,15 @@ impl Throttle {
         self.local_count(key, true);
     }
 
+    /// Counts one use of `key`; false once `limit` uses were already counted in the window.
+    pub async fn take(&self, key: &str, limit: u32) -> bool {
+        if self.count(key).await >= limit {
+            return false;
+        }
+        self.record_failure(key).await;
+        true
+    }
+
     pub async fn clear(&self, key: &str) {
         if let Some(conn) = &self.redis {
             let mut conn = conn.clone();

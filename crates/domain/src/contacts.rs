@@ -71,6 +71,9 @@ impl ContactSort {
 
 /// Contact labels: the same word rules as account labels, deduplicated, order kept.
 pub fn label_list(field: &str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
+    if raw.len() > crate::limits::MAX_LABELS {
+        return crate::limits::labels(field, raw.to_vec());
+    }
     let mut out: Vec<String> = Vec::with_capacity(raw.len());
     for (i, title) in raw.iter().enumerate() {
         let title = crate::inbox::label_title(&format!("{field}[{i}]"), title)?;

@@ -2,6 +2,7 @@
 
 pub mod ids;
 pub mod inbox;
+pub mod limits;
 pub mod text;
 pub mod users;
 pub mod validation;

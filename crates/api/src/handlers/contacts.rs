@@ -45,6 +45,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
 /// `q` matches name, email, phone number and identifier; an empty `q` lists everything.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn search(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    super::search_allowed(&state, &ctx).await?;
     let mut conn = state.conn().await?;
     render_page(&mut conn, list_query(&ctx, &params, params.str("q"))).await
 }
@@ -57,6 +58,7 @@ pub async fn filter(
     params: Params,
     Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
+    super::search_allowed(&state, &ctx).await?;
     let groups = body.parse(switchboard_store::filters::CONTACT_KINDS)?;
     let mut query = list_query(&ctx, &params, None);
     query.conditions = Some(&groups);
@@ -179,7 +181,11 @@ impl ContactPayload {
                 .map(|g| GroupType::parse("group_type", g).map(|g| g.as_str().to_string()))
                 .transpose()?,
             additional_attributes: self.additional_attributes.clone().map(|v| object("additional_attributes", v)).transpose()?,
-            custom_attributes: self.custom_attributes.clone().map(|v| object("custom_attributes", v)).transpose()?,
+            custom_attributes: self
+                .custom_attributes
+                .clone()
+                .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
+                .transpose()?,
         })
     }
 }

@@ -105,6 +105,9 @@ fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> Lis
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    if params.str("q").is_some() {
+        super::search_allowed(&state, &ctx).await?;
+    }
     let labels = params.list("labels");
     let f = filter(&ctx, &params, &labels);
     let mut conn = state.conn().await?;
@@ -132,6 +135,7 @@ pub async fn filter_list(
     params: Params,
     Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
+    super::search_allowed(&state, &ctx).await?;
     let groups = body.parse(switchboard_store::filters::CONVERSATION_KINDS)?;
     let mut f = filter(&ctx, &params, &[]);
     f.status = None;
@@ -240,7 +244,11 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let priority = Priority::parse("priority", body.priority.as_deref())?;
     let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
-    let custom = body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
+    let custom = body
+        .custom_attributes
+        .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
+        .transpose()?
+        .unwrap_or_else(|| json!({}));
     let first_content = match &body.message {
         Some(m) if m.content.trim().is_empty() => return Err(ValidationError::blank("message.content").into()),
         Some(m) => Some(m.content.clone()),
@@ -332,7 +340,7 @@ pub async fn update(
     Body(body): Body<UpdatePayload>,
 ) -> ApiResult<HttpResponse> {
     let priority = body.priority.map(|p| Priority::parse("priority", p.as_deref())).transpose()?;
-    let custom = body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?;
+    let custom = body.custom_attributes.map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v)).transpose()?;
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?;
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
@@ -523,7 +531,7 @@ pub async fn custom_attributes(
     path: web::Path<(String, String)>,
     Body(body): Body<CustomAttributesPayload>,
 ) -> ApiResult<HttpResponse> {
-    let custom = object("custom_attributes", body.custom_attributes)?;
+    let custom = switchboard_domain::limits::custom_attributes("custom_attributes", body.custom_attributes)?;
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let (c, _) = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;

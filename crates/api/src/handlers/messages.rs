@@ -338,7 +338,7 @@ async fn create_message(
     };
     // Mentions count in private notes, and only of the account's agents.
     let mentioned = if body.private {
-        let ids = switchboard_domain::conversations::mentioned_user_ids(content);
+        let ids = switchboard_domain::limits::mentions("content", switchboard_domain::conversations::mentioned_user_ids(content))?;
         if ids.is_empty() {
             ids
         } else {

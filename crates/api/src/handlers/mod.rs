@@ -25,6 +25,16 @@ pub(crate) fn ok(body: Value) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
+/// Searches and filters scan many rows: each user may run `searches_per_minute` of them.
+pub(crate) async fn search_allowed(state: &crate::state::AppState, ctx: &crate::auth::AccountCtx) -> crate::error::ApiResult<()> {
+    let key = format!("switchboard:search:{}", ctx.user.id);
+    if state.searches.take(&key, state.settings.searches_per_minute).await {
+        Ok(())
+    } else {
+        Err(crate::error::ApiError::TooManyRequests { retry_after_secs: 60 })
+    }
+}
+
 /// Path ids that are not positive integers name nothing.
 pub(crate) fn path_id(raw: &str) -> crate::error::ApiResult<i64> {
     raw.parse::<i64>().ok().filter(|v| *v > 0).ok_or(crate::error::ApiError::NotFound)

@@ -47,7 +47,10 @@ impl AccountPayload {
             support_email: self.support_email.map(|d| optional_text("support_email", d.as_deref(), 255)).transpose()?,
             status,
             limits: self.limits.map(|v| object("limits", v)).transpose()?,
-            custom_attributes: self.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?,
+            custom_attributes: self
+                .custom_attributes
+                .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
+                .transpose()?,
             settings: None,
         })
     }

@@ -8,7 +8,7 @@ use switchboard_domain::users::{Email, Password};
 use switchboard_store::models::{User, UserChanges};
 use switchboard_store::platform::Permissible;
 
-use super::{object, ok, path_id};
+use super::{ok, path_id};
 use crate::auth::{hash_password, random_token, PlatformCtx};
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
@@ -52,7 +52,11 @@ pub async fn create(state: web::Data<AppState>, ctx: PlatformCtx, Body(body): Bo
             .flatten(),
         email,
         password,
-        custom_attributes: body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?.unwrap_or_else(|| json!({})),
+        custom_attributes: body
+            .custom_attributes
+            .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
+            .transpose()?
+            .unwrap_or_else(|| json!({})),
     };
     let mut conn = state.conn().await?;
     let user = create_user(&mut conn, input).await?;
@@ -91,7 +95,10 @@ pub async fn update(
         email: body.email.as_deref().map(|e| Email::parse("email", e).map(Email::into_inner)).transpose()?,
         pubsub_token: password_hash.is_some().then(|| random_token(16)),
         password_hash,
-        custom_attributes: body.custom_attributes.map(|v| object("custom_attributes", v)).transpose()?,
+        custom_attributes: body
+            .custom_attributes
+            .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
+            .transpose()?,
         ..Default::default()
     };
     let mut conn = state.conn().await?;
