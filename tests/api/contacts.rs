@@ -277,7 +277,11 @@ async fn contact_merge_moves_everything_to_the_base() {
     assert_eq!(conv.status, 200);
 
     let body = json!({ "base_contact_id": base, "mergee_contact_id": mergee });
-    let merged = app.post(&w.path("/actions/contact_merge")).token(&w.agent.access_token).json(&body).send().await;
+    // Merging deletes the mergee: an agent, who may not delete contacts, may not merge them.
+    let refused = app.post(&w.path("/actions/contact_merge")).token(&w.agent.access_token).json(&body).send().await;
+    assert_eq!(refused.status, 401, "{:?}", refused.body);
+    assert_eq!(app.get(&w.path(&format!("/contacts/{mergee}"))).token(admin).send().await.status, 200, "nothing was merged");
+    let merged = app.post(&w.path("/actions/contact_merge")).token(admin).json(&body).send().await;
     assert_eq!(merged.status, 200, "{:?}", merged.body);
     assert_eq!(merged.body["id"], base);
     assert_eq!(merged.body["email"], "base@x.test");

@@ -69,4 +69,17 @@ async fn changing_the_password_needs_the_current_one() {
     assert_eq!(ok.status, 200);
     assert_eq!(app.post("/auth/sign_in").json(&json!({ "email": user.email, "password": "old-password" })).send().await.status, 401);
     assert_eq!(app.post("/auth/sign_in").json(&json!({ "email": user.email, "password": "new-password" })).send().await.status, 200);
+
+    // A new email is a new way in: it needs the current password too.
+    let bare = app.put("/api/v1/profile").token(tok).json(&json!({ "email": "taken-over@example.com" })).send().await;
+    assert_invalid(&bare, "current_password");
+    let wrong =
+        app.put("/api/v1/profile").token(tok).json(&json!({ "email": "taken-over@example.com", "current_password": "nope" })).send().await;
+    assert_invalid(&wrong, "current_password");
+    let same = app.put("/api/v1/profile").token(tok).json(&json!({ "email": user.email, "name": "Pia P" })).send().await;
+    assert_eq!(same.status, 200, "sending the unchanged email needs nothing");
+    let moved =
+        app.put("/api/v1/profile").token(tok).json(&json!({ "email": "pia@example.com", "current_password": "new-password" })).send().await;
+    assert_eq!(moved.status, 200, "{}", moved.body);
+    assert_eq!(moved.body["email"], "pia@example.com");
 }

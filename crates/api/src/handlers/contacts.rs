@@ -78,6 +78,8 @@ impl Payload for MergePayload {}
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MergePayload>) -> ApiResult<HttpResponse> {
     use switchboard_domain::contacts::{merge_json, merge_labels};
+    // A merge deletes the mergee: it needs the role that deleting a contact needs.
+    ctx.require_admin()?;
     if body.base_contact_id.0 == body.mergee_contact_id.0 {
         return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
     }

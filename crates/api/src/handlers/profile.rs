@@ -45,6 +45,16 @@ impl Payload for ProfileUpdate {
 #[tracing::instrument(skip_all, fields(user_id = current.user.id))]
 pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body): Body<ProfileUpdate>) -> ApiResult<HttpResponse> {
     let user = &current.user;
+    let email = body.email.as_deref().map(|e| Email::parse("email", e).map(Email::into_inner)).transpose()?;
+    // A new email is a new way to sign in (and to reset the password): like a new password, it
+    // needs the current one, unless none was ever set.
+    let email_changes = email.as_deref().is_some_and(|e| e != user.email);
+    if (body.password.is_some() || email_changes) && user.password_hash.is_some() {
+        let current_pw = body.current_password.clone().unwrap_or_default();
+        if !verify_password(current_pw, user.password_hash.clone()).await? {
+            return Err(ValidationError::invalid("current_password", "is invalid").into());
+        }
+    }
     let password_hash = match body.password.as_deref() {
         None => None,
         Some(raw) => {
@@ -52,20 +62,13 @@ pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body)
             if body.password_confirmation.as_deref().is_some_and(|c| c != raw) {
                 return Err(ValidationError::new("password_confirmation", "confirmation", "doesn't match password").into());
             }
-            // Changing the password needs the current one, unless none was ever set.
-            if user.password_hash.is_some() {
-                let current_pw = body.current_password.clone().unwrap_or_default();
-                if !verify_password(current_pw, user.password_hash.clone()).await? {
-                    return Err(ValidationError::invalid("current_password", "is invalid").into());
-                }
-            }
             Some(Some(hash_password(password.expose().to_string()).await?))
         }
     };
     let changes = UserChanges {
         name: body.name.as_deref().map(|n| required_name("name", n)).transpose()?,
         display_name: body.display_name.map(|d| optional_text("display_name", d.as_deref(), NAME_MAX)).transpose()?,
-        email: body.email.as_deref().map(|e| Email::parse("email", e).map(Email::into_inner)).transpose()?,
+        email,
         message_signature: body.message_signature.map(|d| optional_text("message_signature", d.as_deref(), 10_000)).transpose()?,
         ui_settings: body.ui_settings.map(|v| object("ui_settings", v)).transpose()?,
         // A new password also replaces the socket credential, so open sockets lose access.
