@@ -7,6 +7,7 @@ mod agents;
 mod auth;
 mod contacts;
 mod conversations;
+mod crash;
 mod groups;
 mod health;
 mod inbox_members;

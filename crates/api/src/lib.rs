@@ -39,6 +39,11 @@ pub struct Application {
     port: u16,
     server: Server,
     background: Vec<tokio::task::JoinHandle<()>>,
+    /// The job worker, which is let finish its in-flight sends when the server stops.
+    worker: tokio::task::JoinHandle<()>,
+    stopping: tokio::sync::watch::Sender<bool>,
+    /// How long the worker may take to finish them.
+    drain: std::time::Duration,
 }
 
 impl Application {
@@ -72,6 +77,9 @@ impl Application {
             switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
         let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
+        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
+        // An in-flight send takes at most one BSP timeout; the margin records its outcome.
+        let drain = settings.whatsapp.bsp_timeout + std::time::Duration::from_secs(5);
         let state = web::Data::new(AppState {
             db,
             settings,
@@ -84,14 +92,15 @@ impl Application {
             jobs,
             webhook_inboxes: Default::default(),
             inbound,
+            stopping: stopping_rx,
         });
+        let worker = tokio::spawn(services::whatsapp::work_forever(state.clone()));
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
             tokio::spawn(realtime::write_log_forever(log_writer)),
             tokio::spawn(services::whatsapp::listen_forever(state.clone())),
-            tokio::spawn(services::whatsapp::work_forever(state.clone())),
             tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),
         ];
         for _ in 0..services::inbound::WRITERS {
@@ -147,7 +156,7 @@ impl Application {
                     .tcp()
             })?
             .run();
-        Ok(Self { port, server, background })
+        Ok(Self { port, server, background, worker, stopping, drain })
     }
 
     pub fn port(&self) -> u16 {
@@ -159,9 +168,17 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped; background jobs stop with the server.
+    /// Serves until stopped. Then the job worker claims nothing more and finishes the sends it
+    /// has under way (up to `drain`), so a deploy or restart doubles no message; the other
+    /// background jobs stop with the server.
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
+        self.stopping.send_replace(true);
+        let mut worker = self.worker;
+        if tokio::time::timeout(self.drain, &mut worker).await.is_err() {
+            tracing::warn!(drain = ?self.drain, "sends still under way at shutdown; their outcome is settled at the next start");
+            worker.abort();
+        }
         for job in self.background {
             job.abort();
         }

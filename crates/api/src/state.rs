@@ -21,6 +21,8 @@ pub struct AppState {
     pub webhook_inboxes: crate::services::whatsapp::InboxCache,
     /// Stores inbound WhatsApp messages in batches (see `services::inbound`).
     pub inbound: crate::services::inbound::InboundWriter,
+    /// Turns true when the server stops: the job worker claims no more jobs.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
 }
 
 impl AppState {

@@ -142,6 +142,36 @@ impl BaileysConfig {
     }
 }
 
+/// What becomes of a send whose attempt started but whose outcome was never recorded (the
+/// process died while the BSP had the request). The BSP takes no idempotency key, so sending it
+/// again may deliver it twice.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AfterCrash {
+    /// Mark the message failed with "outcome unknown", for the agent to decide: never doubled.
+    #[default]
+    Hold,
+    /// Send it again: never lost, possibly doubled (at least once).
+    Resend,
+}
+
+impl AfterCrash {
+    pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
+        match raw.trim() {
+            "hold" => Ok(Self::Hold),
+            "resend" => Ok(Self::Resend),
+            _ => Err(ValidationError::invalid(field, "must be hold or resend")),
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Hold => "hold",
+            Self::Resend => "resend",
+        }
+    }
+}
+
 /// How an inbox reaches its BSP. `api_key` is a secret: it is stored, never shown again.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProviderConfig {
@@ -152,6 +182,9 @@ pub struct ProviderConfig {
     /// The WABA's template namespace, when the BSP needs it on template sends.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub namespace: Option<String>,
+    /// Sends interrupted by a crash: `hold` (the default) or `resend`.
+    #[serde(default)]
+    pub after_crash: AfterCrash,
 }
 
 impl ProviderConfig {
@@ -177,7 +210,11 @@ impl ProviderConfig {
             None | Some(Value::Null) => None,
             Some(_) => Some(text("namespace")?),
         };
-        Ok(Self { api_url, api_key: text("api_key")?, user_id: text("user_id")?, waba_id: text("waba_id")?, namespace })
+        let after_crash = match obj.get("after_crash") {
+            None | Some(Value::Null) => AfterCrash::default(),
+            Some(_) => AfterCrash::parse(&format!("{field}.after_crash"), &text("after_crash")?)?,
+        };
+        Ok(Self { api_url, api_key: text("api_key")?, user_id: text("user_id")?, waba_id: text("waba_id")?, namespace, after_crash })
     }
 
     /// A config update: fields left out keep their value, and so does a key left out or sent
@@ -202,6 +239,7 @@ impl ProviderConfig {
             "user_id": self.user_id,
             "waba_id": self.waba_id,
             "namespace": self.namespace,
+            "after_crash": self.after_crash.as_str(),
         })
     }
 }

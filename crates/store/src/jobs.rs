@@ -39,12 +39,19 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) ->
     Ok(diesel::sql_query(
         "UPDATE jobs SET run_at = now() + $2 WHERE id IN ( \
            SELECT id FROM jobs WHERE run_at <= now() ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, kind, payload, attempts, run_at, last_error, created_at",
+         RETURNING id, kind, payload, attempts, run_at, last_error, created_at, started_at",
     )
     .bind::<BigInt, _>(limit)
     .bind::<Interval, _>(interval(lease))
     .load::<Job>(conn)
     .await?)
+}
+
+/// An attempt begins: recorded before the request leaves, so that a crash before its outcome is
+/// recorded is seen by whoever claims the job next (`Job::started_at`).
+pub async fn mark_started(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<()> {
+    diesel::sql_query("UPDATE jobs SET started_at = now() WHERE id = $1").bind::<BigInt, _>(id).execute(conn).await?;
+    Ok(())
 }
 
 /// Done: the job goes away. Run it in the transaction that records the job's outcome.
@@ -55,7 +62,7 @@ pub async fn complete(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<()> 
 
 /// A failed attempt: counted, and the job comes due again after `delay`.
 pub async fn retry(conn: &mut AsyncPgConnection, id: i64, delay: Duration, error: &str) -> StoreResult<()> {
-    diesel::sql_query("UPDATE jobs SET attempts = attempts + 1, run_at = now() + $2, last_error = $3 WHERE id = $1")
+    diesel::sql_query("UPDATE jobs SET attempts = attempts + 1, run_at = now() + $2, last_error = $3, started_at = NULL WHERE id = $1")
         .bind::<BigInt, _>(id)
         .bind::<Interval, _>(interval(delay))
         .bind::<Text, _>(error)

@@ -506,6 +506,9 @@ pub struct Job {
     pub run_at: DateTime<Utc>,
     pub last_error: Option<String>,
     pub created_at: DateTime<Utc>,
+    /// Set while an attempt is under way; still set when claimed, the last attempt's outcome
+    /// was never recorded.
+    pub started_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

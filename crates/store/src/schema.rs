@@ -242,6 +242,7 @@ diesel::table! {
         run_at -> Timestamptz,
         last_error -> Nullable<Text>,
         created_at -> Timestamptz,
+        started_at -> Nullable<Timestamptz>,
     }
 }
 

@@ -51,6 +51,9 @@ struct Inner {
     failures: VecDeque<Failure>,
     templates: Vec<Value>,
     next_id: u64,
+    /// How long each accepted send takes to be answered; it counts as taken when it arrives,
+    /// as a real BSP's does, even if the caller is gone by the time the answer is ready.
+    latency: Duration,
 }
 
 #[derive(Clone)]
@@ -95,7 +98,14 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
         None if !authed => HttpResponse::Unauthorized().json(json!({ "errors": ["Authentication Error"] })),
         None => answer(&mut lock(&inner), &mut rec),
     };
-    lock(&inner).recorded.push(rec);
+    let latency = {
+        let mut inner = lock(&inner);
+        inner.recorded.push(rec);
+        inner.latency
+    };
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
     response
 }
 
@@ -141,6 +151,11 @@ impl FakeBsp {
     /// The provider_config of an inbox that uses this BSP.
     pub fn provider_config(&self) -> Value {
         json!({ "api_url": self.url, "api_key": API_KEY, "user_id": USER_ID, "waba_id": WABA_ID })
+    }
+
+    /// Every later answer comes this long after its request arrived.
+    pub fn set_latency(&self, latency: Duration) {
+        lock(&self.inner).latency = latency;
     }
 
     /// The next calls answer these, in order, before the BSP behaves again.

@@ -8,7 +8,7 @@ use chrono::Utc;
 use serde_json::{json, Value};
 use switchboard_channels::aldeamo::{self, InboundMessage, Media, MediaKind, Outbound, SendError, TemplateEvent, TemplateSend};
 use switchboard_domain::conversations::MessageType;
-use switchboard_domain::whatsapp::{window_open, Delivery, Provider, ProviderConfig, TemplateShape};
+use switchboard_domain::whatsapp::{window_open, AfterCrash, Delivery, Provider, ProviderConfig, TemplateShape};
 use switchboard_domain::ValidationError;
 use switchboard_store::models::{Conversation, Inbox, Job, Message, NewAttachment, NewMessageTemplate};
 use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
@@ -362,7 +362,15 @@ pub async fn listen_forever(state: web::Data<AppState>) {
 pub async fn work_forever(state: web::Data<AppState>) {
     let limit = state.settings.whatsapp.concurrency.max(1);
     let mut running = tokio::task::JoinSet::new();
+    let mut stopping = state.stopping.clone();
     loop {
+        // A dropped sender (the application is gone) means stopping too.
+        if *stopping.borrow_and_update() || stopping.has_changed().is_err() {
+            // Stopping: claim nothing more, and let what is under way finish (the caller bounds it).
+            tracing::info!(running = running.len(), "job worker stopping; finishing the jobs under way");
+            while running.join_next().await.is_some() {}
+            return;
+        }
         while running.try_join_next().is_some() {}
         let free = limit.saturating_sub(running.len());
         let claimed = if free == 0 {
@@ -384,12 +392,16 @@ pub async fn work_forever(state: web::Data<AppState>) {
             running.spawn(async move { run(&state, job).await });
         }
         if running.len() >= limit {
-            let _ = running.join_next().await;
+            tokio::select! {
+                _ = running.join_next() => {}
+                _ = stopping.changed() => {}
+            }
         } else if !got_some {
             tokio::select! {
                 _ = state.jobs.notified() => {}
                 _ = tokio::time::sleep(Duration::from_millis(500)) => {}
                 Some(_) = running.join_next(), if !running.is_empty() => {}
+                _ = stopping.changed() => {}
             }
         }
     }
@@ -426,21 +438,38 @@ async fn send(state: &AppState, job: &Job) -> ApiResult<()> {
     if out.message.status != "progress" {
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     }
+    let provider = Provider::from_stored(out.inbox.provider.as_deref());
+    if job.started_at.is_some() {
+        // The last attempt began and its outcome was never recorded: the process died while the
+        // peer had the request. The provider's idempotency key makes a resend safe; the BSP has
+        // none, so its inbox's policy decides.
+        let policy = match provider {
+            Provider::Aldeamo => config_of(&out.inbox)?.after_crash,
+            Provider::Baileys => AfterCrash::Resend,
+        };
+        tracing::warn!(message_id, policy = policy.as_str(), "a send was interrupted with its outcome unknown");
+        if policy == AfterCrash::Hold {
+            return finish_failed(state, &mut conn, message_id, OUTCOME_UNKNOWN, job.id).await;
+        }
+    }
     if !switchboard_store::jobs::take_send_slot(&mut conn, out.inbox.id, i32::try_from(settings.rate_limit).unwrap_or(i32::MAX)).await? {
         let wait = 1000 - u64::from(Utc::now().timestamp_subsec_millis()).min(999);
         return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, Duration::from_millis(wait)).await?);
     }
-    let sent = match Provider::from_stored(out.inbox.provider.as_deref()) {
+    let sent = match provider {
         Provider::Aldeamo => {
             let request = match request_for(state, &out).await {
                 Ok(r) => r,
                 Err(reason) => return finish_failed(state, &mut conn, message_id, &reason, job.id).await,
             };
-            drop(conn);
             let config = config_of(&out.inbox)?;
+            // Recorded before the request leaves: a crash from here on is seen by the next claim.
+            switchboard_store::jobs::mark_started(&mut conn, job.id).await?;
+            drop(conn);
             state.bsp.send(&config, &request).await
         }
         Provider::Baileys => {
+            switchboard_store::jobs::mark_started(&mut conn, job.id).await?;
             drop(conn);
             crate::services::baileys::send(state, &out).await
         }
@@ -480,6 +509,10 @@ async fn send(state: &AppState, job: &Job) -> ApiResult<()> {
         }
     }
 }
+
+/// The failure shown on a message whose send was interrupted with its outcome unknown.
+pub const OUTCOME_UNKNOWN: &str =
+    "outcome unknown: the server stopped while this message was being sent; it may or may not have been delivered";
 
 async fn finish_failed(state: &AppState, conn: &mut AsyncPgConnection, message_id: i64, reason: &str, job_id: i64) -> ApiResult<()> {
     tracing::warn!(message_id, reason, "WhatsApp send failed");

@@ -1,0 +1,233 @@
+//! Outgoing sends across a crash and a restart, with the real binary: `kill -9` while the BSP
+//! holds requests, under each per-inbox policy, and SIGTERM, which must double nothing.
+
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use switchboard_testkit::bsp::FakeBsp;
+
+use crate::whatsapp::{inbound, PHONE};
+
+const BIN: &str = env!("CARGO_BIN_EXE_switchboard");
+const MESSAGES: usize = 20;
+
+struct Server {
+    child: Child,
+    base: String,
+}
+
+fn start(url: &str, dir: &std::path::Path) -> Server {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let child = Command::new(BIN)
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("DATABASE_URL", url)
+        .env("SWITCHBOARD_DATA_DIR", dir)
+        .env("PORT", port.to_string())
+        .env("OUTBOUND_ALLOW_PRIVATE", "true")
+        // A short BSP timeout keeps the lease of a dead worker's jobs short (2 × 3 s + 5 s).
+        .env("WHATSAPP_BSP_TIMEOUT_SECS", "3")
+        .stdout(Stdio::null())
+        .stderr(std::fs::OpenOptions::new().create(true).append(true).open(dir.join("server.log")).unwrap())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not listen");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server { child, base: format!("http://127.0.0.1:{port}") }
+}
+
+struct Setup {
+    dir: std::path::PathBuf,
+    url: String,
+    token: String,
+    bsp: FakeBsp,
+    http: reqwest::Client,
+}
+
+async fn setup(tag: &str, after_crash: &str) -> (Setup, Server) {
+    let url = switchboard_testkit::fresh_database().await.unwrap();
+    let dir = std::env::temp_dir().join(format!("switchboard-crash-{tag}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(BIN)
+        .env_clear()
+        .env("DATABASE_URL", &url)
+        .args(["create-admin", "--email", "boss@example.com", "--password", "boss-secret-1"])
+        .output()
+        .unwrap();
+    let printed = String::from_utf8_lossy(&out.stdout).to_string();
+    let token = printed.lines().find_map(|l| l.strip_prefix("access token: ")).unwrap().trim().to_string();
+    let bsp = FakeBsp::start().await.unwrap();
+    let server = start(&url, &dir);
+    let http = reqwest::Client::new();
+    let mut config = bsp.provider_config();
+    config["after_crash"] = json!(after_crash);
+    let body = json!({ "name": "WhatsApp", "channel": { "type": "whatsapp", "phone_number": PHONE, "provider": "aldeamo", "provider_config": config } });
+    let inbox: Value = http
+        .post(format!("{}/api/v1/accounts/1/inboxes", server.base))
+        .header("api_access_token", &token)
+        .json(&body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(inbox["provider_config"]["after_crash"], after_crash, "{inbox}");
+    // The contact writes first: the 24-hour window is open.
+    let hook = inbox["webhook_url"].as_str().unwrap().to_string();
+    let now = chrono::Utc::now().timestamp().to_string();
+    let delivered = http
+        .post(&hook)
+        .json(&inbound(json!({ "id": "wamid.in", "timestamp": now, "type": "text", "text": { "body": "hola" } })))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(delivered.status(), 200);
+    (Setup { dir, url, token, bsp, http }, server)
+}
+
+impl Setup {
+    /// A burst of replies, `m0` … `m19`, while the BSP takes 2 s to answer each.
+    async fn burst(&self, server: &Server) {
+        self.bsp.set_latency(Duration::from_secs(2));
+        for i in 0..MESSAGES {
+            let r = self
+                .http
+                .post(format!("{}/api/v1/accounts/1/conversations/1/messages", server.base))
+                .header("api_access_token", &self.token)
+                .json(&json!({ "content": format!("m{i}") }))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 200);
+        }
+        self.bsp.wait_requests(1 + MESSAGES / 2, Duration::from_secs(10)).await;
+    }
+
+    /// Every reply once none is in progress: (content, status, external error).
+    async fn settled(&self, server: &Server) -> Vec<(String, String, String)> {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            let list: Value = self
+                .http
+                .get(format!("{}/api/v1/accounts/1/conversations/1/messages", server.base))
+                .header("api_access_token", &self.token)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let replies: Vec<(String, String, String)> = list["payload"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|m| m["message_type"] == 1)
+                .map(|m| {
+                    let error = m["content_attributes"]["external_error"].as_str().unwrap_or_default().to_string();
+                    (m["content"].as_str().unwrap_or_default().to_string(), m["status"].as_str().unwrap_or_default().to_string(), error)
+                })
+                .collect();
+            if replies.len() == MESSAGES && replies.iter().all(|(_, s, _)| s != "progress") {
+                return replies;
+            }
+            assert!(Instant::now() < deadline, "replies still in progress: {replies:?}");
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// How many times the BSP took each reply.
+    fn taken(&self, content: &str) -> usize {
+        self.bsp.requests().iter().filter(|r| r.message_id.is_some() && r.body["text"]["body"] == content).count()
+    }
+}
+
+fn kill(server: &mut Server, signal: nix::sys::signal::Signal) {
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(server.child.id() as i32), signal).unwrap();
+}
+
+fn wait_exit(server: &mut Server, within: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + within;
+    loop {
+        if let Some(status) = server.child.try_wait().unwrap() {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "the server did not exit within {within:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// `hold`: a send whose outcome a crash left unknown is never sent again; the agent sees it
+/// failed with "outcome unknown". Nothing is doubled and nothing is silently lost.
+#[tokio::test]
+async fn after_kill_9_the_hold_policy_doubles_nothing_and_shows_the_unknown() {
+    let (s, mut first) = setup("hold", "hold").await;
+    s.burst(&first).await;
+    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
+    wait_exit(&mut first, Duration::from_secs(5));
+    let second = start(&s.url, &s.dir);
+    let replies = s.settled(&second).await;
+    let mut unknown = 0;
+    for (content, status, error) in &replies {
+        let taken = s.taken(content);
+        assert!(taken <= 1, "{content} was taken {taken} times");
+        match status.as_str() {
+            "sent" => assert_eq!(taken, 1, "{content} is sent"),
+            "failed" => {
+                assert!(error.contains("outcome unknown"), "{content}: {error}");
+                unknown += 1;
+            }
+            other => panic!("{content}: {other}"),
+        }
+    }
+    assert!(unknown > 0, "the kill interrupted some sends: {replies:?}");
+    let mut second = second;
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+/// `resend`: every message is delivered at least once; the interrupted ones may be doubled.
+#[tokio::test]
+async fn after_kill_9_the_resend_policy_loses_nothing() {
+    let (s, mut first) = setup("resend", "resend").await;
+    s.burst(&first).await;
+    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
+    wait_exit(&mut first, Duration::from_secs(5));
+    let second = start(&s.url, &s.dir);
+    let replies = s.settled(&second).await;
+    let mut resent = 0;
+    for (content, status, _) in &replies {
+        assert_eq!(status, "sent", "{content}");
+        let taken = s.taken(content);
+        assert!(taken >= 1, "{content} was never delivered");
+        resent += usize::from(taken > 1);
+    }
+    assert!(resent > 0, "the interrupted sends were sent again");
+    let mut second = second;
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+/// SIGTERM (a deploy, a restart): the worker stops claiming and finishes what it has under way,
+/// so every message is sent exactly once, whatever the policy.
+#[tokio::test]
+async fn sigterm_during_a_burst_doubles_nothing() {
+    let (s, mut first) = setup("term", "resend").await;
+    s.burst(&first).await;
+    kill(&mut first, nix::sys::signal::Signal::SIGTERM);
+    assert!(wait_exit(&mut first, Duration::from_secs(30)).success(), "a clean exit");
+    let second = start(&s.url, &s.dir);
+    let replies = s.settled(&second).await;
+    for (content, status, _) in &replies {
+        assert_eq!(status, "sent", "{content}");
+        assert_eq!(s.taken(content), 1, "{content}");
+    }
+    let mut second = second;
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
