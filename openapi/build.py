@@ -254,11 +254,18 @@ for (method, path), op in OURS.items():
 NOTES = {
     ('post', '/api/v1/accounts/{account_id}/inboxes'):
         'WhatsApp inboxes: channel {"type": "whatsapp", "phone_number": "+57300…", "provider": "aldeamo", "provider_config": '
-        '{"api_url", "api_key", "user_id", "waba_id", "namespace"?}}. The api_key is never shown again (masked); the answer\'s '
-        'webhook_url ({PUBLIC_URL}/webhooks/whatsapp/{token}) is what the BSP must call, and message_templates lists the templates.',
+        '{"api_url", "api_key", "user_id", "waba_id", "namespace"?, "after_crash"?: "hold"|"resend"}}. The api_key is never shown '
+        'again (masked); the answer\'s webhook_url ({PUBLIC_URL}/webhooks/whatsapp/{token}, administrators only) is what the BSP '
+        'must call, and message_templates lists the templates. after_crash (default hold) decides a send whose outcome a crash left '
+        'unknown: hold marks it failed with "outcome unknown", resend sends it again. api_url and provider_url may not be '
+        'loopback, private, link-local or metadata addresses (422) unless the server runs with OUTBOUND_ALLOW_PRIVATE=true.',
     ('patch', '/api/v1/accounts/{account_id}/inboxes/{id}'):
         'WhatsApp inboxes: channel.provider_config updates the BSP settings; fields left out keep their value, and an api_key left '
-        'out or sent back masked keeps the stored key.',
+        'out or sent back masked keeps the stored key. A private or local api_url is refused (422).',
+    ('post', '/api/v1/accounts/{account_id}/actions/contact_merge'):
+        'Merging deletes the mergee, so it needs the role deleting a contact needs: administrators (agents get 401).',
+    ('get', '/api/v1/accounts/{account_id}/contacts/search'):
+        'Searches and filters are limited per user (120 a minute by default): past the limit, 429 with Retry-After.',
     ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages'):
         'On WhatsApp inboxes, outgoing non-private messages are checked now (422 naming the field) and sent by a job: status is '
         '"progress" until the BSP takes it ("sent", with its id as source_id) or refuses it ("failed", with '

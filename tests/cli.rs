@@ -151,6 +151,9 @@ fn help_describes_every_environment_variable() {
         "LOG_FORMAT",
         "STORAGE_DIR",
         "MAX_ATTACHMENT_BYTES",
+        "OUTBOUND_ALLOW_PRIVATE",
+        "TRUSTED_PROXIES",
+        "CORS_ALLOWED_ORIGINS",
     ] {
         assert!(help.contains(var), "--help does not mention {var}");
     }

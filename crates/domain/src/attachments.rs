@@ -42,7 +42,8 @@ mod tests {
     fn the_bytes_decide_not_the_declaration() {
         assert_eq!(real_content_type("application/octet-stream", PNG), "image/png");
         assert_eq!(real_content_type("image/png", b"<html><script>alert(1)</script></html>"), "text/html");
-        assert_eq!(real_content_type("image/png", b"<script>alert(1)</script>"), "application/octet-stream");
+        assert_eq!(real_content_type("image/png", b"<script>alert(1)</script>"), "text/html");
+        assert_eq!(real_content_type("image/png", b"alert(document.cookie)"), "application/octet-stream");
         assert_eq!(real_content_type("image/svg+xml", b"<svg onload=alert(1)>"), "application/octet-stream");
         assert_eq!(real_content_type("text/plain", b"just words"), "text/plain");
         assert_eq!(real_content_type("", b"just words"), "application/octet-stream");

@@ -469,8 +469,25 @@ mod tests {
             user_id: "1".into(),
             waba_id: "2".into(),
             namespace: None,
+            after_crash: AfterCrash::Hold,
         };
         assert!(!c.masked().to_string().contains("secret-secret"));
+        assert_eq!(c.masked()["after_crash"], "hold");
+    }
+
+    #[test]
+    fn the_crash_policy_is_hold_unless_resend_is_asked_for() {
+        let raw = serde_json::json!({ "api_url": "https://bsp.example", "api_key": "k", "user_id": "1", "waba_id": "2" });
+        assert_eq!(ProviderConfig::parse("c", Some(&raw)).map(|c| c.after_crash).ok(), Some(AfterCrash::Hold));
+        let mut resend = raw.clone();
+        resend["after_crash"] = serde_json::json!("resend");
+        assert_eq!(ProviderConfig::parse("c", Some(&resend)).map(|c| c.after_crash).ok(), Some(AfterCrash::Resend));
+        let mut bad = raw.clone();
+        bad["after_crash"] = serde_json::json!("maybe");
+        assert_eq!(ProviderConfig::parse("c", Some(&bad)).err().map(|e| e.field), Some("c.after_crash".to_string()));
+        // Stored configs from before the policy existed read as hold.
+        let stored: Result<ProviderConfig, _> = serde_json::from_value(raw);
+        assert_eq!(stored.map(|c| c.after_crash).ok(), Some(AfterCrash::Hold));
     }
 
     #[test]
