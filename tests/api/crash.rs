@@ -162,16 +162,28 @@ fn wait_exit(server: &mut Server, within: Duration) -> std::process::ExitStatus 
     }
 }
 
+/// With the inbox's policy `after_crash`: a burst of replies, `signal` while the BSP holds
+/// them, a new server on the same database, and the replies once all are settled.
+async fn burst_then(tag: &str, after_crash: &str, signal: nix::sys::signal::Signal) -> (Setup, Vec<(String, String, String)>) {
+    let (s, mut first) = setup(tag, after_crash).await;
+    s.burst(&first).await;
+    kill(&mut first, signal);
+    let status = wait_exit(&mut first, Duration::from_secs(30));
+    if signal == nix::sys::signal::Signal::SIGTERM {
+        assert!(status.success(), "a clean exit after SIGTERM: {status}");
+    }
+    let mut second = start(&s.url, &s.dir);
+    let replies = s.settled(&second).await;
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+    (s, replies)
+}
+
 /// `hold`: a send whose outcome a crash left unknown is never sent again; the agent sees it
 /// failed with "outcome unknown". Nothing is doubled and nothing is silently lost.
 #[tokio::test]
 async fn after_kill_9_the_hold_policy_doubles_nothing_and_shows_the_unknown() {
-    let (s, mut first) = setup("hold", "hold").await;
-    s.burst(&first).await;
-    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
-    wait_exit(&mut first, Duration::from_secs(5));
-    let second = start(&s.url, &s.dir);
-    let replies = s.settled(&second).await;
+    let (s, replies) = burst_then("hold", "hold", nix::sys::signal::Signal::SIGKILL).await;
     let mut unknown = 0;
     for (content, status, error) in &replies {
         let taken = s.taken(content);
@@ -186,20 +198,12 @@ async fn after_kill_9_the_hold_policy_doubles_nothing_and_shows_the_unknown() {
         }
     }
     assert!(unknown > 0, "the kill interrupted some sends: {replies:?}");
-    let mut second = second;
-    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
-    let _ = std::fs::remove_dir_all(&s.dir);
 }
 
 /// `resend`: every message is delivered at least once; the interrupted ones may be doubled.
 #[tokio::test]
 async fn after_kill_9_the_resend_policy_loses_nothing() {
-    let (s, mut first) = setup("resend", "resend").await;
-    s.burst(&first).await;
-    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
-    wait_exit(&mut first, Duration::from_secs(5));
-    let second = start(&s.url, &s.dir);
-    let replies = s.settled(&second).await;
+    let (s, replies) = burst_then("resend", "resend", nix::sys::signal::Signal::SIGKILL).await;
     let mut resent = 0;
     for (content, status, _) in &replies {
         assert_eq!(status, "sent", "{content}");
@@ -208,26 +212,15 @@ async fn after_kill_9_the_resend_policy_loses_nothing() {
         resent += usize::from(taken > 1);
     }
     assert!(resent > 0, "the interrupted sends were sent again");
-    let mut second = second;
-    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
-    let _ = std::fs::remove_dir_all(&s.dir);
 }
 
 /// SIGTERM (a deploy, a restart): the worker stops claiming and finishes what it has under way,
 /// so every message is sent exactly once, whatever the policy.
 #[tokio::test]
 async fn sigterm_during_a_burst_doubles_nothing() {
-    let (s, mut first) = setup("term", "resend").await;
-    s.burst(&first).await;
-    kill(&mut first, nix::sys::signal::Signal::SIGTERM);
-    assert!(wait_exit(&mut first, Duration::from_secs(30)).success(), "a clean exit");
-    let second = start(&s.url, &s.dir);
-    let replies = s.settled(&second).await;
+    let (s, replies) = burst_then("term", "resend", nix::sys::signal::Signal::SIGTERM).await;
     for (content, status, _) in &replies {
         assert_eq!(status, "sent", "{content}");
         assert_eq!(s.taken(content), 1, "{content}");
     }
-    let mut second = second;
-    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
-    let _ = std::fs::remove_dir_all(&s.dir);
 }

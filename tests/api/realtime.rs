@@ -223,14 +223,21 @@ async fn a_gap_older_than_the_history_is_announced() {
     assert_eq!(frame["message"]["data"]["since"], 1);
 }
 
-#[tokio::test]
-async fn events_reach_sockets_on_every_node_through_redis_even_after_a_restart() {
+/// Two app processes sharing a database and a private Redis, with the usual cast, an inbox
+/// (the agent's) and conversation 1 in it.
+async fn two_nodes() -> (switchboard_testkit::TestRedis, TestApp, TestApp, World, i64) {
     let redis = switchboard_testkit::TestRedis::start().await.unwrap();
     let node_a = TestApp::spawn_with(|s| s.redis_url = Some(redis.url())).await;
     let node_b = TestApp::spawn_on(node_a.database_url.clone(), |s| s.redis_url = Some(redis.url())).await.unwrap();
     let w = node_a.seed().await;
     let (inbox, contact) = setup(&node_a, &w).await;
     new_conversation(&node_a, &w, inbox, contact).await;
+    (redis, node_a, node_b, w, inbox)
+}
+
+#[tokio::test]
+async fn events_reach_sockets_on_every_node_through_redis_even_after_a_restart() {
+    let (redis, node_a, node_b, w, _) = two_nodes().await;
 
     let id = identifier(&w.agent.pubsub_token, w.account_id, w.agent.id, None);
     let mut on_b = connect(&node_b).await;
@@ -733,12 +740,7 @@ async fn revoked_access_ends_open_subscriptions_within_a_second() {
 
 #[tokio::test]
 async fn revocation_reaches_sockets_on_every_node() {
-    let redis = switchboard_testkit::TestRedis::start().await.unwrap();
-    let node_a = TestApp::spawn_with(|s| s.redis_url = Some(redis.url())).await;
-    let node_b = TestApp::spawn_on(node_a.database_url.clone(), |s| s.redis_url = Some(redis.url())).await.unwrap();
-    let w = node_a.seed().await;
-    let (inbox, contact) = setup(&node_a, &w).await;
-    new_conversation(&node_a, &w, inbox, contact).await;
+    let (redis, node_a, node_b, w, inbox) = two_nodes().await;
     tokio::time::sleep(Duration::from_millis(300)).await; // both relays subscribed
     let (user, mut on_b, id) = subscribed_agent(&node_a, &w, inbox, &node_b).await;
     assert_eq!(node_a.delete(&w.path(&format!("/agents/{}", user.id))).token(&w.admin.access_token).send().await.status, 200);

@@ -185,10 +185,17 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::create(&mut conn, &new, &changes).await?;
     if matches!(whatsapp, Some((_, ChannelConfig::Aldeamo(_)))) {
-        // Templates are there from the start when the BSP answers; a failure here is not the
-        // inbox's: the periodic sync tries again.
-        if let Err(e) = crate::services::whatsapp::sync_templates(&state, &mut conn, &inbox).await {
-            tracing::warn!(inbox_id = inbox.id, error = %e, "could not fetch WhatsApp templates");
+        // Templates are there from the start when the BSP answers quickly; a failure or a slow
+        // BSP is not the inbox's: the periodic sync tries again. Bounded, so that the answer
+        // (the inbox exists now) comes well within the request deadline.
+        let fetch = crate::services::whatsapp::fetch_templates(&state, &inbox);
+        let stored = match tokio::time::timeout(std::time::Duration::from_secs(3), fetch).await {
+            Ok(Ok(rows)) => switchboard_store::whatsapp::replace_templates(&mut conn, inbox.id, &rows).await.map_err(ApiError::from),
+            Ok(Err(e)) => Err(e),
+            Err(_) => Err(ApiError::Upstream { refused: false, message: "the BSP was slow to list templates".into() }),
+        };
+        if let Err(e) = stored {
+            tracing::warn!(inbox_id = inbox.id, error = %e, "could not fetch WhatsApp templates; the periodic sync will");
         }
     }
     render(&state, &mut conn, &inbox, true).await

@@ -52,7 +52,8 @@ pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: Email, password: 
     let (user, created) = match switchboard_store::users::find_by_email(conn, email.as_str()).await? {
         Some(user) => {
             let hash = hash_password(password.expose().to_string()).await?;
-            let changes = UserChanges { password_hash: Some(Some(hash)), ..Default::default() };
+            // A reset password also replaces the socket credential: new subscriptions need the new one.
+            let changes = UserChanges { password_hash: Some(Some(hash)), pubsub_token: Some(random_token(16)), ..Default::default() };
             (switchboard_store::users::update(conn, user.id, &changes).await?, false)
         }
         None => {

@@ -162,6 +162,13 @@ async fn resolve_template(conn: &mut AsyncPgConnection, inbox: &Inbox, params: &
 
 /// Fetches the inbox's templates from the BSP and stores them.
 pub async fn sync_templates(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox) -> ApiResult<usize> {
+    let rows = fetch_templates(state, inbox).await?;
+    switchboard_store::whatsapp::replace_templates(conn, inbox.id, &rows).await?;
+    Ok(rows.len())
+}
+
+/// The inbox's templates as the BSP lists them now (no database work: safe to bound in time).
+pub async fn fetch_templates(state: &AppState, inbox: &Inbox) -> ApiResult<Vec<NewMessageTemplate>> {
     let config = config_of(inbox)?;
     let listed = state.bsp.templates(&config, 500).await.map_err(|e| ApiError::Upstream { refused: false, message: e.message })?;
     let rows: Vec<NewMessageTemplate> = listed
@@ -177,8 +184,7 @@ pub async fn sync_templates(state: &AppState, conn: &mut AsyncPgConnection, inbo
             components: t.components,
         })
         .collect();
-    switchboard_store::whatsapp::replace_templates(conn, inbox.id, &rows).await?;
-    Ok(rows.len())
+    Ok(rows)
 }
 
 /// Every WhatsApp inbox's templates, refreshed every `every`; each inbox is claimed in the
