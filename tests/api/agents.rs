@@ -100,3 +100,39 @@ async fn removing_an_agent_removes_their_inbox_and_team_memberships() {
     assert_eq!(team_members.body, json!([]));
     assert_eq!(app.get(&w.path("")).token(&w.agent.access_token).send().await.status, 404);
 }
+
+/// Two administrators demote each other at the same moment: each check used to count the other
+/// as the administrator who stays, and both writes went through. One must be refused.
+#[tokio::test]
+async fn two_demotions_at_once_leave_an_administrator() {
+    let app = TestApp::spawn().await;
+    for round in 0..5 {
+        let account = app.create_account(&format!("Race {round}")).await;
+        let (a, b) = (app.create_user("Ann", None).await, app.create_user("Bob", None).await);
+        app.add_member(account, &a, "administrator").await;
+        app.add_member(account, &b, "administrator").await;
+        let path = |id: i64| format!("/api/v1/accounts/{account}/agents/{id}");
+        // Each demotes the other; in odd rounds one removes the other instead.
+        let first = app.patch(&path(b.id)).token(&a.access_token).json(&json!({ "role": "agent" })).send();
+        let second = if round % 2 == 0 {
+            app.patch(&path(a.id)).token(&b.access_token).json(&json!({ "role": "agent" })).send()
+        } else {
+            app.delete(&path(a.id)).token(&b.access_token).send()
+        };
+        let (first, second) = tokio::join!(first, second);
+        let mut statuses = [first.status, second.status];
+        statuses.sort_unstable();
+        // The loser is refused as the last administrator (422), or, if its caller was demoted
+        // first, as an agent (401).
+        assert_eq!(statuses[0], 200, "round {round}: {} {}", first.body, second.body);
+        assert!(matches!(statuses[1], 401 | 422), "round {round}: {} {}", first.body, second.body);
+        let members = app.get(&format!("/api/v1/accounts/{account}/agents")).token(&a.access_token).send().await;
+        let members = if members.status == 200 {
+            members
+        } else {
+            app.get(&format!("/api/v1/accounts/{account}/agents")).token(&b.access_token).send().await
+        };
+        let admins = members.body.as_array().unwrap().iter().filter(|m| m["role"] == "administrator").count();
+        assert_eq!(admins, 1, "round {round}: {}", members.body);
+    }
+}

@@ -6,6 +6,8 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use crate::models::{AccountUser, AccountUserChanges, Agent, NewAccountUser, User};
 use crate::schema::{account_users, inbox_members, inboxes, team_members, teams, users};
 use crate::{StoreError, StoreResult};
+use switchboard_domain::users::{keeps_an_administrator, Role};
+use switchboard_domain::ValidationError;
 
 fn to_agents(rows: Vec<(User, AccountUser)>) -> Vec<Agent> {
     rows.into_iter().map(|(user, member)| Agent { user, member }).collect()
@@ -92,6 +94,75 @@ pub async fn remove(conn: &mut AsyncPgConnection, account_id: i64, user_id: i64)
     .await
 }
 
+/// A change to a membership that could take away an administrator.
+#[derive(Debug, Clone, Copy)]
+pub enum MemberChange<'a> {
+    Update(&'a AccountUserChanges),
+    Remove,
+}
+
+/// Why a guarded membership change did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum Guarded {
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The account would be left without an administrator.
+    #[error(transparent)]
+    Refused(#[from] ValidationError),
+}
+
+impl From<diesel::result::Error> for Guarded {
+    fn from(e: diesel::result::Error) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+/// Applies `change` to the membership unless it would leave the account without an
+/// administrator (`keeps_an_administrator`). The account's administrator rows are locked first
+/// (`FOR UPDATE`, in id order) and counted inside the transaction: two demotions at once cannot
+/// each count the other as the administrator who stays, since the second waits for the first
+/// and then no longer sees it. `None` when the user is not a member.
+pub async fn change_keeping_an_administrator(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    user_id: i64,
+    change: MemberChange<'_>,
+) -> Result<Option<AccountUser>, Guarded> {
+    conn.transaction::<Option<AccountUser>, Guarded, _>(async move |conn| {
+        let administrators: Vec<i64> = account_users::table
+            .filter(account_users::account_id.eq(account_id))
+            .filter(account_users::role.eq(Role::Administrator.as_str()))
+            .order(account_users::id)
+            .select(account_users::id)
+            .for_update()
+            .load(conn)
+            .await?;
+        let member = account_users::table
+            .filter(account_users::account_id.eq(account_id))
+            .filter(account_users::user_id.eq(user_id))
+            .select(AccountUser::as_select())
+            .for_update()
+            .first(conn)
+            .await
+            .optional()?;
+        let Some(member) = member else { return Ok(None) };
+        let current = Role::from_stored(&member.role);
+        let next = match change {
+            MemberChange::Update(c) => Some(c.role.as_deref().map(Role::from_stored).unwrap_or(current)),
+            MemberChange::Remove => None,
+        };
+        keeps_an_administrator(current, next, administrators.len() as i64)?;
+        match change {
+            MemberChange::Update(changes) => Ok(Some(update(conn, account_id, user_id, changes).await?)),
+            MemberChange::Remove => {
+                remove(conn, account_id, user_id).await?;
+                Ok(Some(member))
+            }
+        }
+    })
+    .await
+}
+
 /// Of `user_ids`, those that are members of the account; used to refuse foreign ids up front.
 pub async fn member_ids(conn: &mut AsyncPgConnection, account_id: i64, user_ids: &[i64]) -> StoreResult<Vec<i64>> {
     Ok(account_users::table
@@ -104,15 +175,6 @@ pub async fn member_ids(conn: &mut AsyncPgConnection, account_id: i64, user_ids:
 
 pub async fn count_administrators(conn: &mut AsyncPgConnection) -> StoreResult<i64> {
     Ok(account_users::table.filter(account_users::role.eq("administrator")).count().get_result(conn).await?)
-}
-
-pub async fn count_account_administrators(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<i64> {
-    Ok(account_users::table
-        .filter(account_users::account_id.eq(account_id))
-        .filter(account_users::role.eq("administrator"))
-        .count()
-        .get_result(conn)
-        .await?)
 }
 
 pub async fn list_raw(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Vec<AccountUser>> {

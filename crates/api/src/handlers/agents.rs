@@ -4,9 +4,10 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::text::required_name;
-use switchboard_domain::users::{keeps_an_administrator, Availability, Email, Password, Role};
+use switchboard_domain::users::{Availability, Email, Password, Role};
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{AccountUserChanges, NewAccountUser};
+use switchboard_store::account_users::{Guarded, MemberChange};
+use switchboard_store::models::{AccountUser, AccountUserChanges, NewAccountUser};
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
@@ -106,20 +107,35 @@ pub async fn update(
 
     let mut conn = state.conn().await?;
     let agent = switchboard_store::account_users::find(&mut conn, ctx.account_id, user_id).await?.ok_or(ApiError::NotFound)?;
-    if role.is_some() {
-        let admins = switchboard_store::account_users::count_account_administrators(&mut conn, ctx.account_id).await?;
-        keeps_an_administrator(Role::from_stored(&agent.member.role), role, admins)?;
-    }
     let changes = AccountUserChanges {
         role: role.map(|r| r.as_str().into()),
         availability: availability.map(|a| a.as_str().into()),
         auto_offline: body.auto_offline,
     };
-    let member = switchboard_store::account_users::update(&mut conn, ctx.account_id, user_id, &changes).await?;
+    let member = guarded(
+        switchboard_store::account_users::change_keeping_an_administrator(
+            &mut conn,
+            ctx.account_id,
+            user_id,
+            MemberChange::Update(&changes),
+        )
+        .await,
+    )?;
     if role.is_some() {
         events::access_changed(&state, ctx.account_id, &[user_id]).await;
     }
     Ok(ok(views::agent(&switchboard_store::models::Agent { user: agent.user, member })))
+}
+
+/// A guarded membership change's outcome: the membership, 404 for a non-member, or 422 when it
+/// would leave the account without an administrator.
+fn guarded(outcome: Result<Option<AccountUser>, Guarded>) -> ApiResult<AccountUser> {
+    match outcome {
+        Ok(Some(member)) => Ok(member),
+        Ok(None) => Err(ApiError::NotFound),
+        Err(Guarded::Refused(e)) => Err(e.into()),
+        Err(Guarded::Store(e)) => Err(e.into()),
+    }
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -127,10 +143,9 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     let user_id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
-    let agent = switchboard_store::account_users::find(&mut conn, ctx.account_id, user_id).await?.ok_or(ApiError::NotFound)?;
-    let admins = switchboard_store::account_users::count_account_administrators(&mut conn, ctx.account_id).await?;
-    keeps_an_administrator(Role::from_stored(&agent.member.role), None, admins)?;
-    switchboard_store::account_users::remove(&mut conn, ctx.account_id, user_id).await?;
+    guarded(
+        switchboard_store::account_users::change_keeping_an_administrator(&mut conn, ctx.account_id, user_id, MemberChange::Remove).await,
+    )?;
     events::access_changed(&state, ctx.account_id, &[user_id]).await;
     Ok(ok(json!({})))
 }
