@@ -288,6 +288,12 @@ for (method, path), note in NOTES.items():
     op = paths[path][method]
     op['description'] = (op.get('description', '') + '\n\n' + note).strip()
 
+# sync_group queues the sync: it answers 202, where the reference documents 200.
+sync_group = paths['/api/v1/accounts/{account_id}/contacts/{id}/sync_group']['post']
+sync_group['responses'] = {('202' if code == '200' else code): r for code, r in sync_group['responses'].items()}
+sync_group['responses']['202'] = dict(sync_group['responses']['202'],
+                                      description='Accepted: the sync is queued; the answer is the group as it is now')
+
 # Keep only the components the operations reach.
 def refs(obj, acc):
     if isinstance(obj, dict):
@@ -314,6 +320,10 @@ while pending:
         continue
     components[kind][name] = ref['components'][kind][name]
     pending |= refs(ref['components'][kind][name], set())
+
+# Sorted, so that regenerating changes only what changed (the walk above visits a set).
+for kind in ('schemas', 'parameters'):
+    components[kind] = dict(sorted(components[kind].items()))
 
 doc = {
     'openapi': '3.0.4',
