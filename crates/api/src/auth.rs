@@ -7,8 +7,6 @@ use actix_web::dev::Payload as HttpPayload;
 use actix_web::{web, FromRequest, HttpRequest};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 use switchboard_domain::users::Role;
 use switchboard_store::models::{AccountUser, PlatformApp, User};
 use switchboard_store::platform::Permissible;
@@ -16,17 +14,7 @@ use switchboard_store::platform::Permissible;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 
-/// A random token, hex encoded: `bytes` of entropy.
-pub fn random_token(bytes: usize) -> String {
-    let mut buf = vec![0u8; bytes];
-    rand::rng().fill_bytes(&mut buf);
-    hex::encode(buf)
-}
-
-/// Session tokens are stored hashed: a database leak must not yield live sessions.
-pub fn token_digest(token: &str) -> String {
-    hex::encode(Sha256::digest(token.as_bytes()))
-}
+pub use crate::tokens::{random_token, token_digest};
 
 /// Argon2id is CPU-heavy, so it runs on the blocking pool, never on the async executor.
 pub async fn hash_password(password: String) -> ApiResult<String> {

@@ -9,6 +9,7 @@ pub mod extract;
 pub mod handlers;
 pub mod headers;
 pub mod logging;
+pub mod present;
 pub mod realtime;
 pub mod routes;
 pub mod services;
@@ -16,6 +17,7 @@ pub mod settings;
 pub mod state;
 pub mod storage;
 pub mod throttle;
+pub mod tokens;
 pub mod views;
 
 use std::net::TcpListener;
@@ -94,13 +96,13 @@ impl Application {
             inbound,
             stopping: stopping_rx,
         });
-        let worker = tokio::spawn(services::whatsapp::work_forever(state.clone()));
+        let worker = tokio::spawn(services::sending::work_forever(state.clone()));
 
         let mut background = vec![
             tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
             tokio::spawn(realtime::write_log_forever(log_writer)),
-            tokio::spawn(services::whatsapp::listen_forever(state.clone())),
+            tokio::spawn(services::sending::listen_forever(state.clone())),
             tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),
         ];
         for _ in 0..services::inbound::WRITERS {

@@ -1,3 +1,5 @@
+//! The server's settings, as the binary fills them from the environment, with their defaults.
+
 use std::time::Duration;
 
 /// Runtime configuration of the HTTP application (the binary fills it from the environment).

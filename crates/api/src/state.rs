@@ -1,3 +1,5 @@
+//! What every request and background task shares: the pool, settings, realtime, clients, caches.
+
 use switchboard_store::{DbPool, StoreResult};
 
 use crate::settings::Settings;
@@ -18,7 +20,7 @@ pub struct AppState {
     pub provider: switchboard_channels::baileys::Client,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
-    pub webhook_inboxes: crate::services::whatsapp::InboxCache,
+    pub webhook_inboxes: crate::services::inbox_cache::InboxCache,
     /// Stores inbound WhatsApp messages in batches (see `services::inbound`).
     pub inbound: crate::services::inbound::InboundWriter,
     /// Turns true when the server stops: the job worker claims no more jobs.

@@ -14,8 +14,8 @@ use switchboard_store::DbPool;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::OnceCell;
 
-use crate::auth::random_token;
 use crate::error::{ApiError, ApiResult};
+use crate::tokens::random_token;
 
 /// How long a rendered attachment URL stays valid.
 pub const URL_TTL: Duration = Duration::from_secs(24 * 3600);

@@ -1,3 +1,5 @@
+//! A refused field: its path, a code and a message, as 422 answers name them.
+
 use serde::Serialize;
 
 /// A rejected field, reported to the client as a 422 that names it.

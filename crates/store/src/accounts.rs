@@ -1,3 +1,5 @@
+//! Accounts.
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 

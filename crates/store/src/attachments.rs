@@ -1,3 +1,5 @@
+//! Attachment rows, and installation-wide secrets (the signing key of attachment URLs).
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 

@@ -1,21 +1,18 @@
+//! Contacts and their inbox identities: lists, search, filters, merges.
+
 use diesel::dsl::sql;
 use diesel::prelude::*;
 use diesel::sql_types::{Bool, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use switchboard_domain::contacts::ContactSort;
 
+use crate::filters::like_pattern;
 use crate::models::{Contact, ContactChanges, ContactInbox, Inbox};
 use crate::schema::{contact_inboxes, contacts, inboxes};
 use crate::{StoreError, StoreResult};
 
 /// Page size of the contact list, as in the reference.
 pub const PER_PAGE: i64 = 15;
-
-/// `%`, `_` and `\` in a search are literal characters, not patterns.
-pub fn like_pattern(q: &str) -> String {
-    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
-    format!("%{escaped}%")
-}
 
 /// The expression `contacts_search_trgm_idx` indexes; searches must use it verbatim.
 const SEARCH_EXPR: &str =

@@ -8,7 +8,7 @@ use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use switchboard_domain::conversations::Status;
 
-use crate::contacts::like_pattern;
+use crate::filters::like_pattern;
 use crate::inboxes::Visibility;
 use crate::models::{Contact, Conversation, ConversationChanges, Message, NewConversation, NewMessage, Team, User};
 use crate::schema::{account_counters, contacts, conversations, inbox_members, messages, teams, users};

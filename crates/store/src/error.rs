@@ -1,3 +1,5 @@
+//! What a query can fail with, sorted by what the caller can do about it.
+
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
 /// What a query can fail with, sorted by what the caller can do about it.

@@ -8,7 +8,11 @@ use diesel::query_builder::{AstPass, QueryFragment, QueryId};
 use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
 use switchboard_domain::filters::{Condition, Groups, Kind, Operator, Values};
 
-use crate::contacts::like_pattern;
+/// `%`, `_` and `\` in a search are literal characters, not patterns.
+pub fn like_pattern(q: &str) -> String {
+    let escaped = q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_");
+    format!("%{escaped}%")
+}
 
 #[derive(Debug, Clone)]
 enum Part {

@@ -1,3 +1,5 @@
+//! Inboxes and their members; what an agent may see.
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 

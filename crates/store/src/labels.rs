@@ -1,3 +1,5 @@
+//! The account's labels.
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 

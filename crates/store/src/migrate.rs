@@ -1,3 +1,5 @@
+//! The embedded SQL migrations, applied on start and by `switchboard migrate`.
+
 use diesel::Connection;
 use diesel_async::async_connection_wrapper::AsyncConnectionWrapper;
 use diesel_async::AsyncPgConnection;

@@ -1,3 +1,5 @@
+//! Platform apps and what each created (the only accounts and users it may manage).
+
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 

@@ -1,3 +1,5 @@
+//! The tables, as diesel sees them (kept equal to `migrations/`).
+
 // Hand-written to match migrations/. Every table is read and written by the integration tests, so a
 // column that drifts from the SQL fails there.
 

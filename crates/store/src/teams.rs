@@ -1,3 +1,5 @@
+//! Teams and their members.
+
 use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 

@@ -1,3 +1,5 @@
+//! Users, their sessions and their memberships.
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};

@@ -104,9 +104,9 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
     let labels = merge_labels(&base.labels, &mergee.labels);
     let (contact, moved) = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
     for c in &moved {
-        super::conversations::announce(&state, &mut conn, c, "conversation.contact_changed", &[], Default::default()).await?;
+        crate::services::events::announce(&state, &mut conn, c, "conversation.contact_changed", &[], Default::default()).await?;
     }
-    let rendered = render(&mut conn, &contact).await?;
+    let rendered = crate::present::contact(&mut conn, &contact).await?;
     let mut event = rendered.clone();
     if let Some(obj) = event.as_object_mut() {
         obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
@@ -120,16 +120,11 @@ async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> A
     switchboard_store::contacts::find(conn, ctx.account_id, id).await?.ok_or(ApiError::NotFound)
 }
 
-pub(crate) async fn render(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
-    let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
-    Ok(views::contact(contact, &identities))
-}
-
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(json!({ "payload": render(&mut conn, &contact).await? })))
+    Ok(ok(json!({ "payload": crate::present::contact(&mut conn, &contact).await? })))
 }
 
 #[derive(Deserialize)]
@@ -221,7 +216,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
         _ => Value::Null,
     };
-    let rendered = render(&mut conn, &contact).await?;
+    let rendered = crate::present::contact(&mut conn, &contact).await?;
     crate::services::events::contact(&state, "contact.created", ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } })))
 }
@@ -237,7 +232,7 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
     let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
-    let rendered = render(&mut conn, &contact).await?;
+    let rendered = crate::present::contact(&mut conn, &contact).await?;
     crate::services::events::contact(&state, "contact.updated", ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": rendered })))
 }

@@ -27,43 +27,6 @@ pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_dis
     switchboard_store::conversations::find(conn, ctx.account_id, display_id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)
 }
 
-/// The reference's payloads for `list`, with a fixed number of queries.
-pub(crate) async fn render_many(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-    list: &[Conversation],
-) -> ApiResult<Vec<Value>> {
-    let related = switchboard_store::conversations::related(conn, list).await?;
-    let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
-    let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
-    let attachments = super::messages::render_attachments(state, conn, &last_ids).await?;
-    Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
-}
-
-pub(crate) async fn render_one(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Value> {
-    Ok(render_many(state, conn, c.account_id, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
-}
-
-/// After a committed change: its activity lines, then the conversation event; returns the
-/// conversation's payload.
-pub(crate) async fn announce(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    c: &Conversation,
-    event: &str,
-    activities: &[switchboard_store::models::Message],
-    extra: switchboard_realtime::Audience,
-) -> ApiResult<Value> {
-    for m in activities {
-        let rendered = views::message(m, c.display_id, None, vec![]);
-        super::messages::publish(state, conn, c, m, &rendered, "message.created").await?;
-    }
-    let payload = render_one(state, conn, c).await?;
-    crate::services::events::conversation(state, conn, event, c, payload.clone(), extra).await?;
-    Ok(payload)
-}
-
 fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> ListFilter<'a> {
     let (sort, ascending) = match params.str("sort_by").unwrap_or("last_activity_at_desc") {
         "last_activity_at_asc" => (SortBy::LastActivity, true),
@@ -113,7 +76,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    let payload = render_many(&state, &mut conn, ctx.account_id, &page).await?;
+    let payload = crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await?;
     Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
 }
 
@@ -145,7 +108,7 @@ pub async fn filter_list(
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts, "payload": render_many(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok(ok(json!({ "meta": counts, "payload": crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// The conversations of one contact (visible ones), newest activity first.
@@ -174,7 +137,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         page: 1,
     };
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "payload": render_many(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok(ok(json!({ "payload": crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// Timestamps arrive as epoch seconds or RFC 3339 text.
@@ -301,10 +264,12 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let assignee = new.assignee_id;
     let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
     let (conversation, first, notifications) = switchboard_store::conversations::create(&mut conn, &new, first, notify).await?;
-    let payload = announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
+    let payload =
+        crate::services::events::announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
     if let Some(m) = first {
-        let (mut rendered, _) = super::messages::render(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
-        super::messages::publish(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), "message.created").await?;
+        let (mut rendered, _) = crate::present::messages(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
+        crate::services::events::publish(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), "message.created")
+            .await?;
     }
     crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(payload))
@@ -314,7 +279,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(render_one(&state, &mut conn, &c).await?))
+    Ok(ok(crate::present::conversation(&state, &mut conn, &c).await?))
 }
 
 #[derive(Deserialize)]
@@ -353,7 +318,7 @@ pub async fn update(
         ..Default::default()
     };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
+    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -384,7 +349,7 @@ pub async fn toggle_status(
         ..Default::default()
     };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    announce(&state, &mut conn, &c, "conversation.status_changed", &activities, Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, "conversation.status_changed", &activities, Default::default()).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
         "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }
@@ -410,7 +375,7 @@ pub async fn toggle_priority(
     let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
     let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
+    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -483,9 +448,9 @@ pub async fn assignments(
     } else {
         "conversation.updated"
     };
-    announce(&state, &mut conn, &c, event, &activities, involved.clone()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, event, &activities, involved.clone()).await?;
     if assignee_changed && team_changed {
-        let payload = render_one(&state, &mut conn, &c).await?;
+        let payload = crate::present::conversation(&state, &mut conn, &c).await?;
         crate::services::events::conversation(&state, &mut conn, "team.changed", &c, payload, involved).await?;
     }
     crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
@@ -514,7 +479,7 @@ pub async fn set_labels(
     let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
     let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
     let (c, activities) = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
-    announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
 
@@ -535,7 +500,7 @@ pub async fn custom_attributes(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let (c, _) = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
-    announce(&state, &mut conn, &c, "conversation.updated", &[], Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &[], Default::default()).await?;
     Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
 }
 
@@ -578,6 +543,6 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
         ..Default::default()
     };
     let (c, _) = change(&mut conn, &c, changes, vec![]).await?;
-    announce(&state, &mut conn, &c, "conversation.read", &[], Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, "conversation.read", &[], Default::default()).await?;
     Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
 }

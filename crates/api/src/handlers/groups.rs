@@ -38,7 +38,7 @@ pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let mut conn = state.conn().await?;
     let (contact, _) = group(&mut conn, &ctx, &path.1).await?;
     baileys::request_sync(&state, &mut conn, &contact).await?;
-    let mut payload = super::contacts::render(&mut conn, &contact).await?;
+    let mut payload = crate::present::contact(&mut conn, &contact).await?;
     let (members, _) = switchboard_store::groups::members(&mut conn, contact.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>());
     Ok(HttpResponse::Accepted().json(json!({ "payload": payload })))

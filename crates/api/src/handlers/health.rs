@@ -1,3 +1,5 @@
+//! `GET /health` (the process answers) and `GET /ready` (its database answers).
+
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 

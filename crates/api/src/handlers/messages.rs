@@ -11,8 +11,7 @@ use switchboard_domain::conversations::{content_type, MessageType};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
 use switchboard_store::messages::Cursor;
-use switchboard_store::models::{Contact, Conversation, Message, NewAttachment, NewMessage, User};
-use switchboard_store::AsyncPgConnection;
+use switchboard_store::models::{NewAttachment, NewMessage};
 
 use super::conversations::find;
 use super::{object, ok, path_id};
@@ -29,62 +28,6 @@ const CONTENT_MAX: usize = 150_000;
 /// Most attachments on one message, as in the reference.
 pub const MAX_ATTACHMENTS: usize = 15;
 
-/// Attachments of these messages with their URLs: one query for any number of messages.
-pub(crate) async fn render_attachments(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    message_ids: &[i64],
-) -> ApiResult<Vec<(i64, Value)>> {
-    let rows = switchboard_store::attachments::of_messages(conn, message_ids).await?;
-    let mut out = Vec::with_capacity(rows.len());
-    for a in &rows {
-        let url = state.storage.url(&state.db, a).await?;
-        out.push((a.message_id, views::attachment(a, url)));
-    }
-    Ok(out)
-}
-
-/// `participants`: the contacts who wrote in a group conversation (its contact is the group).
-fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User]) -> Option<Value> {
-    match m.sender_type.as_deref() {
-        Some("contact") => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
-        Some("user") => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
-        _ => None,
-    }
-}
-
-/// Messages with their senders and attachments: three queries for any page.
-pub(crate) async fn render(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    c: &Conversation,
-    list: &[Message],
-) -> ApiResult<(Vec<Value>, Contact)> {
-    let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
-    let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
-    let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
-    let mut participant_ids: Vec<i64> = list
-        .iter()
-        .filter(|m| m.sender_type.as_deref() == Some("contact"))
-        .filter_map(|m| m.sender_id)
-        .filter(|id| *id != contact.id)
-        .collect();
-    participant_ids.sort_unstable();
-    participant_ids.dedup();
-    let participants =
-        if participant_ids.is_empty() { vec![] } else { switchboard_store::contacts::by_ids(conn, c.account_id, &participant_ids).await? };
-    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
-    let attachments = render_attachments(state, conn, &ids).await?;
-    let rendered = list
-        .iter()
-        .map(|m| {
-            let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();
-            views::message(m, c.display_id, sender(m, Some(&contact), &participants, &users), files)
-        })
-        .collect();
-    Ok((rendered, contact))
-}
-
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(
     state: web::Data<AppState>,
@@ -100,7 +43,7 @@ pub async fn list(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let list = switchboard_store::messages::list(&mut conn, c.id, cursor).await?;
-    let (payload, contact) = render(&state, &mut conn, &c, &list).await?;
+    let (payload, contact) = crate::present::messages(&state, &mut conn, &c, &list).await?;
     let assignee = match c.assignee_id {
         Some(id) => switchboard_store::account_users::find(&mut conn, ctx.account_id, id).await?.map(|a| views::agent(&a)),
         None => None,
@@ -366,57 +309,11 @@ async fn create_message(
     if send_job {
         state.jobs.notify_one();
     }
-    let (mut rendered, _) = render(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
+    let (mut rendered, _) = crate::present::messages(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    publish(state, &mut conn, &c, &message, &rendered, "message.created").await?;
+    crate::services::events::publish(state, &mut conn, &c, &message, &rendered, "message.created").await?;
     crate::services::notifications::publish(state, &mut conn, &notifications).await?;
     Ok(ok(rendered))
-}
-
-/// Public messages reach the contact; notes and activity lines stay with the agents.
-fn reaches_contact(m: &Message) -> bool {
-    !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
-}
-
-/// A message event (`message.created`, `message.updated`), after commit, with the contact's
-/// identity token looked up: to the inbox's agents and the account's administrators, and to the
-/// contact unless the message is a private note or an activity line.
-pub(crate) async fn publish(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    c: &Conversation,
-    m: &Message,
-    rendered: &Value,
-    event: &str,
-) -> ApiResult<()> {
-    let contact_pubsub = match c.contact_inbox_id {
-        Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
-        _ => None,
-    };
-    publish_with(state, c, m, rendered, event, contact_pubsub).await;
-    Ok(())
-}
-
-/// A message event when the caller already knows the contact's identity token. The contact
-/// hears of public, non-activity messages only.
-pub(crate) async fn publish_with(
-    state: &AppState,
-    c: &Conversation,
-    m: &Message,
-    rendered: &Value,
-    event: &str,
-    contact_pubsub: Option<String>,
-) {
-    let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
-    let mut data = rendered.clone();
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert(
-            "conversation".into(),
-            json!({ "id": c.display_id, "status": c.status, "assignee_id": c.assignee_id, "inbox_id": c.inbox_id }),
-        );
-    }
-    let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
-    state.realtime.publish(c.account_id, event, data, audience).await;
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -426,8 +323,8 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let c = find(&mut conn, &ctx, &path.1).await?;
     let message = switchboard_store::messages::find(&mut conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
-    let (mut rendered, _) = render(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
+    let (mut rendered, _) = crate::present::messages(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
+    crate::services::events::publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
     Ok(ok(rendered))
 }

@@ -1,3 +1,5 @@
+//! HTTP handlers, one module per resource (parse, run, present), and the helpers they share.
+
 pub mod accounts;
 pub mod agents;
 pub mod attachments;

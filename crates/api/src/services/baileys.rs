@@ -14,9 +14,9 @@ use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
 
-use crate::auth::random_token;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
+use crate::tokens::random_token;
 
 /// The job that syncs one group from the provider.
 pub const SYNC_JOB: &str = "whatsapp.group_sync";
@@ -71,7 +71,7 @@ async fn group_of(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox,
         switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24), SYNC_JOB).await?;
     if created {
         state.jobs.notify_one();
-        let rendered = crate::handlers::contacts::render(conn, &group).await?;
+        let rendered = crate::present::contact(conn, &group).await?;
         crate::services::events::contact(state, "contact.created", group.account_id, rendered).await;
     }
     Ok((group, identity))
@@ -178,7 +178,7 @@ async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &Con
         let new = crate::services::conversations::activity(&conversation, line);
         let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], None).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
-        crate::handlers::messages::publish(state, conn, &conversation, &message, &rendered, "message.created").await?;
+        crate::services::events::publish(state, conn, &conversation, &message, &rendered, "message.created").await?;
     }
     Ok(())
 }
@@ -256,7 +256,7 @@ async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -
 /// `contact.group_synced`: the group contact as `contact.updated` shows it, plus its active
 /// members, so a dashboard can redraw both at once.
 pub async fn group_synced(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
-    let mut payload = crate::handlers::contacts::render(conn, group).await?;
+    let mut payload = crate::present::contact(conn, group).await?;
     let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
     crate::services::events::contact(state, "contact.group_synced", group.account_id, payload).await;

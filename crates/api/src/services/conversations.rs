@@ -65,7 +65,7 @@ pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppS
         match switchboard_store::conversations::wake_snoozed(&mut conn, line).await {
             Ok(woken) => {
                 for (c, line) in &woken {
-                    let announced = crate::handlers::conversations::announce(
+                    let announced = crate::services::events::announce(
                         &state,
                         &mut conn,
                         c,

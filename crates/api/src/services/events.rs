@@ -1,12 +1,14 @@
 //! The live events each write sends, after it committed, with the reference's recipients.
 
 use serde_json::{json, Value};
+use switchboard_domain::conversations::MessageType;
 use switchboard_realtime::Audience;
-use switchboard_store::models::{Contact, Conversation};
+use switchboard_store::models::{Contact, Conversation, Message};
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::ApiResult;
 use crate::state::AppState;
+use crate::views;
 
 /// The conversation's contact identity token, for events the contact also receives.
 async fn contact_token(conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Option<String>> {
@@ -87,4 +89,62 @@ pub async fn contact(state: &AppState, event: &str, account_id: i64, payload: Va
 /// The payload of a contact event for a deleted contact.
 pub fn contact_ref(c: &Contact) -> Value {
     json!({ "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number, "identifier": c.identifier })
+}
+
+/// After a committed change: its activity lines, then the conversation event; returns the
+/// conversation's payload.
+pub async fn announce(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    event: &str,
+    activities: &[switchboard_store::models::Message],
+    extra: switchboard_realtime::Audience,
+) -> ApiResult<Value> {
+    for m in activities {
+        let rendered = views::message(m, c.display_id, None, vec![]);
+        publish(state, conn, c, m, &rendered, "message.created").await?;
+    }
+    let payload = crate::present::conversation(state, conn, c).await?;
+    conversation(state, conn, event, c, payload.clone(), extra).await?;
+    Ok(payload)
+}
+
+/// Public messages reach the contact; notes and activity lines stay with the agents.
+fn reaches_contact(m: &Message) -> bool {
+    !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
+}
+
+/// A message event (`message.created`, `message.updated`), after commit, with the contact's
+/// identity token looked up: to the inbox's agents and the account's administrators, and to the
+/// contact unless the message is a private note or an activity line.
+pub async fn publish(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    m: &Message,
+    rendered: &Value,
+    event: &str,
+) -> ApiResult<()> {
+    let contact_pubsub = match c.contact_inbox_id {
+        Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
+        _ => None,
+    };
+    publish_with(state, c, m, rendered, event, contact_pubsub).await;
+    Ok(())
+}
+
+/// A message event when the caller already knows the contact's identity token. The contact
+/// hears of public, non-activity messages only.
+pub async fn publish_with(state: &AppState, c: &Conversation, m: &Message, rendered: &Value, event: &str, contact_pubsub: Option<String>) {
+    let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
+    let mut data = rendered.clone();
+    if let Some(obj) = data.as_object_mut() {
+        obj.insert(
+            "conversation".into(),
+            json!({ "id": c.display_id, "status": c.status, "assignee_id": c.assignee_id, "inbox_id": c.inbox_id }),
+        );
+    }
+    let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
+    state.realtime.publish(c.account_id, event, data, audience).await;
 }

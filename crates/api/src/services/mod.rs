@@ -4,6 +4,8 @@ pub mod baileys;
 pub mod conversations;
 pub mod events;
 pub mod inbound;
+pub mod inbox_cache;
 pub mod notifications;
+pub mod sending;
 pub mod users;
 pub mod whatsapp;

@@ -22,7 +22,7 @@ fn title(notification_type: &str, display_id: i64) -> String {
 pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Notification]) -> ApiResult<Vec<Value>> {
     let conversation_ids: Vec<i64> = list.iter().map(|n| n.conversation_id).collect();
     let conversations = switchboard_store::conversations::by_ids(conn, account_id, &conversation_ids).await?;
-    let rendered = crate::handlers::conversations::render_many(state, conn, account_id, &conversations).await?;
+    let rendered = crate::present::conversations(state, conn, account_id, &conversations).await?;
     let secondary = |kind: &str| -> Vec<i64> {
         list.iter().filter(|n| n.secondary_actor_type.as_deref() == Some(kind)).filter_map(|n| n.secondary_actor_id).collect()
     };

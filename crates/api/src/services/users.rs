@@ -1,10 +1,13 @@
+//! Creating users (hashing their password, minting their tokens) and the first administrator.
+
 use serde_json::Value;
 use switchboard_domain::users::{Email, Password, Role};
 use switchboard_store::models::{AccountChanges, NewAccountUser, NewUser, User, UserChanges};
 use switchboard_store::AsyncPgConnection;
 
-use crate::auth::{hash_password, random_token};
+use crate::auth::hash_password;
 use crate::error::ApiResult;
+use crate::tokens::random_token;
 
 pub struct NewUserInput {
     pub name: String,

@@ -1,50 +1,22 @@
-//! WhatsApp through the BSP: checking outgoing messages when they are created, sending them
-//! from the job queue, storing webhooks, and keeping templates in step.
+//! WhatsApp through the BSP: checking outgoing messages when they are created, storing
+//! webhooks, and keeping templates in step. Sending is `services::sending`.
 
 use std::time::Duration;
 
 use actix_web::web;
 use chrono::Utc;
 use serde_json::{json, Value};
-use switchboard_channels::aldeamo::{self, InboundMessage, Media, MediaKind, Outbound, SendError, TemplateEvent, TemplateSend};
+use switchboard_channels::aldeamo::{self, InboundMessage, Media, MediaKind, Outbound, TemplateEvent, TemplateSend};
 use switchboard_domain::conversations::MessageType;
-use switchboard_domain::whatsapp::{window_open, AfterCrash, Delivery, Provider, ProviderConfig, TemplateShape};
+use switchboard_domain::whatsapp::{window_open, Delivery, Provider, ProviderConfig, TemplateShape};
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{Conversation, Inbox, Job, Message, NewAttachment, NewMessageTemplate};
+use switchboard_store::models::{Conversation, Inbox, Message, NewAttachment, NewMessageTemplate};
 use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
-use switchboard_store::{AsyncPgConnection, StoreError, StoreResult};
+use switchboard_store::{AsyncPgConnection, StoreError};
 
-use crate::auth::random_token;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-
-/// Inboxes by webhook token, kept briefly: a busy number delivers thousands of webhooks a
-/// second, and the inbox behind a token rarely changes. A change (or deletion) shows within
-/// `INBOX_TTL`.
-#[derive(Default)]
-pub struct InboxCache {
-    map: std::sync::Mutex<std::collections::HashMap<String, (Inbox, std::time::Instant)>>,
-}
-
-const INBOX_TTL: Duration = Duration::from_secs(5);
-
-impl InboxCache {
-    pub async fn get(&self, db: &switchboard_store::DbPool, token: &str) -> ApiResult<Option<Inbox>> {
-        if let Ok(map) = self.map.lock() {
-            if let Some((inbox, _)) = map.get(token).filter(|(_, at)| at.elapsed() < INBOX_TTL) {
-                return Ok(Some(inbox.clone()));
-            }
-        }
-        let found = switchboard_store::whatsapp::inbox_by_webhook_token(&mut *db.get().await?, token).await?;
-        if let (Some(inbox), Ok(mut map)) = (&found, self.map.lock()) {
-            if map.len() > 10_000 {
-                map.clear();
-            }
-            map.insert(token.to_string(), (inbox.clone(), std::time::Instant::now()));
-        }
-        Ok(found)
-    }
-}
+use crate::tokens::random_token;
 
 /// The job that sends one outgoing WhatsApp message.
 pub const SEND_JOB: &str = "whatsapp.send";
@@ -129,7 +101,7 @@ pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversati
     Ok(template)
 }
 
-fn template_send(v: &Value) -> TemplateSend {
+pub(crate) fn template_send(v: &Value) -> TemplateSend {
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     TemplateSend {
         name: text("name").unwrap_or_default(),
@@ -311,12 +283,12 @@ pub(crate) async fn announce_received(
                 None => conn.insert(state.conn().await?),
             };
             if r.new_contact {
-                let rendered = crate::handlers::contacts::render(conn, &r.contact).await?;
+                let rendered = crate::present::contact(conn, &r.contact).await?;
                 crate::services::events::contact(state, "contact.created", r.conversation.account_id, rendered).await;
             }
             let event = if r.new_conversation { "conversation.created" } else { "conversation.status_changed" };
             if changed_conversation {
-                crate::handlers::conversations::announce(state, conn, &r.conversation, event, &[], Default::default()).await?;
+                crate::services::events::announce(state, conn, &r.conversation, event, &[], Default::default()).await?;
             }
         }
         let mut files = Vec::with_capacity(r.files.len());
@@ -326,236 +298,17 @@ pub(crate) async fn announce_received(
         let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
         let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
         let token = Some(r.identity.pubsub_token.clone());
-        crate::handlers::messages::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
+        crate::services::events::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
     }
     Ok(())
 }
 
 /// `message.updated` for a message whose status changed.
-async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, m: &Message) -> ApiResult<()> {
+pub(crate) async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, m: &Message) -> ApiResult<()> {
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
-    let (mut rendered, _) = crate::handlers::messages::render(state, conn, &c, std::slice::from_ref(m)).await?;
+    let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(m)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::handlers::messages::publish(state, conn, &c, m, &rendered, "message.updated").await
-}
-
-/// Wakes the worker whenever a job is queued anywhere: LISTEN on a connection of its own,
-/// re-established after any failure. Polling in the worker covers the gaps.
-pub async fn listen_forever(state: web::Data<AppState>) {
-    use futures_util::StreamExt;
-    loop {
-        let listened = async {
-            let mut conn = state.db.dedicated().await?;
-            switchboard_store::jobs::listen(&mut conn).await?;
-            let mut stream = std::pin::pin!(conn.notifications_stream());
-            while let Some(n) = stream.next().await {
-                n?;
-                state.jobs.notify_one();
-            }
-            StoreResult::Ok(())
-        }
-        .await;
-        if let Err(e) = listened {
-            tracing::debug!(error = %e, "job listener reconnecting");
-        }
-        tokio::time::sleep(Duration::from_secs(1)).await;
-    }
-}
-
-/// Claims due jobs and runs them, at most `concurrency` at a time. Sleeps until a NOTIFY or
-/// the next poll (retries come due without any NOTIFY). The running jobs belong to this task:
-/// when the server stops, they stop with it, and their leases bring them back elsewhere.
-pub async fn work_forever(state: web::Data<AppState>) {
-    let limit = state.settings.whatsapp.concurrency.max(1);
-    let mut running = tokio::task::JoinSet::new();
-    let mut stopping = state.stopping.clone();
-    loop {
-        // A dropped sender (the application is gone) means stopping too.
-        if *stopping.borrow_and_update() || stopping.has_changed().is_err() {
-            // Stopping: claim nothing more, and let what is under way finish (the caller bounds it).
-            tracing::info!(running = running.len(), "job worker stopping; finishing the jobs under way");
-            while running.join_next().await.is_some() {}
-            return;
-        }
-        while running.try_join_next().is_some() {}
-        let free = limit.saturating_sub(running.len());
-        let claimed = if free == 0 {
-            vec![]
-        } else {
-            match state.conn().await {
-                Ok(mut conn) => {
-                    switchboard_store::jobs::claim(&mut conn, free as i64, state.settings.whatsapp.lease()).await.unwrap_or_else(|e| {
-                        tracing::warn!(error = %e, "could not claim jobs");
-                        vec![]
-                    })
-                }
-                Err(_) => vec![],
-            }
-        };
-        let got_some = !claimed.is_empty();
-        for job in claimed {
-            let state = state.clone();
-            running.spawn(async move { run(&state, job).await });
-        }
-        if running.len() >= limit {
-            tokio::select! {
-                _ = running.join_next() => {}
-                _ = stopping.changed() => {}
-            }
-        } else if !got_some {
-            tokio::select! {
-                _ = state.jobs.notified() => {}
-                _ = tokio::time::sleep(Duration::from_millis(500)) => {}
-                Some(_) = running.join_next(), if !running.is_empty() => {}
-                _ = stopping.changed() => {}
-            }
-        }
-    }
-}
-
-async fn run(state: &AppState, job: Job) {
-    let id = job.id;
-    let result = match job.kind.as_str() {
-        SEND_JOB => send(state, &job).await,
-        crate::services::baileys::SYNC_JOB => crate::services::baileys::sync(state, &job).await,
-        other => {
-            tracing::error!(job_id = id, kind = other, "unknown job kind; dropping it");
-            match state.conn().await {
-                Ok(mut conn) => switchboard_store::jobs::complete(&mut conn, id).await.map_err(ApiError::from),
-                Err(e) => Err(e.into()),
-            }
-        }
-    };
-    if let Err(e) = result {
-        // The lease brings the job back; nothing is lost.
-        tracing::warn!(job_id = id, error = %e, "job did not finish; it will run again");
-    }
-}
-
-/// Sends one message. Once the BSP has taken it, only recording that remains: it is retried
-/// until it sticks, and a message no longer `progress` is never sent again.
-async fn send(state: &AppState, job: &Job) -> ApiResult<()> {
-    let settings = &state.settings.whatsapp;
-    let message_id = job.payload.get("message_id").and_then(Value::as_i64).unwrap_or_default();
-    let mut conn = state.conn().await?;
-    let Some(out) = switchboard_store::whatsapp::outgoing(&mut conn, message_id).await? else {
-        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
-    };
-    if out.message.status != "progress" {
-        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
-    }
-    let provider = Provider::from_stored(out.inbox.provider.as_deref());
-    if job.started_at.is_some() {
-        // The last attempt began and its outcome was never recorded: the process died while the
-        // peer had the request. The provider's idempotency key makes a resend safe; the BSP has
-        // none, so its inbox's policy decides.
-        let policy = match provider {
-            Provider::Aldeamo => config_of(&out.inbox)?.after_crash,
-            Provider::Baileys => AfterCrash::Resend,
-        };
-        tracing::warn!(message_id, policy = policy.as_str(), "a send was interrupted with its outcome unknown");
-        if policy == AfterCrash::Hold {
-            return finish_failed(state, &mut conn, message_id, OUTCOME_UNKNOWN, job.id).await;
-        }
-    }
-    if !switchboard_store::jobs::take_send_slot(&mut conn, out.inbox.id, i32::try_from(settings.rate_limit).unwrap_or(i32::MAX)).await? {
-        let wait = 1000 - u64::from(Utc::now().timestamp_subsec_millis()).min(999);
-        return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, Duration::from_millis(wait)).await?);
-    }
-    let sent = match provider {
-        Provider::Aldeamo => {
-            let request = match request_for(state, &out).await {
-                Ok(r) => r,
-                Err(reason) => return finish_failed(state, &mut conn, message_id, &reason, job.id).await,
-            };
-            let config = config_of(&out.inbox)?;
-            // Recorded before the request leaves: a crash from here on is seen by the next claim.
-            switchboard_store::jobs::mark_started(&mut conn, job.id).await?;
-            drop(conn);
-            state.bsp.send(&config, &request).await
-        }
-        Provider::Baileys => {
-            switchboard_store::jobs::mark_started(&mut conn, job.id).await?;
-            drop(conn);
-            crate::services::baileys::send(state, &out).await
-        }
-    };
-    match sent {
-        Ok(source_id) => {
-            let mut delay = Duration::from_millis(100);
-            loop {
-                let recorded = async {
-                    let mut conn = state.conn().await?;
-                    let updated = switchboard_store::whatsapp::mark_sent(&mut conn, message_id, source_id.as_deref(), job.id).await?;
-                    if let Some(m) = updated {
-                        announce_update(state, &mut conn, &m).await?;
-                    }
-                    ApiResult::Ok(())
-                }
-                .await;
-                match recorded {
-                    Ok(()) => return Ok(()),
-                    Err(e) => {
-                        tracing::warn!(message_id, error = %e, "sent, but could not record it yet; retrying");
-                        tokio::time::sleep(delay).await;
-                        delay = (delay * 2).min(Duration::from_secs(5));
-                    }
-                }
-            }
-        }
-        Err(SendError::Retryable(reason)) if (job.attempts as u32) + 1 < settings.send_attempts => {
-            let mut conn = state.conn().await?;
-            let wait = settings.backoff(job.attempts as u32 + 1);
-            tracing::info!(message_id, attempt = job.attempts + 1, ?wait, reason = %reason, "WhatsApp send will be retried");
-            Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &reason).await?)
-        }
-        Err(SendError::Retryable(reason)) | Err(SendError::Rejected(reason)) => {
-            let mut conn = state.conn().await?;
-            finish_failed(state, &mut conn, message_id, &reason, job.id).await
-        }
-    }
-}
-
-/// The failure shown on a message whose send was interrupted with its outcome unknown.
-pub const OUTCOME_UNKNOWN: &str =
-    "outcome unknown: the server stopped while this message was being sent; it may or may not have been delivered";
-
-async fn finish_failed(state: &AppState, conn: &mut AsyncPgConnection, message_id: i64, reason: &str, job_id: i64) -> ApiResult<()> {
-    tracing::warn!(message_id, reason, "WhatsApp send failed");
-    if let Some(m) = switchboard_store::whatsapp::mark_failed(conn, message_id, reason, job_id).await? {
-        announce_update(state, conn, &m).await?;
-    }
-    Ok(())
-}
-
-/// The BSP request for a stored message; an error is a reason to fail it, not to retry.
-async fn request_for(state: &AppState, out: &switchboard_store::whatsapp::Outgoing) -> Result<aldeamo::Request, String> {
-    let from = aldeamo::wa_number(out.inbox.phone_number.as_deref().unwrap_or_default());
-    let to = match (&out.identity, &out.contact.phone_number) {
-        (Some(ci), _) => aldeamo::wa_number(&ci.source_id),
-        (None, Some(phone)) => aldeamo::wa_number(phone),
-        (None, None) => return Err("the contact has no WhatsApp number".into()),
-    };
-    let media = match &out.attachment {
-        Some(a) => Some(Media {
-            kind: MediaKind::of(&a.file_type, out.message.content_type == "sticker"),
-            link: state.storage.url(&state.db, a).await.map_err(|e| e.to_string())?,
-            file_name: a.file_name.clone(),
-        }),
-        None => None,
-    };
-    let m = &out.message;
-    let request = Outbound {
-        from: &from,
-        to: &to,
-        content: m.content.as_deref(),
-        content_type: &m.content_type,
-        content_attributes: &m.content_attributes,
-        template: m.additional_attributes.get("whatsapp_template").map(template_send),
-        media,
-        reply_to: out.reply_to_source.as_deref(),
-    };
-    aldeamo::build(&request).map_err(|e| e.to_string())
+    crate::services::events::publish(state, conn, &c, m, &rendered, "message.updated").await
 }
 
 /// True for messages the channel must deliver: outgoing or template, and not a private note.

@@ -1,0 +1,86 @@
+//! Stored rows in Chatwoot's shapes, with the queries that takes: one fixed set of queries for
+//! any number of rows. Handlers answer with these, and events carry them.
+
+use serde_json::Value;
+use switchboard_store::models::{Contact, Conversation, Message, User};
+use switchboard_store::AsyncPgConnection;
+
+use crate::error::ApiResult;
+use crate::state::AppState;
+use crate::views;
+
+/// The reference's payloads for `list`, with a fixed number of queries.
+pub async fn conversations(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    list: &[Conversation],
+) -> ApiResult<Vec<Value>> {
+    let related = switchboard_store::conversations::related(conn, list).await?;
+    let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
+    let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
+    let attachments = attachments(state, conn, &last_ids).await?;
+    Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
+}
+
+pub async fn conversation(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Value> {
+    Ok(conversations(state, conn, c.account_id, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+}
+
+/// Attachments of these messages with their URLs: one query for any number of messages.
+pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message_ids: &[i64]) -> ApiResult<Vec<(i64, Value)>> {
+    let rows = switchboard_store::attachments::of_messages(conn, message_ids).await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for a in &rows {
+        let url = state.storage.url(&state.db, a).await?;
+        out.push((a.message_id, views::attachment(a, url)));
+    }
+    Ok(out)
+}
+
+/// `participants`: the contacts who wrote in a group conversation (its contact is the group).
+fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User]) -> Option<Value> {
+    match m.sender_type.as_deref() {
+        Some("contact") => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
+        Some("user") => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
+        _ => None,
+    }
+}
+
+/// Messages with their senders and attachments: three queries for any page.
+pub async fn messages(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    c: &Conversation,
+    list: &[Message],
+) -> ApiResult<(Vec<Value>, Contact)> {
+    let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
+    let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
+    let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
+    let mut participant_ids: Vec<i64> = list
+        .iter()
+        .filter(|m| m.sender_type.as_deref() == Some("contact"))
+        .filter_map(|m| m.sender_id)
+        .filter(|id| *id != contact.id)
+        .collect();
+    participant_ids.sort_unstable();
+    participant_ids.dedup();
+    let participants =
+        if participant_ids.is_empty() { vec![] } else { switchboard_store::contacts::by_ids(conn, c.account_id, &participant_ids).await? };
+    let ids: Vec<i64> = list.iter().map(|m| m.id).collect();
+    let attachments = attachments(state, conn, &ids).await?;
+    let rendered = list
+        .iter()
+        .map(|m| {
+            let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();
+            views::message(m, c.display_id, sender(m, Some(&contact), &participants, &users), files)
+        })
+        .collect();
+    Ok((rendered, contact))
+}
+
+/// A contact with its inbox identities.
+pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
+    let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
+    Ok(views::contact(contact, &identities))
+}
