@@ -92,9 +92,9 @@ async fn setup(tag: &str, after_crash: &str) -> (Setup, Server) {
 }
 
 impl Setup {
-    /// A burst of replies, `m0` … `m19`, while the BSP takes 2 s to answer each.
+    /// A burst of replies, `m0` … `m19`, while the BSP takes 1 s to answer each (the timeout, 3 s, leaves room for a loaded machine).
     async fn burst(&self, server: &Server) {
-        self.bsp.set_latency(Duration::from_secs(2));
+        self.bsp.set_latency(Duration::from_secs(1));
         for i in 0..MESSAGES {
             let r = self
                 .http
