@@ -399,3 +399,37 @@ async fn sends_keep_to_the_inbox_rate_limit() {
     }
     assert!(sent.len() == 6 && per_window.len() >= 2, "{per_window:?}");
 }
+
+/// A malformed payload used to read as message 0 and complete silently; an unknown kind was
+/// dropped. Both are now kept dead, with the reason, and never claimed again; good jobs run on.
+#[tokio::test]
+async fn jobs_that_can_never_run_are_kept_dead_with_the_reason() {
+    let wa = Wa::new().await;
+    let (c, _) = open_window(&wa).await;
+    let (malformed, unknown) = {
+        let mut conn = wa.app.db.get().await.unwrap();
+        let malformed = switchboard_store::jobs::enqueue_raw(&mut conn, "whatsapp.send", &json!({ "message_id": "seven" })).await.unwrap();
+        let unknown = switchboard_store::jobs::enqueue_raw(&mut conn, "reports.rebuild", &json!({})).await.unwrap();
+        (malformed, unknown)
+    };
+    // A good send goes through beside them.
+    let good = wa.reply(c, &json!({ "content": "still sent" })).await.body["id"].as_i64().unwrap();
+    wa.wait_status(c, good, "sent").await;
+    let mut dead = vec![];
+    for _ in 0..100 {
+        let mut conn = wa.app.db.get().await.unwrap();
+        dead = switchboard_store::jobs::dead(&mut conn, 10).await.unwrap();
+        if dead.len() == 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let reason = |id: i64| dead.iter().find(|j| j.id == id).and_then(|j| j.last_error.clone()).unwrap_or_default();
+    assert!(reason(malformed).contains("unreadable whatsapp.send payload"), "{dead:?}");
+    assert!(reason(unknown).contains("unknown job kind reports.rebuild"), "{dead:?}");
+    assert_eq!(wa.count("SELECT count(*) AS n FROM jobs WHERE dead_at IS NULL").await, 0, "only the dead remain");
+    // Dead jobs are never claimed again.
+    let mut conn = wa.app.db.get().await.unwrap();
+    diesel_async::RunQueryDsl::execute(diesel::sql_query("UPDATE jobs SET run_at = now() - interval '1 hour'"), &mut conn).await.unwrap();
+    assert!(switchboard_store::jobs::claim(&mut conn, 10, Duration::from_secs(30)).await.unwrap().is_empty());
+}

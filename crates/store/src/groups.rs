@@ -18,14 +18,13 @@ struct Id {
 }
 
 /// The group contact with this JID, and its identity in the inbox; both are created when
-/// missing, in one transaction with a `sync_job` for a new group. `true`: the contact is new.
+/// missing, in one transaction with a `SyncGroup` job for a new group. `true`: the contact is new.
 pub async fn ensure_group(
     conn: &mut AsyncPgConnection,
     inbox: &Inbox,
     jid: &str,
     source_id: &str,
     pubsub_token: &str,
-    sync_job: &str,
 ) -> StoreResult<(Contact, ContactInbox, bool)> {
     // Nearly always the group is known: one read, no transaction.
     let known: Option<(Contact, ContactInbox)> = contacts::table
@@ -43,7 +42,7 @@ pub async fn ensure_group(
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (contact, identity, created) = ensure_group_in(conn, inbox, jid, source_id, pubsub_token).await?;
         if created {
-            crate::jobs::enqueue(conn, sync_job, &serde_json::json!({ "contact_id": contact.id, "force": false })).await?;
+            crate::jobs::enqueue(conn, &crate::jobs::SyncGroup { contact_id: contact.id, force: false }).await?;
         }
         Ok((contact, identity, created))
     })

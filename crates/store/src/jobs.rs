@@ -3,12 +3,17 @@
 //!
 //! Claiming pushes `run_at` forward by a lease instead of marking the row taken: a worker that
 //! dies mid-job leaves nothing to clean up, the job simply comes due again.
+//!
+//! Jobs are typed (`BackgroundJob`): each kind has a payload struct, and a payload its kind
+//! cannot read is buried (`bury`: dead, with the reason) instead of running on made-up values.
 
 use std::time::Duration;
 
 use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Interval, Text};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::models::Job;
@@ -22,9 +27,55 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
     diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
+/// A kind of job: its name in `jobs.kind` and its payload.
+pub trait BackgroundJob: Serialize + DeserializeOwned {
+    const KIND: &'static str;
+}
+
+/// Sends one outgoing message through its inbox's channel.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SendMessage {
+    pub message_id: i64,
+}
+
+impl BackgroundJob for SendMessage {
+    const KIND: &'static str = "whatsapp.send";
+}
+
+/// Reads a WhatsApp group's metadata from its provider. `force`: even if synced lately.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyncGroup {
+    pub contact_id: i64,
+    #[serde(default)]
+    pub force: bool,
+}
+
+impl BackgroundJob for SyncGroup {
+    const KIND: &'static str = "whatsapp.group_sync";
+}
+
+impl Job {
+    /// The payload as its kind's type; the error says why it cannot be read.
+    pub fn payload_as<J: BackgroundJob>(&self) -> Result<J, String> {
+        if self.kind != J::KIND {
+            return Err(format!("a {} job is not a {}", self.kind, J::KIND));
+        }
+        serde_json::from_value(self.payload.clone()).map_err(|e| format!("unreadable {} payload {}: {e}", self.kind, self.payload))
+    }
+}
+
+/// Adds a typed job, due now, in the caller's transaction (see `enqueue_raw`).
+pub async fn enqueue<J: BackgroundJob>(conn: &mut AsyncPgConnection, job: &J) -> StoreResult<i64> {
+    let payload = serde_json::to_value(job).map_err(|e| crate::StoreError::Unavailable(format!("job payload: {e}")))?;
+    enqueue_raw(conn, J::KIND, &payload).await
+}
+
 /// Adds a job, due now. Call it inside the transaction of the write the job belongs to: the job
-/// exists exactly when the write does, and the NOTIFY is delivered on commit.
-pub async fn enqueue(conn: &mut AsyncPgConnection, kind: &str, payload: &Value) -> StoreResult<i64> {
+/// exists exactly when the write does, and the NOTIFY is delivered on commit. Prefer `enqueue`:
+/// this one is for tests that need a job no type would make.
+pub async fn enqueue_raw(conn: &mut AsyncPgConnection, kind: &str, payload: &Value) -> StoreResult<i64> {
     let id = diesel::insert_into(jobs::table)
         .values((jobs::kind.eq(kind), jobs::payload.eq(payload)))
         .returning(jobs::id)
@@ -38,8 +89,8 @@ pub async fn enqueue(conn: &mut AsyncPgConnection, kind: &str, payload: &Value) 
 pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) -> StoreResult<Vec<Job>> {
     Ok(diesel::sql_query(
         "UPDATE jobs SET run_at = now() + $2 WHERE id IN ( \
-           SELECT id FROM jobs WHERE run_at <= now() ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
-         RETURNING id, kind, payload, attempts, run_at, last_error, created_at, started_at",
+           SELECT id FROM jobs WHERE run_at <= now() AND dead_at IS NULL ORDER BY run_at, id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+         RETURNING id, kind, payload, attempts, run_at, last_error, created_at, started_at, dead_at",
     )
     .bind::<BigInt, _>(limit)
     .bind::<Interval, _>(interval(lease))
@@ -52,6 +103,22 @@ pub async fn claim(conn: &mut AsyncPgConnection, limit: i64, lease: Duration) ->
 pub async fn mark_started(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<()> {
     diesel::sql_query("UPDATE jobs SET started_at = now() WHERE id = $1").bind::<BigInt, _>(id).execute(conn).await?;
     Ok(())
+}
+
+/// The job can never run (an unknown kind, an unreadable payload): it is kept, dead, with the
+/// reason, for someone to see (`dead`), and never claimed again.
+pub async fn bury(conn: &mut AsyncPgConnection, id: i64, reason: &str) -> StoreResult<()> {
+    diesel::sql_query("UPDATE jobs SET dead_at = now(), last_error = $2, started_at = NULL WHERE id = $1")
+        .bind::<BigInt, _>(id)
+        .bind::<Text, _>(reason)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Dead jobs, newest first.
+pub async fn dead(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<Job>> {
+    Ok(jobs::table.filter(jobs::dead_at.is_not_null()).order(jobs::dead_at.desc()).limit(limit).select(Job::as_select()).load(conn).await?)
 }
 
 /// Done: the job goes away. Run it in the transaction that records the job's outcome.

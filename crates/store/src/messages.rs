@@ -118,20 +118,20 @@ pub fn advance(conversation: &mut Conversation, message: &Message) {
 /// Creates a message with its attachments and the mentions of `mentioned` users, in one
 /// transaction, with a `conversation_mention` notification for each mentioned user but the
 /// author. Attachment rows get the new message's id.
-/// With `send_job`, a job of that kind is queued for the message in the same transaction.
+/// With `send`, a `SendMessage` job is queued for the message in the same transaction.
 pub async fn create(
     conn: &mut AsyncPgConnection,
     conversation: &Conversation,
     new: &NewMessage,
     mentioned: &[i64],
     files: &[crate::models::NewAttachment],
-    send_job: Option<&str>,
+    send: bool,
 ) -> StoreResult<(Message, Conversation, Vec<crate::models::Notification>)> {
     use crate::schema::{attachments, mentions};
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
-        if let Some(kind) = send_job {
-            crate::jobs::enqueue(conn, kind, &serde_json::json!({ "message_id": message.id })).await?;
+        if send {
+            crate::jobs::enqueue(conn, &crate::jobs::SendMessage { message_id: message.id }).await?;
         }
         if !files.is_empty() {
             let rows: Vec<crate::models::NewAttachment> = files

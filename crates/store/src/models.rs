@@ -509,6 +509,8 @@ pub struct Job {
     /// Set while an attempt is under way; still set when claimed, the last attempt's outcome
     /// was never recorded.
     pub started_at: Option<DateTime<Utc>>,
+    /// Set when the job can never run (`jobs::bury`); a dead job is never claimed.
+    pub dead_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

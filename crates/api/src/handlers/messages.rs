@@ -304,8 +304,7 @@ async fn create_message(
             meta: json!({}),
         })
         .collect();
-    let job = send_job.then_some(whatsapp::SEND_JOB);
-    let (message, c, notifications) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, job).await?;
+    let (message, c, notifications) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, send_job).await?;
     if send_job {
         state.jobs.notify_one();
     }

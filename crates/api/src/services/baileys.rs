@@ -10,6 +10,7 @@ use switchboard_channels::baileys::{self, Connection, Event, GroupUpdate, Partic
 use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, SettingsChange};
 use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
 use switchboard_store::groups::{PersonChange, Recorded};
+use switchboard_store::jobs::SyncGroup;
 use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
@@ -19,7 +20,6 @@ use crate::state::AppState;
 use crate::tokens::random_token;
 
 /// The job that syncs one group from the provider.
-pub const SYNC_JOB: &str = "whatsapp.group_sync";
 
 fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
     Connection { provider_url: &config.provider_url, api_key: &config.api_key, phone }
@@ -67,8 +67,7 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
 /// The group contact of a JID with its identity, created (and a sync queued) when new.
 async fn group_of(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, jid: &Jid<'_>) -> ApiResult<(Contact, ContactInbox)> {
     let full = format!("{}@g.us", jid.user);
-    let (group, identity, created) =
-        switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24), SYNC_JOB).await?;
+    let (group, identity, created) = switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24)).await?;
     if created {
         state.jobs.notify_one();
         let rendered = crate::present::contact(conn, &group).await?;
@@ -176,7 +175,7 @@ async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &Con
     let Some(conversation) = switchboard_store::groups::current_conversation(conn, identity.id).await? else { return Ok(()) };
     for line in lines {
         let new = crate::services::conversations::activity(&conversation, line);
-        let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], None).await?;
+        let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
         crate::services::events::publish(state, conn, &conversation, &message, &rendered, "message.created").await?;
     }
@@ -274,9 +273,8 @@ pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> ApiRe
 /// Runs a group sync job: metadata from the provider, then names, settings and members (the
 /// provider's list is the whole truth: anyone not in it is no longer a member), then
 /// `contact.group_synced`. A sync less than `SYNC_FRESH` old is not repeated unless forced.
-pub async fn sync(state: &AppState, job: &Job) -> ApiResult<()> {
-    let contact_id = job.payload.get("contact_id").and_then(Value::as_i64).unwrap_or_default();
-    let force = job.payload.get("force").and_then(Value::as_bool).unwrap_or(false);
+pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> ApiResult<()> {
+    let SyncGroup { contact_id, force } = payload;
     let mut conn = state.conn().await?;
     let group = switchboard_store::contacts::by_id(&mut conn, contact_id).await.ok();
     let found = match &group {
@@ -339,7 +337,7 @@ pub async fn sync(state: &AppState, job: &Job) -> ApiResult<()> {
 
 /// Queues a sync of the group now (`POST …/contacts/{id}/sync_group`).
 pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
-    switchboard_store::jobs::enqueue(conn, SYNC_JOB, &json!({ "contact_id": group.id, "force": true })).await?;
+    switchboard_store::jobs::enqueue(conn, &SyncGroup { contact_id: group.id, force: true }).await?;
     state.jobs.notify_one();
     Ok(())
 }

@@ -6,14 +6,14 @@ use std::time::Duration;
 
 use actix_web::web;
 use chrono::Utc;
-use serde_json::Value;
 use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError};
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
+use switchboard_store::jobs::{BackgroundJob, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
 use switchboard_store::{AsyncPgConnection, StoreResult};
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::whatsapp::{announce_update, config_of, template_send, SEND_JOB};
+use crate::error::ApiResult;
+use crate::services::whatsapp::{announce_update, config_of, template_send};
 use crate::state::AppState;
 
 /// Wakes the worker whenever a job is queued anywhere: LISTEN on a connection of its own,
@@ -90,18 +90,20 @@ pub async fn work_forever(state: web::Data<AppState>) {
     }
 }
 
+/// Runs a claimed job by its kind. One that can never run (an unknown kind, a payload its kind
+/// cannot read) is buried with the reason, loudly: never dropped, never run on made-up values.
 async fn run(state: &AppState, job: Job) {
     let id = job.id;
     let result = match job.kind.as_str() {
-        SEND_JOB => send(state, &job).await,
-        crate::services::baileys::SYNC_JOB => crate::services::baileys::sync(state, &job).await,
-        other => {
-            tracing::error!(job_id = id, kind = other, "unknown job kind; dropping it");
-            match state.conn().await {
-                Ok(mut conn) => switchboard_store::jobs::complete(&mut conn, id).await.map_err(ApiError::from),
-                Err(e) => Err(e.into()),
-            }
-        }
+        SendMessage::KIND => match job.payload_as::<SendMessage>() {
+            Ok(payload) => send(state, &job, payload).await,
+            Err(reason) => bury(state, &job, &reason).await,
+        },
+        SyncGroup::KIND => match job.payload_as::<SyncGroup>() {
+            Ok(payload) => crate::services::baileys::sync(state, &job, payload).await,
+            Err(reason) => bury(state, &job, &reason).await,
+        },
+        other => bury(state, &job, &format!("unknown job kind {other}")).await,
     };
     if let Err(e) = result {
         // The lease brings the job back; nothing is lost.
@@ -109,11 +111,17 @@ async fn run(state: &AppState, job: Job) {
     }
 }
 
+async fn bury(state: &AppState, job: &Job, reason: &str) -> ApiResult<()> {
+    tracing::error!(job_id = job.id, kind = %job.kind, reason, "a job that can never run is kept dead");
+    let mut conn = state.conn().await?;
+    Ok(switchboard_store::jobs::bury(&mut conn, job.id, reason).await?)
+}
+
 /// Sends one message. Once the BSP has taken it, only recording that remains: it is retried
 /// until it sticks, and a message no longer `progress` is never sent again.
-async fn send(state: &AppState, job: &Job) -> ApiResult<()> {
+async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()> {
     let settings = &state.settings.whatsapp;
-    let message_id = job.payload.get("message_id").and_then(Value::as_i64).unwrap_or_default();
+    let message_id = payload.message_id;
     let mut conn = state.conn().await?;
     let Some(out) = switchboard_store::whatsapp::outgoing(&mut conn, message_id).await? else {
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);

@@ -18,9 +18,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
-/// The job that sends one outgoing WhatsApp message.
-pub const SEND_JOB: &str = "whatsapp.send";
-
 /// The BSP config of an inbox; templates and the BSP's sends need it.
 pub fn config_of(inbox: &Inbox) -> ApiResult<ProviderConfig> {
     if Provider::from_stored(inbox.provider.as_deref()) != Provider::Aldeamo {
