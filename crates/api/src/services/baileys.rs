@@ -19,8 +19,6 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
-/// The job that syncs one group from the provider.
-
 fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
     Connection { provider_url: &config.provider_url, api_key: &config.api_key, phone }
 }
