@@ -9,7 +9,7 @@ use std::time::Duration;
 use switchboard_api::services::users::ensure_admin;
 
 use switchboard_api::settings::{Settings, WhatsappSettings};
-use switchboard_api::Application;
+use switchboard_api::{Application, Core};
 use switchboard_domain::users::{Email, Password};
 use switchboard_store::cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
 use switchboard_store::DbPool;
@@ -40,6 +40,7 @@ Environment:
                                addresses [default: false]
   TRUSTED_PROXIES              Proxies whose X-Forwarded-For names the client, e.g. '10.0.0.0/8,127.0.0.1' [default: none]
   CORS_ALLOWED_ORIGINS         Origins whose pages may call the API, e.g. 'https://app.example.com' [default: none]
+  SWITCHBOARD_JOBS             'false': this serving process leaves jobs to `switchboard worker` processes [default: true]
   RUST_LOG                     Log filter [default: info]
   LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
 
@@ -67,8 +68,10 @@ struct Common {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve the API (the default)
+    /// Serve the API (the default), running jobs too unless SWITCHBOARD_JOBS=false
     Serve(ServeArgs),
+    /// Run jobs and periodic work only (sends, group syncs, template syncs), with no HTTP server
+    Worker(ServeArgs),
     /// Apply pending database migrations and exit
     Migrate,
     /// Create an administrator (or reset its password) in the first account
@@ -135,6 +138,10 @@ struct ServeArgs {
     /// Origins (comma-separated) whose pages may call the API from a browser.
     #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins)]
     cors_allowed_origins: Origins,
+    /// Run the job worker and periodic work in this serving process too. 'false' for web
+    /// nodes of a deployment that runs `switchboard worker` processes apart.
+    #[arg(long, env = "SWITCHBOARD_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    jobs: bool,
 }
 
 /// `CORS_ALLOWED_ORIGINS`, parsed.
@@ -242,9 +249,8 @@ async fn shutdown_signal() {
     }
 }
 
-async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow::Result<()> {
-    let pool = DbPool::new(&database_url, common.pool_size)?;
-    bootstrap_admin(&pool, &args).await?;
+/// The server's settings from its arguments; the public URL too (it is printed).
+fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
     let public_url = args.public_url.clone().unwrap_or_else(|| format!("http://{}:{}", args.bind, args.port));
     let settings = Settings {
         bind: args.bind,
@@ -268,7 +274,15 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
         cors_allowed_origins: args.cors_allowed_origins.0,
         ..Settings::default()
     };
-    let app = Application::build(settings, pool).await?;
+    (settings, public_url)
+}
+
+async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow::Result<()> {
+    let pool = DbPool::new(&database_url, common.pool_size)?;
+    bootstrap_admin(&pool, &args).await?;
+    let jobs = args.jobs;
+    let (settings, public_url) = settings(common, args);
+    let app = Application::build_with(settings, pool, jobs).await?;
     let handle = app.handle();
     println!("Switchboard is listening on {public_url}");
     let server = tokio::spawn(app.run());
@@ -276,6 +290,19 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
     tracing::info!("shutting down");
     handle.stop(true).await;
     server.await??;
+    Ok(())
+}
+
+/// `switchboard worker`: jobs and periodic work, no HTTP server, until SIGTERM or Ctrl-C; then
+/// the sends under way finish.
+async fn worker(common: &Common, args: ServeArgs, database_url: String) -> anyhow::Result<()> {
+    let pool = DbPool::new(&database_url, common.pool_size)?;
+    let (settings, _) = settings(common, args);
+    let core = Core::build(settings, pool, true).await?;
+    println!("Switchboard worker is running");
+    shutdown_signal().await;
+    tracing::info!("worker shutting down");
+    core.stop().await;
     Ok(())
 }
 
@@ -322,6 +349,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     };
     let result = match command {
         Command::Serve(args) => serve(&cli.common, args, database_url).await,
+        Command::Worker(args) => worker(&cli.common, args, database_url).await,
         Command::Migrate => {
             println!("Database is up to date ({count} migrations applied now).");
             Ok(())

@@ -154,10 +154,11 @@ fn help_describes_every_environment_variable() {
         "OUTBOUND_ALLOW_PRIVATE",
         "TRUSTED_PROXIES",
         "CORS_ALLOWED_ORIGINS",
+        "SWITCHBOARD_JOBS",
     ] {
         assert!(help.contains(var), "--help does not mention {var}");
     }
-    for sub in ["serve", "migrate", "create-admin", "create-platform-app"] {
+    for sub in ["serve", "worker", "migrate", "create-admin", "create-platform-app"] {
         assert!(help.contains(sub), "--help does not list {sub}");
     }
 }

@@ -18,9 +18,20 @@ struct Server {
 }
 
 fn start(url: &str, dir: &std::path::Path) -> Server {
+    start_with(url, dir, &[], true)
+}
+
+/// The binary with `args` (serve when empty) and extra environment; waits for the port when
+/// `listens`.
+fn start_with(url: &str, dir: &std::path::Path, extra: &[(&str, &str)], listens: bool) -> Server {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let child = Command::new(BIN)
-        .env_clear()
+    let mut command = Command::new(BIN);
+    if !listens {
+        command.arg("worker");
+    }
+    command.env_clear();
+    let child = command
+        .envs(extra.iter().copied())
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("DATABASE_URL", url)
         .env("SWITCHBOARD_DATA_DIR", dir)
@@ -33,7 +44,7 @@ fn start(url: &str, dir: &std::path::Path) -> Server {
         .spawn()
         .unwrap();
     let deadline = Instant::now() + Duration::from_secs(60);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+    while listens && std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
         assert!(Instant::now() < deadline, "the server did not listen");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -141,6 +152,22 @@ impl Setup {
         }
     }
 
+    /// The status of the reply with this content, as `server` shows it.
+    async fn status(&self, server: &Server, content: &str) -> Option<String> {
+        let list: Value = self
+            .http
+            .get(format!("{}/api/v1/accounts/1/conversations/1/messages", server.base))
+            .header("api_access_token", &self.token)
+            .send()
+            .await
+            .ok()?
+            .json()
+            .await
+            .ok()?;
+        let found = list["payload"].as_array()?.iter().find(|m| m["content"] == content)?;
+        found["status"].as_str().map(str::to_string)
+    }
+
     /// How many times the BSP took each reply.
     fn taken(&self, content: &str) -> usize {
         self.bsp.requests().iter().filter(|r| r.message_id.is_some() && r.body["text"]["body"] == content).count()
@@ -223,4 +250,41 @@ async fn sigterm_during_a_burst_doubles_nothing() {
         assert_eq!(status, "sent", "{content}");
         assert_eq!(s.taken(content), 1, "{content}");
     }
+}
+
+/// Workers scale apart from web nodes: a web node with `SWITCHBOARD_JOBS=false` queues the send
+/// and sends nothing; a `switchboard worker` process, with no HTTP server, sends it.
+#[tokio::test]
+async fn a_worker_process_runs_the_jobs_a_web_node_leaves() {
+    let (s, mut first) = setup("worker", "hold").await;
+    kill(&mut first, nix::sys::signal::Signal::SIGTERM);
+    wait_exit(&mut first, Duration::from_secs(30));
+    let mut web = start_with(&s.url, &s.dir, &[("SWITCHBOARD_JOBS", "false")], true);
+    let reply = s
+        .http
+        .post(format!("{}/api/v1/accounts/1/conversations/1/messages", web.base))
+        .header("api_access_token", &s.token)
+        .json(&json!({ "content": "via the worker" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(reply.status(), 200);
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(s.taken("via the worker"), 0, "the web node sends nothing");
+    let mut worker = start_with(&s.url, &s.dir, &[], false);
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while s.taken("via the worker") == 0 {
+        assert!(Instant::now() < deadline, "the worker did not send");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while s.status(&web, "via the worker").await.as_deref() != Some("sent") {
+        assert!(Instant::now() < deadline, "the message was never marked sent");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // The worker stops cleanly on SIGTERM.
+    kill(&mut worker, nix::sys::signal::Signal::SIGTERM);
+    assert!(wait_exit(&mut worker, Duration::from_secs(30)).success());
+    kill(&mut web, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
 }

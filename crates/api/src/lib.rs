@@ -40,17 +40,27 @@ use throttle::Throttle;
 pub struct Application {
     port: u16,
     server: Server,
+    core: Core,
+}
+
+/// Everything but HTTP: the shared state and the background work (the job worker, the
+/// periodic loops, the live-event log writer). `serve` runs it under the HTTP server;
+/// `switchboard worker` runs it alone, so workers scale apart from web nodes.
+pub struct Core {
+    pub state: web::Data<AppState>,
     background: Vec<tokio::task::JoinHandle<()>>,
-    /// The job worker, which is let finish its in-flight sends when the server stops.
-    worker: tokio::task::JoinHandle<()>,
+    /// The job worker, which is let finish its in-flight sends when the process stops.
+    worker: Option<tokio::task::JoinHandle<()>>,
     stopping: tokio::sync::watch::Sender<bool>,
     /// How long the worker may take to finish them.
     drain: std::time::Duration,
 }
 
-impl Application {
-    /// Binds `settings.bind:settings.port` (port 0 picks a free one, as tests do).
-    pub async fn build(settings: Settings, db: DbPool) -> anyhow::Result<Self> {
+impl Core {
+    /// The state and its background work. `jobs`: run the job worker and the periodic jobs
+    /// (template syncs, snooze wake-ups) here too; a web node of a deployment with separate
+    /// workers leaves them to those. `settings.public_url` must be set (signed links use it).
+    pub async fn build(settings: Settings, db: DbPool, jobs: bool) -> anyhow::Result<Self> {
         let redis = match &settings.redis_url {
             Some(url) => {
                 let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
@@ -58,26 +68,17 @@ impl Application {
             }
             None => None,
         };
-        let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
-            .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
-        let port = listener.local_addr()?.port();
-        let mut settings = settings;
-        // Unset: the address we actually bound (port 0 picks one only now).
-        if settings.public_url.is_empty() {
-            settings.public_url = format!("http://{}:{port}", settings.bind);
-        }
         let (realtime, log_writer) = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl, db.clone());
         let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
         let throttle = Throttle::new(redis.clone(), settings.signin.window);
         let searches = Throttle::new(redis, std::time::Duration::from_secs(60));
-        let workers = settings.workers;
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
         let guard = switchboard_channels::guard::Guard { allow_private: settings.outbound_allow_private };
         let bsp =
             switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
         let provider =
             switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
-        let jobs = std::sync::Arc::new(tokio::sync::Notify::new());
+        let notify = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
         // An in-flight send takes at most one BSP timeout; the margin records its outcome.
@@ -91,19 +92,15 @@ impl Application {
             realtime,
             bsp,
             provider,
-            jobs,
+            jobs: notify,
             webhook_inboxes: Default::default(),
             inbound,
             stopping: stopping_rx,
         });
-        let worker = tokio::spawn(services::sending::work_forever(state.clone()));
 
         let mut background = vec![
-            tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
             tokio::spawn(realtime::write_log_forever(log_writer)),
-            tokio::spawn(services::sending::listen_forever(state.clone())),
-            tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())),
         ];
         for _ in 0..services::inbound::WRITERS {
             background.push(tokio::spawn(services::inbound::write_forever(state.db.clone(), inbound_writers.clone())));
@@ -111,6 +108,53 @@ impl Application {
         if let Some(relay) = relay {
             background.push(tokio::spawn(relay));
         }
+        let worker = if jobs {
+            background.push(tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())));
+            background.push(tokio::spawn(services::sending::listen_forever(state.clone())));
+            background.push(tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())));
+            Some(tokio::spawn(services::sending::work_forever(state.clone())))
+        } else {
+            None
+        };
+        Ok(Self { state, background, worker, stopping, drain })
+    }
+
+    /// Stops: the job worker claims nothing more and finishes the sends it has under way (up
+    /// to `drain`), so a deploy or restart doubles no message; the rest stops at once.
+    pub async fn stop(self) {
+        self.stopping.send_replace(true);
+        if let Some(mut worker) = self.worker {
+            if tokio::time::timeout(self.drain, &mut worker).await.is_err() {
+                tracing::warn!(drain = ?self.drain, "sends still under way at shutdown; their outcome is settled at the next start");
+                worker.abort();
+            }
+        }
+        for job in self.background {
+            job.abort();
+        }
+    }
+}
+
+impl Application {
+    /// Binds `settings.bind:settings.port` (port 0 picks a free one, as tests do), with the job
+    /// worker in this process.
+    pub async fn build(settings: Settings, db: DbPool) -> anyhow::Result<Self> {
+        Self::build_with(settings, db, true).await
+    }
+
+    /// As `build`; `jobs: false` leaves jobs and periodic work to separate worker processes.
+    pub async fn build_with(settings: Settings, db: DbPool, jobs: bool) -> anyhow::Result<Self> {
+        let listener = TcpListener::bind((settings.bind.as_str(), settings.port))
+            .with_context(|| format!("cannot listen on {}:{}", settings.bind, settings.port))?;
+        let port = listener.local_addr()?.port();
+        let mut settings = settings;
+        // Unset: the address we actually bound (port 0 picks one only now).
+        if settings.public_url.is_empty() {
+            settings.public_url = format!("http://{}:{port}", settings.bind);
+        }
+        let workers = settings.workers;
+        let core = Core::build(settings, db, jobs).await?;
+        let state = core.state.clone();
 
         let app = move |state: web::Data<AppState>| {
             let cors = headers::cors(&state.settings.cors_allowed_origins, &state.settings.public_url);
@@ -158,7 +202,7 @@ impl Application {
                     .tcp()
             })?
             .run();
-        Ok(Self { port, server, background, worker, stopping, drain })
+        Ok(Self { port, server, core })
     }
 
     pub fn port(&self) -> u16 {
@@ -170,20 +214,10 @@ impl Application {
         self.server.handle()
     }
 
-    /// Serves until stopped. Then the job worker claims nothing more and finishes the sends it
-    /// has under way (up to `drain`), so a deploy or restart doubles no message; the other
-    /// background jobs stop with the server.
+    /// Serves until stopped, then stops the core (`Core::stop`: in-flight sends finish).
     pub async fn run(self) -> std::io::Result<()> {
         let result = self.server.await;
-        self.stopping.send_replace(true);
-        let mut worker = self.worker;
-        if tokio::time::timeout(self.drain, &mut worker).await.is_err() {
-            tracing::warn!(drain = ?self.drain, "sends still under way at shutdown; their outcome is settled at the next start");
-            worker.abort();
-        }
-        for job in self.background {
-            job.abort();
-        }
+        self.core.stop().await;
         result
     }
 }
