@@ -227,26 +227,19 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
     }
 }
 
-async fn shutdown_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(s) => s,
-            Err(_) => {
-                let _ = ctrl_c.await;
-                return;
-            }
-        };
+/// SIGTERM or Ctrl-C (SIGINT), listened for from the moment this is called: call it before
+/// saying the server is up, so a signal sent right after that line stops it cleanly instead of
+/// killing it.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut term = signal(SignalKind::terminate()).context("cannot listen for SIGTERM")?;
+    let mut interrupt = signal(SignalKind::interrupt()).context("cannot listen for SIGINT")?;
+    Ok(async move {
         tokio::select! {
-            _ = ctrl_c => {},
             _ = term.recv() => {},
+            _ = interrupt.recv() => {},
         }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
-    }
+    })
 }
 
 /// The server's settings from its arguments; the public URL too (it is printed).
@@ -284,9 +277,10 @@ async fn serve(common: &Common, args: ServeArgs, database_url: String) -> anyhow
     let (settings, public_url) = settings(common, args);
     let app = Application::build_with(settings, pool, jobs).await?;
     let handle = app.handle();
+    let stop = shutdown_signal()?;
     println!("Switchboard is listening on {public_url}");
     let server = tokio::spawn(app.run());
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("shutting down");
     handle.stop(true).await;
     server.await??;
@@ -299,8 +293,9 @@ async fn worker(common: &Common, args: ServeArgs, database_url: String) -> anyho
     let pool = DbPool::new(&database_url, common.pool_size)?;
     let (settings, _) = settings(common, args);
     let core = Core::build(settings, pool, true).await?;
+    let stop = shutdown_signal()?;
     println!("Switchboard worker is running");
-    shutdown_signal().await;
+    stop.await;
     tracing::info!("worker shutting down");
     core.stop().await;
     Ok(())
