@@ -20,7 +20,7 @@ use futures_util::SinkExt;
 use serde_json::Value;
 use switchboard_domain::users::Role;
 use switchboard_realtime::protocol::{self, Command, Identifier};
-use switchboard_realtime::{Audience, Envelope, Subscriber};
+use switchboard_realtime::{Audience, Envelope, Event, Subscriber};
 use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::broadcast::error::RecvError;
@@ -416,7 +416,7 @@ async fn presence(state: &AppState, sub: &Subscriber) {
         }
     }
     let data = serde_json::json!({ "account_id": account_id, "users": users, "contacts": contacts });
-    state.realtime.publish(account_id, "presence.update", data, Audience { account_wide: true, ..Default::default() }).await;
+    state.realtime.publish(account_id, Event::PresenceUpdate, data, Audience { account_wide: true, ..Default::default() }).await;
 }
 
 struct Subscription {

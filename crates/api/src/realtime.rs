@@ -5,7 +5,7 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use serde_json::Value;
 use switchboard_realtime::broadcaster::Broadcaster;
-use switchboard_realtime::{Audience, Envelope};
+use switchboard_realtime::{Audience, Envelope, Event};
 use switchboard_store::DbPool;
 
 /// Replay keeps this much history per account, whichever limit comes first.
@@ -173,11 +173,11 @@ impl Realtime {
     /// Numbers the event in the account's log and delivers it; returns once both are done.
     /// Call after the write committed. A failure is logged, never returned: the write it
     /// reports on has already happened.
-    pub async fn publish(&self, account_id: i64, event: &str, data: Value, audience: Audience) {
+    pub async fn publish(&self, account_id: i64, event: Event, data: Value, audience: Audience) {
         let (done, finished) = tokio::sync::oneshot::channel();
-        let pending = Pending { account_id, event: event.to_string(), data, audience, done };
+        let pending = Pending { account_id, event: event.as_str().to_string(), data, audience, done };
         if self.log.send(pending).await.is_err() {
-            tracing::error!(event, "the live event log is gone");
+            tracing::error!(event = event.as_str(), "the live event log is gone");
             return;
         }
         let _ = finished.await;

@@ -7,10 +7,68 @@ pub mod protocol;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The internal event that tells every node's sockets to check the named users' subscriptions
-/// again (membership, role, deletion or credentials changed). Goes through the log and Redis like
-/// any event, so it reaches every node, but no client ever receives it.
-pub const ACCESS_CHANGED: &str = "access.changed";
+/// Every live event, by the name clients see (the reference's, plus ours). Publishing takes one
+/// of these: an event name is never a free string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Event {
+    MessageCreated,
+    MessageUpdated,
+    ConversationCreated,
+    ConversationUpdated,
+    ConversationStatusChanged,
+    ConversationContactChanged,
+    ConversationRead,
+    ConversationTypingOn,
+    ConversationTypingOff,
+    AssigneeChanged,
+    TeamChanged,
+    ContactCreated,
+    ContactUpdated,
+    ContactDeleted,
+    ContactMerged,
+    ContactGroupSynced,
+    NotificationCreated,
+    PresenceUpdate,
+    /// Internal: tells every node's sockets to check the named users' subscriptions again
+    /// (membership, role, deletion or credentials changed). It goes through the log and Redis
+    /// like any event, so it reaches every node, but no client ever receives it.
+    AccessChanged,
+}
+
+impl Event {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::MessageCreated => "message.created",
+            Self::MessageUpdated => "message.updated",
+            Self::ConversationCreated => "conversation.created",
+            Self::ConversationUpdated => "conversation.updated",
+            Self::ConversationStatusChanged => "conversation.status_changed",
+            Self::ConversationContactChanged => "conversation.contact_changed",
+            Self::ConversationRead => "conversation.read",
+            Self::ConversationTypingOn => "conversation.typing_on",
+            Self::ConversationTypingOff => "conversation.typing_off",
+            Self::AssigneeChanged => "assignee.changed",
+            Self::TeamChanged => "team.changed",
+            Self::ContactCreated => "contact.created",
+            Self::ContactUpdated => "contact.updated",
+            Self::ContactDeleted => "contact.deleted",
+            Self::ContactMerged => "contact.merged",
+            Self::ContactGroupSynced => "contact.group_synced",
+            Self::NotificationCreated => "notification.created",
+            Self::PresenceUpdate => "presence.update",
+            Self::AccessChanged => "access.changed",
+        }
+    }
+}
+
+impl std::fmt::Display for Event {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The wire name of `Event::AccessChanged`, which sockets look for.
+pub const ACCESS_CHANGED: &str = Event::AccessChanged.as_str();
 
 /// Who an event is for, besides the account's administrators (who receive everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -141,6 +199,38 @@ mod tests {
         assert!(agent(vec![]).may_receive(&env(1, addressed)));
         let typing = Audience { inbox_id: Some(3), exclude_pubsub: Some("agent".into()), ..Default::default() };
         assert!(!agent(vec![3]).may_receive(&env(1, typing)), "typing never goes back to the typer");
+    }
+
+    #[test]
+    fn event_names_are_distinct_and_dotted() {
+        use Event::*;
+        let all = [
+            MessageCreated,
+            MessageUpdated,
+            ConversationCreated,
+            ConversationUpdated,
+            ConversationStatusChanged,
+            ConversationContactChanged,
+            ConversationRead,
+            ConversationTypingOn,
+            ConversationTypingOff,
+            AssigneeChanged,
+            TeamChanged,
+            ContactCreated,
+            ContactUpdated,
+            ContactDeleted,
+            ContactMerged,
+            ContactGroupSynced,
+            NotificationCreated,
+            PresenceUpdate,
+            AccessChanged,
+        ];
+        let mut names: Vec<&str> = all.iter().map(|e| e.as_str()).collect();
+        assert!(names.iter().all(|n| n.split('.').count() == 2 && n == &n.to_lowercase()));
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), all.len());
+        assert_eq!(Event::ConversationStatusChanged.to_string(), "conversation.status_changed");
     }
 
     #[test]

@@ -9,6 +9,7 @@ use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::users::Email;
 use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
 use switchboard_store::contacts::ListQuery;
 use switchboard_store::models::{Contact, ContactChanges};
 use switchboard_store::AsyncPgConnection;
@@ -104,14 +105,14 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
     let labels = merge_labels(&base.labels, &mergee.labels);
     let (contact, moved) = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
     for c in &moved {
-        crate::services::events::announce(&state, &mut conn, c, "conversation.contact_changed", &[], Default::default()).await?;
+        crate::services::events::announce(&state, &mut conn, c, Event::ConversationContactChanged, &[], Default::default()).await?;
     }
     let rendered = crate::present::contact(&mut conn, &contact).await?;
     let mut event = rendered.clone();
     if let Some(obj) = event.as_object_mut() {
         obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
     }
-    crate::services::events::contact(&state, "contact.merged", ctx.account_id, event).await;
+    crate::services::events::contact(&state, Event::ContactMerged, ctx.account_id, event).await;
     Ok(ok(rendered))
 }
 
@@ -217,7 +218,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         _ => Value::Null,
     };
     let rendered = crate::present::contact(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, "contact.created", ctx.account_id, rendered.clone()).await;
+    crate::services::events::contact(&state, Event::ContactCreated, ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } })))
 }
 
@@ -233,7 +234,7 @@ pub async fn update(
     let contact = find(&mut conn, &ctx, &path.1).await?;
     let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
     let rendered = crate::present::contact(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, "contact.updated", ctx.account_id, rendered.clone()).await;
+    crate::services::events::contact(&state, Event::ContactUpdated, ctx.account_id, rendered.clone()).await;
     Ok(ok(json!({ "payload": rendered })))
 }
 
@@ -244,7 +245,7 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     switchboard_store::contacts::delete(&mut conn, ctx.account_id, contact.id).await?;
     let gone = crate::services::events::contact_ref(&contact);
-    crate::services::events::contact(&state, "contact.deleted", ctx.account_id, gone).await;
+    crate::services::events::contact(&state, Event::ContactDeleted, ctx.account_id, gone).await;
     Ok(ok(json!({})))
 }
 

@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 use switchboard_domain::contacts::label_list;
 use switchboard_domain::conversations::{activity, status_filter, MessageType, Priority, Status};
 use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
 use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
 use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage};
 use switchboard_store::AsyncPgConnection;
@@ -265,11 +266,18 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
     let (conversation, first, notifications) = switchboard_store::conversations::create(&mut conn, &new, first, notify).await?;
     let payload =
-        crate::services::events::announce(&state, &mut conn, &conversation, "conversation.created", &[], Default::default()).await?;
+        crate::services::events::announce(&state, &mut conn, &conversation, Event::ConversationCreated, &[], Default::default()).await?;
     if let Some(m) = first {
         let (mut rendered, _) = crate::present::messages(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
-        crate::services::events::publish(&state, &mut conn, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), "message.created")
-            .await?;
+        crate::services::events::publish(
+            &state,
+            &mut conn,
+            &conversation,
+            &m,
+            &rendered.pop().unwrap_or(Value::Null),
+            Event::MessageCreated,
+        )
+        .await?;
     }
     crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(payload))
@@ -318,7 +326,7 @@ pub async fn update(
         ..Default::default()
     };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
+    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -349,7 +357,7 @@ pub async fn toggle_status(
         ..Default::default()
     };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    crate::services::events::announce(&state, &mut conn, &c, "conversation.status_changed", &activities, Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
         "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }
@@ -375,7 +383,7 @@ pub async fn toggle_priority(
     let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
     let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
     let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?))
+    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?))
 }
 
 #[derive(Deserialize)]
@@ -442,16 +450,16 @@ pub async fn assignments(
     // The previous and the new assignee hear of it even outside the inbox.
     let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
     let event = if assignee_changed {
-        "assignee.changed"
+        Event::AssigneeChanged
     } else if team_changed {
-        "team.changed"
+        Event::TeamChanged
     } else {
-        "conversation.updated"
+        Event::ConversationUpdated
     };
     crate::services::events::announce(&state, &mut conn, &c, event, &activities, involved.clone()).await?;
     if assignee_changed && team_changed {
         let payload = crate::present::conversation(&state, &mut conn, &c).await?;
-        crate::services::events::conversation(&state, &mut conn, "team.changed", &c, payload, involved).await?;
+        crate::services::events::conversation(&state, &mut conn, Event::TeamChanged, &c, payload, involved).await?;
     }
     crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
     Ok(ok(answer))
@@ -479,7 +487,7 @@ pub async fn set_labels(
     let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
     let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
     let (c, activities) = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
-    crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &activities, Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
 
@@ -500,7 +508,7 @@ pub async fn custom_attributes(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let (c, _) = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
-    crate::services::events::announce(&state, &mut conn, &c, "conversation.updated", &[], Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &[], Default::default()).await?;
     Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
 }
 
@@ -543,6 +551,6 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
         ..Default::default()
     };
     let (c, _) = change(&mut conn, &c, changes, vec![]).await?;
-    crate::services::events::announce(&state, &mut conn, &c, "conversation.read", &[], Default::default()).await?;
+    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationRead, &[], Default::default()).await?;
     Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
 }

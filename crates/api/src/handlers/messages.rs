@@ -10,6 +10,7 @@ use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
 use switchboard_domain::conversations::{content_type, MessageType};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
 use switchboard_store::messages::Cursor;
 use switchboard_store::models::{NewAttachment, NewMessage};
 
@@ -310,7 +311,7 @@ async fn create_message(
     }
     let (mut rendered, _) = crate::present::messages(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(state, &mut conn, &c, &message, &rendered, "message.created").await?;
+    crate::services::events::publish(state, &mut conn, &c, &message, &rendered, Event::MessageCreated).await?;
     crate::services::notifications::publish(state, &mut conn, &notifications).await?;
     Ok(ok(rendered))
 }
@@ -324,6 +325,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
     let (mut rendered, _) = crate::present::messages(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(&state, &mut conn, &c, &message, &rendered, "message.updated").await?;
+    crate::services::events::publish(&state, &mut conn, &c, &message, &rendered, Event::MessageUpdated).await?;
     Ok(ok(rendered))
 }

@@ -9,6 +9,7 @@ use switchboard_channels::aldeamo::SendError;
 use switchboard_channels::baileys::{self, Connection, Event, GroupUpdate, ParticipantsUpdate, ProviderError, UpsertMessage};
 use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, SettingsChange};
 use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
+use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{PersonChange, Recorded};
 use switchboard_store::jobs::SyncGroup;
 use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
@@ -69,7 +70,7 @@ async fn group_of(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox,
     if created {
         state.jobs.notify_one();
         let rendered = crate::present::contact(conn, &group).await?;
-        crate::services::events::contact(state, "contact.created", group.account_id, rendered).await;
+        crate::services::events::contact(state, LiveEvent::ContactCreated, group.account_id, rendered).await;
     }
     Ok((group, identity))
 }
@@ -92,7 +93,7 @@ async fn record(
         let ids: Vec<i64> = new.iter().map(|c| c.id).collect();
         let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
         for c in new {
-            crate::services::events::contact(state, "contact.created", c.account_id, crate::views::contact(c, &identities)).await;
+            crate::services::events::contact(state, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities)).await;
         }
     }
     Ok((group, recorded))
@@ -175,7 +176,7 @@ async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &Con
         let new = crate::services::conversations::activity(&conversation, line);
         let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
-        crate::services::events::publish(state, conn, &conversation, &message, &rendered, "message.created").await?;
+        crate::services::events::publish(state, conn, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
     }
     Ok(())
 }
@@ -256,7 +257,7 @@ pub async fn group_synced(state: &AppState, conn: &mut AsyncPgConnection, group:
     let mut payload = crate::present::contact(conn, group).await?;
     let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
-    crate::services::events::contact(state, "contact.group_synced", group.account_id, payload).await;
+    crate::services::events::contact(state, LiveEvent::ContactGroupSynced, group.account_id, payload).await;
     Ok(())
 }
 

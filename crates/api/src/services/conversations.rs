@@ -1,6 +1,7 @@
 //! Conversation changes that must leave an activity line.
 
 use switchboard_domain::conversations::MessageType;
+use switchboard_realtime::Event;
 use switchboard_store::models::{Conversation, ConversationChanges, NewMessage, NewNotification};
 use switchboard_store::AsyncPgConnection;
 
@@ -69,7 +70,7 @@ pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppS
                         &state,
                         &mut conn,
                         c,
-                        "conversation.status_changed",
+                        Event::ConversationStatusChanged,
                         std::slice::from_ref(line),
                         Default::default(),
                     )

@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
 use switchboard_realtime::Audience;
+use switchboard_realtime::Event;
 use switchboard_store::models::{Contact, Conversation, Message};
 use switchboard_store::AsyncPgConnection;
 
@@ -23,12 +24,12 @@ async fn contact_token(conn: &mut AsyncPgConnection, c: &Conversation) -> ApiRes
 pub async fn conversation(
     state: &AppState,
     conn: &mut AsyncPgConnection,
-    event: &str,
+    event: Event,
     c: &Conversation,
     payload: Value,
     extra: Audience,
 ) -> ApiResult<()> {
-    let to_contact = matches!(event, "conversation.created" | "conversation.status_changed");
+    let to_contact = matches!(event, Event::ConversationCreated | Event::ConversationStatusChanged);
     let contact_pubsub = if to_contact { contact_token(conn, c).await? } else { None };
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
     state.realtime.publish(c.account_id, event, payload, audience).await;
@@ -49,7 +50,7 @@ pub async fn typing(
     let contact_pubsub = if private { None } else { contact_token(conn, c).await? };
     let audience =
         Audience { inbox_id: Some(c.inbox_id), contact_pubsub, exclude_pubsub: Some(typer_pubsub.to_string()), ..Default::default() };
-    let event = if on { "conversation.typing_on" } else { "conversation.typing_off" };
+    let event = if on { Event::ConversationTypingOn } else { Event::ConversationTypingOff };
     let data = json!({ "conversation": { "id": c.display_id, "inbox_id": c.inbox_id }, "user": typer, "is_private": private, "account_id": c.account_id });
     state.realtime.publish(c.account_id, event, data, audience).await;
     Ok(())
@@ -62,7 +63,7 @@ pub async fn access_changed(state: &AppState, account_id: i64, user_ids: &[i64])
         return;
     }
     let data = json!({ "user_ids": user_ids, "account_id": account_id });
-    state.realtime.publish(account_id, switchboard_realtime::ACCESS_CHANGED, data, Audience::default()).await;
+    state.realtime.publish(account_id, Event::AccessChanged, data, Audience::default()).await;
 }
 
 /// The accounts a user belongs to, read before a change that ends or alters their access.
@@ -78,7 +79,7 @@ pub async fn user_access_changed(state: &AppState, accounts: &[i64], user_id: i6
 }
 
 /// Contact events go to every user of the account.
-pub async fn contact(state: &AppState, event: &str, account_id: i64, payload: Value) {
+pub async fn contact(state: &AppState, event: Event, account_id: i64, payload: Value) {
     let mut data = payload;
     if let Some(obj) = data.as_object_mut() {
         obj.insert("account_id".into(), json!(account_id));
@@ -97,13 +98,13 @@ pub async fn announce(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     c: &Conversation,
-    event: &str,
+    event: Event,
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
 ) -> ApiResult<Value> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
-        publish(state, conn, c, m, &rendered, "message.created").await?;
+        publish(state, conn, c, m, &rendered, Event::MessageCreated).await?;
     }
     let payload = crate::present::conversation(state, conn, c).await?;
     conversation(state, conn, event, c, payload.clone(), extra).await?;
@@ -124,7 +125,7 @@ pub async fn publish(
     c: &Conversation,
     m: &Message,
     rendered: &Value,
-    event: &str,
+    event: Event,
 ) -> ApiResult<()> {
     let contact_pubsub = match c.contact_inbox_id {
         Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
@@ -136,7 +137,7 @@ pub async fn publish(
 
 /// A message event when the caller already knows the contact's identity token. The contact
 /// hears of public, non-activity messages only.
-pub async fn publish_with(state: &AppState, c: &Conversation, m: &Message, rendered: &Value, event: &str, contact_pubsub: Option<String>) {
+pub async fn publish_with(state: &AppState, c: &Conversation, m: &Message, rendered: &Value, event: Event, contact_pubsub: Option<String>) {
     let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
     let mut data = rendered.clone();
     if let Some(obj) = data.as_object_mut() {

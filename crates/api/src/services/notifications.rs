@@ -2,6 +2,7 @@
 
 use serde_json::{json, Value};
 use switchboard_realtime::Audience;
+use switchboard_realtime::Event;
 use switchboard_store::models::Notification;
 use switchboard_store::AsyncPgConnection;
 
@@ -70,7 +71,7 @@ pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, list: &[Not
     for n in list {
         let Some(data) = rendered.iter().find(|v| v["id"] == n.id).cloned() else { continue };
         let audience = Audience { users: vec![n.user_id], personal: true, ..Default::default() };
-        state.realtime.publish(n.account_id, "notification.created", data, audience).await;
+        state.realtime.publish(n.account_id, Event::NotificationCreated, data, audience).await;
     }
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! webhooks, and keeping templates in step. Sending is `services::sending`.
 
 use std::time::Duration;
+use switchboard_realtime::Event;
 
 use actix_web::web;
 use chrono::Utc;
@@ -281,9 +282,9 @@ pub(crate) async fn announce_received(
             };
             if r.new_contact {
                 let rendered = crate::present::contact(conn, &r.contact).await?;
-                crate::services::events::contact(state, "contact.created", r.conversation.account_id, rendered).await;
+                crate::services::events::contact(state, Event::ContactCreated, r.conversation.account_id, rendered).await;
             }
-            let event = if r.new_conversation { "conversation.created" } else { "conversation.status_changed" };
+            let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
             if changed_conversation {
                 crate::services::events::announce(state, conn, &r.conversation, event, &[], Default::default()).await?;
             }
@@ -295,7 +296,7 @@ pub(crate) async fn announce_received(
         let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
         let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
         let token = Some(r.identity.pubsub_token.clone());
-        crate::services::events::publish_with(state, &r.conversation, &r.message, &rendered, "message.created", token).await;
+        crate::services::events::publish_with(state, &r.conversation, &r.message, &rendered, Event::MessageCreated, token).await;
     }
     Ok(())
 }
@@ -305,7 +306,7 @@ pub(crate) async fn announce_update(state: &AppState, conn: &mut AsyncPgConnecti
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
     let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(m)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(state, conn, &c, m, &rendered, "message.updated").await
+    crate::services::events::publish(state, conn, &c, m, &rendered, Event::MessageUpdated).await
 }
 
 /// True for messages the channel must deliver: outgoing or template, and not a private note.
