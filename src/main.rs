@@ -10,8 +10,8 @@ use switchboard_api::services::users::ensure_admin;
 
 use switchboard_api::settings::{Settings, WhatsappSettings};
 use switchboard_api::{Application, Core};
+use switchboard_cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
 use switchboard_domain::users::{Email, Password};
-use switchboard_store::cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
 use switchboard_store::DbPool;
 
 /// The server allocates per request and per event on many threads at once; mimalloc does that
@@ -195,8 +195,8 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
         return Ok(Database { url: url.clone(), cluster: None, _lock: None });
     }
     // Before anything is logged: with no PostgreSQL installed, the one line said is what to do.
-    switchboard_store::cluster::find_binaries()?;
-    let root = switchboard_store::cluster::placement(&common.data_dir.join("postgres"))?;
+    switchboard_cluster::find_binaries()?;
+    let root = switchboard_cluster::placement(&common.data_dir.join("postgres"))?;
     if !root.starts_with(std::path::absolute(&common.data_dir)?) {
         println!(
             "The private PostgreSQL cluster is kept in {} (the postgres user cannot reach {}).",
@@ -204,7 +204,7 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
             common.data_dir.display()
         );
     }
-    let url = |port: u16| format!("postgres://{}@127.0.0.1:{port}/switchboard", switchboard_store::cluster::SUPERUSER);
+    let url = |port: u16| format!("postgres://{}@127.0.0.1:{port}/switchboard", switchboard_cluster::SUPERUSER);
     match DirLock::acquire(&common.data_dir)? {
         Claim::HeldBy(pid) if serving => {
             let who = pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "another process".into());
@@ -214,7 +214,7 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
             )
         }
         Claim::HeldBy(_) => {
-            let port = switchboard_store::cluster::running_port(&root).await?;
+            let port = switchboard_cluster::running_port(&root).await?;
             tracing::info!(dir = %root.display(), port, "using the private PostgreSQL cluster of the running server");
             Ok(Database { url: url(port), cluster: None, _lock: None })
         }

@@ -94,7 +94,7 @@ async fn start_node(database_url: &str, redis_url: Option<&str>) -> anyhow::Resu
         cmd.args(["--redis-url", r]);
     }
     cmd.env("RUST_LOG", "warn");
-    let (pid, exited) = switchboard_store::cluster::spawn_supervised(cmd)?;
+    let (pid, exited) = switchboard_cluster::spawn_supervised(cmd)?;
     let client = reqwest::Client::new();
     for _ in 0..200 {
         if client.get(format!("http://127.0.0.1:{port}/ready")).send().await.is_ok_and(|r| r.status().is_success()) {

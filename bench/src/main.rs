@@ -14,7 +14,7 @@ use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncC
 use serde_json::json;
 use switchboard_api::settings::Settings;
 use switchboard_api::Application;
-use switchboard_store::cluster::{ClusterOptions, LocalCluster};
+use switchboard_cluster::{ClusterOptions, LocalCluster};
 use switchboard_store::DbPool;
 
 /// The server allocates per request and per event on many threads at once; mimalloc does that

@@ -1,10 +1,9 @@
-//! Persistence: the pool, embedded migrations, one module of queries per aggregate, and the
-//! private PostgreSQL cluster used when no server is configured.
+//! Persistence: the pool, embedded migrations, the job queue and one module of queries per
+//! aggregate. (The private PostgreSQL cluster is process control: `switchboard-cluster`.)
 
 pub mod account_users;
 pub mod accounts;
 pub mod attachments;
-pub mod cluster;
 pub mod contacts;
 pub mod conversations;
 pub mod error;

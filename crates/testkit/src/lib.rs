@@ -18,8 +18,8 @@ use switchboard_api::auth::random_token;
 use switchboard_api::services::users::{create_user, NewUserInput};
 use switchboard_api::settings::Settings;
 use switchboard_api::Application;
+use switchboard_cluster::{ClusterOptions, LocalCluster};
 use switchboard_domain::users::{Email, Password};
-use switchboard_store::cluster::{ClusterOptions, LocalCluster};
 use switchboard_store::models::{NewAccountUser, User};
 use switchboard_store::DbPool;
 use tokio::sync::OnceCell;
@@ -69,9 +69,9 @@ async fn cluster() -> anyhow::Result<&'static SharedCluster> {
 pub async fn fresh_database() -> anyhow::Result<String> {
     let shared = cluster().await?;
     let name = format!("test_{}_{}", std::process::id(), NEXT_DB.fetch_add(1, Ordering::Relaxed));
-    let admin_url = format!("postgres://{}@127.0.0.1:{}/postgres", switchboard_store::cluster::SUPERUSER, shared.port);
-    switchboard_store::cluster::create_database(&admin_url, &name, Some(TEMPLATE)).await?;
-    Ok(format!("postgres://{}@127.0.0.1:{}/{name}", switchboard_store::cluster::SUPERUSER, shared.port))
+    let admin_url = format!("postgres://{}@127.0.0.1:{}/postgres", switchboard_cluster::SUPERUSER, shared.port);
+    switchboard_cluster::create_database(&admin_url, &name, Some(TEMPLATE)).await?;
+    Ok(format!("postgres://{}@127.0.0.1:{}/{name}", switchboard_cluster::SUPERUSER, shared.port))
 }
 
 /// A running app on its own database.

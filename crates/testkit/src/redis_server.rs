@@ -29,7 +29,7 @@ impl TestRedis {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let (pid, exited) =
-            switchboard_store::cluster::spawn_supervised(cmd).context("starting redis-server (install the redis-server package)")?;
+            switchboard_cluster::spawn_supervised(cmd).context("starting redis-server (install the redis-server package)")?;
         let deadline = Instant::now() + Duration::from_secs(10);
         while tokio::net::TcpStream::connect(("127.0.0.1", port)).await.is_err() {
             if exited.try_recv().is_ok() {

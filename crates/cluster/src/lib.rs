@@ -3,6 +3,8 @@
 //! `switchboard serve` uses it when no `DATABASE_URL` is given, and the test kit uses it for a
 //! throwaway cluster. It listens on a free loopback port (never a server's 5432), only over TCP,
 //! and it dies with us: the postmaster gets SIGINT (a fast, clean shutdown) when its parent goes.
+//! The data directory's lock (`DirLock`) decides which process owns the cluster; other
+//! commands use the running one. `spawn_supervised` also starts the test kit's redis-server.
 
 // pre_exec is the only way to set the parent-death signal in the child before it execs.
 #![allow(unsafe_code)]
