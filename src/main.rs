@@ -19,36 +19,22 @@ use switchboard_store::DbPool;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-const ENV_HELP: &str = "\
-Environment:
-  DATABASE_URL                 PostgreSQL URL. Unset: a private cluster is started under SWITCHBOARD_DATA_DIR
-                               from the installed PostgreSQL server binaries (never touching port 5432).
-  SWITCHBOARD_DATA_DIR         Where the private cluster keeps its data [default: ./var]
-  SWITCHBOARD_PG_BINDIR        Directory with initdb and postgres [default: PATH, then /usr/lib/postgresql/*/bin]
-  REDIS_URL                    Redis URL for realtime fan-out and shared sign-in throttling across processes.
-                               Unset: both run inside this process.
-  BIND                         Address to listen on [default: 127.0.0.1]
-  PORT                         Port to listen on [default: 3000]
-  PUBLIC_URL                   URL clients reach this server at [default: http://BIND:PORT]
-  DATABASE_POOL_SIZE           Database connections per process [default: 20]
-  MAX_BODY_BYTES               Largest accepted JSON body [default: 1048576]
-  STORAGE_DIR                  Where attachments are kept [default: SWITCHBOARD_DATA_DIR/storage]
-  MAX_ATTACHMENT_BYTES         Largest accepted attachment [default: 41943040]
-  SWITCHBOARD_ADMIN_EMAIL      Email of the administrator created on first start [default: admin@switchboard.local]
-  SWITCHBOARD_ADMIN_PASSWORD   Its password [default: generated and printed once]
-  OUTBOUND_ALLOW_PRIVATE       'true' lets requests to URLs users gave (BSP, provider) reach private and local
-                               addresses [default: false]
-  TRUSTED_PROXIES              Proxies whose X-Forwarded-For names the client, e.g. '10.0.0.0/8,127.0.0.1' [default: none]
-  CORS_ALLOWED_ORIGINS         Origins whose pages may call the API, e.g. 'https://app.example.com' [default: none]
-  SWITCHBOARD_JOBS             'false': this serving process leaves jobs to `switchboard worker` processes [default: true]
-  RUST_LOG                     Log filter [default: info]
-  LOG_FORMAT                   'json' for JSON lines, anything else for text [default: text]";
-
 #[derive(Parser)]
-#[command(name = "switchboard", version, about = "Self-hosted omnichannel inbox backend (Chatwoot-compatible API)", after_help = ENV_HELP)]
+#[command(
+    name = "switchboard",
+    version,
+    about = "Self-hosted omnichannel inbox backend (Chatwoot-compatible API)",
+    long_about = "Self-hosted omnichannel inbox backend (Chatwoot-compatible API). The server's options are also environment \
+                  variables (shown with each); with no configuration at all, `switchboard` serves on 127.0.0.1:3000 with a \
+                  private PostgreSQL cluster under ./var."
+)]
 struct Cli {
     #[command(flatten)]
     common: Common,
+    /// The server's and the worker's settings; options of every command, so that each may be
+    /// given before or after the command's name.
+    #[command(flatten)]
+    server: ServeArgs,
     #[command(subcommand)]
     command: Option<Command>,
 }
@@ -64,14 +50,23 @@ struct Common {
     /// Database connections per process
     #[arg(long, env = "DATABASE_POOL_SIZE", default_value_t = 20, global = true)]
     pool_size: usize,
+    /// Directory with initdb and postgres for the private cluster [default: PATH, then /usr/lib/postgresql/*/bin]
+    #[arg(long, env = "SWITCHBOARD_PG_BINDIR", global = true)]
+    pg_bindir: Option<PathBuf>,
+    /// Log filter (tracing's EnvFilter directives)
+    #[arg(long, env = "RUST_LOG", default_value = "info", global = true)]
+    log: String,
+    /// 'json' for JSON lines, anything else for text
+    #[arg(long, env = "LOG_FORMAT", default_value = "text", global = true)]
+    log_format: String,
 }
 
 #[derive(Subcommand)]
 enum Command {
     /// Serve the API (the default), running jobs too unless SWITCHBOARD_JOBS=false
-    Serve(ServeArgs),
+    Serve,
     /// Run jobs and periodic work only (sends, group syncs, template syncs), with no HTTP server
-    Worker(ServeArgs),
+    Worker,
     /// Apply pending database migrations and exit
     Migrate,
     /// Create an administrator (or reset its password) in the first account
@@ -92,55 +87,64 @@ enum Command {
 
 #[derive(Args)]
 struct ServeArgs {
-    #[arg(long, env = "BIND", default_value = "127.0.0.1")]
+    /// Address to listen on
+    #[arg(long, env = "BIND", default_value = "127.0.0.1", global = true)]
     bind: String,
-    #[arg(long, env = "PORT", default_value_t = 3000)]
+    /// Port to listen on
+    #[arg(long, env = "PORT", default_value_t = 3000, global = true)]
     port: u16,
-    #[arg(long, env = "PUBLIC_URL")]
+    /// URL clients (and the BSP, for signed links) reach this server at [default: http://BIND:PORT]
+    #[arg(long, env = "PUBLIC_URL", global = true)]
     public_url: Option<String>,
-    #[arg(long, env = "REDIS_URL", hide_env_values = true)]
+    /// Redis, to share live events and throttling across processes; unset, both stay in this process
+    #[arg(long, env = "REDIS_URL", hide_env_values = true, global = true)]
     redis_url: Option<String>,
-    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20)]
+    /// Largest accepted JSON body
+    #[arg(long, env = "MAX_BODY_BYTES", default_value_t = 1 << 20, global = true)]
     max_body_bytes: usize,
-    #[arg(long, env = "STORAGE_DIR")]
+    /// Where attachments are kept [default: SWITCHBOARD_DATA_DIR/storage]
+    #[arg(long, env = "STORAGE_DIR", global = true)]
     storage_dir: Option<std::path::PathBuf>,
-    #[arg(long, env = "MAX_ATTACHMENT_BYTES", default_value_t = 40 << 20)]
+    /// Largest accepted attachment
+    #[arg(long, env = "MAX_ATTACHMENT_BYTES", default_value_t = 40 << 20, global = true)]
     max_attachment_bytes: usize,
-    #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL", default_value = "admin@switchboard.local")]
+    /// Email of the administrator created on first start
+    #[arg(long, env = "SWITCHBOARD_ADMIN_EMAIL", default_value = "admin@switchboard.local", global = true)]
     admin_email: String,
-    #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true)]
+    /// Its password [default: generated and printed once]
+    #[arg(long, env = "SWITCHBOARD_ADMIN_PASSWORD", hide_env_values = true, global = true)]
     admin_password: Option<String>,
     /// Attempts per outgoing WhatsApp message before it is marked failed.
-    #[arg(long, env = "WHATSAPP_SEND_ATTEMPTS", default_value_t = 8)]
+    #[arg(long, env = "WHATSAPP_SEND_ATTEMPTS", default_value_t = 8, global = true)]
     whatsapp_send_attempts: u32,
     /// Seconds before the first retry of a WhatsApp send; each next wait doubles.
-    #[arg(long, env = "WHATSAPP_RETRY_BASE_SECS", default_value_t = 2)]
+    #[arg(long, env = "WHATSAPP_RETRY_BASE_SECS", default_value_t = 2, global = true)]
     whatsapp_retry_base_secs: u64,
     /// Longest wait between two attempts, in seconds.
-    #[arg(long, env = "WHATSAPP_RETRY_MAX_SECS", default_value_t = 300)]
+    #[arg(long, env = "WHATSAPP_RETRY_MAX_SECS", default_value_t = 300, global = true)]
     whatsapp_retry_max_secs: u64,
     /// Seconds a BSP call may take before it counts as a timeout.
-    #[arg(long, env = "WHATSAPP_BSP_TIMEOUT_SECS", default_value_t = 15)]
+    #[arg(long, env = "WHATSAPP_BSP_TIMEOUT_SECS", default_value_t = 15, global = true)]
     whatsapp_bsp_timeout_secs: u64,
     /// Messages per second per WhatsApp inbox, shared by every process.
-    #[arg(long, env = "WHATSAPP_RATE_LIMIT", default_value_t = 80)]
+    #[arg(long, env = "WHATSAPP_RATE_LIMIT", default_value_t = 80, global = true)]
     whatsapp_rate_limit: u32,
     /// Seconds between template syncs with the BSP.
-    #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600)]
+    #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600, global = true)]
     whatsapp_template_sync_secs: u64,
     /// Let outgoing requests to URLs users gave (BSP, provider) reach loopback, private,
     /// link-local and metadata addresses. Off: such URLs are refused when saved and when called.
-    #[arg(long, env = "OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set)]
+    #[arg(long, env = "OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
     outbound_allow_private: bool,
     /// Proxies (addresses or networks, comma-separated) whose X-Forwarded-For names the client.
-    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted)]
+    #[arg(long, env = "TRUSTED_PROXIES", default_value = "", value_parser = parse_trusted, global = true)]
     trusted_proxies: TrustedProxies,
     /// Origins (comma-separated) whose pages may call the API from a browser.
-    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins)]
+    #[arg(long, env = "CORS_ALLOWED_ORIGINS", default_value = "", value_parser = parse_origins, global = true)]
     cors_allowed_origins: Origins,
     /// Run the job worker and periodic work in this serving process too. 'false' for web
     /// nodes of a deployment that runs `switchboard worker` processes apart.
-    #[arg(long, env = "SWITCHBOARD_JOBS", default_value_t = true, action = clap::ArgAction::Set)]
+    #[arg(long, env = "SWITCHBOARD_JOBS", default_value_t = true, action = clap::ArgAction::Set, global = true)]
     jobs: bool,
 }
 
@@ -160,17 +164,17 @@ fn parse_trusted(raw: &str) -> Result<TrustedProxies, String> {
     switchboard_api::client_ip::parse_trusted(raw).map(TrustedProxies)
 }
 
-fn init_tracing() {
+fn init_tracing(common: &Common) {
     use tracing_subscriber::fmt::format::FmtSpan;
     use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let filter = EnvFilter::try_new(&common.log).unwrap_or_else(|_| EnvFilter::new("info"));
     // tokio-postgres logs bind parameters (tokens among them) at debug: never let them through.
     let filter = match "tokio_postgres=info".parse() {
         Ok(directive) => filter.add_directive(directive),
         Err(_) => filter,
     };
     let builder = tracing_subscriber::fmt().with_env_filter(filter).with_span_events(FmtSpan::CLOSE).with_writer(std::io::stderr);
-    if std::env::var("LOG_FORMAT").is_ok_and(|f| f == "json") {
+    if common.log_format == "json" {
         builder.json().init();
     } else {
         builder.init();
@@ -195,7 +199,7 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
         return Ok(Database { url: url.clone(), cluster: None, _lock: None });
     }
     // Before anything is logged: with no PostgreSQL installed, the one line said is what to do.
-    switchboard_cluster::find_binaries()?;
+    switchboard_cluster::find_binaries(common.pg_bindir.as_deref())?;
     let root = switchboard_cluster::placement(&common.data_dir.join("postgres"))?;
     if !root.starts_with(std::path::absolute(&common.data_dir)?) {
         println!(
@@ -220,7 +224,7 @@ async fn database(common: &Common, serving: bool) -> anyhow::Result<Database> {
         }
         Claim::Acquired(lock) => {
             tracing::info!(dir = %root.display(), "no DATABASE_URL: starting a private PostgreSQL cluster");
-            let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false }).await?;
+            let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: false, bindir: common.pg_bindir.clone() }).await?;
             cluster.create_database("switchboard", None).await?;
             Ok(Database { url: cluster.url("switchboard"), cluster: Some(cluster), _lock: Some(lock) })
         }
@@ -332,7 +336,7 @@ fn anyhow_api(e: switchboard_api::error::ApiError) -> anyhow::Error {
 }
 
 async fn run(cli: Cli) -> anyhow::Result<()> {
-    let serving = matches!(cli.command, None | Some(Command::Serve(_)));
+    let serving = matches!(cli.command, None | Some(Command::Serve));
     let Database { url: database_url, cluster, _lock } = database(&cli.common, serving).await?;
     let count = switchboard_store::migrate::run_pending(&database_url).await.context("applying migrations")?;
     if count > 0 {
@@ -340,11 +344,11 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     }
     let command = match cli.command {
         Some(c) => c,
-        None => Command::Serve(ServeArgs::parse_from_env()?),
+        None => Command::Serve,
     };
     let result = match command {
-        Command::Serve(args) => serve(&cli.common, args, database_url).await,
-        Command::Worker(args) => worker(&cli.common, args, database_url).await,
+        Command::Serve => serve(&cli.common, cli.server, database_url).await,
+        Command::Worker => worker(&cli.common, cli.server, database_url).await,
         Command::Migrate => {
             println!("Database is up to date ({count} migrations applied now).");
             Ok(())
@@ -379,22 +383,10 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
     result
 }
 
-impl ServeArgs {
-    /// `switchboard` with no subcommand serves, reading its settings from the environment.
-    fn parse_from_env() -> anyhow::Result<Self> {
-        #[derive(Parser)]
-        struct Only {
-            #[command(flatten)]
-            serve: ServeArgs,
-        }
-        Ok(Only::try_parse_from(["switchboard"])?.serve)
-    }
-}
-
 #[tokio::main]
 async fn main() -> ExitCode {
     let cli = Cli::parse();
-    init_tracing();
+    init_tracing(&cli.common);
     match run(cli).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {

@@ -258,7 +258,12 @@ async fn main() -> anyhow::Result<()> {
     let (url, cluster) = match &cli.database_url {
         Some(url) => (url.clone(), None),
         None => {
-            let cluster = LocalCluster::start(ClusterOptions { root: cli.data_dir.join("postgres"), ephemeral: false }).await?;
+            let cluster = LocalCluster::start(ClusterOptions {
+                root: cli.data_dir.join("postgres"),
+                ephemeral: false,
+                bindir: std::env::var_os("SWITCHBOARD_PG_BINDIR").map(std::path::PathBuf::from),
+            })
+            .await?;
             cluster.create_database("bench", None).await?;
             (cluster.url("bench"), Some(cluster))
         }

@@ -32,6 +32,8 @@ pub const SUPERUSER: &str = "switchboard";
 pub struct NotInstalled;
 
 pub struct ClusterOptions {
+    /// The directory with `initdb` and `postgres`; unset, they are looked for (`find_binaries`).
+    pub bindir: Option<PathBuf>,
     /// Holds `data/` (PGDATA) and `postgres.log`.
     pub root: PathBuf,
     /// Throwaway clusters trade durability for speed (no fsync).
@@ -45,11 +47,11 @@ pub struct LocalCluster {
     log_path: PathBuf,
 }
 
-/// The directory holding both `initdb` and `postgres`: `SWITCHBOARD_PG_BINDIR` when set, else the
+/// The directory holding both `initdb` and `postgres`: `explicit` when given, else the
 /// first match on PATH, else the newest /usr/lib/postgresql/*/bin.
-pub fn find_binaries() -> Result<PathBuf, NotInstalled> {
-    if let Some(dir) = std::env::var_os("SWITCHBOARD_PG_BINDIR") {
-        let dir = PathBuf::from(dir);
+pub fn find_binaries(explicit: Option<&Path>) -> Result<PathBuf, NotInstalled> {
+    if let Some(dir) = explicit {
+        let dir = dir.to_path_buf();
         return if dir.join("initdb").is_file() && dir.join("postgres").is_file() { Ok(dir) } else { Err(NotInstalled) };
     }
     let mut candidates: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
@@ -100,7 +102,7 @@ fn tail(path: &Path) -> String {
 impl LocalCluster {
     /// Initialises the cluster on first use, then starts it and waits until it accepts connections.
     pub async fn start(opts: ClusterOptions) -> anyhow::Result<Self> {
-        let bin = find_binaries()?;
+        let bin = find_binaries(opts.bindir.as_deref())?;
         let owner = run_as()?;
         let data = opts.root.join("data");
         let log_path = opts.root.join("postgres.log");

@@ -54,7 +54,13 @@ async fn cluster() -> anyhow::Result<&'static SharedCluster> {
             let base = std::env::temp_dir();
             sweep_stale_dirs(&base);
             let root: PathBuf = base.join(format!("switchboard-test-{}", std::process::id()));
-            let cluster = LocalCluster::start(ClusterOptions { root, ephemeral: true }).await.context("starting the test cluster")?;
+            let cluster = LocalCluster::start(ClusterOptions {
+                root,
+                ephemeral: true,
+                bindir: std::env::var_os("SWITCHBOARD_PG_BINDIR").map(PathBuf::from),
+            })
+            .await
+            .context("starting the test cluster")?;
             cluster.create_database(TEMPLATE, None).await?;
             switchboard_store::migrate::run_pending(&cluster.url(TEMPLATE)).await?;
             // The cluster lives as long as this process: its death signal stops it when we exit.
