@@ -23,7 +23,7 @@ pub async fn hash_password(password: String) -> ApiResult<String> {
         Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
     })
     .await
-    .map_err(ApiError::internal)?
+    .map_err(|e| ApiError::caused_by(e))?
 }
 
 /// Verifies against a stored hash. With no hash (unknown user, or no password set) it still does
@@ -43,7 +43,7 @@ pub async fn verify_password(password: String, hash: Option<String>) -> ApiResul
         }
     })
     .await
-    .map_err(ApiError::internal)
+    .map_err(|e| ApiError::caused_by(e))
 }
 
 fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {

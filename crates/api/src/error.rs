@@ -36,19 +36,30 @@ pub enum ApiError {
     /// The channel provider refused or failed a call made for the client; its words are passed on.
     #[error("the provider answered: {message}")]
     Upstream { refused: bool, message: String },
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Something that should not happen: its cause, with the cause's own chain, and the line
+    /// that turned it into an answer. Logged whole; the client sees only "Internal server error".
+    #[error("internal error at {location}: {cause:#}")]
+    Internal { cause: anyhow::Error, location: &'static std::panic::Location<'static> },
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
 
 impl ApiError {
+    /// An internal error from anything printable; `Location` is the caller's line.
+    #[track_caller]
     pub fn internal(e: impl std::fmt::Display) -> Self {
-        Self::Internal(e.to_string())
+        Self::Internal { cause: anyhow::anyhow!(e.to_string()), location: std::panic::Location::caller() }
+    }
+
+    /// An internal error that keeps `e` as its cause, chain included.
+    #[track_caller]
+    pub fn caused_by(e: impl std::error::Error + Send + Sync + 'static) -> Self {
+        Self::Internal { cause: anyhow::Error::new(e), location: std::panic::Location::caller() }
     }
 }
 
 impl From<StoreError> for ApiError {
+    #[track_caller]
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::NotFound => Self::NotFound,
@@ -57,7 +68,7 @@ impl From<StoreError> for ApiError {
                 Self::Invalid(ValidationError::invalid(&constraint, "refers to a record that does not exist"))
             }
             StoreError::Unavailable(_) => Self::Unavailable,
-            StoreError::Database(e) => Self::Internal(e.to_string()),
+            e @ StoreError::Database(_) => Self::caused_by(e),
         }
     }
 }
@@ -92,7 +103,7 @@ impl ResponseError for ApiError {
             Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             Self::Upstream { refused: true, .. } => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Upstream { refused: false, .. } => StatusCode::BAD_GATEWAY,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            Self::Internal { .. } => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
@@ -116,8 +127,8 @@ impl ResponseError for ApiError {
             Self::Upstream { message, .. } => {
                 json!({ "error": format!("The WhatsApp provider answered: {message}"), "provider_error": message })
             }
-            Self::Internal(detail) => {
-                tracing::error!(error = %detail, "internal error");
+            Self::Internal { cause, location } => {
+                tracing::error!(error = format!("{cause:#}"), at = %location, "internal error");
                 json!({ "error": "Internal server error" })
             }
         };
@@ -148,6 +159,23 @@ fn humanize(field: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn internal_errors_keep_their_cause_chain_and_the_line_that_raised_them() {
+        fn query() -> Result<(), StoreError> {
+            Err(StoreError::Database(diesel::result::Error::QueryBuilderError("the pool ran dry".into())))
+        }
+        let raised = line!() + 1;
+        let handler = || -> ApiResult<()> { Ok(query()?) };
+        let err = handler().err();
+        let Some(ApiError::Internal { cause, location }) = &err else { panic!("{err:?}") };
+        assert_eq!((location.file(), location.line()), (file!(), raised), "where it arose");
+        let logged = format!("{cause:#}");
+        assert!(logged.contains("database error") && logged.contains("the pool ran dry"), "{logged}");
+        // The client still sees today's JSON, without the cause.
+        let answer = err.map(|e| e.error_response());
+        assert_eq!(answer.map(|r| r.status()), Some(StatusCode::INTERNAL_SERVER_ERROR));
+    }
 
     #[test]
     fn humanizes_field_paths() {

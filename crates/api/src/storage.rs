@@ -101,9 +101,9 @@ impl Storage {
         let key = format!("{account_id}/{}-{}", random_token(12), safe_name(file_name));
         let path = self.path_of(&key);
         if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(ApiError::internal)?;
+            tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError::caused_by(e))?;
         }
-        let file = tokio::fs::File::create(&path).await.map_err(ApiError::internal)?;
+        let file = tokio::fs::File::create(&path).await.map_err(|e| ApiError::caused_by(e))?;
         Ok((key, file))
     }
 
@@ -121,7 +121,7 @@ impl Storage {
 
 /// Writes a chunk, mapping IO errors.
 pub async fn write_chunk(file: &mut tokio::fs::File, chunk: &[u8]) -> ApiResult<()> {
-    file.write_all(chunk).await.map_err(ApiError::internal)
+    file.write_all(chunk).await.map_err(|e| ApiError::caused_by(e))
 }
 
 #[cfg(test)]
