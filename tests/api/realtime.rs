@@ -780,3 +780,41 @@ async fn sockets_hold_a_bounded_number_of_subscriptions_and_close_when_they_hold
     }
     assert!(started.elapsed() >= Duration::from_secs(1), "not before the wait is over");
 }
+
+/// Pruning keeps the replay window and the newest events of each account, in chunks that stay
+/// inside the statement timeout however much piled up.
+#[tokio::test]
+async fn pruning_keeps_the_window_and_the_newest_events() {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct Left {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        first: i64,
+    }
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let mut conn = app.db.get().await.unwrap();
+    let (data, audience) = (json!({}), json!({}));
+    let rows: Vec<(&str, &Value, &Value)> = (0..30).map(|_| ("message.created", &data, &audience)).collect();
+    switchboard_store::events::append_many(&mut conn, w.account_id, &rows).await.unwrap();
+    let other: Vec<(&str, &Value, &Value)> = (0..5).map(|_| ("message.created", &data, &audience)).collect();
+    switchboard_store::events::append_many(&mut conn, w.other_account_id, &other).await.unwrap();
+    diesel::sql_query("UPDATE realtime_events SET created_at = now() - interval '1 hour' WHERE seq <= 10 AND account_id = $1")
+        .bind::<diesel::sql_types::BigInt, _>(w.account_id)
+        .execute(&mut conn)
+        .await
+        .unwrap();
+    // Ten are older than the window; of the rest, only the newest 15 of each account are kept.
+    let pruned = switchboard_store::events::prune(&mut conn, Duration::from_secs(600), 15).await.unwrap();
+    assert_eq!(pruned, 15);
+    let left = |account: i64| {
+        diesel::sql_query("SELECT count(*) AS n, coalesce(min(seq), 0) AS first FROM realtime_events WHERE account_id = $1")
+            .bind::<diesel::sql_types::BigInt, _>(account)
+    };
+    let mine: Left = left(w.account_id).get_result(&mut conn).await.unwrap();
+    assert_eq!((mine.n, mine.first), (15, 16));
+    let theirs: Left = left(w.other_account_id).get_result(&mut conn).await.unwrap();
+    assert_eq!((theirs.n, theirs.first), (5, 1), "another account's events are its own");
+}

@@ -92,12 +92,40 @@ pub async fn bounds(conn: &mut AsyncPgConnection, account_id: i64, window: std::
 /// Drops events older than the window, and beyond the newest `keep` of each account.
 pub async fn prune(conn: &mut AsyncPgConnection, window: std::time::Duration, keep: i64) -> StoreResult<usize> {
     let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
-    let old = diesel::delete(realtime_events::table.filter(realtime_events::created_at.le(cutoff))).execute(conn).await?;
-    let beyond = diesel::sql_query(
-        "DELETE FROM realtime_events e USING event_counters c WHERE e.account_id = c.account_id AND e.seq <= c.last_seq - $1",
-    )
-    .bind::<BigInt, _>(keep)
-    .execute(conn)
-    .await?;
-    Ok(old + beyond)
+    // In chunks: each statement stays well inside the pool's statement timeout, however much
+    // piled up (a busy hour, a long stop), and the sweep always makes progress.
+    let mut pruned = 0;
+    loop {
+        let n = diesel::sql_query(
+            "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
+               SELECT ctid FROM realtime_events WHERE created_at <= $1 ORDER BY created_at LIMIT $2))",
+        )
+        .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
+        .bind::<BigInt, _>(PRUNE_CHUNK)
+        .execute(conn)
+        .await?;
+        pruned += n;
+        if (n as i64) < PRUNE_CHUNK {
+            break;
+        }
+    }
+    loop {
+        let n = diesel::sql_query(
+            "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
+               SELECT e.ctid FROM realtime_events e JOIN event_counters c ON c.account_id = e.account_id \
+               WHERE e.seq <= c.last_seq - $1 LIMIT $2))",
+        )
+        .bind::<BigInt, _>(keep)
+        .bind::<BigInt, _>(PRUNE_CHUNK)
+        .execute(conn)
+        .await?;
+        pruned += n;
+        if (n as i64) < PRUNE_CHUNK {
+            break;
+        }
+    }
+    Ok(pruned)
 }
+
+/// Rows one pruning statement deletes at most.
+const PRUNE_CHUNK: i64 = 20_000;
