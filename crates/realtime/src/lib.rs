@@ -36,6 +36,29 @@ pub enum Event {
 }
 
 impl Event {
+    /// Every event, for checks over the whole catalog.
+    pub const ALL: [Event; 19] = [
+        Self::MessageCreated,
+        Self::MessageUpdated,
+        Self::ConversationCreated,
+        Self::ConversationUpdated,
+        Self::ConversationStatusChanged,
+        Self::ConversationContactChanged,
+        Self::ConversationRead,
+        Self::ConversationTypingOn,
+        Self::ConversationTypingOff,
+        Self::AssigneeChanged,
+        Self::TeamChanged,
+        Self::ContactCreated,
+        Self::ContactUpdated,
+        Self::ContactDeleted,
+        Self::ContactMerged,
+        Self::ContactGroupSynced,
+        Self::NotificationCreated,
+        Self::PresenceUpdate,
+        Self::AccessChanged,
+    ];
+
     pub const fn as_str(self) -> &'static str {
         match self {
             Self::MessageCreated => "message.created",
@@ -203,28 +226,7 @@ mod tests {
 
     #[test]
     fn event_names_are_distinct_and_dotted() {
-        use Event::*;
-        let all = [
-            MessageCreated,
-            MessageUpdated,
-            ConversationCreated,
-            ConversationUpdated,
-            ConversationStatusChanged,
-            ConversationContactChanged,
-            ConversationRead,
-            ConversationTypingOn,
-            ConversationTypingOff,
-            AssigneeChanged,
-            TeamChanged,
-            ContactCreated,
-            ContactUpdated,
-            ContactDeleted,
-            ContactMerged,
-            ContactGroupSynced,
-            NotificationCreated,
-            PresenceUpdate,
-            AccessChanged,
-        ];
+        let all = Event::ALL;
         let mut names: Vec<&str> = all.iter().map(|e| e.as_str()).collect();
         assert!(names.iter().all(|n| n.split('.').count() == 2 && n == &n.to_lowercase()));
         names.sort_unstable();

@@ -94,37 +94,30 @@ pub async fn prune(conn: &mut AsyncPgConnection, window: std::time::Duration, ke
     let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
     // In chunks: each statement stays well inside the pool's statement timeout, however much
     // piled up (a busy hour, a long stop), and the sweep always makes progress.
-    let mut pruned = 0;
-    loop {
-        let n = diesel::sql_query(
-            "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
-               SELECT ctid FROM realtime_events WHERE created_at <= $1 ORDER BY created_at LIMIT $2))",
-        )
-        .bind::<diesel::sql_types::Timestamptz, _>(cutoff)
-        .bind::<BigInt, _>(PRUNE_CHUNK)
-        .execute(conn)
-        .await?;
-        pruned += n;
-        if (n as i64) < PRUNE_CHUNK {
-            break;
-        }
-    }
-    loop {
-        let n = diesel::sql_query(
-            "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
-               SELECT e.ctid FROM realtime_events e JOIN event_counters c ON c.account_id = e.account_id \
-               WHERE e.seq <= c.last_seq - $1 LIMIT $2))",
-        )
-        .bind::<BigInt, _>(keep)
-        .bind::<BigInt, _>(PRUNE_CHUNK)
-        .execute(conn)
-        .await?;
-        pruned += n;
-        if (n as i64) < PRUNE_CHUNK {
-            break;
-        }
-    }
+    let old = "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
+                 SELECT ctid FROM realtime_events WHERE created_at <= $1 ORDER BY created_at LIMIT $2))";
+    let mut pruned = chunked(conn, || diesel::sql_query(old).into_boxed().bind::<diesel::sql_types::Timestamptz, _>(cutoff)).await?;
+    let beyond = "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
+                    SELECT e.ctid FROM realtime_events e JOIN event_counters c ON c.account_id = e.account_id \
+                    WHERE e.seq <= c.last_seq - $1 LIMIT $2))";
+    pruned += chunked(conn, || diesel::sql_query(beyond).into_boxed().bind::<BigInt, _>(keep)).await?;
     Ok(pruned)
+}
+
+/// Runs a delete whose last parameter is a row limit until it deletes fewer than
+/// `PRUNE_CHUNK`; returns the rows deleted.
+async fn chunked(
+    conn: &mut AsyncPgConnection,
+    query: impl Fn() -> diesel::query_builder::BoxedSqlQuery<'static, diesel::pg::Pg, diesel::query_builder::SqlQuery>,
+) -> StoreResult<usize> {
+    let mut deleted = 0;
+    loop {
+        let n = query().bind::<BigInt, _>(PRUNE_CHUNK).execute(conn).await?;
+        deleted += n;
+        if (n as i64) < PRUNE_CHUNK {
+            return Ok(deleted);
+        }
+    }
 }
 
 /// Rows one pruning statement deletes at most.
