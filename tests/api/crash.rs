@@ -1,5 +1,6 @@
-//! Outgoing sends across a crash and a restart, with the real binary: `kill -9` while the BSP
-//! holds requests, under each per-inbox policy, and SIGTERM, which must double nothing.
+//! Outgoing sends and events across a crash and a restart, with the real binary: `kill -9`
+//! while the BSP holds requests, under each per-inbox policy; SIGTERM, which must double
+//! nothing; and `kill -9` between a change's commit and its event's publication.
 
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -286,5 +287,112 @@ async fn a_worker_process_runs_the_jobs_a_web_node_leaves() {
     kill(&mut worker, nix::sys::signal::Signal::SIGTERM);
     assert!(wait_exit(&mut worker, Duration::from_secs(30)).success());
     kill(&mut web, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+/// Runs one statement on a connection of the test's own.
+async fn sql(conn: &mut diesel_async::AsyncPgConnection, statement: &str) {
+    use diesel_async::RunQueryDsl;
+    diesel::sql_query(statement).execute(conn).await.unwrap();
+}
+
+/// A count from the database.
+async fn count(conn: &mut diesel_async::AsyncPgConnection, query: &str) -> i64 {
+    use diesel_async::RunQueryDsl;
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    diesel::sql_query(query).get_result::<N>(conn).await.unwrap().n
+}
+
+/// The transactional outbox: the server is killed after a change committed and before its
+/// event reached the log (the log writer is held on the account's counter row, then the
+/// process and its database sessions are killed). The event was committed with the change, so
+/// the next server moves it into the log and a client replaying with `since` receives it.
+#[tokio::test]
+async fn kill_9_between_commit_and_publish_loses_no_event() {
+    use diesel_async::AsyncConnection;
+    use futures_util::{SinkExt, StreamExt};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let (s, mut first) = setup("outbox", "hold").await;
+    let profile: Value = s
+        .http
+        .get(format!("{}/api/v1/profile", first.base))
+        .header("api_access_token", &s.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut lock = diesel_async::AsyncPgConnection::establish(&s.url).await.unwrap();
+    let mut look = diesel_async::AsyncPgConnection::establish(&s.url).await.unwrap();
+    let before = count(&mut look, "SELECT last_seq AS n FROM event_counters WHERE account_id = 1").await;
+    // Hold the account's event counter: the log writer cannot number anything past it.
+    let holder = count(&mut lock, "SELECT pg_backend_pid()::int8 AS n").await;
+    sql(&mut lock, "BEGIN").await;
+    sql(&mut lock, "SELECT * FROM event_counters WHERE account_id = 1 FOR UPDATE").await;
+
+    let (http, base, token) = (s.http.clone(), first.base.clone(), s.token.clone());
+    let request = tokio::spawn(async move {
+        http.post(format!("{base}/api/v1/accounts/1/conversations/1/messages"))
+            .header("api_access_token", token)
+            .json(&json!({ "content": "committed, then killed", "private": true }))
+            .send()
+            .await
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while count(&mut look, "SELECT count(*) AS n FROM messages WHERE content = 'committed, then killed'").await == 0 {
+        assert!(Instant::now() < deadline, "the note was never committed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert!(!request.is_finished(), "the answer waits for the event's delivery");
+    assert_eq!(count(&mut look, &format!("SELECT count(*) AS n FROM realtime_events WHERE account_id = 1 AND seq > {before}")).await, 0);
+
+    // The process dies, and so do its database sessions (a statement it left waiting on the
+    // lock must not finish its work for it).
+    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
+    wait_exit(&mut first, Duration::from_secs(10));
+    sql(
+        &mut look,
+        &format!(
+            "SELECT pg_terminate_backend(pid, 5000) FROM pg_stat_activity \
+             WHERE datname = current_database() AND pid NOT IN (pg_backend_pid(), {holder})"
+        ),
+    )
+    .await;
+    sql(&mut lock, "ROLLBACK").await;
+    assert!(request.await.unwrap().is_err(), "the client got no answer");
+    assert_eq!(count(&mut look, &format!("SELECT count(*) AS n FROM realtime_events WHERE account_id = 1 AND seq > {before}")).await, 0);
+
+    // A new server: a client that saw up to `before` replays what it missed.
+    let mut second = start(&s.url, &s.dir);
+    let url = second.base.replace("http://", "ws://") + "/cable";
+    let mut req = url.into_client_request().unwrap();
+    req.headers_mut().insert("Sec-WebSocket-Protocol", "actioncable-v1-json".parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(req).await.unwrap();
+    let identifier = json!({ "channel": "RoomChannel", "pubsub_token": profile["pubsub_token"], "account_id": 1,
+        "user_id": profile["id"], "since": before })
+    .to_string();
+    ws.send(Message::text(json!({ "command": "subscribe", "identifier": identifier }).to_string())).await.unwrap();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let mut replayed = None;
+    while replayed.is_none() {
+        let frame = tokio::time::timeout_at(deadline, ws.next()).await.expect("the event was never replayed").unwrap().unwrap();
+        let Message::Text(text) = frame else { continue };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if v["message"]["event"] == "message.created" && v["message"]["data"]["content"] == "committed, then killed" {
+            replayed = Some(v);
+        }
+    }
+    let replayed = replayed.unwrap();
+    assert_eq!(replayed["message"]["seq"], before + 1, "{replayed}");
+    assert_eq!(count(&mut look, "SELECT count(*) AS n FROM event_outbox").await, 0, "the outbox is empty again");
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
     let _ = std::fs::remove_dir_all(&s.dir);
 }

@@ -103,7 +103,7 @@ impl Core {
             tokio::spawn(realtime::write_log_forever(log_writer)),
         ];
         for _ in 0..services::inbound::WRITERS {
-            background.push(tokio::spawn(services::inbound::write_forever(state.db.clone(), inbound_writers.clone())));
+            background.push(tokio::spawn(services::ingest::write_forever(state.clone(), inbound_writers.clone())));
         }
         if let Some(relay) = relay {
             background.push(tokio::spawn(relay));

@@ -1,4 +1,4 @@
-//! Publishing live events (after commit) and serving them over `/cable`.
+//! The event log's writer (outbox to log to sockets), publishing, presence and the Redis relay.
 
 use std::time::Duration;
 
@@ -20,11 +20,12 @@ pub struct Realtime {
     /// With Redis, events travel through it so every node's sockets get them.
     redis: Option<redis::aio::ConnectionManager>,
     presence: Presence,
-    /// Events waiting for the log writer.
-    log: tokio::sync::mpsc::Sender<Pending>,
+    /// Requests for the log writer.
+    log: tokio::sync::mpsc::Sender<Request>,
 }
 
-/// An event on its way into the log; `done` hears when it is numbered and delivered.
+/// An event that reports no change (presence, typing) on its way into the log; `done` hears
+/// when it is numbered and delivered.
 struct Pending {
     account_id: i64,
     event: String,
@@ -33,9 +34,18 @@ struct Pending {
     done: tokio::sync::oneshot::Sender<()>,
 }
 
+/// What the log writer is asked to do.
+enum Request {
+    /// Number and deliver this event.
+    Direct(Pending),
+    /// A change committed events to the outbox: move them into the log and deliver them, then
+    /// answer.
+    Flush(tokio::sync::oneshot::Sender<()>),
+}
+
 /// The log writer's half, run by `write_log_forever`.
 pub struct LogWriter {
-    queue: tokio::sync::mpsc::Receiver<Pending>,
+    queue: tokio::sync::mpsc::Receiver<Request>,
     db: DbPool,
     broadcaster: Broadcaster,
     redis: Option<redis::aio::ConnectionManager>,
@@ -44,51 +54,103 @@ pub struct LogWriter {
 /// Most events numbered in one statement.
 const LOG_BATCH: usize = 512;
 
+/// How often the writer looks for outbox events nobody asked it to move: those of a process
+/// that died between its commit and its flush, here or on another node.
+const SWEEP: Duration = Duration::from_secs(1);
+
 /// Numbers, keeps and delivers events in batches: whatever queued up while the previous batch
 /// was written goes in the next one, so an account's counter row is taken once per batch, not
 /// once per event (it was the ceiling on how many writes an account could make per second).
-/// One writer per process also keeps this process's deliveries in seq order.
+/// Changes' events come from the outbox their transactions wrote (`Request::Flush`, and a sweep
+/// every `SWEEP`), so a crash between a commit and its delivery loses nothing: the next writer
+/// to run moves them. One writer per process keeps this process's deliveries in seq order.
 ///
 /// The writer has a connection of its own: publishers wait for it while holding pooled
 /// connections, so taking one from the pool could wait on them forever.
 pub async fn write_log_forever(mut w: LogWriter) {
     let mut batch = Vec::with_capacity(LOG_BATCH);
     let mut own: Option<switchboard_store::AsyncPgConnection> = None;
-    while w.queue.recv_many(&mut batch, LOG_BATCH).await > 0 {
-        let mut accounts: Vec<i64> = batch.iter().map(|p| p.account_id).collect();
-        accounts.sort_unstable();
-        accounts.dedup();
-        let mut envelopes = Vec::with_capacity(batch.len());
+    let mut sweep = tokio::time::interval(SWEEP);
+    sweep.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            n = w.queue.recv_many(&mut batch, LOG_BATCH) => if n == 0 { return },
+            _ = sweep.tick() => {}
+        }
         if own.is_none() {
             own = w.db.dedicated().await.map_err(|e| tracing::error!(error = %e, "live event log: cannot connect")).ok();
         }
+        let direct: Vec<&Pending> = batch
+            .iter()
+            .filter_map(|r| match r {
+                Request::Direct(p) => Some(p),
+                Request::Flush(_) => None,
+            })
+            .collect();
         match own.as_mut() {
             Some(conn) => {
-                for account_id in accounts {
-                    let mine: Vec<&Pending> = batch.iter().filter(|p| p.account_id == account_id).collect();
-                    let audiences: Vec<Value> = mine.iter().map(|p| serde_json::to_value(&p.audience).unwrap_or(Value::Null)).collect();
-                    let rows: Vec<(&str, &Value, &Value)> =
-                        mine.iter().zip(&audiences).map(|(p, a)| (p.event.as_str(), &p.data, a)).collect();
-                    match switchboard_store::events::append_many(conn, account_id, &rows).await {
-                        Ok(seqs) => {
-                            for (p, seq) in mine.iter().zip(seqs) {
-                                envelopes.push(Envelope::new(account_id, seq, p.event.clone(), p.data.clone(), p.audience.clone()));
-                            }
-                        }
-                        Err(e) => {
-                            tracing::error!(error = %e, account_id, events = mine.len(), "could not record live events");
-                            own = None;
-                            break;
-                        }
+                let mut envelopes = number_direct(conn, &direct).await;
+                match move_outbox(conn, &w.broadcaster, w.redis.as_ref(), &mut envelopes).await {
+                    Ok(()) => {}
+                    Err(e) => {
+                        tracing::error!(error = %e, "could not move events from the outbox; they stay there for the next sweep");
+                        own = None;
                     }
                 }
+                deliver(&w.broadcaster, w.redis.as_ref(), envelopes).await;
             }
-            None => tracing::error!(events = batch.len(), "could not record live events: no database connection"),
+            None => tracing::error!(events = direct.len(), "could not record live events: no database connection"),
         }
-        deliver(&w.broadcaster, w.redis.as_ref(), envelopes).await;
-        for p in batch.drain(..) {
-            let _ = p.done.send(());
+        for r in batch.drain(..) {
+            let _ = match r {
+                Request::Direct(p) => p.done.send(()),
+                Request::Flush(done) => done.send(()),
+            };
         }
+    }
+}
+
+/// Numbers events that report no change, per account; returns them ready to deliver.
+async fn number_direct(conn: &mut switchboard_store::AsyncPgConnection, direct: &[&Pending]) -> Vec<Envelope> {
+    let mut accounts: Vec<i64> = direct.iter().map(|p| p.account_id).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let mut envelopes = Vec::with_capacity(direct.len());
+    for account_id in accounts {
+        let mine: Vec<&&Pending> = direct.iter().filter(|p| p.account_id == account_id).collect();
+        let audiences: Vec<Value> = mine.iter().map(|p| serde_json::to_value(&p.audience).unwrap_or(Value::Null)).collect();
+        let rows: Vec<(&str, &Value, &Value)> = mine.iter().zip(&audiences).map(|(p, a)| (p.event.as_str(), &p.data, a)).collect();
+        match switchboard_store::events::append_many(conn, account_id, &rows).await {
+            Ok(seqs) => {
+                for (p, seq) in mine.iter().zip(seqs) {
+                    envelopes.push(Envelope::new(account_id, seq, p.event.clone(), p.data.clone(), p.audience.clone()));
+                }
+            }
+            Err(e) => tracing::error!(error = %e, account_id, events = mine.len(), "could not record live events"),
+        }
+    }
+    envelopes
+}
+
+/// Moves every committed outbox event into the log, `LOG_BATCH` at a time, delivering each
+/// full batch as it goes; the last one is left in `envelopes` for the caller to deliver.
+async fn move_outbox(
+    conn: &mut switchboard_store::AsyncPgConnection,
+    broadcaster: &Broadcaster,
+    redis: Option<&redis::aio::ConnectionManager>,
+    envelopes: &mut Vec<Envelope>,
+) -> switchboard_store::StoreResult<()> {
+    loop {
+        let moved = switchboard_store::events::number_staged(conn, LOG_BATCH as i64).await?;
+        let full = moved.len() == LOG_BATCH;
+        for e in moved {
+            let audience = serde_json::from_value(e.audience).unwrap_or_default();
+            envelopes.push(Envelope::new(e.account_id, e.seq, e.event, e.data, audience));
+        }
+        if !full {
+            return Ok(());
+        }
+        deliver(broadcaster, redis, std::mem::take(envelopes)).await;
     }
 }
 
@@ -170,14 +232,27 @@ impl Realtime {
         map.keys().filter(|(a, _)| *a == account_id).map(|(_, w)| w.clone()).collect()
     }
 
-    /// Numbers the event in the account's log and delivers it; returns once both are done.
-    /// Call after the write committed. A failure is logged, never returned: the write it
-    /// reports on has already happened.
+    /// Numbers an event that reports no change (presence, typing) and delivers it; returns once
+    /// both are done. A change's events go through its transaction instead (`services::change`).
+    /// A failure is logged, never returned.
     pub async fn publish(&self, account_id: i64, event: Event, data: Value, audience: Audience) {
         let (done, finished) = tokio::sync::oneshot::channel();
         let pending = Pending { account_id, event: event.as_str().to_string(), data, audience, done };
-        if self.log.send(pending).await.is_err() {
+        if self.log.send(Request::Direct(pending)).await.is_err() {
             tracing::error!(event = event.as_str(), "the live event log is gone");
+            return;
+        }
+        let _ = finished.await;
+    }
+
+    /// Moves the events committed so far from the outbox into the log and delivers them;
+    /// returns once that is done, so a client told of a change has had its events (if another
+    /// node's writer took them, they are on their way). If the writer is gone, its successor's
+    /// sweep moves them.
+    pub async fn flush(&self) {
+        let (done, finished) = tokio::sync::oneshot::channel();
+        if self.log.send(Request::Flush(done)).await.is_err() {
+            tracing::error!("the live event log is gone; the outbox keeps the events");
             return;
         }
         let _ = finished.await;

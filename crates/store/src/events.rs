@@ -1,4 +1,5 @@
-//! The per-account event log behind live updates: numbering, replay and retention.
+//! The per-account event log: the outbox a change writes its events to in its own transaction,
+//! their numbering into the log (`seq`), replay and retention.
 
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -9,7 +10,7 @@ use serde_json::Value;
 use crate::schema::realtime_events;
 use crate::StoreResult;
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, Selectable, QueryableByName)]
 #[diesel(table_name = realtime_events)]
 pub struct StoredEvent {
     pub account_id: i64,
@@ -53,6 +54,67 @@ pub async fn append_many(conn: &mut AsyncPgConnection, account_id: i64, events: 
     .get_result(conn)
     .await?;
     Ok((row.last_seq - n + 1..=row.last_seq).collect())
+}
+
+/// Writes a change's events to the outbox, in the caller's transaction: one statement for any
+/// number. Rows are `(account_id, event, data, audience)`.
+pub async fn stage(conn: &mut AsyncPgConnection, rows: &[(i64, &str, &Value, &Value)]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let accounts: Vec<i64> = rows.iter().map(|r| r.0).collect();
+    let names: Vec<&str> = rows.iter().map(|r| r.1).collect();
+    let data: Vec<&Value> = rows.iter().map(|r| r.2).collect();
+    let audiences: Vec<&Value> = rows.iter().map(|r| r.3).collect();
+    crate::prepared::prepared(
+        "INSERT INTO event_outbox (account_id, event, data, audience) \
+         SELECT * FROM unnest($1::int8[], $2::text[], $3::jsonb[], $4::jsonb[])",
+    )
+    .bind::<diesel::sql_types::Array<BigInt>, _>(&accounts)
+    .bind::<diesel::sql_types::Array<Text>, _>(&names)
+    .bind::<diesel::sql_types::Array<Jsonb>, _>(&data)
+    .bind::<diesel::sql_types::Array<Jsonb>, _>(&audiences)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// Moves up to `limit` committed outbox events into the log, numbering each in its account's
+/// sequence, in one statement (so an event is either still in the outbox or in the log, never
+/// both or neither); returns them by account and seq. Rows another relay is moving are skipped,
+/// so relays on several nodes share the work. Counter rows are taken in account order, so two
+/// relays cannot deadlock.
+pub async fn number_staged(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<StoredEvent>> {
+    Ok(crate::prepared::prepared(
+        "WITH taken AS ( \
+           DELETE FROM event_outbox WHERE id IN ( \
+             SELECT id FROM event_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED) \
+           RETURNING id, account_id, event, data, audience), \
+         numbered AS ( \
+           SELECT t.*, row_number() OVER (PARTITION BY t.account_id ORDER BY t.id) AS ord, \
+                  count(*) OVER (PARTITION BY t.account_id) AS n \
+           FROM taken t), \
+         c AS ( \
+           INSERT INTO event_counters (account_id, last_seq) \
+           SELECT account_id, count(*) FROM taken GROUP BY account_id ORDER BY account_id \
+           ON CONFLICT (account_id) DO UPDATE SET last_seq = event_counters.last_seq + EXCLUDED.last_seq \
+           RETURNING account_id, last_seq), \
+         i AS ( \
+           INSERT INTO realtime_events (account_id, seq, event, data, audience) \
+           SELECT nb.account_id, c.last_seq - nb.n + nb.ord, nb.event, nb.data, nb.audience \
+           FROM numbered nb JOIN c ON c.account_id = nb.account_id \
+           RETURNING account_id, seq, event, data, audience, created_at) \
+         SELECT account_id, seq, event, data, audience, created_at FROM i ORDER BY account_id, seq",
+    )
+    .bind::<BigInt, _>(limit)
+    .load::<StoredEvent>(conn)
+    .await?)
+}
+
+/// Events still waiting in the outbox (none, once the relay has caught up).
+pub async fn staged_count(conn: &mut AsyncPgConnection) -> StoreResult<i64> {
+    use crate::schema::event_outbox;
+    Ok(event_outbox::table.count().get_result(conn).await?)
 }
 
 /// Events after `since`, oldest first, within the retention window (at most `limit`).

@@ -95,3 +95,24 @@ impl DbPool {
         diesel::sql_query("SELECT 1").execute(&mut conn).await.is_ok()
     }
 }
+
+/// Opens a transaction that the caller ends with `commit` or `rollback`, for a change that
+/// runs code of its own between statements (rendering its events, say). Store functions that
+/// open transactions nest inside it as savepoints. A pooled connection dropped with its
+/// transaction still open is discarded by the pool, never reused, and PostgreSQL rolls back.
+pub async fn begin(conn: &mut AsyncPgConnection) -> StoreResult<()> {
+    use diesel_async::TransactionManager;
+    Ok(<AsyncPgConnection as AsyncConnection>::TransactionManager::begin_transaction(conn).await?)
+}
+
+/// Commits the transaction `begin` opened.
+pub async fn commit(conn: &mut AsyncPgConnection) -> StoreResult<()> {
+    use diesel_async::TransactionManager;
+    Ok(<AsyncPgConnection as AsyncConnection>::TransactionManager::commit_transaction(conn).await?)
+}
+
+/// Rolls back the transaction `begin` opened.
+pub async fn rollback(conn: &mut AsyncPgConnection) -> StoreResult<()> {
+    use diesel_async::TransactionManager;
+    Ok(<AsyncPgConnection as AsyncConnection>::TransactionManager::rollback_transaction(conn).await?)
+}

@@ -209,6 +209,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     installation_secrets,
     event_counters,
     realtime_events,
+    event_outbox,
     message_templates,
     jobs,
     send_slots,
@@ -422,3 +423,14 @@ diesel::table! {
 diesel::joinable!(conversations -> inboxes (inbox_id));
 diesel::joinable!(conversations -> contacts (contact_id));
 diesel::joinable!(messages -> conversations (conversation_id));
+
+diesel::table! {
+    event_outbox (id) {
+        id -> Int8,
+        account_id -> Int8,
+        event -> Text,
+        data -> Jsonb,
+        audience -> Jsonb,
+        created_at -> Timestamptz,
+    }
+}

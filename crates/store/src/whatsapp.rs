@@ -106,7 +106,9 @@ struct Item<'a> {
 
 type Key = (i64, String);
 
-async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) -> StoreResult<Vec<Vec<Received>>> {
+/// `receive_all` in the caller's transaction, for a caller that writes more with it (the
+/// batch's events).
+pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_>]) -> StoreResult<Vec<Vec<Received>>> {
     use std::collections::{HashMap, HashSet};
     let mut out: Vec<Vec<Received>> = deliveries.iter().map(|_| Vec::new()).collect();
     let mut seen = HashSet::new();

@@ -13,6 +13,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
+use crate::services::change::Change;
 use crate::services::events;
 use crate::services::users::{create_user, NewUserInput};
 use crate::state::AppState;
@@ -105,26 +106,31 @@ pub async fn update(
     let role = body.role.as_deref().map(|r| Role::parse("role", r)).transpose()?;
     let availability = availability(body.availability_status.as_deref(), body.availability.as_deref())?;
 
-    let mut conn = state.conn().await?;
-    let agent = switchboard_store::account_users::find(&mut conn, ctx.account_id, user_id).await?.ok_or(ApiError::NotFound)?;
-    let changes = AccountUserChanges {
-        role: role.map(|r| r.as_str().into()),
-        availability: availability.map(|a| a.as_str().into()),
-        auto_offline: body.auto_offline,
-    };
-    let member = guarded(
-        switchboard_store::account_users::change_keeping_an_administrator(
-            &mut conn,
-            ctx.account_id,
-            user_id,
-            MemberChange::Update(&changes),
-        )
-        .await,
-    )?;
-    if role.is_some() {
-        events::access_changed(&state, ctx.account_id, &[user_id]).await;
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let agent = switchboard_store::account_users::find(conn, ctx.account_id, user_id).await?.ok_or(ApiError::NotFound)?;
+        let changes = AccountUserChanges {
+            role: role.map(|r| r.as_str().into()),
+            availability: availability.map(|a| a.as_str().into()),
+            auto_offline: body.auto_offline,
+        };
+        let member = guarded(
+            switchboard_store::account_users::change_keeping_an_administrator(
+                conn,
+                ctx.account_id,
+                user_id,
+                MemberChange::Update(&changes),
+            )
+            .await,
+        )?;
+        if role.is_some() {
+            events::access_changed(out, ctx.account_id, &[user_id]);
+        }
+        Ok(views::agent(&switchboard_store::models::Agent { user: agent.user, member }))
     }
-    Ok(ok(views::agent(&switchboard_store::models::Agent { user: agent.user, member })))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 /// A guarded membership change's outcome: the membership, 404 for a non-member, or 422 when it
@@ -142,10 +148,15 @@ fn guarded(outcome: Result<Option<AccountUser>, Guarded>) -> ApiResult<AccountUs
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let user_id = path_id(&path.1)?;
-    let mut conn = state.conn().await?;
-    guarded(
-        switchboard_store::account_users::change_keeping_an_administrator(&mut conn, ctx.account_id, user_id, MemberChange::Remove).await,
-    )?;
-    events::access_changed(&state, ctx.account_id, &[user_id]).await;
-    Ok(ok(json!({})))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        guarded(
+            switchboard_store::account_users::change_keeping_an_administrator(conn, ctx.account_id, user_id, MemberChange::Remove).await,
+        )?;
+        events::access_changed(out, ctx.account_id, &[user_id]);
+        Ok(json!({}))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

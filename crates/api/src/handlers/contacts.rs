@@ -18,6 +18,7 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
+use crate::services::change::Change;
 use crate::state::AppState;
 use crate::views;
 
@@ -84,36 +85,41 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
     if body.base_contact_id.0 == body.mergee_contact_id.0 {
         return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
     }
-    let mut conn = state.conn().await?;
-    let not_found = |field: &str| ApiError::Invalid(ValidationError::invalid(field, "is not a contact of this account"));
-    let base = switchboard_store::contacts::find(&mut conn, ctx.account_id, body.base_contact_id.0)
-        .await?
-        .ok_or_else(|| not_found("base_contact_id"))?;
-    let mergee = switchboard_store::contacts::find(&mut conn, ctx.account_id, body.mergee_contact_id.0)
-        .await?
-        .ok_or_else(|| not_found("mergee_contact_id"))?;
-    let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
-    let merged = ContactChanges {
-        name: base.name.trim().is_empty().then(|| mergee.name.clone()),
-        email: fill(&base.email, &mergee.email),
-        phone_number: fill(&base.phone_number, &mergee.phone_number),
-        identifier: fill(&base.identifier, &mergee.identifier),
-        additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
-        custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
-        ..Default::default()
-    };
-    let labels = merge_labels(&base.labels, &mergee.labels);
-    let (contact, moved) = switchboard_store::contacts::merge(&mut conn, &base, &mergee, &merged, &labels).await?;
-    for c in &moved {
-        crate::services::events::announce(&state, &mut conn, c, Event::ConversationContactChanged, &[], Default::default()).await?;
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let not_found = |field: &str| ApiError::Invalid(ValidationError::invalid(field, "is not a contact of this account"));
+        let base = switchboard_store::contacts::find(conn, ctx.account_id, body.base_contact_id.0)
+            .await?
+            .ok_or_else(|| not_found("base_contact_id"))?;
+        let mergee = switchboard_store::contacts::find(conn, ctx.account_id, body.mergee_contact_id.0)
+            .await?
+            .ok_or_else(|| not_found("mergee_contact_id"))?;
+        let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
+        let merged = ContactChanges {
+            name: base.name.trim().is_empty().then(|| mergee.name.clone()),
+            email: fill(&base.email, &mergee.email),
+            phone_number: fill(&base.phone_number, &mergee.phone_number),
+            identifier: fill(&base.identifier, &mergee.identifier),
+            additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
+            custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
+            ..Default::default()
+        };
+        let labels = merge_labels(&base.labels, &mergee.labels);
+        let (contact, moved) = switchboard_store::contacts::merge(conn, &base, &mergee, &merged, &labels).await?;
+        for c in &moved {
+            crate::services::events::announce(&state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
+        }
+        let rendered = crate::present::contact(conn, &contact).await?;
+        let mut event = rendered.clone();
+        if let Some(obj) = event.as_object_mut() {
+            obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
+        }
+        crate::services::events::contact(out, Event::ContactMerged, ctx.account_id, event);
+        Ok(rendered)
     }
-    let rendered = crate::present::contact(&mut conn, &contact).await?;
-    let mut event = rendered.clone();
-    if let Some(obj) = event.as_object_mut() {
-        obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
-    }
-    crate::services::events::contact(&state, Event::ContactMerged, ctx.account_id, event).await;
-    Ok(ok(rendered))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<Contact> {
@@ -200,26 +206,31 @@ fn source_id_for(given: Option<&str>) -> Result<String, ValidationError> {
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<ContactPayload>) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let inbox = match body.inbox_id {
-        Some(id) => Some(
-            switchboard_store::inboxes::find(&mut conn, ctx.account_id, id.0, ctx.inbox_visibility())
-                .await?
-                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?,
-        ),
-        None => None,
-    };
-    let source_id = source_id_for(body.source_id.as_deref())?;
-    let pubsub = random_token(16);
-    let identity = inbox.as_ref().map(|i| (i.id, source_id.as_str(), pubsub.as_str()));
-    let (contact, contact_inbox) = switchboard_store::contacts::create(&mut conn, ctx.account_id, &changes, identity).await?;
-    let contact_inbox = match (contact_inbox, inbox) {
-        (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
-        _ => Value::Null,
-    };
-    let rendered = crate::present::contact(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, Event::ContactCreated, ctx.account_id, rendered.clone()).await;
-    Ok(ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = match body.inbox_id {
+            Some(id) => Some(
+                switchboard_store::inboxes::find(conn, ctx.account_id, id.0, ctx.inbox_visibility())
+                    .await?
+                    .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?,
+            ),
+            None => None,
+        };
+        let source_id = source_id_for(body.source_id.as_deref())?;
+        let pubsub = random_token(16);
+        let identity = inbox.as_ref().map(|i| (i.id, source_id.as_str(), pubsub.as_str()));
+        let (contact, contact_inbox) = switchboard_store::contacts::create(conn, ctx.account_id, &changes, identity).await?;
+        let contact_inbox = match (contact_inbox, inbox) {
+            (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
+            _ => Value::Null,
+        };
+        let rendered = crate::present::contact(conn, &contact).await?;
+        crate::services::events::contact(out, Event::ContactCreated, ctx.account_id, rendered.clone());
+        Ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -230,23 +241,33 @@ pub async fn update(
     Body(body): Body<ContactPayload>,
 ) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let contact = find(&mut conn, &ctx, &path.1).await?;
-    let contact = switchboard_store::contacts::update(&mut conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
-    let rendered = crate::present::contact(&mut conn, &contact).await?;
-    crate::services::events::contact(&state, Event::ContactUpdated, ctx.account_id, rendered.clone()).await;
-    Ok(ok(json!({ "payload": rendered })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let contact = find(conn, &ctx, &path.1).await?;
+        let contact = switchboard_store::contacts::update(conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
+        let rendered = crate::present::contact(conn, &contact).await?;
+        crate::services::events::contact(out, Event::ContactUpdated, ctx.account_id, rendered.clone());
+        Ok(json!({ "payload": rendered }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let contact = find(&mut conn, &ctx, &path.1).await?;
-    ctx.require_admin()?;
-    switchboard_store::contacts::delete(&mut conn, ctx.account_id, contact.id).await?;
-    let gone = crate::services::events::contact_ref(&contact);
-    crate::services::events::contact(&state, Event::ContactDeleted, ctx.account_id, gone).await;
-    Ok(ok(json!({})))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let contact = find(conn, &ctx, &path.1).await?;
+        ctx.require_admin()?;
+        switchboard_store::contacts::delete(conn, ctx.account_id, contact.id).await?;
+        let gone = crate::services::events::contact_ref(&contact);
+        crate::services::events::contact(out, Event::ContactDeleted, ctx.account_id, gone);
+        Ok(json!({}))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

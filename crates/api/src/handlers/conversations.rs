@@ -18,6 +18,7 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
+use crate::services::change::Change;
 use crate::services::conversations::change;
 use crate::state::AppState;
 use crate::views;
@@ -219,68 +220,68 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         None => None,
     };
 
-    let mut conn = state.conn().await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox_id, ctx.inbox_visibility())
-        .await?
-        .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
-    // The contact: by its id in this inbox (source_id), or by contact id.
-    let identity = match (body.source_id.as_deref().map(str::trim).filter(|s| !s.is_empty()), body.contact_id) {
-        (Some(source_id), _) => switchboard_store::contacts::find_identity(&mut conn, inbox.id, source_id)
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = switchboard_store::inboxes::find(conn, ctx.account_id, inbox_id, ctx.inbox_visibility())
             .await?
-            .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("source_id", "is not a contact of this inbox")))?,
-        (None, Some(contact_id)) => {
-            let contact = switchboard_store::contacts::find(&mut conn, ctx.account_id, contact_id.0)
+            .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
+        // The contact: by its id in this inbox (source_id), or by contact id.
+        let identity = match (body.source_id.as_deref().map(str::trim).filter(|s| !s.is_empty()), body.contact_id) {
+            (Some(source_id), _) => switchboard_store::contacts::find_identity(conn, inbox.id, source_id)
                 .await?
-                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("contact_id", "is not a contact of this account")))?;
-            match switchboard_store::contacts::identity_in(&mut conn, contact.id, inbox.id).await? {
-                Some(ci) => ci,
-                None => {
-                    switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
+                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("source_id", "is not a contact of this inbox")))?,
+            (None, Some(contact_id)) => {
+                let contact = switchboard_store::contacts::find(conn, ctx.account_id, contact_id.0)
+                    .await?
+                    .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("contact_id", "is not a contact of this account")))?;
+                match switchboard_store::contacts::identity_in(conn, contact.id, inbox.id).await? {
+                    Some(ci) => ci,
+                    None => {
+                        switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
+                    }
                 }
             }
-        }
-        (None, None) => return Err(ValidationError::blank("contact_id").into()),
-    };
-    check_assignee(&mut conn, ctx.account_id, body.assignee_id.map(|a| a.0)).await?;
-    check_team(&mut conn, &ctx, body.team_id.map(|t| t.0)).await?;
+            (None, None) => return Err(ValidationError::blank("contact_id").into()),
+        };
+        check_assignee(conn, ctx.account_id, body.assignee_id.map(|a| a.0)).await?;
+        check_team(conn, &ctx, body.team_id.map(|t| t.0)).await?;
 
-    let new = NewConversation {
-        account_id: ctx.account_id,
-        inbox_id: inbox.id,
-        contact_id: identity.contact_id,
-        contact_inbox_id: Some(identity.id),
-        assignee_id: body.assignee_id.map(|a| a.0),
-        team_id: body.team_id.map(|t| t.0),
-        status: status.as_str().into(),
-        priority: priority.map(|p| p.as_str().into()),
-        group_type: "individual".into(),
-        snoozed_until,
-        uuid: random_token(16),
-        additional_attributes: additional,
-        custom_attributes: custom,
-    };
-    let sender = ctx.user.id;
-    let first = first_content
-        .map(|content| move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender))));
-    let assignee = new.assignee_id;
-    let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
-    let (conversation, first, notifications) = switchboard_store::conversations::create(&mut conn, &new, first, notify).await?;
-    let payload =
-        crate::services::events::announce(&state, &mut conn, &conversation, Event::ConversationCreated, &[], Default::default()).await?;
-    if let Some(m) = first {
-        let (mut rendered, _) = crate::present::messages(&state, &mut conn, &conversation, std::slice::from_ref(&m)).await?;
-        crate::services::events::publish(
-            &state,
-            &mut conn,
-            &conversation,
-            &m,
-            &rendered.pop().unwrap_or(Value::Null),
-            Event::MessageCreated,
-        )
-        .await?;
+        let new = NewConversation {
+            account_id: ctx.account_id,
+            inbox_id: inbox.id,
+            contact_id: identity.contact_id,
+            contact_inbox_id: Some(identity.id),
+            assignee_id: body.assignee_id.map(|a| a.0),
+            team_id: body.team_id.map(|t| t.0),
+            status: status.as_str().into(),
+            priority: priority.map(|p| p.as_str().into()),
+            group_type: "individual".into(),
+            snoozed_until,
+            uuid: random_token(16),
+            additional_attributes: additional,
+            custom_attributes: custom,
+        };
+        let sender = ctx.user.id;
+        let first = first_content.map(|content| {
+            move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender)))
+        });
+        let assignee = new.assignee_id;
+        let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
+        let (conversation, first, notifications) = switchboard_store::conversations::create(conn, &new, first, notify).await?;
+        let payload =
+            crate::services::events::announce(&state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default())
+                .await?;
+        if let Some(m) = first {
+            let (mut rendered, _) = crate::present::messages(&state, conn, &conversation, std::slice::from_ref(&m)).await?;
+            crate::services::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated)
+                .await?;
+        }
+        crate::services::notifications::publish(&state, conn, out, &notifications).await?;
+        Ok(payload)
     }
-    crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
-    Ok(ok(payload))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -315,18 +316,23 @@ pub async fn update(
     let priority = body.priority.map(|p| Priority::parse("priority", p.as_deref())).transpose()?;
     let custom = body.custom_attributes.map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v)).transpose()?;
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let by = views::available_name(&ctx.user).to_string();
-    let lines = priority.and_then(|p| priority_line(&c, p, &by)).into_iter().collect();
-    let changes = ConversationChanges {
-        priority: priority.map(|p| p.map(|p| p.as_str().to_string())),
-        custom_attributes: custom,
-        additional_attributes: additional,
-        ..Default::default()
-    };
-    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let by = views::available_name(&ctx.user).to_string();
+        let lines = priority.and_then(|p| priority_line(&c, p, &by)).into_iter().collect();
+        let changes = ConversationChanges {
+            priority: priority.map(|p| p.map(|p| p.as_str().to_string())),
+            custom_attributes: custom,
+            additional_attributes: additional,
+            ..Default::default()
+        };
+        let (c, activities) = change(conn, &c, changes, lines).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -346,20 +352,25 @@ pub async fn toggle_status(
 ) -> ApiResult<HttpResponse> {
     let requested = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
     let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
-    let next = requested.unwrap_or_else(|| current.toggled());
-    let lines = if next != current { vec![activity::status(next, views::available_name(&ctx.user))] } else { vec![] };
-    let changes = ConversationChanges {
-        status: Some(next.as_str().into()),
-        snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
-        ..Default::default()
-    };
-    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
-    Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
-        "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
+        let next = requested.unwrap_or_else(|| current.toggled());
+        let lines = if next != current { vec![activity::status(next, views::available_name(&ctx.user))] } else { vec![] };
+        let changes = ConversationChanges {
+            status: Some(next.as_str().into()),
+            snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
+            ..Default::default()
+        };
+        let (c, activities) = change(conn, &c, changes, lines).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
+        Ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
+            "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -378,12 +389,17 @@ pub async fn toggle_priority(
 ) -> ApiResult<HttpResponse> {
     let raw = body.priority.ok_or_else(|| ValidationError::blank("priority"))?;
     let priority = Priority::parse("priority", raw.as_deref())?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
-    let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
-    let (c, activities) = change(&mut conn, &c, changes, lines).await?;
-    Ok(ok(crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
+        let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
+        let (c, activities) = change(conn, &c, changes, lines).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -406,63 +422,68 @@ pub async fn assignments(
     if body.assignee_id.is_none() && body.team_id.is_none() {
         return Err(ValidationError::blank("assignee_id").into());
     }
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let by = views::available_name(&ctx.user).to_string();
-    let mut lines = Vec::new();
-    let mut changes = ConversationChanges::default();
-    let mut answer = Value::Null;
-    if let Some(team) = body.team_id {
-        let new_team = check_team(&mut conn, &ctx, team.map(|t| t.0)).await?;
-        if new_team.as_ref().map(|t| t.id) != c.team_id {
-            let old = match c.team_id {
-                Some(id) => switchboard_store::teams::find(&mut conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t.name),
-                None => None,
-            };
-            lines.extend(activity::team(new_team.as_ref().map(|t| t.name.as_str()), old.as_deref(), &by));
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let by = views::available_name(&ctx.user).to_string();
+        let mut lines = Vec::new();
+        let mut changes = ConversationChanges::default();
+        let mut answer = Value::Null;
+        if let Some(team) = body.team_id {
+            let new_team = check_team(conn, &ctx, team.map(|t| t.0)).await?;
+            if new_team.as_ref().map(|t| t.id) != c.team_id {
+                let old = match c.team_id {
+                    Some(id) => switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t.name),
+                    None => None,
+                };
+                lines.extend(activity::team(new_team.as_ref().map(|t| t.name.as_str()), old.as_deref(), &by));
+            }
+            answer = new_team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
+            changes.team_id = Some(new_team.map(|t| t.id));
         }
-        answer = new_team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
-        changes.team_id = Some(new_team.map(|t| t.id));
-    }
-    if let Some(assignee) = body.assignee_id {
-        let new_assignee = check_assignee(&mut conn, ctx.account_id, assignee.map(|a| a.0)).await?;
-        if new_assignee.as_ref().map(|u| u.id) != c.assignee_id {
-            let self_assigned = new_assignee.as_ref().is_some_and(|u| u.id == ctx.user.id);
-            lines.push(activity::assignee(new_assignee.as_ref().map(views::available_name), self_assigned, &by));
-        }
-        answer = match &new_assignee {
-            Some(u) => match switchboard_store::account_users::find(&mut conn, ctx.account_id, u.id).await? {
-                Some(agent) => views::agent(&agent),
+        if let Some(assignee) = body.assignee_id {
+            let new_assignee = check_assignee(conn, ctx.account_id, assignee.map(|a| a.0)).await?;
+            if new_assignee.as_ref().map(|u| u.id) != c.assignee_id {
+                let self_assigned = new_assignee.as_ref().is_some_and(|u| u.id == ctx.user.id);
+                lines.push(activity::assignee(new_assignee.as_ref().map(views::available_name), self_assigned, &by));
+            }
+            answer = match &new_assignee {
+                Some(u) => match switchboard_store::account_users::find(conn, ctx.account_id, u.id).await? {
+                    Some(agent) => views::agent(&agent),
+                    None => Value::Null,
+                },
                 None => Value::Null,
-            },
-            None => Value::Null,
+            };
+            changes.assignee_id = Some(new_assignee.map(|u| u.id));
+        }
+        let assignee_changed = changes.assignee_id.is_some_and(|a| a != c.assignee_id);
+        let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
+        let before = c.assignee_id;
+        let notify = match changes.assignee_id {
+            Some(new) if assignee_changed => crate::services::conversations::assignment_notice(&c, new, ctx.user.id),
+            _ => vec![],
         };
-        changes.assignee_id = Some(new_assignee.map(|u| u.id));
+        let (c, activities, notifications) = crate::services::conversations::change_notifying(conn, &c, changes, lines, &notify).await?;
+        // The previous and the new assignee hear of it even outside the inbox.
+        let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
+        let event = if assignee_changed {
+            Event::AssigneeChanged
+        } else if team_changed {
+            Event::TeamChanged
+        } else {
+            Event::ConversationUpdated
+        };
+        crate::services::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
+        if assignee_changed && team_changed {
+            let payload = crate::present::conversation(&state, conn, &c).await?;
+            crate::services::events::conversation(conn, out, Event::TeamChanged, &c, payload, involved).await?;
+        }
+        crate::services::notifications::publish(&state, conn, out, &notifications).await?;
+        Ok(answer)
     }
-    let assignee_changed = changes.assignee_id.is_some_and(|a| a != c.assignee_id);
-    let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
-    let before = c.assignee_id;
-    let notify = match changes.assignee_id {
-        Some(new) if assignee_changed => crate::services::conversations::assignment_notice(&c, new, ctx.user.id),
-        _ => vec![],
-    };
-    let (c, activities, notifications) = crate::services::conversations::change_notifying(&mut conn, &c, changes, lines, &notify).await?;
-    // The previous and the new assignee hear of it even outside the inbox.
-    let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
-    let event = if assignee_changed {
-        Event::AssigneeChanged
-    } else if team_changed {
-        Event::TeamChanged
-    } else {
-        Event::ConversationUpdated
-    };
-    crate::services::events::announce(&state, &mut conn, &c, event, &activities, involved.clone()).await?;
-    if assignee_changed && team_changed {
-        let payload = crate::present::conversation(&state, &mut conn, &c).await?;
-        crate::services::events::conversation(&state, &mut conn, Event::TeamChanged, &c, payload, involved).await?;
-    }
-    crate::services::notifications::publish(&state, &mut conn, &notifications).await?;
-    Ok(ok(answer))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -481,14 +502,19 @@ pub async fn set_labels(
     Body(body): Body<LabelsPayload>,
 ) -> ApiResult<HttpResponse> {
     let labels = label_list("labels", &body.labels)?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let added: Vec<String> = labels.iter().filter(|l| !c.labels.contains(l)).cloned().collect();
-    let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
-    let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
-    let (c, activities) = change(&mut conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
-    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
-    Ok(ok(json!({ "payload": c.labels })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let added: Vec<String> = labels.iter().filter(|l| !c.labels.contains(l)).cloned().collect();
+        let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
+        let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
+        let (c, activities) = change(conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
+        Ok(json!({ "payload": c.labels }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -505,11 +531,16 @@ pub async fn custom_attributes(
     Body(body): Body<CustomAttributesPayload>,
 ) -> ApiResult<HttpResponse> {
     let custom = switchboard_domain::limits::custom_attributes("custom_attributes", body.custom_attributes)?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let (c, _) = change(&mut conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
-    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationUpdated, &[], Default::default()).await?;
-    Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let (c, _) = change(conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &[], Default::default()).await?;
+        Ok(json!({ "custom_attributes": c.custom_attributes }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -542,15 +573,20 @@ pub async fn toggle_typing_status(
 /// Marks everything as seen by the agents (and by the assignee, when that is the caller).
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let now = Utc::now();
-    let changes = ConversationChanges {
-        agent_last_seen_at: Some(Some(now)),
-        assignee_last_seen_at: (c.assignee_id == Some(ctx.user.id)).then_some(Some(now)),
-        ..Default::default()
-    };
-    let (c, _) = change(&mut conn, &c, changes, vec![]).await?;
-    crate::services::events::announce(&state, &mut conn, &c, Event::ConversationRead, &[], Default::default()).await?;
-    Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let now = Utc::now();
+        let changes = ConversationChanges {
+            agent_last_seen_at: Some(Some(now)),
+            assignee_last_seen_at: (c.assignee_id == Some(ctx.user.id)).then_some(Some(now)),
+            ..Default::default()
+        };
+        let (c, _) = change(conn, &c, changes, vec![]).await?;
+        crate::services::events::announce(&state, conn, out, &c, Event::ConversationRead, &[], Default::default()).await?;
+        Ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() }))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

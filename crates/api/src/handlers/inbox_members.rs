@@ -12,6 +12,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdLike, Payload};
+use crate::services::change::Change;
 use crate::services::events;
 use crate::state::AppState;
 use crate::views;
@@ -55,37 +56,52 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn add(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut conn = state.conn().await?;
-    let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-    let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
-    switchboard_store::inboxes::add_members(&mut conn, inbox.id, &ids).await?;
-    events::access_changed(&state, ctx.account_id, &ids).await;
-    render_members(&mut conn, &inbox).await
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
+        let ids = account_members(conn, ctx.account_id, &body.user_ids).await?;
+        switchboard_store::inboxes::add_members(conn, inbox.id, &ids).await?;
+        events::access_changed(out, ctx.account_id, &ids);
+        render_members(conn, &inbox).await
+    }
+    .await;
+    tx.finish(&state, result).await
 }
 
 /// Replaces the member list with `user_ids`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut conn = state.conn().await?;
-    let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-    let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
-    let before: Vec<i64> = switchboard_store::inboxes::members(&mut conn, &inbox).await?.iter().map(|m| m.user.id).collect();
-    switchboard_store::inboxes::replace_members(&mut conn, inbox.id, &ids).await?;
-    let mut changed: Vec<i64> = before.iter().chain(&ids).copied().filter(|id| before.contains(id) != ids.contains(id)).collect();
-    changed.sort_unstable();
-    changed.dedup();
-    events::access_changed(&state, ctx.account_id, &changed).await;
-    render_members(&mut conn, &inbox).await
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
+        let ids = account_members(conn, ctx.account_id, &body.user_ids).await?;
+        let before: Vec<i64> = switchboard_store::inboxes::members(conn, &inbox).await?.iter().map(|m| m.user.id).collect();
+        switchboard_store::inboxes::replace_members(conn, inbox.id, &ids).await?;
+        let mut changed: Vec<i64> = before.iter().chain(&ids).copied().filter(|id| before.contains(id) != ids.contains(id)).collect();
+        changed.sort_unstable();
+        changed.dedup();
+        events::access_changed(out, ctx.account_id, &changed);
+        render_members(conn, &inbox).await
+    }
+    .await;
+    tx.finish(&state, result).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn remove(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut conn = state.conn().await?;
-    let inbox = inbox(&mut conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-    let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
-    switchboard_store::inboxes::remove_members(&mut conn, inbox.id, &ids).await?;
-    events::access_changed(&state, ctx.account_id, &ids).await;
-    Ok(ok(json!({})))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
+        let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
+        switchboard_store::inboxes::remove_members(conn, inbox.id, &ids).await?;
+        events::access_changed(out, ctx.account_id, &ids);
+        Ok(json!({}))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

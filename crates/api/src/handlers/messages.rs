@@ -19,6 +19,7 @@ use super::{object, ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
+use crate::services::change::Change;
 use crate::services::whatsapp;
 use crate::state::AppState;
 use crate::storage::{file_type_of, write_chunk};
@@ -234,97 +235,112 @@ async fn create_message(
         return Err(ValidationError::invalid("private", "only outgoing messages can be private notes").into());
     }
 
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, ctx, raw_id).await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
-        .await?
-        .ok_or(ApiError::NotFound)?;
-    let channel = ChannelType::from_stored(&inbox.channel_type);
-    if message_type == MessageType::Incoming && channel != ChannelType::Api {
-        return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
-    }
-    // WhatsApp messages are checked now and sent by a job queued with them.
-    let send_job = channel == ChannelType::Whatsapp && whatsapp::is_sendable(message_type, body.private);
-    let mut additional = additional;
-    if send_job {
-        let files: Vec<String> = uploads.iter().map(|u| file_type_of(&u.content_type).to_string()).collect();
-        let draft = whatsapp::Draft {
-            content: (!content.is_empty()).then_some(content),
-            content_type: &content_type,
-            content_attributes: &attributes,
-            template_params: template.as_ref(),
-            files: &files,
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, ctx, raw_id).await?;
+        let inbox = switchboard_store::inboxes::find(conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
+            .await?
+            .ok_or(ApiError::NotFound)?;
+        let channel = ChannelType::from_stored(&inbox.channel_type);
+        if message_type == MessageType::Incoming && channel != ChannelType::Api {
+            return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
+        }
+        // WhatsApp messages are checked now and sent by a job queued with them.
+        let send_job = channel == ChannelType::Whatsapp && whatsapp::is_sendable(message_type, body.private);
+        let mut additional = additional;
+        if send_job {
+            let files: Vec<String> = uploads.iter().map(|u| file_type_of(&u.content_type).to_string()).collect();
+            let draft = whatsapp::Draft {
+                content: (!content.is_empty()).then_some(content),
+                content_type: &content_type,
+                content_attributes: &attributes,
+                template_params: template.as_ref(),
+                files: &files,
+            };
+            if let Some(resolved) = whatsapp::prepare(conn, &inbox, &c, &draft).await? {
+                additional["whatsapp_template"] = resolved;
+            }
+        }
+        if let Some(id) = in_reply_to {
+            if switchboard_store::messages::find(conn, c.id, id).await?.is_none() {
+                return Err(ValidationError::invalid("in_reply_to", "is not a message of this conversation").into());
+            }
+            if let Some(obj) = attributes.as_object_mut() {
+                obj.insert("in_reply_to".into(), json!(id));
+            }
+        }
+        let (sender_type, sender_id) = match message_type {
+            MessageType::Incoming => ("contact", c.contact_id),
+            _ => ("user", ctx.user.id),
         };
-        if let Some(resolved) = whatsapp::prepare(&mut conn, &inbox, &c, &draft).await? {
-            additional["whatsapp_template"] = resolved;
-        }
-    }
-    if let Some(id) = in_reply_to {
-        if switchboard_store::messages::find(&mut conn, c.id, id).await?.is_none() {
-            return Err(ValidationError::invalid("in_reply_to", "is not a message of this conversation").into());
-        }
-        if let Some(obj) = attributes.as_object_mut() {
-            obj.insert("in_reply_to".into(), json!(id));
-        }
-    }
-    let (sender_type, sender_id) = match message_type {
-        MessageType::Incoming => ("contact", c.contact_id),
-        _ => ("user", ctx.user.id),
-    };
-    let new = NewMessage {
-        content_type,
-        content_attributes: attributes,
-        additional_attributes: additional,
-        private: body.private,
-        echo_id: body.echo_id,
-        status: if send_job { "progress".into() } else { "sent".into() },
-        ..NewMessage::text(&c, message_type.as_i16(), (!content.is_empty()).then(|| content.to_string()), Some((sender_type, sender_id)))
-    };
-    // Mentions count in private notes, and only of the account's agents.
-    let mentioned = if body.private {
-        let ids = switchboard_domain::limits::mentions("content", switchboard_domain::conversations::mentioned_user_ids(content))?;
-        if ids.is_empty() {
-            ids
+        let new = NewMessage {
+            content_type,
+            content_attributes: attributes,
+            additional_attributes: additional,
+            private: body.private,
+            echo_id: body.echo_id,
+            status: if send_job { "progress".into() } else { "sent".into() },
+            ..NewMessage::text(
+                &c,
+                message_type.as_i16(),
+                (!content.is_empty()).then(|| content.to_string()),
+                Some((sender_type, sender_id)),
+            )
+        };
+        // Mentions count in private notes, and only of the account's agents.
+        let mentioned = if body.private {
+            let ids = switchboard_domain::limits::mentions("content", switchboard_domain::conversations::mentioned_user_ids(content))?;
+            if ids.is_empty() {
+                ids
+            } else {
+                switchboard_store::account_users::member_ids(conn, ctx.account_id, &ids).await?
+            }
         } else {
-            switchboard_store::account_users::member_ids(&mut conn, ctx.account_id, &ids).await?
+            vec![]
+        };
+        let files: Vec<NewAttachment> = uploads
+            .iter()
+            .map(|u| NewAttachment {
+                account_id: ctx.account_id,
+                message_id: 0,
+                file_type: file_type_of(&u.content_type).into(),
+                content_type: u.content_type.clone(),
+                file_name: u.file_name.clone(),
+                file_size: u.size,
+                storage_key: Some(u.key.clone()),
+                external_url: None,
+                meta: json!({}),
+            })
+            .collect();
+        let (message, c, notifications) = switchboard_store::messages::create(conn, &c, &new, &mentioned, &files, send_job).await?;
+        if send_job {
+            state.jobs.notify_one();
         }
-    } else {
-        vec![]
-    };
-    let files: Vec<NewAttachment> = uploads
-        .iter()
-        .map(|u| NewAttachment {
-            account_id: ctx.account_id,
-            message_id: 0,
-            file_type: file_type_of(&u.content_type).into(),
-            content_type: u.content_type.clone(),
-            file_name: u.file_name.clone(),
-            file_size: u.size,
-            storage_key: Some(u.key.clone()),
-            external_url: None,
-            meta: json!({}),
-        })
-        .collect();
-    let (message, c, notifications) = switchboard_store::messages::create(&mut conn, &c, &new, &mentioned, &files, send_job).await?;
-    if send_job {
-        state.jobs.notify_one();
+        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
+        let rendered = rendered.pop().unwrap_or(Value::Null);
+        crate::services::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
+        crate::services::notifications::publish(state, conn, out, &notifications).await?;
+        Ok(rendered)
     }
-    let (mut rendered, _) = crate::present::messages(state, &mut conn, &c, std::slice::from_ref(&message)).await?;
-    let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(state, &mut conn, &c, &message, &rendered, Event::MessageCreated).await?;
-    crate::services::notifications::publish(state, &mut conn, &notifications).await?;
-    Ok(ok(rendered))
+    .await;
+    tx.finish(state, result).await.map(ok)
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
     let message_id = path_id(&path.2)?;
-    let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
-    let message = switchboard_store::messages::find(&mut conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
-    let message = switchboard_store::messages::soft_delete(&mut conn, &message).await?;
-    let (mut rendered, _) = crate::present::messages(&state, &mut conn, &c, std::slice::from_ref(&message)).await?;
-    let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(&state, &mut conn, &c, &message, &rendered, Event::MessageUpdated).await?;
-    Ok(ok(rendered))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = find(conn, &ctx, &path.1).await?;
+        let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
+        let message = switchboard_store::messages::soft_delete(conn, &message).await?;
+        let (mut rendered, _) = crate::present::messages(&state, conn, &c, std::slice::from_ref(&message)).await?;
+        let rendered = rendered.pop().unwrap_or(Value::Null);
+        crate::services::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
+        Ok(rendered)
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

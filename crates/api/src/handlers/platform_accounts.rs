@@ -13,6 +13,7 @@ use super::{object, ok, path_id};
 use crate::auth::PlatformCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
+use crate::services::change::Change;
 use crate::services::events;
 use crate::state::AppState;
 use crate::views;
@@ -135,19 +136,24 @@ pub async fn add_user(
     let unknown = || ApiError::Invalid(ValidationError::invalid("user_id", "does not exist"));
     // An app attaches only users it created: anyone else's is as unknown as a missing one.
     ctx.require(&state, Permissible::User(body.user_id.0)).await.map_err(|_| unknown())?;
-    let mut conn = state.conn().await?;
-    let user = switchboard_store::users::find(&mut conn, body.user_id.0).await.map_err(|_| unknown())?;
-    let member = NewAccountUser {
-        account_id: account.id,
-        user_id: user.id,
-        role: role.as_str().into(),
-        availability: "online".into(),
-        auto_offline: true,
-        inviter_id: None,
-    };
-    let member = switchboard_store::account_users::upsert(&mut conn, &member).await?;
-    events::access_changed(&state, account.id, &[user.id]).await;
-    Ok(ok(views::account_user(&member)))
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let user = switchboard_store::users::find(conn, body.user_id.0).await.map_err(|_| unknown())?;
+        let member = NewAccountUser {
+            account_id: account.id,
+            user_id: user.id,
+            role: role.as_str().into(),
+            availability: "online".into(),
+            auto_offline: true,
+            inviter_id: None,
+        };
+        let member = switchboard_store::account_users::upsert(conn, &member).await?;
+        events::access_changed(out, account.id, &[user.id]);
+        Ok(views::account_user(&member))
+    }
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }
 
 #[derive(Deserialize)]
@@ -166,10 +172,15 @@ pub async fn remove_user(
     Body(body): Body<RemoveUserPayload>,
 ) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
-    let mut conn = state.conn().await?;
-    if !switchboard_store::account_users::remove(&mut conn, account.id, body.user_id.0).await? {
-        return Err(ApiError::NotFound);
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if !switchboard_store::account_users::remove(conn, account.id, body.user_id.0).await? {
+            return Err(ApiError::NotFound);
+        }
+        events::access_changed(out, account.id, &[body.user_id.0]);
+        Ok(json!({}))
     }
-    events::access_changed(&state, account.id, &[body.user_id.0]).await;
-    Ok(ok(json!({})))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

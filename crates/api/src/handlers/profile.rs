@@ -12,6 +12,7 @@ use super::{object, ok};
 use crate::auth::{hash_password, random_token, verify_password, Credential, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
+use crate::services::change::Change;
 use crate::services::events;
 use crate::state::AppState;
 use crate::views;
@@ -78,25 +79,30 @@ pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body)
     };
     let availability = body.availability.as_deref().map(|a| Availability::parse("availability", a)).transpose()?;
 
-    let mut conn = state.conn().await?;
-    if let Some(availability) = availability {
-        let account_id = body.account_id.ok_or_else(|| ApiError::Invalid(ValidationError::blank("account_id")))?.0;
-        let member_changes = AccountUserChanges { availability: Some(availability.as_str().into()), ..Default::default() };
-        switchboard_store::account_users::update(&mut conn, account_id, user.id, &member_changes)
-            .await
-            .map_err(|_| ApiError::Invalid(ValidationError::invalid("account_id", "is not one of your accounts")))?;
+    let mut tx = Change::begin(&state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(availability) = availability {
+            let account_id = body.account_id.ok_or_else(|| ApiError::Invalid(ValidationError::blank("account_id")))?.0;
+            let member_changes = AccountUserChanges { availability: Some(availability.as_str().into()), ..Default::default() };
+            switchboard_store::account_users::update(conn, account_id, user.id, &member_changes)
+                .await
+                .map_err(|_| ApiError::Invalid(ValidationError::invalid("account_id", "is not one of your accounts")))?;
+        }
+        let updated = switchboard_store::users::update(conn, user.id, &changes).await?;
+        if changes.password_hash.is_some() {
+            // Other dashboards signed in with the old password are signed out; this one stays.
+            let keep = match current.credential {
+                Credential::Session(id) => Some(id),
+                Credential::ApiToken => None,
+            };
+            switchboard_store::users::delete_sessions_of(conn, user.id, keep).await?;
+            let accounts = events::accounts_of(conn, user.id).await?;
+            events::user_access_changed(out, &accounts, user.id);
+        }
+        let memberships = switchboard_store::users::memberships(conn, user.id).await?;
+        Ok(views::user(&updated, &memberships))
     }
-    let updated = switchboard_store::users::update(&mut conn, user.id, &changes).await?;
-    if changes.password_hash.is_some() {
-        // Other dashboards signed in with the old password are signed out; this one stays.
-        let keep = match current.credential {
-            Credential::Session(id) => Some(id),
-            Credential::ApiToken => None,
-        };
-        switchboard_store::users::delete_sessions_of(&mut conn, user.id, keep).await?;
-        let accounts = events::accounts_of(&mut conn, user.id).await?;
-        events::user_access_changed(&state, &accounts, user.id).await;
-    }
-    let memberships = switchboard_store::users::memberships(&mut conn, user.id).await?;
-    Ok(ok(views::user(&updated, &memberships)))
+    .await;
+    tx.finish(&state, result).await.map(ok)
 }

@@ -17,6 +17,7 @@ use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::change::{Change, Outbox};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
@@ -64,21 +65,27 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
 }
 
 /// The group contact of a JID with its identity, created (and a sync queued) when new.
-async fn group_of(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, jid: &Jid<'_>) -> ApiResult<(Contact, ContactInbox)> {
+async fn group_of(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    inbox: &Inbox,
+    jid: &Jid<'_>,
+) -> ApiResult<(Contact, ContactInbox)> {
     let full = format!("{}@g.us", jid.user);
     let (group, identity, created) = switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24)).await?;
     if created {
         state.jobs.notify_one();
         let rendered = crate::present::contact(conn, &group).await?;
-        crate::services::events::contact(state, LiveEvent::ContactCreated, group.account_id, rendered).await;
+        crate::services::events::contact(out, LiveEvent::ContactCreated, group.account_id, rendered);
     }
     Ok((group, identity))
 }
 
 /// Records people of a group and announces the contacts that are new.
 async fn record(
-    state: &AppState,
     conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
     group: &Contact,
     people: &[PersonChange<'_>],
     exhaustive: bool,
@@ -93,7 +100,7 @@ async fn record(
         let ids: Vec<i64> = new.iter().map(|c| c.id).collect();
         let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
         for c in new {
-            crate::services::events::contact(state, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities)).await;
+            crate::services::events::contact(out, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities));
         }
     }
     Ok((group, recorded))
@@ -105,8 +112,9 @@ async fn record(
 async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> ApiResult<()> {
     let mut inbound = Vec::new();
     let mut senders: Vec<Contact> = Vec::new();
-    // Taken by the first group message, kept for the rest of the delivery.
-    let mut conn = None;
+    // Begun by the first group message (its group and sender are recorded with their events),
+    // kept for the rest of the delivery, and committed before the messages are written.
+    let mut change: Option<Change> = None;
     for m in list.iter().filter(|m| m.is_message && !m.from_me) {
         let Some(chat) = Jid::parse(&m.remote_jid) else { continue };
         let base = Inbound {
@@ -128,13 +136,26 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Ap
             JidKind::Group => {
                 let participant = m.participant.as_deref().unwrap_or_default();
                 let Some(person) = Person::from_jids(participant, m.participant_alt.as_deref(), m.push_name.as_deref()) else { continue };
-                let conn = match &mut conn {
+                let ch = match &mut change {
                     Some(c) => c,
-                    None => conn.insert(state.conn().await?),
+                    None => change.insert(Change::begin(state).await?),
                 };
-                let (group, _) = group_of(state, conn, inbox, &chat).await?;
-                let change = PersonChange { person, role: None, active: true };
-                let (group, people) = record(state, conn, &group, std::slice::from_ref(&change), false, None, &json!({})).await?;
+                let participant = PersonChange { person, role: None, active: true };
+                let recorded = async {
+                    let (conn, out) = (&mut *ch.conn, &mut ch.out);
+                    let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
+                    record(conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await
+                }
+                .await;
+                let (group, people) = match recorded {
+                    Ok(r) => r,
+                    Err(e) => {
+                        if let Some(ch) = change.take() {
+                            return ch.finish(state, Err(e)).await;
+                        }
+                        return Err(e);
+                    }
+                };
                 let Some(sender) = people.into_iter().next().map(|r| r.contact) else { continue };
                 inbound.push(Inbound {
                     wa_id: chat.user.to_string(),
@@ -155,19 +176,21 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Ap
             JidKind::Other => {}
         }
     }
-    drop(conn);
+    if let Some(ch) = change {
+        ch.finish(state, Ok(())).await?;
+    }
     if inbound.is_empty() {
         return Ok(());
     }
-    let received = state.inbound.write(inbox.clone(), inbound).await.map_err(|e| match e {
+    state.inbound.write(inbox.clone(), inbound, senders).await.map_err(|e| match e {
         switchboard_store::StoreError::Dangling { .. } => ApiError::NotFound,
         e => e.into(),
     })?;
-    crate::services::whatsapp::announce_received(state, &received, &senders).await
+    Ok(())
 }
 
 /// Activity lines in the group's current conversation, if it has one.
-async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &ContactInbox, lines: Vec<String>) -> ApiResult<()> {
+async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> ApiResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -176,7 +199,7 @@ async fn activity(state: &AppState, conn: &mut AsyncPgConnection, identity: &Con
         let new = crate::services::conversations::activity(&conversation, line);
         let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
-        crate::services::events::publish(state, conn, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
+        crate::services::events::publish(conn, out, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
     }
     Ok(())
 }
@@ -193,71 +216,81 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
         .map(|person| PersonChange { person, role: role.map(MemberRole::as_str), active })
         .collect();
     let author = update.author.as_deref().and_then(|a| Person::from_jids(a, None, None));
-    let mut conn = state.conn().await?;
-    let (group, identity) = group_of(state, &mut conn, inbox, &chat).await?;
-    let (group, recorded) = record(state, &mut conn, &group, &people, false, None, &json!({})).await?;
-    let same = |a: &Person, b: &Person| (a.lid.is_some() && a.lid == b.lid) || (a.phone.is_some() && a.phone == b.phone);
-    // Only what changed leaves a line: the same event delivered again adds nothing.
-    let lines = people
-        .iter()
-        .zip(&recorded)
-        .filter(|(_, r)| r.membership_changed)
-        .filter_map(|(p, r)| {
-            let by_self = author.as_ref().is_some_and(|a| same(a, &p.person));
-            groups::participant_activity(&update.action, &r.contact.name, by_self, author.is_some())
-        })
-        .collect();
-    activity(state, &mut conn, &identity, lines).await?;
-    group_synced(state, &mut conn, &group).await
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *change.conn, &mut change.out);
+        let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
+        let (group, recorded) = record(conn, out, &group, &people, false, None, &json!({})).await?;
+        let same = |a: &Person, b: &Person| (a.lid.is_some() && a.lid == b.lid) || (a.phone.is_some() && a.phone == b.phone);
+        // Only what changed leaves a line: the same event delivered again adds nothing.
+        let lines = people
+            .iter()
+            .zip(&recorded)
+            .filter(|(_, r)| r.membership_changed)
+            .filter_map(|(p, r)| {
+                let by_self = author.as_ref().is_some_and(|a| same(a, &p.person));
+                groups::participant_activity(&update.action, &r.contact.name, by_self, author.is_some())
+            })
+            .collect();
+        activity(conn, out, &identity, lines).await?;
+        group_synced(conn, out, &group).await
+    }
+    .await;
+    change.finish(state, result).await
 }
 
 /// `groups.update`: the group's name and settings, an activity line per change, then the group
 /// for everyone.
 async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -> ApiResult<()> {
     let Some(chat) = Jid::parse(&update.id).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
-    let mut conn = state.conn().await?;
-    let (group, identity) = group_of(state, &mut conn, inbox, &chat).await?;
-    // Only what differs from what we know leaves a line: the same event delivered again adds nothing.
-    let known = &group.additional_attributes;
-    let differs = |key: &str, v: Option<bool>| v.filter(|v| known.get(key).and_then(Value::as_bool) != Some(*v));
-    let change = SettingsChange {
-        subject: update.subject.as_deref().filter(|s| *s != group.name),
-        description: update.desc.as_ref().map(|d| d.as_deref()).filter(|d| known.get("description").and_then(Value::as_str) != *d),
-        invite_reset: update.invite_code.as_deref().is_some_and(|c| known.get("invite_code").and_then(Value::as_str) != Some(c)),
-        announce: differs("announce", update.announce),
-        restrict: differs("restrict", update.restrict),
-        join_approval: differs("join_approval_mode", update.join_approval_mode),
-        member_add: differs("member_add_mode", update.member_add_mode),
-    };
-    let mut attributes = serde_json::Map::new();
-    if let Some(d) = &update.desc {
-        attributes.insert("description".into(), json!(d));
-    }
-    if let Some(code) = &update.invite_code {
-        attributes.insert("invite_code".into(), json!(code));
-    }
-    for (key, value) in [
-        ("announce", update.announce),
-        ("restrict", update.restrict),
-        ("join_approval_mode", update.join_approval_mode),
-        ("member_add_mode", update.member_add_mode),
-    ] {
-        if let Some(v) = value {
-            attributes.insert(key.into(), json!(v));
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *change.conn, &mut change.out);
+        let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
+        // Only what differs from what we know leaves a line: the same event delivered again adds nothing.
+        let known = &group.additional_attributes;
+        let differs = |key: &str, v: Option<bool>| v.filter(|v| known.get(key).and_then(Value::as_bool) != Some(*v));
+        let settings = SettingsChange {
+            subject: update.subject.as_deref().filter(|s| *s != group.name),
+            description: update.desc.as_ref().map(|d| d.as_deref()).filter(|d| known.get("description").and_then(Value::as_str) != *d),
+            invite_reset: update.invite_code.as_deref().is_some_and(|c| known.get("invite_code").and_then(Value::as_str) != Some(c)),
+            announce: differs("announce", update.announce),
+            restrict: differs("restrict", update.restrict),
+            join_approval: differs("join_approval_mode", update.join_approval_mode),
+            member_add: differs("member_add_mode", update.member_add_mode),
+        };
+        let mut attributes = serde_json::Map::new();
+        if let Some(d) = &update.desc {
+            attributes.insert("description".into(), json!(d));
         }
+        if let Some(code) = &update.invite_code {
+            attributes.insert("invite_code".into(), json!(code));
+        }
+        for (key, value) in [
+            ("announce", update.announce),
+            ("restrict", update.restrict),
+            ("join_approval_mode", update.join_approval_mode),
+            ("member_add_mode", update.member_add_mode),
+        ] {
+            if let Some(v) = value {
+                attributes.insert(key.into(), json!(v));
+            }
+        }
+        let (group, _) = record(conn, out, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
+        activity(conn, out, &identity, settings.activity()).await?;
+        group_synced(conn, out, &group).await
     }
-    let (group, _) = record(state, &mut conn, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
-    activity(state, &mut conn, &identity, change.activity()).await?;
-    group_synced(state, &mut conn, &group).await
+    .await;
+    change.finish(state, result).await
 }
 
 /// `contact.group_synced`: the group contact as `contact.updated` shows it, plus its active
 /// members, so a dashboard can redraw both at once.
-pub async fn group_synced(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
+pub async fn group_synced(conn: &mut AsyncPgConnection, out: &mut Outbox, group: &Contact) -> ApiResult<()> {
     let mut payload = crate::present::contact(conn, group).await?;
     let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
-    crate::services::events::contact(state, LiveEvent::ContactGroupSynced, group.account_id, payload).await;
+    crate::services::events::contact(out, LiveEvent::ContactGroupSynced, group.account_id, payload);
     Ok(())
 }
 
@@ -328,10 +361,15 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> ApiResult<
         "group_last_synced_at": Utc::now().timestamp(),
     });
     let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty());
-    let mut conn = state.conn().await?;
-    let (group, _) = record(state, &mut conn, &group, &people, true, name, &attributes).await?;
-    switchboard_store::jobs::complete(&mut conn, job.id).await?;
-    group_synced(state, &mut conn, &group).await
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *change.conn, &mut change.out);
+        let (group, _) = record(conn, out, &group, &people, true, name, &attributes).await?;
+        switchboard_store::jobs::complete(conn, job.id).await?;
+        group_synced(conn, out, &group).await
+    }
+    .await;
+    change.finish(state, result).await
 }
 
 /// Queues a sync of the group now (`POST …/contacts/{id}/sync_group`).

@@ -59,30 +59,32 @@ pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppS
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         tick.tick().await;
-        let Ok(mut conn) = state.db.get().await else { continue };
         let line = |c: &Conversation| {
             activity(c, switchboard_domain::conversations::activity::status(switchboard_domain::conversations::Status::Open, "System"))
         };
-        match switchboard_store::conversations::wake_snoozed(&mut conn, line).await {
-            Ok(woken) => {
-                for (c, line) in &woken {
-                    let announced = crate::services::events::announce(
-                        &state,
-                        &mut conn,
-                        c,
-                        Event::ConversationStatusChanged,
-                        std::slice::from_ref(line),
-                        Default::default(),
-                    )
-                    .await;
-                    if let Err(e) = announced {
-                        tracing::warn!(error = %e, "announcing a woken conversation failed");
-                    }
-                }
-                if !woken.is_empty() {
-                    tracing::info!(count = woken.len(), "reopened snoozed conversations");
-                }
+        // The reopening and its events commit together: a conversation is never reopened unheard.
+        let Ok(mut tx) = crate::services::change::Change::begin(&state).await else { continue };
+        let result = async {
+            let (conn, out) = (&mut *tx.conn, &mut tx.out);
+            let woken = switchboard_store::conversations::wake_snoozed(conn, line).await?;
+            for (c, line) in &woken {
+                crate::services::events::announce(
+                    &state,
+                    conn,
+                    out,
+                    c,
+                    Event::ConversationStatusChanged,
+                    std::slice::from_ref(line),
+                    Default::default(),
+                )
+                .await?;
             }
+            Ok(woken.len())
+        }
+        .await;
+        match tx.finish(&state, result).await {
+            Ok(0) => {}
+            Ok(count) => tracing::info!(count, "reopened snoozed conversations"),
             Err(e) => tracing::warn!(error = %e, "waking snoozed conversations failed"),
         }
     }

@@ -1,4 +1,5 @@
-//! The live events each write sends, after it committed, with the reference's recipients.
+//! The events each change stages in its transaction (`services::change`), with the reference's
+//! payloads and recipients.
 
 use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
@@ -8,6 +9,7 @@ use switchboard_store::models::{Contact, Conversation, Message};
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::ApiResult;
+use crate::services::change::Outbox;
 use crate::state::AppState;
 use crate::views;
 
@@ -22,8 +24,8 @@ async fn contact_token(conn: &mut AsyncPgConnection, c: &Conversation) -> ApiRes
 /// A conversation event with the conversation's payload. The contact gets `conversation.created`
 /// and `conversation.status_changed`; every conversation event goes to its inbox's agents.
 pub async fn conversation(
-    state: &AppState,
     conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
     event: Event,
     c: &Conversation,
     payload: Value,
@@ -32,11 +34,11 @@ pub async fn conversation(
     let to_contact = matches!(event, Event::ConversationCreated | Event::ConversationStatusChanged);
     let contact_pubsub = if to_contact { contact_token(conn, c).await? } else { None };
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
-    state.realtime.publish(c.account_id, event, payload, audience).await;
+    out.push(c.account_id, event, payload, audience);
     Ok(())
 }
 
-/// Typing indicators: the inbox's agents, and the contact unless the agent is writing a
+/// Typing indicators (no change, so published at once): the inbox's agents, and the contact unless the agent is writing a
 /// private note; never the typer.
 pub async fn typing(
     state: &AppState,
@@ -58,12 +60,12 @@ pub async fn typing(
 
 /// These users' rights in the account changed (membership, role, deletion, credentials): every
 /// node's sockets check their subscriptions again at once. No client receives the event itself.
-pub async fn access_changed(state: &AppState, account_id: i64, user_ids: &[i64]) {
+pub fn access_changed(out: &mut Outbox, account_id: i64, user_ids: &[i64]) {
     if user_ids.is_empty() {
         return;
     }
     let data = json!({ "user_ids": user_ids, "account_id": account_id });
-    state.realtime.publish(account_id, Event::AccessChanged, data, Audience::default()).await;
+    out.push(account_id, Event::AccessChanged, data, Audience::default());
 }
 
 /// The accounts a user belongs to, read before a change that ends or alters their access.
@@ -72,19 +74,19 @@ pub async fn accounts_of(conn: &mut AsyncPgConnection, user_id: i64) -> ApiResul
 }
 
 /// A user's credentials or existence changed: each of these accounts hears it.
-pub async fn user_access_changed(state: &AppState, accounts: &[i64], user_id: i64) {
+pub fn user_access_changed(out: &mut Outbox, accounts: &[i64], user_id: i64) {
     for account_id in accounts {
-        access_changed(state, *account_id, &[user_id]).await;
+        access_changed(out, *account_id, &[user_id]);
     }
 }
 
 /// Contact events go to every user of the account.
-pub async fn contact(state: &AppState, event: Event, account_id: i64, payload: Value) {
+pub fn contact(out: &mut Outbox, event: Event, account_id: i64, payload: Value) {
     let mut data = payload;
     if let Some(obj) = data.as_object_mut() {
         obj.insert("account_id".into(), json!(account_id));
     }
-    state.realtime.publish(account_id, event, data, Audience { account_wide: true, ..Default::default() }).await;
+    out.push(account_id, event, data, Audience { account_wide: true, ..Default::default() });
 }
 
 /// The payload of a contact event for a deleted contact.
@@ -92,11 +94,12 @@ pub fn contact_ref(c: &Contact) -> Value {
     json!({ "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number, "identifier": c.identifier })
 }
 
-/// After a committed change: its activity lines, then the conversation event; returns the
-/// conversation's payload.
+/// A conversation change's events: its activity lines, then the conversation event; returns
+/// the conversation's payload.
 pub async fn announce(
     state: &AppState,
     conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
     c: &Conversation,
     event: Event,
     activities: &[switchboard_store::models::Message],
@@ -104,10 +107,10 @@ pub async fn announce(
 ) -> ApiResult<Value> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
-        publish(state, conn, c, m, &rendered, Event::MessageCreated).await?;
+        publish(conn, out, c, m, &rendered, Event::MessageCreated).await?;
     }
     let payload = crate::present::conversation(state, conn, c).await?;
-    conversation(state, conn, event, c, payload.clone(), extra).await?;
+    conversation(conn, out, event, c, payload.clone(), extra).await?;
     Ok(payload)
 }
 
@@ -116,12 +119,12 @@ fn reaches_contact(m: &Message) -> bool {
     !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
 }
 
-/// A message event (`message.created`, `message.updated`), after commit, with the contact's
-/// identity token looked up: to the inbox's agents and the account's administrators, and to the
-/// contact unless the message is a private note or an activity line.
+/// A message event (`message.created`, `message.updated`), with the contact's identity token
+/// looked up: to the inbox's agents and the account's administrators, and to the contact
+/// unless the message is a private note or an activity line.
 pub async fn publish(
-    state: &AppState,
     conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
     c: &Conversation,
     m: &Message,
     rendered: &Value,
@@ -131,13 +134,13 @@ pub async fn publish(
         Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         _ => None,
     };
-    publish_with(state, c, m, rendered, event, contact_pubsub).await;
+    publish_with(out, c, m, rendered, event, contact_pubsub);
     Ok(())
 }
 
 /// A message event when the caller already knows the contact's identity token. The contact
 /// hears of public, non-activity messages only.
-pub async fn publish_with(state: &AppState, c: &Conversation, m: &Message, rendered: &Value, event: Event, contact_pubsub: Option<String>) {
+pub fn publish_with(out: &mut Outbox, c: &Conversation, m: &Message, rendered: &Value, event: Event, contact_pubsub: Option<String>) {
     let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
     let mut data = rendered.clone();
     if let Some(obj) = data.as_object_mut() {
@@ -147,5 +150,5 @@ pub async fn publish_with(state: &AppState, c: &Conversation, m: &Message, rende
         );
     }
     let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
-    state.realtime.publish(c.account_id, event, data, audience).await;
+    out.push(c.account_id, event, data, audience);
 }

@@ -7,6 +7,7 @@ use switchboard_store::models::Notification;
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::ApiResult;
+use crate::services::change::Outbox;
 use crate::state::AppState;
 
 /// The reference's title for a notification of this type about conversation `display_id`.
@@ -64,14 +65,15 @@ pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account
         .collect())
 }
 
-/// `notification.created`, after commit, to the notified user alone (not even administrators).
-pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, list: &[Notification]) -> ApiResult<()> {
+/// `notification.created`, in the change that notified, to the notified user alone (not even
+/// administrators).
+pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, list: &[Notification]) -> ApiResult<()> {
     let Some(first) = list.first() else { return Ok(()) };
     let rendered = render_many(state, conn, first.account_id, list).await?;
     for n in list {
         let Some(data) = rendered.iter().find(|v| v["id"] == n.id).cloned() else { continue };
         let audience = Audience { users: vec![n.user_id], personal: true, ..Default::default() };
-        state.realtime.publish(n.account_id, Event::NotificationCreated, data, audience).await;
+        out.push(n.account_id, Event::NotificationCreated, data, audience);
     }
     Ok(())
 }

@@ -10,9 +10,10 @@ use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError}
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
 use switchboard_store::jobs::{BackgroundJob, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
-use switchboard_store::{AsyncPgConnection, StoreResult};
+use switchboard_store::StoreResult;
 
 use crate::error::ApiResult;
+use crate::services::change::Change;
 use crate::services::whatsapp::{announce_update, config_of, template_send};
 use crate::state::AppState;
 
@@ -140,7 +141,8 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
         };
         tracing::warn!(message_id, policy = policy.as_str(), "a send was interrupted with its outcome unknown");
         if policy == AfterCrash::Hold {
-            return finish_failed(state, &mut conn, message_id, OUTCOME_UNKNOWN, job.id).await;
+            drop(conn);
+            return finish_failed(state, message_id, OUTCOME_UNKNOWN, job.id).await;
         }
     }
     if !switchboard_store::jobs::take_send_slot(&mut conn, out.inbox.id, i32::try_from(settings.rate_limit).unwrap_or(i32::MAX)).await? {
@@ -151,7 +153,10 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
         Provider::Aldeamo => {
             let request = match request_for(state, &out).await {
                 Ok(r) => r,
-                Err(reason) => return finish_failed(state, &mut conn, message_id, &reason, job.id).await,
+                Err(reason) => {
+                    drop(conn);
+                    return finish_failed(state, message_id, &reason, job.id).await;
+                }
             };
             let config = config_of(&out.inbox)?;
             // Recorded before the request leaves: a crash from here on is seen by the next claim.
@@ -170,12 +175,17 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
             let mut delay = Duration::from_millis(100);
             loop {
                 let recorded = async {
-                    let mut conn = state.conn().await?;
-                    let updated = switchboard_store::whatsapp::mark_sent(&mut conn, message_id, source_id.as_deref(), job.id).await?;
-                    if let Some(m) = updated {
-                        announce_update(state, &mut conn, &m).await?;
+                    let mut tx = Change::begin(state).await?;
+                    let result = async {
+                        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+                        let updated = switchboard_store::whatsapp::mark_sent(conn, message_id, source_id.as_deref(), job.id).await?;
+                        if let Some(m) = updated {
+                            announce_update(state, conn, out, &m).await?;
+                        }
+                        ApiResult::Ok(())
                     }
-                    ApiResult::Ok(())
+                    .await;
+                    tx.finish(state, result).await
                 }
                 .await;
                 match recorded {
@@ -194,10 +204,7 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
             tracing::info!(message_id, attempt = job.attempts + 1, ?wait, reason = %reason, "WhatsApp send will be retried");
             Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &reason).await?)
         }
-        Err(SendError::Retryable(reason)) | Err(SendError::Rejected(reason)) => {
-            let mut conn = state.conn().await?;
-            finish_failed(state, &mut conn, message_id, &reason, job.id).await
-        }
+        Err(SendError::Retryable(reason)) | Err(SendError::Rejected(reason)) => finish_failed(state, message_id, &reason, job.id).await,
     }
 }
 
@@ -205,12 +212,19 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
 pub const OUTCOME_UNKNOWN: &str =
     "outcome unknown: the server stopped while this message was being sent; it may or may not have been delivered";
 
-async fn finish_failed(state: &AppState, conn: &mut AsyncPgConnection, message_id: i64, reason: &str, job_id: i64) -> ApiResult<()> {
+/// Records the failure and finishes the job, with the message's `message.updated`, in one change.
+async fn finish_failed(state: &AppState, message_id: i64, reason: &str, job_id: i64) -> ApiResult<()> {
     tracing::warn!(message_id, reason, "WhatsApp send failed");
-    if let Some(m) = switchboard_store::whatsapp::mark_failed(conn, message_id, reason, job_id).await? {
-        announce_update(state, conn, &m).await?;
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(m) = switchboard_store::whatsapp::mark_failed(conn, message_id, reason, job_id).await? {
+            announce_update(state, conn, out, &m).await?;
+        }
+        Ok(())
     }
-    Ok(())
+    .await;
+    tx.finish(state, result).await
 }
 
 /// The BSP request for a stored message; an error is a reason to fail it, not to retry.

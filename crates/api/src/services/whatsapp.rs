@@ -16,6 +16,7 @@ use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
 use switchboard_store::{AsyncPgConnection, StoreError};
 
 use crate::error::{ApiError, ApiResult};
+use crate::services::change::{Change, Outbox};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
@@ -182,25 +183,20 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
     let hook = aldeamo::parse_webhook(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
     if !hook.messages.is_empty() {
         let inbound = hook.messages.iter().map(|m| inbound_of(inbox, m)).collect();
-        let received = state.inbound.write(inbox.clone(), inbound).await.map_err(|e| match e {
+        state.inbound.write(inbox.clone(), inbound, vec![]).await.map_err(|e| match e {
             // The inbox was deleted after it was looked up (a cached token): as if unknown.
             StoreError::Dangling { .. } => ApiError::NotFound,
             e => e.into(),
         })?;
-        announce_received(state, &received, &[]).await?;
     }
     if hook.statuses.is_empty() && hook.templates.is_empty() {
         return Ok(());
     }
+    if !hook.statuses.is_empty() {
+        apply_statuses(state, inbox, &hook.statuses).await?;
+    }
     let mut conn = state.conn().await?;
     let conn = &mut *conn;
-    for s in &hook.statuses {
-        let Some(status) = Delivery::parse(&s.status) else { continue };
-        let updated = switchboard_store::whatsapp::apply_status(conn, inbox.id, &s.id, status, s.error.as_deref(), &s.details).await?;
-        if let Some(m) = updated {
-            announce_update(state, conn, &m).await?;
-        }
-    }
     for t in &hook.templates {
         let (id, name, language, change) = match t {
             TemplateEvent::Status { template_id, name, language, event, reason } => {
@@ -233,6 +229,24 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
     Ok(())
 }
 
+/// Delivery statuses, with their `message.updated` events, in one change.
+async fn apply_statuses(state: &AppState, inbox: &Inbox, statuses: &[aldeamo::StatusUpdate]) -> ApiResult<()> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        for s in statuses {
+            let Some(status) = Delivery::parse(&s.status) else { continue };
+            let updated = switchboard_store::whatsapp::apply_status(conn, inbox.id, &s.id, status, s.error.as_deref(), &s.details).await?;
+            if let Some(m) = updated {
+                announce_update(state, conn, out, &m).await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
 fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
     let phone = switchboard_domain::contacts::phone_number("phone_number", &format!("+{}", aldeamo::wa_number(&m.from))).ok();
     let attachment = m.media.as_ref().map(|media| NewAttachment {
@@ -263,31 +277,26 @@ fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
     }
 }
 
-/// The events of stored messages. Everything `message.created` needs came back from the write;
-/// only a new contact or a new or reopened conversation costs queries to render.
-/// `senders`: the participants who wrote group messages (everyone else's sender is the
-/// conversation's contact).
+/// The events of one delivery's stored messages, staged in the batch's transaction. Everything
+/// `message.created` needs came back from the write; only a new contact or a new or reopened
+/// conversation costs queries to render. `senders`: the participants who wrote group messages
+/// (everyone else's sender is the conversation's contact).
 pub(crate) async fn announce_received(
     state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
     received: &[Received],
     senders: &[switchboard_store::models::Contact],
 ) -> ApiResult<()> {
-    let mut conn = None;
     for r in received {
         let changed_conversation = r.new_conversation || r.previous_status != r.conversation.status;
-        if r.new_contact || changed_conversation {
-            let conn = match &mut conn {
-                Some(c) => c,
-                None => conn.insert(state.conn().await?),
-            };
-            if r.new_contact {
-                let rendered = crate::present::contact(conn, &r.contact).await?;
-                crate::services::events::contact(state, Event::ContactCreated, r.conversation.account_id, rendered).await;
-            }
+        if r.new_contact {
+            let rendered = crate::present::contact(conn, &r.contact).await?;
+            crate::services::events::contact(out, Event::ContactCreated, r.conversation.account_id, rendered);
+        }
+        if changed_conversation {
             let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
-            if changed_conversation {
-                crate::services::events::announce(state, conn, &r.conversation, event, &[], Default::default()).await?;
-            }
+            crate::services::events::announce(state, conn, out, &r.conversation, event, &[], Default::default()).await?;
         }
         let mut files = Vec::with_capacity(r.files.len());
         for a in &r.files {
@@ -296,17 +305,17 @@ pub(crate) async fn announce_received(
         let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
         let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
         let token = Some(r.identity.pubsub_token.clone());
-        crate::services::events::publish_with(state, &r.conversation, &r.message, &rendered, Event::MessageCreated, token).await;
+        crate::services::events::publish_with(out, &r.conversation, &r.message, &rendered, Event::MessageCreated, token);
     }
     Ok(())
 }
 
-/// `message.updated` for a message whose status changed.
-pub(crate) async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, m: &Message) -> ApiResult<()> {
+/// `message.updated` for a message whose status changed, staged in the change that changed it.
+pub(crate) async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, m: &Message) -> ApiResult<()> {
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
     let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(m)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(state, conn, &c, m, &rendered, Event::MessageUpdated).await
+    crate::services::events::publish(conn, out, &c, m, &rendered, Event::MessageUpdated).await
 }
 
 /// True for messages the channel must deliver: outgoing or template, and not a private note.
