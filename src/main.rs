@@ -6,11 +6,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 use std::time::Duration;
-use switchboard_api::services::users::ensure_admin;
+use switchboard_core::users::ensure_admin;
 
-use switchboard_api::settings::{Settings, WhatsappSettings};
-use switchboard_api::{Application, Core};
+use switchboard_api::Application;
 use switchboard_cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
+use switchboard_core::settings::{Settings, WhatsappSettings};
+use switchboard_core::Core;
 use switchboard_domain::users::{Email, Password};
 use switchboard_store::DbPool;
 
@@ -314,11 +315,11 @@ async fn bootstrap_admin(pool: &DbPool, args: &ServeArgs) -> anyhow::Result<()> 
     let email = Email::parse("SWITCHBOARD_ADMIN_EMAIL", &args.admin_email)?;
     let (password, generated) = match &args.admin_password {
         Some(p) => (p.clone(), false),
-        None => (switchboard_api::auth::random_token(12), true),
+        None => (switchboard_core::tokens::random_token(12), true),
     };
     let admin = ensure_admin(&mut conn, email, Password::parse("SWITCHBOARD_ADMIN_PASSWORD", &password)?, "Administrator")
         .await
-        .map_err(anyhow_api)?;
+        .map_err(anyhow_core)?;
     let shown = if generated { password.as_str() } else { "(as set in SWITCHBOARD_ADMIN_PASSWORD)" };
     println!(
         "\nCreated the first administrator (account {account}).\n  email:        {email}\n  password:     {shown}\n  access token: {token}\n\
@@ -331,7 +332,7 @@ async fn bootstrap_admin(pool: &DbPool, args: &ServeArgs) -> anyhow::Result<()> 
     Ok(())
 }
 
-fn anyhow_api(e: switchboard_api::error::ApiError) -> anyhow::Error {
+fn anyhow_core(e: switchboard_core::CoreError) -> anyhow::Error {
     anyhow::anyhow!("{e}")
 }
 
@@ -358,7 +359,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let mut conn = pool.get().await?;
             let email = Email::parse("--email", &email)?;
             let password = Password::parse("--password", &password)?;
-            let admin = ensure_admin(&mut conn, email, password, &name).await.map_err(anyhow_api)?;
+            let admin = ensure_admin(&mut conn, email, password, &name).await.map_err(anyhow_core)?;
             println!(
                 "{} administrator {} in account {}.\naccess token: {}",
                 if admin.created { "Created" } else { "Updated" },
@@ -371,7 +372,7 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::CreatePlatformApp { name } => {
             let pool = DbPool::new(&database_url, 2)?;
             let mut conn = pool.get().await?;
-            let token = switchboard_api::auth::random_token(24);
+            let token = switchboard_core::tokens::random_token(24);
             let app = switchboard_store::platform::create_app(&mut conn, name.trim(), &token).await?;
             println!("Created platform app {} ({}).\nPlatform token (api_access_token for /platform/api/v1): {}", app.id, app.name, token);
             Ok(())

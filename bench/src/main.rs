@@ -12,9 +12,9 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use serde_json::json;
-use switchboard_api::settings::Settings;
 use switchboard_api::Application;
 use switchboard_cluster::{ClusterOptions, LocalCluster};
+use switchboard_core::settings::Settings;
 use switchboard_store::DbPool;
 
 /// The server allocates per request and per event on many threads at once; mimalloc does that

@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl, SimpleAsyncConnection};
 use serde_json::json;
-use switchboard_api::settings::Settings;
 use switchboard_api::Application;
+use switchboard_core::settings::Settings;
 use switchboard_store::DbPool;
 use tokio::sync::Mutex;
 

@@ -5,46 +5,16 @@ use std::pin::Pin;
 
 use actix_web::dev::Payload as HttpPayload;
 use actix_web::{web, FromRequest, HttpRequest};
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use argon2::Argon2;
 use switchboard_domain::users::Role;
 use switchboard_store::models::{AccountUser, PlatformApp, User};
 use switchboard_store::platform::Permissible;
 
 use crate::error::{ApiError, ApiResult};
-use crate::state::AppState;
+use switchboard_core::state::AppState;
 
-pub use crate::tokens::{random_token, token_digest};
+pub use switchboard_core::tokens::{random_token, token_digest};
 
-/// Argon2id is CPU-heavy, so it runs on the blocking pool, never on the async executor.
-pub async fn hash_password(password: String) -> ApiResult<String> {
-    tokio::task::spawn_blocking(move || {
-        let salt = SaltString::encode_b64(&rand::random::<[u8; 16]>()).map_err(ApiError::internal)?;
-        Argon2::default().hash_password(password.as_bytes(), &salt).map(|h| h.to_string()).map_err(ApiError::internal)
-    })
-    .await
-    .map_err(|e| ApiError::caused_by(e))?
-}
-
-/// Verifies against a stored hash. With no hash (unknown user, or no password set) it still does
-/// the work of a verification, so timing does not reveal which emails exist.
-pub async fn verify_password(password: String, hash: Option<String>) -> ApiResult<bool> {
-    tokio::task::spawn_blocking(move || {
-        let argon = Argon2::default();
-        match hash.as_deref().map(PasswordHash::new) {
-            Some(Ok(parsed)) => argon.verify_password(password.as_bytes(), &parsed).is_ok(),
-            _ => {
-                let salt = SaltString::encode_b64(&[0u8; 16]).ok();
-                if let Some(salt) = salt {
-                    let _ = argon.hash_password(password.as_bytes(), &salt);
-                }
-                false
-            }
-        }
-    })
-    .await
-    .map_err(|e| ApiError::caused_by(e))
-}
+pub use switchboard_core::passwords::{hash_password, verify_password};
 
 fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("app state missing"))

@@ -25,8 +25,8 @@ use tokio::io::AsyncWriteExt;
 use tokio::net::TcpStream;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::realtime::{REPLAY_MAX, REPLAY_WINDOW};
-use crate::state::AppState;
+use switchboard_core::realtime::{REPLAY_MAX, REPLAY_WINDOW};
+use switchboard_core::state::AppState;
 
 /// ActionCable's heartbeat.
 const PING_EVERY: Duration = Duration::from_secs(3);

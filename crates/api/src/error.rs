@@ -3,6 +3,7 @@
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde_json::json;
+use switchboard_core::error::CoreError;
 use switchboard_domain::ValidationError;
 use switchboard_store::StoreError;
 
@@ -61,33 +62,25 @@ impl ApiError {
 impl From<StoreError> for ApiError {
     #[track_caller]
     fn from(e: StoreError) -> Self {
-        match e {
-            StoreError::NotFound => Self::NotFound,
-            StoreError::Conflict { constraint } => Self::Invalid(conflict_field(&constraint)),
-            StoreError::Dangling { constraint } => {
-                Self::Invalid(ValidationError::invalid(&constraint, "refers to a record that does not exist"))
-            }
-            StoreError::Unavailable(_) => Self::Unavailable,
-            e @ StoreError::Database(_) => Self::caused_by(e),
-        }
+        CoreError::from(e).into()
     }
 }
 
-/// Unique constraints are named after their table and columns; report the column the client sent.
-fn conflict_field(constraint: &str) -> ValidationError {
-    let field = match constraint {
-        "users_email_lower_key" => "email",
-        "labels_account_id_title_key" => "title",
-        "teams_account_id_name_key" => "name",
-        "account_users_account_id_user_id_key" => "user_id",
-        "inboxes_inbox_identifier_key" => "inbox_identifier",
-        "contacts_account_email_key" => "email",
-        "contacts_account_phone_key" => "phone_number",
-        "contacts_account_identifier_key" => "identifier",
-        "contact_inboxes_inbox_id_source_id_key" => "source_id",
-        other => other,
-    };
-    ValidationError::taken(field)
+/// An operation's failure, as the HTTP layer answers it.
+impl From<CoreError> for ApiError {
+    fn from(e: CoreError) -> Self {
+        match e {
+            CoreError::BadRequest(m) => Self::BadRequest(m),
+            CoreError::InvalidToken => Self::InvalidToken,
+            CoreError::Forbidden => Self::Forbidden,
+            CoreError::NotFound => Self::NotFound,
+            CoreError::Invalid(v) => Self::Invalid(v),
+            CoreError::TooManyRequests { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
+            CoreError::Unavailable => Self::Unavailable,
+            CoreError::Upstream { refused, message } => Self::Upstream { refused, message },
+            CoreError::Internal { cause, location } => Self::Internal { cause, location },
+        }
+    }
 }
 
 impl ResponseError for ApiError {
@@ -181,11 +174,5 @@ mod tests {
     fn humanizes_field_paths() {
         assert_eq!(humanize("channel.webhook_url"), "Channel webhook url");
         assert_eq!(humanize("email"), "Email");
-    }
-
-    #[test]
-    fn unique_violations_name_the_field() {
-        let e = ApiError::from(StoreError::Conflict { constraint: "users_email_lower_key".into() });
-        assert!(matches!(e, ApiError::Invalid(v) if v.field == "email" && v.code == "taken"));
     }
 }

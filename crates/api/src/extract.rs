@@ -15,7 +15,7 @@ use serde_json::Value;
 use switchboard_domain::ValidationError;
 
 use crate::error::ApiError;
-use crate::state::AppState;
+use switchboard_core::state::AppState;
 
 /// A request body type. Rails clients may wrap the body in the resource's name (`{"label":{…}}`);
 /// `WRAPPER` names that key so both spellings are accepted.

@@ -1,4 +1,5 @@
-//! The HTTP application: Chatwoot-compatible REST API over the store.
+//! The HTTP application: the Chatwoot-compatible REST API and the `/cable` socket over the
+//! operations of `switchboard_core`. Extractors, payloads, handlers, routes, errors as answers.
 
 pub mod auth;
 pub mod cable;
@@ -9,16 +10,7 @@ pub mod extract;
 pub mod handlers;
 pub mod headers;
 pub mod logging;
-pub mod present;
-pub mod realtime;
 pub mod routes;
-pub mod services;
-pub mod settings;
-pub mod state;
-pub mod storage;
-pub mod throttle;
-pub mod tokens;
-pub mod views;
 
 use std::net::TcpListener;
 
@@ -32,107 +24,14 @@ use futures_util::FutureExt;
 use switchboard_store::DbPool;
 use tracing_actix_web::{RequestId, TracingLogger};
 
-pub use settings::Settings;
-use state::AppState;
-use throttle::Throttle;
+use switchboard_core::state::AppState;
+pub use switchboard_core::{Core, Settings};
 
 /// A built server bound to its port; `run` drives it until it is told to stop (Ctrl-C/SIGTERM).
 pub struct Application {
     port: u16,
     server: Server,
     core: Core,
-}
-
-/// Everything but HTTP: the shared state and the background work (the job worker, the
-/// periodic loops, the live-event log writer). `serve` runs it under the HTTP server;
-/// `switchboard worker` runs it alone, so workers scale apart from web nodes.
-pub struct Core {
-    pub state: web::Data<AppState>,
-    background: Vec<tokio::task::JoinHandle<()>>,
-    /// The job worker, which is let finish its in-flight sends when the process stops.
-    worker: Option<tokio::task::JoinHandle<()>>,
-    stopping: tokio::sync::watch::Sender<bool>,
-    /// How long the worker may take to finish them.
-    drain: std::time::Duration,
-}
-
-impl Core {
-    /// The state and its background work. `jobs`: run the job worker and the periodic jobs
-    /// (template syncs, snooze wake-ups) here too; a web node of a deployment with separate
-    /// workers leaves them to those. `settings.public_url` must be set (signed links use it).
-    pub async fn build(settings: Settings, db: DbPool, jobs: bool) -> anyhow::Result<Self> {
-        let redis = match &settings.redis_url {
-            Some(url) => {
-                let client = redis::Client::open(url.as_str()).context("REDIS_URL is not a valid Redis URL")?;
-                Some(client.get_connection_manager().await.context("cannot reach Redis at REDIS_URL")?)
-            }
-            None => None,
-        };
-        let (realtime, log_writer) = realtime::Realtime::new(redis.clone(), settings.realtime_queue, settings.presence_ttl, db.clone());
-        let relay = settings.redis_url.clone().map(|url| realtime::relay_from_redis(url, realtime.broadcaster.clone()));
-        let throttle = Throttle::new(redis.clone(), settings.signin.window);
-        let searches = Throttle::new(redis, std::time::Duration::from_secs(60));
-        let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
-        let guard = switchboard_channels::guard::Guard { allow_private: settings.outbound_allow_private };
-        let bsp =
-            switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
-        let provider =
-            switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
-        let notify = std::sync::Arc::new(tokio::sync::Notify::new());
-        let (inbound, inbound_writers) = services::inbound::InboundWriter::new();
-        let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
-        // An in-flight send takes at most one BSP timeout; the margin records its outcome.
-        let drain = settings.whatsapp.bsp_timeout + std::time::Duration::from_secs(5);
-        let state = web::Data::new(AppState {
-            db,
-            settings,
-            throttle,
-            searches,
-            storage,
-            realtime,
-            bsp,
-            provider,
-            jobs: notify,
-            webhook_inboxes: Default::default(),
-            inbound,
-            stopping: stopping_rx,
-        });
-
-        let mut background = vec![
-            tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
-            tokio::spawn(realtime::write_log_forever(log_writer)),
-        ];
-        for _ in 0..services::inbound::WRITERS {
-            background.push(tokio::spawn(services::ingest::write_forever(state.clone(), inbound_writers.clone())));
-        }
-        if let Some(relay) = relay {
-            background.push(tokio::spawn(relay));
-        }
-        let worker = if jobs {
-            background.push(tokio::spawn(services::conversations::wake_snoozed_forever(state.clone())));
-            background.push(tokio::spawn(services::sending::listen_forever(state.clone())));
-            background.push(tokio::spawn(services::whatsapp::sync_templates_forever(state.clone())));
-            Some(tokio::spawn(services::sending::work_forever(state.clone())))
-        } else {
-            None
-        };
-        Ok(Self { state, background, worker, stopping, drain })
-    }
-
-    /// Stops: the job worker claims nothing more and finishes the sends it has under way (up
-    /// to `drain`), so a deploy or restart doubles no message; the rest stops at once.
-    pub async fn stop(self) {
-        self.stopping.send_replace(true);
-        if let Some(mut worker) = self.worker {
-            if tokio::time::timeout(self.drain, &mut worker).await.is_err() {
-                tracing::warn!(drain = ?self.drain, "sends still under way at shutdown; their outcome is settled at the next start");
-                worker.abort();
-            }
-        }
-        for job in self.background {
-            job.abort();
-        }
-    }
 }
 
 impl Application {
@@ -154,7 +53,7 @@ impl Application {
         }
         let workers = settings.workers;
         let core = Core::build(settings, db, jobs).await?;
-        let state = core.state.clone();
+        let state = web::Data::from(core.state.clone());
 
         let app = move |state: web::Data<AppState>| {
             let cors = headers::cors(&state.settings.cors_allowed_origins, &state.settings.public_url);

@@ -14,11 +14,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use anyhow::Context;
 use serde_json::json;
-use switchboard_api::auth::random_token;
-use switchboard_api::services::users::{create_user, NewUserInput};
-use switchboard_api::settings::Settings;
 use switchboard_api::Application;
 use switchboard_cluster::{ClusterOptions, LocalCluster};
+use switchboard_core::settings::Settings;
+use switchboard_core::tokens::random_token;
+use switchboard_core::users::{create_user, NewUserInput};
 use switchboard_domain::users::{Email, Password};
 use switchboard_store::models::{NewAccountUser, User};
 use switchboard_store::DbPool;

@@ -11,8 +11,8 @@ use super::ok;
 use crate::auth::AccountCtx;
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {

@@ -13,11 +13,11 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
-use crate::services::change::Change;
-use crate::services::events;
-use crate::services::users::{create_user, NewUserInput};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::events;
+use switchboard_core::state::AppState;
+use switchboard_core::users::{create_user, NewUserInput};
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {

@@ -17,7 +17,7 @@ use switchboard_store::models::Attachment;
 use super::path_id;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
-use crate::state::AppState;
+use switchboard_core::state::AppState;
 
 /// Whether the request's API token belongs to someone who may read the attachment's message:
 /// the rule of the message itself (administrators, or agents of the conversation's inbox).
@@ -59,7 +59,7 @@ pub async fn download(
     let mime = attachment.content_type.parse::<actix_web::mime::Mime>().unwrap_or(actix_web::mime::APPLICATION_OCTET_STREAM);
     let disposition = ContentDisposition {
         disposition: if serves_inline(&attachment.content_type) { DispositionType::Inline } else { DispositionType::Attachment },
-        parameters: vec![DispositionParam::Filename(crate::storage::safe_name(&attachment.file_name))],
+        parameters: vec![DispositionParam::Filename(switchboard_core::storage::safe_name(&attachment.file_name))],
     };
     let mut response = file.set_content_type(mime).set_content_disposition(disposition).into_response(&req);
     let headers = response.headers_mut();

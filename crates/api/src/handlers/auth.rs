@@ -10,8 +10,8 @@ use crate::auth::{random_token, token_digest, verify_password, Credential, Curre
 use crate::client_ip::client_ip;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[derive(Deserialize)]
 pub struct SignIn {

@@ -18,9 +18,9 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
-use crate::services::change::Change;
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 async fn render_page(conn: &mut AsyncPgConnection, query: ListQuery<'_>) -> ApiResult<HttpResponse> {
     let page = query.page;
@@ -108,14 +108,14 @@ pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body
         let labels = merge_labels(&base.labels, &mergee.labels);
         let (contact, moved) = switchboard_store::contacts::merge(conn, &base, &mergee, &merged, &labels).await?;
         for c in &moved {
-            crate::services::events::announce(&state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
+            switchboard_core::events::announce(&state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
         }
-        let rendered = crate::present::contact(conn, &contact).await?;
+        let rendered = switchboard_core::present::contact(conn, &contact).await?;
         let mut event = rendered.clone();
         if let Some(obj) = event.as_object_mut() {
-            obj.insert("mergee".into(), crate::services::events::contact_ref(&mergee));
+            obj.insert("mergee".into(), switchboard_core::events::contact_ref(&mergee));
         }
-        crate::services::events::contact(out, Event::ContactMerged, ctx.account_id, event);
+        switchboard_core::events::contact(out, Event::ContactMerged, ctx.account_id, event);
         Ok(rendered)
     }
     .await;
@@ -131,7 +131,7 @@ async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> A
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(json!({ "payload": crate::present::contact(&mut conn, &contact).await? })))
+    Ok(ok(json!({ "payload": switchboard_core::present::contact(&mut conn, &contact).await? })))
 }
 
 #[derive(Deserialize)]
@@ -225,8 +225,8 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
             (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
             _ => Value::Null,
         };
-        let rendered = crate::present::contact(conn, &contact).await?;
-        crate::services::events::contact(out, Event::ContactCreated, ctx.account_id, rendered.clone());
+        let rendered = switchboard_core::present::contact(conn, &contact).await?;
+        switchboard_core::events::contact(out, Event::ContactCreated, ctx.account_id, rendered.clone());
         Ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } }))
     }
     .await;
@@ -246,8 +246,8 @@ pub async fn update(
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let contact = find(conn, &ctx, &path.1).await?;
         let contact = switchboard_store::contacts::update(conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
-        let rendered = crate::present::contact(conn, &contact).await?;
-        crate::services::events::contact(out, Event::ContactUpdated, ctx.account_id, rendered.clone());
+        let rendered = switchboard_core::present::contact(conn, &contact).await?;
+        switchboard_core::events::contact(out, Event::ContactUpdated, ctx.account_id, rendered.clone());
         Ok(json!({ "payload": rendered }))
     }
     .await;
@@ -262,8 +262,8 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
         let contact = find(conn, &ctx, &path.1).await?;
         ctx.require_admin()?;
         switchboard_store::contacts::delete(conn, ctx.account_id, contact.id).await?;
-        let gone = crate::services::events::contact_ref(&contact);
-        crate::services::events::contact(out, Event::ContactDeleted, ctx.account_id, gone);
+        let gone = switchboard_core::events::contact_ref(&contact);
+        switchboard_core::events::contact(out, Event::ContactDeleted, ctx.account_id, gone);
         Ok(json!({}))
     }
     .await;

@@ -18,10 +18,10 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
-use crate::services::change::Change;
-use crate::services::conversations::change;
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::conversations::change;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 /// Loads the conversation named by the path, if the caller may see it.
 pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_display_id: &str) -> ApiResult<Conversation> {
@@ -78,7 +78,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    let payload = crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await?;
+    let payload = switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await?;
     Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
 }
 
@@ -110,7 +110,7 @@ pub async fn filter_list(
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts, "payload": crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok(ok(json!({ "meta": counts, "payload": switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// The conversations of one contact (visible ones), newest activity first.
@@ -139,7 +139,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         page: 1,
     };
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "payload": crate::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok(ok(json!({ "payload": switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
 /// Timestamps arrive as epoch seconds or RFC 3339 text.
@@ -267,17 +267,17 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
             move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender)))
         });
         let assignee = new.assignee_id;
-        let notify = move |c: &Conversation| crate::services::conversations::assignment_notice(c, assignee, sender);
+        let notify = move |c: &Conversation| switchboard_core::conversations::assignment_notice(c, assignee, sender);
         let (conversation, first, notifications) = switchboard_store::conversations::create(conn, &new, first, notify).await?;
         let payload =
-            crate::services::events::announce(&state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default())
+            switchboard_core::events::announce(&state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default())
                 .await?;
         if let Some(m) = first {
-            let (mut rendered, _) = crate::present::messages(&state, conn, &conversation, std::slice::from_ref(&m)).await?;
-            crate::services::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated)
+            let (mut rendered, _) = switchboard_core::present::messages(&state, conn, &conversation, std::slice::from_ref(&m)).await?;
+            switchboard_core::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated)
                 .await?;
         }
-        crate::services::notifications::publish(&state, conn, out, &notifications).await?;
+        switchboard_core::notifications::publish(&state, conn, out, &notifications).await?;
         Ok(payload)
     }
     .await;
@@ -288,7 +288,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(crate::present::conversation(&state, &mut conn, &c).await?))
+    Ok(ok(switchboard_core::present::conversation(&state, &mut conn, &c).await?))
 }
 
 #[derive(Deserialize)]
@@ -329,7 +329,7 @@ pub async fn update(
             ..Default::default()
         };
         let (c, activities) = change(conn, &c, changes, lines).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await
+        Ok(switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?)
     }
     .await;
     tx.finish(&state, result).await.map(ok)
@@ -365,7 +365,8 @@ pub async fn toggle_status(
             ..Default::default()
         };
         let (c, activities) = change(conn, &c, changes, lines).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
+        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default())
+            .await?;
         Ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
             "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } }))
     }
@@ -396,7 +397,7 @@ pub async fn toggle_priority(
         let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
         let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
         let (c, activities) = change(conn, &c, changes, lines).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await
+        Ok(switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?)
     }
     .await;
     tx.finish(&state, result).await.map(ok)
@@ -461,10 +462,10 @@ pub async fn assignments(
         let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
         let before = c.assignee_id;
         let notify = match changes.assignee_id {
-            Some(new) if assignee_changed => crate::services::conversations::assignment_notice(&c, new, ctx.user.id),
+            Some(new) if assignee_changed => switchboard_core::conversations::assignment_notice(&c, new, ctx.user.id),
             _ => vec![],
         };
-        let (c, activities, notifications) = crate::services::conversations::change_notifying(conn, &c, changes, lines, &notify).await?;
+        let (c, activities, notifications) = switchboard_core::conversations::change_notifying(conn, &c, changes, lines, &notify).await?;
         // The previous and the new assignee hear of it even outside the inbox.
         let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
         let event = if assignee_changed {
@@ -474,12 +475,12 @@ pub async fn assignments(
         } else {
             Event::ConversationUpdated
         };
-        crate::services::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
+        switchboard_core::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
         if assignee_changed && team_changed {
-            let payload = crate::present::conversation(&state, conn, &c).await?;
-            crate::services::events::conversation(conn, out, Event::TeamChanged, &c, payload, involved).await?;
+            let payload = switchboard_core::present::conversation(&state, conn, &c).await?;
+            switchboard_core::events::conversation(conn, out, Event::TeamChanged, &c, payload, involved).await?;
         }
-        crate::services::notifications::publish(&state, conn, out, &notifications).await?;
+        switchboard_core::notifications::publish(&state, conn, out, &notifications).await?;
         Ok(answer)
     }
     .await;
@@ -510,7 +511,7 @@ pub async fn set_labels(
         let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
         let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
         let (c, activities) = change(conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
+        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
         Ok(json!({ "payload": c.labels }))
     }
     .await;
@@ -536,7 +537,7 @@ pub async fn custom_attributes(
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let c = find(conn, &ctx, &path.1).await?;
         let (c, _) = change(conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &[], Default::default()).await?;
+        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &[], Default::default()).await?;
         Ok(json!({ "custom_attributes": c.custom_attributes }))
     }
     .await;
@@ -565,7 +566,7 @@ pub async fn toggle_typing_status(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let on = body.typing_status == "on";
-    crate::services::events::typing(&state, &mut conn, &c, on, body.is_private, views::user_brief(&ctx.user), &ctx.user.pubsub_token)
+    switchboard_core::events::typing(&state, &mut conn, &c, on, body.is_private, views::user_brief(&ctx.user), &ctx.user.pubsub_token)
         .await?;
     Ok(ok(json!({ "conversation_id": c.display_id, "typing_status": body.typing_status, "is_private": body.is_private })))
 }
@@ -584,7 +585,7 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
             ..Default::default()
         };
         let (c, _) = change(conn, &c, changes, vec![]).await?;
-        crate::services::events::announce(&state, conn, out, &c, Event::ConversationRead, &[], Default::default()).await?;
+        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationRead, &[], Default::default()).await?;
         Ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() }))
     }
     .await;

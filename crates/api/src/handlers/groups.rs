@@ -9,9 +9,9 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
-use crate::services::baileys;
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::baileys;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 /// The account's group contact (404 otherwise) that is a group with a JID in a Baileys inbox
 /// (400 otherwise), in an inbox the caller works in (403 otherwise).
@@ -38,7 +38,7 @@ pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let mut conn = state.conn().await?;
     let (contact, _) = group(&mut conn, &ctx, &path.1).await?;
     baileys::request_sync(&state, &mut conn, &contact).await?;
-    let mut payload = crate::present::contact(&mut conn, &contact).await?;
+    let mut payload = switchboard_core::present::contact(&mut conn, &contact).await?;
     let (members, _) = switchboard_store::groups::members(&mut conn, contact.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>());
     Ok(HttpResponse::Accepted().json(json!({ "payload": payload })))

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::state::AppState;
+use switchboard_core::state::AppState;
 
 /// The process is up; says nothing about its dependencies.
 pub async fn health() -> HttpResponse {

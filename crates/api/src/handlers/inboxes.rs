@@ -16,8 +16,8 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, Payload};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
@@ -160,7 +160,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let webhook_token = whatsapp.as_ref().map(|_| random_token(24));
     if let (Some((phone, ChannelConfig::Baileys(config))), Some(token)) = (&whatsapp, &webhook_token) {
         // The provider's connection comes first: an inbox it refuses would never hear anything.
-        crate::services::baileys::connect(&state, config, phone, &name, token).await?;
+        switchboard_core::baileys::connect(&state, config, phone, &name, token).await?;
     }
     let provider = whatsapp.as_ref().map(|(_, c)| match c {
         ChannelConfig::Aldeamo(_) => Provider::Aldeamo.as_str().to_string(),
@@ -188,10 +188,10 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         // Templates are there from the start when the BSP answers quickly; a failure or a slow
         // BSP is not the inbox's: the periodic sync tries again. Bounded, so that the answer
         // (the inbox exists now) comes well within the request deadline.
-        let fetch = crate::services::whatsapp::fetch_templates(&state, &inbox);
+        let fetch = switchboard_core::whatsapp::fetch_templates(&state, &inbox);
         let stored = match tokio::time::timeout(std::time::Duration::from_secs(3), fetch).await {
             Ok(Ok(rows)) => switchboard_store::whatsapp::replace_templates(&mut conn, inbox.id, &rows).await.map_err(ApiError::from),
-            Ok(Err(e)) => Err(e),
+            Ok(Err(e)) => Err(e.into()),
             Err(_) => Err(ApiError::Upstream { refused: false, message: "the BSP was slow to list templates".into() }),
         };
         if let Err(e) = stored {

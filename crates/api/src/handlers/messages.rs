@@ -19,11 +19,11 @@ use super::{object, ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
-use crate::services::change::Change;
-use crate::services::whatsapp;
-use crate::state::AppState;
-use crate::storage::{file_type_of, write_chunk};
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::state::AppState;
+use switchboard_core::storage::{file_type_of, write_chunk};
+use switchboard_core::views;
+use switchboard_core::whatsapp;
 
 /// Longest message text accepted.
 const CONTENT_MAX: usize = 150_000;
@@ -45,7 +45,7 @@ pub async fn list(
     let mut conn = state.conn().await?;
     let c = find(&mut conn, &ctx, &path.1).await?;
     let list = switchboard_store::messages::list(&mut conn, c.id, cursor).await?;
-    let (payload, contact) = crate::present::messages(&state, &mut conn, &c, &list).await?;
+    let (payload, contact) = switchboard_core::present::messages(&state, &mut conn, &c, &list).await?;
     let assignee = match c.assignee_id {
         Some(id) => switchboard_store::account_users::find(&mut conn, ctx.account_id, id).await?.map(|a| views::agent(&a)),
         None => None,
@@ -317,10 +317,10 @@ async fn create_message(
         if send_job {
             state.jobs.notify_one();
         }
-        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
+        let (mut rendered, _) = switchboard_core::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
         let rendered = rendered.pop().unwrap_or(Value::Null);
-        crate::services::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
-        crate::services::notifications::publish(state, conn, out, &notifications).await?;
+        switchboard_core::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
+        switchboard_core::notifications::publish(state, conn, out, &notifications).await?;
         Ok(rendered)
     }
     .await;
@@ -336,9 +336,9 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
         let c = find(conn, &ctx, &path.1).await?;
         let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
         let message = switchboard_store::messages::soft_delete(conn, &message).await?;
-        let (mut rendered, _) = crate::present::messages(&state, conn, &c, std::slice::from_ref(&message)).await?;
+        let (mut rendered, _) = switchboard_core::present::messages(&state, conn, &c, std::slice::from_ref(&message)).await?;
         let rendered = rendered.pop().unwrap_or(Value::Null);
-        crate::services::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
+        switchboard_core::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
         Ok(rendered)
     }
     .await;

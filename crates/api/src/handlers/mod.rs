@@ -28,7 +28,10 @@ pub(crate) fn ok(body: Value) -> HttpResponse {
 }
 
 /// Searches and filters scan many rows: each user may run `searches_per_minute` of them.
-pub(crate) async fn search_allowed(state: &crate::state::AppState, ctx: &crate::auth::AccountCtx) -> crate::error::ApiResult<()> {
+pub(crate) async fn search_allowed(
+    state: &switchboard_core::state::AppState,
+    ctx: &crate::auth::AccountCtx,
+) -> crate::error::ApiResult<()> {
     let key = format!("switchboard:search:{}", ctx.user.id);
     if state.searches.take(&key, state.settings.searches_per_minute).await {
         Ok(())

@@ -8,8 +8,8 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
-use crate::services::notifications::render_many;
-use crate::state::AppState;
+use switchboard_core::notifications::render_many;
+use switchboard_core::state::AppState;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {

@@ -13,10 +13,10 @@ use super::{object, ok, path_id};
 use crate::auth::PlatformCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
-use crate::services::change::Change;
-use crate::services::events;
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::events;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[derive(Deserialize, Default)]
 pub struct AccountPayload {

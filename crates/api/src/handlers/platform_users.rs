@@ -12,11 +12,11 @@ use super::{ok, path_id};
 use crate::auth::{hash_password, random_token, PlatformCtx};
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
-use crate::services::change::Change;
-use crate::services::events;
-use crate::services::users::{create_user, NewUserInput};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::events;
+use switchboard_core::state::AppState;
+use switchboard_core::users::{create_user, NewUserInput};
+use switchboard_core::views;
 
 #[derive(Deserialize)]
 pub struct UserPayload {

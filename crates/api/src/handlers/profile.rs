@@ -12,10 +12,10 @@ use super::{object, ok};
 use crate::auth::{hash_password, random_token, verify_password, Credential, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
-use crate::services::change::Change;
-use crate::services::events;
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::change::Change;
+use switchboard_core::events;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(user_id = current.user.id))]
 pub async fn show(state: web::Data<AppState>, current: CurrentUser) -> ApiResult<HttpResponse> {

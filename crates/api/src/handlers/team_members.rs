@@ -10,8 +10,8 @@ use super::teams::find_team;
 use crate::auth::AccountCtx;
 use crate::error::ApiResult;
 use crate::extract::{Body, IdLike, Payload};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[derive(Deserialize)]
 pub struct MembersPayload {

@@ -13,8 +13,8 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, Payload};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 /// The team named by the path, if it belongs to the caller's account.
 pub(crate) async fn find_team(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<(Team, bool)> {

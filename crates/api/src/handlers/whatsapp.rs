@@ -13,9 +13,9 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{read_limited, Body, Payload};
-use crate::services::whatsapp::{config_of, sync_templates};
-use crate::state::AppState;
-use crate::views;
+use switchboard_core::state::AppState;
+use switchboard_core::views;
+use switchboard_core::whatsapp::{config_of, sync_templates};
 
 /// `POST /webhooks/whatsapp/{token}`. Answers 200 only once everything in the delivery is
 /// committed; any failure is a 4xx (the delivery is wrong) or a 503 (try again later).
@@ -33,8 +33,8 @@ pub async fn webhook(
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     switchboard_domain::text::without_nul(&mut body);
     match switchboard_domain::whatsapp::Provider::from_stored(inbox.provider.as_deref()) {
-        switchboard_domain::whatsapp::Provider::Aldeamo => crate::services::whatsapp::receive(&state, &inbox, &body).await?,
-        switchboard_domain::whatsapp::Provider::Baileys => crate::services::baileys::receive(&state, &inbox, &body).await?,
+        switchboard_domain::whatsapp::Provider::Aldeamo => switchboard_core::whatsapp::receive(&state, &inbox, &body).await?,
+        switchboard_domain::whatsapp::Provider::Baileys => switchboard_core::baileys::receive(&state, &inbox, &body).await?,
     }
     Ok(ok(json!({ "status": "ok" })))
 }

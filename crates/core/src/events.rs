@@ -1,4 +1,4 @@
-//! The events each change stages in its transaction (`services::change`), with the reference's
+//! The events each change stages in its transaction (`change`), with the reference's
 //! payloads and recipients.
 
 use serde_json::{json, Value};
@@ -8,13 +8,13 @@ use switchboard_realtime::Event;
 use switchboard_store::models::{Contact, Conversation, Message};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::ApiResult;
-use crate::services::change::Outbox;
+use crate::change::Outbox;
+use crate::error::CoreResult;
 use crate::state::AppState;
 use crate::views;
 
 /// The conversation's contact identity token, for events the contact also receives.
-async fn contact_token(conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Option<String>> {
+async fn contact_token(conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<Option<String>> {
     Ok(match c.contact_inbox_id {
         Some(id) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         None => None,
@@ -30,7 +30,7 @@ pub async fn conversation(
     c: &Conversation,
     payload: Value,
     extra: Audience,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     let to_contact = matches!(event, Event::ConversationCreated | Event::ConversationStatusChanged);
     let contact_pubsub = if to_contact { contact_token(conn, c).await? } else { None };
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
@@ -48,7 +48,7 @@ pub async fn typing(
     private: bool,
     typer: Value,
     typer_pubsub: &str,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     let contact_pubsub = if private { None } else { contact_token(conn, c).await? };
     let audience =
         Audience { inbox_id: Some(c.inbox_id), contact_pubsub, exclude_pubsub: Some(typer_pubsub.to_string()), ..Default::default() };
@@ -69,7 +69,7 @@ pub fn access_changed(out: &mut Outbox, account_id: i64, user_ids: &[i64]) {
 }
 
 /// The accounts a user belongs to, read before a change that ends or alters their access.
-pub async fn accounts_of(conn: &mut AsyncPgConnection, user_id: i64) -> ApiResult<Vec<i64>> {
+pub async fn accounts_of(conn: &mut AsyncPgConnection, user_id: i64) -> CoreResult<Vec<i64>> {
     Ok(switchboard_store::users::memberships(conn, user_id).await?.into_iter().map(|(m, _)| m.account_id).collect())
 }
 
@@ -104,7 +104,7 @@ pub async fn announce(
     event: Event,
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
-) -> ApiResult<Value> {
+) -> CoreResult<Value> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
         publish(conn, out, c, m, &rendered, Event::MessageCreated).await?;
@@ -129,7 +129,7 @@ pub async fn publish(
     m: &Message,
     rendered: &Value,
     event: Event,
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     let contact_pubsub = match c.contact_inbox_id {
         Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         _ => None,

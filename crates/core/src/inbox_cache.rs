@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use switchboard_store::models::Inbox;
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 
 /// Inboxes by webhook token, kept briefly: a busy number delivers thousands of webhooks a
 /// second, and the inbox behind a token rarely changes. A change (or deletion) shows within
@@ -17,7 +17,7 @@ pub struct InboxCache {
 const INBOX_TTL: Duration = Duration::from_secs(5);
 
 impl InboxCache {
-    pub async fn get(&self, db: &switchboard_store::DbPool, token: &str) -> ApiResult<Option<Inbox>> {
+    pub async fn get(&self, db: &switchboard_store::DbPool, token: &str) -> CoreResult<Option<Inbox>> {
         if let Ok(map) = self.map.lock() {
             if let Some((inbox, _)) = map.get(token).filter(|(_, at)| at.elapsed() < INBOX_TTL) {
                 return Ok(Some(inbox.clone()));

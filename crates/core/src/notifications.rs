@@ -6,8 +6,8 @@ use switchboard_realtime::Event;
 use switchboard_store::models::Notification;
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::ApiResult;
-use crate::services::change::Outbox;
+use crate::change::Outbox;
+use crate::error::CoreResult;
 use crate::state::AppState;
 
 /// The reference's title for a notification of this type about conversation `display_id`.
@@ -21,7 +21,7 @@ fn title(notification_type: &str, display_id: i64) -> String {
 
 /// Renders notifications of one account with a fixed number of queries: their conversations
 /// (the primary actor), and the users and messages that are secondary actors.
-pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Notification]) -> ApiResult<Vec<Value>> {
+pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Notification]) -> CoreResult<Vec<Value>> {
     let conversation_ids: Vec<i64> = list.iter().map(|n| n.conversation_id).collect();
     let conversations = switchboard_store::conversations::by_ids(conn, account_id, &conversation_ids).await?;
     let rendered = crate::present::conversations(state, conn, account_id, &conversations).await?;
@@ -67,7 +67,7 @@ pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account
 
 /// `notification.created`, in the change that notified, to the notified user alone (not even
 /// administrators).
-pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, list: &[Notification]) -> ApiResult<()> {
+pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, list: &[Notification]) -> CoreResult<()> {
     let Some(first) = list.first() else { return Ok(()) };
     let rendered = render_many(state, conn, first.account_id, list).await?;
     for n in list {

@@ -1,10 +1,9 @@
 //! WhatsApp through the BSP: checking outgoing messages when they are created, storing
-//! webhooks, and keeping templates in step. Sending is `services::sending`.
+//! webhooks, and keeping templates in step. Sending is `sending`.
 
 use std::time::Duration;
 use switchboard_realtime::Event;
 
-use actix_web::web;
 use chrono::Utc;
 use serde_json::{json, Value};
 use switchboard_channels::aldeamo::{self, InboundMessage, Media, MediaKind, Outbound, TemplateEvent, TemplateSend};
@@ -15,18 +14,18 @@ use switchboard_store::models::{Conversation, Inbox, Message, NewAttachment, New
 use switchboard_store::whatsapp::{Inbound, Received, TemplateChange};
 use switchboard_store::{AsyncPgConnection, StoreError};
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::change::{Change, Outbox};
+use crate::change::{Change, Outbox};
+use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
 /// The BSP config of an inbox; templates and the BSP's sends need it.
-pub fn config_of(inbox: &Inbox) -> ApiResult<ProviderConfig> {
+pub fn config_of(inbox: &Inbox) -> CoreResult<ProviderConfig> {
     if Provider::from_stored(inbox.provider.as_deref()) != Provider::Aldeamo {
         return Err(ValidationError::invalid("inbox", "has no message templates: its provider is not the BSP").into());
     }
     serde_json::from_value(inbox.provider_config.clone())
-        .map_err(|_| ApiError::internal(format!("inbox {} has no valid provider config", inbox.id)))
+        .map_err(|_| CoreError::internal(format!("inbox {} has no valid provider config", inbox.id)))
 }
 
 /// An outgoing message as the create endpoint received it.
@@ -43,7 +42,7 @@ pub struct Draft<'a> {
 /// message, a sendable shape, a known template with the right parameters, and the 24-hour
 /// window for anything that is not a template. Returns the resolved template to keep with the
 /// message, so the send uses exactly what was checked.
-pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation, d: &Draft<'_>) -> ApiResult<Option<Value>> {
+pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation, d: &Draft<'_>) -> CoreResult<Option<Value>> {
     if d.files.len() > 1 {
         return Err(ValidationError::invalid("attachments", "WhatsApp sends one file per message").into());
     }
@@ -100,7 +99,7 @@ pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversati
     Ok(template)
 }
 
-pub(crate) fn template_send(v: &Value) -> TemplateSend {
+pub fn template_send(v: &Value) -> TemplateSend {
     let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
     TemplateSend {
         name: text("name").unwrap_or_default(),
@@ -111,7 +110,7 @@ pub(crate) fn template_send(v: &Value) -> TemplateSend {
 }
 
 /// Matches `template_params` with a stored template and checks the parameter counts.
-async fn resolve_template(conn: &mut AsyncPgConnection, inbox: &Inbox, params: &Value) -> ApiResult<Value> {
+async fn resolve_template(conn: &mut AsyncPgConnection, inbox: &Inbox, params: &Value) -> CoreResult<Value> {
     let name = params.get("name").and_then(Value::as_str).map(str::trim).unwrap_or_default();
     let language = params.get("language").and_then(Value::as_str).map(str::trim).filter(|l| !l.is_empty());
     let found = switchboard_store::whatsapp::find_template(conn, inbox.id, name, language).await?;
@@ -132,16 +131,16 @@ async fn resolve_template(conn: &mut AsyncPgConnection, inbox: &Inbox, params: &
 }
 
 /// Fetches the inbox's templates from the BSP and stores them.
-pub async fn sync_templates(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox) -> ApiResult<usize> {
+pub async fn sync_templates(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox) -> CoreResult<usize> {
     let rows = fetch_templates(state, inbox).await?;
     switchboard_store::whatsapp::replace_templates(conn, inbox.id, &rows).await?;
     Ok(rows.len())
 }
 
 /// The inbox's templates as the BSP lists them now (no database work: safe to bound in time).
-pub async fn fetch_templates(state: &AppState, inbox: &Inbox) -> ApiResult<Vec<NewMessageTemplate>> {
+pub async fn fetch_templates(state: &AppState, inbox: &Inbox) -> CoreResult<Vec<NewMessageTemplate>> {
     let config = config_of(inbox)?;
-    let listed = state.bsp.templates(&config, 500).await.map_err(|e| ApiError::Upstream { refused: false, message: e.message })?;
+    let listed = state.bsp.templates(&config, 500).await.map_err(|e| CoreError::Upstream { refused: false, message: e.message })?;
     let rows: Vec<NewMessageTemplate> = listed
         .into_iter()
         .map(|t| NewMessageTemplate {
@@ -160,7 +159,7 @@ pub async fn fetch_templates(state: &AppState, inbox: &Inbox) -> ApiResult<Vec<N
 
 /// Every WhatsApp inbox's templates, refreshed every `every`; each inbox is claimed in the
 /// database first, so several processes don't all call the BSP.
-pub async fn sync_templates_forever(state: web::Data<AppState>) {
+pub async fn sync_templates_forever(state: std::sync::Arc<AppState>) {
     let every = state.settings.whatsapp.template_sync;
     loop {
         tokio::time::sleep(Duration::from_secs(30).min(every)).await;
@@ -179,13 +178,13 @@ pub async fn sync_templates_forever(state: web::Data<AppState>) {
 }
 
 /// Stores one webhook delivery and announces what changed. Returns after everything committed.
-pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult<()> {
-    let hook = aldeamo::parse_webhook(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResult<()> {
+    let hook = aldeamo::parse_webhook(body).map_err(|e| CoreError::BadRequest(e.to_string()))?;
     if !hook.messages.is_empty() {
         let inbound = hook.messages.iter().map(|m| inbound_of(inbox, m)).collect();
         state.inbound.write(inbox.clone(), inbound, vec![]).await.map_err(|e| match e {
             // The inbox was deleted after it was looked up (a cached token): as if unknown.
-            StoreError::Dangling { .. } => ApiError::NotFound,
+            StoreError::Dangling { .. } => CoreError::NotFound,
             e => e.into(),
         })?;
     }
@@ -230,7 +229,7 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult
 }
 
 /// Delivery statuses, with their `message.updated` events, in one change.
-async fn apply_statuses(state: &AppState, inbox: &Inbox, statuses: &[aldeamo::StatusUpdate]) -> ApiResult<()> {
+async fn apply_statuses(state: &AppState, inbox: &Inbox, statuses: &[aldeamo::StatusUpdate]) -> CoreResult<()> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -281,22 +280,22 @@ fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
 /// `message.created` needs came back from the write; only a new contact or a new or reopened
 /// conversation costs queries to render. `senders`: the participants who wrote group messages
 /// (everyone else's sender is the conversation's contact).
-pub(crate) async fn announce_received(
+pub async fn announce_received(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
     received: &[Received],
     senders: &[switchboard_store::models::Contact],
-) -> ApiResult<()> {
+) -> CoreResult<()> {
     for r in received {
         let changed_conversation = r.new_conversation || r.previous_status != r.conversation.status;
         if r.new_contact {
             let rendered = crate::present::contact(conn, &r.contact).await?;
-            crate::services::events::contact(out, Event::ContactCreated, r.conversation.account_id, rendered);
+            crate::events::contact(out, Event::ContactCreated, r.conversation.account_id, rendered);
         }
         if changed_conversation {
             let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
-            crate::services::events::announce(state, conn, out, &r.conversation, event, &[], Default::default()).await?;
+            crate::events::announce(state, conn, out, &r.conversation, event, &[], Default::default()).await?;
         }
         let mut files = Vec::with_capacity(r.files.len());
         for a in &r.files {
@@ -305,17 +304,17 @@ pub(crate) async fn announce_received(
         let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
         let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
         let token = Some(r.identity.pubsub_token.clone());
-        crate::services::events::publish_with(out, &r.conversation, &r.message, &rendered, Event::MessageCreated, token);
+        crate::events::publish_with(out, &r.conversation, &r.message, &rendered, Event::MessageCreated, token);
     }
     Ok(())
 }
 
 /// `message.updated` for a message whose status changed, staged in the change that changed it.
-pub(crate) async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, m: &Message) -> ApiResult<()> {
+pub async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, m: &Message) -> CoreResult<()> {
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
     let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(m)).await?;
     let rendered = rendered.pop().unwrap_or(Value::Null);
-    crate::services::events::publish(conn, out, &c, m, &rendered, Event::MessageUpdated).await
+    crate::events::publish(conn, out, &c, m, &rendered, Event::MessageUpdated).await
 }
 
 /// True for messages the channel must deliver: outgoing or template, and not a private note.

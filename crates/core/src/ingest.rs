@@ -1,18 +1,17 @@
-//! The inbound writers' loop: each batch of deliveries (`services::inbound`) is stored with its
+//! The inbound writers' loop: each batch of deliveries (`inbound`) is stored with its
 //! events in one transaction, and every delivery is answered once that commit is done and the
 //! events delivered.
 
-use actix_web::web;
 use switchboard_store::whatsapp::{receive_in, Delivered, Received};
 use switchboard_store::{AsyncPgConnection, StoreError, StoreResult};
 
-use crate::services::change::Outbox;
-use crate::services::inbound::{Pending, Writers};
+use crate::change::Outbox;
+use crate::inbound::{Pending, Writers};
 use crate::state::AppState;
 
 /// Takes whatever is queued (up to `MAX_BATCH`) and writes it, for as long as webhooks can
 /// arrive. Several writers share the queue, so one batch is collected while another commits.
-pub async fn write_forever(state: web::Data<AppState>, writers: Writers) {
+pub async fn write_forever(state: std::sync::Arc<AppState>, writers: Writers) {
     while let Some(batch) = writers.next_batch().await {
         write_batch(&state, batch).await;
     }
@@ -64,7 +63,7 @@ async fn store(state: &AppState, batch: &[Pending]) -> StoreResult<Vec<Vec<Recei
         let received = receive_in(conn, &deliveries).await?;
         let mut out = Outbox::default();
         for (p, r) in batch.iter().zip(&received) {
-            crate::services::whatsapp::announce_received(state, conn, &mut out, r, &p.senders).await.map_err(unrenderable)?;
+            crate::whatsapp::announce_received(state, conn, &mut out, r, &p.senders).await.map_err(unrenderable)?;
         }
         out.write(conn).await.map_err(unrenderable)?;
         Ok(received)
@@ -85,9 +84,9 @@ async fn store(state: &AppState, batch: &[Pending]) -> StoreResult<Vec<Vec<Recei
 
 /// An event that could not be rendered fails its batch like a refused write: the batch is
 /// retried delivery by delivery, and the failing one is refused (the provider redelivers it).
-fn unrenderable(e: crate::error::ApiError) -> StoreError {
+fn unrenderable(e: crate::error::CoreError) -> StoreError {
     match e {
-        crate::error::ApiError::Internal { cause, .. } => match cause.downcast::<StoreError>() {
+        crate::error::CoreError::Internal { cause, .. } => match cause.downcast::<StoreError>() {
             Ok(store) => store,
             Err(other) => StoreError::Unavailable(format!("{other:#}")),
         },

@@ -8,7 +8,7 @@ use serde_json::Value;
 use switchboard_realtime::{Audience, Event};
 use switchboard_store::{AsyncPgConnection, Conn};
 
-use crate::error::ApiResult;
+use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 
 /// Events staged by a change, written to the outbox in one statement when it commits.
@@ -27,9 +27,9 @@ impl Outbox {
     }
 
     /// Writes the staged events in the caller's transaction; returns how many.
-    pub async fn write(&mut self, conn: &mut AsyncPgConnection) -> ApiResult<usize> {
+    pub async fn write(&mut self, conn: &mut AsyncPgConnection) -> CoreResult<usize> {
         let audiences: Vec<Value> =
-            self.rows.iter().map(|r| serde_json::to_value(&r.3)).collect::<Result<_, _>>().map_err(crate::error::ApiError::caused_by)?;
+            self.rows.iter().map(|r| serde_json::to_value(&r.3)).collect::<Result<_, _>>().map_err(crate::error::CoreError::caused_by)?;
         let rows: Vec<(i64, &str, &Value, &Value)> = self.rows.iter().zip(&audiences).map(|(r, a)| (r.0, r.1.as_str(), &r.2, a)).collect();
         switchboard_store::events::stage(conn, &rows).await?;
         let n = self.rows.len();
@@ -45,19 +45,20 @@ pub struct Change {
 }
 
 impl Change {
-    pub async fn begin(state: &AppState) -> ApiResult<Self> {
+    pub async fn begin(state: &AppState) -> CoreResult<Self> {
         let mut conn = state.conn().await?;
         switchboard_store::pool::begin(&mut conn).await?;
         Ok(Self { conn, out: Outbox::default() })
     }
 
     /// With `Ok`: writes the staged events, commits, and returns once the events are delivered.
-    /// With an error: rolls back, and nothing is announced.
-    pub async fn finish<T>(mut self, state: &AppState, result: ApiResult<T>) -> ApiResult<T> {
+    /// With an error: rolls back, and nothing is announced. The caller's error type is kept (a
+    /// handler's carries HTTP answers the operations do not know).
+    pub async fn finish<T, E: From<CoreError>>(mut self, state: &AppState, result: Result<T, E>) -> Result<T, E> {
         match result {
             Ok(value) => {
                 let staged = self.out.write(&mut self.conn).await?;
-                switchboard_store::pool::commit(&mut self.conn).await?;
+                switchboard_store::pool::commit(&mut self.conn).await.map_err(CoreError::from)?;
                 if staged > 0 {
                     state.realtime.flush().await;
                 }

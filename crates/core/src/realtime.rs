@@ -198,7 +198,7 @@ impl Realtime {
 
     /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
     /// online there now.
-    pub(crate) async fn report_presence(&self, account_id: i64, who: &str) -> Vec<String> {
+    pub async fn report_presence(&self, account_id: i64, who: &str) -> Vec<String> {
         let now = chrono::Utc::now().timestamp_millis();
         let ttl = self.presence.ttl.as_millis() as i64;
         if let Some(redis) = &self.redis {
@@ -233,7 +233,7 @@ impl Realtime {
     }
 
     /// Numbers an event that reports no change (presence, typing) and delivers it; returns once
-    /// both are done. A change's events go through its transaction instead (`services::change`).
+    /// both are done. A change's events go through its transaction instead (`change`).
     /// A failure is logged, never returned.
     pub async fn publish(&self, account_id: i64, event: Event, data: Value, audience: Audience) {
         let (done, finished) = tokio::sync::oneshot::channel();

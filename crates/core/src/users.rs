@@ -5,8 +5,8 @@ use switchboard_domain::users::{Email, Password, Role};
 use switchboard_store::models::{AccountChanges, NewAccountUser, NewUser, User, UserChanges};
 use switchboard_store::AsyncPgConnection;
 
-use crate::auth::hash_password;
-use crate::error::ApiResult;
+use crate::error::CoreResult;
+use crate::passwords::hash_password;
 use crate::tokens::random_token;
 
 pub struct NewUserInput {
@@ -18,7 +18,7 @@ pub struct NewUserInput {
 }
 
 /// Creates a user with fresh API and pubsub tokens; the password, if any, is hashed first.
-pub async fn create_user(conn: &mut AsyncPgConnection, input: NewUserInput) -> ApiResult<User> {
+pub async fn create_user(conn: &mut AsyncPgConnection, input: NewUserInput) -> CoreResult<User> {
     let password_hash = match input.password {
         Some(p) => Some(hash_password(p.expose().to_string()).await?),
         None => None,
@@ -44,7 +44,7 @@ pub struct AdminBootstrap {
 
 /// Makes `email` an administrator of the first account (creating the account and the user as
 /// needed) and sets its password. Used by `create-admin` and by the first start.
-pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: Email, password: Password, name: &str) -> ApiResult<AdminBootstrap> {
+pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: Email, password: Password, name: &str) -> CoreResult<AdminBootstrap> {
     let account = match switchboard_store::accounts::first(conn).await? {
         Some(a) => a,
         None => {

@@ -5,7 +5,7 @@ use switchboard_realtime::Event;
 use switchboard_store::models::{Conversation, ConversationChanges, NewMessage, NewNotification};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 
 /// An activity line for `conversation`, as the reference writes them.
 pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
@@ -19,7 +19,7 @@ pub async fn change(
     conversation: &Conversation,
     changes: ConversationChanges,
     lines: Vec<String>,
-) -> ApiResult<(Conversation, Vec<switchboard_store::models::Message>)> {
+) -> CoreResult<(Conversation, Vec<switchboard_store::models::Message>)> {
     let (c, activities, _) = change_notifying(conn, conversation, changes, lines, &[]).await?;
     Ok((c, activities))
 }
@@ -31,7 +31,7 @@ pub async fn change_notifying(
     changes: ConversationChanges,
     lines: Vec<String>,
     notify: &[NewNotification],
-) -> ApiResult<(Conversation, Vec<switchboard_store::models::Message>, Vec<switchboard_store::models::Notification>)> {
+) -> CoreResult<(Conversation, Vec<switchboard_store::models::Message>, Vec<switchboard_store::models::Notification>)> {
     let activities = lines.into_iter().map(|l| activity(conversation, l)).collect();
     Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities, notify).await?)
 }
@@ -54,7 +54,7 @@ pub fn assignment_notice(conversation: &Conversation, assignee: Option<i64>, by:
 
 /// Reopens snoozed conversations when their time comes, every `settings.snooze_check`, for as
 /// long as the server runs, and announces each. Errors are logged and retried on the next tick.
-pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppState>) {
+pub async fn wake_snoozed_forever(state: std::sync::Arc<crate::state::AppState>) {
     let mut tick = tokio::time::interval(state.settings.snooze_check);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -63,12 +63,12 @@ pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppS
             activity(c, switchboard_domain::conversations::activity::status(switchboard_domain::conversations::Status::Open, "System"))
         };
         // The reopening and its events commit together: a conversation is never reopened unheard.
-        let Ok(mut tx) = crate::services::change::Change::begin(&state).await else { continue };
+        let Ok(mut tx) = crate::change::Change::begin(&state).await else { continue };
         let result = async {
             let (conn, out) = (&mut *tx.conn, &mut tx.out);
             let woken = switchboard_store::conversations::wake_snoozed(conn, line).await?;
             for (c, line) in &woken {
-                crate::services::events::announce(
+                crate::events::announce(
                     &state,
                     conn,
                     out,
@@ -79,7 +79,7 @@ pub async fn wake_snoozed_forever(state: actix_web::web::Data<crate::state::AppS
                 )
                 .await?;
             }
-            Ok(woken.len())
+            CoreResult::Ok(woken.len())
         }
         .await;
         match tx.finish(&state, result).await {

@@ -4,7 +4,6 @@
 
 use std::time::Duration;
 
-use actix_web::web;
 use chrono::Utc;
 use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError};
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
@@ -12,14 +11,14 @@ use switchboard_store::jobs::{BackgroundJob, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
 use switchboard_store::StoreResult;
 
-use crate::error::ApiResult;
-use crate::services::change::Change;
-use crate::services::whatsapp::{announce_update, config_of, template_send};
+use crate::change::Change;
+use crate::error::CoreResult;
 use crate::state::AppState;
+use crate::whatsapp::{announce_update, config_of, template_send};
 
 /// Wakes the worker whenever a job is queued anywhere: LISTEN on a connection of its own,
 /// re-established after any failure. Polling in the worker covers the gaps.
-pub async fn listen_forever(state: web::Data<AppState>) {
+pub async fn listen_forever(state: std::sync::Arc<AppState>) {
     use futures_util::StreamExt;
     loop {
         let listened = async {
@@ -43,7 +42,7 @@ pub async fn listen_forever(state: web::Data<AppState>) {
 /// Claims due jobs and runs them, at most `concurrency` at a time. Sleeps until a NOTIFY or
 /// the next poll (retries come due without any NOTIFY). The running jobs belong to this task:
 /// when the server stops, they stop with it, and their leases bring them back elsewhere.
-pub async fn work_forever(state: web::Data<AppState>) {
+pub async fn work_forever(state: std::sync::Arc<AppState>) {
     let limit = state.settings.whatsapp.concurrency.max(1);
     let mut running = tokio::task::JoinSet::new();
     let mut stopping = state.stopping.clone();
@@ -101,7 +100,7 @@ async fn run(state: &AppState, job: Job) {
             Err(reason) => bury(state, &job, &reason).await,
         },
         SyncGroup::KIND => match job.payload_as::<SyncGroup>() {
-            Ok(payload) => crate::services::baileys::sync(state, &job, payload).await,
+            Ok(payload) => crate::baileys::sync(state, &job, payload).await,
             Err(reason) => bury(state, &job, &reason).await,
         },
         other => bury(state, &job, &format!("unknown job kind {other}")).await,
@@ -112,7 +111,7 @@ async fn run(state: &AppState, job: Job) {
     }
 }
 
-async fn bury(state: &AppState, job: &Job, reason: &str) -> ApiResult<()> {
+async fn bury(state: &AppState, job: &Job, reason: &str) -> CoreResult<()> {
     tracing::error!(job_id = job.id, kind = %job.kind, reason, "a job that can never run is kept dead");
     let mut conn = state.conn().await?;
     Ok(switchboard_store::jobs::bury(&mut conn, job.id, reason).await?)
@@ -120,7 +119,7 @@ async fn bury(state: &AppState, job: &Job, reason: &str) -> ApiResult<()> {
 
 /// Sends one message. Once the BSP has taken it, only recording that remains: it is retried
 /// until it sticks, and a message no longer `progress` is never sent again.
-async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()> {
+async fn send(state: &AppState, job: &Job, payload: SendMessage) -> CoreResult<()> {
     let settings = &state.settings.whatsapp;
     let message_id = payload.message_id;
     let mut conn = state.conn().await?;
@@ -167,7 +166,7 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
         Provider::Baileys => {
             switchboard_store::jobs::mark_started(&mut conn, job.id).await?;
             drop(conn);
-            crate::services::baileys::send(state, &out).await
+            crate::baileys::send(state, &out).await
         }
     };
     match sent {
@@ -182,7 +181,7 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> ApiResult<()
                         if let Some(m) = updated {
                             announce_update(state, conn, out, &m).await?;
                         }
-                        ApiResult::Ok(())
+                        CoreResult::Ok(())
                     }
                     .await;
                     tx.finish(state, result).await
@@ -213,7 +212,7 @@ pub const OUTCOME_UNKNOWN: &str =
     "outcome unknown: the server stopped while this message was being sent; it may or may not have been delivered";
 
 /// Records the failure and finishes the job, with the message's `message.updated`, in one change.
-async fn finish_failed(state: &AppState, message_id: i64, reason: &str, job_id: i64) -> ApiResult<()> {
+async fn finish_failed(state: &AppState, message_id: i64, reason: &str, job_id: i64) -> CoreResult<()> {
     tracing::warn!(message_id, reason, "WhatsApp send failed");
     let mut tx = Change::begin(state).await?;
     let result = async {

@@ -20,9 +20,9 @@ pub struct AppState {
     pub provider: switchboard_channels::baileys::Client,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
-    pub webhook_inboxes: crate::services::inbox_cache::InboxCache,
-    /// Stores inbound WhatsApp messages in batches (see `services::inbound`).
-    pub inbound: crate::services::inbound::InboundWriter,
+    pub webhook_inboxes: crate::inbox_cache::InboxCache,
+    /// Stores inbound WhatsApp messages in batches (see `inbound`).
+    pub inbound: crate::inbound::InboundWriter,
     /// Turns true when the server stops: the job worker claims no more jobs.
     pub stopping: tokio::sync::watch::Receiver<bool>,
 }

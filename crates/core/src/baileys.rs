@@ -16,8 +16,8 @@ use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::{ApiError, ApiResult};
-use crate::services::change::{Change, Outbox};
+use crate::change::{Change, Outbox};
+use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
@@ -26,30 +26,30 @@ fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
 }
 
 /// For the REST caller, any provider failure is "the provider is unavailable" (422).
-fn unavailable(e: ProviderError) -> ApiError {
-    ApiError::Upstream { refused: true, message: format!("the WhatsApp provider is unavailable: {}", e.message) }
+fn unavailable(e: ProviderError) -> CoreError {
+    CoreError::Upstream { refused: true, message: format!("the WhatsApp provider is unavailable: {}", e.message) }
 }
 
-pub fn config_of(inbox: &Inbox) -> ApiResult<BaileysConfig> {
+pub fn config_of(inbox: &Inbox) -> CoreResult<BaileysConfig> {
     match ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) {
         Some(ChannelConfig::Baileys(c)) => Ok(c),
-        _ => Err(ApiError::internal(format!("inbox {} has no valid Baileys config", inbox.id))),
+        _ => Err(CoreError::internal(format!("inbox {} has no valid Baileys config", inbox.id))),
     }
 }
 
 /// Opens the number's connection at the provider, with the webhook it must call.
-pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name: &str, webhook_token: &str) -> ApiResult<()> {
+pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name: &str, webhook_token: &str) -> CoreResult<()> {
     let url = format!("{}/webhooks/whatsapp/{webhook_token}", state.settings.public_url.trim_end_matches('/'));
     state.provider.connect(&connection(config, phone), name, &url, &config.webhook_verify_token).await.map_err(unavailable)
 }
 
 /// A webhook from the provider. The verify token must be the inbox's; an event we do not act on
 /// is acknowledged and dropped.
-pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> ApiResult<()> {
+pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResult<()> {
     let config = config_of(inbox)?;
-    let hook = baileys::parse_webhook(body).map_err(|e| ApiError::BadRequest(e.to_string()))?;
+    let hook = baileys::parse_webhook(body).map_err(|e| CoreError::BadRequest(e.to_string()))?;
     if hook.verify_token.as_deref() != Some(config.webhook_verify_token.as_str()) {
-        return Err(ApiError::InvalidToken);
+        return Err(CoreError::InvalidToken);
     }
     match hook.event {
         Event::Messages(list) => messages(state, inbox, &list).await,
@@ -71,13 +71,13 @@ async fn group_of(
     out: &mut Outbox,
     inbox: &Inbox,
     jid: &Jid<'_>,
-) -> ApiResult<(Contact, ContactInbox)> {
+) -> CoreResult<(Contact, ContactInbox)> {
     let full = format!("{}@g.us", jid.user);
     let (group, identity, created) = switchboard_store::groups::ensure_group(conn, inbox, &full, jid.user, &random_token(24)).await?;
     if created {
         state.jobs.notify_one();
         let rendered = crate::present::contact(conn, &group).await?;
-        crate::services::events::contact(out, LiveEvent::ContactCreated, group.account_id, rendered);
+        crate::events::contact(out, LiveEvent::ContactCreated, group.account_id, rendered);
     }
     Ok((group, identity))
 }
@@ -91,7 +91,7 @@ async fn record(
     exhaustive: bool,
     name: Option<&str>,
     attributes: &Value,
-) -> ApiResult<(Contact, Vec<Recorded>)> {
+) -> CoreResult<(Contact, Vec<Recorded>)> {
     let (group, recorded) =
         switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive, name, attributes).await?;
     // A sync may bring hundreds of new people: their identities are read in one query.
@@ -100,7 +100,7 @@ async fn record(
         let ids: Vec<i64> = new.iter().map(|c| c.id).collect();
         let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
         for c in new {
-            crate::services::events::contact(out, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities));
+            crate::events::contact(out, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities));
         }
     }
     Ok((group, recorded))
@@ -109,7 +109,7 @@ async fn record(
 /// `messages.upsert`: messages from people and groups, stored through the batch writer like the
 /// BSP's. In a group the conversation is the group's and the sender the participant, who is
 /// recorded as an active member. Our own messages, reactions and stubs store nothing.
-async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> ApiResult<()> {
+async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> CoreResult<()> {
     let mut inbound = Vec::new();
     let mut senders: Vec<Contact> = Vec::new();
     // Begun by the first group message (its group and sender are recorded with their events),
@@ -177,36 +177,36 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Ap
         }
     }
     if let Some(ch) = change {
-        ch.finish(state, Ok(())).await?;
+        ch.finish(state, CoreResult::Ok(())).await?;
     }
     if inbound.is_empty() {
         return Ok(());
     }
     state.inbound.write(inbox.clone(), inbound, senders).await.map_err(|e| match e {
-        switchboard_store::StoreError::Dangling { .. } => ApiError::NotFound,
+        switchboard_store::StoreError::Dangling { .. } => CoreError::NotFound,
         e => e.into(),
     })?;
     Ok(())
 }
 
 /// Activity lines in the group's current conversation, if it has one.
-async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> ApiResult<()> {
+async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> CoreResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
     let Some(conversation) = switchboard_store::groups::current_conversation(conn, identity.id).await? else { return Ok(()) };
     for line in lines {
-        let new = crate::services::conversations::activity(&conversation, line);
+        let new = crate::conversations::activity(&conversation, line);
         let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
-        crate::services::events::publish(conn, out, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
+        crate::events::publish(conn, out, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
     }
     Ok(())
 }
 
 /// `group-participants.update`: memberships, an activity line per participant, then the
 /// group's members for everyone.
-async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpdate) -> ApiResult<()> {
+async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpdate) -> CoreResult<()> {
     let Some(chat) = Jid::parse(&update.group).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
     let Some((active, role)) = groups::participant_action(&update.action) else { return Ok(()) };
     let people: Vec<PersonChange<'_>> = update
@@ -241,7 +241,7 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
 
 /// `groups.update`: the group's name and settings, an activity line per change, then the group
 /// for everyone.
-async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -> ApiResult<()> {
+async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -> CoreResult<()> {
     let Some(chat) = Jid::parse(&update.id).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
     let mut change = Change::begin(state).await?;
     let result = async {
@@ -286,16 +286,16 @@ async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -
 
 /// `contact.group_synced`: the group contact as `contact.updated` shows it, plus its active
 /// members, so a dashboard can redraw both at once.
-pub async fn group_synced(conn: &mut AsyncPgConnection, out: &mut Outbox, group: &Contact) -> ApiResult<()> {
+pub async fn group_synced(conn: &mut AsyncPgConnection, out: &mut Outbox, group: &Contact) -> CoreResult<()> {
     let mut payload = crate::present::contact(conn, group).await?;
     let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
-    crate::services::events::contact(out, LiveEvent::ContactGroupSynced, group.account_id, payload);
+    crate::events::contact(out, LiveEvent::ContactGroupSynced, group.account_id, payload);
     Ok(())
 }
 
 /// The group's identity in a Baileys inbox, with that inbox.
-pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<Option<(ContactInbox, Inbox)>> {
+pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> CoreResult<Option<(ContactInbox, Inbox)>> {
     let identities = switchboard_store::contacts::inboxes_of(conn, &[group.id]).await?;
     Ok(identities
         .into_iter()
@@ -305,7 +305,7 @@ pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> ApiRe
 /// Runs a group sync job: metadata from the provider, then names, settings and members (the
 /// provider's list is the whole truth: anyone not in it is no longer a member), then
 /// `contact.group_synced`. A sync less than `SYNC_FRESH` old is not repeated unless forced.
-pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> ApiResult<()> {
+pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult<()> {
     let SyncGroup { contact_id, force } = payload;
     let mut conn = state.conn().await?;
     let group = switchboard_store::contacts::by_id(&mut conn, contact_id).await.ok();
@@ -373,7 +373,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> ApiResult<
 }
 
 /// Queues a sync of the group now (`POST …/contacts/{id}/sync_group`).
-pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> ApiResult<()> {
+pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group: &Contact) -> CoreResult<()> {
     switchboard_store::jobs::enqueue(conn, &SyncGroup { contact_id: group.id, force: true }).await?;
     state.jobs.notify_one();
     Ok(())

@@ -14,7 +14,7 @@ use switchboard_store::DbPool;
 use tokio::io::AsyncWriteExt;
 use tokio::sync::OnceCell;
 
-use crate::error::{ApiError, ApiResult};
+use crate::error::{CoreError, CoreResult};
 use crate::tokens::random_token;
 
 /// How long a rendered attachment URL stays valid.
@@ -55,26 +55,26 @@ impl Storage {
         Self { root, public_url, key: OnceCell::new() }
     }
 
-    async fn key(&self, db: &DbPool) -> ApiResult<&[u8]> {
+    async fn key(&self, db: &DbPool) -> CoreResult<&[u8]> {
         let key = self
             .key
             .get_or_try_init(|| async {
                 let mut conn = db.get().await?;
                 let value = switchboard_store::attachments::installation_secret(&mut conn, "attachment_url_key", &random_token(32)).await?;
-                Ok::<_, ApiError>(value.into_bytes())
+                Ok::<_, CoreError>(value.into_bytes())
             })
             .await?;
         Ok(key.as_slice())
     }
 
-    fn mac(key: &[u8], id: i64, expires: i64) -> ApiResult<Hmac<Sha256>> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(ApiError::internal)?;
+    fn mac(key: &[u8], id: i64, expires: i64) -> CoreResult<Hmac<Sha256>> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(key).map_err(CoreError::internal)?;
         mac.update(format!("{id}:{expires}").as_bytes());
         Ok(mac)
     }
 
     /// A URL for the attachment, valid for `URL_TTL` (external media keep their own URL).
-    pub async fn url(&self, db: &DbPool, a: &Attachment) -> ApiResult<String> {
+    pub async fn url(&self, db: &DbPool, a: &Attachment) -> CoreResult<String> {
         if a.storage_key.is_none() {
             return Ok(a.external_url.clone().unwrap_or_default());
         }
@@ -84,7 +84,7 @@ impl Storage {
     }
 
     /// Constant-time check of a URL's signature and expiry.
-    pub async fn verify(&self, db: &DbPool, id: i64, expires: i64, signature: &str) -> ApiResult<bool> {
+    pub async fn verify(&self, db: &DbPool, id: i64, expires: i64, signature: &str) -> CoreResult<bool> {
         if expires < Utc::now().timestamp() {
             return Ok(false);
         }
@@ -97,13 +97,13 @@ impl Storage {
     }
 
     /// A new file for the account; returns its key and an open handle.
-    pub async fn create(&self, account_id: i64, file_name: &str) -> ApiResult<(String, tokio::fs::File)> {
+    pub async fn create(&self, account_id: i64, file_name: &str) -> CoreResult<(String, tokio::fs::File)> {
         let key = format!("{account_id}/{}-{}", random_token(12), safe_name(file_name));
         let path = self.path_of(&key);
         if let Some(dir) = path.parent() {
-            tokio::fs::create_dir_all(dir).await.map_err(|e| ApiError::caused_by(e))?;
+            tokio::fs::create_dir_all(dir).await.map_err(|e| CoreError::caused_by(e))?;
         }
-        let file = tokio::fs::File::create(&path).await.map_err(|e| ApiError::caused_by(e))?;
+        let file = tokio::fs::File::create(&path).await.map_err(|e| CoreError::caused_by(e))?;
         Ok((key, file))
     }
 
@@ -120,8 +120,8 @@ impl Storage {
 }
 
 /// Writes a chunk, mapping IO errors.
-pub async fn write_chunk(file: &mut tokio::fs::File, chunk: &[u8]) -> ApiResult<()> {
-    file.write_all(chunk).await.map_err(|e| ApiError::caused_by(e))
+pub async fn write_chunk(file: &mut tokio::fs::File, chunk: &[u8]) -> CoreResult<()> {
+    file.write_all(chunk).await.map_err(|e| CoreError::caused_by(e))
 }
 
 #[cfg(test)]

@@ -5,7 +5,7 @@ use serde_json::Value;
 use switchboard_store::models::{Contact, Conversation, Message, User};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::ApiResult;
+use crate::error::CoreResult;
 use crate::state::AppState;
 use crate::views;
 
@@ -15,7 +15,7 @@ pub async fn conversations(
     conn: &mut AsyncPgConnection,
     account_id: i64,
     list: &[Conversation],
-) -> ApiResult<Vec<Value>> {
+) -> CoreResult<Vec<Value>> {
     let related = switchboard_store::conversations::related(conn, list).await?;
     let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
     let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
@@ -23,12 +23,12 @@ pub async fn conversations(
     Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
 }
 
-pub async fn conversation(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> ApiResult<Value> {
+pub async fn conversation(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<Value> {
     Ok(conversations(state, conn, c.account_id, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
 }
 
 /// Attachments of these messages with their URLs: one query for any number of messages.
-pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message_ids: &[i64]) -> ApiResult<Vec<(i64, Value)>> {
+pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message_ids: &[i64]) -> CoreResult<Vec<(i64, Value)>> {
     let rows = switchboard_store::attachments::of_messages(conn, message_ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for a in &rows {
@@ -53,7 +53,7 @@ pub async fn messages(
     conn: &mut AsyncPgConnection,
     c: &Conversation,
     list: &[Message],
-) -> ApiResult<(Vec<Value>, Contact)> {
+) -> CoreResult<(Vec<Value>, Contact)> {
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
     let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
@@ -80,7 +80,7 @@ pub async fn messages(
 }
 
 /// A contact with its inbox identities.
-pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> ApiResult<Value> {
+pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> CoreResult<Value> {
     let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
     Ok(views::contact(contact, &identities))
 }

@@ -1,4 +1,4 @@
-//! Random tokens and their digests: a leaf module, so anything (storage, auth, services) may
+//! Random tokens and their digests: a leaf module, so anything (storage, auth, operations) may
 //! make a token without depending on the request machinery.
 
 use rand::RngCore;

@@ -1,0 +1,117 @@
+//! Operations run with no HTTP server: `Core` alone (as `switchboard worker` runs it) over a
+//! database of the test's own. Ingesting a channel delivery stores it and numbers its events in
+//! the account's log, in the same change; a change that fails leaves neither.
+
+use diesel_async::RunQueryDsl;
+use serde_json::{json, Value};
+use switchboard_core::change::Change;
+use switchboard_core::{Core, CoreError, Settings};
+use switchboard_realtime::{Audience, Event};
+use switchboard_store::DbPool;
+
+const PHONE: &str = "+573000000001";
+
+struct Setup {
+    core: Core,
+    db: DbPool,
+    account_id: i64,
+    inbox: switchboard_store::models::Inbox,
+}
+
+async fn setup() -> Setup {
+    let url = switchboard_testkit::fresh_database().await.unwrap();
+    let db = DbPool::new(&url, 4).unwrap();
+    let mut conn = db.get().await.unwrap();
+    let changes = switchboard_store::models::AccountChanges { name: Some("Acme".into()), ..Default::default() };
+    let account_id = switchboard_store::accounts::create(&mut conn, &changes).await.unwrap().id;
+    let new = switchboard_store::models::NewInbox {
+        account_id,
+        name: "WhatsApp".into(),
+        channel_type: "whatsapp".into(),
+        inbox_identifier: switchboard_core::tokens::random_token(12),
+        hmac_token: switchboard_core::tokens::random_token(16),
+        secret: switchboard_core::tokens::random_token(16),
+        phone_number: Some(PHONE.into()),
+        provider: Some("aldeamo".into()),
+        provider_config: json!({ "api_url": "http://127.0.0.1:9", "api_key": "k", "user_id": "u", "waba_id": "w" }),
+        webhook_token: Some(switchboard_core::tokens::random_token(16)),
+    };
+    let inbox = switchboard_store::inboxes::create(&mut conn, &new, &Default::default()).await.unwrap();
+    let storage_dir = std::env::temp_dir().join(format!("switchboard-core-test-{}-{account_id}", std::process::id()));
+    let settings = Settings { public_url: "http://127.0.0.1:1".into(), storage_dir, ..Settings::default() };
+    // No job worker, no HTTP: the state and its log writer, nothing else.
+    let core = Core::build(settings, db.clone(), false).await.unwrap();
+    Setup { core, db, account_id, inbox }
+}
+
+fn delivery(id: &str, text: &str) -> Value {
+    json!({
+        "contacts": [{ "profile": { "name": "William G." }, "wa_id": "573130000002" }],
+        "messages": [{ "id": id, "from": "573130000002", "timestamp": "1700000000", "type": "text", "text": { "body": text } }],
+        "statuses": null, "origin_number": "573000000001"
+    })
+}
+
+async fn log(db: &DbPool, account_id: i64) -> Vec<(i64, String, Value)> {
+    let mut conn = db.get().await.unwrap();
+    let events = switchboard_store::events::since(&mut conn, account_id, 0, std::time::Duration::from_secs(600), 100).await.unwrap();
+    events.into_iter().map(|e| (e.seq, e.event, e.data)).collect()
+}
+
+async fn staged(db: &DbPool) -> i64 {
+    let mut conn = db.get().await.unwrap();
+    switchboard_store::events::staged_count(&mut conn).await.unwrap()
+}
+
+#[tokio::test]
+async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
+    let s = setup().await;
+    switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
+
+    let events = log(&s.db, s.account_id).await;
+    let names: Vec<&str> = events.iter().map(|(_, name, _)| name.as_str()).collect();
+    assert_eq!(names, ["contact.created", "conversation.created", "message.created"], "{events:?}");
+    assert_eq!(events.iter().map(|(seq, _, _)| *seq).collect::<Vec<_>>(), [1, 2, 3], "numbered in order, from 1");
+    let message = &events[2].2;
+    assert_eq!(message["content"], "hola");
+    assert_eq!(message["conversation"]["id"], 1);
+    assert_eq!(staged(&s.db).await, 0, "the outbox is empty once the change is delivered");
+
+    // The same delivery again (a provider retry) stores nothing and announces nothing.
+    switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
+    assert_eq!(log(&s.db, s.account_id).await.len(), 3);
+    let mut conn = s.db.get().await.unwrap();
+    #[derive(diesel::QueryableByName)]
+    struct N {
+        #[diesel(sql_type = diesel::sql_types::BigInt)]
+        n: i64,
+    }
+    let stored: N = diesel::sql_query("SELECT count(*) AS n FROM messages").get_result(&mut conn).await.unwrap();
+    assert_eq!(stored.n, 1);
+
+    // A malformed delivery is refused, naming nothing stored.
+    let refused = switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &json!({ "messages": [{ "type": "text" }] })).await;
+    assert!(matches!(refused, Err(CoreError::BadRequest(_))), "{refused:?}");
+    assert_eq!(log(&s.db, s.account_id).await.len(), 3);
+    s.core.stop().await;
+}
+
+#[tokio::test]
+async fn a_change_that_fails_leaves_no_event() {
+    let s = setup().await;
+    let mut change = Change::begin(&s.core.state).await.unwrap();
+    change.out.push(s.account_id, Event::ContactUpdated, json!({ "id": 1 }), Audience::default());
+    let failed: Result<(), CoreError> = Err(CoreError::NotFound);
+    assert!(change.finish(&s.core.state, failed).await.is_err());
+    assert_eq!(staged(&s.db).await, 0);
+    assert!(log(&s.db, s.account_id).await.is_empty());
+
+    // The same change succeeding: its event is in the log when `finish` returns.
+    let mut change = Change::begin(&s.core.state).await.unwrap();
+    change.out.push(s.account_id, Event::ContactUpdated, json!({ "id": 1 }), Audience::default());
+    change.finish(&s.core.state, Ok::<_, CoreError>(())).await.unwrap();
+    let events = log(&s.db, s.account_id).await;
+    assert_eq!(events.len(), 1);
+    assert_eq!(events[0].1, "contact.updated");
+    s.core.stop().await;
+}
