@@ -294,6 +294,124 @@ sync_group['responses'] = {('202' if code == '200' else code): r for code, r in 
 sync_group['responses']['202'] = dict(sync_group['responses']['202'],
                                       description='Accepted: the sync is queued; the answer is the group as it is now')
 
+# Errors: every answer that is not a success has one of these bodies. The reference documents
+# some error answers per operation; ours are the same everywhere, so each operation lists them
+# all (a client can meet any of them: a body it cannot read, no or a bad token, a role or inbox
+# it lacks, another account's id, a field refused, a throttle, a database that is away).
+ERROR_BODY = {'$ref': '#/components/schemas/error'}
+EXTRA_SCHEMAS['error'] = {
+    'type': 'object', 'description': 'Any error answer. 422s name the field in message, attributes and errors[].field.',
+    'properties': {
+        'error': {'type': 'string'},
+        'message': {'type': 'string'},
+        'attributes': {'type': 'array', 'items': {'type': 'string'}},
+        'errors': {'type': 'array', 'items': {'anyOf': [{'type': 'string'}, {'type': 'object', 'properties': {
+            'field': {'type': 'string'}, 'message': {'type': 'string'}, 'code': {'type': 'string'}}}]}},
+        'success': {'type': 'boolean'},
+        'provider_error': {'type': 'string'},
+    }}
+ERRORS = {
+    '400': 'Malformed request (unreadable JSON, a query that is not the expected shape)',
+    '401': 'No credentials, or an invalid token',
+    '403': 'The role or the inbox membership does not allow it',
+    '404': 'No such resource in this account (another account\'s resource is a 404)',
+    '413': 'Body too large',
+    '422': 'A field is missing or invalid: the answer names it',
+    '429': 'Throttled (sign-in attempts, searches and filters): retry after Retry-After seconds',
+    '503': 'The database is unavailable or the request ran out of time: retry',
+}
+for path, item in paths.items():
+    for method, op in item.items():
+        if path in ('/health', '/cable'):
+            continue
+        for code, desc in ERRORS.items():
+            if code == '401' and op.get('security') == [] and path != '/auth/sign_in':
+                continue
+            op['responses'][code] = resp(ERROR_BODY, desc)
+        op['responses'] = dict(sorted(op['responses'].items()))
+
+# Where the reference's schemas differ from what Chatwoot (and so Switchboard) answers.
+def prop(schema, dotted):
+    node = components_source[schema]
+    for part in dotted.split('.'):
+        if part == '[]':
+            node = node['items']
+        elif part.startswith('allOf'):
+            node = node['allOf'][int(part[5:])]
+        else:
+            node = node['properties'][part]
+    return node
+components_source = ref['components']['schemas']
+NULLABLE = [
+    ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
+    ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
+    ('account_detail', 'domain'), ('agent', 'custom_role_id'), ('user', 'account_id'), ('message', 'content'),
+    ('account_detail', 'settings.auto_resolve_after'), ('account_detail', 'settings.auto_resolve_ignore_waiting'),
+    ('conversation', 'contact_last_seen_at'), ('message', 'sender'), ('message', 'source_id'),
+    ('message', 'processed_message_content'), ('inbox', 'callback_webhook_url'), ('user', 'inviter_id'),
+    ('inbox_contact', 'provider'), ('account_detail', 'settings.auto_resolve_message'), ('conversation', 'first_reply_created_at'),
+    ('conversation', 'priority'), ('message', 'sender_id'), ('inbox', 'greeting_message'), ('inbox', 'medium'), ('user', 'role'),
+    ('account_detail', 'support_email'), ('conversation', 'last_non_activity_message'), ('conversation', 'snoozed_until'),
+    ('inbox', 'messaging_service_sid'), ('inbox', 'out_of_office_message'), ('conversation', 'waiting_since'),
+    ('inbox', 'phone_number'), ('inbox', 'reply_time'), ('inbox', 'selected_feature_flags'), ('inbox', 'website_token'),
+    ('inbox', 'website_url'), ('inbox', 'widget_color'),
+    *[('inbox', f'working_hours.[].{k}') for k in ('open_hour', 'open_minutes', 'close_hour', 'close_minutes')],
+    *[(schema, f'{meta}.{k}') for schema, meta in (('conversation_list', 'data.payload.[].allOf2.meta'),
+                                                  ('conversation_show', 'allOf1.meta'),
+                                                  ('contact_conversations_response', 'payload.[].allOf1.meta'))
+      for k in ('assignee', 'sender.email', 'sender.identifier', 'sender.last_activity_at', 'sender.phone_number')],
+]
+for schema, dotted in NULLABLE:
+    node = prop(schema, dotted)
+    if '$ref' in node:
+        # OpenAPI 3.0 ignores siblings of $ref: a nullable reference is an allOf of one.
+        node['allOf'] = [{'$ref': node.pop('$ref')}]
+    node['nullable'] = True
+# The message's sender type is the sender's class, as the reference's JSON really has it.
+prop('message', 'sender_type').update({'enum': ['User', 'Contact', 'AgentBot'], 'nullable': True})
+# A conversation's timestamp is its last activity in epoch seconds; it can be snoozed.
+prop('conversation', 'timestamp').update({'type': 'integer'})
+prop('conversation', 'timestamp').pop('format', None)
+prop('conversation', 'status')['enum'] = ['open', 'resolved', 'pending', 'snoozed']
+# "progress": an outgoing WhatsApp message waiting for its send job (see the create note).
+prop('message', 'status')['enum'] = ['sent', 'delivered', 'read', 'failed', 'progress']
+# Every content type a message can be created with (domain::conversations::content_type).
+CONTENT_TYPES = ['text', 'input_text', 'input_textarea', 'input_email', 'input_select', 'cards', 'form', 'article',
+                 'incoming_email', 'input_csat', 'sticker']
+prop('message', 'content_type')['enum'] = CONTENT_TYPES
+prop('conversation_message_create_payload', 'content_type')['enum'] = CONTENT_TYPES
+# Agents are online, busy or offline ("available" is accepted as online when written).
+for schema in ('agent',):
+    prop(schema, 'availability_status')['enum'] = ['online', 'busy', 'offline']
+for schema in ('agent_create_payload', 'agent_update_payload'):
+    prop(schema, 'availability_status')['enum'] = ['online', 'available', 'busy', 'offline']
+
+# Operation-level answers that differ from the reference's document.
+def ok_schema(path, method, code='200'):
+    return paths[path][method]['responses'][code]['content']['application/json']['schema']
+messages_meta = ok_schema('/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages', 'get')['properties']['meta']['properties']
+for key in ('agent_last_seen_at', 'assignee_last_seen_at'):
+    messages_meta[key] = {'type': 'integer', 'nullable': True, 'description': 'Epoch seconds'}
+messages_meta['assignee'] = {'allOf': [{'$ref': '#/components/schemas/agent'}], 'nullable': True}
+group_payload = sync_group['responses']['202']['content']['application/json']['schema']['properties']['payload']['properties']
+for key in ('email', 'phone_number', 'identifier'):
+    group_payload[key]['nullable'] = True
+member_contact = group_payload['group_members']['items']['properties']['contact']['properties']
+for key in ('phone_number', 'identifier'):
+    if key in member_contact:
+        member_contact[key]['nullable'] = True
+# Updating a contact answers 200 with the contact, as the reference's server does (its document says 204).
+contact_put = paths['/api/v1/accounts/{account_id}/contacts/{id}']['put']['responses']
+contact_put.pop('204', None)
+contact_put['200'] = resp({'type': 'object', 'properties': {'payload': {'$ref': '#/components/schemas/contact_base'}}})
+paths['/api/v1/accounts/{account_id}/contacts']['post']['responses']['200'] = resp({'type': 'object', 'properties': {'payload': {
+    'type': 'object', 'properties': {
+        'contact': {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'}}},
+        'contact_inbox': {'type': 'object', 'nullable': True, 'description': 'The identity in inbox_id, when one was given',
+                          'properties': {'source_id': {'type': 'string'}, 'inbox': {'type': 'object'}}}}}}})
+paths['/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments']['post']['responses']['200'] = resp(
+    {'type': 'object', 'nullable': True, 'description': 'The new assignee (an agent), or the team when only the team changed; null when unassigned'})
+
 # Keep only the components the operations reach.
 def refs(obj, acc):
     if isinstance(obj, dict):

@@ -23,11 +23,13 @@ impl Reply {
 pub struct Call<'a> {
     app: &'a TestApp,
     req: reqwest::RequestBuilder,
+    method: Method,
+    path: String,
 }
 
 impl TestApp {
     pub fn call(&self, method: Method, path: &str) -> Call<'_> {
-        Call { app: self, req: self.client.request(method, self.url(path)) }
+        Call { app: self, req: self.client.request(method.clone(), self.url(path)), method, path: path.to_string() }
     }
     pub fn get(&self, path: &str) -> Call<'_> {
         self.call(Method::GET, path)
@@ -60,7 +62,8 @@ impl<'a> Call<'a> {
         Self { req: self.req.header("content-type", "application/json").body(body), ..self }
     }
 
-    /// Panics on transport errors: the server not answering is a failed test.
+    /// Panics on transport errors: the server not answering is a failed test. So is an answer
+    /// that `openapi/openapi.json` does not describe (`contract::check`).
     #[allow(clippy::expect_used)]
     pub async fn send(self) -> Reply {
         let _ = self.app;
@@ -73,6 +76,9 @@ impl<'a> Call<'a> {
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
+        if let Err(mismatch) = crate::contract::check(self.method.as_str(), &self.path, status, &body) {
+            panic!("{mismatch}");
+        }
         Reply { status, headers, body }
     }
 }

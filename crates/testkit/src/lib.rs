@@ -3,6 +3,7 @@
 //! factories.
 
 pub mod bsp;
+pub mod contract;
 mod fake;
 pub mod http;
 pub mod provider;
