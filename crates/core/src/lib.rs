@@ -13,6 +13,7 @@ pub mod events;
 pub mod inbound;
 pub mod inbox_cache;
 pub mod ingest;
+pub mod messages;
 pub mod notifications;
 pub mod passwords;
 pub mod present;

@@ -3,6 +3,7 @@
 pub mod ids;
 pub mod inbox;
 pub mod limits;
+pub mod messages;
 pub mod text;
 pub mod users;
 pub mod validation;

@@ -7,28 +7,20 @@ use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
-use switchboard_domain::conversations::{content_type, MessageType};
-use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
-use switchboard_realtime::Event;
 use switchboard_store::messages::Cursor;
-use switchboard_store::models::{NewAttachment, NewMessage};
 
 use super::conversations::find;
-use super::{object, ok, path_id};
+use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
-use switchboard_core::change::Change;
+use switchboard_core::messages::{Actor, StoredFile};
 use switchboard_core::state::AppState;
-use switchboard_core::storage::{file_type_of, write_chunk};
+use switchboard_core::storage::write_chunk;
 use switchboard_core::views;
-use switchboard_core::whatsapp;
 
-/// Longest message text accepted.
-const CONTENT_MAX: usize = 150_000;
-/// Most attachments on one message, as in the reference.
-pub const MAX_ATTACHMENTS: usize = 15;
+pub use switchboard_domain::messages::MAX_ATTACHMENTS;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(
@@ -200,147 +192,32 @@ async fn create_message(
     body: CreatePayload,
     uploads: &[Upload],
 ) -> ApiResult<HttpResponse> {
-    let message_type = match &body.message_type {
-        None | Some(Value::Null) => MessageType::Outgoing,
-        Some(v) => MessageType::parse("message_type", v)?,
-    };
-    let template = match body.template_params {
-        None | Some(Value::Null) => None,
-        Some(t) => {
-            let t = object("template_params", t)?;
-            if t.get("name").and_then(Value::as_str).is_none_or(|n| n.trim().is_empty()) {
-                return Err(ValidationError::blank("template_params.name").into());
-            }
-            Some(t)
-        }
-    };
-    let additional = match &template {
-        Some(t) => json!({ "template_params": t }),
-        None => json!({}),
-    };
-    let content_type = body.content_type.as_deref().map(|t| content_type("content_type", t)).transpose()?.unwrap_or_else(|| "text".into());
-    let mut attributes = body.content_attributes.map(|v| object("content_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
-    // A location, contact card or interactive message says what it says in its attributes.
-    let structured = ["location", "contacts", "interactive"].iter().any(|k| attributes.get(*k).is_some_and(|v| !v.is_null()));
-    let content = body.content.as_deref().map(str::trim_end).filter(|c| !c.trim().is_empty());
-    if content.is_none() && uploads.is_empty() && template.is_none() && !structured {
-        return Err(ValidationError::blank("content").into());
-    }
-    let content = content.unwrap_or_default();
-    if content.chars().count() > CONTENT_MAX {
-        return Err(ValidationError::too_long("content", CONTENT_MAX).into());
-    }
-    let in_reply_to = body.in_reply_to.or_else(|| attributes.get("in_reply_to").and_then(Value::as_i64));
-    if message_type == MessageType::Incoming && body.private {
-        return Err(ValidationError::invalid("private", "only outgoing messages can be private notes").into());
-    }
+    let display_id = path_id(raw_id)?;
+    let draft = switchboard_domain::messages::draft(switchboard_domain::messages::Raw {
+        content: body.content,
+        message_type: body.message_type,
+        private: body.private,
+        content_type: body.content_type,
+        content_attributes: body.content_attributes,
+        in_reply_to: body.in_reply_to,
+        template_params: body.template_params,
+        files: uploads.len(),
+    })?;
+    let files: Vec<StoredFile> = uploads
+        .iter()
+        .map(|u| StoredFile { key: u.key.clone(), file_name: u.file_name.clone(), content_type: u.content_type.clone(), size: u.size })
+        .collect();
+    let created = switchboard_core::messages::create(state, &actor(ctx), display_id, draft, body.echo_id, &files).await?;
+    Ok(ok(created))
+}
 
-    let mut tx = Change::begin(state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, ctx, raw_id).await?;
-        let inbox = switchboard_store::inboxes::find(conn, ctx.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
-            .await?
-            .ok_or(ApiError::NotFound)?;
-        let channel = ChannelType::from_stored(&inbox.channel_type);
-        if message_type == MessageType::Incoming && channel != ChannelType::Api {
-            return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
-        }
-        // WhatsApp messages are checked now and sent by a job queued with them.
-        let send_job = channel == ChannelType::Whatsapp && whatsapp::is_sendable(message_type, body.private);
-        let mut additional = additional;
-        if send_job {
-            let files: Vec<String> = uploads.iter().map(|u| file_type_of(&u.content_type).to_string()).collect();
-            let draft = whatsapp::Draft {
-                content: (!content.is_empty()).then_some(content),
-                content_type: &content_type,
-                content_attributes: &attributes,
-                template_params: template.as_ref(),
-                files: &files,
-            };
-            if let Some(resolved) = whatsapp::prepare(conn, &inbox, &c, &draft).await? {
-                additional["whatsapp_template"] = resolved;
-            }
-        }
-        if let Some(id) = in_reply_to {
-            if switchboard_store::messages::find(conn, c.id, id).await?.is_none() {
-                return Err(ValidationError::invalid("in_reply_to", "is not a message of this conversation").into());
-            }
-            if let Some(obj) = attributes.as_object_mut() {
-                obj.insert("in_reply_to".into(), json!(id));
-            }
-        }
-        let (sender_type, sender_id) = match message_type {
-            MessageType::Incoming => ("contact", c.contact_id),
-            _ => ("user", ctx.user.id),
-        };
-        let new = NewMessage {
-            content_type,
-            content_attributes: attributes,
-            additional_attributes: additional,
-            private: body.private,
-            echo_id: body.echo_id,
-            status: if send_job { "progress".into() } else { "sent".into() },
-            ..NewMessage::text(
-                &c,
-                message_type.as_i16(),
-                (!content.is_empty()).then(|| content.to_string()),
-                Some((sender_type, sender_id)),
-            )
-        };
-        // Mentions count in private notes, and only of the account's agents.
-        let mentioned = if body.private {
-            let ids = switchboard_domain::limits::mentions("content", switchboard_domain::conversations::mentioned_user_ids(content))?;
-            if ids.is_empty() {
-                ids
-            } else {
-                switchboard_store::account_users::member_ids(conn, ctx.account_id, &ids).await?
-            }
-        } else {
-            vec![]
-        };
-        let files: Vec<NewAttachment> = uploads
-            .iter()
-            .map(|u| NewAttachment {
-                account_id: ctx.account_id,
-                message_id: 0,
-                file_type: file_type_of(&u.content_type).into(),
-                content_type: u.content_type.clone(),
-                file_name: u.file_name.clone(),
-                file_size: u.size,
-                storage_key: Some(u.key.clone()),
-                external_url: None,
-                meta: json!({}),
-            })
-            .collect();
-        let (message, c, notifications) = switchboard_store::messages::create(conn, &c, &new, &mentioned, &files, send_job).await?;
-        if send_job {
-            state.jobs.notify_one();
-        }
-        let (mut rendered, _) = switchboard_core::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
-        let rendered = rendered.pop().unwrap_or(Value::Null);
-        switchboard_core::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
-        switchboard_core::notifications::publish(state, conn, out, &notifications).await?;
-        Ok(rendered)
-    }
-    .await;
-    tx.finish(state, result).await.map(ok)
+/// The caller as the operations know them.
+fn actor(ctx: &AccountCtx) -> Actor {
+    Actor { account_id: ctx.account_id, user_id: ctx.user.id, visibility: ctx.inbox_visibility() }
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
-    let message_id = path_id(&path.2)?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(ApiError::NotFound)?;
-        let message = switchboard_store::messages::soft_delete(conn, &message).await?;
-        let (mut rendered, _) = switchboard_core::present::messages(&state, conn, &c, std::slice::from_ref(&message)).await?;
-        let rendered = rendered.pop().unwrap_or(Value::Null);
-        switchboard_core::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
-        Ok(rendered)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let (display_id, message_id) = (path_id(&path.1)?, path_id(&path.2)?);
+    Ok(ok(switchboard_core::messages::delete(&state, &actor(&ctx), display_id, message_id).await?))
 }

@@ -1,0 +1,161 @@
+//! Creating and deleting messages: the rules that need the conversation and its inbox, the
+//! change that stores the message with its attachments, mentions and send job, and its events.
+//! Agents (REST), and later integrators and contacts, go through here.
+
+use serde_json::{json, Value};
+use switchboard_domain::conversations::MessageType;
+use switchboard_domain::inbox::ChannelType;
+use switchboard_domain::messages::Draft;
+use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
+use switchboard_store::inboxes::Visibility;
+use switchboard_store::models::{Conversation, NewAttachment, NewMessage};
+use switchboard_store::AsyncPgConnection;
+
+use crate::change::Change;
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+use crate::storage::file_type_of;
+use crate::whatsapp;
+
+/// Who acts, and what they may see.
+#[derive(Debug, Clone, Copy)]
+pub struct Actor {
+    pub account_id: i64,
+    pub user_id: i64,
+    pub visibility: Visibility,
+}
+
+/// A file already in storage, to attach to the new message.
+#[derive(Debug, Clone)]
+pub struct StoredFile {
+    pub key: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+}
+
+/// The conversation with this display id, if the actor may see it.
+pub async fn conversation(conn: &mut AsyncPgConnection, actor: &Actor, display_id: i64) -> CoreResult<Conversation> {
+    switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility).await?.ok_or(CoreError::NotFound)
+}
+
+/// A new message in conversation `display_id`, by the actor (or, for an incoming message on an
+/// API inbox, by the conversation's contact): checked against its inbox's channel, stored with
+/// its files and mentions, queued for sending when the channel sends, announced to whoever
+/// may see it. Returns the message as the API shows it.
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    display_id: i64,
+    draft: Draft,
+    echo_id: Option<String>,
+    files: &[StoredFile],
+) -> CoreResult<Value> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = conversation(conn, actor, display_id).await?;
+        let inbox =
+            switchboard_store::inboxes::find(conn, actor.account_id, c.inbox_id, Visibility::All).await?.ok_or(CoreError::NotFound)?;
+        let channel = ChannelType::from_stored(&inbox.channel_type);
+        if draft.message_type == MessageType::Incoming && channel != ChannelType::Api {
+            return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
+        }
+        // WhatsApp messages are checked now and sent by a job queued with them.
+        let send_job = channel == ChannelType::Whatsapp && whatsapp::is_sendable(draft.message_type, draft.private);
+        let mut additional = match &draft.template {
+            Some(t) => json!({ "template_params": t }),
+            None => json!({}),
+        };
+        if send_job {
+            let kinds: Vec<String> = files.iter().map(|f| file_type_of(&f.content_type).to_string()).collect();
+            let check = whatsapp::Draft {
+                content: draft.content.as_deref(),
+                content_type: &draft.content_type,
+                content_attributes: &draft.content_attributes,
+                template_params: draft.template.as_ref(),
+                files: &kinds,
+            };
+            if let Some(resolved) = whatsapp::prepare(conn, &inbox, &c, &check).await? {
+                additional["whatsapp_template"] = resolved;
+            }
+        }
+        let mut attributes = draft.content_attributes;
+        if let Some(id) = draft.in_reply_to {
+            if switchboard_store::messages::find(conn, c.id, id).await?.is_none() {
+                return Err(ValidationError::invalid("in_reply_to", "is not a message of this conversation").into());
+            }
+            if let Some(obj) = attributes.as_object_mut() {
+                obj.insert("in_reply_to".into(), json!(id));
+            }
+        }
+        let sender = match draft.message_type {
+            MessageType::Incoming => ("contact", c.contact_id),
+            _ => ("user", actor.user_id),
+        };
+        // Mentions count in private notes, and only of the account's agents.
+        let mentioned = match (&draft.content, draft.private) {
+            (Some(content), true) => {
+                let ids = switchboard_domain::limits::mentions("content", switchboard_domain::conversations::mentioned_user_ids(content))?;
+                if ids.is_empty() {
+                    ids
+                } else {
+                    switchboard_store::account_users::member_ids(conn, actor.account_id, &ids).await?
+                }
+            }
+            _ => vec![],
+        };
+        let new = NewMessage {
+            content_type: draft.content_type,
+            content_attributes: attributes,
+            additional_attributes: additional,
+            private: draft.private,
+            echo_id,
+            status: if send_job { "progress".into() } else { "sent".into() },
+            ..NewMessage::text(&c, draft.message_type.as_i16(), draft.content, Some(sender))
+        };
+        let attachments: Vec<NewAttachment> = files
+            .iter()
+            .map(|f| NewAttachment {
+                account_id: actor.account_id,
+                message_id: 0,
+                file_type: file_type_of(&f.content_type).into(),
+                content_type: f.content_type.clone(),
+                file_name: f.file_name.clone(),
+                file_size: f.size,
+                storage_key: Some(f.key.clone()),
+                external_url: None,
+                meta: json!({}),
+            })
+            .collect();
+        let (message, c, notifications) = switchboard_store::messages::create(conn, &c, &new, &mentioned, &attachments, send_job).await?;
+        if send_job {
+            state.jobs.notify_one();
+        }
+        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
+        let rendered = rendered.pop().unwrap_or(Value::Null);
+        crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
+        crate::notifications::publish(state, conn, out, &notifications).await?;
+        Ok(rendered)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Deletes a message's content (it stays, marked deleted, as in the reference) and announces it.
+pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, message_id: i64) -> CoreResult<Value> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = conversation(conn, actor, display_id).await?;
+        let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(CoreError::NotFound)?;
+        let message = switchboard_store::messages::soft_delete(conn, &message).await?;
+        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
+        let rendered = rendered.pop().unwrap_or(Value::Null);
+        crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
+        Ok(rendered)
+    }
+    .await;
+    tx.finish(state, result).await
+}
