@@ -11,7 +11,7 @@ use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, Setting
 use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
 use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{PersonChange, Recorded};
-use switchboard_store::jobs::SyncGroup;
+use switchboard_store::jobs::{BackgroundJob, SyncGroup};
 use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
@@ -333,8 +333,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
         Err(e) => {
             let mut conn = state.conn().await?;
             let attempt = job.attempts as u32 + 1;
-            if attempt < state.settings.whatsapp.send_attempts {
-                let wait = state.settings.whatsapp.backoff(attempt);
+            if let Some(wait) = SyncGroup::retry(state.settings.whatsapp.retry()).after(attempt) {
                 tracing::info!(contact_id, attempt, ?wait, error = %e, "group sync will be retried");
                 return Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &e.message).await?);
             }

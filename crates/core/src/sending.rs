@@ -197,13 +197,15 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> CoreResult<(
                 }
             }
         }
-        Err(SendError::Retryable(reason)) if (job.attempts as u32) + 1 < settings.send_attempts => {
-            let mut conn = state.conn().await?;
-            let wait = settings.backoff(job.attempts as u32 + 1);
-            tracing::info!(message_id, attempt = job.attempts + 1, ?wait, reason = %reason, "WhatsApp send will be retried");
-            Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &reason).await?)
-        }
-        Err(SendError::Retryable(reason)) | Err(SendError::Rejected(reason)) => finish_failed(state, message_id, &reason, job.id).await,
+        Err(SendError::Retryable(reason)) => match SendMessage::retry(settings.retry()).after(job.attempts as u32 + 1) {
+            Some(wait) => {
+                let mut conn = state.conn().await?;
+                tracing::info!(message_id, attempt = job.attempts + 1, ?wait, reason = %reason, "WhatsApp send will be retried");
+                Ok(switchboard_store::jobs::retry(&mut conn, job.id, wait, &reason).await?)
+            }
+            None => finish_failed(state, message_id, &reason, job.id).await,
+        },
+        Err(SendError::Rejected(reason)) => finish_failed(state, message_id, &reason, job.id).await,
     }
 }
 

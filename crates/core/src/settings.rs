@@ -75,10 +75,9 @@ impl Default for WhatsappSettings {
 }
 
 impl WhatsappSettings {
-    /// The wait before attempt `attempt + 1` (attempt counts from 1).
-    pub fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 2u32.saturating_pow(attempt.saturating_sub(1));
-        self.retry_base.saturating_mul(factor).min(self.retry_max)
+    /// The configured retry policy, which each kind of job adapts (`BackgroundJob::retry`).
+    pub fn retry(&self) -> switchboard_store::jobs::Retry {
+        switchboard_store::jobs::Retry { attempts: self.send_attempts, base: self.retry_base, max: self.retry_max }
     }
 
     /// A claimed send is someone's for this long: longer than any attempt can take, so a job

@@ -27,9 +27,36 @@ fn interval(d: Duration) -> diesel::pg::data_types::PgInterval {
     diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
-/// A kind of job: its name in `jobs.kind` and its payload.
+/// How a kind of job meets a failure that may pass (a timeout, a 5xx): up to `attempts` runs in
+/// all, waiting `base`, then twice as long each time, at most `max`, before the next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Retry {
+    pub attempts: u32,
+    pub base: Duration,
+    pub max: Duration,
+}
+
+impl Retry {
+    /// The wait before the next run once `failed` runs have failed, or `None` when the attempts
+    /// are spent and the job must give up.
+    pub fn after(&self, failed: u32) -> Option<Duration> {
+        if failed >= self.attempts {
+            return None;
+        }
+        let factor = 2u32.saturating_pow(failed.saturating_sub(1));
+        Some(self.base.saturating_mul(factor).min(self.max))
+    }
+}
+
+/// A kind of job: its name in `jobs.kind`, its payload, and its retry policy.
 pub trait BackgroundJob: Serialize + DeserializeOwned {
     const KIND: &'static str;
+
+    /// The kind's retry policy, given the deployment's (its `WHATSAPP_SEND_ATTEMPTS` and
+    /// backoff settings), which a kind follows unless it says otherwise.
+    fn retry(configured: Retry) -> Retry {
+        configured
+    }
 }
 
 /// Sends one outgoing message through its inbox's channel.
@@ -54,6 +81,12 @@ pub struct SyncGroup {
 
 impl BackgroundJob for SyncGroup {
     const KIND: &'static str = "whatsapp.group_sync";
+
+    /// A group is synced again on its next change or request: a provider that stays down for
+    /// long is not worth more than three tries, and no wait beyond a minute.
+    fn retry(configured: Retry) -> Retry {
+        Retry { attempts: configured.attempts.min(3), max: configured.max.min(Duration::from_secs(60)), ..configured }
+    }
 }
 
 impl Job {
@@ -178,4 +211,26 @@ pub async fn prune_send_slots(conn: &mut AsyncPgConnection) -> StoreResult<usize
 pub async fn listen(conn: &mut AsyncPgConnection) -> StoreResult<()> {
     diesel::sql_query(format!("LISTEN {CHANNEL}")).execute(conn).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn retries_back_off_and_give_up() {
+        let r = Retry { attempts: 4, base: Duration::from_secs(2), max: Duration::from_secs(5) };
+        assert_eq!(r.after(1), Some(Duration::from_secs(2)));
+        assert_eq!(r.after(2), Some(Duration::from_secs(4)));
+        assert_eq!(r.after(3), Some(Duration::from_secs(5)), "capped");
+        assert_eq!(r.after(4), None, "four runs in all");
+    }
+
+    #[test]
+    fn a_kind_may_narrow_the_configured_policy() {
+        let configured = Retry { attempts: 8, base: Duration::from_secs(2), max: Duration::from_secs(300) };
+        assert_eq!(SendMessage::retry(configured), configured);
+        let group = SyncGroup::retry(configured);
+        assert_eq!((group.attempts, group.max), (3, Duration::from_secs(60)));
+    }
 }
