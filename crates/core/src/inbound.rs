@@ -2,7 +2,7 @@
 //! and one transaction per webhook spends most of its time on round trips and commits; so each
 //! webhook hands its messages to a writer, which stores whatever has queued up meanwhile in one
 //! transaction, with their events (the outbox), and answers every webhook once that commit is
-//! done and the events delivered. No timer: a lone webhook is written at once, and batches grow
+//! done (the events are delivered right after). No timer: a lone webhook is written at once, and batches grow
 //! only as fast as the database falls behind.
 
 use std::sync::Arc;
@@ -62,8 +62,9 @@ impl InboundWriter {
         (Self { tx }, Writers { rx: Arc::new(Mutex::new(rx)) })
     }
 
-    /// Stores one delivery's messages and their events; returns once they are committed and
-    /// the events delivered, with what was new (a message stored before is left out).
+    /// Stores one delivery's messages and their events; returns once they are committed (the
+    /// events are delivered right after), with what was new (a message stored before is left
+    /// out).
     pub async fn write(&self, inbox: Inbox, messages: Vec<Inbound>, senders: Vec<Contact>) -> StoreResult<Vec<Received>> {
         let (done, answer) = oneshot::channel();
         let gone = || StoreError::Unavailable("the inbound writer has stopped".into());

@@ -1,6 +1,7 @@
 //! The inbound writers' loop: each batch of deliveries (`inbound`) is stored with its
-//! events in one transaction, and every delivery is answered once that commit is done and the
-//! events delivered.
+//! events in one transaction, and every delivery is answered once that commit is done. The
+//! events are durable from then on; the log writer is nudged to deliver them, and the next
+//! batch does not wait for it.
 
 use switchboard_store::whatsapp::{receive_in, Delivered, Received};
 use switchboard_store::{AsyncPgConnection, StoreError, StoreResult};
@@ -21,7 +22,7 @@ async fn write_batch(state: &AppState, batch: Vec<Pending>) {
     let result = store(state, &batch).await;
     match result {
         Ok(per_delivery) => {
-            state.realtime.flush().await;
+            state.realtime.nudge();
             for (p, received) in batch.into_iter().zip(per_delivery) {
                 // A webhook that gave up waiting (its client went away) is redelivered and then
                 // found stored: nothing to do.
@@ -45,7 +46,7 @@ async fn write_batch(state: &AppState, batch: Vec<Pending>) {
             for p in batch {
                 let one = store(state, std::slice::from_ref(&p)).await.map(|mut r| r.pop().unwrap_or_default());
                 if one.is_ok() {
-                    state.realtime.flush().await;
+                    state.realtime.nudge();
                 }
                 let _ = p.done.send(one);
             }

@@ -245,6 +245,15 @@ impl Realtime {
         let _ = finished.await;
     }
 
+    /// Asks the writer to move committed outbox events now, without waiting for it: for a caller
+    /// whose answer does not wait on delivery (the inbound writers acknowledge a delivery once
+    /// it is committed, events included, and go on to the next batch). If the writer's queue is
+    /// full, requests ahead of this one drain the outbox after this commit anyway.
+    pub fn nudge(&self) {
+        let (done, _) = tokio::sync::oneshot::channel();
+        let _ = self.log.try_send(Request::Flush(done));
+    }
+
     /// Moves the events committed so far from the outbox into the log and delivers them;
     /// returns once that is done, so a client told of a change has had its events (if another
     /// node's writer took them, they are on their way). If the writer is gone, its successor's
