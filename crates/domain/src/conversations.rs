@@ -321,3 +321,128 @@ mod tests {
         assert_eq!(activity::labels(&["vip".into()], &[], "Ana"), vec!["Ana added vip".to_string()]);
     }
 }
+
+/// A person or team a conversation is given to: its id and the name its activity line shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Named<'a> {
+    pub id: i64,
+    pub name: &'a str,
+}
+
+/// A request to change a conversation's assignee and/or team. `None`: left as it is;
+/// `Some(None)`: taken away.
+#[derive(Debug, Clone, Copy)]
+pub struct Reassignment<'a> {
+    /// Who asks: their id and the name activity lines show.
+    pub by: Named<'a>,
+    pub assignee_before: Option<i64>,
+    pub team_before: Option<Named<'a>>,
+    pub assignee: Option<Option<Named<'a>>>,
+    pub team: Option<Option<Named<'a>>>,
+}
+
+/// What a conversation event announces about a reassignment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReassignmentEvent {
+    AssigneeChanged,
+    TeamChanged,
+    Updated,
+}
+
+/// What a reassignment does, decided before anything is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReassignmentPlan {
+    /// Activity lines, team first, as the reference writes them.
+    pub lines: Vec<String>,
+    /// The new assignee, notified unless they assigned themselves (nobody is told of their own act).
+    pub notify: Option<i64>,
+    /// The events, in order: the first carries the activity lines.
+    pub events: Vec<ReassignmentEvent>,
+    /// The previous and the new assignee hear of it even outside the inbox.
+    pub involved: Vec<i64>,
+}
+
+/// The reference's rules for an assignment: a line for each real change, a notification for a
+/// new assignee other than the actor, `assignee.changed` (and `team.changed` too when both
+/// changed), `team.changed` for the team alone, and `conversation.updated` when nothing changed.
+pub fn reassign(r: Reassignment<'_>) -> ReassignmentPlan {
+    let mut lines = Vec::new();
+    let team_changed = r.team.is_some_and(|t| t.map(|t| t.id) != r.team_before.map(|t| t.id));
+    if team_changed {
+        let new = r.team.flatten().map(|t| t.name);
+        lines.extend(activity::team(new, r.team_before.map(|t| t.name), r.by.name));
+    }
+    let assignee_changed = r.assignee.is_some_and(|a| a.map(|a| a.id) != r.assignee_before);
+    let mut notify = None;
+    if assignee_changed {
+        let new = r.assignee.flatten();
+        let self_assigned = new.is_some_and(|a| a.id == r.by.id);
+        lines.push(activity::assignee(new.map(|a| a.name), self_assigned, r.by.name));
+        notify = new.map(|a| a.id).filter(|id| *id != r.by.id);
+    }
+    let events = match (assignee_changed, team_changed) {
+        (true, true) => vec![ReassignmentEvent::AssigneeChanged, ReassignmentEvent::TeamChanged],
+        (true, false) => vec![ReassignmentEvent::AssigneeChanged],
+        (false, true) => vec![ReassignmentEvent::TeamChanged],
+        (false, false) => vec![ReassignmentEvent::Updated],
+    };
+    let after = match r.assignee {
+        Some(a) => a.map(|a| a.id),
+        None => r.assignee_before,
+    };
+    let mut involved: Vec<i64> = r.assignee_before.into_iter().chain(after).collect();
+    involved.dedup();
+    ReassignmentPlan { lines, notify, events, involved }
+}
+
+#[cfg(test)]
+mod reassignment_tests {
+    use super::*;
+
+    const ADA: Named<'static> = Named { id: 1, name: "Ada" };
+    const BOB: Named<'static> = Named { id: 2, name: "Bob" };
+    const SALES: Named<'static> = Named { id: 7, name: "sales" };
+
+    fn by_ada() -> Reassignment<'static> {
+        Reassignment { by: ADA, assignee_before: None, team_before: None, assignee: None, team: None }
+    }
+
+    #[test]
+    fn assigning_someone_else_notifies_them() {
+        let plan = reassign(Reassignment { assignee: Some(Some(BOB)), ..by_ada() });
+        assert_eq!(plan.lines, ["Assigned to Bob by Ada"]);
+        assert_eq!(plan.notify, Some(2));
+        assert_eq!(plan.events, [ReassignmentEvent::AssigneeChanged]);
+        assert_eq!(plan.involved, [2]);
+    }
+
+    #[test]
+    fn self_assignment_notifies_nobody() {
+        let plan = reassign(Reassignment { assignee: Some(Some(ADA)), ..by_ada() });
+        assert_eq!(plan.lines, ["Ada self-assigned this conversation"]);
+        assert_eq!(plan.notify, None);
+    }
+
+    #[test]
+    fn both_changing_announces_both_team_line_first() {
+        let plan = reassign(Reassignment { assignee_before: Some(1), assignee: Some(Some(BOB)), team: Some(Some(SALES)), ..by_ada() });
+        assert_eq!(plan.lines, ["Assigned to sales by Ada", "Assigned to Bob by Ada"]);
+        assert_eq!(plan.events, [ReassignmentEvent::AssigneeChanged, ReassignmentEvent::TeamChanged]);
+        assert_eq!(plan.involved, [1, 2], "the previous assignee hears of it too");
+    }
+
+    #[test]
+    fn unassigning_and_repeating_change_what_they_change() {
+        let plan = reassign(Reassignment { assignee_before: Some(2), assignee: Some(None), ..by_ada() });
+        assert_eq!(plan.lines, ["Conversation unassigned by Ada"]);
+        assert_eq!((plan.notify, plan.involved.clone()), (None, vec![2]));
+        // The same assignee again: no line, nobody notified, only an update.
+        let plan = reassign(Reassignment { assignee_before: Some(2), assignee: Some(Some(BOB)), ..by_ada() });
+        assert!(plan.lines.is_empty());
+        assert_eq!(plan.notify, None);
+        assert_eq!(plan.events, [ReassignmentEvent::Updated]);
+        let plan = reassign(Reassignment { team_before: Some(SALES), team: Some(None), ..by_ada() });
+        assert_eq!(plan.lines, ["Unassigned from sales by Ada"]);
+        assert_eq!(plan.events, [ReassignmentEvent::TeamChanged]);
+    }
+}

@@ -6,7 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::contacts::label_list;
-use switchboard_domain::conversations::{activity, status_filter, MessageType, Priority, Status};
+use switchboard_domain::conversations::{
+    activity, reassign, status_filter, MessageType, Named, Priority, Reassignment, ReassignmentEvent, Status,
+};
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
@@ -427,58 +429,54 @@ pub async fn assignments(
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let c = find(conn, &ctx, &path.1).await?;
-        let by = views::available_name(&ctx.user).to_string();
-        let mut lines = Vec::new();
         let mut changes = ConversationChanges::default();
         let mut answer = Value::Null;
+        let (mut new_team, mut old_team) = (None, None);
         if let Some(team) = body.team_id {
-            let new_team = check_team(conn, &ctx, team.map(|t| t.0)).await?;
-            if new_team.as_ref().map(|t| t.id) != c.team_id {
-                let old = match c.team_id {
-                    Some(id) => switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t.name),
-                    None => None,
-                };
-                lines.extend(activity::team(new_team.as_ref().map(|t| t.name.as_str()), old.as_deref(), &by));
+            let team = check_team(conn, &ctx, team.map(|t| t.0)).await?;
+            if let Some(id) = c.team_id {
+                old_team = switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t);
             }
-            answer = new_team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
-            changes.team_id = Some(new_team.map(|t| t.id));
+            answer = team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
+            changes.team_id = Some(team.as_ref().map(|t| t.id));
+            new_team = Some(team);
         }
+        let mut new_assignee = None;
         if let Some(assignee) = body.assignee_id {
-            let new_assignee = check_assignee(conn, ctx.account_id, assignee.map(|a| a.0)).await?;
-            if new_assignee.as_ref().map(|u| u.id) != c.assignee_id {
-                let self_assigned = new_assignee.as_ref().is_some_and(|u| u.id == ctx.user.id);
-                lines.push(activity::assignee(new_assignee.as_ref().map(views::available_name), self_assigned, &by));
-            }
-            answer = match &new_assignee {
-                Some(u) => match switchboard_store::account_users::find(conn, ctx.account_id, u.id).await? {
-                    Some(agent) => views::agent(&agent),
-                    None => Value::Null,
-                },
+            let user = check_assignee(conn, ctx.account_id, assignee.map(|a| a.0)).await?;
+            answer = match &user {
+                Some(u) => switchboard_store::account_users::find(conn, ctx.account_id, u.id)
+                    .await?
+                    .map(|a| views::agent(&a))
+                    .unwrap_or(Value::Null),
                 None => Value::Null,
             };
-            changes.assignee_id = Some(new_assignee.map(|u| u.id));
+            changes.assignee_id = Some(user.as_ref().map(|u| u.id));
+            new_assignee = Some(user);
         }
-        let assignee_changed = changes.assignee_id.is_some_and(|a| a != c.assignee_id);
-        let team_changed = changes.team_id.is_some_and(|t| t != c.team_id);
-        let before = c.assignee_id;
-        let notify = match changes.assignee_id {
-            Some(new) if assignee_changed => switchboard_core::conversations::assignment_notice(&c, new, ctx.user.id),
-            _ => vec![],
-        };
-        let (c, activities, notifications) = switchboard_core::conversations::change_notifying(conn, &c, changes, lines, &notify).await?;
-        // The previous and the new assignee hear of it even outside the inbox.
-        let involved = switchboard_realtime::Audience { users: before.into_iter().chain(c.assignee_id).collect(), ..Default::default() };
-        let event = if assignee_changed {
-            Event::AssigneeChanged
-        } else if team_changed {
-            Event::TeamChanged
-        } else {
-            Event::ConversationUpdated
-        };
-        switchboard_core::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
-        if assignee_changed && team_changed {
-            let payload = switchboard_core::present::conversation(&state, conn, &c).await?;
-            switchboard_core::events::conversation(conn, out, Event::TeamChanged, &c, payload, involved).await?;
+        let plan = reassign(Reassignment {
+            by: Named { id: ctx.user.id, name: views::available_name(&ctx.user) },
+            assignee_before: c.assignee_id,
+            team_before: old_team.as_ref().map(|t| Named { id: t.id, name: &t.name }),
+            assignee: new_assignee.as_ref().map(|u| u.as_ref().map(|u| Named { id: u.id, name: views::available_name(u) })),
+            team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
+        });
+        let notify = switchboard_core::conversations::assignment_notice(&c, plan.notify, ctx.user.id);
+        let (c, activities, notifications) =
+            switchboard_core::conversations::change_notifying(conn, &c, changes, plan.lines, &notify).await?;
+        let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
+        for (i, event) in plan.events.iter().enumerate() {
+            let event = match event {
+                ReassignmentEvent::AssigneeChanged => Event::AssigneeChanged,
+                ReassignmentEvent::TeamChanged => Event::TeamChanged,
+                ReassignmentEvent::Updated => Event::ConversationUpdated,
+            };
+            if i == 0 {
+                switchboard_core::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
+            } else {
+                let payload = switchboard_core::present::conversation(&state, conn, &c).await?;
+                switchboard_core::events::conversation(conn, out, event, &c, payload, involved.clone()).await?;
+            }
         }
         switchboard_core::notifications::publish(&state, conn, out, &notifications).await?;
         Ok(answer)
