@@ -197,7 +197,7 @@ async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &Con
     let Some(conversation) = switchboard_store::groups::current_conversation(conn, identity.id).await? else { return Ok(()) };
     for line in lines {
         let new = crate::conversations::activity(&conversation, line);
-        let (message, conversation, _) = switchboard_store::messages::create(conn, &conversation, &new, &[], &[], false).await?;
+        let (message, conversation, _) = switchboard_store::messages::create_in(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
         crate::events::publish(conn, out, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
     }

@@ -31,11 +31,28 @@ pub async fn conversation(
     payload: Value,
     extra: Audience,
 ) -> CoreResult<()> {
-    let to_contact = matches!(event, Event::ConversationCreated | Event::ConversationStatusChanged);
-    let contact_pubsub = if to_contact { contact_token(conn, c).await? } else { None };
+    let contact_pubsub = if reaches_contact_of(event) { contact_token(conn, c).await? } else { None };
+    conversation_with(out, event, c, payload, extra, contact_pubsub);
+    Ok(())
+}
+
+/// The conversation events its contact receives too.
+fn reaches_contact_of(event: Event) -> bool {
+    matches!(event, Event::ConversationCreated | Event::ConversationStatusChanged)
+}
+
+/// `conversation` when the caller already knows the contact's identity token.
+pub fn conversation_with(
+    out: &mut Outbox,
+    event: Event,
+    c: &Conversation,
+    payload: Value,
+    extra: Audience,
+    contact_pubsub: Option<String>,
+) {
+    let contact_pubsub = contact_pubsub.filter(|_| reaches_contact_of(event));
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
     out.push(c.account_id, event, payload, audience);
-    Ok(())
 }
 
 /// Typing indicators (no change, so published at once): the inbox's agents, and the contact unless the agent is writing a

@@ -63,9 +63,9 @@ async fn store(state: &AppState, batch: &[Pending]) -> StoreResult<Vec<Vec<Recei
         let conn: &mut AsyncPgConnection = &mut conn;
         let received = receive_in(conn, &deliveries).await?;
         let mut out = Outbox::default();
-        for (p, r) in batch.iter().zip(&received) {
-            crate::whatsapp::announce_received(state, conn, &mut out, r, &p.senders).await.map_err(unrenderable)?;
-        }
+        let deliveries: Vec<(&[Received], &[switchboard_store::models::Contact])> =
+            batch.iter().zip(&received).map(|(p, r)| (r.as_slice(), p.senders.as_slice())).collect();
+        crate::whatsapp::announce_received(state, conn, &mut out, &deliveries).await.map_err(unrenderable)?;
         out.write(conn).await.map_err(unrenderable)?;
         Ok(received)
     }

@@ -129,7 +129,8 @@ pub async fn create(
                 meta: json!({}),
             })
             .collect();
-        let (message, c, notifications) = switchboard_store::messages::create(conn, &c, &new, &mentioned, &attachments, send_job).await?;
+        let (message, c, notifications) =
+            switchboard_store::messages::create_in(conn, &c, &new, &mentioned, &attachments, send_job).await?;
         if send_job {
             state.jobs.notify_one();
         }

@@ -276,35 +276,63 @@ fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
     }
 }
 
-/// The events of one delivery's stored messages, staged in the batch's transaction. Everything
-/// `message.created` needs came back from the write; only a new contact or a new or reopened
-/// conversation costs queries to render. `senders`: the participants who wrote group messages
+/// The events of a batch of stored deliveries, staged in the batch's transaction, in order:
+/// per message, its new contact, its new or reopened conversation, then `message.created`.
+/// Everything `message.created` needs came back from the write; new contacts and changed
+/// conversations are rendered together, with a fixed number of queries for the whole batch.
+/// Each delivery comes with `senders`: the participants who wrote its group messages
 /// (everyone else's sender is the conversation's contact).
 pub async fn announce_received(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
-    received: &[Received],
-    senders: &[switchboard_store::models::Contact],
+    deliveries: &[(&[Received], &[switchboard_store::models::Contact])],
 ) -> CoreResult<()> {
-    for r in received {
-        let changed_conversation = r.new_conversation || r.previous_status != r.conversation.status;
-        if r.new_contact {
-            let rendered = crate::present::contact(conn, &r.contact).await?;
-            crate::events::contact(out, Event::ContactCreated, r.conversation.account_id, rendered);
+    let all = || deliveries.iter().flat_map(|(received, _)| received.iter());
+    let changed = |r: &Received| r.new_conversation || r.previous_status != r.conversation.status;
+    // New contacts, with their identities: one query.
+    let new_contacts: Vec<&switchboard_store::models::Contact> = all().filter(|r| r.new_contact).map(|r| &r.contact).collect();
+    let identities = if new_contacts.is_empty() {
+        vec![]
+    } else {
+        let ids: Vec<i64> = new_contacts.iter().map(|c| c.id).collect();
+        switchboard_store::contacts::inboxes_of(conn, &ids).await?
+    };
+    // Changed conversations, as each message left them: one rendering per account.
+    let mut accounts: Vec<i64> = all().filter(|r| changed(r)).map(|r| r.conversation.account_id).collect();
+    accounts.sort_unstable();
+    accounts.dedup();
+    let mut rendered: Vec<Value> = Vec::new();
+    let mut order: Vec<(i64, i64)> = Vec::new();
+    for account_id in accounts {
+        let list: Vec<switchboard_store::models::Conversation> =
+            all().filter(|r| changed(r) && r.conversation.account_id == account_id).map(|r| r.conversation.clone()).collect();
+        order.extend(list.iter().map(|c| (c.id, c.account_id)));
+        rendered.extend(crate::present::conversations(state, conn, account_id, &list).await?);
+    }
+    let mut payloads = order.iter().zip(rendered);
+    for (received, senders) in deliveries {
+        for r in received.iter() {
+            if r.new_contact {
+                let payload = crate::views::contact(&r.contact, &identities);
+                crate::events::contact(out, Event::ContactCreated, r.conversation.account_id, payload);
+            }
+            if changed(r) {
+                let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
+                if let Some((_, payload)) = payloads.next() {
+                    let token = Some(r.identity.pubsub_token.clone());
+                    crate::events::conversation_with(out, event, &r.conversation, payload, Default::default(), token);
+                }
+            }
+            let mut files = Vec::with_capacity(r.files.len());
+            for a in &r.files {
+                files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
+            }
+            let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
+            let message = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
+            let token = Some(r.identity.pubsub_token.clone());
+            crate::events::publish_with(out, &r.conversation, &r.message, &message, Event::MessageCreated, token);
         }
-        if changed_conversation {
-            let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
-            crate::events::announce(state, conn, out, &r.conversation, event, &[], Default::default()).await?;
-        }
-        let mut files = Vec::with_capacity(r.files.len());
-        for a in &r.files {
-            files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
-        }
-        let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
-        let rendered = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
-        let token = Some(r.identity.pubsub_token.clone());
-        crate::events::publish_with(out, &r.conversation, &r.message, &rendered, Event::MessageCreated, token);
     }
     Ok(())
 }

@@ -52,7 +52,10 @@ fn delivery(id: &str, text: &str) -> Value {
     })
 }
 
-async fn log(db: &DbPool, account_id: i64) -> Vec<(i64, String, Value)> {
+/// The account's numbered events, once the log writer has moved everything committed so far
+/// (an inbound delivery is acknowledged on commit; its events are numbered right after).
+async fn log(core: &Core, db: &DbPool, account_id: i64) -> Vec<(i64, String, Value)> {
+    core.state.realtime.flush().await;
     let mut conn = db.get().await.unwrap();
     let events = switchboard_store::events::since(&mut conn, account_id, 0, std::time::Duration::from_secs(600), 100).await.unwrap();
     events.into_iter().map(|e| (e.seq, e.event, e.data)).collect()
@@ -68,7 +71,7 @@ async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
     let s = setup().await;
     switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
 
-    let events = log(&s.db, s.account_id).await;
+    let events = log(&s.core, &s.db, s.account_id).await;
     let names: Vec<&str> = events.iter().map(|(_, name, _)| name.as_str()).collect();
     assert_eq!(names, ["contact.created", "conversation.created", "message.created"], "{events:?}");
     assert_eq!(events.iter().map(|(seq, _, _)| *seq).collect::<Vec<_>>(), [1, 2, 3], "numbered in order, from 1");
@@ -79,7 +82,7 @@ async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
 
     // The same delivery again (a provider retry) stores nothing and announces nothing.
     switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
-    assert_eq!(log(&s.db, s.account_id).await.len(), 3);
+    assert_eq!(log(&s.core, &s.db, s.account_id).await.len(), 3);
     let mut conn = s.db.get().await.unwrap();
     #[derive(diesel::QueryableByName)]
     struct N {
@@ -92,7 +95,7 @@ async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
     // A malformed delivery is refused, naming nothing stored.
     let refused = switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &json!({ "messages": [{ "type": "text" }] })).await;
     assert!(matches!(refused, Err(CoreError::BadRequest(_))), "{refused:?}");
-    assert_eq!(log(&s.db, s.account_id).await.len(), 3);
+    assert_eq!(log(&s.core, &s.db, s.account_id).await.len(), 3);
     s.core.stop().await;
 }
 
@@ -104,14 +107,62 @@ async fn a_change_that_fails_leaves_no_event() {
     let failed: Result<(), CoreError> = Err(CoreError::NotFound);
     assert!(change.finish(&s.core.state, failed).await.is_err());
     assert_eq!(staged(&s.db).await, 0);
-    assert!(log(&s.db, s.account_id).await.is_empty());
+    assert!(log(&s.core, &s.db, s.account_id).await.is_empty());
 
     // The same change succeeding: its event is in the log when `finish` returns.
     let mut change = Change::begin(&s.core.state).await.unwrap();
     change.out.push(s.account_id, Event::ContactUpdated, json!({ "id": 1 }), Audience::default());
     change.finish(&s.core.state, Ok::<_, CoreError>(())).await.unwrap();
-    let events = log(&s.db, s.account_id).await;
+    let events = log(&s.core, &s.db, s.account_id).await;
     assert_eq!(events.len(), 1);
     assert_eq!(events[0].1, "contact.updated");
+    s.core.stop().await;
+}
+
+/// `n` inbound messages, each from a new sender.
+fn new_senders(n: usize, tag: &str) -> Vec<switchboard_store::whatsapp::Inbound> {
+    (0..n)
+        .map(|i| switchboard_store::whatsapp::Inbound {
+            wa_id: format!("5731{tag}{i:05}"),
+            phone_number: None,
+            name: format!("P{i}"),
+            pubsub_token: switchboard_core::tokens::random_token(12),
+            conversation_uuid: switchboard_core::tokens::random_token(8),
+            source_id: format!("wamid.{tag}.{i}"),
+            created_at: chrono::Utc::now(),
+            content: Some("hola".into()),
+            content_attributes: json!({}),
+            reply_to_source: None,
+            attachment: None,
+            sender_contact_id: None,
+            group: false,
+        })
+        .collect()
+}
+
+/// The queries that rendering and staging the events of a batch of `n` new senders costs.
+async fn announcing(s: &Setup, n: usize, tag: &str) -> u64 {
+    let mut conn = s.db.get().await.unwrap();
+    let messages = new_senders(n, tag);
+    let delivered = [switchboard_store::whatsapp::Delivered { inbox: &s.inbox, messages: &messages }];
+    let received = switchboard_store::whatsapp::receive_all(&mut conn, &delivered).await.unwrap();
+    assert_eq!(received[0].iter().filter(|r| r.new_contact && r.new_conversation).count(), n);
+    let before = s.db.query_count();
+    let mut out = switchboard_core::change::Outbox::default();
+    let deliveries = [(received[0].as_slice(), &[][..])];
+    switchboard_core::whatsapp::announce_received(&s.core.state, &mut conn, &mut out, &deliveries).await.unwrap();
+    let queries = s.db.query_count() - before;
+    assert_eq!(out.write(&mut conn).await.unwrap(), 3 * n, "a contact, a conversation and a message event each");
+    queries
+}
+
+#[tokio::test]
+async fn a_batch_renders_its_events_with_the_same_queries_however_many_new_senders_it_brings() {
+    let s = setup().await;
+    assert_eq!(announcing(&s, 1, "1").await, announcing(&s, 6, "2").await);
+    // In order: each sender's contact, conversation, then message.
+    let events = log(&s.core, &s.db, s.account_id).await;
+    assert_eq!(events.len(), 3 * 7);
+    assert!(events.chunks(3).all(|e| e[0].1 == "contact.created" && e[1].1 == "conversation.created" && e[2].1 == "message.created"));
     s.core.stop().await;
 }

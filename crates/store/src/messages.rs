@@ -127,54 +127,64 @@ pub async fn create(
     files: &[crate::models::NewAttachment],
     send: bool,
 ) -> StoreResult<(Message, Conversation, Vec<crate::models::Notification>)> {
+    conn.transaction::<_, StoreError, _>(async move |conn| create_in(conn, conversation, new, mentioned, files, send).await).await
+}
+
+/// `create` in the caller's transaction (a change that writes more, and its events, with it):
+/// no savepoint, since the caller's commit or rollback decides for all of it.
+pub async fn create_in(
+    conn: &mut AsyncPgConnection,
+    conversation: &Conversation,
+    new: &NewMessage,
+    mentioned: &[i64],
+    files: &[crate::models::NewAttachment],
+    send: bool,
+) -> StoreResult<(Message, Conversation, Vec<crate::models::Notification>)> {
     use crate::schema::{attachments, mentions};
-    conn.transaction::<_, StoreError, _>(async move |conn| {
-        let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
-        if send {
-            crate::jobs::enqueue(conn, &crate::jobs::SendMessage { message_id: message.id }).await?;
-        }
-        if !files.is_empty() {
-            let rows: Vec<crate::models::NewAttachment> = files
-                .iter()
-                .cloned()
-                .map(|mut a| {
-                    a.message_id = message.id;
-                    a
-                })
-                .collect();
-            diesel::insert_into(attachments::table).values(&rows).execute(conn).await?;
-        }
-        if !mentioned.is_empty() {
-            let rows: Vec<_> = mentioned
-                .iter()
-                .map(|u| {
-                    (
-                        mentions::account_id.eq(message.account_id),
-                        mentions::user_id.eq(*u),
-                        mentions::conversation_id.eq(message.conversation_id),
-                        mentions::message_id.eq(message.id),
-                    )
-                })
-                .collect();
-            diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
-        }
-        let author = (message.sender_type.as_deref() == Some("user")).then_some(message.sender_id).flatten();
-        let notify: Vec<crate::models::NewNotification> = mentioned
+    let (message, conversation) = insert_and_apply(conn, conversation, new).await?;
+    if send {
+        crate::jobs::enqueue(conn, &crate::jobs::SendMessage { message_id: message.id }).await?;
+    }
+    if !files.is_empty() {
+        let rows: Vec<crate::models::NewAttachment> = files
             .iter()
-            .filter(|u| Some(**u) != author)
-            .map(|u| crate::models::NewNotification {
-                account_id: message.account_id,
-                user_id: *u,
-                notification_type: "conversation_mention".into(),
-                conversation_id: message.conversation_id,
-                secondary_actor_type: Some("Message".into()),
-                secondary_actor_id: Some(message.id),
+            .cloned()
+            .map(|mut a| {
+                a.message_id = message.id;
+                a
             })
             .collect();
-        let notifications = crate::notifications::insert(conn, &notify).await?;
-        Ok((message, conversation, notifications))
-    })
-    .await
+        diesel::insert_into(attachments::table).values(&rows).execute(conn).await?;
+    }
+    if !mentioned.is_empty() {
+        let rows: Vec<_> = mentioned
+            .iter()
+            .map(|u| {
+                (
+                    mentions::account_id.eq(message.account_id),
+                    mentions::user_id.eq(*u),
+                    mentions::conversation_id.eq(message.conversation_id),
+                    mentions::message_id.eq(message.id),
+                )
+            })
+            .collect();
+        diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
+    }
+    let author = (message.sender_type.as_deref() == Some("user")).then_some(message.sender_id).flatten();
+    let notify: Vec<crate::models::NewNotification> = mentioned
+        .iter()
+        .filter(|u| Some(**u) != author)
+        .map(|u| crate::models::NewNotification {
+            account_id: message.account_id,
+            user_id: *u,
+            notification_type: "conversation_mention".into(),
+            conversation_id: message.conversation_id,
+            secondary_actor_type: Some("Message".into()),
+            secondary_actor_id: Some(message.id),
+        })
+        .collect();
+    let notifications = crate::notifications::insert(conn, &notify).await?;
+    Ok((message, conversation, notifications))
 }
 
 /// Messages by id within an account, for rendering what points at them.
