@@ -1,11 +1,15 @@
-//! Conversation changes that must leave an activity line.
+//! Conversation changes: the fields, the activity lines they leave, and their events, in one
+//! change.
 
 use switchboard_domain::conversations::MessageType;
 use switchboard_realtime::Event;
 use switchboard_store::models::{Conversation, ConversationChanges, NewMessage, NewNotification};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::CoreResult;
+use crate::actor::Actor;
+use crate::change::Change;
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
 
 /// An activity line for `conversation`, as the reference writes them.
 pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
@@ -34,6 +38,31 @@ pub async fn change_notifying(
 ) -> CoreResult<(Conversation, Vec<switchboard_store::models::Message>, Vec<switchboard_store::models::Notification>)> {
     let activities = lines.into_iter().map(|l| activity(conversation, l)).collect();
     Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities, notify).await?)
+}
+
+/// Changes a conversation the actor may see: `decide` looks at it as it is and says what changes
+/// and which activity lines that leaves. The update, the lines and `event` (after the lines'
+/// `message.created`) are one change. Returns the conversation as changed and its payload.
+pub async fn change_one(
+    state: &AppState,
+    actor: &Actor,
+    display_id: i64,
+    event: Event,
+    decide: impl FnOnce(&Conversation) -> (ConversationChanges, Vec<String>) + Send,
+) -> CoreResult<(Conversation, serde_json::Value)> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let (changes, lines) = decide(&c);
+        let (c, activities) = change(conn, &c, changes, lines).await?;
+        let payload = crate::events::announce(state, conn, out, &c, event, &activities, Default::default()).await?;
+        Ok((c, payload))
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// A `conversation_assignment` notification for the new assignee, unless they assigned

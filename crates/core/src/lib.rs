@@ -5,6 +5,7 @@
 //! REST handlers, channel webhooks, jobs and the CLI all call into here; nothing here knows of
 //! a request.
 
+pub mod actor;
 pub mod baileys;
 pub mod change;
 pub mod conversations;

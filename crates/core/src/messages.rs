@@ -12,19 +12,12 @@ use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::{Conversation, NewAttachment, NewMessage};
 use switchboard_store::AsyncPgConnection;
 
+pub use crate::actor::Actor;
 use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::storage::file_type_of;
 use crate::whatsapp;
-
-/// Who acts, and what they may see.
-#[derive(Debug, Clone, Copy)]
-pub struct Actor {
-    pub account_id: i64,
-    pub user_id: i64,
-    pub visibility: Visibility,
-}
 
 /// A file already in storage, to attach to the new message.
 #[derive(Debug, Clone)]

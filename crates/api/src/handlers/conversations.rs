@@ -20,8 +20,9 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
+use switchboard_core::actor::Actor;
 use switchboard_core::change::Change;
-use switchboard_core::conversations::change;
+use switchboard_core::conversations::change_one;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -318,23 +319,20 @@ pub async fn update(
     let priority = body.priority.map(|p| Priority::parse("priority", p.as_deref())).transpose()?;
     let custom = body.custom_attributes.map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v)).transpose()?;
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let by = views::available_name(&ctx.user).to_string();
-        let lines = priority.and_then(|p| priority_line(&c, p, &by)).into_iter().collect();
+    let by = views::available_name(&ctx.user).to_string();
+    let decide = move |c: &Conversation| {
+        let lines = priority.and_then(|p| priority_line(c, p, &by)).into_iter().collect();
         let changes = ConversationChanges {
             priority: priority.map(|p| p.map(|p| p.as_str().to_string())),
             custom_attributes: custom,
             additional_attributes: additional,
             ..Default::default()
         };
-        let (c, activities) = change(conn, &c, changes, lines).await?;
-        Ok(switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+        (changes, lines)
+    };
+    let display_id = path_id(&path.1)?;
+    let (_, payload) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    Ok(ok(payload))
 }
 
 #[derive(Deserialize)]
@@ -354,26 +352,22 @@ pub async fn toggle_status(
 ) -> ApiResult<HttpResponse> {
     let requested = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
     let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
+    let by = views::available_name(&ctx.user).to_string();
+    let decide = move |c: &Conversation| {
         let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
         let next = requested.unwrap_or_else(|| current.toggled());
-        let lines = if next != current { vec![activity::status(next, views::available_name(&ctx.user))] } else { vec![] };
+        let lines = if next != current { vec![activity::status(next, &by)] } else { vec![] };
         let changes = ConversationChanges {
             status: Some(next.as_str().into()),
             snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
             ..Default::default()
         };
-        let (c, activities) = change(conn, &c, changes, lines).await?;
-        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default())
-            .await?;
-        Ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
-            "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+        (changes, lines)
+    };
+    let display_id = path_id(&path.1)?;
+    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationStatusChanged, decide).await?;
+    Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
+        "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }
 
 #[derive(Deserialize)]
@@ -392,17 +386,14 @@ pub async fn toggle_priority(
 ) -> ApiResult<HttpResponse> {
     let raw = body.priority.ok_or_else(|| ValidationError::blank("priority"))?;
     let priority = Priority::parse("priority", raw.as_deref())?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let lines = priority_line(&c, priority, views::available_name(&ctx.user)).into_iter().collect();
-        let changes = ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() };
-        let (c, activities) = change(conn, &c, changes, lines).await?;
-        Ok(switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let by = views::available_name(&ctx.user).to_string();
+    let decide = move |c: &Conversation| {
+        let lines = priority_line(c, priority, &by).into_iter().collect();
+        (ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() }, lines)
+    };
+    let display_id = path_id(&path.1)?;
+    let (_, payload) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    Ok(ok(payload))
 }
 
 #[derive(Deserialize)]
@@ -501,19 +492,16 @@ pub async fn set_labels(
     Body(body): Body<LabelsPayload>,
 ) -> ApiResult<HttpResponse> {
     let labels = label_list("labels", &body.labels)?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
+    let by = views::available_name(&ctx.user).to_string();
+    let decide = move |c: &Conversation| {
         let added: Vec<String> = labels.iter().filter(|l| !c.labels.contains(l)).cloned().collect();
         let removed: Vec<String> = c.labels.iter().filter(|l| !labels.contains(l)).cloned().collect();
-        let lines = activity::labels(&added, &removed, views::available_name(&ctx.user));
-        let (c, activities) = change(conn, &c, ConversationChanges { labels: Some(labels), ..Default::default() }, lines).await?;
-        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &activities, Default::default()).await?;
-        Ok(json!({ "payload": c.labels }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+        let lines = activity::labels(&added, &removed, &by);
+        (ConversationChanges { labels: Some(labels), ..Default::default() }, lines)
+    };
+    let display_id = path_id(&path.1)?;
+    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    Ok(ok(json!({ "payload": c.labels })))
 }
 
 #[derive(Deserialize)]
@@ -530,16 +518,10 @@ pub async fn custom_attributes(
     Body(body): Body<CustomAttributesPayload>,
 ) -> ApiResult<HttpResponse> {
     let custom = switchboard_domain::limits::custom_attributes("custom_attributes", body.custom_attributes)?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let (c, _) = change(conn, &c, ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]).await?;
-        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationUpdated, &[], Default::default()).await?;
-        Ok(json!({ "custom_attributes": c.custom_attributes }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let decide = move |_: &Conversation| (ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]);
+    let display_id = path_id(&path.1)?;
+    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
 }
 
 #[derive(Deserialize)]
@@ -572,20 +554,27 @@ pub async fn toggle_typing_status(
 /// Marks everything as seen by the agents (and by the assignee, when that is the caller).
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let now = Utc::now();
+    let now = Utc::now();
+    let me = ctx.user.id;
+    let decide = move |c: &Conversation| {
         let changes = ConversationChanges {
             agent_last_seen_at: Some(Some(now)),
-            assignee_last_seen_at: (c.assignee_id == Some(ctx.user.id)).then_some(Some(now)),
+            assignee_last_seen_at: (c.assignee_id == Some(me)).then_some(Some(now)),
             ..Default::default()
         };
-        let (c, _) = change(conn, &c, changes, vec![]).await?;
-        switchboard_core::events::announce(&state, conn, out, &c, Event::ConversationRead, &[], Default::default()).await?;
-        Ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() }))
+        (changes, vec![])
+    };
+    let display_id = path_id(&path.1)?;
+    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationRead, decide).await?;
+    Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
+}
+
+/// The caller as the operations know them.
+pub(crate) fn actor(ctx: &AccountCtx) -> Actor {
+    Actor {
+        account_id: ctx.account_id,
+        user_id: ctx.user.id,
+        name: views::available_name(&ctx.user).to_string(),
+        visibility: ctx.inbox_visibility(),
     }
-    .await;
-    tx.finish(&state, result).await.map(ok)
 }

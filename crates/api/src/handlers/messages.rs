@@ -10,12 +10,13 @@ use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
 use switchboard_domain::ValidationError;
 use switchboard_store::messages::Cursor;
 
+use super::conversations::actor;
 use super::conversations::find;
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
-use switchboard_core::messages::{Actor, StoredFile};
+use switchboard_core::messages::StoredFile;
 use switchboard_core::state::AppState;
 use switchboard_core::storage::write_chunk;
 use switchboard_core::views;
@@ -209,11 +210,6 @@ async fn create_message(
         .collect();
     let created = switchboard_core::messages::create(state, &actor(ctx), display_id, draft, body.echo_id, &files).await?;
     Ok(ok(created))
-}
-
-/// The caller as the operations know them.
-fn actor(ctx: &AccountCtx) -> Actor {
-    Actor { account_id: ctx.account_id, user_id: ctx.user.id, visibility: ctx.inbox_visibility() }
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
