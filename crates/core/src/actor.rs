@@ -10,4 +10,6 @@ pub struct Actor {
     /// The name activity lines show ("Assigned to Bob by Ada").
     pub name: String,
     pub visibility: Visibility,
+    /// An administrator of the account (may delete contacts, merge them, …).
+    pub administrator: bool,
 }

@@ -8,6 +8,7 @@
 pub mod actor;
 pub mod baileys;
 pub mod change;
+pub mod contacts;
 pub mod conversations;
 pub mod error;
 pub mod events;

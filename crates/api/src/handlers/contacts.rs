@@ -9,16 +9,15 @@ use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::users::Email;
 use switchboard_domain::ValidationError;
-use switchboard_realtime::Event;
 use switchboard_store::contacts::ListQuery;
 use switchboard_store::models::{Contact, ContactChanges};
 use switchboard_store::AsyncPgConnection;
 
+use super::conversations::actor;
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
-use switchboard_core::change::Change;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -79,47 +78,10 @@ impl Payload for MergePayload {}
 /// move to the base contact, and the mergee is deleted.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MergePayload>) -> ApiResult<HttpResponse> {
-    use switchboard_domain::contacts::{merge_json, merge_labels};
     // A merge deletes the mergee: it needs the role that deleting a contact needs.
     ctx.require_admin()?;
-    if body.base_contact_id.0 == body.mergee_contact_id.0 {
-        return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
-    }
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let not_found = |field: &str| ApiError::Invalid(ValidationError::invalid(field, "is not a contact of this account"));
-        let base = switchboard_store::contacts::find(conn, ctx.account_id, body.base_contact_id.0)
-            .await?
-            .ok_or_else(|| not_found("base_contact_id"))?;
-        let mergee = switchboard_store::contacts::find(conn, ctx.account_id, body.mergee_contact_id.0)
-            .await?
-            .ok_or_else(|| not_found("mergee_contact_id"))?;
-        let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
-        let merged = ContactChanges {
-            name: base.name.trim().is_empty().then(|| mergee.name.clone()),
-            email: fill(&base.email, &mergee.email),
-            phone_number: fill(&base.phone_number, &mergee.phone_number),
-            identifier: fill(&base.identifier, &mergee.identifier),
-            additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
-            custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
-            ..Default::default()
-        };
-        let labels = merge_labels(&base.labels, &mergee.labels);
-        let (contact, moved) = switchboard_store::contacts::merge(conn, &base, &mergee, &merged, &labels).await?;
-        for c in &moved {
-            switchboard_core::events::announce(&state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
-        }
-        let rendered = switchboard_core::present::contact(conn, &contact).await?;
-        let mut event = rendered.clone();
-        if let Some(obj) = event.as_object_mut() {
-            obj.insert("mergee".into(), switchboard_core::events::contact_ref(&mergee));
-        }
-        switchboard_core::events::contact(out, Event::ContactMerged, ctx.account_id, event);
-        Ok(rendered)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let merged = switchboard_core::contacts::merge(&state, &actor(&ctx), body.base_contact_id.0, body.mergee_contact_id.0).await?;
+    Ok(ok(merged))
 }
 
 async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<Contact> {
@@ -206,31 +168,9 @@ fn source_id_for(given: Option<&str>) -> Result<String, ValidationError> {
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<ContactPayload>) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let inbox = match body.inbox_id {
-            Some(id) => Some(
-                switchboard_store::inboxes::find(conn, ctx.account_id, id.0, ctx.inbox_visibility())
-                    .await?
-                    .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?,
-            ),
-            None => None,
-        };
-        let source_id = source_id_for(body.source_id.as_deref())?;
-        let pubsub = random_token(16);
-        let identity = inbox.as_ref().map(|i| (i.id, source_id.as_str(), pubsub.as_str()));
-        let (contact, contact_inbox) = switchboard_store::contacts::create(conn, ctx.account_id, &changes, identity).await?;
-        let contact_inbox = match (contact_inbox, inbox) {
-            (Some(ci), Some(inbox)) => views::contact_inbox(&ci, &inbox),
-            _ => Value::Null,
-        };
-        let rendered = switchboard_core::present::contact(conn, &contact).await?;
-        switchboard_core::events::contact(out, Event::ContactCreated, ctx.account_id, rendered.clone());
-        Ok(json!({ "payload": { "contact": rendered, "contact_inbox": contact_inbox } }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let source_id = source_id_for(body.source_id.as_deref())?;
+    let created = switchboard_core::contacts::create(&state, &actor(&ctx), &changes, body.inbox_id.map(|i| i.0), &source_id).await?;
+    Ok(ok(json!({ "payload": created })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -241,33 +181,16 @@ pub async fn update(
     Body(body): Body<ContactPayload>,
 ) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let contact = find(conn, &ctx, &path.1).await?;
-        let contact = switchboard_store::contacts::update(conn, ctx.account_id, contact.id, &changes).await?.ok_or(ApiError::NotFound)?;
-        let rendered = switchboard_core::present::contact(conn, &contact).await?;
-        switchboard_core::events::contact(out, Event::ContactUpdated, ctx.account_id, rendered.clone());
-        Ok(json!({ "payload": rendered }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let id = path_id(&path.1)?;
+    let rendered = switchboard_core::contacts::update(&state, &actor(&ctx), id, &changes).await?;
+    Ok(ok(json!({ "payload": rendered })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let contact = find(conn, &ctx, &path.1).await?;
-        ctx.require_admin()?;
-        switchboard_store::contacts::delete(conn, ctx.account_id, contact.id).await?;
-        let gone = switchboard_core::events::contact_ref(&contact);
-        switchboard_core::events::contact(out, Event::ContactDeleted, ctx.account_id, gone);
-        Ok(json!({}))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let id = path_id(&path.1)?;
+    switchboard_core::contacts::delete(&state, &actor(&ctx), id).await?;
+    Ok(ok(json!({})))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -576,5 +576,6 @@ pub(crate) fn actor(ctx: &AccountCtx) -> Actor {
         user_id: ctx.user.id,
         name: views::available_name(&ctx.user).to_string(),
         visibility: ctx.inbox_visibility(),
+        administrator: ctx.role.can_administer(),
     }
 }

@@ -1,0 +1,127 @@
+//! Contacts: creating one (with its identity in an inbox), changing, merging and deleting, each
+//! one change with its events.
+
+use serde_json::{json, Value};
+use switchboard_domain::contacts::{merge_json, merge_labels};
+use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
+use switchboard_store::models::{Contact, ContactChanges};
+use switchboard_store::AsyncPgConnection;
+
+use crate::actor::Actor;
+use crate::change::Change;
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+
+async fn find(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResult<Contact> {
+    switchboard_store::contacts::find(conn, actor.account_id, id).await?.ok_or(CoreError::NotFound)
+}
+
+/// A new contact, with an identity (`source_id`) in `inbox_id` when one is given; answers the
+/// contact and that identity as the API shows them.
+pub async fn create(
+    state: &AppState,
+    actor: &Actor,
+    changes: &ContactChanges,
+    inbox_id: Option<i64>,
+    source_id: &str,
+) -> CoreResult<Value> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = match inbox_id {
+            Some(id) => Some(
+                switchboard_store::inboxes::find(conn, actor.account_id, id, actor.visibility)
+                    .await?
+                    .ok_or_else(|| ValidationError::invalid("inbox_id", "is not an inbox of this account"))?,
+            ),
+            None => None,
+        };
+        let pubsub = crate::tokens::random_token(16);
+        let identity = inbox.as_ref().map(|i| (i.id, source_id, pubsub.as_str()));
+        let (contact, contact_inbox) = switchboard_store::contacts::create(conn, actor.account_id, changes, identity).await?;
+        let contact_inbox = match (contact_inbox, inbox) {
+            (Some(ci), Some(inbox)) => crate::views::contact_inbox(&ci, &inbox),
+            _ => Value::Null,
+        };
+        let rendered = crate::present::contact(conn, &contact).await?;
+        crate::events::contact(out, Event::ContactCreated, actor.account_id, rendered.clone());
+        Ok(json!({ "contact": rendered, "contact_inbox": contact_inbox }))
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Changes a contact; answers it as the API shows it.
+pub async fn update(state: &AppState, actor: &Actor, id: i64, changes: &ContactChanges) -> CoreResult<Value> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let contact = find(conn, actor, id).await?;
+        let contact = switchboard_store::contacts::update(conn, actor.account_id, contact.id, changes).await?.ok_or(CoreError::NotFound)?;
+        let rendered = crate::present::contact(conn, &contact).await?;
+        crate::events::contact(out, Event::ContactUpdated, actor.account_id, rendered.clone());
+        Ok(rendered)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Deletes a contact: administrators only (checked once the contact is known to exist, so
+/// another account's id is a 404 before it is refused).
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let contact = find(conn, actor, id).await?;
+        if !actor.administrator {
+            return Err(CoreError::Forbidden);
+        }
+        switchboard_store::contacts::delete(conn, actor.account_id, contact.id).await?;
+        crate::events::contact(out, Event::ContactDeleted, actor.account_id, crate::events::contact_ref(&contact));
+        Ok(())
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Merges `mergee` into `base`: the base keeps its own values and takes the mergee's where it
+/// has none; attributes and labels are united; the mergee's conversations move to the base (each
+/// announced) and the mergee is deleted. Answers the merged contact.
+pub async fn merge(state: &AppState, actor: &Actor, base_id: i64, mergee_id: i64) -> CoreResult<Value> {
+    if base_id == mergee_id {
+        return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
+    }
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let not_found = |field: &str| CoreError::Invalid(ValidationError::invalid(field, "is not a contact of this account"));
+        let base = switchboard_store::contacts::find(conn, actor.account_id, base_id).await?.ok_or_else(|| not_found("base_contact_id"))?;
+        let mergee =
+            switchboard_store::contacts::find(conn, actor.account_id, mergee_id).await?.ok_or_else(|| not_found("mergee_contact_id"))?;
+        let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
+        let merged = ContactChanges {
+            name: base.name.trim().is_empty().then(|| mergee.name.clone()),
+            email: fill(&base.email, &mergee.email),
+            phone_number: fill(&base.phone_number, &mergee.phone_number),
+            identifier: fill(&base.identifier, &mergee.identifier),
+            additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
+            custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
+            ..Default::default()
+        };
+        let labels = merge_labels(&base.labels, &mergee.labels);
+        let (contact, moved) = switchboard_store::contacts::merge(conn, &base, &mergee, &merged, &labels).await?;
+        for c in &moved {
+            crate::events::announce(state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
+        }
+        let rendered = crate::present::contact(conn, &contact).await?;
+        let mut event = rendered.clone();
+        if let Some(obj) = event.as_object_mut() {
+            obj.insert("mergee".into(), crate::events::contact_ref(&mergee));
+        }
+        crate::events::contact(out, Event::ContactMerged, actor.account_id, event);
+        Ok(rendered)
+    }
+    .await;
+    tx.finish(state, result).await
+}
