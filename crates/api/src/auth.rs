@@ -80,6 +80,17 @@ pub struct AccountCtx {
 }
 
 impl AccountCtx {
+    /// The caller as the operations know them.
+    pub fn actor(&self) -> switchboard_core::actor::Actor {
+        switchboard_core::actor::Actor {
+            account_id: self.account_id,
+            user_id: self.user.id,
+            name: switchboard_core::views::available_name(&self.user).to_string(),
+            visibility: self.inbox_visibility(),
+            administrator: self.role.can_administer(),
+        }
+    }
+
     pub fn require_admin(&self) -> ApiResult<()> {
         if self.role.can_administer() {
             Ok(())

@@ -13,7 +13,6 @@ use switchboard_store::contacts::ListQuery;
 use switchboard_store::models::{Contact, ContactChanges};
 use switchboard_store::AsyncPgConnection;
 
-use super::conversations::actor;
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
@@ -80,7 +79,7 @@ impl Payload for MergePayload {}
 pub async fn merge(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MergePayload>) -> ApiResult<HttpResponse> {
     // A merge deletes the mergee: it needs the role that deleting a contact needs.
     ctx.require_admin()?;
-    let merged = switchboard_core::contacts::merge(&state, &actor(&ctx), body.base_contact_id.0, body.mergee_contact_id.0).await?;
+    let merged = switchboard_core::contacts::merge(&state, &ctx.actor(), body.base_contact_id.0, body.mergee_contact_id.0).await?;
     Ok(ok(merged))
 }
 
@@ -169,7 +168,7 @@ fn source_id_for(given: Option<&str>) -> Result<String, ValidationError> {
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<ContactPayload>) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
     let source_id = source_id_for(body.source_id.as_deref())?;
-    let created = switchboard_core::contacts::create(&state, &actor(&ctx), &changes, body.inbox_id.map(|i| i.0), &source_id).await?;
+    let created = switchboard_core::contacts::create(&state, &ctx.actor(), &changes, body.inbox_id.map(|i| i.0), &source_id).await?;
     Ok(ok(json!({ "payload": created })))
 }
 
@@ -182,14 +181,14 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
     let id = path_id(&path.1)?;
-    let rendered = switchboard_core::contacts::update(&state, &actor(&ctx), id, &changes).await?;
+    let rendered = switchboard_core::contacts::update(&state, &ctx.actor(), id, &changes).await?;
     Ok(ok(json!({ "payload": rendered })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
-    switchboard_core::contacts::delete(&state, &actor(&ctx), id).await?;
+    switchboard_core::contacts::delete(&state, &ctx.actor(), id).await?;
     Ok(ok(json!({})))
 }
 

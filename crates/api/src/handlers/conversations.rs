@@ -20,7 +20,6 @@ use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
-use switchboard_core::actor::Actor;
 use switchboard_core::change::Change;
 use switchboard_core::conversations::change_one;
 use switchboard_core::state::AppState;
@@ -331,7 +330,7 @@ pub async fn update(
         (changes, lines)
     };
     let display_id = path_id(&path.1)?;
-    let (_, payload) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    let (_, payload) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
     Ok(ok(payload))
 }
 
@@ -365,7 +364,7 @@ pub async fn toggle_status(
         (changes, lines)
     };
     let display_id = path_id(&path.1)?;
-    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationStatusChanged, decide).await?;
+    let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationStatusChanged, decide).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
         "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }
@@ -392,7 +391,7 @@ pub async fn toggle_priority(
         (ConversationChanges { priority: Some(priority.map(|p| p.as_str().to_string())), ..Default::default() }, lines)
     };
     let display_id = path_id(&path.1)?;
-    let (_, payload) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    let (_, payload) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
     Ok(ok(payload))
 }
 
@@ -500,7 +499,7 @@ pub async fn set_labels(
         (ConversationChanges { labels: Some(labels), ..Default::default() }, lines)
     };
     let display_id = path_id(&path.1)?;
-    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
 
@@ -520,7 +519,7 @@ pub async fn custom_attributes(
     let custom = switchboard_domain::limits::custom_attributes("custom_attributes", body.custom_attributes)?;
     let decide = move |_: &Conversation| (ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]);
     let display_id = path_id(&path.1)?;
-    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationUpdated, decide).await?;
+    let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
     Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
 }
 
@@ -565,17 +564,6 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
         (changes, vec![])
     };
     let display_id = path_id(&path.1)?;
-    let (c, _) = change_one(&state, &actor(&ctx), display_id, Event::ConversationRead, decide).await?;
+    let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationRead, decide).await?;
     Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
-}
-
-/// The caller as the operations know them.
-pub(crate) fn actor(ctx: &AccountCtx) -> Actor {
-    Actor {
-        account_id: ctx.account_id,
-        user_id: ctx.user.id,
-        name: views::available_name(&ctx.user).to_string(),
-        visibility: ctx.inbox_visibility(),
-        administrator: ctx.role.can_administer(),
-    }
 }

@@ -10,7 +10,6 @@ use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
 use switchboard_domain::ValidationError;
 use switchboard_store::messages::Cursor;
 
-use super::conversations::actor;
 use super::conversations::find;
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
@@ -208,12 +207,12 @@ async fn create_message(
         .iter()
         .map(|u| StoredFile { key: u.key.clone(), file_name: u.file_name.clone(), content_type: u.content_type.clone(), size: u.size })
         .collect();
-    let created = switchboard_core::messages::create(state, &actor(ctx), display_id, draft, body.echo_id, &files).await?;
+    let created = switchboard_core::messages::create(state, &ctx.actor(), display_id, draft, body.echo_id, &files).await?;
     Ok(ok(created))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
     let (display_id, message_id) = (path_id(&path.1)?, path_id(&path.2)?);
-    Ok(ok(switchboard_core::messages::delete(&state, &actor(&ctx), display_id, message_id).await?))
+    Ok(ok(switchboard_core::messages::delete(&state, &ctx.actor(), display_id, message_id).await?))
 }
