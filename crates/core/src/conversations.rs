@@ -1,15 +1,19 @@
 //! Conversation changes: the fields, the activity lines they leave, and their events, in one
 //! change.
 
-use switchboard_domain::conversations::MessageType;
+use chrono::{DateTime, Utc};
+use serde_json::Value;
+use switchboard_domain::conversations::{MessageType, Priority, Status};
+use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
-use switchboard_store::models::{Conversation, ConversationChanges, NewMessage, NewNotification};
+use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage, NewNotification, Team, User};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
+use crate::tokens::random_token;
 
 /// An activity line for `conversation`, as the reference writes them.
 pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
@@ -117,4 +121,187 @@ pub async fn wake_snoozed_forever(state: std::sync::Arc<crate::state::AppState>)
             Err(e) => tracing::warn!(error = %e, "waking snoozed conversations failed"),
         }
     }
+}
+
+/// Whose conversation a new one is: the contact's identity in the inbox, or a contact of the
+/// account (given an identity in the inbox if it has none).
+#[derive(Debug, Clone)]
+pub enum ContactRef {
+    SourceId(String),
+    ContactId(i64),
+}
+
+/// A new conversation, as checked from what a client sent.
+#[derive(Debug, Clone)]
+pub struct Opening {
+    pub inbox_id: i64,
+    pub contact: ContactRef,
+    pub assignee_id: Option<i64>,
+    pub team_id: Option<i64>,
+    pub status: Status,
+    pub priority: Option<Priority>,
+    pub snoozed_until: Option<DateTime<Utc>>,
+    pub additional_attributes: Value,
+    pub custom_attributes: Value,
+    /// An outgoing first message from the actor.
+    pub first_message: Option<String>,
+}
+
+/// An agent of the account, or a 422 on `assignee_id`.
+async fn agent(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResult<User> {
+    match switchboard_store::account_users::find(conn, actor.account_id, id).await? {
+        Some(agent) => Ok(agent.user),
+        None => Err(ValidationError::invalid("assignee_id", "is not an agent of this account").into()),
+    }
+}
+
+/// A team of the account, or a 422 on `team_id`.
+async fn team(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResult<Team> {
+    match switchboard_store::teams::find(conn, actor.account_id, id, actor.user_id).await? {
+        Some((team, _)) => Ok(team),
+        None => Err(ValidationError::invalid("team_id", "is not a team of this account").into()),
+    }
+}
+
+/// Opens a conversation in an inbox the actor may see, with its first message and the
+/// assignee's notification; answers it as the API shows it.
+pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Value> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let inbox = switchboard_store::inboxes::find(conn, actor.account_id, o.inbox_id, actor.visibility)
+            .await?
+            .ok_or_else(|| ValidationError::invalid("inbox_id", "is not an inbox of this account"))?;
+        let identity = match &o.contact {
+            ContactRef::SourceId(source_id) => switchboard_store::contacts::find_identity(conn, inbox.id, source_id)
+                .await?
+                .ok_or_else(|| ValidationError::invalid("source_id", "is not a contact of this inbox"))?,
+            ContactRef::ContactId(contact_id) => {
+                let contact = switchboard_store::contacts::find(conn, actor.account_id, *contact_id)
+                    .await?
+                    .ok_or_else(|| ValidationError::invalid("contact_id", "is not a contact of this account"))?;
+                match switchboard_store::contacts::identity_in(conn, contact.id, inbox.id).await? {
+                    Some(ci) => ci,
+                    None => {
+                        switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
+                    }
+                }
+            }
+        };
+        if let Some(id) = o.assignee_id {
+            agent(conn, actor, id).await?;
+        }
+        if let Some(id) = o.team_id {
+            team(conn, actor, id).await?;
+        }
+        let new = NewConversation {
+            account_id: actor.account_id,
+            inbox_id: inbox.id,
+            contact_id: identity.contact_id,
+            contact_inbox_id: Some(identity.id),
+            assignee_id: o.assignee_id,
+            team_id: o.team_id,
+            status: o.status.as_str().into(),
+            priority: o.priority.map(|p| p.as_str().into()),
+            group_type: "individual".into(),
+            snoozed_until: o.snoozed_until,
+            uuid: random_token(16),
+            additional_attributes: o.additional_attributes,
+            custom_attributes: o.custom_attributes,
+        };
+        let sender = actor.user_id;
+        let first = o.first_message.map(|content| {
+            move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender)))
+        });
+        let assignee = new.assignee_id;
+        let notify = move |c: &Conversation| assignment_notice(c, assignee, sender);
+        let (conversation, first, notifications) = switchboard_store::conversations::create(conn, &new, first, notify).await?;
+        let payload = crate::events::announce(state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default()).await?;
+        if let Some(m) = first {
+            let (mut rendered, _) = crate::present::messages(state, conn, &conversation, std::slice::from_ref(&m)).await?;
+            crate::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated).await?;
+        }
+        crate::notifications::publish(state, conn, out, &notifications).await?;
+        Ok(payload)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Gives a conversation to another agent and/or team (`None`: left as it is; `Some(None)`:
+/// taken away), as `domain::conversations::reassign` plans it. Answers the new assignee (an
+/// agent), or the team when only the team was given, or null.
+pub async fn reassign(
+    state: &AppState,
+    actor: &Actor,
+    display_id: i64,
+    assignee: Option<Option<i64>>,
+    team_id: Option<Option<i64>>,
+) -> CoreResult<Value> {
+    use switchboard_domain::conversations::{Named, Reassignment, ReassignmentEvent};
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let mut changes = ConversationChanges::default();
+        let mut answer = Value::Null;
+        let (mut new_team, mut old_team) = (None, None);
+        if let Some(id) = team_id {
+            let given = match id {
+                Some(id) => Some(team(conn, actor, id).await?),
+                None => None,
+            };
+            if let Some(id) = c.team_id {
+                old_team = switchboard_store::teams::find(conn, actor.account_id, id, actor.user_id).await?.map(|(t, _)| t);
+            }
+            answer = given.as_ref().map(|t| crate::views::team(t, false)).unwrap_or(Value::Null);
+            changes.team_id = Some(given.as_ref().map(|t| t.id));
+            new_team = Some(given);
+        }
+        let mut new_assignee = None;
+        if let Some(id) = assignee {
+            let user = match id {
+                Some(id) => Some(agent(conn, actor, id).await?),
+                None => None,
+            };
+            answer = match &user {
+                Some(u) => switchboard_store::account_users::find(conn, actor.account_id, u.id)
+                    .await?
+                    .map(|a| crate::views::agent(&a))
+                    .unwrap_or(Value::Null),
+                None => Value::Null,
+            };
+            changes.assignee_id = Some(user.as_ref().map(|u| u.id));
+            new_assignee = Some(user);
+        }
+        let plan = switchboard_domain::conversations::reassign(Reassignment {
+            by: Named { id: actor.user_id, name: &actor.name },
+            assignee_before: c.assignee_id,
+            team_before: old_team.as_ref().map(|t| Named { id: t.id, name: &t.name }),
+            assignee: new_assignee.as_ref().map(|u| u.as_ref().map(|u| Named { id: u.id, name: crate::views::available_name(u) })),
+            team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
+        });
+        let notify = assignment_notice(&c, plan.notify, actor.user_id);
+        let (c, activities, notifications) = change_notifying(conn, &c, changes, plan.lines, &notify).await?;
+        let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
+        for (i, event) in plan.events.iter().enumerate() {
+            let event = match event {
+                ReassignmentEvent::AssigneeChanged => Event::AssigneeChanged,
+                ReassignmentEvent::TeamChanged => Event::TeamChanged,
+                ReassignmentEvent::Updated => Event::ConversationUpdated,
+            };
+            if i == 0 {
+                crate::events::announce(state, conn, out, &c, event, &activities, involved.clone()).await?;
+            } else {
+                let payload = crate::present::conversation(state, conn, &c).await?;
+                crate::events::conversation(conn, out, event, &c, payload, involved.clone()).await?;
+            }
+        }
+        crate::notifications::publish(state, conn, out, &notifications).await?;
+        Ok(answer)
+    }
+    .await;
+    tx.finish(state, result).await
 }

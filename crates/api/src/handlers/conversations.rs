@@ -6,22 +6,19 @@ use chrono::{DateTime, Utc};
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::contacts::label_list;
-use switchboard_domain::conversations::{
-    activity, reassign, status_filter, MessageType, Named, Priority, Reassignment, ReassignmentEvent, Status,
-};
+use switchboard_domain::conversations::{activity, status_filter, Priority, Status};
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
-use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage};
+use switchboard_store::models::{Conversation, ConversationChanges};
 use switchboard_store::AsyncPgConnection;
 
 use super::contacts::LabelsPayload;
 use super::{object, ok, path_id};
-use crate::auth::{random_token, AccountCtx};
+use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::conversations::change_one;
+use switchboard_core::conversations::{change_one, ContactRef, Opening};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -184,25 +181,6 @@ pub struct CreatePayload {
 impl Payload for CreatePayload {}
 
 /// An assignee must be an agent of the account; a team must be one of its teams.
-async fn check_assignee(
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-    id: Option<i64>,
-) -> ApiResult<Option<switchboard_store::models::User>> {
-    let Some(id) = id else { return Ok(None) };
-    match switchboard_store::account_users::find(conn, account_id, id).await? {
-        Some(agent) => Ok(Some(agent.user)),
-        None => Err(ValidationError::invalid("assignee_id", "is not an agent of this account").into()),
-    }
-}
-
-async fn check_team(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: Option<i64>) -> ApiResult<Option<switchboard_store::models::Team>> {
-    let Some(id) = id else { return Ok(None) };
-    match switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await? {
-        Some((team, _)) => Ok(Some(team)),
-        None => Err(ValidationError::invalid("team_id", "is not a team of this account").into()),
-    }
-}
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<CreatePayload>) -> ApiResult<HttpResponse> {
@@ -222,68 +200,24 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         None => None,
     };
 
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let inbox = switchboard_store::inboxes::find(conn, ctx.account_id, inbox_id, ctx.inbox_visibility())
-            .await?
-            .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
-        // The contact: by its id in this inbox (source_id), or by contact id.
-        let identity = match (body.source_id.as_deref().map(str::trim).filter(|s| !s.is_empty()), body.contact_id) {
-            (Some(source_id), _) => switchboard_store::contacts::find_identity(conn, inbox.id, source_id)
-                .await?
-                .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("source_id", "is not a contact of this inbox")))?,
-            (None, Some(contact_id)) => {
-                let contact = switchboard_store::contacts::find(conn, ctx.account_id, contact_id.0)
-                    .await?
-                    .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("contact_id", "is not a contact of this account")))?;
-                match switchboard_store::contacts::identity_in(conn, contact.id, inbox.id).await? {
-                    Some(ci) => ci,
-                    None => {
-                        switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
-                    }
-                }
-            }
-            (None, None) => return Err(ValidationError::blank("contact_id").into()),
-        };
-        check_assignee(conn, ctx.account_id, body.assignee_id.map(|a| a.0)).await?;
-        check_team(conn, &ctx, body.team_id.map(|t| t.0)).await?;
-
-        let new = NewConversation {
-            account_id: ctx.account_id,
-            inbox_id: inbox.id,
-            contact_id: identity.contact_id,
-            contact_inbox_id: Some(identity.id),
-            assignee_id: body.assignee_id.map(|a| a.0),
-            team_id: body.team_id.map(|t| t.0),
-            status: status.as_str().into(),
-            priority: priority.map(|p| p.as_str().into()),
-            group_type: "individual".into(),
-            snoozed_until,
-            uuid: random_token(16),
-            additional_attributes: additional,
-            custom_attributes: custom,
-        };
-        let sender = ctx.user.id;
-        let first = first_content.map(|content| {
-            move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender)))
-        });
-        let assignee = new.assignee_id;
-        let notify = move |c: &Conversation| switchboard_core::conversations::assignment_notice(c, assignee, sender);
-        let (conversation, first, notifications) = switchboard_store::conversations::create(conn, &new, first, notify).await?;
-        let payload =
-            switchboard_core::events::announce(&state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default())
-                .await?;
-        if let Some(m) = first {
-            let (mut rendered, _) = switchboard_core::present::messages(&state, conn, &conversation, std::slice::from_ref(&m)).await?;
-            switchboard_core::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated)
-                .await?;
-        }
-        switchboard_core::notifications::publish(&state, conn, out, &notifications).await?;
-        Ok(payload)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let contact = match (body.source_id.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()), body.contact_id) {
+        (Some(source_id), _) => ContactRef::SourceId(source_id),
+        (None, Some(contact_id)) => ContactRef::ContactId(contact_id.0),
+        (None, None) => return Err(ValidationError::blank("contact_id").into()),
+    };
+    let opening = Opening {
+        inbox_id,
+        contact,
+        assignee_id: body.assignee_id.map(|a| a.0),
+        team_id: body.team_id.map(|t| t.0),
+        status,
+        priority,
+        snoozed_until,
+        additional_attributes: additional,
+        custom_attributes: custom,
+        first_message: first_content,
+    };
+    Ok(ok(switchboard_core::conversations::open(&state, &ctx.actor(), opening).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -415,64 +349,10 @@ pub async fn assignments(
     if body.assignee_id.is_none() && body.team_id.is_none() {
         return Err(ValidationError::blank("assignee_id").into());
     }
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = find(conn, &ctx, &path.1).await?;
-        let mut changes = ConversationChanges::default();
-        let mut answer = Value::Null;
-        let (mut new_team, mut old_team) = (None, None);
-        if let Some(team) = body.team_id {
-            let team = check_team(conn, &ctx, team.map(|t| t.0)).await?;
-            if let Some(id) = c.team_id {
-                old_team = switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.map(|(t, _)| t);
-            }
-            answer = team.as_ref().map(|t| views::team(t, false)).unwrap_or(Value::Null);
-            changes.team_id = Some(team.as_ref().map(|t| t.id));
-            new_team = Some(team);
-        }
-        let mut new_assignee = None;
-        if let Some(assignee) = body.assignee_id {
-            let user = check_assignee(conn, ctx.account_id, assignee.map(|a| a.0)).await?;
-            answer = match &user {
-                Some(u) => switchboard_store::account_users::find(conn, ctx.account_id, u.id)
-                    .await?
-                    .map(|a| views::agent(&a))
-                    .unwrap_or(Value::Null),
-                None => Value::Null,
-            };
-            changes.assignee_id = Some(user.as_ref().map(|u| u.id));
-            new_assignee = Some(user);
-        }
-        let plan = reassign(Reassignment {
-            by: Named { id: ctx.user.id, name: views::available_name(&ctx.user) },
-            assignee_before: c.assignee_id,
-            team_before: old_team.as_ref().map(|t| Named { id: t.id, name: &t.name }),
-            assignee: new_assignee.as_ref().map(|u| u.as_ref().map(|u| Named { id: u.id, name: views::available_name(u) })),
-            team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
-        });
-        let notify = switchboard_core::conversations::assignment_notice(&c, plan.notify, ctx.user.id);
-        let (c, activities, notifications) =
-            switchboard_core::conversations::change_notifying(conn, &c, changes, plan.lines, &notify).await?;
-        let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
-        for (i, event) in plan.events.iter().enumerate() {
-            let event = match event {
-                ReassignmentEvent::AssigneeChanged => Event::AssigneeChanged,
-                ReassignmentEvent::TeamChanged => Event::TeamChanged,
-                ReassignmentEvent::Updated => Event::ConversationUpdated,
-            };
-            if i == 0 {
-                switchboard_core::events::announce(&state, conn, out, &c, event, &activities, involved.clone()).await?;
-            } else {
-                let payload = switchboard_core::present::conversation(&state, conn, &c).await?;
-                switchboard_core::events::conversation(conn, out, event, &c, payload, involved.clone()).await?;
-            }
-        }
-        switchboard_core::notifications::publish(&state, conn, out, &notifications).await?;
-        Ok(answer)
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let display_id = path_id(&path.1)?;
+    let assignee = body.assignee_id.map(|a| a.map(|a| a.0));
+    let team = body.team_id.map(|t| t.map(|t| t.0));
+    Ok(ok(switchboard_core::conversations::reassign(&state, &ctx.actor(), display_id, assignee, team).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
