@@ -6,6 +6,7 @@
 //! a request.
 
 pub mod actor;
+pub mod agents;
 pub mod baileys;
 pub mod change;
 pub mod contacts;
@@ -14,6 +15,7 @@ pub mod error;
 pub mod events;
 pub mod inbound;
 pub mod inbox_cache;
+pub mod inbox_members;
 pub mod ingest;
 pub mod messages;
 pub mod notifications;

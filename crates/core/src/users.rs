@@ -81,3 +81,91 @@ pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: Email, password: 
     switchboard_store::account_users::upsert(conn, &member).await?;
     Ok(AdminBootstrap { user, account_id: account.id, created })
 }
+
+/// Changes a user, and with `availability` their availability in one of their accounts (a 422 on
+/// `account_id` if it is not theirs). A new password (`changes.password_hash`) also ends their
+/// other sessions (all but `keep_session`) and tells every account they belong to, so open
+/// sockets check their rights again.
+pub async fn update(
+    state: &crate::state::AppState,
+    user_id: i64,
+    changes: &UserChanges,
+    keep_session: Option<i64>,
+    availability: Option<(i64, switchboard_domain::users::Availability)>,
+) -> CoreResult<User> {
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some((account_id, availability)) = availability {
+            let member =
+                switchboard_store::models::AccountUserChanges { availability: Some(availability.as_str().into()), ..Default::default() };
+            switchboard_store::account_users::update(conn, account_id, user_id, &member)
+                .await
+                .map_err(|_| switchboard_domain::ValidationError::invalid("account_id", "is not one of your accounts"))?;
+        }
+        let updated = switchboard_store::users::update(conn, user_id, changes).await?;
+        if changes.password_hash.is_some() {
+            switchboard_store::users::delete_sessions_of(conn, user_id, keep_session).await?;
+            let accounts = crate::events::accounts_of(conn, user_id).await?;
+            crate::events::user_access_changed(out, &accounts, user_id);
+        }
+        Ok(updated)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Deletes a user and every platform app's hold on them; each account they were in hears of it.
+pub async fn delete(state: &crate::state::AppState, user_id: i64) -> CoreResult<()> {
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let accounts = crate::events::accounts_of(conn, user_id).await?;
+        switchboard_store::users::delete(conn, user_id).await?;
+        crate::events::user_access_changed(out, &accounts, user_id);
+        switchboard_store::platform::revoke_all(conn, switchboard_store::platform::Permissible::User(user_id)).await?;
+        Ok(())
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Makes a user a member of an account with `role` (or changes their role there); answers the
+/// membership as the platform API shows it. An unknown user is a 422 on `user_id`.
+pub async fn attach(state: &crate::state::AppState, account_id: i64, user_id: i64, role: Role) -> CoreResult<Value> {
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        switchboard_store::users::find(conn, user_id)
+            .await
+            .map_err(|_| switchboard_domain::ValidationError::invalid("user_id", "does not exist"))?;
+        let member = NewAccountUser {
+            account_id,
+            user_id,
+            role: role.as_str().into(),
+            availability: "online".into(),
+            auto_offline: true,
+            inviter_id: None,
+        };
+        let member = switchboard_store::account_users::upsert(conn, &member).await?;
+        crate::events::access_changed(out, account_id, &[user_id]);
+        Ok(crate::views::account_user(&member))
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// Ends a user's membership of an account.
+pub async fn detach(state: &crate::state::AppState, account_id: i64, user_id: i64) -> CoreResult<()> {
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if !switchboard_store::account_users::remove(conn, account_id, user_id).await? {
+            return Err(crate::error::CoreError::NotFound);
+        }
+        crate::events::access_changed(out, account_id, &[user_id]);
+        Ok(())
+    }
+    .await;
+    tx.finish(state, result).await
+}

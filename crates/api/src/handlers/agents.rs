@@ -6,15 +6,12 @@ use serde_json::{json, Value};
 use switchboard_domain::text::required_name;
 use switchboard_domain::users::{Availability, Email, Password, Role};
 use switchboard_domain::ValidationError;
-use switchboard_store::account_users::{Guarded, MemberChange};
-use switchboard_store::models::{AccountUser, AccountUserChanges, NewAccountUser};
+use switchboard_store::models::NewAccountUser;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::events;
 use switchboard_core::state::AppState;
 use switchboard_core::users::{create_user, NewUserInput};
 use switchboard_core::views;
@@ -106,57 +103,14 @@ pub async fn update(
     let role = body.role.as_deref().map(|r| Role::parse("role", r)).transpose()?;
     let availability = availability(body.availability_status.as_deref(), body.availability.as_deref())?;
 
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let agent = switchboard_store::account_users::find(conn, ctx.account_id, user_id).await?.ok_or(ApiError::NotFound)?;
-        let changes = AccountUserChanges {
-            role: role.map(|r| r.as_str().into()),
-            availability: availability.map(|a| a.as_str().into()),
-            auto_offline: body.auto_offline,
-        };
-        let member = guarded(
-            switchboard_store::account_users::change_keeping_an_administrator(
-                conn,
-                ctx.account_id,
-                user_id,
-                MemberChange::Update(&changes),
-            )
-            .await,
-        )?;
-        if role.is_some() {
-            events::access_changed(out, ctx.account_id, &[user_id]);
-        }
-        Ok(views::agent(&switchboard_store::models::Agent { user: agent.user, member }))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
-}
-
-/// A guarded membership change's outcome: the membership, 404 for a non-member, or 422 when it
-/// would leave the account without an administrator.
-fn guarded(outcome: Result<Option<AccountUser>, Guarded>) -> ApiResult<AccountUser> {
-    match outcome {
-        Ok(Some(member)) => Ok(member),
-        Ok(None) => Err(ApiError::NotFound),
-        Err(Guarded::Refused(e)) => Err(e.into()),
-        Err(Guarded::Store(e)) => Err(e.into()),
-    }
+    let agent = switchboard_core::agents::update(&state, &ctx.actor(), user_id, role, availability, body.auto_offline).await?;
+    Ok(ok(agent))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let user_id = path_id(&path.1)?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        guarded(
-            switchboard_store::account_users::change_keeping_an_administrator(conn, ctx.account_id, user_id, MemberChange::Remove).await,
-        )?;
-        events::access_changed(out, ctx.account_id, &[user_id]);
-        Ok(json!({}))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    switchboard_core::agents::remove(&state, &ctx.actor(), user_id).await?;
+    Ok(ok(json!({})))
 }

@@ -3,7 +3,6 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
-use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::Inbox;
 use switchboard_store::AsyncPgConnection;
@@ -12,8 +11,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, IdLike, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::events;
+use switchboard_core::inbox_members::Membership;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -26,14 +24,8 @@ impl Payload for MembersPayload {}
 
 /// Every id must be a member of the account; one foreign id refuses the whole request.
 pub(crate) async fn account_members(conn: &mut AsyncPgConnection, account_id: i64, ids: &[IdLike]) -> ApiResult<Vec<i64>> {
-    let mut wanted: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    wanted.sort_unstable();
-    wanted.dedup();
-    let found = switchboard_store::account_users::member_ids(conn, account_id, &wanted).await?;
-    if found.len() != wanted.len() {
-        return Err(ApiError::Invalid(ValidationError::invalid("user_ids", "contains users who are not agents of this account")));
-    }
-    Ok(wanted)
+    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
+    Ok(switchboard_core::inbox_members::account_members(conn, account_id, &ids).await?)
 }
 
 async fn inbox(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: i64, vis: Visibility) -> ApiResult<Inbox> {
@@ -56,52 +48,24 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn add(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-        let ids = account_members(conn, ctx.account_id, &body.user_ids).await?;
-        switchboard_store::inboxes::add_members(conn, inbox.id, &ids).await?;
-        events::access_changed(out, ctx.account_id, &ids);
-        render_members(conn, &inbox).await
-    }
-    .await;
-    tx.finish(&state, result).await
+    let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
+    let members = switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Add).await?;
+    Ok(ok(json!({ "payload": views::agents(&members) })))
 }
 
 /// Replaces the member list with `user_ids`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-        let ids = account_members(conn, ctx.account_id, &body.user_ids).await?;
-        let before: Vec<i64> = switchboard_store::inboxes::members(conn, &inbox).await?.iter().map(|m| m.user.id).collect();
-        switchboard_store::inboxes::replace_members(conn, inbox.id, &ids).await?;
-        let mut changed: Vec<i64> = before.iter().chain(&ids).copied().filter(|id| before.contains(id) != ids.contains(id)).collect();
-        changed.sort_unstable();
-        changed.dedup();
-        events::access_changed(out, ctx.account_id, &changed);
-        render_members(conn, &inbox).await
-    }
-    .await;
-    tx.finish(&state, result).await
+    let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
+    let members = switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Replace).await?;
+    Ok(ok(json!({ "payload": views::agents(&members) })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn remove(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<MembersPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let inbox = inbox(conn, &ctx, body.inbox_id.0, Visibility::All).await?;
-        let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
-        switchboard_store::inboxes::remove_members(conn, inbox.id, &ids).await?;
-        events::access_changed(out, ctx.account_id, &ids);
-        Ok(json!({}))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
+    switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Remove).await?;
+    Ok(ok(json!({})))
 }

@@ -6,15 +6,13 @@ use serde_json::{json, Value};
 use switchboard_domain::text::{optional_text, required_name};
 use switchboard_domain::users::Role;
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{AccountChanges, NewAccountUser};
+use switchboard_store::models::AccountChanges;
 use switchboard_store::platform::Permissible;
 
 use super::{object, ok, path_id};
 use crate::auth::PlatformCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::events;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -136,24 +134,7 @@ pub async fn add_user(
     let unknown = || ApiError::Invalid(ValidationError::invalid("user_id", "does not exist"));
     // An app attaches only users it created: anyone else's is as unknown as a missing one.
     ctx.require(&state, Permissible::User(body.user_id.0)).await.map_err(|_| unknown())?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let user = switchboard_store::users::find(conn, body.user_id.0).await.map_err(|_| unknown())?;
-        let member = NewAccountUser {
-            account_id: account.id,
-            user_id: user.id,
-            role: role.as_str().into(),
-            availability: "online".into(),
-            auto_offline: true,
-            inviter_id: None,
-        };
-        let member = switchboard_store::account_users::upsert(conn, &member).await?;
-        events::access_changed(out, account.id, &[user.id]);
-        Ok(views::account_user(&member))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    Ok(ok(switchboard_core::users::attach(&state, account.id, body.user_id.0, role).await?))
 }
 
 #[derive(Deserialize)]
@@ -172,15 +153,6 @@ pub async fn remove_user(
     Body(body): Body<RemoveUserPayload>,
 ) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        if !switchboard_store::account_users::remove(conn, account.id, body.user_id.0).await? {
-            return Err(ApiError::NotFound);
-        }
-        events::access_changed(out, account.id, &[body.user_id.0]);
-        Ok(json!({}))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    switchboard_core::users::detach(&state, account.id, body.user_id.0).await?;
+    Ok(ok(json!({})))
 }

@@ -12,8 +12,6 @@ use super::{ok, path_id};
 use crate::auth::{hash_password, random_token, PlatformCtx};
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::events;
 use switchboard_core::state::AppState;
 use switchboard_core::users::{create_user, NewUserInput};
 use switchboard_core::views;
@@ -102,33 +100,13 @@ pub async fn update(
             .transpose()?,
         ..Default::default()
     };
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let updated = switchboard_store::users::update(conn, user.id, &changes).await?;
-        if changes.password_hash.is_some() {
-            switchboard_store::users::delete_sessions_of(conn, user.id, None).await?;
-            let accounts = events::accounts_of(conn, user.id).await?;
-            events::user_access_changed(out, &accounts, user.id);
-        }
-        render(&state, &updated).await
-    }
-    .await;
-    tx.finish(&state, result).await
+    let updated = switchboard_core::users::update(&state, user.id, &changes, None, None).await?;
+    render(&state, &updated).await
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn delete(state: web::Data<AppState>, ctx: PlatformCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let user = permitted_user(&state, &ctx, &path).await?;
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let accounts = events::accounts_of(conn, user.id).await?;
-        switchboard_store::users::delete(conn, user.id).await?;
-        events::user_access_changed(out, &accounts, user.id);
-        switchboard_store::platform::revoke_all(conn, Permissible::User(user.id)).await?;
-        Ok(json!({}))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    switchboard_core::users::delete(&state, user.id).await?;
+    Ok(ok(json!({})))
 }

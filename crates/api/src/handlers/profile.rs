@@ -6,14 +6,12 @@ use serde_json::Value;
 use switchboard_domain::text::{optional_text, required_name, NAME_MAX};
 use switchboard_domain::users::{Availability, Email, Password};
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{AccountUserChanges, UserChanges};
+use switchboard_store::models::UserChanges;
 
 use super::{object, ok};
 use crate::auth::{hash_password, random_token, verify_password, Credential, CurrentUser};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Payload};
-use switchboard_core::change::Change;
-use switchboard_core::events;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -79,30 +77,17 @@ pub async fn update(state: web::Data<AppState>, current: CurrentUser, Body(body)
     };
     let availability = body.availability.as_deref().map(|a| Availability::parse("availability", a)).transpose()?;
 
-    let mut tx = Change::begin(&state).await?;
-    let result = async {
-        let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        if let Some(availability) = availability {
-            let account_id = body.account_id.ok_or_else(|| ApiError::Invalid(ValidationError::blank("account_id")))?.0;
-            let member_changes = AccountUserChanges { availability: Some(availability.as_str().into()), ..Default::default() };
-            switchboard_store::account_users::update(conn, account_id, user.id, &member_changes)
-                .await
-                .map_err(|_| ApiError::Invalid(ValidationError::invalid("account_id", "is not one of your accounts")))?;
-        }
-        let updated = switchboard_store::users::update(conn, user.id, &changes).await?;
-        if changes.password_hash.is_some() {
-            // Other dashboards signed in with the old password are signed out; this one stays.
-            let keep = match current.credential {
-                Credential::Session(id) => Some(id),
-                Credential::ApiToken => None,
-            };
-            switchboard_store::users::delete_sessions_of(conn, user.id, keep).await?;
-            let accounts = events::accounts_of(conn, user.id).await?;
-            events::user_access_changed(out, &accounts, user.id);
-        }
-        let memberships = switchboard_store::users::memberships(conn, user.id).await?;
-        Ok(views::user(&updated, &memberships))
-    }
-    .await;
-    tx.finish(&state, result).await.map(ok)
+    let availability = match availability {
+        Some(a) => Some((body.account_id.ok_or_else(|| ApiError::Invalid(ValidationError::blank("account_id")))?.0, a)),
+        None => None,
+    };
+    // Other dashboards signed in with the old password are signed out; this one stays.
+    let keep = match current.credential {
+        Credential::Session(id) => Some(id),
+        Credential::ApiToken => None,
+    };
+    let updated = switchboard_core::users::update(&state, user.id, &changes, keep, availability).await?;
+    let mut conn = state.conn().await?;
+    let memberships = switchboard_store::users::memberships(&mut conn, user.id).await?;
+    Ok(ok(views::user(&updated, &memberships)))
 }
