@@ -104,6 +104,12 @@ async fn setup(tag: &str, after_crash: &str) -> (Setup, Server) {
 }
 
 impl Setup {
+    /// A GET as the administrator, read as JSON.
+    async fn get(&self, server: &Server, path: &str) -> Value {
+        let reply = self.http.get(format!("{}{path}", server.base)).header("api_access_token", &self.token).send().await.unwrap();
+        reply.json().await.unwrap()
+    }
+
     /// A burst of replies, `m0` … `m19`, while the BSP takes 1 s to answer each (the timeout, 3 s, leaves room for a loaded machine).
     async fn burst(&self, server: &Server) {
         self.bsp.set_latency(Duration::from_secs(1));
@@ -125,16 +131,7 @@ impl Setup {
     async fn settled(&self, server: &Server) -> Vec<(String, String, String)> {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let list: Value = self
-                .http
-                .get(format!("{}/api/v1/accounts/1/conversations/1/messages", server.base))
-                .header("api_access_token", &self.token)
-                .send()
-                .await
-                .unwrap()
-                .json()
-                .await
-                .unwrap();
+            let list: Value = self.get(server, "/api/v1/accounts/1/conversations/1/messages").await;
             let replies: Vec<(String, String, String)> = list["payload"]
                 .as_array()
                 .unwrap()
@@ -319,16 +316,7 @@ async fn kill_9_between_commit_and_publish_loses_no_event() {
     use tokio_tungstenite::tungstenite::Message;
 
     let (s, mut first) = setup("outbox", "hold").await;
-    let profile: Value = s
-        .http
-        .get(format!("{}/api/v1/profile", first.base))
-        .header("api_access_token", &s.token)
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let profile: Value = s.get(&first, "/api/v1/profile").await;
     let mut lock = diesel_async::AsyncPgConnection::establish(&s.url).await.unwrap();
     let mut look = diesel_async::AsyncPgConnection::establish(&s.url).await.unwrap();
     let before = count(&mut look, "SELECT last_seq AS n FROM event_counters WHERE account_id = 1").await;

@@ -44,6 +44,11 @@ pub async fn change_notifying(
     Ok(switchboard_store::conversations::change(conn, conversation.id, &changes, activities, notify).await?)
 }
 
+/// The conversation with this display id, if the actor may see it.
+pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor, display_id: i64) -> CoreResult<Conversation> {
+    switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility).await?.ok_or(CoreError::NotFound)
+}
+
 /// Changes a conversation the actor may see: `decide` looks at it as it is and says what changes
 /// and which activity lines that leaves. The update, the lines and `event` (after the lines'
 /// `message.created`) are one change. Returns the conversation as changed and its payload.
@@ -57,9 +62,7 @@ pub async fn change_one(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = visible(conn, actor, display_id).await?;
         let (changes, lines) = decide(&c);
         let (c, activities) = change(conn, &c, changes, lines).await?;
         let payload = crate::events::announce(state, conn, out, &c, event, &activities, Default::default()).await?;
@@ -242,9 +245,7 @@ pub async fn reassign(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility)
-            .await?
-            .ok_or(CoreError::NotFound)?;
+        let c = visible(conn, actor, display_id).await?;
         let mut changes = ConversationChanges::default();
         let mut answer = Value::Null;
         let (mut new_team, mut old_team) = (None, None);

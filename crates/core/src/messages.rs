@@ -9,8 +9,7 @@ use switchboard_domain::messages::Draft;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Conversation, NewAttachment, NewMessage};
-use switchboard_store::AsyncPgConnection;
+use switchboard_store::models::{NewAttachment, NewMessage};
 
 pub use crate::actor::Actor;
 use crate::change::Change;
@@ -28,11 +27,6 @@ pub struct StoredFile {
     pub size: i64,
 }
 
-/// The conversation with this display id, if the actor may see it.
-pub async fn conversation(conn: &mut AsyncPgConnection, actor: &Actor, display_id: i64) -> CoreResult<Conversation> {
-    switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility).await?.ok_or(CoreError::NotFound)
-}
-
 /// A new message in conversation `display_id`, by the actor (or, for an incoming message on an
 /// API inbox, by the conversation's contact): checked against its inbox's channel, stored with
 /// its files and mentions, queued for sending when the channel sends, announced to whoever
@@ -48,7 +42,7 @@ pub async fn create(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = conversation(conn, actor, display_id).await?;
+        let c = crate::conversations::visible(conn, actor, display_id).await?;
         let inbox =
             switchboard_store::inboxes::find(conn, actor.account_id, c.inbox_id, Visibility::All).await?.ok_or(CoreError::NotFound)?;
         let channel = ChannelType::from_stored(&inbox.channel_type);
@@ -142,7 +136,7 @@ pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, message_id
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = conversation(conn, actor, display_id).await?;
+        let c = crate::conversations::visible(conn, actor, display_id).await?;
         let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(CoreError::NotFound)?;
         let message = switchboard_store::messages::soft_delete(conn, &message).await?;
         let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
