@@ -73,6 +73,17 @@ FROM_REFERENCE = [
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/conversations', '/api/v1/accounts/{account_id}/contacts/{id}/conversations'),
     ('post', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group'),
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_members', '/api/v1/accounts/{account_id}/contacts/{id}/group_members'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/group_members', '/api/v1/accounts/{account_id}/contacts/{id}/group_members'),
+    ('patch', '/api/v1/accounts/{account_id}/contacts/{id}/group_members/{member_id}', '/api/v1/accounts/{account_id}/contacts/{id}/group_members/{member_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/contacts/{id}/group_members/{member_id}', '/api/v1/accounts/{account_id}/contacts/{id}/group_members/{member_id}'),
+    ('patch', '/api/v1/accounts/{account_id}/contacts/{id}/group_metadata', '/api/v1/accounts/{account_id}/contacts/{id}/group_metadata'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_invite', '/api/v1/accounts/{account_id}/contacts/{id}/group_invite'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/group_invite/revoke', '/api/v1/accounts/{account_id}/contacts/{id}/group_invite/revoke'),
+    ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests', '/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests/handle', '/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests/handle'),
+    ('patch', '/api/v1/accounts/{account_id}/contacts/{id}/group_admin', '/api/v1/accounts/{account_id}/contacts/{id}/group_admin'),
+    ('post', '/api/v1/accounts/{account_id}/contacts/{id}/group_admin/leave', '/api/v1/accounts/{account_id}/contacts/{id}/group_admin/leave'),
+    ('post', '/api/v1/accounts/{account_id}/groups', '/api/v1/accounts/{account_id}/groups'),
     ('post', '/api/v1/accounts/{account_id}/contacts/filter', '/api/v1/accounts/{account_id}/contacts/filter'),
     ('post', '/api/v1/accounts/{account_id}/actions/contact_merge', '/api/v1/accounts/{account_id}/actions/contact_merge'),
     ('post', '/api/v1/accounts/{account_id}/conversations/filter', '/api/v1/accounts/{account_id}/conversations/filter'),
@@ -276,11 +287,41 @@ NOTES = {
     ('post', '/api/v1/accounts/{account_id}/contacts/{id}/sync_group'):
         'Queues the sync and answers 202 with the group as it is now; when the sync is done, contact.group_synced carries the '
         'group and its members to every user of the account. 400 when the contact is not a group with a JID in a Baileys '
-        'inbox; 403 for an agent who does not work in that inbox.',
+        'inbox; 401 for an agent who does not work in that inbox.',
     ('get', '/api/v1/accounts/{account_id}/contacts/{id}/group_members'):
-        'per_page is clamped to 1-100; meta also says is_inbox_admin. 400 when the contact is not a group; 403 for an agent '
+        'per_page is clamped to 1-100; meta also says is_inbox_admin. 400 when the contact is not a group; 401 for an agent '
         'who does not work in its inbox.',
 }
+GROUP_WRITE = ("Goes to the provider first: only what it accepted changes here, followed by activity lines in the group's "
+               "conversation and contact.group_synced. A provider failure is 422 naming its cause, and nothing changes. "
+               "422 'Contact is not a valid group' (code invalid_group) for a contact that is not a group with a JID in a "
+               "Baileys inbox, and code group_left once the inbox's number has left it; 401 for an agent who does not work "
+               "in the group's inbox.")
+GROUP_NOTES = {
+    ('post', 'contacts/{id}/group_members'): "One provider call per participant (a number with or without +, or a JID; at most 50). "
+        "The answer is each participant's outcome: {payload: [{participant, jid, status, success, error}]}; those the provider "
+        "added become members. 422 participants_required for an empty list; when every call failed, 422 with the first cause.",
+    ('patch', 'contacts/{id}/group_members/{member_id}'): "member_id is the membership's id (group_members[].id). Answers "
+        "{payload: group_member}. 422 invalid_role, or group_creator_not_modifiable when the provider answers 406.",
+    ('delete', 'contacts/{id}/group_members/{member_id}'): "422 group_creator_not_modifiable when the provider answers 406.",
+    ('patch', 'contacts/{id}/group_metadata'): "JSON {subject, description}, or multipart/form-data with those fields and the "
+        "picture as avatar (an image, within MAX_ATTACHMENT_BYTES). Subjects are 1-100 characters, descriptions at most 2048.",
+    ('get', 'contacts/{id}/group_invite'): "The current invite code, from the provider.",
+    ('post', 'contacts/{id}/group_invite/revoke'): "The old link stops working; the new code is kept in additional_attributes.invite_code.",
+    ('get', 'contacts/{id}/group_join_requests'): "Each request is {jid, phone_number, request_time}; a provider that hides them "
+        "(403: our number is not an admin) lists none.",
+    ('post', 'contacts/{id}/group_join_requests/handle'): "Handled requests leave additional_attributes.pending_join_requests; "
+        "approved people become members.",
+    ('patch', 'contacts/{id}/group_admin'): "property is announce, restrict, join_approval_mode or member_add_mode (else 422 "
+        "invalid_property); the value is kept in additional_attributes.",
+    ('post', 'contacts/{id}/group_admin/leave'): "The group is marked left for the inbox and its open and pending conversations "
+        "are resolved; replies to it are refused (422 group_left) and syncs skip it until the number is added back.",
+    ('post', 'groups'): "inbox_id must be a Baileys WhatsApp inbox of the account (else 422 on inbox_id). The group contact and "
+        "its members are created from the provider's answer, with contact.group_synced; the answer also has contact_id. 401 "
+        "for an agent who does not work in the inbox.",
+}
+for (method, rest), note in GROUP_NOTES.items():
+    NOTES[(method, '/api/v1/accounts/{account_id}/' + rest)] = note if rest == 'groups' else note + ' ' + GROUP_WRITE
 NOTES[('post', '/api/v1/accounts/{account_id}/inboxes')] += (
     ' With "provider": "baileys", provider_config is {"provider_url", "api_key"}: the number\'s connection is opened at the '
     'provider first (its webhook is the inbox\'s webhook_url), and a provider that refuses it makes the answer a 422.')
@@ -354,7 +395,7 @@ NULLABLE = [
     ('account_detail', 'support_email'), ('conversation', 'last_non_activity_message'), ('conversation', 'snoozed_until'),
     ('inbox', 'messaging_service_sid'), ('inbox', 'out_of_office_message'), ('conversation', 'waiting_since'),
     ('inbox', 'phone_number'), ('inbox', 'reply_time'), ('inbox', 'selected_feature_flags'), ('inbox', 'website_token'),
-    ('inbox', 'website_url'), ('inbox', 'widget_color'),
+    ('inbox', 'website_url'), ('inbox', 'widget_color'), ('group_member', 'contact.identifier'), ('group_member', 'contact.phone_number'),
     *[('inbox', f'working_hours.[].{k}') for k in ('open_hour', 'open_minutes', 'close_hour', 'close_minutes')],
     *[(schema, f'{meta}.{k}') for schema, meta in (('conversation_list', 'data.payload.[].allOf2.meta'),
                                                   ('conversation_show', 'allOf1.meta'),
@@ -411,6 +452,23 @@ paths['/api/v1/accounts/{account_id}/contacts']['post']['responses']['200'] = re
                           'properties': {'source_id': {'type': 'string'}, 'inbox': {'type': 'object'}}}}}}})
 paths['/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments']['post']['responses']['200'] = resp(
     {'type': 'object', 'nullable': True, 'description': 'The new assignee (an agent), or the team when only the team changed; null when unassigned'})
+
+# Group administration answers (the reference documents them without a body).
+OUTCOME = {'type': 'object', 'properties': {
+    'participant': {'type': 'string', 'description': 'As the request named them'},
+    'jid': {'type': 'string'},
+    'status': {'type': 'string', 'nullable': True, 'description': "The provider's status for them ('200' is success); null when the call failed"},
+    'success': {'type': 'boolean'},
+    'error': {'type': 'string', 'nullable': True}}}
+paths['/api/v1/accounts/{account_id}/contacts/{id}/group_members']['post']['responses']['200'] = resp(
+    {'type': 'object', 'properties': {'payload': {'type': 'array', 'items': OUTCOME}}})
+paths['/api/v1/accounts/{account_id}/contacts/{id}/group_members/{member_id}']['patch']['responses']['200'] = resp(
+    {'type': 'object', 'properties': {'payload': {'$ref': '#/components/schemas/group_member'}}})
+paths['/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests']['get']['responses']['200'] = resp(
+    {'type': 'object', 'properties': {'payload': {'type': 'array', 'items': {'type': 'object', 'properties': {
+        'jid': {'type': 'string'}, 'phone_number': {'type': 'string', 'nullable': True},
+        'request_time': {'type': 'integer', 'nullable': True, 'description': 'Epoch seconds'}}}}}})
+ok_schema('/api/v1/accounts/{account_id}/groups', 'post')['properties']['contact_id'] = {'type': 'integer', 'description': 'The group contact'}
 
 # Keep only the components the operations reach.
 def refs(obj, acc):

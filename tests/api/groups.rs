@@ -12,19 +12,19 @@ use switchboard_testkit::{TestApp, World};
 use crate::realtime::{connect, identifier, next_within, subscribe, Ws};
 use crate::support::{assert_invalid, assert_keys, matrix, Matrix};
 
-const PHONE: &str = "+573000000009";
-const GROUP: &str = "120363041234567890@g.us";
+pub(crate) const PHONE: &str = "+573000000009";
+pub(crate) const GROUP: &str = "120363041234567890@g.us";
 
-struct Groups {
-    app: TestApp,
-    w: World,
-    provider: FakeProvider,
-    inbox_id: i64,
+pub(crate) struct Groups {
+    pub(crate) app: TestApp,
+    pub(crate) w: World,
+    pub(crate) provider: FakeProvider,
+    pub(crate) inbox_id: i64,
 }
 
 /// The group as the provider describes it: the inbox's own number (an admin), Ana (the
 /// creator), Luis, and whoever else is given.
-fn metadata(subject: &str, extra: &[Value]) -> Value {
+pub(crate) fn metadata(subject: &str, extra: &[Value]) -> Value {
     let mut participants = vec![
         json!({ "id": "9001@lid", "phoneNumber": "573000000009@s.whatsapp.net", "admin": "admin" }),
         json!({ "id": "2771@lid", "phoneNumber": "573001112222@s.whatsapp.net", "admin": "superadmin" }),
@@ -36,7 +36,7 @@ fn metadata(subject: &str, extra: &[Value]) -> Value {
 }
 
 impl Groups {
-    async fn new() -> Self {
+    pub(crate) async fn new() -> Self {
         let provider = FakeProvider::start().await.unwrap();
         let app = TestApp::spawn_with(|s| {
             s.whatsapp.retry_base = Duration::from_millis(50);
@@ -54,7 +54,7 @@ impl Groups {
 
     /// An inbox whose group "Pedidos" has written once (Luis) and been synced, an admin
     /// listening, and the group contact's id.
-    async fn with_group() -> (Self, Ws, i64) {
+    pub(crate) async fn with_group() -> (Self, Ws, i64) {
         let g = Self::new().await;
         g.provider.set_group(metadata("Pedidos", &[]));
         let mut ws = g.admin_socket().await;
@@ -64,24 +64,24 @@ impl Groups {
         (g, ws, group_id)
     }
 
-    async fn deliver(&self, event: &str, data: Value) -> u16 {
+    pub(crate) async fn deliver(&self, event: &str, data: Value) -> u16 {
         self.provider.deliver(PHONE, event, data).await
     }
 
     /// A text from `participant` (with its phone as the alternate JID) in the group.
-    async fn group_says(&self, id: &str, participant: &str, phone: &str, name: &str, text: &str) -> u16 {
+    pub(crate) async fn group_says(&self, id: &str, participant: &str, phone: &str, name: &str, text: &str) -> u16 {
         let message = json!({ "key": { "remoteJid": GROUP, "fromMe": false, "id": id, "participant": participant,
                                         "participantAlt": format!("{phone}@s.whatsapp.net") },
                               "pushName": name, "messageTimestamp": chrono::Utc::now().timestamp(), "message": { "conversation": text } });
         self.deliver("messages.upsert", json!({ "type": "notify", "messages": [message] })).await
     }
 
-    async fn group_contact(&self) -> Value {
+    pub(crate) async fn group_contact(&self) -> Value {
         let r = self.app.get(&self.w.path("/contacts/search?q=120363041234567890")).token(&self.w.admin.access_token).send().await;
         r.body["payload"].as_array().and_then(|l| l.first()).cloned().unwrap_or(Value::Null)
     }
 
-    async fn members(&self, group_id: i64, query: &str) -> Value {
+    pub(crate) async fn members(&self, group_id: i64, query: &str) -> Value {
         let r = self
             .app
             .get(&self.w.path(&format!("/contacts/{group_id}/group_members{query}")))
@@ -92,12 +92,12 @@ impl Groups {
         r.body
     }
 
-    async fn conversation_messages(&self, display_id: i64) -> Vec<Value> {
+    pub(crate) async fn conversation_messages(&self, display_id: i64) -> Vec<Value> {
         let r = self.app.get(&self.w.path(&format!("/conversations/{display_id}/messages"))).token(&self.w.admin.access_token).send().await;
         r.body["payload"].as_array().unwrap().clone()
     }
 
-    async fn admin_socket(&self) -> Ws {
+    pub(crate) async fn admin_socket(&self) -> Ws {
         let mut ws = connect(&self.app).await;
         subscribe(&mut ws, &identifier(&self.w.admin.pubsub_token, self.w.account_id, self.w.admin.id, None)).await;
         ws
@@ -105,7 +105,7 @@ impl Groups {
 }
 
 /// The data of the next `event` frame within 10 s.
-async fn next_event(ws: &mut Ws, event: &str) -> Value {
+pub(crate) async fn next_event(ws: &mut Ws, event: &str) -> Value {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while tokio::time::Instant::now() < deadline {
         if let Some(frame) = next_within(ws, Duration::from_millis(500)).await {
@@ -118,7 +118,7 @@ async fn next_event(ws: &mut Ws, event: &str) -> Value {
 }
 
 /// (name, role) of a member list, in its order.
-fn roster(list: &Value) -> Vec<(String, String)> {
+pub(crate) fn roster(list: &Value) -> Vec<(String, String)> {
     list.as_array()
         .unwrap()
         .iter()

@@ -8,6 +8,7 @@ mod auth;
 mod contacts;
 mod conversations;
 mod crash;
+mod group_admin;
 mod groups;
 mod health;
 mod inbox_members;

@@ -21,12 +21,12 @@ use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
 
-fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
+pub(crate) fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
     Connection { provider_url: &config.provider_url, api_key: &config.api_key, phone }
 }
 
 /// For the REST caller, any provider failure is "the provider is unavailable" (422).
-fn unavailable(e: ProviderError) -> CoreError {
+pub(crate) fn unavailable(e: ProviderError) -> CoreError {
     CoreError::Upstream { refused: true, message: format!("the WhatsApp provider is unavailable: {}", e.message) }
 }
 
@@ -65,7 +65,7 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
 }
 
 /// The group contact of a JID with its identity, created (and a sync queued) when new.
-async fn group_of(
+pub(crate) async fn group_of(
     state: &AppState,
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
@@ -83,7 +83,7 @@ async fn group_of(
 }
 
 /// Records people of a group and announces the contacts that are new.
-async fn record(
+pub(crate) async fn record(
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
     group: &Contact,
@@ -190,7 +190,7 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
 }
 
 /// Activity lines in the group's current conversation, if it has one.
-async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> CoreResult<()> {
+pub(crate) async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> CoreResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -233,6 +233,25 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
             })
             .collect();
         activity(conn, out, &identity, lines).await?;
+        // Our own number: removed (or gone) means the group is left for this inbox; added back
+        // means it is ours to answer again.
+        let own = inbox.phone_number.as_deref().unwrap_or_default();
+        if people.iter().any(|p| p.person.phone.as_deref().is_some_and(|phone| groups::is_same_number(phone, own))) {
+            match update.action.as_str() {
+                "remove" => {
+                    let why = if author.is_some() && author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own)) {
+                        "The inbox left the group"
+                    } else {
+                        "The inbox was removed from the group"
+                    };
+                    crate::group_admin::left(state, conn, out, &identity, why).await?;
+                }
+                "add" => {
+                    switchboard_store::groups::set_left(conn, identity.id, false).await?;
+                }
+                _ => {}
+            }
+        }
         group_synced(conn, out, &group).await
     }
     .await;
@@ -311,7 +330,8 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
     let group = switchboard_store::contacts::by_id(&mut conn, contact_id).await.ok();
     let found = match &group {
         Some(g) if g.group_type == "group" && g.identifier.is_some() => {
-            group_inbox(&mut conn, g).await?.map(|(_, inbox)| (g.clone(), inbox))
+            // A group our number has left tells us nothing more: it is not synced.
+            group_inbox(&mut conn, g).await?.filter(|(identity, _)| identity.group_left_at.is_none()).map(|(_, inbox)| (g.clone(), inbox))
         }
         _ => None,
     };
@@ -382,6 +402,9 @@ pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group:
 /// its caption. Groups get their JID; people their number's or LID's.
 async fn content_for(state: &AppState, out: &Outgoing) -> Result<(String, Value), String> {
     let jid = if out.contact.group_type == "group" {
+        if out.identity.as_ref().is_some_and(|i| i.group_left_at.is_some()) {
+            return Err("the inbox's number has left this group".into());
+        }
         out.contact.identifier.clone().ok_or("the group has no JID")?
     } else {
         match (&out.identity, &out.contact.phone_number) {

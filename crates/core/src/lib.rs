@@ -13,6 +13,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod error;
 pub mod events;
+pub mod group_admin;
 pub mod inbound;
 pub mod inbox_cache;
 pub mod inbox_members;

@@ -28,6 +28,29 @@ pub fn config_of(inbox: &Inbox) -> CoreResult<ProviderConfig> {
         .map_err(|_| CoreError::internal(format!("inbox {} has no valid provider config", inbox.id)))
 }
 
+/// A group accepts our messages while our number is in it, and, in announcement mode (only
+/// admins may send), only when our number is an admin. Refused at once rather than failed later.
+async fn group_may_send(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation) -> CoreResult<()> {
+    let group = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
+    let identity = crate::baileys::group_inbox(conn, &group).await?.map(|(identity, _)| identity);
+    if identity.is_some_and(|i| i.group_left_at.is_some()) {
+        return Err(ValidationError::new("conversation", "group_left", "cannot be answered: this inbox's number has left the group").into());
+    }
+    if group.additional_attributes.get("announce").and_then(Value::as_bool) == Some(true) {
+        let phone = inbox.phone_number.as_deref().unwrap_or_default();
+        let own = switchboard_store::groups::member_with_number(conn, group.id, phone).await?;
+        if !own.is_some_and(|m| m.role == "admin") {
+            return Err(ValidationError::new(
+                "conversation",
+                "group_announcement_only",
+                "cannot be answered: only admins may send to this group, and this inbox's number is not an admin",
+            )
+            .into());
+        }
+    }
+    Ok(())
+}
+
 /// An outgoing message as the create endpoint received it.
 pub struct Draft<'a> {
     pub content: Option<&'a str>,
@@ -52,6 +75,9 @@ pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversati
             return Err(
                 ValidationError::invalid("template_params", "templates are sent through the BSP; this inbox's provider has none").into()
             );
+        }
+        if c.group_type == "group" {
+            group_may_send(conn, inbox, c).await?;
         }
         if d.files.is_empty() && d.content.is_none_or(|t| t.trim().is_empty()) {
             return Err(ValidationError::blank("content").into());

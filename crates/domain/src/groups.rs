@@ -3,6 +3,8 @@
 
 use std::time::Duration;
 
+use crate::ValidationError;
+
 /// A group synced this recently is not synced again unless asked for explicitly.
 pub const SYNC_FRESH: Duration = Duration::from_secs(15 * 60);
 
@@ -59,6 +61,113 @@ pub fn send_jid(recipient: &str) -> String {
     }
     let digits: String = r.split('@').next().unwrap_or(r).split(':').next().unwrap_or(r).chars().filter(char::is_ascii_digit).collect();
     format!("{digits}@s.whatsapp.net")
+}
+
+/// A participant as an agent names one (a phone number with or without `+`, or a JID) as the
+/// provider wants it: a LID or phone JID. Anything else names nobody.
+pub fn participant_jid(raw: &str) -> Option<String> {
+    let r = raw.trim();
+    if let Some(jid) = Jid::parse(r) {
+        return match jid.kind() {
+            JidKind::Lid => Some(format!("{}@lid", jid.user)),
+            JidKind::User if is_digits(jid.user) && (5..=15).contains(&jid.user.len()) => Some(format!("{}@s.whatsapp.net", jid.user)),
+            _ => None,
+        };
+    }
+    let digits: String = r.strip_prefix('+').unwrap_or(r).chars().filter(|c| !matches!(c, ' ' | '-' | '(' | ')')).collect();
+    (is_digits(&digits) && (5..=15).contains(&digits.len())).then(|| format!("{digits}@s.whatsapp.net"))
+}
+
+/// The participants of an administrative request, checked: at least one, each naming someone.
+pub fn participant_jids(field: &str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
+    if raw.is_empty() {
+        return Err(ValidationError::new(field, "participants_required", "must name at least one participant"));
+    }
+    if raw.len() > MAX_PARTICIPANTS_PER_REQUEST {
+        return Err(ValidationError::new(field, "too_long", format!("may name at most {MAX_PARTICIPANTS_PER_REQUEST} participants at once")));
+    }
+    raw.iter()
+        .map(|p| {
+            participant_jid(p).ok_or_else(|| {
+                ValidationError::new(field, "invalid", format!("{p:?} is not a phone number (5 to 15 digits) or a WhatsApp JID"))
+            })
+        })
+        .collect()
+}
+
+/// One request adds at most this many participants (one provider call each).
+pub const MAX_PARTICIPANTS_PER_REQUEST: usize = 50;
+
+/// A group's subject, as WhatsApp takes it: 1 to 100 characters.
+pub fn subject(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let s = raw.trim();
+    if s.is_empty() {
+        return Err(ValidationError::blank(field));
+    }
+    if s.chars().count() > 100 {
+        return Err(ValidationError::invalid(field, "is longer than 100 characters"));
+    }
+    Ok(s.to_string())
+}
+
+/// A group's description: at most 2048 characters (empty removes it).
+pub fn description(field: &str, raw: &str) -> Result<String, ValidationError> {
+    if raw.chars().count() > 2048 {
+        return Err(ValidationError::invalid(field, "is longer than 2048 characters"));
+    }
+    Ok(raw.trim().to_string())
+}
+
+/// A group setting an admin can switch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupSetting {
+    /// Only admins may send.
+    Announce(bool),
+    /// Only admins may edit the group's data.
+    Restrict(bool),
+    /// Joining by link needs an admin's approval.
+    JoinApproval(bool),
+    /// `true`: every member may add others; `false`: only admins.
+    MemberAdd(bool),
+}
+
+impl GroupSetting {
+    /// `PATCH group_admin {property, enabled}`.
+    pub fn parse(property: &str, enabled: bool) -> Result<Self, ValidationError> {
+        Ok(match property {
+            "announce" => Self::Announce(enabled),
+            "restrict" => Self::Restrict(enabled),
+            "join_approval_mode" => Self::JoinApproval(enabled),
+            "member_add_mode" => Self::MemberAdd(enabled),
+            _ => {
+                return Err(ValidationError::new(
+                    "property",
+                    "invalid_property",
+                    "must be one of announce, restrict, join_approval_mode, member_add_mode",
+                ))
+            }
+        })
+    }
+    /// Its key in the group contact's additional_attributes, and its value.
+    pub fn attribute(self) -> (&'static str, bool) {
+        match self {
+            Self::Announce(v) => ("announce", v),
+            Self::Restrict(v) => ("restrict", v),
+            Self::JoinApproval(v) => ("join_approval_mode", v),
+            Self::MemberAdd(v) => ("member_add_mode", v),
+        }
+    }
+    /// The change as `groups.update` would report it, for its activity line.
+    pub fn as_change(self) -> SettingsChange<'static> {
+        let mut change = SettingsChange::default();
+        match self {
+            Self::Announce(v) => change.announce = Some(v),
+            Self::Restrict(v) => change.restrict = Some(v),
+            Self::JoinApproval(v) => change.join_approval = Some(v),
+            Self::MemberAdd(v) => change.member_add = Some(v),
+        }
+        change
+    }
 }
 
 /// Who wrote in a group, or took part in a change: identified by LID when the provider gives
@@ -255,5 +364,40 @@ mod tests {
         let change = SettingsChange { subject: Some("Ventas"), description: Some(None), announce: Some(true), ..Default::default() };
         assert_eq!(change.activity(), ["Group name changed to Ventas", "Group description was removed", "Only admins can send messages"]);
         assert!(!is_same_number("+573001112222", "+573001113333"));
+    }
+}
+
+#[cfg(test)]
+mod admin_tests {
+    use super::*;
+
+    #[test]
+    fn participants_are_numbers_or_person_jids() {
+        assert_eq!(participant_jid("5511999999999").as_deref(), Some("5511999999999@s.whatsapp.net"));
+        assert_eq!(participant_jid(" +55 11 99999-9999 ").as_deref(), Some("5511999999999@s.whatsapp.net"));
+        assert_eq!(participant_jid("2771@lid").as_deref(), Some("2771@lid"));
+        assert_eq!(participant_jid("573001112222:3@s.whatsapp.net").as_deref(), Some("573001112222@s.whatsapp.net"));
+        assert_eq!(participant_jid("120363041234567890@g.us"), None, "a group is not a participant");
+        assert_eq!(participant_jid("ana"), None);
+        assert_eq!(participant_jid("1234"), None, "too short for a number");
+        assert_eq!(participant_jids("participants", &[]).unwrap_err().code, "participants_required");
+        let bad = participant_jids("participants", &["5511999999999".into(), "x".into()]).unwrap_err();
+        assert_eq!((bad.field.as_str(), bad.code), ("participants", "invalid"));
+    }
+
+    #[test]
+    fn settings_parse_and_name_their_attribute() {
+        assert_eq!(GroupSetting::parse("announce", true), Ok(GroupSetting::Announce(true)));
+        assert_eq!(GroupSetting::parse("member_add_mode", false).map(GroupSetting::attribute), Ok(("member_add_mode", false)));
+        assert_eq!(GroupSetting::parse("ephemeral", true).unwrap_err().code, "invalid_property");
+        assert_eq!(GroupSetting::JoinApproval(true).as_change().activity(), vec!["Admin approval to join was enabled".to_string()]);
+    }
+
+    #[test]
+    fn subjects_are_one_to_a_hundred_characters() {
+        assert_eq!(subject("subject", "  Pedidos ").as_deref(), Ok("Pedidos"));
+        assert_eq!(subject("subject", " ").unwrap_err().code, "blank");
+        assert!(subject("subject", &"a".repeat(101)).is_err());
+        assert!(description("description", &"a".repeat(2049)).is_err());
     }
 }

@@ -360,3 +360,49 @@ pub async fn member_with_number(conn: &mut AsyncPgConnection, group_id: i64, pho
     .await
     .optional()?)
 }
+
+/// An active membership of the group, by its id, with the member's contact.
+pub async fn member(conn: &mut AsyncPgConnection, group_id: i64, member_id: i64) -> StoreResult<Option<(GroupMember, Contact)>> {
+    Ok(group_members::table
+        .inner_join(contacts::table.on(contacts::id.eq(group_members::contact_id)))
+        .filter(group_members::group_contact_id.eq(group_id))
+        .filter(group_members::id.eq(member_id))
+        .filter(group_members::is_active.eq(true))
+        .select((GroupMember::as_select(), Contact::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Records that our number left the group in this inbox (`left`), or is in it again. `true` when
+/// that is news.
+pub async fn set_left(conn: &mut AsyncPgConnection, contact_inbox_id: i64, left: bool) -> StoreResult<bool> {
+    use crate::schema::contact_inboxes;
+    let target = contact_inboxes::table.filter(contact_inboxes::id.eq(contact_inbox_id));
+    let changed = if left {
+        diesel::update(target.filter(contact_inboxes::group_left_at.is_null()))
+            .set((contact_inboxes::group_left_at.eq(diesel::dsl::now), contact_inboxes::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+            .await?
+    } else {
+        diesel::update(target.filter(contact_inboxes::group_left_at.is_not_null()))
+            .set((contact_inboxes::group_left_at.eq(None::<chrono::DateTime<chrono::Utc>>), contact_inboxes::updated_at.eq(diesel::dsl::now)))
+            .execute(conn)
+            .await?
+    };
+    Ok(changed > 0)
+}
+
+/// The group's conversations in an inbox that wait for someone (open or pending), locked for
+/// the change that resolves them.
+pub async fn waiting_conversations(conn: &mut AsyncPgConnection, contact_inbox_id: i64) -> StoreResult<Vec<Conversation>> {
+    use crate::schema::conversations;
+    Ok(conversations::table
+        .filter(conversations::contact_inbox_id.eq(contact_inbox_id))
+        .filter(conversations::status.eq_any(["open", "pending"]))
+        .order(conversations::id)
+        .select(Conversation::as_select())
+        .for_update()
+        .load(conn)
+        .await?)
+}

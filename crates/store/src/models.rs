@@ -302,6 +302,8 @@ pub struct ContactInbox {
     pub hmac_verified: bool,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// WhatsApp groups: when our number left the group (or was removed) in this inbox.
+    pub group_left_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]

@@ -301,6 +301,7 @@ diesel::table! {
         hmac_verified -> Bool,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        group_left_at -> Nullable<Timestamptz>,
     }
 }
 

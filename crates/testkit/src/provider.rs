@@ -1,7 +1,9 @@
-//! A fake Baileys-style provider speaking the contract's HTTP API: connections, send-message
-//! and group-metadata under `/connections/:phone`. It checks `x-api-key`, records every request,
-//! serves the groups it is given, and can be told to fail the next calls. It also posts events
-//! to an inbox's webhook in the provider's envelope, as the real one does.
+//! A fake Baileys-style provider speaking the contract's HTTP API under `/connections/:phone`:
+//! connections, send-message, and every group route (metadata, create, participants, subject,
+//! description, picture, invite code, join requests, settings, leave). It checks `x-api-key`,
+//! records every request, keeps the groups it is given and changes them as the real one would,
+//! and can be told to fail the next calls (any status, `409` indeterminate, `503` stalled, `421`
+//! to another node). It also posts events to an inbox's webhook in the provider's envelope.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
@@ -23,11 +25,40 @@ pub struct ProviderRequest {
     pub body: Value,
 }
 
+/// A failure the next call gets: its status and the headers that qualify it.
+#[derive(Debug, Clone)]
+pub struct Failure {
+    pub status: u16,
+    pub headers: Vec<(&'static str, String)>,
+}
+
+impl Failure {
+    pub fn status(status: u16) -> Self {
+        Self { status, headers: vec![] }
+    }
+    /// `409` whose outcome the provider does not know.
+    pub fn indeterminate() -> Self {
+        Self { status: 409, headers: vec![("x-baileys-idempotency-state", "indeterminate".into())] }
+    }
+    /// `503` of a send that stalled.
+    pub fn stalled() -> Self {
+        Self { status: 503, headers: vec![("x-baileys-send-state", "stalled".into())] }
+    }
+    /// `421`: another node owns the connection.
+    pub fn misdirected(owner_url: &str) -> Self {
+        Self { status: 421, headers: vec![("x-baileys-owner", owner_url.to_string())] }
+    }
+}
+
 #[derive(Default)]
 struct Inner {
     recorded: Vec<ProviderRequest>,
-    failures: VecDeque<u16>,
+    failures: VecDeque<Failure>,
     groups: HashMap<String, Value>,
+    invite_codes: HashMap<String, String>,
+    join_requests: HashMap<String, Vec<Value>>,
+    /// A participant's status for `group-participants`, other than the usual `"200"`.
+    participant_status: HashMap<String, String>,
     next_id: u64,
     /// Per connection: the webhook URL and verify token it was given.
     connections: HashMap<String, (String, String)>,
@@ -58,9 +89,13 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
     };
     let mut inner = lock(&inner);
     inner.recorded.push(rec.clone());
-    if let Some(code) = inner.failures.pop_front() {
-        let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
-        return HttpResponse::build(status).json(json!({ "error": "Simulated", "message": format!("simulated failure {code}") }));
+    if let Some(f) = inner.failures.pop_front() {
+        let status = actix_web::http::StatusCode::from_u16(f.status).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+        let mut answer = HttpResponse::build(status);
+        for (name, value) in &f.headers {
+            answer.insert_header((*name, value.as_str()));
+        }
+        return answer.json(json!({ "error": "Simulated", "message": format!("simulated failure {}", f.status) }));
     }
     if rec.api_key.as_deref() != Some(PROVIDER_KEY) {
         return HttpResponse::Forbidden().json(json!({ "error": "Forbidden", "message": "Invalid API key" }));
@@ -96,10 +131,161 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
         }
         ("GET", "group-metadata") => match inner.groups.get(&query("jid")) {
             Some(g) => HttpResponse::Ok().json(g),
-            None => HttpResponse::NotFound().json(json!({ "error": "Not Found", "message": "group not found" })),
+            None => not_found("group not found"),
         },
-        _ => HttpResponse::NotFound().json(json!({ "error": "Not Found" })),
+        ("POST", "group-create") => {
+            let subject = text(&rec.body, "subject");
+            let people = rec.body.get("participants").and_then(Value::as_array).cloned().unwrap_or_default();
+            if subject.is_empty() || subject.chars().count() > 100 || people.is_empty() {
+                return unprocessable("subject (1-100) and participants (at least one) are required");
+            }
+            inner.next_id += 1;
+            let jid = format!("12036300000000{}@g.us", inner.next_id);
+            let own = format!("{}@s.whatsapp.net", phone.trim_start_matches('+'));
+            let mut participants = vec![json!({ "id": own, "phoneNumber": own, "admin": "superadmin" })];
+            participants.extend(people.iter().filter_map(Value::as_str).map(|p| json!({ "id": p, "phoneNumber": p, "admin": null })));
+            let metadata = json!({ "id": jid, "subject": subject, "owner": own, "desc": null, "announce": false, "restrict": false,
+                                   "joinApprovalMode": false, "memberAddMode": false, "size": participants.len(), "participants": participants });
+            inner.groups.insert(jid, metadata.clone());
+            HttpResponse::Ok().json(metadata)
+        }
+        ("POST", route) if route.starts_with("group-") || route == "update-profile-picture" => {
+            let jid = text(&rec.body, "jid");
+            if !inner.groups.contains_key(&jid) {
+                return not_found("group not found");
+            }
+            group_change(&mut inner, route, &jid, &rec.body)
+        }
+        ("GET", "group-invite-code") => {
+            let jid = query("jid");
+            if !inner.groups.contains_key(&jid) {
+                return not_found("group not found");
+            }
+            let code = inner.invite_codes.entry(jid.clone()).or_insert_with(|| "InviteCode0001".into()).clone();
+            HttpResponse::Ok().json(json!({ "data": { "jid": jid, "inviteCode": code } }))
+        }
+        ("GET", "group-request-participants-list") => {
+            let jid = query("jid");
+            if !inner.groups.contains_key(&jid) {
+                return not_found("group not found");
+            }
+            HttpResponse::Ok().json(json!({ "data": inner.join_requests.get(&jid).cloned().unwrap_or_default() }))
+        }
+        _ => not_found("no such route"),
     }
+}
+
+fn text(body: &Value, key: &str) -> String {
+    body.get(key).and_then(Value::as_str).unwrap_or_default().to_string()
+}
+
+fn not_found(message: &str) -> HttpResponse {
+    HttpResponse::NotFound().json(json!({ "error": "Not Found", "message": message }))
+}
+
+fn unprocessable(message: &str) -> HttpResponse {
+    HttpResponse::UnprocessableEntity().json(json!({ "error": "Unprocessable Entity", "message": message }))
+}
+
+/// The JID's user part, which is how a participant is recognized whether named by number or JID.
+fn user_of(jid: &str) -> &str {
+    jid.split('@').next().unwrap_or(jid)
+}
+
+/// A change to an existing group, as the provider makes it.
+fn group_change(inner: &mut Inner, route: &str, jid: &str, body: &Value) -> HttpResponse {
+    let Some(group) = inner.groups.get(jid).cloned() else { return not_found("group not found") };
+    let mut group = group;
+    let answer = match route {
+        "group-participants" => {
+            let participant = text(body, "participant");
+            let action = text(body, "action");
+            let list = group["participants"].as_array().cloned().unwrap_or_default();
+            let position = list.iter().position(|p| {
+                [p.get("id"), p.get("phoneNumber")].into_iter().flatten().filter_map(Value::as_str).any(|id| user_of(id) == user_of(&participant))
+            });
+            let creator = position.is_some_and(|i| list[i]["admin"] == "superadmin");
+            let status = match inner.participant_status.get(&participant) {
+                Some(s) => s.clone(),
+                None if creator && matches!(action.as_str(), "remove" | "demote") => "406".into(),
+                None => "200".into(),
+            };
+            if status == "200" {
+                let mut list = list;
+                match (action.as_str(), position) {
+                    ("add", None) => list.push(json!({ "id": participant, "phoneNumber": participant, "admin": null })),
+                    ("remove", Some(i)) => {
+                        list.remove(i);
+                    }
+                    ("promote", Some(i)) => list[i]["admin"] = json!("admin"),
+                    ("demote", Some(i)) => list[i]["admin"] = Value::Null,
+                    ("add" | "remove" | "promote" | "demote", _) => {}
+                    _ => return unprocessable("action must be add, remove, promote or demote"),
+                }
+                group["participants"] = json!(list);
+            }
+            HttpResponse::Ok().json(json!([{ "status": status, "jid": participant }]))
+        }
+        "group-subject" => {
+            let subject = text(body, "subject");
+            if subject.is_empty() || subject.chars().count() > 100 {
+                return unprocessable("subject must be 1-100 characters");
+            }
+            group["subject"] = json!(subject);
+            HttpResponse::Ok().finish()
+        }
+        "group-description" => {
+            group["desc"] = json!(text(body, "description"));
+            HttpResponse::Ok().finish()
+        }
+        "update-profile-picture" => {
+            if text(body, "image").is_empty() {
+                return unprocessable("image is required");
+            }
+            HttpResponse::Ok().finish()
+        }
+        "group-revoke-invite" => {
+            inner.next_id += 1;
+            let code = format!("InviteCode{:04}", inner.next_id + 1000);
+            inner.invite_codes.insert(jid.to_string(), code.clone());
+            HttpResponse::Ok().json(json!({ "data": { "jid": jid, "inviteCode": code } }))
+        }
+        "group-request-participants-update" => {
+            let action = text(body, "action");
+            let people: Vec<String> =
+                body.get("participants").and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
+            let waiting = inner.join_requests.entry(jid.to_string()).or_default();
+            waiting.retain(|r| !people.iter().any(|p| r["jid"].as_str().is_some_and(|j| user_of(j) == user_of(p))));
+            if action == "approve" {
+                let mut list = group["participants"].as_array().cloned().unwrap_or_default();
+                list.extend(people.iter().map(|p| json!({ "id": p, "phoneNumber": p, "admin": null })));
+                group["participants"] = json!(list);
+            }
+            HttpResponse::Ok().json(people.iter().map(|p| json!({ "status": "200", "jid": p })).collect::<Vec<_>>())
+        }
+        "group-setting-update" => {
+            match text(body, "setting").as_str() {
+                "announcement" => group["announce"] = json!(true),
+                "not_announcement" => group["announce"] = json!(false),
+                "locked" => group["restrict"] = json!(true),
+                "unlocked" => group["restrict"] = json!(false),
+                _ => return unprocessable("unknown setting"),
+            }
+            HttpResponse::Ok().finish()
+        }
+        "group-join-approval-mode" => {
+            group["joinApprovalMode"] = json!(text(body, "mode") == "on");
+            HttpResponse::Ok().finish()
+        }
+        "group-member-add-mode" => {
+            group["memberAddMode"] = json!(text(body, "mode") == "all_member_add");
+            HttpResponse::Ok().finish()
+        }
+        "group-leave" => HttpResponse::Ok().finish(),
+        _ => return not_found("no such route"),
+    };
+    inner.groups.insert(jid.to_string(), group);
+    answer
 }
 
 impl FakeProvider {
@@ -122,7 +308,32 @@ impl FakeProvider {
 
     /// The next calls answer these statuses, in order.
     pub fn fail_next(&self, statuses: impl IntoIterator<Item = u16>) {
-        lock(&self.inner).failures.extend(statuses);
+        lock(&self.inner).failures.extend(statuses.into_iter().map(Failure::status));
+    }
+
+    /// The next calls fail so, in order.
+    pub fn fail_next_with(&self, failures: impl IntoIterator<Item = Failure>) {
+        lock(&self.inner).failures.extend(failures);
+    }
+
+    /// The group as the provider has it now.
+    pub fn group(&self, jid: &str) -> Option<Value> {
+        lock(&self.inner).groups.get(jid).cloned()
+    }
+
+    /// Requests to join the group waiting for an admin (`{jid, phone_number, request_time}`).
+    pub fn set_join_requests(&self, jid: &str, requests: Vec<Value>) {
+        lock(&self.inner).join_requests.insert(jid.to_string(), requests);
+    }
+
+    /// `group-participants` answers this status for this participant (as named in the request).
+    pub fn set_participant_status(&self, participant: &str, status: &str) {
+        lock(&self.inner).participant_status.insert(participant.to_string(), status.to_string());
+    }
+
+    /// The requests to `action` (the path after `/connections/:phone/`).
+    pub fn calls_to(&self, action: &str) -> Vec<ProviderRequest> {
+        self.requests().into_iter().filter(|r| r.path.split('/').nth(3).unwrap_or_default() == action).collect()
     }
 
     pub fn requests(&self) -> Vec<ProviderRequest> {

@@ -5,5 +5,5 @@
 mod client;
 mod webhook;
 
-pub use client::{Client, Connection, GroupMetadata, Participant, ProviderError};
+pub use client::{Client, Connection, GroupMetadata, JoinRequest, Participant, ProviderError};
 pub use webhook::{parse_webhook, Event, GroupUpdate, ParticipantsUpdate, UpsertMessage, Webhook, WebhookError};

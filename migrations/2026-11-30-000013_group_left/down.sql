@@ -1,0 +1,1 @@
+ALTER TABLE contact_inboxes DROP COLUMN group_left_at;
