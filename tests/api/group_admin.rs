@@ -70,13 +70,8 @@ async fn members_are_added_promoted_demoted_and_removed_through_the_provider() {
     assert!(roster(&g.members(group_id, "").await["payload"]).contains(&("+573004445555".into(), "member".into())));
     g.app.add_inbox_member(g.inbox_id, &g.w.agent).await;
     g.provider.set_participant_status("573005556666@s.whatsapp.net", "403");
-    let r = g
-        .app
-        .post(&path)
-        .token(&g.w.agent.access_token)
-        .json(&json!({ "participants": ["573006667777", "573005556666"] }))
-        .send()
-        .await;
+    let r =
+        g.app.post(&path).token(&g.w.agent.access_token).json(&json!({ "participants": ["573006667777", "573005556666"] })).send().await;
     assert_eq!(r.status, 200, "an agent of the inbox may add members: {}", r.body);
     let outcomes = r.body["payload"].as_array().unwrap();
     assert_eq!((outcomes[0]["success"].as_bool(), outcomes[0]["status"].as_str()), (Some(true), Some("200")));
@@ -88,7 +83,10 @@ async fn members_are_added_promoted_demoted_and_removed_through_the_provider() {
     assert!(g.lines().await.iter().any(|l| l == "+573006667777 was added to the group"));
 
     // Bad requests name the field; a provider failure changes nothing and says why.
-    assert_eq!(g.admin_call(Method::POST, &path, Some(json!({ "participants": [] }))).await.body["errors"][0]["code"], "participants_required");
+    assert_eq!(
+        g.admin_call(Method::POST, &path, Some(json!({ "participants": [] }))).await.body["errors"][0]["code"],
+        "participants_required"
+    );
     assert_invalid(&g.admin_call(Method::POST, &path, Some(json!({ "participants": ["ana"] }))).await, "participants");
     assert_invalid(&g.admin_call(Method::POST, &path, Some(json!({}))).await, "participants");
     g.provider.fail_next([500]);
@@ -143,7 +141,10 @@ async fn the_groups_data_invite_link_join_requests_and_settings_change_through_t
     assert_eq!(g.provider.calls_to("group-subject")[0].body, json!({ "jid": GROUP, "subject": "Pedidos 2027" }));
     assert_eq!(g.provider.calls_to("group-description")[0].body, json!({ "jid": GROUP, "description": "Solo pedidos" }));
     let event = synced(&mut ws).await;
-    assert_eq!((event["name"].as_str(), event["additional_attributes"]["description"].as_str()), (Some("Pedidos 2027"), Some("Solo pedidos")));
+    assert_eq!(
+        (event["name"].as_str(), event["additional_attributes"]["description"].as_str()),
+        (Some("Pedidos 2027"), Some("Solo pedidos"))
+    );
     let lines = g.lines().await;
     assert!(lines.contains(&"Group name changed to Pedidos 2027".to_string()), "{lines:?}");
     assert!(lines.contains(&"Group description was changed".to_string()), "{lines:?}");
@@ -182,14 +183,20 @@ async fn the_groups_data_invite_link_join_requests_and_settings_change_through_t
 
     // Join requests: listed from the provider, approved ones become members and leave the
     // pending list.
-    g.provider.set_join_requests(GROUP, vec![
-        json!({ "jid": "573007778888@s.whatsapp.net", "phone_number": "+573007778888", "request_time": 1_763_700_000 }),
-        json!({ "jid": "573009990000@s.whatsapp.net", "phone_number": "+573009990000", "request_time": 1_763_700_100 }),
-    ]);
+    g.provider.set_join_requests(
+        GROUP,
+        vec![
+            json!({ "jid": "573007778888@s.whatsapp.net", "phone_number": "+573007778888", "request_time": 1_763_700_000 }),
+            json!({ "jid": "573009990000@s.whatsapp.net", "phone_number": "+573009990000", "request_time": 1_763_700_100 }),
+        ],
+    );
     let requests = g.group_path(group_id, "group_join_requests");
     assert_eq!(matrix(&g.app, &g.w, Method::GET, &requests, None).await, WRITE);
     let r = g.admin_call(Method::GET, &requests, None).await;
-    assert_eq!(r.body["payload"][0], json!({ "jid": "573007778888@s.whatsapp.net", "phone_number": "+573007778888", "request_time": 1_763_700_000 }));
+    assert_eq!(
+        r.body["payload"][0],
+        json!({ "jid": "573007778888@s.whatsapp.net", "phone_number": "+573007778888", "request_time": 1_763_700_000 })
+    );
     let handle = g.group_path(group_id, "group_join_requests/handle");
     let r = g.admin_call(Method::POST, &handle, Some(json!({ "request_action": "approve", "participants": ["573007778888"] }))).await;
     assert_eq!(r.status, 200, "{}", r.body);
@@ -199,7 +206,8 @@ async fn the_groups_data_invite_link_join_requests_and_settings_change_through_t
     assert!(roster(&g.members(group_id, "?per_page=100").await["payload"]).contains(&("+573007778888".into(), "member".into())));
     let r = g.admin_call(Method::POST, &handle, Some(json!({ "request_action": "maybe", "participants": ["573009990000"] }))).await;
     assert_invalid(&r, "request_action");
-    let m = matrix(&g.app, &g.w, Method::POST, &handle, Some(json!({ "request_action": "reject", "participants": ["573009990000"] }))).await;
+    let m =
+        matrix(&g.app, &g.w, Method::POST, &handle, Some(json!({ "request_action": "reject", "participants": ["573009990000"] }))).await;
     assert_eq!(m, WRITE);
     assert_eq!(g.provider.calls_to("group-request-participants-update").pop().unwrap().body["action"], "reject");
 
@@ -223,7 +231,9 @@ async fn the_groups_data_invite_link_join_requests_and_settings_change_through_t
         (&json!(true), &json!(false), &json!(true), &json!(false))
     );
     let lines = g.lines().await;
-    assert!(lines.contains(&"Only admins can send messages".to_string()) && lines.contains(&"Admin approval to join was enabled".to_string()));
+    assert!(
+        lines.contains(&"Only admins can send messages".to_string()) && lines.contains(&"Admin approval to join was enabled".to_string())
+    );
     let r = g.admin_call(Method::PATCH, &admin, Some(json!({ "property": "ephemeral", "enabled": true }))).await;
     assert_eq!(r.body["errors"][0]["code"], "invalid_property", "{}", r.body);
     assert_invalid(&g.admin_call(Method::PATCH, &admin, Some(json!({ "property": "announce", "enabled": "yes" }))).await, "enabled");
@@ -231,7 +241,9 @@ async fn the_groups_data_invite_link_join_requests_and_settings_change_through_t
     // None of this applies to a contact that is not a group.
     let person = g.app.post(&g.w.path("/contacts")).token(&g.w.admin.access_token).json(&json!({ "name": "Solo" })).send().await;
     let person_id = person.body["payload"]["contact"]["id"].as_i64().unwrap();
-    let r = g.admin_call(Method::PATCH, &g.group_path(person_id, "group_admin"), Some(json!({ "property": "announce", "enabled": true }))).await;
+    let r = g
+        .admin_call(Method::PATCH, &g.group_path(person_id, "group_admin"), Some(json!({ "property": "announce", "enabled": true })))
+        .await;
     assert_eq!((r.status, r.body["message"].as_str()), (422, Some("Contact is not a valid group")), "{}", r.body);
 }
 
@@ -312,7 +324,10 @@ async fn groups_are_created_through_the_provider_even_through_another_node() {
     assert_eq!(m, WRITE);
     let created = g.provider.calls_to("group-create");
     assert_eq!(created.len(), 1);
-    assert_eq!(created[0].body, json!({ "subject": "Clientes VIP", "participants": ["573001112222@s.whatsapp.net", "573002223333@s.whatsapp.net"] }));
+    assert_eq!(
+        created[0].body,
+        json!({ "subject": "Clientes VIP", "participants": ["573001112222@s.whatsapp.net", "573002223333@s.whatsapp.net"] })
+    );
     let event = synced(&mut ws).await;
     assert_eq!(event["name"], "Clientes VIP");
     assert_eq!(event["group_type"], "group");
@@ -329,22 +344,30 @@ async fn groups_are_created_through_the_provider_even_through_another_node() {
     // the owner, once.
     let owner = FakeProvider::start().await.unwrap();
     g.provider.fail_next_with([Failure::misdirected(&owner.url)]);
-    let r = g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": "Norte", "participants": ["573001112222"] }))).await;
+    let r = g
+        .admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": "Norte", "participants": ["573001112222"] })))
+        .await;
     assert_eq!(r.status, 200, "{}", r.body);
     assert_eq!(owner.calls_to("group-create").len(), 1, "the owner created it");
     assert_eq!(r.body["subject"], "Norte");
 
     // Refusals: no subject, no participants, an inbox that is not a Baileys one, the provider.
-    assert_invalid(&g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": " ", "participants": ["573001112222"] }))).await, "subject");
+    assert_invalid(
+        &g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": " ", "participants": ["573001112222"] }))).await,
+        "subject",
+    );
     let r = g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": "x", "participants": [] }))).await;
     assert_eq!(r.body["errors"][0]["code"], "participants_required");
     let api_inbox = g.app.create_inbox(g.w.account_id, "API").await;
-    let r = g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": api_inbox, "subject": "x", "participants": ["573001112222"] }))).await;
+    let r =
+        g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": api_inbox, "subject": "x", "participants": ["573001112222"] }))).await;
     assert_invalid(&r, "inbox_id");
     let r = g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": 999999, "subject": "x", "participants": ["573001112222"] }))).await;
     assert_invalid(&r, "inbox_id");
     g.provider.fail_next([503]);
-    let r = g.admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": "Sur", "participants": ["573001112222"] }))).await;
+    let r = g
+        .admin_call(Method::POST, &path, Some(json!({ "inbox_id": g.inbox_id, "subject": "Sur", "participants": ["573001112222"] })))
+        .await;
     assert_eq!(r.status, 422, "{}", r.body);
     let searched = g.app.get(&g.w.path("/contacts/search?q=Sur")).token(&g.w.admin.access_token).send().await;
     assert_eq!(searched.body["payload"].as_array().unwrap().len(), 0, "a refused creation leaves no group");

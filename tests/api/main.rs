@@ -5,6 +5,7 @@
 mod accounts;
 mod agents;
 mod auth;
+mod baileys_delivery;
 mod contacts;
 mod conversations;
 mod crash;

@@ -43,6 +43,16 @@ pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name
     state.provider.connect(&connection(config, phone), name, &url, &config.webhook_verify_token).await.map_err(unavailable)
 }
 
+/// Closes the inbox's connection at the provider before the inbox goes (a connection the
+/// provider no longer has is closed already). Inboxes of other providers have none.
+pub async fn disconnect(state: &AppState, inbox: &Inbox) -> CoreResult<()> {
+    let Some(ChannelConfig::Baileys(config)) = ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) else {
+        return Ok(());
+    };
+    let phone = inbox.phone_number.clone().unwrap_or_default();
+    state.provider.disconnect(&connection(&config, &phone)).await.map_err(unavailable)
+}
+
 /// A webhook from the provider. The verify token must be the inbox's; an event we do not act on
 /// is acknowledged and dropped.
 pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResult<()> {
@@ -59,6 +69,17 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
                 group_settings(state, inbox, update).await?;
             }
             Ok(())
+        }
+        Event::Receipts(list) => {
+            let none = json!({});
+            let updates: Vec<crate::whatsapp::StatusChange<'_>> = list
+                .iter()
+                .filter_map(|r| {
+                    let status = switchboard_domain::whatsapp::Delivery::parse(r.status)?;
+                    Some(crate::whatsapp::StatusChange { source_id: &r.id, status, error: None, details: &none })
+                })
+                .collect();
+            crate::whatsapp::apply_deliveries(state, inbox, &updates).await
         }
         Event::Ignored(_) => Ok(()),
     }
@@ -190,7 +211,12 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
 }
 
 /// Activity lines in the group's current conversation, if it has one.
-pub(crate) async fn activity(conn: &mut AsyncPgConnection, out: &mut Outbox, identity: &ContactInbox, lines: Vec<String>) -> CoreResult<()> {
+pub(crate) async fn activity(
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    identity: &ContactInbox,
+    lines: Vec<String>,
+) -> CoreResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
@@ -239,7 +265,9 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
         if people.iter().any(|p| p.person.phone.as_deref().is_some_and(|phone| groups::is_same_number(phone, own))) {
             match update.action.as_str() {
                 "remove" => {
-                    let why = if author.is_some() && author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own)) {
+                    let why = if author.is_some()
+                        && author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own))
+                    {
                         "The inbox left the group"
                     } else {
                         "The inbox was removed from the group"

@@ -127,7 +127,8 @@ pub async fn add_members(state: &AppState, actor: &Actor, contact_id: i64, parti
                 Outcome { participant: raw.clone(), jid: jid.clone(), status: Some(status), success, error }
             }
             Err(e) => {
-                let outcome = Outcome { participant: raw.clone(), jid: jid.clone(), status: None, success: false, error: Some(e.message.clone()) };
+                let outcome =
+                    Outcome { participant: raw.clone(), jid: jid.clone(), status: None, success: false, error: Some(e.message.clone()) };
                 first_failure.get_or_insert(e);
                 outcome
             }
@@ -176,7 +177,9 @@ async fn change_participant(state: &AppState, group: &Group, member: &Contact, a
     let status = state.provider.participant(&group.connection(), group.jid(), &jid, action).await.map_err(unavailable)?;
     match status.as_str() {
         "200" => Ok(()),
-        "406" => Err(ValidationError::new("member_id", "group_creator_not_modifiable", "is the group's creator, who cannot be changed").into()),
+        "406" => {
+            Err(ValidationError::new("member_id", "group_creator_not_modifiable", "is the group's creator, who cannot be changed").into())
+        }
         other => Err(CoreError::Upstream { refused: true, message: format!("the provider answered {other} for this participant") }),
     }
 }
@@ -199,7 +202,8 @@ pub async fn set_role(state: &AppState, actor: &Actor, contact_id: i64, member_i
     recorded(state, &group, async |conn, _out, contact| {
         let change = MemberChange { contact_id: person.id, role: Some(role.as_str()), active: true };
         let changed = switchboard_store::groups::apply_members(conn, contact.account_id, contact.id, &[change]).await?;
-        let lines = if changed.is_empty() { vec![] } else { groups::participant_activity(action, &person.name, false, true).into_iter().collect() };
+        let lines =
+            if changed.is_empty() { vec![] } else { groups::participant_activity(action, &person.name, false, true).into_iter().collect() };
         let member = GroupMember { role: role.as_str().to_string(), ..member };
         Ok((crate::views::group_member(&member, &person), lines))
     })
@@ -214,7 +218,11 @@ pub async fn remove_member(state: &AppState, actor: &Actor, contact_id: i64, mem
     recorded(state, &group, async |conn, _out, contact| {
         let change = MemberChange { contact_id: person.id, role: None, active: false };
         let changed = switchboard_store::groups::apply_members(conn, contact.account_id, contact.id, &[change]).await?;
-        let lines = if changed.is_empty() { vec![] } else { groups::participant_activity("remove", &person.name, false, true).into_iter().collect() };
+        let lines = if changed.is_empty() {
+            vec![]
+        } else {
+            groups::participant_activity("remove", &person.name, false, true).into_iter().collect()
+        };
         Ok(((), lines))
     })
     .await
@@ -342,7 +350,10 @@ pub async fn join_requests(state: &AppState, actor: &Actor, contact_id: i64) -> 
 /// Whether a pending request (as stub messages record them: `{lid, pn}`, or as the provider
 /// lists them: `{jid, phone_number}`) is from one of these participants.
 fn handled(entry: &Value, jids: &[String]) -> bool {
-    let ids = ["lid", "pn", "jid", "phone_number"].iter().filter_map(|k| entry.get(*k).and_then(Value::as_str)).filter_map(groups::participant_jid);
+    let ids = ["lid", "pn", "jid", "phone_number"]
+        .iter()
+        .filter_map(|k| entry.get(*k).and_then(Value::as_str))
+        .filter_map(groups::participant_jid);
     ids.into_iter().any(|id| jids.contains(&id))
 }
 
@@ -464,7 +475,8 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
         allowed(&mut conn, actor, inbox.id).await?;
         inbox
     };
-    let config = config_of(&inbox).map_err(|_| ValidationError::new("inbox_id", "invalid", "is not a WhatsApp inbox that reaches groups"))?;
+    let config =
+        config_of(&inbox).map_err(|_| ValidationError::new("inbox_id", "invalid", "is not a WhatsApp inbox that reaches groups"))?;
     let phone = inbox.phone_number.clone().unwrap_or_default();
     let metadata = state.provider.create_group(&connection(&config, &phone), &subject, &jids).await.map_err(unavailable)?;
     let jid = Jid::parse(&metadata.id)

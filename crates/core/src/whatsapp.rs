@@ -256,12 +256,32 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
 
 /// Delivery statuses, with their `message.updated` events, in one change.
 async fn apply_statuses(state: &AppState, inbox: &Inbox, statuses: &[aldeamo::StatusUpdate]) -> CoreResult<()> {
+    let updates: Vec<StatusChange<'_>> = statuses
+        .iter()
+        .filter_map(|s| {
+            Some(StatusChange { source_id: &s.id, status: Delivery::parse(&s.status)?, error: s.error.as_deref(), details: &s.details })
+        })
+        .collect();
+    apply_deliveries(state, inbox, &updates).await
+}
+
+/// A provider's word on how far one of our messages got.
+pub struct StatusChange<'a> {
+    pub source_id: &'a str,
+    pub status: Delivery,
+    pub error: Option<&'a str>,
+    /// What the provider said besides, kept on the message.
+    pub details: &'a Value,
+}
+
+/// Moves messages forward (never back: a read message stays read), with their
+/// `message.updated` events, in one change. Either provider's statuses come here.
+pub async fn apply_deliveries(state: &AppState, inbox: &Inbox, updates: &[StatusChange<'_>]) -> CoreResult<()> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        for s in statuses {
-            let Some(status) = Delivery::parse(&s.status) else { continue };
-            let updated = switchboard_store::whatsapp::apply_status(conn, inbox.id, &s.id, status, s.error.as_deref(), &s.details).await?;
+        for s in updates {
+            let updated = switchboard_store::whatsapp::apply_status(conn, inbox.id, s.source_id, s.status, s.error, s.details).await?;
             if let Some(m) = updated {
                 announce_update(state, conn, out, &m).await?;
             }

@@ -84,7 +84,11 @@ pub fn participant_jids(field: &str, raw: &[String]) -> Result<Vec<String>, Vali
         return Err(ValidationError::new(field, "participants_required", "must name at least one participant"));
     }
     if raw.len() > MAX_PARTICIPANTS_PER_REQUEST {
-        return Err(ValidationError::new(field, "too_long", format!("may name at most {MAX_PARTICIPANTS_PER_REQUEST} participants at once")));
+        return Err(ValidationError::new(
+            field,
+            "too_long",
+            format!("may name at most {MAX_PARTICIPANTS_PER_REQUEST} participants at once"),
+        ));
     }
     raw.iter()
         .map(|p| {

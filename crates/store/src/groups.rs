@@ -386,7 +386,10 @@ pub async fn set_left(conn: &mut AsyncPgConnection, contact_inbox_id: i64, left:
             .await?
     } else {
         diesel::update(target.filter(contact_inboxes::group_left_at.is_not_null()))
-            .set((contact_inboxes::group_left_at.eq(None::<chrono::DateTime<chrono::Utc>>), contact_inboxes::updated_at.eq(diesel::dsl::now)))
+            .set((
+                contact_inboxes::group_left_at.eq(None::<chrono::DateTime<chrono::Utc>>),
+                contact_inboxes::updated_at.eq(diesel::dsl::now),
+            ))
             .execute(conn)
             .await?
     };

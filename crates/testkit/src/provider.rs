@@ -117,7 +117,10 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
             inner.connections.insert(phone.to_string(), (text("webhookUrl"), text("webhookVerifyToken")));
             HttpResponse::Ok().json(json!({ "data": { "status": "connecting" } }))
         }
-        ("DELETE", "") => HttpResponse::Ok().finish(),
+        ("DELETE", "") => match inner.connections.remove(phone) {
+            Some(_) => HttpResponse::Ok().finish(),
+            None => not_found("no such connection"),
+        },
         ("POST", "send-message") => {
             let jid = rec.body.get("jid").and_then(Value::as_str).unwrap_or_default().to_string();
             if jid.is_empty() || rec.body.get("messageContent").is_none() {
@@ -202,7 +205,11 @@ fn group_change(inner: &mut Inner, route: &str, jid: &str, body: &Value) -> Http
             let action = text(body, "action");
             let list = group["participants"].as_array().cloned().unwrap_or_default();
             let position = list.iter().position(|p| {
-                [p.get("id"), p.get("phoneNumber")].into_iter().flatten().filter_map(Value::as_str).any(|id| user_of(id) == user_of(&participant))
+                [p.get("id"), p.get("phoneNumber")]
+                    .into_iter()
+                    .flatten()
+                    .filter_map(Value::as_str)
+                    .any(|id| user_of(id) == user_of(&participant))
             });
             let creator = position.is_some_and(|i| list[i]["admin"] == "superadmin");
             let status = match inner.participant_status.get(&participant) {
@@ -252,8 +259,11 @@ fn group_change(inner: &mut Inner, route: &str, jid: &str, body: &Value) -> Http
         }
         "group-request-participants-update" => {
             let action = text(body, "action");
-            let people: Vec<String> =
-                body.get("participants").and_then(Value::as_array).map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default();
+            let people: Vec<String> = body
+                .get("participants")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
             let waiting = inner.join_requests.entry(jid.to_string()).or_default();
             waiting.retain(|r| !people.iter().any(|p| r["jid"].as_str().is_some_and(|j| user_of(j) == user_of(p))));
             if action == "approve" {

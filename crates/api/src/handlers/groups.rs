@@ -108,7 +108,11 @@ pub async fn update_member(
 
 /// `DELETE …/contacts/{id}/group_members/{member_id}`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn remove_member(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
+pub async fn remove_member(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
     group_admin::remove_member(&state, &ctx.actor(), path_id(&path.1)?, path_id(&path.2)?).await?;
     Ok(HttpResponse::Ok().finish())
 }

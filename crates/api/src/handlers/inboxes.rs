@@ -15,7 +15,7 @@ use switchboard_store::AsyncPgConnection;
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{nullable, Body, Payload};
+use crate::extract::{nullable, Body, Params, Payload};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -233,10 +233,24 @@ pub async fn update(
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn delete(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
+    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+    // A Baileys number is disconnected at the provider first, so it stops posting to a webhook
+    // that is gone; `force=true` deletes even when the provider cannot be reached.
+    if let Err(e) = switchboard_core::baileys::disconnect(&state, &inbox).await {
+        if params.str("force") != Some("true") {
+            return Err(e.into());
+        }
+        tracing::warn!(inbox_id = id, error = %e, "deleting the inbox without disconnecting it at the provider");
+    }
     if !switchboard_store::inboxes::delete(&mut conn, ctx.account_id, id).await? {
         return Err(ApiError::NotFound);
     }

@@ -179,7 +179,8 @@ impl Client {
     async fn respond(&self, call: &Call<'_>, c: &Connection<'_>) -> Result<reqwest::Response, Failure> {
         let mut base = c.provider_url.to_string();
         for _ in 0..2 {
-            let res = self.request(&base, call, c).map_err(Failure::Blocked)?.send().await.map_err(|e| Failure::Unreachable(unreachable(&e)))?;
+            let res =
+                self.request(&base, call, c).map_err(Failure::Blocked)?.send().await.map_err(|e| Failure::Unreachable(unreachable(&e)))?;
             let owner = res.headers().get("x-baileys-owner").and_then(|v| v.to_str().ok()).map(str::to_string);
             match owner {
                 Some(owner) if res.status() == reqwest::StatusCode::MISDIRECTED_REQUEST && owner != base => base = owner,
@@ -315,7 +316,13 @@ impl Client {
     }
 
     /// Approves or rejects requests to join.
-    pub async fn handle_join_requests(&self, c: &Connection<'_>, jid: &str, participants: &[String], action: &str) -> Result<(), ProviderError> {
+    pub async fn handle_join_requests(
+        &self,
+        c: &Connection<'_>,
+        jid: &str,
+        participants: &[String],
+        action: &str,
+    ) -> Result<(), ProviderError> {
         let body = json!({ "jid": jid, "participants": participants, "action": action });
         self.call(Call::post("group-request-participants-update", &body), c).await.map(|_| ())
     }
@@ -323,8 +330,12 @@ impl Client {
     /// One of the group's settings, in the provider's words for it.
     pub async fn set_setting(&self, c: &Connection<'_>, jid: &str, setting: &GroupSetting) -> Result<(), ProviderError> {
         let (path, body) = match *setting {
-            GroupSetting::Announce(on) => ("group-setting-update", json!({ "jid": jid, "setting": if on { "announcement" } else { "not_announcement" } })),
-            GroupSetting::Restrict(on) => ("group-setting-update", json!({ "jid": jid, "setting": if on { "locked" } else { "unlocked" } })),
+            GroupSetting::Announce(on) => {
+                ("group-setting-update", json!({ "jid": jid, "setting": if on { "announcement" } else { "not_announcement" } }))
+            }
+            GroupSetting::Restrict(on) => {
+                ("group-setting-update", json!({ "jid": jid, "setting": if on { "locked" } else { "unlocked" } }))
+            }
             GroupSetting::JoinApproval(on) => ("group-join-approval-mode", json!({ "jid": jid, "mode": if on { "on" } else { "off" } })),
             GroupSetting::MemberAdd(all) => {
                 ("group-member-add-mode", json!({ "jid": jid, "mode": if all { "all_member_add" } else { "admin_add" } }))

@@ -6,4 +6,4 @@ mod client;
 mod webhook;
 
 pub use client::{Client, Connection, GroupMetadata, JoinRequest, Participant, ProviderError};
-pub use webhook::{parse_webhook, Event, GroupUpdate, ParticipantsUpdate, UpsertMessage, Webhook, WebhookError};
+pub use webhook::{parse_webhook, Event, GroupUpdate, ParticipantsUpdate, Receipt, UpsertMessage, Webhook, WebhookError};

@@ -21,6 +21,8 @@ pub enum Event {
     Messages(Vec<UpsertMessage>),
     Participants(ParticipantsUpdate),
     Groups(Vec<GroupUpdate>),
+    /// `message-receipt.update` and `messages.update`: how far our messages got.
+    Receipts(Vec<Receipt>),
     /// Blank, or an event we do not act on (connection updates, receipts, …).
     Ignored(String),
 }
@@ -43,6 +45,53 @@ pub struct UpsertMessage {
     pub reply_to: Option<String>,
     /// Reactions, protocol messages (edits, deletions) and group stubs create no message.
     pub is_message: bool,
+}
+
+/// A message of ours reached someone (`delivered`) or was read (`read`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Receipt {
+    /// The provider's id of the message (our source_id).
+    pub id: String,
+    /// `delivered` or `read`.
+    pub status: &'static str,
+}
+
+/// A receipt of `message-receipt.update`: `{key, receipt: {receiptTimestamp?, readTimestamp?,
+/// playedTimestamp?}}`; reading (or playing) outranks delivery.
+fn receipt(v: &Value) -> Option<Receipt> {
+    let id = text(v.get("key")?, "id")?;
+    let r = v.get("receipt")?;
+    let has = |k: &str| r.get(k).is_some_and(|t| !t.is_null());
+    let status = if has("readTimestamp") || has("playedTimestamp") {
+        "read"
+    } else if has("receiptTimestamp") {
+        "delivered"
+    } else {
+        return None;
+    };
+    Some(Receipt { id, status })
+}
+
+/// An entry of `messages.update` with a status (Baileys' `WAMessageStatus`: 4 delivered,
+/// 5 read, 6 played); other updates (edits, reactions) are not receipts.
+fn status_update(v: &Value) -> Option<Receipt> {
+    let id = text(v.get("key")?, "id")?;
+    let status = match v.pointer("/update/status")? {
+        Value::Number(n) => n.as_i64()?,
+        Value::String(s) => match s.as_str() {
+            "DELIVERY_ACK" => 4,
+            "READ" => 5,
+            "PLAYED" => 6,
+            _ => return None,
+        },
+        _ => return None,
+    };
+    let status = match status {
+        4 => "delivered",
+        5 | 6 => "read",
+        _ => return None,
+    };
+    Some(Receipt { id, status })
 }
 
 /// `group-participants.update`.
@@ -204,6 +253,14 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
                     .collect(),
             )
         }
+        "message-receipt.update" | "messages.update" => {
+            let list = match &data {
+                Value::Array(l) => l.clone(),
+                other => vec![other.clone()],
+            };
+            let read = if event == "messages.update" { status_update } else { receipt };
+            Event::Receipts(list.iter().filter_map(read).collect())
+        }
         _ => Event::Ignored(event),
     };
     Ok(Webhook { verify_token, event })
@@ -215,6 +272,24 @@ mod tests {
 
     type TestResult = Result<(), Box<dyn std::error::Error>>;
     use serde_json::json;
+
+    #[test]
+    fn receipts_say_delivered_or_read() -> TestResult {
+        let body = json!({ "event": "message-receipt.update", "data": [
+            { "key": { "id": "A", "remoteJid": "120363@g.us", "fromMe": true }, "receipt": { "userJid": "2771@lid", "receiptTimestamp": 1763700000 } },
+            { "key": { "id": "B", "fromMe": true }, "receipt": { "userJid": "2771@lid", "readTimestamp": 1763700001 } },
+            { "key": { "id": "C" }, "receipt": { "userJid": "2771@lid" } }
+        ] });
+        let Event::Receipts(list) = parse_webhook(&body)?.event else { return Err("receipts expected".into()) };
+        assert_eq!(list, vec![Receipt { id: "A".into(), status: "delivered" }, Receipt { id: "B".into(), status: "read" }]);
+        let body = json!({ "event": "messages.update", "data": [
+            { "key": { "id": "D" }, "update": { "status": 4 } }, { "key": { "id": "E" }, "update": { "status": "READ" } },
+            { "key": { "id": "F" }, "update": { "message": { "editedMessage": {} } } }
+        ] });
+        let Event::Receipts(list) = parse_webhook(&body)?.event else { return Err("receipts expected".into()) };
+        assert_eq!(list, vec![Receipt { id: "D".into(), status: "delivered" }, Receipt { id: "E".into(), status: "read" }]);
+        Ok(())
+    }
 
     #[test]
     fn group_messages_carry_their_participant_and_text() -> TestResult {
