@@ -470,6 +470,12 @@ paths['/api/v1/accounts/{account_id}/contacts/{id}/group_join_requests']['get'][
         'request_time': {'type': 'integer', 'nullable': True, 'description': 'Epoch seconds'}}}}}})
 ok_schema('/api/v1/accounts/{account_id}/groups', 'post')['properties']['contact_id'] = {'type': 'integer', 'description': 'The group contact'}
 
+# WhatsApp groups: conversation lists narrow to groups or to people.
+paths['/api/v1/accounts/{account_id}/conversations']['get'].setdefault('parameters', []).append(
+    {'name': 'group_type', 'in': 'query', 'schema': {'type': 'string', 'enum': ['individual', 'group']},
+     'description': 'Only WhatsApp group conversations, or only one-to-one ones (any other value narrows nothing). '
+                    'POST conversations/filter takes group_type as an attribute_key.'})
+
 # Keep only the components the operations reach.
 def refs(obj, acc):
     if isinstance(obj, dict):

@@ -376,6 +376,21 @@ async fn replies_go_to_the_group_or_the_person_through_the_provider() {
         list.as_array().unwrap().iter().find(|c| c["meta"]["sender"]["name"] == name).map(|c| c["id"].as_i64().unwrap()).unwrap()
     };
     let (group_conv, marta_conv) = (id_of("Pedidos"), id_of("Marta"));
+    // Lists and filters narrow to groups or to people; an unknown value narrows nothing.
+    let ids = |body: &Value, at: &str| -> Vec<i64> {
+        body.pointer(at).unwrap().as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
+    };
+    for (query, expected) in [("group", vec![group_conv]), ("individual", vec![marta_conv]), ("both", vec![marta_conv, group_conv])] {
+        let r = g.app.get(&g.w.path(&format!("/conversations?group_type={query}"))).token(&g.w.admin.access_token).send().await;
+        let mut got = ids(&r.body, "/data/payload");
+        got.sort();
+        let mut expected = expected;
+        expected.sort();
+        assert_eq!(got, expected, "group_type={query}");
+    }
+    let filter = json!({ "payload": [{ "attribute_key": "group_type", "filter_operator": "equal_to", "values": ["group"], "query_operator": null }] });
+    let r = g.app.post(&g.w.path("/conversations/filter")).token(&g.w.admin.access_token).json(&filter).send().await;
+    assert_eq!(ids(&r.body, "/payload"), vec![group_conv], "{}", r.body);
 
     let reply = |conv: i64, body: Value| {
         let app = &g.app;

@@ -116,6 +116,8 @@ pub struct ListFilter<'a> {
     pub inbox_id: Option<i64>,
     pub team_id: Option<i64>,
     pub contact_id: Option<i64>,
+    /// WhatsApp groups or one-to-one conversations only.
+    pub group_type: Option<switchboard_domain::contacts::GroupType>,
     pub labels: &'a [String],
     pub search: Option<&'a str>,
     pub unattended: bool,
@@ -142,6 +144,9 @@ fn narrowed<'a>(f: &ListFilter<'a>) -> conversations::BoxedQuery<'a, Pg> {
     }
     if let Some(contact) = f.contact_id {
         q = q.filter(conversations::contact_id.eq(contact));
+    }
+    if let Some(kind) = f.group_type {
+        q = q.filter(conversations::group_type.eq(kind.as_str()));
     }
     if !f.labels.is_empty() {
         q = q.filter(conversations::labels.overlaps_with(f.labels.to_vec()));

@@ -277,6 +277,7 @@ pub const CONVERSATION_COLUMNS: Columns = Columns {
         ("last_activity_at", "conversations.last_activity_at"),
         ("browser_language", "(conversations.additional_attributes ->> 'browser_language')"),
         ("referer", "(conversations.additional_attributes ->> 'referer')"),
+        ("group_type", "conversations.group_type"),
     ],
     custom: "conversations.custom_attributes",
 };
@@ -294,4 +295,5 @@ pub const CONVERSATION_KINDS: &[(&str, Kind)] = &[
     ("last_activity_at", Kind::Date),
     ("browser_language", Kind::Text),
     ("referer", Kind::Text),
+    ("group_type", Kind::Text),
 ];

@@ -55,6 +55,8 @@ fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> Lis
         inbox_id: params.int("inbox_id"),
         team_id: params.int("team_id"),
         contact_id: None,
+        // Lenient, as every query parameter: an unknown value filters nothing.
+        group_type: params.str("group_type").and_then(|g| switchboard_domain::contacts::GroupType::parse("group_type", g).ok()),
         labels,
         search: params.str("q"),
         unattended: conversation_type == Some("unattended"),
@@ -127,6 +129,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         inbox_id: None,
         team_id: None,
         contact_id: Some(contact_id),
+        group_type: None,
         labels: &[],
         search: None,
         unattended: false,
