@@ -10,6 +10,7 @@ mod contacts;
 mod conversations;
 mod crash;
 mod group_admin;
+mod group_inbound;
 mod groups;
 mod health;
 mod inbox_members;

@@ -229,7 +229,8 @@ async fn every_inbound_type_is_stored() {
             json!({"type": "order", "order": {"catalog_id": "cat", "product_items": [{"currency": "USD", "quantity": 2, "item_price": 10, "product_retailer_id": "p1"}]}}),
             "order",
         ),
-        (json!({"type": "reaction", "reaction": {"emoji": "👍", "message_id": "x"}}), "unsupported"),
+        (json!({"type": "reaction", "reaction": {"emoji": "👍", "message_id": "wamid.in0"}}), "reaction"),
+        (json!({"type": "unknown", "unknown": {"x": 1}}), "unsupported"),
     ];
     for (i, (m, _)) in cases.iter().enumerate() {
         let mut m = m.clone();
@@ -244,7 +245,7 @@ async fn every_inbound_type_is_stored() {
     assert_eq!(contacts.body["payload"][0]["name"], "William G.");
     assert_eq!(contacts.body["payload"][0]["phone_number"], format!("+{CONTACT_WA}"));
     let all = wa.messages(1).await;
-    assert_eq!(all.len(), cases.len());
+    assert_eq!(all.len(), cases.len() - 1, "a reaction is no message of its own");
     let by = |i: usize| &all[i];
     assert_eq!(by(0)["content"], "Hi");
     assert_eq!(by(0)["source_id"], "wamid.in0");
@@ -266,8 +267,11 @@ async fn every_inbound_type_is_stored() {
     assert_eq!(by(11)["content_attributes"]["button"]["payload"], "3. Confirmar");
     assert_eq!(by(12)["content_attributes"]["referral"]["source_url"], "https://fb.me/x");
     assert_eq!(by(13)["content_attributes"]["order"]["product_items"][0]["product_retailer_id"], "p1");
+    let reactions = &by(0)["content_attributes"]["reactions"];
+    assert_eq!((reactions[0]["emoji"].as_str(), reactions[0]["from"].as_str()), (Some("👍"), Some(CONTACT_WA)), "{}", by(0));
+    assert_eq!(by(5)["attachments"][0]["meta"]["is_recorded_audio"], true, "a voice note is marked");
     assert_eq!(by(14)["content_attributes"]["is_unsupported"], true, "kept, not dropped");
-    assert_eq!(by(14)["content_attributes"]["raw"]["reaction"]["emoji"], "👍");
+    assert_eq!(by(14)["content_attributes"]["raw"]["unknown"]["x"], 1);
 }
 
 #[tokio::test]
@@ -513,4 +517,32 @@ async fn two_processes_writing_the_same_senders_at_once_agree() {
         assert_eq!(wa.count(&format!("SELECT count(*) AS n FROM messages WHERE source_id LIKE 'wamid.{s}.%'")).await, 8, "{s}");
     }
     assert_eq!(wa.count("SELECT count(*) AS n FROM contacts").await, 5);
+}
+
+#[tokio::test]
+async fn the_bsps_expiring_links_are_fetched_into_our_storage() {
+    let wa = Wa::new().await;
+    let jpeg = vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, b'J', b'F', b'I', b'F', 0];
+    let link = wa.bsp.host_file("photo-1", jpeg.clone(), "image/jpeg");
+    let image =
+        json!({"id": "wamid.img1", "type": "image", "image": {"id": "m1", "link": link, "mime_type": "image/jpeg", "caption": "mira"}});
+    assert_eq!(wa.deliver(&inbound(image)).await.status, 200);
+    // The link has expired by the time this one is fetched.
+    let gone = json!({"id": "wamid.img2", "type": "image", "image": {"id": "m2", "link": format!("{}/media/expired", wa.bsp.url), "mime_type": "image/jpeg"}});
+    assert_eq!(wa.deliver(&inbound(gone)).await.status, 200);
+    for _ in 0..300 {
+        let all = wa.messages(1).await;
+        let kept =
+            all.iter().find(|m| m["source_id"] == "wamid.img1").and_then(|m| m["attachments"][0]["data_url"].as_str().map(str::to_string));
+        let lost = all.iter().find(|m| m["source_id"] == "wamid.img2").map(|m| m["attachments"][0]["meta"]["download_error"].clone());
+        if let (Some(url), Some(Value::String(why))) = (kept.filter(|u| u.contains("/attachments/")), lost) {
+            let got = wa.app.client.get(&url).send().await.unwrap();
+            assert_eq!(got.bytes().await.unwrap().to_vec(), jpeg, "our copy of the file");
+            assert!(why.contains("404"), "{why}");
+            assert_eq!(all.len(), 2, "both messages stay");
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(30)).await;
+    }
+    panic!("the files were never fetched: {:?}", wa.messages(1).await);
 }

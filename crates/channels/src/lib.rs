@@ -4,3 +4,4 @@
 pub mod aldeamo;
 pub mod baileys;
 pub mod guard;
+pub mod media;

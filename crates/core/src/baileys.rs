@@ -2,6 +2,8 @@
 //! groups too, and group changes), sends, and group syncs. Every change to a group's members
 //! or settings ends with `contact.group_synced`, which carries the group and its members.
 
+use std::collections::HashMap;
+
 use base64::Engine;
 use chrono::Utc;
 use serde_json::{json, Value};
@@ -12,7 +14,7 @@ use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
 use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{PersonChange, Recorded};
 use switchboard_store::jobs::{BackgroundJob, SyncGroup};
-use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
+use switchboard_store::models::{Contact, ContactInbox, Inbox, Job, NewAttachment};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
 
@@ -62,7 +64,7 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
         return Err(CoreError::InvalidToken);
     }
     match hook.event {
-        Event::Messages(list) => messages(state, inbox, &list).await,
+        Event::Messages(list) => messages(state, inbox, &list, &hook.media).await,
         Event::Participants(update) => participants(state, inbox, &update).await,
         Event::Groups(list) => {
             for update in &list {
@@ -129,8 +131,10 @@ pub(crate) async fn record(
 
 /// `messages.upsert`: messages from people and groups, stored through the batch writer like the
 /// BSP's. In a group the conversation is the group's and the sender the participant, who is
-/// recorded as an active member. Our own messages, reactions and stubs store nothing.
-async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> CoreResult<()> {
+/// recorded as an active member, and mentions become links to their contacts. Files are kept
+/// (from `extra.media`, or fetched by a job). Reactions land on the message they react to, and
+/// group stubs change the group; our own messages store nothing.
+async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media: &HashMap<String, String>) -> CoreResult<()> {
     let mut inbound = Vec::new();
     let mut senders: Vec<Contact> = Vec::new();
     // Begun by the first group message (its group and sender are recorded with their events),
@@ -138,6 +142,10 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
     let mut change: Option<Change> = None;
     for m in list.iter().filter(|m| m.is_message && !m.from_me) {
         let Some(chat) = Jid::parse(&m.remote_jid) else { continue };
+        let attachment = match attachment_of(state, inbox, m, media).await {
+            Ok(a) => a,
+            Err(e) => return abandon(state, change, e).await,
+        };
         let base = Inbound {
             wa_id: String::new(),
             phone_number: None,
@@ -149,7 +157,7 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
             content: m.content.clone(),
             content_attributes: m.content_attributes.clone(),
             reply_to_source: m.reply_to.clone(),
-            attachment: None,
+            attachment,
             sender_contact_id: None,
             group: false,
         };
@@ -165,24 +173,31 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
                 let recorded = async {
                     let (conn, out) = (&mut *ch.conn, &mut ch.out);
                     let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
-                    record(conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await
+                    let (group, people) = record(conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await?;
+                    let mentions = mentions_of(conn, inbox.account_id, m).await?;
+                    CoreResult::Ok((group, people, mentions))
                 }
                 .await;
-                let (group, people) = match recorded {
+                let (group, people, mentions) = match recorded {
                     Ok(r) => r,
-                    Err(e) => {
-                        if let Some(ch) = change.take() {
-                            return ch.finish(state, Err(e)).await;
-                        }
-                        return Err(e);
-                    }
+                    Err(e) => return abandon(state, change, e).await,
                 };
                 let Some(sender) = people.into_iter().next().map(|r| r.contact) else { continue };
+                let (content, content_attributes) = match mentions {
+                    Some((text, ids)) => {
+                        let mut attributes = base.content_attributes.clone();
+                        attributes["mentioned_contacts"] = json!(ids);
+                        (Some(text), attributes)
+                    }
+                    None => (base.content.clone(), base.content_attributes.clone()),
+                };
                 inbound.push(Inbound {
                     wa_id: chat.user.to_string(),
                     name: group.name,
                     sender_contact_id: Some(sender.id),
                     group: true,
+                    content,
+                    content_attributes,
                     ..base
                 });
                 senders.push(sender);
@@ -200,14 +215,167 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage]) -> Co
     if let Some(ch) = change {
         ch.finish(state, CoreResult::Ok(())).await?;
     }
-    if inbound.is_empty() {
-        return Ok(());
+    if !inbound.is_empty() {
+        state.inbound.write(inbox.clone(), inbound, senders).await.map_err(|e| match e {
+            switchboard_store::StoreError::Dangling { .. } => CoreError::NotFound,
+            e => e.into(),
+        })?;
     }
-    state.inbound.write(inbox.clone(), inbound, senders).await.map_err(|e| match e {
-        switchboard_store::StoreError::Dangling { .. } => CoreError::NotFound,
-        e => e.into(),
-    })?;
+    // After the messages: a reaction may be to one of them.
+    let reactions: Vec<&UpsertMessage> = list.iter().filter(|m| m.reaction.is_some()).collect();
+    if !reactions.is_empty() {
+        react(state, inbox, &reactions).await?;
+    }
+    for m in list.iter().filter(|m| m.stub.is_some()) {
+        stub(state, inbox, m).await?;
+    }
     Ok(())
+}
+
+/// Ends a delivery that failed half way: the open change (if any) is rolled back with the error.
+async fn abandon(state: &AppState, change: Option<Change>, e: CoreError) -> CoreResult<()> {
+    match change {
+        Some(ch) => ch.finish(state, Err(e)).await,
+        None => Err(e),
+    }
+}
+
+/// The attachment of a message with a file: written now when the provider sent the file along
+/// (`extra.media`), else left for a `DownloadMedia` job (queued with the message).
+async fn attachment_of(
+    state: &AppState,
+    inbox: &Inbox,
+    m: &UpsertMessage,
+    media: &HashMap<String, String>,
+) -> CoreResult<Option<NewAttachment>> {
+    let Some(file) = &m.media else { return Ok(None) };
+    let declared = file.mime_type.as_deref().map(|t| t.split(';').next().unwrap_or(t).trim().to_string());
+    let file_name = file.file_name.clone().unwrap_or_else(|| format!("{}.{}", m.id, extension_for(declared.as_deref())));
+    let mut meta = json!({});
+    if file.voice {
+        meta["is_recorded_audio"] = json!(true);
+    }
+    let mut attachment = NewAttachment {
+        account_id: inbox.account_id,
+        message_id: 0,
+        file_type: file.file_type.to_string(),
+        content_type: declared.clone().unwrap_or_else(|| "application/octet-stream".into()),
+        file_name,
+        file_size: 0,
+        storage_key: None,
+        external_url: None,
+        meta,
+    };
+    let Some(bytes) = media.get(&m.id).and_then(|b| base64::engine::general_purpose::STANDARD.decode(b.trim()).ok()) else {
+        return Ok(Some(attachment));
+    };
+    if bytes.len() > state.settings.max_attachment_bytes {
+        // Too large to keep: fetched (and refused, visibly) by the job like any other.
+        return Ok(Some(attachment));
+    }
+    let (key, mut handle) = state.storage.create(inbox.account_id, &attachment.file_name).await?;
+    crate::storage::write_chunk(&mut handle, &bytes).await?;
+    let head = &bytes[..bytes.len().min(switchboard_domain::attachments::SNIFF_BYTES)];
+    attachment.content_type = switchboard_domain::attachments::real_content_type(declared.as_deref().unwrap_or_default(), head);
+    attachment.file_size = i64::try_from(bytes.len()).unwrap_or(i64::MAX);
+    attachment.storage_key = Some(key);
+    Ok(Some(attachment))
+}
+
+/// A file name's extension for a MIME type WhatsApp uses; `bin` for others.
+fn extension_for(mime: Option<&str>) -> &'static str {
+    match mime.unwrap_or_default() {
+        "image/jpeg" => "jpg",
+        "image/png" => "png",
+        "image/webp" => "webp",
+        "audio/ogg" => "ogg",
+        "audio/mpeg" => "mp3",
+        "audio/mp4" | "audio/aac" => "m4a",
+        "video/mp4" => "mp4",
+        "video/3gpp" => "3gp",
+        "application/pdf" => "pdf",
+        _ => "bin",
+    }
+}
+
+/// The text of a message with mentions, its `@handle`s linked to the contacts they name, and
+/// those contacts' ids. Only mentioned people we know are linked; `None` without mentions.
+async fn mentions_of(conn: &mut AsyncPgConnection, account_id: i64, m: &UpsertMessage) -> CoreResult<Option<(String, Vec<i64>)>> {
+    if m.mentioned.is_empty() && !m.mentions_everyone {
+        return Ok(None);
+    }
+    let mut handles = Vec::new();
+    let mut ids = Vec::new();
+    for jid in &m.mentioned {
+        let (Some(parsed), Some(person)) = (Jid::parse(jid), Person::from_jids(jid, None, None)) else { continue };
+        if let Some(contact) = switchboard_store::groups::find_person(conn, account_id, &person).await? {
+            handles.push((parsed.user.to_string(), contact.id, contact.name.clone()));
+            // The number is a handle too, when the text writes it instead of the LID.
+            if let Some(phone) = &contact.phone_number {
+                handles.push((phone.trim_start_matches('+').to_string(), contact.id, contact.name.clone()));
+            }
+            ids.push(contact.id);
+        }
+    }
+    if m.mentions_everyone {
+        ids.push(0);
+    }
+    let text = groups::link_mentions(m.content.as_deref().unwrap_or_default(), &handles, m.mentions_everyone);
+    Ok(Some((text, ids)))
+}
+
+/// Reactions, on the messages they react to; one per person (ours, made on the phone, too).
+async fn react(state: &AppState, inbox: &Inbox, reactions: &[&UpsertMessage]) -> CoreResult<()> {
+    let from: Vec<String> = reactions
+        .iter()
+        .map(|m| if m.from_me { "me".to_string() } else { m.participant.clone().unwrap_or_else(|| m.remote_jid.clone()) })
+        .collect();
+    let changes: Vec<crate::whatsapp::ReactionChange<'_>> = reactions
+        .iter()
+        .zip(&from)
+        .filter_map(|(m, from)| {
+            let r = m.reaction.as_ref()?;
+            Some(crate::whatsapp::ReactionChange { target: &r.target, from, name: m.push_name.as_deref(), emoji: r.emoji.as_deref() })
+        })
+        .collect();
+    crate::whatsapp::apply_reactions(state, inbox, &changes).await
+}
+
+/// A group's system message: a request to join made or withdrawn, a new picture, the group
+/// created (with us in it).
+async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<()> {
+    let Some(stub) = &m.stub else { return Ok(()) };
+    let Some(chat) = Jid::parse(&m.remote_jid).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
+    let Some(kind) = groups::StubKind::of(&stub.kind, &stub.parameters) else { return Ok(()) };
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
+        let (attributes, lines) = match &kind {
+            groups::StubKind::Created => {
+                // Ours again, if we had left it; and synced now, whatever we knew.
+                switchboard_store::groups::set_left(conn, identity.id, false).await?;
+                switchboard_store::jobs::enqueue(conn, &SyncGroup { contact_id: group.id, force: true }).await?;
+                state.jobs.notify_one();
+                (json!({}), vec!["The group was created".to_string()])
+            }
+            groups::StubKind::IconChanged => {
+                (json!({ "avatar_updated_at": Utc::now().timestamp() }), vec!["Group picture was changed".to_string()])
+            }
+            groups::StubKind::JoinRequest { person, withdrawn } => {
+                let pending = groups::pending_join_requests(&group.additional_attributes, person, *withdrawn, Utc::now().timestamp());
+                let who = person.phone.clone().or_else(|| person.lid.clone()).unwrap_or_default();
+                let line =
+                    if *withdrawn { format!("{who} withdrew the request to join") } else { format!("{who} asked to join the group") };
+                (json!({ "pending_join_requests": pending }), vec![line])
+            }
+        };
+        let (group, _) = record(conn, out, &group, &[], false, None, &attributes).await?;
+        activity(conn, out, &identity, lines).await?;
+        group_synced(conn, out, &group).await
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// Activity lines in the group's current conversation, if it has one.
@@ -265,13 +433,8 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
         if people.iter().any(|p| p.person.phone.as_deref().is_some_and(|phone| groups::is_same_number(phone, own))) {
             match update.action.as_str() {
                 "remove" => {
-                    let why = if author.is_some()
-                        && author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own))
-                    {
-                        "The inbox left the group"
-                    } else {
-                        "The inbox was removed from the group"
-                    };
+                    let by_us = author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own));
+                    let why = if by_us { "The inbox left the group" } else { "The inbox was removed from the group" };
                     crate::group_admin::left(state, conn, out, &identity, why).await?;
                 }
                 "add" => {
@@ -427,9 +590,11 @@ pub async fn request_sync(state: &AppState, conn: &mut AsyncPgConnection, group:
 }
 
 /// What the provider's send-message gets for a stored message: text, or one file (base64) with
-/// its caption. Groups get their JID; people their number's or LID's.
+/// its caption, with the mentions in it and the message it quotes. Groups get their JID; people
+/// their number's or LID's.
 async fn content_for(state: &AppState, out: &Outgoing) -> Result<(String, Value), String> {
-    let jid = if out.contact.group_type == "group" {
+    let group = out.contact.group_type == "group";
+    let jid = if group {
         if out.identity.as_ref().is_some_and(|i| i.group_left_at.is_some()) {
             return Err("the inbox's number has left this group".into());
         }
@@ -441,31 +606,109 @@ async fn content_for(state: &AppState, out: &Outgoing) -> Result<(String, Value)
             (None, None) => return Err("the contact has no WhatsApp number".into()),
         }
     };
-    let text = out.message.content.clone().unwrap_or_default();
-    let Some(file) = &out.attachment else {
-        if text.trim().is_empty() {
-            return Err("the message has no text".into());
+    let (text, mentions, everyone) = outgoing_mentions(state, out).await?;
+    let mut content = match &out.attachment {
+        None => {
+            if text.trim().is_empty() {
+                return Err("the message has no text".into());
+            }
+            json!({ "text": text })
         }
-        return Ok((jid, json!({ "text": text })));
+        Some(file) => {
+            let bytes = match &file.storage_key {
+                Some(key) => tokio::fs::read(state.storage.path_of(key)).await.map_err(|e| format!("the file could not be read: {e}"))?,
+                None => return Err("the file is not stored here".into()),
+            };
+            let data = base64::engine::general_purpose::STANDARD.encode(bytes);
+            let kind = match file.file_type.as_str() {
+                "image" if out.message.content_type == "sticker" => "sticker",
+                "image" | "video" | "audio" => file.file_type.as_str(),
+                _ => "document",
+            };
+            let mut content = json!({ kind: data, "fileName": file.file_name });
+            if !text.is_empty() && kind != "audio" && kind != "sticker" {
+                content["caption"] = json!(text);
+            }
+            if kind == "document" {
+                content["mimetype"] = json!(file.content_type);
+            }
+            if kind == "audio" && file.meta.get("is_recorded_audio").and_then(Value::as_bool) == Some(true) {
+                content["ptt"] = json!(true);
+            }
+            content
+        }
     };
-    let bytes = match &file.storage_key {
-        Some(key) => tokio::fs::read(state.storage.path_of(key)).await.map_err(|e| format!("the file could not be read: {e}"))?,
-        None => return Err("the file is not stored here".into()),
-    };
-    let data = base64::engine::general_purpose::STANDARD.encode(bytes);
-    let kind = match file.file_type.as_str() {
-        "image" if out.message.content_type == "sticker" => "sticker",
-        "image" | "video" | "audio" => file.file_type.as_str(),
-        _ => "document",
-    };
-    let mut content = json!({ kind: data, "fileName": file.file_name });
-    if !text.is_empty() && kind != "audio" && kind != "sticker" {
-        content["caption"] = json!(text);
+    if !mentions.is_empty() {
+        content["mentions"] = json!(mentions);
     }
-    if kind == "document" {
-        content["mimetype"] = json!(file.content_type);
+    if everyone {
+        content["groupMentions"] = json!([{ "groupSubject": "everyone" }]);
+    }
+    if let Some(quoted) = quoted_message(out, &jid, group) {
+        content["quotedMessage"] = quoted;
     }
     Ok((jid, content))
+}
+
+/// The text with each stored mention (`[@Name](mention://contact/…)`) written as WhatsApp
+/// shows it (`@<LID or number>`), the mentioned JIDs, and whether everyone is mentioned.
+async fn outgoing_mentions(state: &AppState, out: &Outgoing) -> Result<(String, Vec<String>, bool), String> {
+    let text = out.message.content.clone().unwrap_or_default();
+    let found = groups::contact_mentions(&text);
+    if found.is_empty() {
+        return Ok((text, vec![], false));
+    }
+    let ids: Vec<i64> = found.iter().filter(|m| !m.everyone()).map(|m| m.contact_id).collect();
+    let contacts = async {
+        let mut conn = state.conn().await?;
+        Ok::<_, CoreError>(switchboard_store::contacts::by_ids(&mut conn, out.message.account_id, &ids).await?)
+    }
+    .await
+    .map_err(|e| format!("the mentioned contacts could not be read: {e}"))?;
+    let mut written = String::with_capacity(text.len());
+    let mut jids = Vec::new();
+    let mut last = 0;
+    for m in &found {
+        written.push_str(&text[last..m.range.start]);
+        last = m.range.end;
+        if m.everyone() {
+            written.push_str("@everyone");
+            continue;
+        }
+        let jid = contacts
+            .iter()
+            .find(|c| c.id == m.contact_id)
+            .and_then(|c| groups::contact_jid(c.identifier.as_deref(), c.phone_number.as_deref()));
+        match jid {
+            Some(jid) => {
+                written.push('@');
+                written.push_str(jid.split('@').next().unwrap_or_default());
+                jids.push(jid);
+            }
+            // A contact we cannot name to WhatsApp is written by name.
+            None => {
+                written.push('@');
+                written.push_str(&m.name);
+            }
+        }
+    }
+    written.push_str(&text[last..]);
+    Ok((written, jids, found.iter().any(|m| m.everyone())))
+}
+
+/// `quotedMessage` for a reply: the quoted message's key (in a group, a contact's message names
+/// its writer as `participant`) and what it said.
+fn quoted_message(out: &Outgoing, chat: &str, group: bool) -> Option<Value> {
+    let (quoted, sender) = out.quoted.as_ref()?;
+    let id = quoted.source_id.as_deref()?;
+    let from_me = quoted.message_type != switchboard_domain::conversations::MessageType::Incoming.as_i16();
+    let mut key = json!({ "id": id, "remoteJid": chat, "fromMe": from_me });
+    if group && !from_me {
+        if let Some(jid) = sender.as_ref().and_then(|c| groups::contact_jid(c.identifier.as_deref(), c.phone_number.as_deref())) {
+            key["participant"] = json!(jid);
+        }
+    }
+    Some(json!({ "key": key, "message": { "conversation": quoted.content.clone().unwrap_or_default() } }))
 }
 
 /// Sends one stored message through the provider; the provider's id for it.

@@ -162,11 +162,7 @@ pub async fn add_members(state: &AppState, actor: &Actor, contact_id: i64, parti
 
 /// The JID the provider knows a member by: their LID, else their number.
 fn member_jid(c: &Contact) -> CoreResult<String> {
-    c.identifier
-        .as_deref()
-        .filter(|i| i.ends_with("@lid"))
-        .map(str::to_string)
-        .or_else(|| c.phone_number.as_deref().and_then(groups::participant_jid))
+    groups::contact_jid(c.identifier.as_deref(), c.phone_number.as_deref())
         .ok_or_else(|| ValidationError::new("member_id", "invalid", "names a member with no WhatsApp number or LID").into())
 }
 

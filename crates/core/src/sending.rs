@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError};
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
-use switchboard_store::jobs::{BackgroundJob, SendMessage, SyncGroup};
+use switchboard_store::jobs::{BackgroundJob, DownloadMedia, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
 use switchboard_store::StoreResult;
 
@@ -101,6 +101,10 @@ async fn run(state: &AppState, job: Job) {
         },
         SyncGroup::KIND => match job.payload_as::<SyncGroup>() {
             Ok(payload) => crate::baileys::sync(state, &job, payload).await,
+            Err(reason) => bury(state, &job, &reason).await,
+        },
+        DownloadMedia::KIND => match job.payload_as::<DownloadMedia>() {
+            Ok(payload) => crate::media::download(state, &job, payload).await,
             Err(reason) => bury(state, &job, &reason).await,
         },
         other => bury(state, &job, &format!("unknown job kind {other}")).await,

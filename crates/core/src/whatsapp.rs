@@ -39,7 +39,7 @@ async fn group_may_send(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Convers
     if group.additional_attributes.get("announce").and_then(Value::as_bool) == Some(true) {
         let phone = inbox.phone_number.as_deref().unwrap_or_default();
         let own = switchboard_store::groups::member_with_number(conn, group.id, phone).await?;
-        if !own.is_some_and(|m| m.role == "admin") {
+        if own.is_none_or(|m| m.role != "admin") {
             return Err(ValidationError::new(
                 "conversation",
                 "group_announcement_only",
@@ -214,6 +214,14 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
             e => e.into(),
         })?;
     }
+    if !hook.reactions.is_empty() {
+        let reactions: Vec<ReactionChange<'_>> = hook
+            .reactions
+            .iter()
+            .map(|r| ReactionChange { target: &r.target, from: &r.from, name: r.profile_name.as_deref(), emoji: r.emoji.as_deref() })
+            .collect();
+        apply_reactions(state, inbox, &reactions).await?;
+    }
     if hook.statuses.is_empty() && hook.templates.is_empty() {
         return Ok(());
     }
@@ -263,6 +271,33 @@ async fn apply_statuses(state: &AppState, inbox: &Inbox, statuses: &[aldeamo::St
         })
         .collect();
     apply_deliveries(state, inbox, &updates).await
+}
+
+/// Someone's reaction to a message of the inbox (`emoji: None` takes it back).
+pub struct ReactionChange<'a> {
+    /// The channel's id of the message reacted to.
+    pub target: &'a str,
+    /// Who reacted, as the channel names them.
+    pub from: &'a str,
+    pub name: Option<&'a str>,
+    pub emoji: Option<&'a str>,
+}
+
+/// Reactions, kept on the messages they react to (one per person), each with `message.updated`,
+/// in one change. A reaction to a message we do not have, or one we had already, changes nothing.
+pub async fn apply_reactions(state: &AppState, inbox: &Inbox, reactions: &[ReactionChange<'_>]) -> CoreResult<()> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        for r in reactions {
+            if let Some(message) = switchboard_store::whatsapp::react(conn, inbox.id, r.target, r.from, r.name, r.emoji).await? {
+                announce_update(state, conn, out, &message).await?;
+            }
+        }
+        Ok(())
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// A provider's word on how far one of our messages got.

@@ -78,6 +78,11 @@ pub fn participant_jid(raw: &str) -> Option<String> {
     (is_digits(&digits) && (5..=15).contains(&digits.len())).then(|| format!("{digits}@s.whatsapp.net"))
 }
 
+/// The JID a contact is known by to WhatsApp: its LID, else its number's.
+pub fn contact_jid(identifier: Option<&str>, phone: Option<&str>) -> Option<String> {
+    identifier.filter(|i| i.ends_with("@lid")).map(str::to_string).or_else(|| phone.and_then(participant_jid))
+}
+
 /// The participants of an administrative request, checked: at least one, each naming someone.
 pub fn participant_jids(field: &str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
     if raw.is_empty() {
@@ -403,5 +408,190 @@ mod admin_tests {
         assert_eq!(subject("subject", " ").unwrap_err().code, "blank");
         assert!(subject("subject", &"a".repeat(101)).is_err());
         assert!(description("description", &"a".repeat(2049)).is_err());
+    }
+}
+
+/// A contact mention as message content stores it: `[@Name](mention://contact/<id>/<name>)`,
+/// where id 0 named `all` is everyone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ContactMention {
+    /// Where the whole link sits in the text (bytes).
+    pub range: std::ops::Range<usize>,
+    pub contact_id: i64,
+    pub name: String,
+}
+
+impl ContactMention {
+    pub fn everyone(&self) -> bool {
+        self.contact_id == 0
+    }
+}
+
+/// The contact mentions in a text, in order.
+pub fn contact_mentions(text: &str) -> Vec<ContactMention> {
+    const LINK: &str = "](mention://contact/";
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(at) = text[from..].find(LINK).map(|i| i + from) {
+        from = at + LINK.len();
+        // The label `[@Name` before, the `<id>/<name>)` after.
+        let Some(open) = text[..at].rfind("[@") else { continue };
+        let rest = &text[from..];
+        let Some(close) = rest.find(')') else { continue };
+        let Some((id, name)) = rest[..close].split_once('/') else { continue };
+        let Ok(contact_id) = id.parse::<i64>() else { continue };
+        let name = url::form_urlencoded::parse(format!("n={name}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default();
+        found.push(ContactMention { range: open..from + close + 1, contact_id, name });
+        from += close + 1;
+    }
+    found
+}
+
+/// The link a mention of this contact is stored as.
+pub fn mention_link(contact_id: i64, name: &str) -> String {
+    let encoded: String = url::form_urlencoded::byte_serialize(name.as_bytes()).collect();
+    format!("[@{name}](mention://contact/{contact_id}/{})", encoded.replace('+', "%20"))
+}
+
+/// Replaces `@<handle>` in an incoming text by the link of the contact with that handle (a
+/// LID's or number's user part), and `@everyone`/`@all` by the link to everyone when the
+/// message mentions everyone. A handle is replaced only as a whole word.
+pub fn link_mentions(text: &str, handles: &[(String, i64, String)], everyone: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('@') {
+        out.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let word_len = after.find(|c: char| !(c.is_alphanumeric() || c == '_')).unwrap_or(after.len());
+        let word = &after[..word_len];
+        let link = handles
+            .iter()
+            .find(|(handle, _, _)| handle == word)
+            .map(|(_, id, name)| mention_link(*id, name))
+            .or_else(|| (everyone && matches!(word, "everyone" | "all" | "todos")).then(|| mention_link(0, "all")));
+        match link {
+            Some(link) => out.push_str(&link),
+            None => {
+                out.push('@');
+                out.push_str(word);
+            }
+        }
+        rest = &after[word_len..];
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod mention_tests {
+    use super::*;
+
+    #[test]
+    fn stored_mentions_are_found_with_their_names() {
+        let text = "hola [@Luis Pérez](mention://contact/12/Luis%20P%C3%A9rez) y [@all](mention://contact/0/all)!";
+        let found = contact_mentions(text);
+        assert_eq!(found.len(), 2);
+        assert_eq!((found[0].contact_id, found[0].name.as_str()), (12, "Luis Pérez"));
+        assert_eq!(&text[found[0].range.clone()], "[@Luis Pérez](mention://contact/12/Luis%20P%C3%A9rez)");
+        assert!(found[1].everyone());
+        assert!(contact_mentions("no [@x](mention://user/3/x) here").is_empty(), "user mentions are the agents'");
+    }
+
+    #[test]
+    fn incoming_handles_become_links_as_whole_words() {
+        let handles = vec![("2772".to_string(), 5, "Luis".to_string()), ("573001112222".to_string(), 6, "Ana M".to_string())];
+        let linked = link_mentions("@2772 y @573001112222, no @27721; @everyone", &handles, true);
+        assert_eq!(
+            linked,
+            "[@Luis](mention://contact/5/Luis) y [@Ana M](mention://contact/6/Ana%20M), no @27721; [@all](mention://contact/0/all)"
+        );
+        assert_eq!(link_mentions("@everyone", &handles, false), "@everyone");
+        let back = contact_mentions(&linked);
+        assert_eq!(back.iter().map(|m| m.contact_id).collect::<Vec<_>>(), vec![5, 6, 0]);
+        assert_eq!(back[1].name, "Ana M");
+    }
+}
+
+/// The group system messages (Baileys' `messageStubType`) that change what we keep.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StubKind {
+    /// `GROUP_CREATE` (20).
+    Created,
+    /// `GROUP_CHANGE_ICON` (22).
+    IconChanged,
+    /// A request to join, made or withdrawn (`GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD`,
+    /// parameters `[{"lid", "pn"} as JSON, "created" | "revoked"]`).
+    JoinRequest { person: Person, withdrawn: bool },
+}
+
+impl StubKind {
+    /// The stub's meaning, by its type's name or number; `None` for stubs that change nothing
+    /// of ours (the others arrive as their own events).
+    pub fn of(kind: &str, parameters: &[String]) -> Option<Self> {
+        match kind {
+            "GROUP_CREATE" | "20" => Some(Self::Created),
+            "GROUP_CHANGE_ICON" | "22" => Some(Self::IconChanged),
+            k if k.contains("JOIN_APPROVAL_REQUEST") || k == "172" || k == "173" => {
+                let who: serde_json::Value = serde_json::from_str(parameters.first()?).ok()?;
+                let text = |key: &str| who.get(key).and_then(serde_json::Value::as_str);
+                let person = Person::from_jids(text("lid").or(text("pn"))?, text("pn"), None)?;
+                let withdrawn = match parameters.get(1).map(String::as_str) {
+                    Some("revoked") => true,
+                    Some("created") | None => false,
+                    Some(_) => return None,
+                };
+                Some(Self::JoinRequest { person, withdrawn })
+            }
+            _ => None,
+        }
+    }
+}
+
+/// `pending_join_requests` after a request is made (added once) or withdrawn (removed): entries
+/// `{lid, pn, requested_at}`, matched by LID or number.
+pub fn pending_join_requests(attributes: &serde_json::Value, person: &Person, withdrawn: bool, now: i64) -> serde_json::Value {
+    let same = |e: &serde_json::Value| {
+        let lid = e.get("lid").and_then(serde_json::Value::as_str);
+        let pn = e.get("pn").and_then(serde_json::Value::as_str);
+        (person.lid.is_some() && lid == person.lid.as_deref()) || (person.phone.is_some() && pn == person.phone.as_deref())
+    };
+    let mut list: Vec<serde_json::Value> =
+        attributes.get("pending_join_requests").and_then(serde_json::Value::as_array).cloned().unwrap_or_default();
+    let known = list.iter().any(same);
+    if withdrawn {
+        list.retain(|e| !same(e));
+    } else if !known {
+        list.push(serde_json::json!({ "lid": person.lid, "pn": person.phone, "requested_at": now }));
+    }
+    serde_json::Value::Array(list)
+}
+
+#[cfg(test)]
+mod stub_tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn stubs_are_read_by_name_or_number() {
+        assert_eq!(StubKind::of("GROUP_CHANGE_ICON", &[]), Some(StubKind::IconChanged));
+        assert_eq!(StubKind::of("20", &[]), Some(StubKind::Created));
+        assert_eq!(StubKind::of("GROUP_CHANGE_SUBJECT", &[]), None);
+        let params = vec![r#"{"lid":"2780@lid","pn":"573007778888@s.whatsapp.net"}"#.to_string(), "created".to_string()];
+        let Some(StubKind::JoinRequest { person, withdrawn }) =
+            StubKind::of("GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD", &params)
+        else {
+            panic!("a join request")
+        };
+        assert_eq!((person.lid.as_deref(), person.phone.as_deref(), withdrawn), (Some("2780@lid"), Some("+573007778888"), false));
+    }
+
+    #[test]
+    fn pending_requests_are_added_once_and_withdrawn() {
+        let ana = Person { lid: Some("2780@lid".into()), phone: Some("+573007778888".into()), name: None };
+        let once = pending_join_requests(&json!({}), &ana, false, 10);
+        let twice = pending_join_requests(&json!({ "pending_join_requests": once.clone() }), &ana, false, 11);
+        assert_eq!(once, twice);
+        assert_eq!(once, json!([{ "lid": "2780@lid", "pn": "+573007778888", "requested_at": 10 }]));
+        assert_eq!(pending_join_requests(&json!({ "pending_join_requests": once }), &ana, true, 12), json!([]));
     }
 }

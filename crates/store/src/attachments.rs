@@ -33,3 +33,27 @@ pub async fn installation_secret(conn: &mut AsyncPgConnection, name: &str, candi
         .await?;
     Ok(installation_secrets::table.find(name).select(installation_secrets::value).first(conn).await?)
 }
+
+/// The file of an attachment is in our storage now: its key, real type and size; a failure
+/// recorded by an earlier attempt goes.
+pub async fn stored(conn: &mut AsyncPgConnection, id: i64, key: &str, content_type: &str, size: i64) -> StoreResult<Attachment> {
+    Ok(diesel::sql_query(
+        "UPDATE attachments SET storage_key = $2, content_type = $3, file_size = $4, meta = meta - 'download_error' \
+         WHERE id = $1 RETURNING *",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .bind::<diesel::sql_types::Text, _>(key)
+    .bind::<diesel::sql_types::Text, _>(content_type)
+    .bind::<diesel::sql_types::BigInt, _>(size)
+    .get_result(conn)
+    .await?)
+}
+
+/// The file could not be fetched for good: why, on the attachment, for the dashboard to show.
+pub async fn download_failed(conn: &mut AsyncPgConnection, id: i64, reason: &str) -> StoreResult<Attachment> {
+    Ok(diesel::sql_query("UPDATE attachments SET meta = meta || jsonb_build_object('download_error', $2::text) WHERE id = $1 RETURNING *")
+        .bind::<diesel::sql_types::BigInt, _>(id)
+        .bind::<diesel::sql_types::Text, _>(reason)
+        .get_result(conn)
+        .await?)
+}

@@ -78,7 +78,7 @@ async fn ensure_group_in(
     Ok((contact.clone(), identity, inserted.is_some_and(|i| i.id == contact.id)))
 }
 
-async fn find_person(conn: &mut AsyncPgConnection, account_id: i64, p: &Person) -> StoreResult<Option<Contact>> {
+pub async fn find_person(conn: &mut AsyncPgConnection, account_id: i64, p: &Person) -> StoreResult<Option<Contact>> {
     let mut found = None;
     if let Some(lid) = &p.lid {
         found = contacts::table

@@ -89,6 +89,17 @@ impl BackgroundJob for SyncGroup {
     }
 }
 
+/// Fetches a file a channel received (only linked, or kept at the provider) into our storage.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DownloadMedia {
+    pub attachment_id: i64,
+}
+
+impl BackgroundJob for DownloadMedia {
+    const KIND: &'static str = "whatsapp.download_media";
+}
+
 impl Job {
     /// The payload as its kind's type; the error says why it cannot be read.
     pub fn payload_as<J: BackgroundJob>(&self) -> Result<J, String> {
@@ -103,6 +114,25 @@ impl Job {
 pub async fn enqueue<J: BackgroundJob>(conn: &mut AsyncPgConnection, job: &J) -> StoreResult<i64> {
     let payload = serde_json::to_value(job).map_err(|e| crate::StoreError::Unavailable(format!("job payload: {e}")))?;
     enqueue_raw(conn, J::KIND, &payload).await
+}
+
+/// Adds typed jobs of one kind, due now, in one statement (a batch's files, say).
+pub async fn enqueue_many<J: BackgroundJob>(conn: &mut AsyncPgConnection, jobs: &[J]) -> StoreResult<()> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let payloads = jobs
+        .iter()
+        .map(serde_json::to_value)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| crate::StoreError::Unavailable(format!("job payload: {e}")))?;
+    diesel::sql_query("INSERT INTO jobs (kind, payload) SELECT $1, p FROM unnest($2::jsonb[]) AS p")
+        .bind::<Text, _>(J::KIND)
+        .bind::<diesel::sql_types::Array<diesel::sql_types::Jsonb>, _>(&payloads)
+        .execute(conn)
+        .await?;
+    diesel::sql_query("SELECT pg_notify($1, $2)").bind::<Text, _>(CHANNEL).bind::<Text, _>(J::KIND).execute(conn).await?;
+    Ok(())
 }
 
 /// Adds a job, due now. Call it inside the transaction of the write the job belongs to: the job

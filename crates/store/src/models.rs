@@ -411,7 +411,7 @@ pub struct NewMessage {
     pub created_at: DateTime<Utc>,
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
 #[diesel(table_name = attachments)]
 pub struct Attachment {
     pub id: i64,

@@ -313,6 +313,14 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
         .await
     };
     let (saved, contacts_written, written) = futures_util::future::try_join3(save_files, touch_contacts, write_conversations).await?;
+    // Files the channel only linked are fetched into our storage by a job of their own, queued
+    // with the message: the link may expire, the message is never held up by it.
+    let to_fetch: Vec<i64> = saved.iter().filter(|a| a.storage_key.is_none()).map(|a| a.id).collect();
+    crate::jobs::enqueue_many(
+        conn,
+        &to_fetch.iter().map(|&attachment_id| crate::jobs::DownloadMedia { attachment_id }).collect::<Vec<_>>(),
+    )
+    .await?;
     let mut files_of: HashMap<i64, Vec<Attachment>> = HashMap::new();
     for a in saved {
         files_of.entry(a.message_id).or_default().push(a);
@@ -549,6 +557,8 @@ pub struct Outgoing {
     pub attachment: Option<Attachment>,
     /// The channel id of the message this one answers.
     pub reply_to_source: Option<String>,
+    /// The message this one answers, and who wrote it when a contact did.
+    pub quoted: Option<(Message, Option<Contact>)>,
 }
 
 pub async fn outgoing(conn: &mut AsyncPgConnection, message_id: i64) -> StoreResult<Option<Outgoing>> {
@@ -564,11 +574,28 @@ pub async fn outgoing(conn: &mut AsyncPgConnection, message_id: i64) -> StoreRes
     };
     let contact = crate::contacts::by_id(conn, conversation.contact_id).await?;
     let attachment = crate::attachments::of_messages(conn, &[message.id]).await?.into_iter().next();
-    let reply_to_source = match message.content_attributes.get("in_reply_to").and_then(Value::as_i64) {
-        Some(id) => messages::table.find(id).select(messages::source_id).first::<Option<String>>(conn).await.optional()?.flatten(),
+    let quoted = match message.content_attributes.get("in_reply_to").and_then(Value::as_i64) {
+        Some(id) => messages::table
+            .filter(messages::id.eq(id))
+            .filter(messages::conversation_id.eq(message.conversation_id))
+            .select(Message::as_select())
+            .first(conn)
+            .await
+            .optional()?,
         None => None,
     };
-    Ok(Some(Outgoing { message, conversation, inbox, identity, contact, attachment, reply_to_source }))
+    let quoted = match quoted {
+        Some(q) => {
+            let sender = match (q.sender_type.as_deref(), q.sender_id) {
+                (Some("contact"), Some(id)) => contacts::table.find(id).select(Contact::as_select()).first(conn).await.optional()?,
+                _ => None,
+            };
+            Some((q, sender))
+        }
+        None => None,
+    };
+    let reply_to_source = quoted.as_ref().and_then(|(q, _)| q.source_id.clone());
+    Ok(Some(Outgoing { message, conversation, inbox, identity, contact, attachment, reply_to_source, quoted }))
 }
 
 /// The BSP took the message: record its id and `sent`, and finish the job, in one transaction.
@@ -788,4 +815,43 @@ pub async fn claim_sync(conn: &mut AsyncPgConnection, inbox_id: i64, before: Dat
 pub async fn name_contact(conn: &mut AsyncPgConnection, contact_id: i64, name: &str) -> StoreResult<()> {
     diesel::update(contacts::table.find(contact_id).filter(contacts::name.eq(""))).set(contacts::name.eq(name)).execute(conn).await?;
     Ok(())
+}
+
+/// A reaction to the message with this source id: `from` (who reacted, as the channel names
+/// them) has `emoji` on it now, or none (`None` takes theirs back). One per person, as WhatsApp
+/// shows them. `None` when there is no such message or nothing changes (a repeated delivery).
+pub async fn react(
+    conn: &mut AsyncPgConnection,
+    inbox_id: i64,
+    source_id: &str,
+    from: &str,
+    name: Option<&str>,
+    emoji: Option<&str>,
+) -> StoreResult<Option<Message>> {
+    Ok(diesel::sql_query(
+        "WITH target AS ( \
+           SELECT id, content_attributes AS attrs FROM messages WHERE inbox_id = $1 AND source_id = $2 LIMIT 1 FOR UPDATE \
+         ), next AS ( \
+           SELECT id, attrs, \
+             coalesce((SELECT jsonb_agg(r) FROM jsonb_array_elements(coalesce(attrs->'reactions', '[]'::jsonb)) r WHERE r->>'from' <> $3), '[]'::jsonb) \
+             || CASE WHEN $4::text IS NULL THEN '[]'::jsonb \
+                ELSE jsonb_build_array(jsonb_build_object('emoji', $4::text, 'from', $3::text, 'name', $5::text, \
+                                                          'reacted_at', extract(epoch FROM now())::bigint)) END AS reactions \
+           FROM target \
+         ) \
+         UPDATE messages m SET content_attributes = m.content_attributes || jsonb_build_object('reactions', next.reactions), updated_at = now() \
+         FROM next WHERE m.id = next.id \
+           AND (SELECT array_agg(r->>'from' || ':' || (r->>'emoji') ORDER BY r->>'from') FROM jsonb_array_elements(coalesce(next.attrs->'reactions', '[]'::jsonb)) r) \
+               IS DISTINCT FROM \
+               (SELECT array_agg(r->>'from' || ':' || (r->>'emoji') ORDER BY r->>'from') FROM jsonb_array_elements(next.reactions) r) \
+         RETURNING m.*",
+    )
+    .bind::<BigInt, _>(inbox_id)
+    .bind::<Text, _>(source_id)
+    .bind::<Text, _>(from)
+    .bind::<Nullable<Text>, _>(emoji)
+    .bind::<Nullable<Text>, _>(name)
+    .get_result(conn)
+    .await
+    .optional()?)
 }

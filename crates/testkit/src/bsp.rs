@@ -54,6 +54,8 @@ struct Inner {
     /// How long each accepted send takes to be answered; it counts as taken when it arrives,
     /// as a real BSP's does, even if the caller is gone by the time the answer is ready.
     latency: Duration,
+    /// Files served at `/media/<name>` (as a CDN serves the BSP's links: no credentials).
+    files: std::collections::HashMap<String, (Vec<u8>, String)>,
 }
 
 #[derive(Clone)]
@@ -94,6 +96,12 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
         Some(Failure::Status(code)) => {
             let status = actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
             HttpResponse::build(status).json(json!({ "errors": [format!("Simulated failure {code}")] }))
+        }
+        None if rec.method == "GET" && rec.path.starts_with("/media/") => {
+            match lock(&inner).files.get(rec.path.trim_start_matches("/media/")) {
+                Some((bytes, content_type)) => HttpResponse::Ok().content_type(content_type.as_str()).body(bytes.clone()),
+                None => HttpResponse::NotFound().json(json!({ "errors": ["The link expired"] })),
+            }
         }
         None if !authed => HttpResponse::Unauthorized().json(json!({ "errors": ["Authentication Error"] })),
         None => answer(&mut lock(&inner), &mut rec),
@@ -141,6 +149,12 @@ fn answer(inner: &mut Inner, rec: &mut Recorded) -> HttpResponse {
 }
 
 impl FakeBsp {
+    /// Serves a file at a link, as the BSP's media links are; the link.
+    pub fn host_file(&self, name: &str, bytes: Vec<u8>, content_type: &str) -> String {
+        lock(&self.inner).files.insert(name.to_string(), (bytes, content_type.to_string()));
+        format!("{}/media/{name}", self.url)
+    }
+
     /// Starts on a free port.
     pub async fn start() -> anyhow::Result<Self> {
         let inner = Arc::new(Mutex::new(Inner::default()));

@@ -59,6 +59,8 @@ struct Inner {
     join_requests: HashMap<String, Vec<Value>>,
     /// A participant's status for `group-participants`, other than the usual `"200"`.
     participant_status: HashMap<String, String>,
+    /// Files of received messages, served at `/media/:messageId`.
+    media: HashMap<String, (Vec<u8>, String)>,
     next_id: u64,
     /// Per connection: the webhook URL and verify token it was given.
     connections: HashMap<String, (String, String)>,
@@ -99,6 +101,12 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
     }
     if rec.api_key.as_deref() != Some(PROVIDER_KEY) {
         return HttpResponse::Forbidden().json(json!({ "error": "Forbidden", "message": "Invalid API key" }));
+    }
+    if let Some(id) = rec.path.strip_prefix("/media/").filter(|_| rec.method == "GET") {
+        return match inner.media.get(id) {
+            Some((bytes, content_type)) => HttpResponse::Ok().content_type(content_type.as_str()).body(bytes.clone()),
+            None => not_found("no such media"),
+        };
     }
     let Some(rest) = rec.path.strip_prefix("/connections/") else {
         return HttpResponse::NotFound().json(json!({ "error": "Not Found" }));
@@ -324,6 +332,18 @@ impl FakeProvider {
     /// The next calls fail so, in order.
     pub fn fail_next_with(&self, failures: impl IntoIterator<Item = Failure>) {
         lock(&self.inner).failures.extend(failures);
+    }
+
+    /// The file of a received message, served at `/media/:messageId`.
+    pub fn set_media(&self, message_id: &str, bytes: Vec<u8>, content_type: &str) {
+        lock(&self.inner).media.insert(message_id.to_string(), (bytes, content_type.to_string()));
+    }
+
+    /// Posts an event with more in its envelope (`extra`, say) to the number's webhook.
+    pub async fn deliver_with(&self, phone: &str, event: &str, data: Value, extra: Value) -> u16 {
+        let Some((url, token)) = self.connection(phone) else { return 0 };
+        let body = json!({ "event": event, "data": data, "extra": extra, "webhookVerifyToken": token });
+        reqwest::Client::new().post(url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
     }
 
     /// The group as the provider has it now.

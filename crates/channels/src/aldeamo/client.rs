@@ -79,6 +79,12 @@ impl Client {
         Ok(self.http.request(method, url).header("ApiKey", &cfg.api_key).header("UserId", &cfg.user_id))
     }
 
+    /// A file the BSP linked in a webhook (its links expire: fetch it soon).
+    pub async fn media(&self, link: &str, limit: usize) -> Result<crate::media::Downloaded, SendError> {
+        let url = self.guard.check_url(link).map_err(|b| SendError::Rejected(format!("the media address {b}")))?;
+        crate::media::fetch(self.http.get(url), "the BSP", limit).await
+    }
+
     /// Sends one message; the BSP's message id on success (`messageId`, or `messages[0].id`
     /// as the media endpoints answer).
     pub async fn send(&self, cfg: &ProviderConfig, req: &Request) -> Result<Option<String>, SendError> {

@@ -65,6 +65,19 @@ pub struct Webhook {
     pub messages: Vec<InboundMessage>,
     pub statuses: Vec<StatusUpdate>,
     pub templates: Vec<TemplateEvent>,
+    /// Reactions to messages: they land on the message, not as messages.
+    pub reactions: Vec<ReactionEvent>,
+}
+
+/// A contact's reaction to a message (`emoji: None` takes it back).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReactionEvent {
+    /// The id of the message reacted to.
+    pub target: String,
+    /// The contact's wa_id.
+    pub from: String,
+    pub profile_name: Option<String>,
+    pub emoji: Option<String>,
 }
 
 fn string(v: Option<&Value>) -> Option<String> {
@@ -99,6 +112,10 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
     if let Some(messages) = non_null(root.get("messages")) {
         let list = messages.as_array().ok_or_else(|| error("messages", "must be a list"))?;
         for (i, m) in list.iter().enumerate() {
+            if let Some(r) = reaction(m, &profiles) {
+                out.reactions.push(r);
+                continue;
+            }
             out.messages.push(message(m, i, &profiles)?);
         }
     }
@@ -157,6 +174,21 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
     Ok(out)
 }
 
+/// `{type: "reaction", reaction: {message_id, emoji}}`; an empty emoji removes the reaction.
+fn reaction(m: &Value, profiles: &[(String, String)]) -> Option<ReactionEvent> {
+    if string(m.get("type")).as_deref() != Some("reaction") {
+        return None;
+    }
+    let r = non_null(m.get("reaction"))?;
+    let from = string(m.get("from"))?;
+    Some(ReactionEvent {
+        target: string(r.get("message_id"))?,
+        profile_name: profiles.iter().find(|(wa, _)| *wa == from).map(|(_, n)| n.clone()),
+        from,
+        emoji: string(r.get("emoji")),
+    })
+}
+
 fn message(m: &Value, i: usize, profiles: &[(String, String)]) -> Result<InboundMessage, WebhookError> {
     let at = |f: &str| format!("messages[{i}].{f}");
     let id = string(m.get("id")).ok_or_else(|| error(at("id"), "is missing"))?;
@@ -183,6 +215,10 @@ fn message(m: &Value, i: usize, profiles: &[(String, String)]) -> Result<Inbound
                 if let Some(v) = non_null(p.get(key)) {
                     meta[key] = v.clone();
                 }
+            }
+            // A voice note (recorded in the app) rather than an audio file.
+            if kind == "voice" || p.get("voice").and_then(Value::as_bool) == Some(true) {
+                meta["is_recorded_audio"] = json!(true);
             }
             media = Some(InboundMedia { file_type, link: string(p.get("link")), mime_type: string(p.get("mime_type")), meta });
             string(p.get("caption"))

@@ -6,7 +6,7 @@ mod inbound;
 mod outbound;
 
 pub use client::{BspError, Client, SendError, TemplateListing};
-pub use inbound::{parse_webhook, InboundMedia, InboundMessage, StatusUpdate, TemplateEvent, Webhook, WebhookError};
+pub use inbound::{parse_webhook, InboundMedia, InboundMessage, ReactionEvent, StatusUpdate, TemplateEvent, Webhook, WebhookError};
 pub use outbound::{build, template_components, Media, MediaKind, Outbound, Request, TemplateParams, TemplateSend};
 
 /// The BSP's number format: digits only, no `+`.

@@ -251,6 +251,14 @@ impl Client {
         Ok(parsed.pointer("/data/key/id").and_then(Value::as_str).map(str::to_string))
     }
 
+    /// The file of a message the provider received (`GET {provider_url}/media/:messageId`).
+    pub async fn media(&self, c: &Connection<'_>, message_id: &str, limit: usize) -> Result<crate::media::Downloaded, SendError> {
+        let id: String = url::form_urlencoded::byte_serialize(message_id.as_bytes()).collect();
+        let raw = format!("{}/media/{id}", c.provider_url.trim_end_matches('/'));
+        let url = self.guard.check_url(&raw).map_err(|b| SendError::Rejected(format!("the provider address {b}")))?;
+        crate::media::fetch(self.http.get(url).header("x-api-key", c.api_key), "the WhatsApp provider", limit).await
+    }
+
     /// A group's subject, settings and participants.
     pub async fn group_metadata(&self, c: &Connection<'_>, jid: &str) -> Result<GroupMetadata, ProviderError> {
         let body = self.call(Call::get("group-metadata", &[("jid", jid)]), c).await?;

@@ -6,4 +6,6 @@ mod client;
 mod webhook;
 
 pub use client::{Client, Connection, GroupMetadata, JoinRequest, Participant, ProviderError};
-pub use webhook::{parse_webhook, Event, GroupUpdate, ParticipantsUpdate, Receipt, UpsertMessage, Webhook, WebhookError};
+pub use webhook::{
+    parse_webhook, Event, GroupUpdate, InboundFile, ParticipantsUpdate, Reaction, Receipt, Stub, UpsertMessage, Webhook, WebhookError,
+};

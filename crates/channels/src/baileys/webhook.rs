@@ -14,6 +14,35 @@ pub enum WebhookError {
 pub struct Webhook {
     pub verify_token: Option<String>,
     pub event: Event,
+    /// Files sent along (`extra.media`: message id → base64), when the provider includes them.
+    pub media: std::collections::HashMap<String, String>,
+}
+
+/// A file in a message; the provider keeps it (`GET /media/:messageId`) unless it came along.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboundFile {
+    /// Our attachment file type: image, audio, video, file or sticker.
+    pub file_type: &'static str,
+    pub mime_type: Option<String>,
+    pub file_name: Option<String>,
+    /// A voice note (`ptt`), not an audio file.
+    pub voice: bool,
+}
+
+/// A reaction to a message: `emoji: None` takes the sender's reaction back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Reaction {
+    /// The provider's id of the message reacted to.
+    pub target: String,
+    pub emoji: Option<String>,
+}
+
+/// A group's system message (`messageStubType`) and its parameters.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stub {
+    /// The stub type's name (`GROUP_CHANGE_ICON`, …) or number, as sent.
+    pub kind: String,
+    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -45,6 +74,13 @@ pub struct UpsertMessage {
     pub reply_to: Option<String>,
     /// Reactions, protocol messages (edits, deletions) and group stubs create no message.
     pub is_message: bool,
+    pub media: Option<InboundFile>,
+    /// JIDs mentioned (`contextInfo.mentionedJid`).
+    pub mentioned: Vec<String>,
+    /// `@everyone` (`contextInfo.groupMentions`).
+    pub mentions_everyone: bool,
+    pub reaction: Option<Reaction>,
+    pub stub: Option<Stub>,
 }
 
 /// A message of ours reached someone (`delivered`) or was read (`read`).
@@ -136,36 +172,86 @@ fn timestamp(v: Option<&Value>) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
 }
 
-/// The text of a message and whether we render its type.
-fn content_of(message: &Value) -> (Option<String>, bool, Option<String>) {
-    let context = |inner: &Value| inner.pointer("/contextInfo/stanzaId").and_then(Value::as_str).map(str::to_string);
+/// What a message says: its text, whether we render its type, what it quotes, its file, and
+/// its context (mentions).
+struct Content {
+    text: Option<String>,
+    supported: bool,
+    reply_to: Option<String>,
+    media: Option<InboundFile>,
+    context: Option<Value>,
+}
+
+const MEDIA: [(&str, &str); 5] = [
+    ("imageMessage", "image"),
+    ("videoMessage", "video"),
+    ("audioMessage", "audio"),
+    ("documentMessage", "file"),
+    ("stickerMessage", "sticker"),
+];
+
+fn content_of(message: &Value) -> Content {
+    let context = |inner: &Value| inner.get("contextInfo").cloned();
+    let quoted = |ctx: &Option<Value>| ctx.as_ref().and_then(|c| c.get("stanzaId")).and_then(Value::as_str).map(str::to_string);
     if let Some(t) = message.get("conversation").and_then(Value::as_str) {
-        return (Some(t.to_string()), true, None);
+        let ctx = message.get("messageContextInfo").cloned().filter(|c| c.get("mentionedJid").is_some());
+        return Content { text: Some(t.to_string()), supported: true, reply_to: None, media: None, context: ctx };
     }
     if let Some(inner) = message.get("extendedTextMessage") {
-        return (text(inner, "text"), true, context(inner));
+        let ctx = context(inner);
+        return Content { text: text(inner, "text"), supported: true, reply_to: quoted(&ctx), media: None, context: ctx };
     }
-    // Media and anything else: kept as unsupported, with a caption when there is one.
+    // A document with a caption comes wrapped.
+    let message = message.pointer("/documentWithCaptionMessage/message").unwrap_or(message);
+    for (key, file_type) in MEDIA {
+        if let Some(inner) = message.get(key) {
+            let ctx = context(inner);
+            let media = InboundFile {
+                file_type,
+                mime_type: text(inner, "mimetype"),
+                file_name: text(inner, "fileName"),
+                voice: file_type == "audio" && inner.get("ptt").and_then(Value::as_bool) == Some(true),
+            };
+            return Content { text: text(inner, "caption"), supported: true, reply_to: quoted(&ctx), media: Some(media), context: ctx };
+        }
+    }
+    // Anything else: kept as unsupported, with a caption when there is one.
     let envelope_keys = ["senderKeyDistributionMessage", "messageContextInfo"];
     let inner =
         message.as_object().and_then(|o| o.iter().find(|(k, v)| v.is_object() && !envelope_keys.contains(&k.as_str())).map(|(_, v)| v));
-    let caption = inner.and_then(|i| text(i, "caption"));
-    (caption, false, inner.and_then(context))
+    let ctx = inner.and_then(context);
+    Content { text: inner.and_then(|i| text(i, "caption")), supported: false, reply_to: quoted(&ctx), media: None, context: ctx }
 }
 
 fn upsert_message(m: &Value) -> Option<UpsertMessage> {
     let key = m.get("key")?;
     let message = m.get("message").cloned().unwrap_or(Value::Null);
-    let stub = m.get("messageStubType").is_some_and(|s| !s.is_null());
-    // Reactions, edits/deletions, and key distribution alone (sent with a group's first message).
+    let stub = m.get("messageStubType").filter(|s| !s.is_null()).map(|kind| Stub {
+        kind: kind.as_str().map(str::to_string).unwrap_or_else(|| kind.to_string()),
+        parameters: m
+            .get("messageStubParameters")
+            .and_then(Value::as_array)
+            .map(|l| l.iter().map(|p| p.as_str().map(str::to_string).unwrap_or_else(|| p.to_string())).collect())
+            .unwrap_or_default(),
+    });
+    let reaction =
+        message.get("reactionMessage").and_then(|r| Some(Reaction { target: text(r.get("key")?, "id")?, emoji: text(r, "text") }));
+    // Edits/deletions, and key distribution alone (sent with a group's first message).
     let only_keys = message.as_object().is_some_and(|o| o.len() == 1 && o.contains_key("senderKeyDistributionMessage"));
     let silent = message.get("reactionMessage").is_some() || message.get("protocolMessage").is_some() || only_keys;
-    let (content, supported, reply_to) = content_of(&message);
-    let content_attributes = if supported || message.is_null() {
+    let content = content_of(&message);
+    let content_attributes = if content.supported || message.is_null() {
         Value::Object(Default::default())
     } else {
         serde_json::json!({ "is_unsupported": true, "whatsapp": message })
     };
+    let ctx = content.context.unwrap_or(Value::Null);
+    let mentioned = ctx
+        .get("mentionedJid")
+        .and_then(Value::as_array)
+        .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+        .unwrap_or_default();
+    let mentions_everyone = ctx.get("groupMentions").and_then(Value::as_array).is_some_and(|l| !l.is_empty());
     Some(UpsertMessage {
         id: text(key, "id")?,
         remote_jid: text(key, "remoteJid")?,
@@ -174,10 +260,15 @@ fn upsert_message(m: &Value) -> Option<UpsertMessage> {
         participant_alt: text(key, "participantAlt").or_else(|| text(m, "participantAlt")),
         push_name: text(m, "pushName"),
         timestamp: timestamp(m.get("messageTimestamp")),
-        content,
+        content: content.text,
         content_attributes,
-        reply_to,
-        is_message: !stub && !silent && !message.is_null(),
+        reply_to: content.reply_to,
+        is_message: stub.is_none() && !silent && !message.is_null(),
+        media: content.media,
+        mentioned,
+        mentions_everyone,
+        reaction,
+        stub,
     })
 }
 
@@ -204,6 +295,11 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
     let verify_token = text(body, "webhookVerifyToken");
     let event = obj.get("event").and_then(Value::as_str).unwrap_or_default().trim().to_string();
     let data = obj.get("data").cloned().unwrap_or(Value::Null);
+    let media = body
+        .pointer("/extra/media")
+        .and_then(Value::as_object)
+        .map(|m| m.iter().filter_map(|(id, b64)| Some((id.clone(), b64.as_str()?.to_string()))).collect())
+        .unwrap_or_default();
     let event = match event.as_str() {
         _ if data.is_null() => Event::Ignored(event),
         "messages.upsert" => {
@@ -263,7 +359,7 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
         }
         _ => Event::Ignored(event),
     };
-    Ok(Webhook { verify_token, event })
+    Ok(Webhook { verify_token, event, media })
 }
 
 #[cfg(test)]
@@ -314,7 +410,37 @@ mod tests {
         assert_eq!(list[0].timestamp.map(|t| t.timestamp()), Some(1763700000));
         assert!(list[0].is_message && !list[1].is_message, "a reaction makes no message");
         assert_eq!(list[2].content.as_deref(), Some("look"));
-        assert_eq!(list[2].content_attributes["is_unsupported"], true);
+        assert_eq!(list[2].media.as_ref().map(|m| (m.file_type, m.mime_type.as_deref())), Some(("image", Some("image/jpeg"))));
+        assert_eq!(list[2].content_attributes, json!({}), "an image is a message with a file, not unsupported");
+        assert_eq!(list[1].reaction, None, "a reaction without the key of its message names nothing");
+        Ok(())
+    }
+
+    #[test]
+    fn files_voice_notes_reactions_mentions_and_stubs() -> TestResult {
+        let body = json!({ "event": "messages.upsert", "extra": { "media": { "V1": "aGVsbG8=" } }, "data": { "messages": [
+            { "key": { "remoteJid": "120363@g.us", "id": "V1", "participant": "2771@lid" },
+              "message": { "audioMessage": { "mimetype": "audio/ogg; codecs=opus", "ptt": true } } },
+            { "key": { "remoteJid": "120363@g.us", "id": "D1", "participant": "2771@lid" },
+              "message": { "documentWithCaptionMessage": { "message": { "documentMessage": { "fileName": "pedido.pdf", "caption": "el pedido", "mimetype": "application/pdf" } } } } },
+            { "key": { "remoteJid": "120363@g.us", "id": "R1", "participant": "2771@lid" },
+              "message": { "reactionMessage": { "key": { "id": "M9" }, "text": "" } } },
+            { "key": { "remoteJid": "120363@g.us", "id": "T1", "participant": "2771@lid" },
+              "message": { "extendedTextMessage": { "text": "hola @2772 y @everyone", "contextInfo": { "mentionedJid": ["2772@lid"], "groupMentions": [{ "groupSubject": "everyone" }] } } } },
+            { "key": { "remoteJid": "120363@g.us", "id": "S1" }, "messageStubType": "GROUP_CHANGE_ICON", "messageStubParameters": ["x"] }
+        ] } });
+        let hook = parse_webhook(&body)?;
+        assert_eq!(hook.media.get("V1").map(String::as_str), Some("aGVsbG8="));
+        let Event::Messages(list) = hook.event else { return Err("messages expected".into()) };
+        let voice = list[0].media.clone().ok_or("a file")?;
+        assert!(voice.voice && voice.file_type == "audio");
+        let doc = list[1].media.clone().ok_or("a file")?;
+        assert_eq!((doc.file_type, doc.file_name.as_deref(), list[1].content.as_deref()), ("file", Some("pedido.pdf"), Some("el pedido")));
+        assert_eq!(list[2].reaction, Some(Reaction { target: "M9".into(), emoji: None }), "an empty reaction takes it back");
+        assert!(!list[2].is_message);
+        assert_eq!((list[3].mentioned.clone(), list[3].mentions_everyone), (vec!["2772@lid".to_string()], true));
+        assert_eq!(list[4].stub, Some(Stub { kind: "GROUP_CHANGE_ICON".into(), parameters: vec!["x".into()] }));
+        assert!(!list[4].is_message);
         Ok(())
     }
 

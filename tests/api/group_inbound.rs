@@ -1,0 +1,185 @@
+//! What a Baileys-style provider delivers beyond text: files (sent along, or fetched from the
+//! provider by a job with retries, or visibly lost), voice notes, reactions, mentions both ways,
+//! quoted replies both ways, and the group stubs (join requests, a new picture, a new group).
+
+use std::time::Duration;
+
+use base64::Engine;
+use serde_json::{json, Value};
+
+use crate::groups::{next_event, Groups, GROUP, PHONE};
+
+const PNG: &[u8] = &[0x89, b'P', b'N', b'G', 0x0D, 0x0A, 0x1A, 0x0A, 0, 0, 0, 0x0D, b'I', b'H', b'D', b'R'];
+
+impl Groups {
+    /// A group message from Ana (`2771@lid`, +573001112222) with this `message` body.
+    async fn ana_sends(&self, id: &str, message: Value, extra: Option<Value>) -> u16 {
+        let m = json!({ "key": { "remoteJid": GROUP, "fromMe": false, "id": id, "participant": "2771@lid",
+                                  "participantAlt": "573001112222@s.whatsapp.net" },
+                        "pushName": "Ana", "messageTimestamp": chrono::Utc::now().timestamp(), "message": message });
+        let data = json!({ "type": "notify", "messages": [m] });
+        match extra {
+            Some(extra) => self.provider.deliver_with(PHONE, "messages.upsert", data, extra).await,
+            None => self.deliver("messages.upsert", data).await,
+        }
+    }
+
+    /// The group conversation's message with this source id, once `ready` holds (within 10 s).
+    async fn group_message(&self, source_id: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let list = self.app.get(&self.w.path("/conversations?status=all")).token(&self.w.admin.access_token).send().await;
+            let conv = list.body["data"]["payload"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|c| c["meta"]["sender"]["identifier"] == GROUP)
+                .map(|c| c["id"].as_i64().unwrap());
+            if let Some(conv) = conv {
+                let found = self.conversation_messages(conv).await.into_iter().find(|m| m["source_id"] == source_id);
+                if let Some(m) = found.filter(|m| ready(m)) {
+                    return m;
+                }
+            }
+            assert!(tokio::time::Instant::now() < deadline, "{source_id} never got ready");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+#[tokio::test]
+async fn files_are_kept_here_fetched_with_retries_or_visibly_lost() {
+    let (g, _ws, _) = Groups::with_group().await;
+
+    // Fetched from the provider: the first attempt fails, the retry keeps it.
+    g.provider.set_media("IMG1", PNG.to_vec(), "image/png");
+    g.provider.fail_next([503]);
+    let image = json!({ "imageMessage": { "caption": "el recibo", "mimetype": "image/png" } });
+    assert_eq!(g.ana_sends("IMG1", image, None).await, 200);
+    let m = g.group_message("IMG1", |m| m["attachments"][0]["data_url"].as_str().is_some_and(|u| u.contains("/attachments/"))).await;
+    assert_eq!(m["content"], "el recibo");
+    let file = &m["attachments"][0];
+    assert_eq!(
+        (file["file_type"].as_str(), file["content_type"].as_str(), file["file_size"].as_i64()),
+        (Some("image"), Some("image/png"), Some(PNG.len() as i64))
+    );
+    let got = g.app.client.get(file["data_url"].as_str().unwrap()).send().await.unwrap();
+    assert_eq!(got.bytes().await.unwrap().to_vec(), PNG);
+    let media_calls = g.provider.requests().into_iter().filter(|r| r.path == "/media/IMG1").count();
+    assert_eq!(media_calls, 2, "one failure, one success");
+
+    // Sent along with the event: kept at once, no fetch. A voice note says so.
+    let ogg = b"OggS\0\x02fake-opus".to_vec();
+    let extra = json!({ "media": { "VN1": base64::engine::general_purpose::STANDARD.encode(&ogg) } });
+    let voice = json!({ "audioMessage": { "mimetype": "audio/ogg; codecs=opus", "ptt": true, "seconds": 3 } });
+    assert_eq!(g.ana_sends("VN1", voice, Some(extra)).await, 200);
+    let m = g.group_message("VN1", |m| m["attachments"].as_array().is_some_and(|a| !a.is_empty())).await;
+    let file = &m["attachments"][0];
+    assert_eq!(file["meta"]["is_recorded_audio"], true);
+    assert_eq!(file["file_size"], ogg.len());
+    assert!(file["data_url"].as_str().unwrap().contains("/attachments/"));
+    assert!(!g.provider.requests().iter().any(|r| r.path == "/media/VN1"));
+
+    // The provider no longer has it: the message stays, and its file says why it is missing.
+    let doc = json!({ "documentMessage": { "fileName": "pedido.pdf", "mimetype": "application/pdf", "caption": "pedido" } });
+    assert_eq!(g.ana_sends("DOC1", doc, None).await, 200);
+    let m = g.group_message("DOC1", |m| m["attachments"][0]["meta"]["download_error"].is_string()).await;
+    assert_eq!(m["content"], "pedido");
+    assert_eq!(m["attachments"][0]["file_name"], "pedido.pdf");
+    assert!(m["attachments"][0]["meta"]["download_error"].as_str().unwrap().contains("404"), "{m}");
+}
+
+#[tokio::test]
+async fn reactions_mentions_and_quoted_replies_go_both_ways() {
+    let (g, mut ws, _) = Groups::with_group().await;
+    let luis = g.group_message("M1", |_| true).await;
+    let luis_id = luis["sender"]["id"].as_i64().unwrap();
+
+    // A reaction lands on the message it reacts to; the same one again changes nothing; an
+    // empty one takes it back.
+    let react = |emoji: &str| json!({ "reactionMessage": { "key": { "id": "M1", "remoteJid": GROUP }, "text": emoji } });
+    assert_eq!(g.ana_sends("R1", react("👍"), None).await, 200);
+    let m = g.group_message("M1", |m| m["content_attributes"]["reactions"].as_array().is_some_and(|r| !r.is_empty())).await;
+    let reaction = &m["content_attributes"]["reactions"][0];
+    assert_eq!(
+        (reaction["emoji"].as_str(), reaction["from"].as_str(), reaction["name"].as_str()),
+        (Some("👍"), Some("2771@lid"), Some("Ana"))
+    );
+    loop {
+        let update = next_event(&mut ws, "message.updated").await;
+        if update["source_id"] == "M1" {
+            assert_eq!(update["content_attributes"]["reactions"][0]["emoji"], "👍");
+            break;
+        }
+    }
+    assert_eq!(g.ana_sends("R2", react("❤️"), None).await, 200);
+    let m = g.group_message("M1", |m| m["content_attributes"]["reactions"][0]["emoji"] == "❤️").await;
+    assert_eq!(m["content_attributes"]["reactions"].as_array().unwrap().len(), 1, "one reaction per person");
+    assert_eq!(g.ana_sends("R3", react(""), None).await, 200);
+    g.group_message("M1", |m| m["content_attributes"]["reactions"] == json!([])).await;
+
+    // An incoming mention links the contact; a quote links the message it answers.
+    let mention = json!({ "extendedTextMessage": { "text": "@2772 ¿lo tienes? @everyone",
+                          "contextInfo": { "mentionedJid": ["2772@lid"], "groupMentions": [{ "groupSubject": "everyone" }], "stanzaId": "M1", "participant": "2772@lid" } } });
+    assert_eq!(g.ana_sends("T1", mention, None).await, 200);
+    let m = g.group_message("T1", |_| true).await;
+    assert_eq!(m["content"], format!("[@Luis](mention://contact/{luis_id}/Luis) ¿lo tienes? [@all](mention://contact/0/all)"));
+    assert_eq!(m["content_attributes"]["mentioned_contacts"], json!([luis_id, 0]));
+    assert_eq!(m["content_attributes"]["in_reply_to"], luis["id"]);
+
+    // Our reply quotes Luis's message (naming him as its writer) and mentions him and everyone.
+    let conv = m["conversation_id"].as_i64().unwrap();
+    let body = json!({ "content": format!("[@Luis](mention://contact/{luis_id}/Luis) sí, y [@all](mention://contact/0/all) mañana"),
+                       "content_attributes": { "in_reply_to": luis["id"] } });
+    let r = g.app.post(&g.w.path(&format!("/conversations/{conv}/messages"))).token(&g.w.admin.access_token).json(&body).send().await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sent = g.provider.wait_for(|r| r.path.ends_with("/send-message")).await.unwrap();
+    let content = &sent.body["messageContent"];
+    assert_eq!(content["text"], "@2772 sí, y @everyone mañana");
+    assert_eq!(content["mentions"], json!(["2772@lid"]));
+    assert_eq!(content["groupMentions"], json!([{ "groupSubject": "everyone" }]));
+    assert_eq!(content["quotedMessage"]["key"], json!({ "id": "M1", "remoteJid": GROUP, "fromMe": false, "participant": "2772@lid" }));
+    assert_eq!(content["quotedMessage"]["message"], json!({ "conversation": "hola" }));
+}
+
+#[tokio::test]
+async fn stubs_record_join_requests_a_new_picture_and_new_groups() {
+    let (g, mut ws, group_id) = Groups::with_group().await;
+    let stub = |id: &str, jid: &str, kind: Value, params: Value| {
+        json!({ "type": "notify", "messages": [{
+        "key": { "remoteJid": jid, "id": id, "fromMe": false }, "messageStubType": kind, "messageStubParameters": params }] })
+    };
+    let who = json!([r#"{"lid":"2780@lid","pn":"573007778888@s.whatsapp.net"}"#, "created"]);
+    assert_eq!(
+        g.deliver("messages.upsert", stub("S1", GROUP, json!("GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD"), who)).await,
+        200
+    );
+    let synced = next_event(&mut ws, "contact.group_synced").await;
+    assert_eq!(synced["additional_attributes"]["pending_join_requests"][0]["pn"], "+573007778888");
+    assert!(g.conversation_messages(1).await.iter().any(|m| m["content"] == "+573007778888 asked to join the group"));
+    let withdrawn = json!([r#"{"lid":"2780@lid","pn":"573007778888@s.whatsapp.net"}"#, "revoked"]);
+    assert_eq!(
+        g.deliver("messages.upsert", stub("S2", GROUP, json!("GROUP_MEMBERSHIP_JOIN_APPROVAL_REQUEST_NON_ADMIN_ADD"), withdrawn)).await,
+        200
+    );
+    let synced = next_event(&mut ws, "contact.group_synced").await;
+    assert_eq!(synced["additional_attributes"]["pending_join_requests"], json!([]));
+
+    assert_eq!(g.deliver("messages.upsert", stub("S3", GROUP, json!(22), json!([]))).await, 200);
+    next_event(&mut ws, "contact.group_synced").await;
+    assert!(g.conversation_messages(1).await.iter().any(|m| m["content"] == "Group picture was changed"));
+    assert_eq!(g.group_contact().await["id"], group_id);
+
+    // A group created with us in it: its contact, and a sync.
+    let new = "120363099999999999@g.us";
+    g.provider.set_group(json!({ "id": new, "subject": "Nuevo", "participants": [
+        { "id": "9001@lid", "phoneNumber": "573000000009@s.whatsapp.net", "admin": "superadmin" } ] }));
+    assert_eq!(g.deliver("messages.upsert", stub("S4", new, json!("GROUP_CREATE"), json!(["Nuevo"]))).await, 200);
+    loop {
+        let synced = next_event(&mut ws, "contact.group_synced").await;
+        if synced["identifier"] == new && synced["name"] == "Nuevo" {
+            assert_eq!(synced["group_members"].as_array().unwrap().len(), 1);
+            break;
+        }
+    }
+}
