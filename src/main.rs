@@ -130,6 +130,11 @@ struct ServeArgs {
     /// Messages per second per WhatsApp inbox, shared by every process.
     #[arg(long, env = "WHATSAPP_RATE_LIMIT", default_value_t = 80, global = true)]
     whatsapp_rate_limit: u32,
+    /// Deliver WhatsApp group messages from Baileys-style providers. Off (the default), groups are
+    /// soft-disabled: the provider sends only activity summaries, and group conversations show
+    /// that something happened without storing the messages.
+    #[arg(long, env = "WHATSAPP_GROUPS_ENABLED", default_value_t = false, action = clap::ArgAction::Set, global = true)]
+    whatsapp_groups_enabled: bool,
     /// Seconds between template syncs with the BSP.
     #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600, global = true)]
     whatsapp_template_sync_secs: u64,
@@ -265,6 +270,7 @@ fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
             bsp_timeout: Duration::from_secs(args.whatsapp_bsp_timeout_secs.max(1)),
             rate_limit: args.whatsapp_rate_limit.max(1),
             template_sync: Duration::from_secs(args.whatsapp_template_sync_secs.max(60)),
+            groups_enabled: args.whatsapp_groups_enabled,
             ..WhatsappSettings::default()
         },
         outbound_allow_private: args.outbound_allow_private,

@@ -37,10 +37,16 @@ pub(crate) fn metadata(subject: &str, extra: &[Value]) -> Value {
 
 impl Groups {
     pub(crate) async fn new() -> Self {
+        Self::with_groups(true).await
+    }
+
+    /// `groups_enabled: false`: groups soft-disabled (`WHATSAPP_GROUPS_ENABLED`, off by default).
+    pub(crate) async fn with_groups(groups_enabled: bool) -> Self {
         let provider = FakeProvider::start().await.unwrap();
         let app = TestApp::spawn_with(|s| {
             s.whatsapp.retry_base = Duration::from_millis(50);
             s.whatsapp.bsp_timeout = Duration::from_millis(700);
+            s.whatsapp.groups_enabled = groups_enabled;
         })
         .await;
         let w = app.seed().await;
@@ -138,6 +144,7 @@ async fn a_baileys_inbox_opens_its_connection_and_keeps_its_secrets() {
     let token = opened.body["webhookVerifyToken"].as_str().unwrap();
     assert!(token.len() >= 24);
     assert_eq!(inbox["provider"], "baileys");
+    assert_eq!(inbox["groups_enabled"], true);
     assert_eq!(inbox["provider_config"], json!({ "provider_url": format!("{}/", g.provider.url), "api_key": "********cdef" }));
     assert!(!inbox.to_string().contains(token) && !inbox.to_string().contains(PROVIDER_KEY), "secrets stay hidden");
 
@@ -436,4 +443,36 @@ async fn replies_go_to_the_group_or_the_person_through_the_provider() {
     assert_eq!(note.status, 200);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(g.provider.requests().len(), before);
+}
+
+#[tokio::test]
+async fn soft_disabled_groups_show_their_activity_without_messages() {
+    let g = Groups::with_groups(false).await;
+    let connected = g.provider.requests().into_iter().find(|r| r.method == "POST" && r.path == format!("/connections/{PHONE}")).unwrap();
+    assert_eq!(connected.body["groupsEnabled"], false, "the provider is told");
+    let inbox = g.app.get(&g.w.path(&format!("/inboxes/{}", g.inbox_id))).token(&g.w.admin.access_token).send().await;
+    assert_eq!(inbox.body["groups_enabled"], false);
+    g.provider.set_group(metadata("Pedidos", &[]));
+    let mut ws = g.admin_socket().await;
+
+    let at = chrono::Utc::now().timestamp() - 60;
+    let summary = |unread: i64, at: i64| json!([{ "jid": GROUP, "unreadCount": unread, "lastMessageAt": at }]);
+    assert_eq!(g.deliver("groups.activity", summary(3, at)).await, 200);
+    let created = next_event(&mut ws, "conversation.created").await;
+    assert_eq!((created["unread_count"].as_i64(), created["timestamp"].as_i64()), (Some(3), Some(at)));
+    let display_id = created["id"].as_i64().unwrap();
+    assert!(g.conversation_messages(display_id).await.is_empty(), "no message is stored");
+    assert!(g.provider.wait_for(|r| r.path.ends_with("/group-metadata")).await.is_some(), "the group is synced");
+    assert_eq!(g.group_contact().await["name"], "Pedidos");
+
+    assert_eq!(g.deliver("groups.activity", summary(5, at + 30)).await, 200);
+    let updated = next_event(&mut ws, "conversation.updated").await;
+    assert_eq!((updated["id"].as_i64(), updated["unread_count"].as_i64()), (Some(display_id), Some(5)));
+    let list = g.app.get(&g.w.path("/conversations?group_type=group")).token(&g.w.admin.access_token).send().await;
+    assert_eq!(list.body["data"]["payload"][0]["unread_count"], 5, "an agent sees there is something unseen");
+    // Once an agent has looked, it is seen.
+    let seen = g.app.post(&g.w.path(&format!("/conversations/{display_id}/update_last_seen"))).token(&g.w.admin.access_token).send().await;
+    assert_eq!(seen.status, 200, "{}", seen.body);
+    let list = g.app.get(&g.w.path("/conversations?group_type=group")).token(&g.w.admin.access_token).send().await;
+    assert_eq!(list.body["data"]["payload"][0]["unread_count"], 0);
 }

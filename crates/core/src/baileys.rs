@@ -42,7 +42,8 @@ pub fn config_of(inbox: &Inbox) -> CoreResult<BaileysConfig> {
 /// Opens the number's connection at the provider, with the webhook it must call.
 pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name: &str, webhook_token: &str) -> CoreResult<()> {
     let url = format!("{}/webhooks/whatsapp/{webhook_token}", state.settings.public_url.trim_end_matches('/'));
-    state.provider.connect(&connection(config, phone), name, &url, &config.webhook_verify_token).await.map_err(unavailable)
+    let groups = state.settings.whatsapp.groups_enabled;
+    state.provider.connect(&connection(config, phone), name, &url, &config.webhook_verify_token, groups).await.map_err(unavailable)
 }
 
 /// Closes the inbox's connection at the provider before the inbox goes (a connection the
@@ -69,6 +70,12 @@ pub async fn receive(state: &AppState, inbox: &Inbox, body: &Value) -> CoreResul
         Event::Groups(list) => {
             for update in &list {
                 group_settings(state, inbox, update).await?;
+            }
+            Ok(())
+        }
+        Event::Activity(list) => {
+            for a in &list {
+                group_activity(state, inbox, a).await?;
             }
             Ok(())
         }
@@ -230,6 +237,34 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media
         stub(state, inbox, m).await?;
     }
     Ok(())
+}
+
+/// `groups.activity` (groups soft-disabled): the group and its conversation exist, the
+/// conversation's last activity and unseen count follow the summary (`conversation.updated`),
+/// and a sync is queued; no message is stored.
+async fn group_activity(state: &AppState, inbox: &Inbox, a: &switchboard_channels::baileys::GroupActivity) -> CoreResult<()> {
+    let Some(chat) = Jid::parse(&a.jid).filter(|j| j.kind() == JidKind::Group) else { return Ok(()) };
+    let at = a.last_message_at.unwrap_or_else(Utc::now);
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
+        if identity.group_left_at.is_some() {
+            return Ok(());
+        }
+        // A sync unless one is fresh (a new group has one queued already).
+        switchboard_store::jobs::enqueue(conn, &SyncGroup { contact_id: group.id, force: false }).await?;
+        let summary = json!({ "unread_count": a.unread_count, "last_message_at": at.timestamp() });
+        let (conversation, created) =
+            switchboard_store::groups::touch_conversation(conn, inbox, &group, &identity, at, &summary, &random_token(16)).await?;
+        let event = if created { LiveEvent::ConversationCreated } else { LiveEvent::ConversationUpdated };
+        crate::events::announce(state, conn, out, &conversation, event, &[], Default::default()).await?;
+        Ok(())
+    }
+    .await;
+    let done = tx.finish(state, result).await;
+    state.jobs.notify_one();
+    done
 }
 
 /// Ends a delivery that failed half way: the open change (if any) is rolled back with the error.

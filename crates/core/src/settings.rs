@@ -58,6 +58,9 @@ pub struct WhatsappSettings {
     pub concurrency: usize,
     /// How often templates are fetched from the BSP.
     pub template_sync: Duration,
+    /// Baileys-style providers deliver group messages; off, only activity summaries
+    /// (`groups.activity`): groups are soft-disabled.
+    pub groups_enabled: bool,
 }
 
 impl Default for WhatsappSettings {
@@ -70,6 +73,7 @@ impl Default for WhatsappSettings {
             rate_limit: 80,
             concurrency: 32,
             template_sync: Duration::from_secs(3600),
+            groups_enabled: false,
         }
     }
 }

@@ -97,7 +97,9 @@ pub fn message_template(t: &MessageTemplate) -> Value {
 
 /// The inbox; WhatsApp inboxes add their number, provider, masked config, the webhook URL the
 /// BSP must call (administrators only), and their templates.
-pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[MessageTemplate]) -> Value {
+/// `groups_enabled`: whether Baileys inboxes get group messages (`WHATSAPP_GROUPS_ENABLED`) or
+/// only activity summaries.
+pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[MessageTemplate], groups_enabled: bool) -> Value {
     let mut v = inbox(i, admin);
     if ChannelType::from_stored(&i.channel_type) == ChannelType::Whatsapp {
         v["phone_number"] = json!(i.phone_number);
@@ -107,6 +109,9 @@ pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[Message
         v["webhook_url"] = json!(webhook.map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
         v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
+        if i.provider.as_deref() == Some("baileys") {
+            v["groups_enabled"] = json!(groups_enabled);
+        }
         if admin {
             let config = ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config).map(|c| c.masked()).unwrap_or(json!({}));
             v["provider_config"] = config;
@@ -325,6 +330,17 @@ pub fn attachment(a: &switchboard_store::models::Attachment, url: String) -> Val
     })
 }
 
+/// A soft-disabled group's messages are not stored; its summary says how many came. They are
+/// unseen until an agent looks at the conversation after the last one.
+fn unseen_group_activity(c: &switchboard_store::models::Conversation) -> i64 {
+    let Some(summary) = c.additional_attributes.get("group_activity") else { return 0 };
+    let last = summary.get("last_message_at").and_then(Value::as_i64).unwrap_or(0);
+    if c.agent_last_seen_at.is_some_and(|seen| seen.timestamp() >= last) {
+        return 0;
+    }
+    summary.get("unread_count").and_then(Value::as_i64).unwrap_or(0)
+}
+
 /// A message; `display_id` is its conversation's public id and `sender` the resolved sender.
 pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: Option<Value>, attachments: Vec<Value>) -> Value {
     let mut attributes = m.content_attributes.clone();
@@ -397,7 +413,7 @@ pub fn conversation(
         "timestamp": c.last_activity_at.timestamp(),
         "created_at": c.created_at.timestamp(),
         "updated_at": c.updated_at.timestamp(),
-        "unread_count": related.unread_count(c),
+        "unread_count": related.unread_count(c).max(unseen_group_activity(c)),
         "messages": last.iter().cloned().collect::<Vec<_>>(),
         "last_non_activity_message": last,
         "meta": {

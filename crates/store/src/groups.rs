@@ -409,3 +409,63 @@ pub async fn waiting_conversations(conn: &mut AsyncPgConnection, contact_inbox_i
         .load(conn)
         .await?)
 }
+
+/// A soft-disabled group's activity summary on its current conversation (created, open, when
+/// it has none): the last activity moves to `at` (never back) and the summary is kept as
+/// `additional_attributes.group_activity`. `true`: the conversation is new.
+pub async fn touch_conversation(
+    conn: &mut AsyncPgConnection,
+    inbox: &Inbox,
+    group: &Contact,
+    identity: &ContactInbox,
+    at: chrono::DateTime<chrono::Utc>,
+    summary: &Value,
+    uuid: &str,
+) -> StoreResult<(Conversation, bool)> {
+    use crate::schema::conversations;
+    conn.transaction::<_, StoreError, _>(async move |conn| {
+        let (current, created) = match current_conversation(conn, identity.id).await? {
+            Some(c) => (c, false),
+            None => {
+                let new = crate::models::NewConversation {
+                    account_id: inbox.account_id,
+                    inbox_id: inbox.id,
+                    contact_id: group.id,
+                    contact_inbox_id: Some(identity.id),
+                    assignee_id: None,
+                    team_id: None,
+                    status: "open".into(),
+                    priority: None,
+                    group_type: "group".into(),
+                    snoozed_until: None,
+                    uuid: uuid.to_string(),
+                    additional_attributes: serde_json::json!({}),
+                    custom_attributes: serde_json::json!({}),
+                };
+                (crate::conversations::insert(conn, &new).await?, true)
+            }
+        };
+        let updated = diesel::update(conversations::table.find(current.id))
+            .set((
+                // A new conversation starts at the activity, not at its insertion.
+                conversations::last_activity_at.eq(diesel::dsl::sql::<diesel::sql_types::Timestamptz>("CASE WHEN ")
+                    .bind::<Bool, _>(created)
+                    .sql(" THEN ")
+                    .bind::<diesel::sql_types::Timestamptz, _>(at)
+                    .sql(" ELSE GREATEST(last_activity_at, ")
+                    .bind::<diesel::sql_types::Timestamptz, _>(at)
+                    .sql(") END")),
+                conversations::additional_attributes.eq(diesel::dsl::sql::<Jsonb>(
+                    "additional_attributes || jsonb_build_object('group_activity', ",
+                )
+                .bind::<Jsonb, _>(summary)
+                .sql(")")),
+                conversations::updated_at.eq(diesel::dsl::now),
+            ))
+            .returning(Conversation::as_returning())
+            .get_result(conn)
+            .await?;
+        Ok((updated, created))
+    })
+    .await
+}

@@ -26,7 +26,8 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
     let admin = ctx.role.can_administer();
     let templates = templates_of(&mut conn, &inboxes).await?;
     let url = &state.settings.public_url;
-    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates)).collect::<Vec<_>>() })))
+    let groups = state.settings.whatsapp.groups_enabled;
+    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups)).collect::<Vec<_>>() })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -44,7 +45,7 @@ async fn templates_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox]) -> ApiRes
 
 pub(crate) async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
     let templates = templates_of(conn, std::slice::from_ref(inbox)).await?;
-    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates)))
+    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates, state.settings.whatsapp.groups_enabled)))
 }
 
 #[derive(Deserialize, Default)]

@@ -202,13 +202,21 @@ impl Client {
     }
 
     /// Opens the number's connection, pointing the provider's events at `webhook_url`.
-    pub async fn connect(&self, c: &Connection<'_>, client_name: &str, webhook_url: &str, verify_token: &str) -> Result<(), ProviderError> {
+    /// `groups_enabled`: off, the provider sends group activity summaries instead of messages.
+    pub async fn connect(
+        &self,
+        c: &Connection<'_>,
+        client_name: &str,
+        webhook_url: &str,
+        verify_token: &str,
+        groups_enabled: bool,
+    ) -> Result<(), ProviderError> {
         let body = json!({
             "clientName": client_name,
             "webhookUrl": webhook_url,
             "webhookVerifyToken": verify_token,
             "includeMedia": false,
-            "groupsEnabled": true,
+            "groupsEnabled": groups_enabled,
             "syncFullHistory": false,
         });
         self.call(Call::post("", &body), c).await.map(|_| ())

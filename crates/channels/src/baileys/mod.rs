@@ -7,5 +7,6 @@ mod webhook;
 
 pub use client::{Client, Connection, GroupMetadata, JoinRequest, Participant, ProviderError};
 pub use webhook::{
-    parse_webhook, Event, GroupUpdate, InboundFile, ParticipantsUpdate, Reaction, Receipt, Stub, UpsertMessage, Webhook, WebhookError,
+    parse_webhook, Event, GroupActivity, GroupUpdate, InboundFile, ParticipantsUpdate, Reaction, Receipt, Stub, UpsertMessage, Webhook,
+    WebhookError,
 };

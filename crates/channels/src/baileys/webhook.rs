@@ -50,6 +50,8 @@ pub enum Event {
     Messages(Vec<UpsertMessage>),
     Participants(ParticipantsUpdate),
     Groups(Vec<GroupUpdate>),
+    /// `groups.activity`: what happened in groups while they are soft-disabled.
+    Activity(Vec<GroupActivity>),
     /// `message-receipt.update` and `messages.update`: how far our messages got.
     Receipts(Vec<Receipt>),
     /// Blank, or an event we do not act on (connection updates, receipts, …).
@@ -81,6 +83,14 @@ pub struct UpsertMessage {
     pub mentions_everyone: bool,
     pub reaction: Option<Reaction>,
     pub stub: Option<Stub>,
+}
+
+/// A group's activity summary: unread messages, and when the last one came.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupActivity {
+    pub jid: String,
+    pub unread_count: i64,
+    pub last_message_at: Option<DateTime<Utc>>,
 }
 
 /// A message of ours reached someone (`delivered`) or was read (`read`).
@@ -344,6 +354,23 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
                             announce: optional_bool(g, "announce"),
                             member_add_mode: optional_bool(g, "memberAddMode"),
                             join_approval_mode: optional_bool(g, "joinApprovalMode"),
+                        })
+                    })
+                    .collect(),
+            )
+        }
+        "groups.activity" => {
+            let list = match &data {
+                Value::Array(l) => l.clone(),
+                other => vec![other.clone()],
+            };
+            Event::Activity(
+                list.iter()
+                    .filter_map(|a| {
+                        Some(GroupActivity {
+                            jid: text(a, "jid")?,
+                            unread_count: a.get("unreadCount").and_then(Value::as_i64).unwrap_or(0).max(0),
+                            last_message_at: timestamp(a.get("lastMessageAt")),
                         })
                     })
                     .collect(),
