@@ -140,6 +140,16 @@ async fn reactions_mentions_and_quoted_replies_go_both_ways() {
     assert_eq!(content["groupMentions"], json!([{ "groupSubject": "everyone" }]));
     assert_eq!(content["quotedMessage"]["key"], json!({ "id": "M1", "remoteJid": GROUP, "fromMe": false, "participant": "2772@lid" }));
     assert_eq!(content["quotedMessage"]["message"], json!({ "conversation": "hola" }));
+
+    // Our reaction to Luis's message goes as a reaction to its key.
+    let body = json!({ "content": "🙌", "content_attributes": { "in_reply_to": luis["id"], "is_reaction": true } });
+    let r = g.app.post(&g.w.path(&format!("/conversations/{conv}/messages"))).token(&g.w.admin.access_token).json(&body).send().await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let sent = g.provider.wait_for(|r| r.path.ends_with("/send-message") && r.body["messageContent"].get("react").is_some()).await.unwrap();
+    assert_eq!(
+        sent.body["messageContent"],
+        json!({ "react": { "key": { "id": "M1", "remoteJid": GROUP, "fromMe": false, "participant": "2772@lid" }, "text": "🙌" } })
+    );
 }
 
 #[tokio::test]
@@ -182,4 +192,46 @@ async fn stubs_record_join_requests_a_new_picture_and_new_groups() {
             break;
         }
     }
+}
+
+#[tokio::test]
+async fn one_person_seen_by_lid_and_by_number_is_one_contact() {
+    let (g, _ws, _) = Groups::with_group().await;
+    let count = |q: &'static str| {
+        let (app, path, token) = (&g.app, g.w.path(&format!("/contacts/search?q={q}")), g.w.admin.access_token.clone());
+        async move { app.get(&path).token(&token).send().await.body["payload"].as_array().unwrap().clone() }
+    };
+    // Marta writes to us directly, by number; then in the group, by LID only.
+    let direct = json!({ "messages": [{ "key": { "remoteJid": "573009990000@s.whatsapp.net", "id": "D1" }, "pushName": "Marta",
+                         "message": { "conversation": "hola" } }] });
+    assert_eq!(g.deliver("messages.upsert", direct).await, 200);
+    let by_lid = json!({ "type": "notify", "messages": [{ "key": { "remoteJid": GROUP, "id": "G1", "participant": "2790@lid" },
+                         "pushName": "Marta", "message": { "conversation": "soy yo" } }] });
+    assert_eq!(g.deliver("messages.upsert", by_lid).await, 200);
+    assert_eq!(count("Marta").await.len(), 2, "nothing yet says they are one person");
+    // A message that shows both: one contact, with both identifiers and both conversations.
+    let both = json!({ "type": "notify", "messages": [{ "key": { "remoteJid": GROUP, "id": "G2", "participant": "2790@lid",
+                       "participantAlt": "573009990000@s.whatsapp.net" }, "pushName": "Marta", "message": { "conversation": "otra vez" } }] });
+    assert_eq!(g.deliver("messages.upsert", both).await, 200);
+    let found = count("Marta").await;
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert_eq!((found[0]["identifier"].as_str(), found[0]["phone_number"].as_str()), (Some("2790@lid"), Some("+573009990000")));
+    let conversations =
+        g.app.get(&g.w.path(&format!("/contacts/{}/conversations", found[0]["id"]))).token(&g.w.admin.access_token).send().await;
+    let list = conversations.body["payload"].as_array().unwrap();
+    assert_eq!(list.len(), 1, "her own conversation (the group's is the group's)");
+    let lines = g.conversation_messages(list[0]["id"].as_i64().unwrap()).await;
+    assert!(
+        lines.iter().any(|m| m["message_type"] == 2 && m["content"].as_str().unwrap().contains("WhatsApp shows they are the same person")),
+        "{lines:?}"
+    );
+
+    // Two first messages of a new person at once make one contact.
+    let first = |id: &str| {
+        json!({ "type": "notify", "messages": [{ "key": { "remoteJid": GROUP, "id": id, "participant": "2795@lid",
+                 "participantAlt": "573008887777@s.whatsapp.net" }, "pushName": "Rosa", "message": { "conversation": id } }] })
+    };
+    let (a, b) = tokio::join!(g.deliver("messages.upsert", first("C1")), g.deliver("messages.upsert", first("C2")));
+    assert_eq!((a, b), (200, 200));
+    assert_eq!(count("Rosa").await.len(), 1);
 }

@@ -112,8 +112,32 @@ pub(crate) async fn group_of(
     Ok((group, identity))
 }
 
+/// People WhatsApp shows by LID and number at once who were two contacts here (one seen by
+/// LID, one by number) become one: the newer is merged into the older, with a line saying why in
+/// the person's latest conversation.
+async fn unite(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    account_id: i64,
+    people: &[PersonChange<'_>],
+) -> CoreResult<()> {
+    let persons: Vec<&Person> = people.iter().map(|p| &p.person).collect();
+    for (base, mergee) in switchboard_store::groups::split_people(conn, account_id, &persons).await? {
+        let (merged, _) = crate::contacts::merge_in(state, conn, out, &base, &mergee).await?;
+        let line = groups::merged_line(&mergee.name, &merged.name, merged.identifier.as_deref(), merged.phone_number.as_deref());
+        if let Some(c) = switchboard_store::conversations::latest_of_contact(conn, merged.id).await? {
+            let (c, activities) = crate::conversations::change(conn, &c, Default::default(), vec![line]).await?;
+            crate::events::announce(state, conn, out, &c, LiveEvent::ConversationUpdated, &activities, Default::default()).await?;
+        }
+        tracing::info!(base = base.id, mergee = mergee.id, "merged two contacts WhatsApp shows are one person");
+    }
+    Ok(())
+}
+
 /// Records people of a group and announces the contacts that are new.
 pub(crate) async fn record(
+    state: &AppState,
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
     group: &Contact,
@@ -122,6 +146,7 @@ pub(crate) async fn record(
     name: Option<&str>,
     attributes: &Value,
 ) -> CoreResult<(Contact, Vec<Recorded>)> {
+    unite(state, conn, out, group.account_id, people).await?;
     let (group, recorded) =
         switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive, name, attributes).await?;
     // A sync may bring hundreds of new people: their identities are read in one query.
@@ -180,7 +205,8 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media
                 let recorded = async {
                     let (conn, out) = (&mut *ch.conn, &mut ch.out);
                     let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
-                    let (group, people) = record(conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await?;
+                    let (group, people) =
+                        record(state, conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await?;
                     let mentions = mentions_of(conn, inbox.account_id, m).await?;
                     CoreResult::Ok((group, people, mentions))
                 }
@@ -405,7 +431,7 @@ async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<
                 (json!({ "pending_join_requests": pending }), vec![line])
             }
         };
-        let (group, _) = record(conn, out, &group, &[], false, None, &attributes).await?;
+        let (group, _) = record(state, conn, out, &group, &[], false, None, &attributes).await?;
         activity(conn, out, &identity, lines).await?;
         group_synced(conn, out, &group).await
     }
@@ -449,7 +475,7 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
     let result = async {
         let (conn, out) = (&mut *change.conn, &mut change.out);
         let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
-        let (group, recorded) = record(conn, out, &group, &people, false, None, &json!({})).await?;
+        let (group, recorded) = record(state, conn, out, &group, &people, false, None, &json!({})).await?;
         let same = |a: &Person, b: &Person| (a.lid.is_some() && a.lid == b.lid) || (a.phone.is_some() && a.phone == b.phone);
         // Only what changed leaves a line: the same event delivered again adds nothing.
         let lines = people
@@ -521,7 +547,7 @@ async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -
                 attributes.insert(key.into(), json!(v));
             }
         }
-        let (group, _) = record(conn, out, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
+        let (group, _) = record(state, conn, out, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
         activity(conn, out, &identity, settings.activity()).await?;
         group_synced(conn, out, &group).await
     }
@@ -609,7 +635,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
     let mut change = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *change.conn, &mut change.out);
-        let (group, _) = record(conn, out, &group, &people, true, name, &attributes).await?;
+        let (group, _) = record(state, conn, out, &group, &people, true, name, &attributes).await?;
         switchboard_store::jobs::complete(conn, job.id).await?;
         group_synced(conn, out, &group).await
     }
@@ -641,6 +667,12 @@ async fn content_for(state: &AppState, out: &Outgoing) -> Result<(String, Value)
             (None, None) => return Err("the contact has no WhatsApp number".into()),
         }
     };
+    // A reaction (the reference's `is_reaction`, answering the message it reacts to).
+    if out.message.content_attributes.get("is_reaction").and_then(Value::as_bool) == Some(true) {
+        let quoted = quoted_message(out, &jid, group).ok_or("a reaction must answer a message WhatsApp knows (in_reply_to)")?;
+        let emoji = out.message.content.clone().unwrap_or_default();
+        return Ok((jid, json!({ "react": { "key": quoted["key"], "text": emoji.trim() } })));
+    }
     let (text, mentions, everyone) = outgoing_mentions(state, out).await?;
     let mut content = match &out.attachment {
         None => {

@@ -99,29 +99,44 @@ pub async fn merge(state: &AppState, actor: &Actor, base_id: i64, mergee_id: i64
         let base = switchboard_store::contacts::find(conn, actor.account_id, base_id).await?.ok_or_else(|| not_found("base_contact_id"))?;
         let mergee =
             switchboard_store::contacts::find(conn, actor.account_id, mergee_id).await?.ok_or_else(|| not_found("mergee_contact_id"))?;
-        let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
-        let merged = ContactChanges {
-            name: base.name.trim().is_empty().then(|| mergee.name.clone()),
-            email: fill(&base.email, &mergee.email),
-            phone_number: fill(&base.phone_number, &mergee.phone_number),
-            identifier: fill(&base.identifier, &mergee.identifier),
-            additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
-            custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
-            ..Default::default()
-        };
-        let labels = merge_labels(&base.labels, &mergee.labels);
-        let (contact, moved) = switchboard_store::contacts::merge(conn, &base, &mergee, &merged, &labels).await?;
-        for c in &moved {
-            crate::events::announce(state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
-        }
-        let rendered = crate::present::contact(conn, &contact).await?;
-        let mut event = rendered.clone();
-        if let Some(obj) = event.as_object_mut() {
-            obj.insert("mergee".into(), crate::events::contact_ref(&mergee));
-        }
-        crate::events::contact(out, Event::ContactMerged, actor.account_id, event);
+        let (_, rendered) = merge_in(state, conn, out, &base, &mergee).await?;
         Ok(rendered)
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// Merges `mergee` into `base` in the caller's change: the base keeps what it has and takes
+/// what it lacks, the mergee's conversations, identities and group memberships move, and
+/// `contact.merged` (and `conversation.contact_changed` per moved conversation) follow. Returns
+/// the base as merged and its payload.
+pub async fn merge_in(
+    state: &AppState,
+    conn: &mut switchboard_store::AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    base: &Contact,
+    mergee: &Contact,
+) -> CoreResult<(Contact, Value)> {
+    let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
+    let merged = ContactChanges {
+        name: base.name.trim().is_empty().then(|| mergee.name.clone()),
+        email: fill(&base.email, &mergee.email),
+        phone_number: fill(&base.phone_number, &mergee.phone_number),
+        identifier: fill(&base.identifier, &mergee.identifier),
+        additional_attributes: Some(merge_json(&base.additional_attributes, &mergee.additional_attributes)),
+        custom_attributes: Some(merge_json(&base.custom_attributes, &mergee.custom_attributes)),
+        ..Default::default()
+    };
+    let labels = merge_labels(&base.labels, &mergee.labels);
+    let (contact, moved) = switchboard_store::contacts::merge(conn, base, mergee, &merged, &labels).await?;
+    for c in &moved {
+        crate::events::announce(state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
+    }
+    let rendered = crate::present::contact(conn, &contact).await?;
+    let mut event = rendered.clone();
+    if let Some(obj) = event.as_object_mut() {
+        obj.insert("mergee".into(), crate::events::contact_ref(mergee));
+    }
+    crate::events::contact(out, Event::ContactMerged, base.account_id, event);
+    Ok((contact, rendered))
 }

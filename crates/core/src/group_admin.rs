@@ -148,7 +148,7 @@ pub async fn add_members(state: &AppState, actor: &Actor, contact_id: i64, parti
         return Ok(outcomes);
     }
     recorded(state, &group, async |conn, out, contact| {
-        let (_, people_recorded) = record(conn, out, contact, &people, false, None, &json!({})).await?;
+        let (_, people_recorded) = record(state, conn, out, contact, &people, false, None, &json!({})).await?;
         let lines = people_recorded
             .iter()
             .filter(|r| r.membership_changed)
@@ -287,7 +287,7 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
     let answer = if anything {
         let attributes = Value::Object(attributes);
         recorded(state, &group, async |conn, out, contact| {
-            let (group, _) = record(conn, out, contact, &[], false, name, &attributes).await?;
+            let (group, _) = record(state, conn, out, contact, &[], false, name, &attributes).await?;
             let mut lines = accepted.activity();
             if picture_changed {
                 lines.push("Group picture was changed".into());
@@ -330,7 +330,7 @@ pub async fn revoke_invite(state: &AppState, actor: &Actor, contact_id: i64) -> 
     let code = state.provider.revoke_invite(&group.connection(), group.jid()).await.map_err(unavailable)?;
     let attributes = json!({ "invite_code": code });
     recorded(state, &group, async |conn, out, contact| {
-        record(conn, out, contact, &[], false, None, &attributes).await?;
+        record(state, conn, out, contact, &[], false, None, &attributes).await?;
         Ok(((), groups::SettingsChange { invite_reset: true, ..Default::default() }.activity()))
     })
     .await?;
@@ -388,7 +388,7 @@ pub async fn handle_join_requests(
         vec![]
     };
     recorded(state, &group, async |conn, out, contact| {
-        let (_, people) = record(conn, out, contact, &people, false, None, &attributes).await?;
+        let (_, people) = record(state, conn, out, contact, &people, false, None, &attributes).await?;
         let lines = if approve {
             people.iter().filter(|r| r.membership_changed).map(|r| format!("{}'s request to join was approved", r.contact.name)).collect()
         } else {
@@ -407,7 +407,7 @@ pub async fn set_setting(state: &AppState, actor: &Actor, contact_id: i64, setti
     let known = group.contact.additional_attributes.get(key).and_then(Value::as_bool);
     let attributes = json!({ key: value });
     recorded(state, &group, async |conn, out, contact| {
-        record(conn, out, contact, &[], false, None, &attributes).await?;
+        record(state, conn, out, contact, &[], false, None, &attributes).await?;
         Ok(((), if known == Some(value) { vec![] } else { setting.as_change().activity() }))
     })
     .await
@@ -501,7 +501,7 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let (group, _) = group_of(state, conn, out, &inbox, &jid).await?;
-        let (group, _) = record(conn, out, &group, &people, true, Some(&name), &attributes).await?;
+        let (group, _) = record(state, conn, out, &group, &people, true, Some(&name), &attributes).await?;
         group_synced(conn, out, &group).await?;
         Ok(Created { group_jid: format!("{}@g.us", jid.user), subject: name.clone(), contact_id: group.id })
     }

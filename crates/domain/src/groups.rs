@@ -83,6 +83,12 @@ pub fn contact_jid(identifier: Option<&str>, phone: Option<&str>) -> Option<Stri
     identifier.filter(|i| i.ends_with("@lid")).map(str::to_string).or_else(|| phone.and_then(participant_jid))
 }
 
+/// The line that says why two contacts became one.
+pub fn merged_line(mergee: &str, base: &str, lid: Option<&str>, phone: Option<&str>) -> String {
+    let ids: Vec<&str> = [lid, phone].into_iter().flatten().collect();
+    format!("{mergee} was merged into {base}: WhatsApp shows they are the same person ({})", ids.join(", "))
+}
+
 /// The participants of an administrative request, checked: at least one, each naming someone.
 pub fn participant_jids(field: &str, raw: &[String]) -> Result<Vec<String>, ValidationError> {
     if raw.is_empty() {

@@ -370,3 +370,14 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) 
 pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Conversation> {
     Ok(conversations::table.find(id).select(Conversation::as_select()).first(conn).await?)
 }
+
+/// The contact's conversation with the latest activity, if any.
+pub async fn latest_of_contact(conn: &mut AsyncPgConnection, contact_id: i64) -> StoreResult<Option<Conversation>> {
+    Ok(conversations::table
+        .filter(conversations::contact_id.eq(contact_id))
+        .order(conversations::last_activity_at.desc())
+        .select(Conversation::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}

@@ -469,3 +469,36 @@ pub async fn touch_conversation(
     })
     .await
 }
+
+/// Pairs of contacts that WhatsApp shows are one person: for each person known by LID and
+/// number, the contact with the number and the one with the LID, when they differ (oldest
+/// first, locked for the merge that follows). One query, however many people.
+pub async fn split_people(conn: &mut AsyncPgConnection, account_id: i64, people: &[&Person]) -> StoreResult<Vec<(Contact, Contact)>> {
+    let both: Vec<(&String, &String)> = people.iter().filter_map(|p| Some((p.lid.as_ref()?, p.phone.as_ref()?))).collect();
+    if both.is_empty() {
+        return Ok(vec![]);
+    }
+    let lids: Vec<&String> = both.iter().map(|(l, _)| *l).collect();
+    let phones: Vec<&String> = both.iter().map(|(_, p)| *p).collect();
+    let found: Vec<Contact> = contacts::table
+        .filter(contacts::account_id.eq(account_id))
+        .filter(contacts::identifier.eq_any(&lids).or(contacts::phone_number.eq_any(&phones)))
+        .order(contacts::id)
+        .select(Contact::as_select())
+        .for_update()
+        .load(conn)
+        .await?;
+    let mut pairs = Vec::new();
+    for (lid, phone) in both {
+        let by_lid = found.iter().find(|c| c.identifier.as_ref() == Some(lid));
+        let by_phone = found.iter().find(|c| c.phone_number.as_ref() == Some(phone));
+        if let (Some(a), Some(b)) = (by_lid, by_phone) {
+            if a.id != b.id && !pairs.iter().any(|(x, y): &(Contact, Contact)| [x.id, y.id].contains(&a.id) || [x.id, y.id].contains(&b.id))
+            {
+                let (older, newer) = if a.id < b.id { (a, b) } else { (b, a) };
+                pairs.push((older.clone(), newer.clone()));
+            }
+        }
+    }
+    Ok(pairs)
+}
