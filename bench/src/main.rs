@@ -71,6 +71,10 @@ enum Command {
         /// Database connections of the app (and of the bare INSERTs)
         #[arg(long, default_value_t = 20)]
         pool: usize,
+        /// Also measure WhatsApp group messages (Baileys-style) from the same number of senders
+        /// spread over this many groups; 0 skips it
+        #[arg(long, default_value_t = 0)]
+        groups: usize,
     },
     /// One server process for `cable` (started by it)
     #[command(hide = true)]
@@ -293,8 +297,8 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Webhooks { concurrency, seconds, senders, pool } => {
-            let r = webhooks::run(&url, concurrency, seconds, senders, pool).await?;
+        Command::Webhooks { concurrency, seconds, senders, pool, groups } => {
+            let r = webhooks::run(&url, concurrency, seconds, senders, pool, groups).await?;
             anyhow::ensure!(r.stored == r.messages as i64, "acknowledged {} webhooks but stored {} messages", r.messages, r.stored);
             println!("| concurrency | acknowledged | stored | messages/s | ack p50 ms | ack p99 ms | bare INSERT rows/s | ratio |");
             println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -308,6 +312,27 @@ async fn main() -> anyhow::Result<()> {
                 r.bare_rate,
                 r.rate / r.bare_rate
             );
+            if let Some(g) = &r.groups {
+                anyhow::ensure!(
+                    g.stored == g.messages as i64,
+                    "acknowledged {} group webhooks but stored {} messages",
+                    g.messages,
+                    g.stored
+                );
+                println!();
+                println!("| path | groups | acknowledged | stored | messages/s | ack p50 ms | ack p99 ms | vs BSP path |");
+                println!("|---|---:|---:|---:|---:|---:|---:|---:|");
+                println!("| BSP | - | {} | {} | {:.0} | {:.1} | {:.1} | 1.00 |", r.messages, r.stored, r.rate, r.p50, r.p99);
+                println!(
+                    "| groups | {groups} | {} | {} | {:.0} | {:.1} | {:.1} | {:.2} |",
+                    g.messages,
+                    g.stored,
+                    g.rate,
+                    g.p50,
+                    g.p99,
+                    g.rate / r.rate
+                );
+            }
             Ok(())
         }
         Command::Node { port, redis_url } => {

@@ -1,5 +1,7 @@
 //! Inbound WhatsApp at full speed: concurrent BSP-style webhook deliveries, each a new message
-//! from one of many contacts, against the same rows inserted bare, in one run.
+//! from one of many contacts, against the same rows inserted bare, in one run. With `--groups`,
+//! the same load again as Baileys-style group messages from many participants in that many
+//! groups, against the BSP path's figure of the same run.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,6 +14,8 @@ use switchboard_store::DbPool;
 use tokio::sync::Mutex;
 
 const TOKEN: &str = "webhook-bench-token";
+const GROUP_TOKEN: &str = "webhook-bench-groups";
+const VERIFY: &str = "bench-verify-token";
 
 pub struct Report {
     pub messages: usize,
@@ -19,6 +23,16 @@ pub struct Report {
     pub p50: f64,
     pub p99: f64,
     pub bare_rate: f64,
+    pub stored: i64,
+    /// The group path, when measured: (messages/s, acknowledged, stored, p50 ms, p99 ms).
+    pub groups: Option<GroupReport>,
+}
+
+pub struct GroupReport {
+    pub messages: usize,
+    pub rate: f64,
+    pub p50: f64,
+    pub p99: f64,
     pub stored: i64,
 }
 
@@ -48,12 +62,17 @@ INSERT INTO inboxes (account_id, name, channel_type, inbox_identifier, hmac_toke
   SELECT id, 'Bench WhatsApp', 'whatsapp', md5(random()::text), md5(random()::text), md5(random()::text), '+573000000001', 'aldeamo',
          '{{"api_url": "http://127.0.0.1:9", "api_key": "k", "user_id": "u", "waba_id": "w"}}', '{TOKEN}', now() + interval '1 day'
   FROM accounts WHERE name = 'WebhookBench';
+INSERT INTO inboxes (account_id, name, channel_type, inbox_identifier, hmac_token, secret, phone_number, provider, provider_config, webhook_token)
+  SELECT id, 'Bench Groups', 'whatsapp', md5(random()::text), md5(random()::text), md5(random()::text), '+573000000002', 'baileys',
+         '{{"provider_url": "http://127.0.0.1:9", "api_key": "k", "webhook_verify_token": "{VERIFY}"}}', '{GROUP_TOKEN}'
+  FROM accounts WHERE name = 'WebhookBench';
 COMMIT;
 "#
     ))
     .await?;
     Ok(diesel::sql_query(
-        "SELECT a.id AS account_id, i.id AS inbox_id FROM accounts a JOIN inboxes i ON i.account_id = a.id WHERE a.name = 'WebhookBench'",
+        "SELECT a.id AS account_id, i.id AS inbox_id FROM accounts a JOIN inboxes i ON i.account_id = a.id \
+         WHERE a.name = 'WebhookBench' AND i.provider = 'aldeamo'",
     )
     .get_result(conn)
     .await?)
@@ -69,6 +88,21 @@ fn webhook(tag: &str, n: usize, senders: usize) -> serde_json::Value {
                       "text": {"body": format!("hello number {n}")}}],
         "statuses": null,
         "origin_number": "573000000001"
+    })
+}
+
+/// A group text as a Baileys-style provider delivers it: participant `n % senders` (by LID, with
+/// their number as the alternate JID) writes in group `n % groups`.
+fn group_webhook(tag: &str, n: usize, senders: usize, groups: usize) -> serde_json::Value {
+    let person = n % senders;
+    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or_default();
+    json!({
+        "event": "messages.upsert",
+        "webhookVerifyToken": VERIFY,
+        "data": { "type": "notify", "messages": [{
+            "key": { "remoteJid": format!("1203630000{:08}@g.us", n % groups), "fromMe": false, "id": format!("{tag}.{n}"),
+                     "participant": format!("{}@lid", 900_000 + person), "participantAlt": format!("5731{person:08}@s.whatsapp.net") },
+            "pushName": format!("Member {person}"), "messageTimestamp": now, "message": { "conversation": format!("hello number {n}") } }] }
     })
 }
 
@@ -104,20 +138,21 @@ where
     Ok(samples)
 }
 
-pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, pool: usize) -> anyhow::Result<Report> {
-    let mut conn = AsyncPgConnection::establish(url).await?;
-    let ids = setup(&mut conn).await?;
-    let settings = Settings { port: 0, ..Settings::default() };
-    let app = Application::build(settings, DbPool::new(url, pool)?).await?;
-    let endpoint = format!("http://127.0.0.1:{}/webhooks/whatsapp/{TOKEN}", app.port());
-    let handle = app.handle();
-    tokio::spawn(app.run());
-    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-
+/// Posts `make(i)` to `endpoint` from `concurrency` tasks: first `warm` deliveries (untimed, so
+/// every sender exists), three untimed seconds, then `seconds` timed. The latencies and the
+/// timed seconds' length.
+async fn load(
+    client: &reqwest::Client,
+    endpoint: &str,
+    concurrency: usize,
+    seconds: u64,
+    warm: usize,
+    make: impl Fn(&str, usize) -> serde_json::Value + Send + Sync + Clone + 'static,
+) -> anyhow::Result<(Vec<Duration>, f64)> {
     let poster = |tag: &'static str| {
-        let (client, endpoint) = (client.clone(), endpoint.clone());
+        let (client, endpoint, make) = (client.clone(), endpoint.to_string(), make.clone());
         move |i: usize| {
-            let req = client.post(&endpoint).json(&webhook(tag, i, senders));
+            let req = client.post(&endpoint).json(&make(tag, i));
             async move {
                 let res = req.send().await?;
                 anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
@@ -125,48 +160,75 @@ pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, po
             }
         }
     };
-    // Warm-up: every contact has written once, so its contact and conversation exist before
+    // Warm-up: every sender has written once, so its contact and conversation exist before
     // timing, as in a running inbox (a first message also creates those; see README).
     {
         use futures_util::StreamExt;
         let post = poster("warm");
-        let failures: Vec<anyhow::Error> = futures_util::stream::iter(0..senders)
+        let failures: Vec<anyhow::Error> = futures_util::stream::iter(0..warm)
             .map(&post)
             .buffer_unordered(concurrency)
             .filter_map(|r| async move { r.err() })
             .collect()
             .await;
         anyhow::ensure!(failures.is_empty(), "warm-up failed: {:?}", failures.iter().next());
-        eprintln!("bench: warm-up {senders} webhooks, one per contact");
+        eprintln!("bench: warm-up {warm} webhooks to {endpoint}");
     }
     // Then three seconds of the timed load, untimed: a new cluster allocates its first WAL
     // segments and fills its caches here rather than in the measurement.
     drive(concurrency, Duration::from_secs(3), poster("settle")).await?;
-
-    let post = {
-        let (client, endpoint) = (client.clone(), endpoint.clone());
-        move |i: usize| {
-            let req = client.post(&endpoint).json(&webhook("bench", i, senders));
-            async move {
-                let res = req.send().await?;
-                anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
-                Ok(())
-            }
-        }
-    };
     let started = Instant::now();
-    let mut samples = drive(concurrency, Duration::from_secs(seconds), post).await?;
-    let elapsed = started.elapsed().as_secs_f64();
-    handle.stop(true).await;
-    let messages = samples.len();
+    let samples = drive(concurrency, Duration::from_secs(seconds), poster("bench")).await?;
+    Ok((samples, started.elapsed().as_secs_f64()))
+}
+
+fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     samples.sort_unstable();
-    let at = |q: f64| samples.get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default();
+    samples.get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default().as_secs_f64() * 1000.0
+}
+
+pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, pool: usize, groups: usize) -> anyhow::Result<Report> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    let ids = setup(&mut conn).await?;
+    let settings = Settings { port: 0, ..Settings::default() };
+    let app = Application::build(settings, DbPool::new(url, pool)?).await?;
+    let port = app.port();
+    let endpoint = format!("http://127.0.0.1:{port}/webhooks/whatsapp/{TOKEN}");
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+
+    let make = move |tag: &str, i: usize| webhook(tag, i, senders);
+    let (mut samples, elapsed) = load(&client, &endpoint, concurrency, seconds, senders, make).await?;
+    let messages = samples.len();
+    let (p50, p99) = (percentile(&mut samples, 0.50), percentile(&mut samples, 0.99));
     let stored: Count = diesel::sql_query(format!(
         "SELECT count(*) AS n FROM messages WHERE inbox_id = {} AND source_id LIKE 'wamid.bench.%'",
         ids.inbox_id
     ))
     .get_result(&mut conn)
     .await?;
+    let group_report = if groups > 0 {
+        let endpoint = format!("http://127.0.0.1:{}/webhooks/whatsapp/{GROUP_TOKEN}", port);
+        let make = move |tag: &str, i: usize| group_webhook(tag, i, senders, groups);
+        let (mut samples, elapsed) = load(&client, &endpoint, concurrency, seconds, senders.max(groups), make).await?;
+        let stored: Count = diesel::sql_query(
+            "SELECT count(*) AS n FROM messages m JOIN inboxes i ON i.id = m.inbox_id \
+             WHERE i.webhook_token = 'webhook-bench-groups' AND m.source_id LIKE 'bench.%'",
+        )
+        .get_result(&mut conn)
+        .await?;
+        Some(GroupReport {
+            messages: samples.len(),
+            rate: samples.len() as f64 / elapsed,
+            p50: percentile(&mut samples, 0.50),
+            p99: percentile(&mut samples, 0.99),
+            stored: stored.n,
+        })
+    } else {
+        None
+    };
+    handle.stop(true).await;
 
     // The baseline: the same message rows, one bare INSERT per transaction, from as many
     // connections as the app's pool, for as long.
@@ -197,12 +259,5 @@ pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, po
     let bare = drive(concurrency, Duration::from_secs(seconds), insert).await?;
     let bare_rate = bare.len() as f64 / started.elapsed().as_secs_f64();
     conn.batch_execute("DELETE FROM accounts WHERE name = 'WebhookBench'").await?;
-    Ok(Report {
-        messages,
-        rate: messages as f64 / elapsed,
-        p50: at(0.50).as_secs_f64() * 1000.0,
-        p99: at(0.99).as_secs_f64() * 1000.0,
-        bare_rate,
-        stored: stored.n,
-    })
+    Ok(Report { messages, rate: messages as f64 / elapsed, p50, p99, bare_rate, stored: stored.n, groups: group_report })
 }

@@ -235,3 +235,25 @@ async fn one_person_seen_by_lid_and_by_number_is_one_contact() {
     assert_eq!((a, b), (200, 200));
     assert_eq!(count("Rosa").await.len(), 1);
 }
+
+#[tokio::test]
+async fn activity_lines_follow_the_accounts_locale() {
+    let (g, mut ws, _) = Groups::with_group().await;
+    let r = g.app.patch(&g.w.path("")).token(&g.w.admin.access_token).json(&json!({ "locale": "pt_BR" })).send().await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let add = json!({ "id": GROUP, "action": "add", "participants": [{ "id": "2796@lid", "phoneNumber": "573006660000@s.whatsapp.net" }] });
+    assert_eq!(g.deliver("group-participants.update", add).await, 200);
+    next_event(&mut ws, "contact.group_synced").await;
+    let settings = json!([{ "id": GROUP, "announce": true }]);
+    assert_eq!(g.deliver("groups.update", settings).await, 200);
+    next_event(&mut ws, "contact.group_synced").await;
+    let lines: Vec<String> = g
+        .conversation_messages(1)
+        .await
+        .iter()
+        .filter(|m| m["message_type"] == 2)
+        .map(|m| m["content"].as_str().unwrap().to_string())
+        .collect();
+    assert!(lines.contains(&"+573006660000 entrou no grupo".to_string()), "{lines:?}");
+    assert!(lines.contains(&"Somente admins podem enviar mensagens".to_string()), "{lines:?}");
+}

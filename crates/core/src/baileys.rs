@@ -127,6 +127,7 @@ async fn unite(
         let (merged, _) = crate::contacts::merge_in(state, conn, out, &base, &mergee).await?;
         let line = groups::merged_line(&mergee.name, &merged.name, merged.identifier.as_deref(), merged.phone_number.as_deref());
         if let Some(c) = switchboard_store::conversations::latest_of_contact(conn, merged.id).await? {
+            let line = line.render(locale_of(conn, account_id).await?);
             let (c, activities) = crate::conversations::change(conn, &c, Default::default(), vec![line]).await?;
             crate::events::announce(state, conn, out, &c, LiveEvent::ConversationUpdated, &activities, Default::default()).await?;
         }
@@ -418,16 +419,13 @@ async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<
                 switchboard_store::groups::set_left(conn, identity.id, false).await?;
                 switchboard_store::jobs::enqueue(conn, &SyncGroup { contact_id: group.id, force: true }).await?;
                 state.jobs.notify_one();
-                (json!({}), vec!["The group was created".to_string()])
+                (json!({}), vec![groups::Line::Created])
             }
-            groups::StubKind::IconChanged => {
-                (json!({ "avatar_updated_at": Utc::now().timestamp() }), vec!["Group picture was changed".to_string()])
-            }
+            groups::StubKind::IconChanged => (json!({ "avatar_updated_at": Utc::now().timestamp() }), vec![groups::Line::PictureChanged]),
             groups::StubKind::JoinRequest { person, withdrawn } => {
                 let pending = groups::pending_join_requests(&group.additional_attributes, person, *withdrawn, Utc::now().timestamp());
                 let who = person.phone.clone().or_else(|| person.lid.clone()).unwrap_or_default();
-                let line =
-                    if *withdrawn { format!("{who} withdrew the request to join") } else { format!("{who} asked to join the group") };
+                let line = if *withdrawn { groups::Line::JoinWithdrawn(who) } else { groups::Line::JoinRequested(who) };
                 (json!({ "pending_join_requests": pending }), vec![line])
             }
         };
@@ -439,19 +437,25 @@ async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<
     tx.finish(state, result).await
 }
 
-/// Activity lines in the group's current conversation, if it has one.
+/// The language of an account's activity lines.
+pub(crate) async fn locale_of(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<groups::Locale> {
+    Ok(groups::Locale::of(&switchboard_store::accounts::find(conn, account_id).await?.locale))
+}
+
+/// Activity lines in the group's current conversation, if it has one, in the account's language.
 pub(crate) async fn activity(
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
     identity: &ContactInbox,
-    lines: Vec<String>,
+    lines: Vec<groups::Line>,
 ) -> CoreResult<()> {
     if lines.is_empty() {
         return Ok(());
     }
     let Some(conversation) = switchboard_store::groups::current_conversation(conn, identity.id).await? else { return Ok(()) };
+    let locale = locale_of(conn, conversation.account_id).await?;
     for line in lines {
-        let new = crate::conversations::activity(&conversation, line);
+        let new = crate::conversations::activity(&conversation, line.render(locale));
         let (message, conversation, _) = switchboard_store::messages::create_in(conn, &conversation, &new, &[], &[], false).await?;
         let rendered = crate::views::message(&message, conversation.display_id, None, vec![]);
         crate::events::publish(conn, out, &conversation, &message, &rendered, LiveEvent::MessageCreated).await?;
@@ -495,8 +499,8 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
             match update.action.as_str() {
                 "remove" => {
                     let by_us = author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own));
-                    let why = if by_us { "The inbox left the group" } else { "The inbox was removed from the group" };
-                    crate::group_admin::left(state, conn, out, &identity, why).await?;
+                    let why = if by_us { groups::Line::InboxLeft } else { groups::Line::InboxRemoved };
+                    crate::group_admin::left(state, conn, out, &identity, &why).await?;
                 }
                 "add" => {
                     switchboard_store::groups::set_left(conn, identity.id, false).await?;

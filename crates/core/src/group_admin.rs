@@ -96,7 +96,7 @@ pub struct Outcome {
 async fn recorded<T, F>(state: &AppState, group: &Group, f: F) -> CoreResult<T>
 where
     T: Send,
-    F: for<'c> AsyncFnOnce(&'c mut AsyncPgConnection, &'c mut Outbox, &'c Contact) -> CoreResult<(T, Vec<String>)>,
+    F: for<'c> AsyncFnOnce(&'c mut AsyncPgConnection, &'c mut Outbox, &'c Contact) -> CoreResult<(T, Vec<groups::Line>)>,
 {
     let mut tx = Change::begin(state).await?;
     let result = async {
@@ -290,7 +290,7 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
             let (group, _) = record(state, conn, out, contact, &[], false, name, &attributes).await?;
             let mut lines = accepted.activity();
             if picture_changed {
-                lines.push("Group picture was changed".into());
+                lines.push(groups::Line::PictureChanged);
             }
             Ok((json!({ "id": group.id, "name": group.name, "additional_attributes": group.additional_attributes }), lines))
         })
@@ -390,9 +390,9 @@ pub async fn handle_join_requests(
     recorded(state, &group, async |conn, out, contact| {
         let (_, people) = record(state, conn, out, contact, &people, false, None, &attributes).await?;
         let lines = if approve {
-            people.iter().filter(|r| r.membership_changed).map(|r| format!("{}'s request to join was approved", r.contact.name)).collect()
+            people.iter().filter(|r| r.membership_changed).map(|r| groups::Line::JoinApproved(r.contact.name.clone())).collect()
         } else {
-            vec![format!("{} request(s) to join were rejected", jids.len())]
+            vec![groups::Line::JoinRejected(jids.len())]
         };
         Ok(((), lines))
     })
@@ -420,7 +420,7 @@ pub async fn leave(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResu
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        left(state, conn, out, &group.identity, "The inbox left the group").await?;
+        left(state, conn, out, &group.identity, &groups::Line::InboxLeft).await?;
         let current = switchboard_store::contacts::by_id(conn, group.contact.id).await?;
         group_synced(conn, out, &current).await
     }
@@ -436,14 +436,19 @@ pub(crate) async fn left(
     conn: &mut AsyncPgConnection,
     out: &mut Outbox,
     identity: &ContactInbox,
-    why: &str,
+    why: &groups::Line,
 ) -> CoreResult<()> {
     if !switchboard_store::groups::set_left(conn, identity.id, true).await? {
         return Ok(());
     }
+    let mut locale = None;
     for c in switchboard_store::groups::waiting_conversations(conn, identity.id).await? {
+        let locale = match locale {
+            Some(l) => l,
+            None => *locale.insert(crate::baileys::locale_of(conn, c.account_id).await?),
+        };
         let changes = ConversationChanges { status: Some(Status::Resolved.as_str().to_string()), ..Default::default() };
-        let (c, activities) = crate::conversations::change(conn, &c, changes, vec![why.to_string()]).await?;
+        let (c, activities) = crate::conversations::change(conn, &c, changes, vec![why.render(locale)]).await?;
         crate::events::announce(state, conn, out, &c, LiveEvent::ConversationStatusChanged, &activities, Default::default()).await?;
     }
     Ok(())

@@ -84,9 +84,9 @@ pub fn contact_jid(identifier: Option<&str>, phone: Option<&str>) -> Option<Stri
 }
 
 /// The line that says why two contacts became one.
-pub fn merged_line(mergee: &str, base: &str, lid: Option<&str>, phone: Option<&str>) -> String {
+pub fn merged_line(mergee: &str, base: &str, lid: Option<&str>, phone: Option<&str>) -> Line {
     let ids: Vec<&str> = [lid, phone].into_iter().flatten().collect();
-    format!("{mergee} was merged into {base}: WhatsApp shows they are the same person ({})", ids.join(", "))
+    Line::Merged { mergee: mergee.to_string(), base: base.to_string(), ids: ids.join(", ") }
 }
 
 /// The participants of an administrative request, checked: at least one, each naming someone.
@@ -262,16 +262,122 @@ pub fn participant_action(action: &str) -> Option<(bool, Option<MemberRole>)> {
 }
 
 /// The activity line a participant change leaves in the group's conversation.
-pub fn participant_activity(action: &str, name: &str, by_self: bool, by_someone: bool) -> Option<String> {
+pub fn participant_activity(action: &str, name: &str, by_self: bool, by_someone: bool) -> Option<Line> {
+    let name = name.to_string();
     Some(match action {
-        "add" if !by_someone => format!("{name} joined the group"),
-        "add" => format!("{name} was added to the group"),
-        "remove" if by_self => format!("{name} left the group"),
-        "remove" => format!("{name} was removed from the group"),
-        "promote" => format!("{name} is now an admin"),
-        "demote" => format!("{name} is no longer an admin"),
+        "add" if !by_someone => Line::Joined(name),
+        "add" => Line::Added(name),
+        "remove" if by_self => Line::Left(name),
+        "remove" => Line::Removed(name),
+        "promote" => Line::Promoted(name),
+        "demote" => Line::Demoted(name),
         _ => return None,
     })
+}
+
+/// The language of an account's activity lines (its `locale`): Brazilian Portuguese for `pt`
+/// locales, English otherwise.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    #[default]
+    En,
+    PtBr,
+}
+
+impl Locale {
+    pub fn of(raw: &str) -> Self {
+        let lower = raw.trim().to_ascii_lowercase();
+        if lower == "pt" || lower.starts_with("pt_") || lower.starts_with("pt-") {
+            Self::PtBr
+        } else {
+            Self::En
+        }
+    }
+}
+
+/// A group's activity line, written in the account's language when it is stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Line {
+    Joined(String),
+    Added(String),
+    Left(String),
+    Removed(String),
+    Promoted(String),
+    Demoted(String),
+    Subject(String),
+    DescriptionChanged,
+    DescriptionRemoved,
+    InviteReset,
+    /// Only admins may send (`true`) or everyone may.
+    Announce(bool),
+    /// Only admins may edit the group's data (`true`) or everyone may.
+    Restrict(bool),
+    JoinApproval(bool),
+    /// Every member may add others (`true`) or only admins.
+    MemberAdd(bool),
+    PictureChanged,
+    Created,
+    JoinRequested(String),
+    JoinWithdrawn(String),
+    JoinApproved(String),
+    JoinRejected(usize),
+    InboxLeft,
+    InboxRemoved,
+    /// Two contacts became one: the mergee, the base, and the identifiers that showed it.
+    Merged {
+        mergee: String,
+        base: String,
+        ids: String,
+    },
+}
+
+impl Line {
+    pub fn render(&self, locale: Locale) -> String {
+        let pt = locale == Locale::PtBr;
+        let pick = |en: String, pt_br: String| if pt { pt_br } else { en };
+        match self {
+            Self::Joined(n) => pick(format!("{n} joined the group"), format!("{n} entrou no grupo")),
+            Self::Added(n) => pick(format!("{n} was added to the group"), format!("{n} foi adicionado(a) ao grupo")),
+            Self::Left(n) => pick(format!("{n} left the group"), format!("{n} saiu do grupo")),
+            Self::Removed(n) => pick(format!("{n} was removed from the group"), format!("{n} foi removido(a) do grupo")),
+            Self::Promoted(n) => pick(format!("{n} is now an admin"), format!("{n} agora é admin")),
+            Self::Demoted(n) => pick(format!("{n} is no longer an admin"), format!("{n} não é mais admin")),
+            Self::Subject(s) => pick(format!("Group name changed to {s}"), format!("Nome do grupo alterado para {s}")),
+            Self::DescriptionChanged => pick("Group description was changed".into(), "A descrição do grupo foi alterada".into()),
+            Self::DescriptionRemoved => pick("Group description was removed".into(), "A descrição do grupo foi removida".into()),
+            Self::InviteReset => pick("Group invite link was reset".into(), "O link de convite do grupo foi redefinido".into()),
+            Self::Announce(true) => pick("Only admins can send messages".into(), "Somente admins podem enviar mensagens".into()),
+            Self::Announce(false) => pick("All members can send messages".into(), "Todos os membros podem enviar mensagens".into()),
+            Self::Restrict(true) => pick("Only admins can edit group info".into(), "Somente admins podem editar os dados do grupo".into()),
+            Self::Restrict(false) => {
+                pick("All members can edit group info".into(), "Todos os membros podem editar os dados do grupo".into())
+            }
+            Self::JoinApproval(true) => {
+                pick("Admin approval to join was enabled".into(), "A aprovação de admin para entrar foi ativada".into())
+            }
+            Self::JoinApproval(false) => {
+                pick("Admin approval to join was disabled".into(), "A aprovação de admin para entrar foi desativada".into())
+            }
+            Self::MemberAdd(true) => pick("All members can add others".into(), "Todos os membros podem adicionar outros".into()),
+            Self::MemberAdd(false) => pick("Only admins can add others".into(), "Somente admins podem adicionar outros".into()),
+            Self::PictureChanged => pick("Group picture was changed".into(), "A foto do grupo foi alterada".into()),
+            Self::Created => pick("The group was created".into(), "O grupo foi criado".into()),
+            Self::JoinRequested(who) => pick(format!("{who} asked to join the group"), format!("{who} pediu para entrar no grupo")),
+            Self::JoinWithdrawn(who) => pick(format!("{who} withdrew the request to join"), format!("{who} cancelou o pedido para entrar")),
+            Self::JoinApproved(n) => {
+                pick(format!("{n}'s request to join was approved"), format!("O pedido de {n} para entrar foi aprovado"))
+            }
+            Self::JoinRejected(count) => {
+                pick(format!("{count} request(s) to join were rejected"), format!("{count} pedido(s) para entrar foram recusados"))
+            }
+            Self::InboxLeft => pick("The inbox left the group".into(), "A caixa de entrada saiu do grupo".into()),
+            Self::InboxRemoved => pick("The inbox was removed from the group".into(), "A caixa de entrada foi removida do grupo".into()),
+            Self::Merged { mergee, base, ids } => pick(
+                format!("{mergee} was merged into {base}: WhatsApp shows they are the same person ({ids})"),
+                format!("{mergee} foi mesclado(a) com {base}: o WhatsApp mostra que são a mesma pessoa ({ids})"),
+            ),
+        }
+    }
 }
 
 /// The activity lines a `groups.update` leaves, one per change.
@@ -288,28 +394,23 @@ pub struct SettingsChange<'a> {
 }
 
 impl SettingsChange<'_> {
-    pub fn activity(&self) -> Vec<String> {
+    pub fn activity(&self) -> Vec<Line> {
         let mut lines = Vec::new();
         if let Some(subject) = self.subject {
-            lines.push(format!("Group name changed to {subject}"));
+            lines.push(Line::Subject(subject.to_string()));
         }
         match self.description {
-            Some(Some(_)) => lines.push("Group description was changed".into()),
-            Some(None) => lines.push("Group description was removed".into()),
+            Some(Some(_)) => lines.push(Line::DescriptionChanged),
+            Some(None) => lines.push(Line::DescriptionRemoved),
             None => {}
         }
         if self.invite_reset {
-            lines.push("Group invite link was reset".into());
+            lines.push(Line::InviteReset);
         }
-        let mut setting = |value: Option<bool>, on: &str, off: &str| {
-            if let Some(v) = value {
-                lines.push(if v { on } else { off }.to_string());
-            }
-        };
-        setting(self.announce, "Only admins can send messages", "All members can send messages");
-        setting(self.restrict, "Only admins can edit group info", "All members can edit group info");
-        setting(self.join_approval, "Admin approval to join was enabled", "Admin approval to join was disabled");
-        setting(self.member_add, "All members can add others", "Only admins can add others");
+        lines.extend(self.announce.map(Line::Announce));
+        lines.extend(self.restrict.map(Line::Restrict));
+        lines.extend(self.join_approval.map(Line::JoinApproval));
+        lines.extend(self.member_add.map(Line::MemberAdd));
         lines
     }
 }
@@ -372,12 +473,15 @@ mod tests {
         assert_eq!(participant_action("promote"), Some((true, Some(MemberRole::Admin))));
         assert_eq!(participant_action("remove"), Some((false, None)));
         assert_eq!(participant_action("modify"), None);
-        assert_eq!(participant_activity("add", "Ana", false, false).as_deref(), Some("Ana joined the group"));
-        assert_eq!(participant_activity("remove", "Ana", true, true).as_deref(), Some("Ana left the group"));
+        let en = |l: Option<Line>| l.map(|l| l.render(Locale::En));
+        assert_eq!(en(participant_activity("add", "Ana", false, false)).as_deref(), Some("Ana joined the group"));
+        assert_eq!(en(participant_activity("remove", "Ana", true, true)).as_deref(), Some("Ana left the group"));
+        assert_eq!(participant_activity("remove", "Ana", true, true).map(|l| l.render(Locale::PtBr)).as_deref(), Some("Ana saiu do grupo"));
         assert_eq!(MemberRole::from_admin(Some("superadmin")), MemberRole::Admin);
         assert!(is_same_number("+57 300 111 2222", "3001112222"));
         let change = SettingsChange { subject: Some("Ventas"), description: Some(None), announce: Some(true), ..Default::default() };
-        assert_eq!(change.activity(), ["Group name changed to Ventas", "Group description was removed", "Only admins can send messages"]);
+        let lines: Vec<String> = change.activity().iter().map(|l| l.render(Locale::En)).collect();
+        assert_eq!(lines, ["Group name changed to Ventas", "Group description was removed", "Only admins can send messages"]);
         assert!(!is_same_number("+573001112222", "+573001113333"));
     }
 }
@@ -405,7 +509,10 @@ mod admin_tests {
         assert_eq!(GroupSetting::parse("announce", true), Ok(GroupSetting::Announce(true)));
         assert_eq!(GroupSetting::parse("member_add_mode", false).map(GroupSetting::attribute), Ok(("member_add_mode", false)));
         assert_eq!(GroupSetting::parse("ephemeral", true).unwrap_err().code, "invalid_property");
-        assert_eq!(GroupSetting::JoinApproval(true).as_change().activity(), vec!["Admin approval to join was enabled".to_string()]);
+        assert_eq!(GroupSetting::JoinApproval(true).as_change().activity(), vec![Line::JoinApproval(true)]);
+        assert_eq!(Line::JoinApproval(true).render(Locale::En), "Admin approval to join was enabled");
+        assert_eq!(Line::JoinApproval(true).render(Locale::of("pt_BR")), "A aprovação de admin para entrar foi ativada");
+        assert_eq!(Locale::of("es"), Locale::En);
     }
 
     #[test]
