@@ -136,6 +136,12 @@ async fn unite(
     Ok(())
 }
 
+/// The group's name (when given) and attributes (merged into what it has), as the provider or
+/// an accepted change says.
+pub(crate) async fn describe(conn: &mut AsyncPgConnection, group: &Contact, name: Option<&str>, attributes: &Value) -> CoreResult<Contact> {
+    Ok(switchboard_store::groups::describe(conn, group.id, name, attributes).await?)
+}
+
 /// Records people of a group and announces the contacts that are new.
 pub(crate) async fn record(
     state: &AppState,
@@ -144,12 +150,10 @@ pub(crate) async fn record(
     group: &Contact,
     people: &[PersonChange<'_>],
     exhaustive: bool,
-    name: Option<&str>,
-    attributes: &Value,
 ) -> CoreResult<(Contact, Vec<Recorded>)> {
     unite(state, conn, out, group.account_id, people).await?;
     let (group, recorded) =
-        switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive, name, attributes).await?;
+        switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive).await?;
     // A sync may bring hundreds of new people: their identities are read in one query.
     let new: Vec<&Contact> = recorded.iter().filter(|r| r.new).map(|r| &r.contact).collect();
     if !new.is_empty() {
@@ -207,7 +211,7 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media
                     let (conn, out) = (&mut *ch.conn, &mut ch.out);
                     let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
                     let (group, people) =
-                        record(state, conn, out, &group, std::slice::from_ref(&participant), false, None, &json!({})).await?;
+                        record(state, conn, out, &group, std::slice::from_ref(&participant), false).await?;
                     let mentions = mentions_of(conn, inbox.account_id, m).await?;
                     CoreResult::Ok((group, people, mentions))
                 }
@@ -429,7 +433,7 @@ async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<
                 (json!({ "pending_join_requests": pending }), vec![line])
             }
         };
-        let (group, _) = record(state, conn, out, &group, &[], false, None, &attributes).await?;
+        let group = describe(conn, &group, None, &attributes).await?;
         activity(conn, out, &identity, lines).await?;
         group_synced(conn, out, &group).await
     }
@@ -479,7 +483,7 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
     let result = async {
         let (conn, out) = (&mut *change.conn, &mut change.out);
         let (group, identity) = group_of(state, conn, out, inbox, &chat).await?;
-        let (group, recorded) = record(state, conn, out, &group, &people, false, None, &json!({})).await?;
+        let (group, recorded) = record(state, conn, out, &group, &people, false).await?;
         let same = |a: &Person, b: &Person| (a.lid.is_some() && a.lid == b.lid) || (a.phone.is_some() && a.phone == b.phone);
         // Only what changed leaves a line: the same event delivered again adds nothing.
         let lines = people
@@ -551,7 +555,7 @@ async fn group_settings(state: &AppState, inbox: &Inbox, update: &GroupUpdate) -
                 attributes.insert(key.into(), json!(v));
             }
         }
-        let (group, _) = record(state, conn, out, &group, &[], false, update.subject.as_deref(), &Value::Object(attributes)).await?;
+        let group = describe(conn, &group, update.subject.as_deref(), &Value::Object(attributes)).await?;
         activity(conn, out, &identity, settings.activity()).await?;
         group_synced(conn, out, &group).await
     }
@@ -639,7 +643,8 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
     let mut change = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *change.conn, &mut change.out);
-        let (group, _) = record(state, conn, out, &group, &people, true, name, &attributes).await?;
+        let (group, _) = record(state, conn, out, &group, &people, true).await?;
+        let group = describe(conn, &group, name, &attributes).await?;
         switchboard_store::jobs::complete(conn, job.id).await?;
         group_synced(conn, out, &group).await
     }

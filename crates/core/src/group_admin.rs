@@ -19,7 +19,7 @@ use switchboard_store::models::{Contact, ContactInbox, ConversationChanges, Grou
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
-use crate::baileys::{activity, config_of, connection, group_of, group_synced, record, unavailable};
+use crate::baileys::{activity, config_of, connection, describe, group_of, group_synced, record, unavailable};
 use crate::change::{Change, Outbox};
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
@@ -148,7 +148,7 @@ pub async fn add_members(state: &AppState, actor: &Actor, contact_id: i64, parti
         return Ok(outcomes);
     }
     recorded(state, &group, async |conn, out, contact| {
-        let (_, people_recorded) = record(state, conn, out, contact, &people, false, None, &json!({})).await?;
+        let (_, people_recorded) = record(state, conn, out, contact, &people, false).await?;
         let lines = people_recorded
             .iter()
             .filter(|r| r.membership_changed)
@@ -286,8 +286,8 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
     let anything = name.is_some() || !attributes.is_empty();
     let answer = if anything {
         let attributes = Value::Object(attributes);
-        recorded(state, &group, async |conn, out, contact| {
-            let (group, _) = record(state, conn, out, contact, &[], false, name, &attributes).await?;
+        recorded(state, &group, async |conn, _out, contact| {
+            let group = describe(conn, contact, name, &attributes).await?;
             let mut lines = accepted.activity();
             if picture_changed {
                 lines.push(groups::Line::PictureChanged);
@@ -329,8 +329,8 @@ pub async fn revoke_invite(state: &AppState, actor: &Actor, contact_id: i64) -> 
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
     let code = state.provider.revoke_invite(&group.connection(), group.jid()).await.map_err(unavailable)?;
     let attributes = json!({ "invite_code": code });
-    recorded(state, &group, async |conn, out, contact| {
-        record(state, conn, out, contact, &[], false, None, &attributes).await?;
+    recorded(state, &group, async |conn, _out, contact| {
+        describe(conn, contact, None, &attributes).await?;
         Ok(((), groups::SettingsChange { invite_reset: true, ..Default::default() }.activity()))
     })
     .await?;
@@ -388,7 +388,8 @@ pub async fn handle_join_requests(
         vec![]
     };
     recorded(state, &group, async |conn, out, contact| {
-        let (_, people) = record(state, conn, out, contact, &people, false, None, &attributes).await?;
+        let (_, people) = record(state, conn, out, contact, &people, false).await?;
+        describe(conn, contact, None, &attributes).await?;
         let lines = if approve {
             people.iter().filter(|r| r.membership_changed).map(|r| groups::Line::JoinApproved(r.contact.name.clone())).collect()
         } else {
@@ -406,8 +407,8 @@ pub async fn set_setting(state: &AppState, actor: &Actor, contact_id: i64, setti
     let (key, value) = setting.attribute();
     let known = group.contact.additional_attributes.get(key).and_then(Value::as_bool);
     let attributes = json!({ key: value });
-    recorded(state, &group, async |conn, out, contact| {
-        record(state, conn, out, contact, &[], false, None, &attributes).await?;
+    recorded(state, &group, async |conn, _out, contact| {
+        describe(conn, contact, None, &attributes).await?;
         Ok(((), if known == Some(value) { vec![] } else { setting.as_change().activity() }))
     })
     .await
@@ -506,7 +507,8 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let (group, _) = group_of(state, conn, out, &inbox, &jid).await?;
-        let (group, _) = record(state, conn, out, &group, &people, true, Some(&name), &attributes).await?;
+        let (group, _) = record(state, conn, out, &group, &people, true).await?;
+        let group = describe(conn, &group, Some(&name), &attributes).await?;
         group_synced(conn, out, &group).await?;
         Ok(Created { group_jid: format!("{}@g.us", jid.user), subject: name.clone(), contact_id: group.id })
     }

@@ -256,18 +256,15 @@ pub struct PersonChange<'a> {
     pub active: bool,
 }
 
-/// Records what the provider said about a group in one transaction: its people as contacts,
-/// their memberships, and (with `exhaustive`, a sync's full list) the end of every membership
-/// it did not list; then its name and attributes. Returns the group and the people, in the
-/// order given.
+/// Records the people of a group in one transaction: each as a contact, their memberships, and
+/// (with `exhaustive`, a sync's full list) the end of every membership it did not list. Returns
+/// the group and the people, in the order given.
 pub async fn record(
     conn: &mut AsyncPgConnection,
     account_id: i64,
     group_id: i64,
     people: &[PersonChange<'_>],
     exhaustive: bool,
-    name: Option<&str>,
-    attributes: &Value,
 ) -> StoreResult<(Contact, Vec<Recorded>)> {
     conn.transaction::<_, StoreError, _>(async move |conn| {
         let mut contacts = Vec::with_capacity(people.len());
@@ -281,12 +278,7 @@ pub async fn record(
             let keep: Vec<i64> = contacts.iter().map(|(c, _)| c.id).collect();
             deactivate_others(conn, group_id, &keep).await?;
         }
-        let unchanged = name.is_none() && attributes.as_object().is_some_and(|o| o.is_empty());
-        let group = if unchanged {
-            contacts::table.find(group_id).select(Contact::as_select()).first(conn).await?
-        } else {
-            describe(conn, group_id, name, attributes).await?
-        };
+        let group = contacts::table.find(group_id).select(Contact::as_select()).first(conn).await?;
         let people = contacts
             .into_iter()
             .map(|(contact, new)| {
