@@ -462,12 +462,17 @@ async fn soft_disabled_groups_show_their_activity_without_messages() {
     assert_eq!((created["unread_count"].as_i64(), created["timestamp"].as_i64()), (Some(3), Some(at)));
     let display_id = created["id"].as_i64().unwrap();
     assert!(g.conversation_messages(display_id).await.is_empty(), "no message is stored");
-    assert!(g.provider.wait_for(|r| r.path.ends_with("/group-metadata")).await.is_some(), "the group is synced");
-    assert_eq!(g.group_contact().await["name"], "Pedidos");
+    let synced = next_event(&mut ws, "contact.group_synced").await;
+    assert_eq!(synced["name"], "Pedidos", "the group is synced");
 
     assert_eq!(g.deliver("groups.activity", summary(5, at + 30)).await, 200);
-    let updated = next_event(&mut ws, "conversation.updated").await;
-    assert_eq!((updated["id"].as_i64(), updated["unread_count"].as_i64()), (Some(display_id), Some(5)));
+    loop {
+        let updated = next_event(&mut ws, "conversation.updated").await;
+        if updated["unread_count"] == 5 {
+            assert_eq!(updated["id"].as_i64(), Some(display_id));
+            break;
+        }
+    }
     let list = g.app.get(&g.w.path("/conversations?group_type=group")).token(&g.w.admin.access_token).send().await;
     assert_eq!(list.body["data"]["payload"][0]["unread_count"], 5, "an agent sees there is something unseen");
     // Once an agent has looked, it is seen.
