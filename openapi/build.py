@@ -157,6 +157,13 @@ OURS[('get', '/attachments/{id}/{file_name}')] = {
                    {'name': 'expires', 'in': 'query', 'schema': {'type': 'integer'}}, {'name': 'signature', 'in': 'query', 'schema': {'type': 'string'}}],
     'responses': {'200': {'description': 'The file'}, '403': resp({'type': 'object'}, 'Invalid or expired link'), '404': resp({'type': 'object'}, 'No such file')}}
 
+OURS[('get', '/avatars/{account_id}/{name}')] = {
+    'operationId': 'avatar', 'security': [],
+    'summary': "A WhatsApp group's or person's picture, as a contact's thumbnail links it (the random name is the capability)",
+    'parameters': [{'name': 'account_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}},
+                   {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
+    'responses': {'200': {'description': 'The picture'}, '404': resp({'type': 'object'}, 'No such picture')}}
+
 OURS[('get', '/cable')] = {
     'operationId': 'cable', 'security': [],
     'summary': 'Live updates: a websocket speaking ActionCable (subprotocol actioncable-v1-json)',
@@ -177,9 +184,13 @@ OURS[('post', '/webhooks/whatsapp/{token}')] = {
                    'unsupported message with its raw payload), statuses (sent, delivered, read, failed; only forward moves apply) '
                    'and template events (field message_template_status_update, template_category_update, template_performance_metrics). '
                    'Answers 200 only after everything is committed; the same delivery twice stores nothing new. '
-                   'For a Baileys-provider inbox the body is the provider\'s envelope {event, data, webhookVerifyToken}: '
-                   'messages.upsert (people and groups), group-participants.update and groups.update are applied (the last two '
-                   'end with a contact.group_synced event); other events are acknowledged. A wrong webhookVerifyToken is a 401.',
+                   'Media are kept by a download job (the links expire); a reaction lands on the message it reacts to; a sender '
+                   'may be a business-scoped user id (from_user_id) with no number. '
+                   'For a Baileys-provider inbox the body is the provider\'s envelope {event, data, extra?: {media}, '
+                   'webhookVerifyToken}: messages.upsert (people and groups: text, files, voice notes, reactions, mentions, quotes, '
+                   'group stubs), group-participants.update, groups.update, groups.activity (groups soft-disabled: '
+                   'WHATSAPP_GROUPS_ENABLED=false), message-receipt.update and messages.update (receipts) are applied; group changes '
+                   'end with a contact.group_synced event. Other events are acknowledged. A wrong webhookVerifyToken is a 401.',
     'parameters': [{'name': 'token', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
     'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object'}}}},
     'responses': {'200': resp({'type': 'object'}), '400': resp({'type': 'object'}, 'Malformed JSON or a message without id/from'),

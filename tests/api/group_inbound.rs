@@ -257,3 +257,61 @@ async fn activity_lines_follow_the_accounts_locale() {
     assert!(lines.contains(&"+573006660000 entrou no grupo".to_string()), "{lines:?}");
     assert!(lines.contains(&"Somente admins podem enviar mensagens".to_string()), "{lines:?}");
 }
+
+#[tokio::test]
+async fn pictures_of_groups_and_senders_are_kept_and_refreshed_when_they_change() {
+    let g = Groups::new().await;
+    let first: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10][..], b"JFIF\0group-1"].concat();
+    let luis: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10][..], b"JFIF\0luis"].concat();
+    g.provider.set_group(crate::groups::metadata("Pedidos", &[]));
+    g.provider.set_picture(GROUP, first.clone());
+    g.provider.set_picture("2772@lid", luis.clone());
+    let mut ws = g.admin_socket().await;
+    assert_eq!(g.group_says("M1", "2772@lid", "573002223333", "Luis", "hola").await, 200);
+
+    // The group's picture after its sync, the sender's as a new contact; both ours to serve.
+    let thumbnail_of = |c: &Value| c["thumbnail"].as_str().unwrap_or_default().to_string();
+    let group = loop {
+        let synced = next_event(&mut ws, "contact.group_synced").await;
+        if thumbnail_of(&synced).contains("/avatars/") {
+            break synced;
+        }
+    };
+    let url = thumbnail_of(&group);
+    let got = g.app.client.get(&url).send().await.unwrap();
+    assert_eq!(got.headers()["content-type"], "image/jpeg");
+    assert_eq!(got.bytes().await.unwrap().to_vec(), first);
+    // (Its `contact.updated` may have come before the group's event; the API says it too.)
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+    let sender = loop {
+        let found = g.app.get(&g.w.path("/contacts/search?q=Luis")).token(&g.w.admin.access_token).send().await;
+        let luis = found.body["payload"][0].clone();
+        if thumbnail_of(&luis).contains("/avatars/") {
+            break luis;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "Luis never got his picture: {luis}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(g.app.client.get(thumbnail_of(&sender)).send().await.unwrap().bytes().await.unwrap().to_vec(), luis);
+
+    // Not again within the day, unless the picture changed.
+    let asked = || g.provider.requests().iter().filter(|r| r.path.ends_with("/profile-picture-url") && r.query.contains("g.us")).count();
+    assert_eq!(asked(), 1);
+    let second: Vec<u8> = [&[0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10][..], b"JFIF\0group-2"].concat();
+    g.provider.set_picture(GROUP, second.clone());
+    let stub =
+        json!({ "type": "notify", "messages": [{ "key": { "remoteJid": GROUP, "id": "S9" }, "messageStubType": "GROUP_CHANGE_ICON" }] });
+    assert_eq!(g.deliver("messages.upsert", stub).await, 200);
+    let changed = loop {
+        let synced = next_event(&mut ws, "contact.group_synced").await;
+        if !thumbnail_of(&synced).is_empty() && thumbnail_of(&synced) != url {
+            break synced;
+        }
+    };
+    assert_eq!(g.app.client.get(thumbnail_of(&changed)).send().await.unwrap().bytes().await.unwrap().to_vec(), second);
+    assert_eq!(g.app.client.get(&url).send().await.unwrap().status(), 404, "the old picture is gone");
+    assert_eq!(asked(), 2);
+    // Only avatar names are served.
+    let probe = url.rsplit_once('/').unwrap().0.to_string() + "/../../etc/passwd";
+    assert_eq!(g.app.client.get(probe).send().await.unwrap().status(), 404);
+}

@@ -546,3 +546,23 @@ async fn the_bsps_expiring_links_are_fetched_into_our_storage() {
     }
     panic!("the files were never fetched: {:?}", wa.messages(1).await);
 }
+
+#[tokio::test]
+async fn a_person_known_only_by_a_bsuid_is_stored_and_answered() {
+    let wa = Wa::new().await;
+    let body = json!({"contacts": [{"profile": {"name": "Ana BSUID"}, "user_id": "US.13491208655302741918"}],
+                      "messages": [{"from_user_id": "US.13491208655302741918", "id": "wamid.bsuid1", "timestamp": chrono::Utc::now().timestamp().to_string(),
+                                    "type": "text", "text": {"body": "hola"}}]});
+    let r = wa.deliver(&body).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let contacts = wa.app.get(&wa.w.path("/contacts")).token(&wa.w.admin.access_token).send().await;
+    let ana = &contacts.body["payload"][0];
+    assert_eq!(ana["name"], "Ana BSUID");
+    assert!(ana["phone_number"].is_null(), "no number is made up from the id: {ana}");
+    assert_eq!(ana["contact_inboxes"][0]["source_id"], "US.13491208655302741918");
+    let sent = wa.reply(1, &json!({"content": "¡Hola Ana!"})).await;
+    assert_eq!(sent.status, 200, "{:?}", sent.body);
+    wa.wait_status(1, sent.body["id"].as_i64().unwrap(), "sent").await;
+    let send = wa.bsp.requests().into_iter().find(|r| r.service() == Some("text")).unwrap();
+    assert_eq!(send.body["to"], "US.13491208655302741918");
+}

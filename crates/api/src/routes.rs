@@ -22,6 +22,7 @@ routes! {
     GET "/ready" => health::ready,
 
     GET "/attachments/{id}/{file_name}" => attachments::download,
+    GET "/avatars/{account_id}/{name}" => avatars::show,
     GET "/cable" => crate::cable::not_upgraded,
     POST "/webhooks/whatsapp/{token}" => whatsapp::webhook,
 

@@ -13,7 +13,7 @@ use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, Setting
 use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
 use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{PersonChange, Recorded};
-use switchboard_store::jobs::{BackgroundJob, SyncGroup};
+use switchboard_store::jobs::{BackgroundJob, FetchAvatar, SyncGroup};
 use switchboard_store::models::{Contact, ContactInbox, Inbox, Job, NewAttachment};
 use switchboard_store::whatsapp::{Inbound, Outgoing};
 use switchboard_store::AsyncPgConnection;
@@ -152,8 +152,7 @@ pub(crate) async fn record(
     exhaustive: bool,
 ) -> CoreResult<(Contact, Vec<Recorded>)> {
     unite(state, conn, out, group.account_id, people).await?;
-    let (group, recorded) =
-        switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive).await?;
+    let (group, recorded) = switchboard_store::groups::record(conn, group.account_id, group.id, people, exhaustive).await?;
     // A sync may bring hundreds of new people: their identities are read in one query.
     let new: Vec<&Contact> = recorded.iter().filter(|r| r.new).map(|r| &r.contact).collect();
     if !new.is_empty() {
@@ -210,8 +209,12 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media
                 let recorded = async {
                     let (conn, out) = (&mut *ch.conn, &mut ch.out);
                     let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
-                    let (group, people) =
-                        record(state, conn, out, &group, std::slice::from_ref(&participant), false).await?;
+                    let (group, people) = record(state, conn, out, &group, std::slice::from_ref(&participant), false).await?;
+                    // A new sender's picture is fetched (a group's comes with its sync).
+                    for p in people.iter().filter(|p| p.new) {
+                        let job = FetchAvatar { contact_id: p.contact.id, inbox_id: inbox.id, force: false };
+                        switchboard_store::jobs::enqueue(conn, &job).await?;
+                    }
                     let mentions = mentions_of(conn, inbox.account_id, m).await?;
                     CoreResult::Ok((group, people, mentions))
                 }
@@ -425,7 +428,11 @@ async fn stub(state: &AppState, inbox: &Inbox, m: &UpsertMessage) -> CoreResult<
                 state.jobs.notify_one();
                 (json!({}), vec![groups::Line::Created])
             }
-            groups::StubKind::IconChanged => (json!({ "avatar_updated_at": Utc::now().timestamp() }), vec![groups::Line::PictureChanged]),
+            groups::StubKind::IconChanged => {
+                switchboard_store::jobs::enqueue(conn, &FetchAvatar { contact_id: group.id, inbox_id: inbox.id, force: true }).await?;
+                state.jobs.notify_one();
+                (json!({ "avatar_updated_at": Utc::now().timestamp() }), vec![groups::Line::PictureChanged])
+            }
             groups::StubKind::JoinRequest { person, withdrawn } => {
                 let pending = groups::pending_join_requests(&group.additional_attributes, person, *withdrawn, Utc::now().timestamp());
                 let who = person.phone.clone().or_else(|| person.lid.clone()).unwrap_or_default();
@@ -646,6 +653,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
         let (group, _) = record(state, conn, out, &group, &people, true).await?;
         let group = describe(conn, &group, name, &attributes).await?;
         switchboard_store::jobs::complete(conn, job.id).await?;
+        switchboard_store::jobs::enqueue(conn, &FetchAvatar { contact_id: group.id, inbox_id: inbox.id, force: false }).await?;
         group_synced(conn, out, &group).await
     }
     .await;

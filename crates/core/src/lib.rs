@@ -7,6 +7,7 @@
 
 pub mod actor;
 pub mod agents;
+pub mod avatars;
 pub mod baileys;
 pub mod change;
 pub mod contacts;

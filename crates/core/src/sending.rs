@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError};
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
-use switchboard_store::jobs::{BackgroundJob, DownloadMedia, SendMessage, SyncGroup};
+use switchboard_store::jobs::{BackgroundJob, DownloadMedia, FetchAvatar, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
 use switchboard_store::StoreResult;
 
@@ -101,6 +101,10 @@ async fn run(state: &AppState, job: Job) {
         },
         SyncGroup::KIND => match job.payload_as::<SyncGroup>() {
             Ok(payload) => crate::baileys::sync(state, &job, payload).await,
+            Err(reason) => bury(state, &job, &reason).await,
+        },
+        FetchAvatar::KIND => match job.payload_as::<FetchAvatar>() {
+            Ok(payload) => crate::avatars::fetch(state, &job, payload).await,
             Err(reason) => bury(state, &job, &reason).await,
         },
         DownloadMedia::KIND => match job.payload_as::<DownloadMedia>() {
@@ -236,6 +240,8 @@ async fn finish_failed(state: &AppState, message_id: i64, reason: &str, job_id: 
 async fn request_for(state: &AppState, out: &switchboard_store::whatsapp::Outgoing) -> Result<aldeamo::Request, String> {
     let from = aldeamo::wa_number(out.inbox.phone_number.as_deref().unwrap_or_default());
     let to = match (&out.identity, &out.contact.phone_number) {
+        // A person known only by their business-scoped user id (BSUID) is answered at it.
+        (Some(ci), _) if !ci.source_id.trim_start_matches('+').chars().all(|c| c.is_ascii_digit()) => ci.source_id.clone(),
         (Some(ci), _) => aldeamo::wa_number(&ci.source_id),
         (None, Some(phone)) => aldeamo::wa_number(phone),
         (None, None) => return Err("the contact has no WhatsApp number".into()),

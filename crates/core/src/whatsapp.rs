@@ -328,7 +328,11 @@ pub async fn apply_deliveries(state: &AppState, inbox: &Inbox, updates: &[Status
 }
 
 fn inbound_of(inbox: &Inbox, m: &InboundMessage) -> Inbound {
-    let phone = switchboard_domain::contacts::phone_number("phone_number", &format!("+{}", aldeamo::wa_number(&m.from))).ok();
+    // A business-scoped user id (BSUID) names the person without a number: no phone then.
+    let is_number = m.from.trim_start_matches('+').chars().all(|c| c.is_ascii_digit());
+    let phone = is_number
+        .then(|| switchboard_domain::contacts::phone_number("phone_number", &format!("+{}", aldeamo::wa_number(&m.from))).ok())
+        .flatten();
     let attachment = m.media.as_ref().map(|media| NewAttachment {
         account_id: inbox.account_id,
         message_id: 0,

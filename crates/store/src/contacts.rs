@@ -242,3 +242,16 @@ pub async fn identity_by_pubsub(conn: &mut AsyncPgConnection, token: &str) -> St
 pub async fn identity(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Option<ContactInbox>> {
     Ok(contact_inboxes::table.find(id).select(ContactInbox::as_select()).first(conn).await.optional()?)
 }
+
+/// The contact's picture (`thumbnail`, empty for none) and when it was last looked for.
+pub async fn set_avatar(conn: &mut AsyncPgConnection, id: i64, thumbnail: &str, fetched_at: i64) -> StoreResult<Contact> {
+    Ok(diesel::sql_query(
+        "UPDATE contacts SET thumbnail = $2, additional_attributes = additional_attributes || jsonb_build_object('avatar_fetched_at', $3::bigint), \
+         updated_at = now() WHERE id = $1 RETURNING *",
+    )
+    .bind::<diesel::sql_types::BigInt, _>(id)
+    .bind::<diesel::sql_types::Text, _>(thumbnail)
+    .bind::<diesel::sql_types::BigInt, _>(fetched_at)
+    .get_result(conn)
+    .await?)
+}

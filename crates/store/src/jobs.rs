@@ -100,6 +100,26 @@ impl BackgroundJob for DownloadMedia {
     const KIND: &'static str = "whatsapp.download_media";
 }
 
+/// Fetches a WhatsApp group's or person's picture into our storage. `force`: even if fetched
+/// within the day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FetchAvatar {
+    pub contact_id: i64,
+    pub inbox_id: i64,
+    #[serde(default)]
+    pub force: bool,
+}
+
+impl BackgroundJob for FetchAvatar {
+    const KIND: &'static str = "whatsapp.fetch_avatar";
+
+    /// A picture is fetched again tomorrow anyway: three tries, a minute at most between them.
+    fn retry(configured: Retry) -> Retry {
+        Retry { attempts: configured.attempts.min(3), max: configured.max.min(Duration::from_secs(60)), ..configured }
+    }
+}
+
 impl Job {
     /// The payload as its kind's type; the error says why it cannot be read.
     pub fn payload_as<J: BackgroundJob>(&self) -> Result<J, String> {

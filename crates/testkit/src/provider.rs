@@ -61,6 +61,10 @@ struct Inner {
     participant_status: HashMap<String, String>,
     /// Files of received messages, served at `/media/:messageId`.
     media: HashMap<String, (Vec<u8>, String)>,
+    /// Pictures by JID, served (as WhatsApp's CDN does: no key) at `/pictures/<jid>`.
+    pictures: HashMap<String, Vec<u8>>,
+    /// This fake's own address, for the picture links it gives.
+    url: String,
     next_id: u64,
     /// Per connection: the webhook URL and verify token it was given.
     connections: HashMap<String, (String, String)>,
@@ -91,6 +95,12 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
     };
     let mut inner = lock(&inner);
     inner.recorded.push(rec.clone());
+    if let Some(jid) = rec.path.strip_prefix("/pictures/").filter(|_| rec.method == "GET") {
+        return match inner.pictures.get(jid) {
+            Some(bytes) => HttpResponse::Ok().content_type("image/jpeg").body(bytes.clone()),
+            None => not_found("no such picture"),
+        };
+    }
     if let Some(f) = inner.failures.pop_front() {
         let status = actix_web::http::StatusCode::from_u16(f.status).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
         let mut answer = HttpResponse::build(status);
@@ -166,6 +176,15 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
                 return not_found("group not found");
             }
             group_change(&mut inner, route, &jid, &rec.body)
+        }
+        ("GET", "profile-picture-url") => {
+            let jid = query("jid");
+            match inner.pictures.contains_key(&jid) {
+                true => {
+                    HttpResponse::Ok().json(json!({ "data": { "jid": jid, "profilePictureUrl": format!("{}/pictures/{jid}", inner.url) } }))
+                }
+                false => not_found("no picture"),
+            }
         }
         ("GET", "group-invite-code") => {
             let jid = query("jid");
@@ -310,6 +329,7 @@ impl FakeProvider {
     pub async fn start() -> anyhow::Result<Self> {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let (url, handle) = crate::fake::serve(inner.clone(), handle)?;
+        lock(&inner).url = url.clone();
         Ok(Self { url, inner, handle })
     }
 
@@ -344,6 +364,11 @@ impl FakeProvider {
         let Some((url, token)) = self.connection(phone) else { return 0 };
         let body = json!({ "event": event, "data": data, "extra": extra, "webhookVerifyToken": token });
         reqwest::Client::new().post(url).json(&body).send().await.map(|r| r.status().as_u16()).unwrap_or(0)
+    }
+
+    /// The picture `profile-picture-url` links for this JID (a group's or a person's).
+    pub fn set_picture(&self, jid: &str, bytes: Vec<u8>) {
+        lock(&self.inner).pictures.insert(jid.to_string(), bytes);
     }
 
     /// The group as the provider has it now.

@@ -4,6 +4,7 @@ pub mod accounts;
 pub mod agents;
 pub mod attachments;
 pub mod auth;
+pub mod avatars;
 pub mod contacts;
 pub mod conversations;
 pub mod groups;

@@ -94,6 +94,12 @@ fn timestamp(v: Option<&Value>) -> Option<DateTime<Utc>> {
     Utc.timestamp_opt(secs, 0).single()
 }
 
+/// Who a message or profile is from: their number (`from`, `wa_id`), or, where WhatsApp gives
+/// only a business-scoped user id (BSUID) and no number, that id (`from_user_id`, `user_id`).
+fn sender_id(v: &Value, number_key: &str) -> Option<String> {
+    string(v.get(number_key)).or_else(|| string(v.get("from_user_id"))).or_else(|| string(v.get("user_id")))
+}
+
 fn non_null(v: Option<&Value>) -> Option<&Value> {
     v.filter(|v| !v.is_null())
 }
@@ -107,7 +113,7 @@ pub fn parse_webhook(body: &Value) -> Result<Webhook, WebhookError> {
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-        .filter_map(|c| Some((string(c.get("wa_id"))?, string(c.get("profile").and_then(|p| p.get("name")))?)))
+        .filter_map(|c| Some((sender_id(c, "wa_id")?, string(c.get("profile").and_then(|p| p.get("name")))?)))
         .collect();
     if let Some(messages) = non_null(root.get("messages")) {
         let list = messages.as_array().ok_or_else(|| error("messages", "must be a list"))?;
@@ -180,7 +186,7 @@ fn reaction(m: &Value, profiles: &[(String, String)]) -> Option<ReactionEvent> {
         return None;
     }
     let r = non_null(m.get("reaction"))?;
-    let from = string(m.get("from"))?;
+    let from = sender_id(m, "from")?;
     Some(ReactionEvent {
         target: string(r.get("message_id"))?,
         profile_name: profiles.iter().find(|(wa, _)| *wa == from).map(|(_, n)| n.clone()),
@@ -192,7 +198,7 @@ fn reaction(m: &Value, profiles: &[(String, String)]) -> Option<ReactionEvent> {
 fn message(m: &Value, i: usize, profiles: &[(String, String)]) -> Result<InboundMessage, WebhookError> {
     let at = |f: &str| format!("messages[{i}].{f}");
     let id = string(m.get("id")).ok_or_else(|| error(at("id"), "is missing"))?;
-    let from = string(m.get("from")).ok_or_else(|| error(at("from"), "is missing"))?;
+    let from = sender_id(m, "from").ok_or_else(|| error(at("from"), "is missing"))?;
     let kind = string(m.get("type")).unwrap_or_else(|| "unknown".into());
     let profile_name = profiles.iter().find(|(wa, _)| *wa == from).map(|(_, n)| n.clone());
     let reply_to = non_null(m.get("context")).and_then(|c| string(c.get("id")));

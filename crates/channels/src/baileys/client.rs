@@ -267,6 +267,24 @@ impl Client {
         crate::media::fetch(self.http.get(url).header("x-api-key", c.api_key), "the WhatsApp provider", limit).await
     }
 
+    /// Where a group's or person's picture is (`profile-picture-url`); `None` when they have
+    /// none we may see.
+    pub async fn picture_url(&self, c: &Connection<'_>, jid: &str) -> Result<Option<String>, ProviderError> {
+        let body = match self.call(Call::get("profile-picture-url", &[("jid", jid), ("type", "image")]), c).await {
+            Ok(body) => body,
+            Err(ProviderError { status: Some(404), .. }) => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let answer: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        Ok(answer.pointer("/data/profilePictureUrl").and_then(Value::as_str).filter(|u| !u.is_empty()).map(str::to_string))
+    }
+
+    /// A picture at the address `picture_url` gave (WhatsApp's CDN: no credentials).
+    pub async fn picture(&self, url: &str, limit: usize) -> Result<crate::media::Downloaded, SendError> {
+        let url = self.guard.check_url(url).map_err(|b| SendError::Rejected(format!("the picture address {b}")))?;
+        crate::media::fetch(self.http.get(url), "WhatsApp", limit).await
+    }
+
     /// A group's subject, settings and participants.
     pub async fn group_metadata(&self, c: &Connection<'_>, jid: &str) -> Result<GroupMetadata, ProviderError> {
         let body = self.call(Call::get("group-metadata", &[("jid", jid)]), c).await?;
