@@ -394,6 +394,10 @@ def prop(schema, dotted):
             node = node['properties'][part]
     return node
 components_source = ref['components']['schemas']
+# WhatsApp inboxes of a Baileys-style provider say whether groups are delivered or soft-disabled.
+components_source['inbox']['properties']['groups_enabled'] = {
+    'type': 'boolean', 'description': 'Baileys-provider WhatsApp inboxes: group messages are delivered (WHATSAPP_GROUPS_ENABLED=true) '
+                                      'or groups are soft-disabled (activity summaries only)'}
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),

@@ -372,3 +372,41 @@ async fn groups_are_created_through_the_provider_even_through_another_node() {
     let searched = g.app.get(&g.w.path("/contacts/search?q=Sur")).token(&g.w.admin.access_token).send().await;
     assert_eq!(searched.body["payload"].as_array().unwrap().len(), 0, "a refused creation leaves no group");
 }
+
+#[tokio::test]
+async fn an_agent_of_the_groups_inbox_may_do_everything_an_administrator_may() {
+    let (g, _ws, group_id) = Groups::with_group().await;
+    g.app.add_inbox_member(g.inbox_id, &g.w.agent).await;
+    g.provider.set_join_requests(GROUP, vec![json!({ "jid": "573007778888@s.whatsapp.net", "phone_number": "+573007778888" })]);
+    let luis = g.member_id(group_id, "+573002223333").await;
+    let calls: Vec<(Method, String, Option<Value>)> = vec![
+        (Method::GET, g.group_path(group_id, "group_members"), None),
+        (Method::POST, g.group_path(group_id, "group_members"), Some(json!({ "participants": ["573004445555"] }))),
+        (Method::PATCH, g.group_path(group_id, &format!("group_members/{luis}")), Some(json!({ "role": "admin" }))),
+        (Method::PATCH, g.group_path(group_id, "group_metadata"), Some(json!({ "description": "Del agente" }))),
+        (Method::GET, g.group_path(group_id, "group_invite"), None),
+        (Method::POST, g.group_path(group_id, "group_invite/revoke"), None),
+        (Method::GET, g.group_path(group_id, "group_join_requests"), None),
+        (
+            Method::POST,
+            g.group_path(group_id, "group_join_requests/handle"),
+            Some(json!({ "request_action": "reject", "participants": ["573007778888"] })),
+        ),
+        (Method::PATCH, g.group_path(group_id, "group_admin"), Some(json!({ "property": "restrict", "enabled": false }))),
+        (
+            Method::POST,
+            g.w.path("/groups"),
+            Some(json!({ "inbox_id": g.inbox_id, "subject": "Del agente", "participants": ["573001112222"] })),
+        ),
+        (Method::DELETE, g.group_path(group_id, &format!("group_members/{luis}")), None),
+        (Method::POST, g.group_path(group_id, "group_admin/leave"), None),
+    ];
+    for (method, path, body) in calls {
+        let mut call = g.app.call(method.clone(), &path).token(&g.w.agent.access_token);
+        if let Some(b) = &body {
+            call = call.json(b);
+        }
+        let r = call.send().await;
+        assert_eq!(r.status, 200, "{method} {path}: {}", r.body);
+    }
+}

@@ -315,3 +315,22 @@ async fn pictures_of_groups_and_senders_are_kept_and_refreshed_when_they_change(
     let probe = url.rsplit_once('/').unwrap().0.to_string() + "/../../etc/passwd";
     assert_eq!(g.app.client.get(probe).send().await.unwrap().status(), 404);
 }
+
+#[tokio::test]
+async fn a_voice_note_recorded_in_the_dashboard_goes_as_one() {
+    let (g, _ws, _) = Groups::with_group().await;
+    let conv = g.group_message("M1", |_| true).await["conversation_id"].as_i64().unwrap();
+    let ogg = b"OggS\0\x02fake-opus-voice".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .text("is_recorded_audio", "true")
+        .part("attachments[]", reqwest::multipart::Part::bytes(ogg.clone()).file_name("voice.ogg").mime_str("audio/ogg").unwrap());
+    let url = g.app.url(&g.w.path(&format!("/conversations/{conv}/messages")));
+    let r = g.app.client.post(url).header("api_access_token", &g.w.admin.access_token).multipart(form).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let message: Value = r.json().await.unwrap();
+    assert_eq!(message["attachments"][0]["meta"]["is_recorded_audio"], true, "{message}");
+    let sent = g.provider.wait_for(|r| r.path.ends_with("/send-message")).await.unwrap();
+    let content = &sent.body["messageContent"];
+    assert_eq!(content["ptt"], true);
+    assert_eq!(content["audio"], base64::engine::general_purpose::STANDARD.encode(&ogg));
+}

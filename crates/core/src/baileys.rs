@@ -201,29 +201,40 @@ async fn messages(state: &AppState, inbox: &Inbox, list: &[UpsertMessage], media
             JidKind::Group => {
                 let participant = m.participant.as_deref().unwrap_or_default();
                 let Some(person) = Person::from_jids(participant, m.participant_alt.as_deref(), m.push_name.as_deref()) else { continue };
-                let ch = match &mut change {
-                    Some(c) => c,
-                    None => change.insert(Change::begin(state).await?),
-                };
-                let participant = PersonChange { person, role: None, active: true };
-                let recorded = async {
-                    let (conn, out) = (&mut *ch.conn, &mut ch.out);
-                    let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
-                    let (group, people) = record(state, conn, out, &group, std::slice::from_ref(&participant), false).await?;
-                    // A new sender's picture is fetched (a group's comes with its sync).
-                    for p in people.iter().filter(|p| p.new) {
-                        let job = FetchAvatar { contact_id: p.contact.id, inbox_id: inbox.id, force: false };
-                        switchboard_store::jobs::enqueue(conn, &job).await?;
-                    }
-                    let mentions = mentions_of(conn, inbox.account_id, m).await?;
-                    CoreResult::Ok((group, people, mentions))
-                }
-                .await;
-                let (group, people, mentions) = match recorded {
-                    Ok(r) => r,
+                // Nearly always a known member writes in a known group: two reads, no change.
+                let known = match known_sender(state, inbox, &chat, &person, m).await {
+                    Ok(k) => k,
                     Err(e) => return abandon(state, change, e).await,
                 };
-                let Some(sender) = people.into_iter().next().map(|r| r.contact) else { continue };
+                let (group, sender, mentions) = match known {
+                    Some(known) => known,
+                    None => {
+                        let ch = match &mut change {
+                            Some(c) => c,
+                            None => change.insert(Change::begin(state).await?),
+                        };
+                        let participant = PersonChange { person, role: None, active: true };
+                        let recorded = async {
+                            let (conn, out) = (&mut *ch.conn, &mut ch.out);
+                            let (group, _) = group_of(state, conn, out, inbox, &chat).await?;
+                            let (group, people) = record(state, conn, out, &group, std::slice::from_ref(&participant), false).await?;
+                            // A new sender's picture is fetched (a group's comes with its sync).
+                            for p in people.iter().filter(|p| p.new) {
+                                let job = FetchAvatar { contact_id: p.contact.id, inbox_id: inbox.id, force: false };
+                                switchboard_store::jobs::enqueue(conn, &job).await?;
+                            }
+                            let mentions = mentions_of(conn, inbox.account_id, m).await?;
+                            let sender = people.into_iter().next().map(|r| r.contact);
+                            CoreResult::Ok((group, sender, mentions))
+                        }
+                        .await;
+                        match recorded {
+                            Ok((group, Some(sender), mentions)) => (group, sender, mentions),
+                            Ok((_, None, _)) => continue,
+                            Err(e) => return abandon(state, change, e).await,
+                        }
+                    }
+                };
                 let (content, content_attributes) = match mentions {
                     Some((text, ids)) => {
                         let mut attributes = base.content_attributes.clone();
@@ -299,6 +310,25 @@ async fn group_activity(state: &AppState, inbox: &Inbox, a: &switchboard_channel
     let done = tx.finish(state, result).await;
     state.jobs.notify_one();
     done
+}
+
+/// The group and sender of a message when both are known and nothing about the sender is new
+/// (with the message's mentions linked); `None` sends the message the long way, which records.
+async fn known_sender(
+    state: &AppState,
+    inbox: &Inbox,
+    chat: &Jid<'_>,
+    person: &Person,
+    m: &UpsertMessage,
+) -> CoreResult<Option<(Contact, Contact, Option<(String, Vec<i64>)>)>> {
+    let mut conn = state.conn().await?;
+    let full = format!("{}@g.us", chat.user);
+    let Some((group, _)) = switchboard_store::groups::find_group(&mut conn, inbox, &full, chat.user).await? else { return Ok(None) };
+    let Some(sender) = switchboard_store::groups::known_member(&mut conn, inbox.account_id, group.id, person).await? else {
+        return Ok(None);
+    };
+    let mentions = mentions_of(&mut conn, inbox.account_id, m).await?;
+    Ok(Some((group, sender, mentions)))
 }
 
 /// Ends a delivery that failed half way: the open change (if any) is rolled back with the error.

@@ -146,8 +146,9 @@ pub struct Opening {
     pub snoozed_until: Option<DateTime<Utc>>,
     pub additional_attributes: Value,
     pub custom_attributes: Value,
-    /// An outgoing first message from the actor.
-    pub first_message: Option<String>,
+    /// A first message from the actor, checked and sent as any message of the conversation's
+    /// inbox is (a WhatsApp template through the job queue, say).
+    pub first_message: Option<switchboard_domain::messages::Draft>,
 }
 
 /// An agent of the account, or a 422 on `assignee_id`.
@@ -213,18 +214,26 @@ pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Val
             custom_attributes: o.custom_attributes,
         };
         let sender = actor.user_id;
-        let first = o.first_message.map(|content| {
-            move |c: &Conversation| NewMessage::text(c, MessageType::Outgoing.as_i16(), Some(content), Some(("user", sender)))
-        });
         let assignee = new.assignee_id;
         let notify = move |c: &Conversation| assignment_notice(c, assignee, sender);
-        let (conversation, first, notifications) = switchboard_store::conversations::create(conn, &new, first, notify).await?;
-        let payload = crate::events::announce(state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default()).await?;
-        if let Some(m) = first {
-            let (mut rendered, _) = crate::present::messages(state, conn, &conversation, std::slice::from_ref(&m)).await?;
-            crate::events::publish(conn, out, &conversation, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated).await?;
-        }
+        let none: Option<fn(&Conversation) -> NewMessage> = None;
+        let (conversation, _, notifications) = switchboard_store::conversations::create(conn, &new, none, notify).await?;
+        let mut payload =
+            crate::events::announce(state, conn, out, &conversation, Event::ConversationCreated, &[], Default::default()).await?;
         crate::notifications::publish(state, conn, out, &notifications).await?;
+        if let Some(draft) = o.first_message {
+            // The same checks, job and events as any message; its errors name `message.…`.
+            let composed = crate::messages::Composed { draft, echo_id: None, files: &[] };
+            crate::messages::create_in(state, conn, out, actor, &conversation, composed).await.map_err(|e| match e {
+                CoreError::Invalid(mut v) if !v.field.starts_with("message") => {
+                    v.field = format!("message.{}", v.field);
+                    CoreError::Invalid(v)
+                }
+                e => e,
+            })?;
+            let current = switchboard_store::conversations::by_id(conn, conversation.id).await?;
+            payload = crate::present::conversation(state, conn, &current).await?;
+        }
         Ok(payload)
     }
     .await;

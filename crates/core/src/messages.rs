@@ -9,7 +9,8 @@ use switchboard_domain::messages::Draft;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{NewAttachment, NewMessage};
+use switchboard_store::models::{Conversation, NewAttachment, NewMessage};
+use switchboard_store::AsyncPgConnection;
 
 pub use crate::actor::Actor;
 use crate::change::Change;
@@ -25,6 +26,8 @@ pub struct StoredFile {
     pub file_name: String,
     pub content_type: String,
     pub size: i64,
+    /// A voice note recorded in the dashboard (sent to WhatsApp as one: `ptt`).
+    pub recorded_audio: bool,
 }
 
 /// A new message in conversation `display_id`, by the actor (or, for an incoming message on an
@@ -43,6 +46,31 @@ pub async fn create(
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let c = crate::conversations::visible(conn, actor, display_id).await?;
+        create_in(state, conn, out, actor, &c, Composed { draft, echo_id, files }).await
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// A message as a client composed it: checked text and settings, its echo id, its files.
+pub struct Composed<'a> {
+    pub draft: Draft,
+    pub echo_id: Option<String>,
+    pub files: &'a [StoredFile],
+}
+
+/// `create`, in the caller's change, in a conversation the actor may see (a new one, say).
+pub async fn create_in(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    actor: &Actor,
+    c: &Conversation,
+    composed: Composed<'_>,
+) -> CoreResult<Value> {
+    let Composed { draft, echo_id, files } = composed;
+    {
+        let c = c.clone();
         let inbox =
             switchboard_store::inboxes::find(conn, actor.account_id, c.inbox_id, Visibility::All).await?.ok_or(CoreError::NotFound)?;
         let channel = ChannelType::from_stored(&inbox.channel_type);
@@ -113,7 +141,11 @@ pub async fn create(
                 file_size: f.size,
                 storage_key: Some(f.key.clone()),
                 external_url: None,
-                meta: json!({}),
+                meta: if f.recorded_audio && file_type_of(&f.content_type) == "audio" {
+                    json!({ "is_recorded_audio": true })
+                } else {
+                    json!({})
+                },
             })
             .collect();
         let (message, c, notifications) =
@@ -127,8 +159,6 @@ pub async fn create(
         crate::notifications::publish(state, conn, out, &notifications).await?;
         Ok(rendered)
     }
-    .await;
-    tx.finish(state, result).await
 }
 
 /// Deletes a message's content (it stays, marked deleted, as in the reference) and announces it.

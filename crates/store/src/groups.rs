@@ -27,16 +27,7 @@ pub async fn ensure_group(
     pubsub_token: &str,
 ) -> StoreResult<(Contact, ContactInbox, bool)> {
     // Nearly always the group is known: one read, no transaction.
-    let known: Option<(Contact, ContactInbox)> = contacts::table
-        .inner_join(crate::schema::contact_inboxes::table.on(crate::schema::contact_inboxes::contact_id.eq(contacts::id)))
-        .filter(crate::schema::contact_inboxes::inbox_id.eq(inbox.id))
-        .filter(crate::schema::contact_inboxes::source_id.eq(source_id))
-        .filter(contacts::identifier.eq(jid))
-        .select((Contact::as_select(), ContactInbox::as_select()))
-        .first(conn)
-        .await
-        .optional()?;
-    if let Some((contact, identity)) = known {
+    if let Some((contact, identity)) = find_group(conn, inbox, jid, source_id).await? {
         return Ok((contact, identity, false));
     }
     conn.transaction::<_, StoreError, _>(async move |conn| {
@@ -47,6 +38,46 @@ pub async fn ensure_group(
         Ok((contact, identity, created))
     })
     .await
+}
+
+/// The group contact with this JID and its identity in the inbox, if known.
+pub async fn find_group(
+    conn: &mut AsyncPgConnection,
+    inbox: &Inbox,
+    jid: &str,
+    source_id: &str,
+) -> StoreResult<Option<(Contact, ContactInbox)>> {
+    Ok(contacts::table
+        .inner_join(crate::schema::contact_inboxes::table.on(crate::schema::contact_inboxes::contact_id.eq(contacts::id)))
+        .filter(crate::schema::contact_inboxes::inbox_id.eq(inbox.id))
+        .filter(crate::schema::contact_inboxes::source_id.eq(source_id))
+        .filter(contacts::identifier.eq(jid))
+        .select((Contact::as_select(), ContactInbox::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// An active member of the group who is this person as we know them: the contact with their
+/// LID (or, without one, their number) that already has every identifier the provider gave.
+/// `None` when anything about them would change (new, inactive, an identifier missing).
+pub async fn known_member(conn: &mut AsyncPgConnection, account_id: i64, group_id: i64, p: &Person) -> StoreResult<Option<Contact>> {
+    let mut q = contacts::table
+        .inner_join(group_members::table.on(group_members::contact_id.eq(contacts::id)))
+        .filter(group_members::group_contact_id.eq(group_id))
+        .filter(group_members::is_active.eq(true))
+        .filter(contacts::account_id.eq(account_id))
+        .select(Contact::as_select())
+        .into_boxed();
+    match (&p.lid, &p.phone) {
+        (Some(lid), Some(phone)) => q = q.filter(contacts::identifier.eq(lid)).filter(contacts::phone_number.eq(phone)),
+        (Some(lid), None) => q = q.filter(contacts::identifier.eq(lid)),
+        (None, Some(phone)) => q = q.filter(contacts::phone_number.eq(phone)),
+        (None, None) => return Ok(None),
+    }
+    let found: Option<Contact> = q.first(conn).await.optional()?;
+    // A better name (a push name for a number) is news too.
+    Ok(found.filter(|c| better_name(&c.name, p.name.as_deref()).is_none()))
 }
 
 /// A new group is named by its JID's number until its first sync.

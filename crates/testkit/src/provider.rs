@@ -1,5 +1,6 @@
-//! A fake Baileys-style provider speaking the contract's HTTP API under `/connections/:phone`:
-//! connections, send-message, and every group route (metadata, create, participants, subject,
+//! A fake Baileys-style provider speaking the contract's HTTP API: `/status/auth`, `/media/:id`,
+//! and under `/connections/:phone` connections, send-message, `on-whatsapp`,
+//! `profile-picture-url` and every group route (metadata, create, participants, subject,
 //! description, picture, invite code, join requests, settings, leave). It checks `x-api-key`,
 //! records every request, keeps the groups it is given and changes them as the real one would,
 //! and can be told to fail the next calls (any status, `409` indeterminate, `503` stalled, `421`
@@ -112,6 +113,9 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
     if rec.api_key.as_deref() != Some(PROVIDER_KEY) {
         return HttpResponse::Forbidden().json(json!({ "error": "Forbidden", "message": "Invalid API key" }));
     }
+    if rec.method == "GET" && rec.path == "/status/auth" {
+        return HttpResponse::Ok().json(json!({ "data": { "authenticated": true } }));
+    }
     if let Some(id) = rec.path.strip_prefix("/media/").filter(|_| rec.method == "GET") {
         return match inner.media.get(id) {
             Some((bytes, content_type)) => HttpResponse::Ok().content_type(content_type.as_str()).body(bytes.clone()),
@@ -176,6 +180,21 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
                 return not_found("group not found");
             }
             group_change(&mut inner, route, &jid, &rec.body)
+        }
+        ("POST", "on-whatsapp") => {
+            let jids: Vec<String> = rec
+                .body
+                .get("jids")
+                .and_then(Value::as_array)
+                .map(|l| l.iter().filter_map(Value::as_str).map(str::to_string).collect())
+                .unwrap_or_default();
+            if jids.is_empty() || jids.len() > 50 {
+                return unprocessable("jids must name 1 to 50 numbers");
+            }
+            // Numbers ending in 0000 are not on WhatsApp here.
+            HttpResponse::Ok().json(
+                json!({ "data": jids.iter().map(|j| json!({ "jid": j, "exists": !user_of(j).ends_with("0000") })).collect::<Vec<_>>() }),
+            )
         }
         ("GET", "profile-picture-url") => {
             let jid = query("jid");

@@ -161,9 +161,14 @@ fn timestamp(field: &str, v: &Value) -> Result<Option<DateTime<Utc>>, Validation
     }
 }
 
+/// The first message of a new conversation, as the reference takes it: text, or a WhatsApp
+/// template (`template_params`) to a number that has not written (the window is closed).
 #[derive(Deserialize)]
 pub struct FirstMessage {
-    content: String,
+    content: Option<String>,
+    content_type: Option<String>,
+    content_attributes: Option<Value>,
+    template_params: Option<Value>,
 }
 
 #[derive(Deserialize)]
@@ -197,9 +202,26 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
         .transpose()?
         .unwrap_or_else(|| json!({}));
-    let first_content = match &body.message {
-        Some(m) if m.content.trim().is_empty() => return Err(ValidationError::blank("message.content").into()),
-        Some(m) => Some(m.content.clone()),
+    let first_message = match body.message {
+        Some(m) => {
+            if m.template_params.is_none() && m.content.as_deref().is_none_or(|c| c.trim().is_empty()) {
+                return Err(ValidationError::blank("message.content").into());
+            }
+            let raw = switchboard_domain::messages::Raw {
+                content: m.content,
+                message_type: None,
+                private: false,
+                content_type: m.content_type,
+                content_attributes: m.content_attributes,
+                in_reply_to: None,
+                template_params: m.template_params,
+                files: 0,
+            };
+            Some(switchboard_domain::messages::draft(raw).map_err(|mut v| {
+                v.field = format!("message.{}", v.field);
+                v
+            })?)
+        }
         None => None,
     };
 
@@ -218,7 +240,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         snoozed_until,
         additional_attributes: additional,
         custom_attributes: custom,
-        first_message: first_content,
+        first_message,
     };
     Ok(ok(switchboard_core::conversations::open(&state, &ctx.actor(), opening).await?))
 }

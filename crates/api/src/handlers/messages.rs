@@ -70,6 +70,9 @@ pub struct CreatePayload {
     /// A WhatsApp template to send (name, language, parameters); kept with the message for the
     /// channel to use, as the reference keeps it in additional_attributes.
     template_params: Option<Value>,
+    /// Voice notes recorded in the dashboard: `true` for every audio file of the message, or the
+    /// names of those that are.
+    is_recorded_audio: Option<Value>,
 }
 impl Payload for CreatePayload {
     const WRAPPER: Option<&'static str> = Some("message");
@@ -203,9 +206,21 @@ async fn create_message(
         template_params: body.template_params,
         files: uploads.len(),
     })?;
+    let recorded = |name: &str| match &body.is_recorded_audio {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => s == "true" || s == name,
+        Some(Value::Array(names)) => names.iter().any(|n| n.as_str() == Some(name)),
+        _ => false,
+    };
     let files: Vec<StoredFile> = uploads
         .iter()
-        .map(|u| StoredFile { key: u.key.clone(), file_name: u.file_name.clone(), content_type: u.content_type.clone(), size: u.size })
+        .map(|u| StoredFile {
+            key: u.key.clone(),
+            file_name: u.file_name.clone(),
+            content_type: u.content_type.clone(),
+            size: u.size,
+            recorded_audio: recorded(&u.file_name),
+        })
         .collect();
     let created = switchboard_core::messages::create(state, &ctx.actor(), display_id, draft, body.echo_id, &files).await?;
     Ok(ok(created))
