@@ -433,3 +433,66 @@ async fn jobs_that_can_never_run_are_kept_dead_with_the_reason() {
     diesel_async::RunQueryDsl::execute(diesel::sql_query("UPDATE jobs SET run_at = now() - interval '1 hour'"), &mut conn).await.unwrap();
     assert!(switchboard_store::jobs::claim(&mut conn, 10, Duration::from_secs(30)).await.unwrap().is_empty());
 }
+
+/// Issue 14, the defect: `POST conversations` with a first message on a WhatsApp inbox sends it
+/// through the job queue, with every check a reply gets (and names the field under `message`).
+#[tokio::test]
+async fn a_new_conversations_first_message_is_checked_and_sent_like_any_other() {
+    let wa = Wa::new().await;
+    // A number that has never written: a contact with an identity in the inbox.
+    let created = wa
+        .app
+        .post(&wa.w.path("/contacts"))
+        .token(&wa.w.admin.access_token)
+        .json(&json!({"name": "Nuevo Cliente", "phone_number": "+573145550000", "inbox_id": wa.inbox_id}))
+        .send()
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let contact_id = created.body["payload"]["contact"]["id"].as_i64().unwrap();
+    let open = |message: Value| {
+        let body = json!({"inbox_id": wa.inbox_id, "contact_id": contact_id, "message": message});
+        let (app, path, token) = (&wa.app, wa.w.path("/conversations"), wa.w.agent.access_token.clone());
+        async move { app.post(&path).token(&token).json(&body).send().await }
+    };
+    // Free text to a number that has not written: the window is closed.
+    let r = open(json!({"content": "Hola"})).await;
+    assert_invalid(&r, "message");
+    // A template with the wrong parameter count names the field.
+    let r = open(json!({"content": "", "template_params": {"name": "order_update", "language": "es", "body": ["Ana"]}})).await;
+    assert_invalid(&r, "message.template_params.body");
+    let r = open(json!({"template_params": {"name": "nope"}})).await;
+    assert_invalid(&r, "message.template_params.name");
+    let conversations = wa.app.get(&wa.w.path("/conversations?status=all")).token(&wa.w.admin.access_token).send().await;
+    assert_eq!(conversations.body["data"]["meta"]["all_count"], 0, "a refused first message opens nothing");
+
+    // The template goes out through the queue, to the new number.
+    let r = open(json!({"content": "", "template_params": {"name": "hello", "language": "en_US"}})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let display_id = r.body["id"].as_i64().unwrap();
+    let first = wa.messages(display_id).await.into_iter().find(|m| m["message_type"] == 1).unwrap();
+    assert_eq!(first["status"], "progress", "queued, not claimed as sent");
+    let sent = wa.wait_status(display_id, first["id"].as_i64().unwrap(), "sent").await;
+    assert!(sent["source_id"].as_str().unwrap().starts_with("wamid.fake"));
+    let request = wa.bsp.requests().into_iter().find(|r| r.service() == Some("template")).unwrap();
+    assert_eq!(request.body["to"], "573145550000");
+    assert_eq!(request.body["template"]["name"], "hello");
+
+    // Once the contact writes, free text opens a conversation and goes out the same way.
+    let hello = json!({"contacts": [{"profile": {"name": "Nuevo"}, "wa_id": "573145550000"}],
+                       "messages": [{"from": "573145550000", "id": "wamid.n1", "timestamp": now_ts(), "type": "text", "text": {"body": "gracias"}}]});
+    assert_eq!(wa.deliver(&hello).await.status, 200);
+    let resolved = wa
+        .app
+        .post(&wa.w.path(&format!("/conversations/{display_id}/toggle_status")))
+        .token(&wa.w.admin.access_token)
+        .json(&json!({"status": "resolved"}))
+        .send()
+        .await;
+    assert_eq!(resolved.status, 200);
+    let r = open(json!({"content": "¿Algo más?"})).await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let second = r.body["id"].as_i64().unwrap();
+    let text = wa.messages(second).await.into_iter().find(|m| m["message_type"] == 1).unwrap();
+    wa.wait_status(second, text["id"].as_i64().unwrap(), "sent").await;
+    assert!(wa.bsp.requests().iter().any(|r| r.service() == Some("text") && r.body["text"]["body"] == "¿Algo más?"));
+}

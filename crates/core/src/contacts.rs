@@ -17,6 +17,21 @@ async fn find(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResul
     switchboard_store::contacts::find(conn, actor.account_id, id).await?.ok_or(CoreError::NotFound)
 }
 
+/// The source id a contact gets in an inbox: the one the client gave, else, on WhatsApp, the
+/// contact's number without `+` (how the channel reaches it), else a fresh one.
+pub fn source_id_in(inbox: &switchboard_store::models::Inbox, given: Option<&str>, phone: Option<&str>) -> CoreResult<String> {
+    use switchboard_domain::inbox::ChannelType;
+    match (given.map(str::trim).filter(|s| !s.is_empty()), ChannelType::from_stored(&inbox.channel_type)) {
+        (Some(s), _) if s.chars().count() > 255 => Err(ValidationError::too_long("source_id", 255).into()),
+        (Some(s), _) => Ok(s.to_string()),
+        (None, ChannelType::Whatsapp) => phone
+            .map(|p| p.trim_start_matches('+').to_string())
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| ValidationError::blank("phone_number").into()),
+        (None, ChannelType::Api) => Ok(crate::tokens::random_token(16)),
+    }
+}
+
 /// A new contact, with an identity (`source_id`) in `inbox_id` when one is given; answers the
 /// contact and that identity as the API shows them.
 pub async fn create(
@@ -24,7 +39,7 @@ pub async fn create(
     actor: &Actor,
     changes: &ContactChanges,
     inbox_id: Option<i64>,
-    source_id: &str,
+    source_id: Option<&str>,
 ) -> CoreResult<Value> {
     let mut tx = Change::begin(state).await?;
     let result = async {
@@ -38,7 +53,9 @@ pub async fn create(
             None => None,
         };
         let pubsub = crate::tokens::random_token(16);
-        let identity = inbox.as_ref().map(|i| (i.id, source_id, pubsub.as_str()));
+        let phone = changes.phone_number.clone().flatten();
+        let source_id = inbox.as_ref().map(|i| source_id_in(i, source_id, phone.as_deref())).transpose()?;
+        let identity = inbox.as_ref().zip(source_id.as_deref()).map(|(i, s)| (i.id, s, pubsub.as_str()));
         let (contact, contact_inbox) = switchboard_store::contacts::create(conn, actor.account_id, changes, identity).await?;
         let contact_inbox = match (contact_inbox, inbox) {
             (Some(ci), Some(inbox)) => crate::views::contact_inbox(&ci, &inbox),

@@ -187,7 +187,8 @@ pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Val
                 match switchboard_store::contacts::identity_in(conn, contact.id, inbox.id).await? {
                     Some(ci) => ci,
                     None => {
-                        switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &random_token(16), &random_token(16)).await?
+                        let source_id = crate::contacts::source_id_in(&inbox, None, contact.phone_number.as_deref())?;
+                        switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &source_id, &random_token(16)).await?
                     }
                 }
             }

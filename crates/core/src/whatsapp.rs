@@ -96,7 +96,7 @@ pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversati
         None => None,
     };
     if template.is_none() {
-        let last = switchboard_store::whatsapp::last_incoming_at(conn, c.id).await?;
+        let last = switchboard_store::whatsapp::last_incoming_at(conn, c).await?;
         if !window_open(last, Utc::now()) {
             return Err(ValidationError::new(
                 "message",

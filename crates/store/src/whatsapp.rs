@@ -538,9 +538,20 @@ struct IdRow {
 }
 
 /// When the contact last wrote in this conversation: the 24-hour window starts there.
-pub async fn last_incoming_at(conn: &mut AsyncPgConnection, conversation_id: i64) -> StoreResult<Option<DateTime<Utc>>> {
+/// The window belongs to the person, not to one conversation: a new conversation with someone
+/// who wrote an hour ago (in a resolved one) is inside it.
+pub async fn last_incoming_at(conn: &mut AsyncPgConnection, conversation: &Conversation) -> StoreResult<Option<DateTime<Utc>>> {
+    let Some(identity) = conversation.contact_inbox_id else {
+        return Ok(messages::table
+            .filter(messages::conversation_id.eq(conversation.id))
+            .filter(messages::message_type.eq(0))
+            .select(diesel::dsl::max(messages::created_at))
+            .first(conn)
+            .await?);
+    };
+    let theirs = conversations::table.filter(conversations::contact_inbox_id.eq(identity)).select(conversations::id);
     Ok(messages::table
-        .filter(messages::conversation_id.eq(conversation_id))
+        .filter(messages::conversation_id.eq_any(theirs))
         .filter(messages::message_type.eq(0))
         .select(diesel::dsl::max(messages::created_at))
         .first(conn)

@@ -155,20 +155,11 @@ impl ContactPayload {
     }
 }
 
-/// A source id for a contact in an inbox: the client's own, or a fresh one.
-fn source_id_for(given: Option<&str>) -> Result<String, ValidationError> {
-    match given.map(str::trim) {
-        Some("") | None => Ok(random_token(16)),
-        Some(s) if s.chars().count() > 255 => Err(ValidationError::too_long("source_id", 255)),
-        Some(s) => Ok(s.to_string()),
-    }
-}
-
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<ContactPayload>) -> ApiResult<HttpResponse> {
     let changes = body.changes()?;
-    let source_id = source_id_for(body.source_id.as_deref())?;
-    let created = switchboard_core::contacts::create(&state, &ctx.actor(), &changes, body.inbox_id.map(|i| i.0), &source_id).await?;
+    let created =
+        switchboard_core::contacts::create(&state, &ctx.actor(), &changes, body.inbox_id.map(|i| i.0), body.source_id.as_deref()).await?;
     Ok(ok(json!({ "payload": created })))
 }
 
@@ -236,12 +227,12 @@ pub async fn add_inbox(
     path: web::Path<(String, String)>,
     Body(body): Body<ContactInboxPayload>,
 ) -> ApiResult<HttpResponse> {
-    let source_id = source_id_for(body.source_id.as_deref())?;
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, body.inbox_id.0, ctx.inbox_visibility())
         .await?
         .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
+    let source_id = switchboard_core::contacts::source_id_in(&inbox, body.source_id.as_deref(), contact.phone_number.as_deref())?;
     let ci = switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &source_id, &random_token(16)).await?;
     Ok(ok(views::contact_inbox(&ci, &inbox)))
 }
