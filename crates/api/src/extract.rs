@@ -38,6 +38,20 @@ impl<T: Payload + 'static> FromRequest for Body<T> {
     }
 }
 
+/// Whether the request's body is a multipart form (file uploads) rather than JSON.
+pub fn is_multipart(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(actix_web::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("multipart/form-data"))
+}
+
+/// The JSON body of a route that also takes multipart forms, within `limit` (413 beyond it).
+pub async fn json_body<T: Payload>(req: &HttpRequest, payload: web::Payload, limit: usize) -> Result<T, ApiError> {
+    let declared = req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    parse_body(&read_limited(payload.into_inner(), declared, limit).await?)
+}
+
 /// The whole body, refusing (413) anything over `limit`, early when Content-Length says so.
 pub async fn read_limited(mut payload: HttpPayload, declared: Option<usize>, limit: usize) -> Result<web::BytesMut, ApiError> {
     if declared.is_some_and(|n| n > limit) {

@@ -658,7 +658,25 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
             return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
         }
     };
-    let people: Vec<PersonChange<'_>> = metadata
+    let (people, attributes) = from_metadata(&metadata);
+    let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty());
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *change.conn, &mut change.out);
+        let (group, _) = record(state, conn, out, &group, &people, true).await?;
+        let group = describe(conn, &group, name, &attributes).await?;
+        switchboard_store::jobs::complete(conn, job.id).await?;
+        switchboard_store::jobs::enqueue(conn, &FetchAvatar { contact_id: group.id, inbox_id: inbox.id, force: false }).await?;
+        group_synced(conn, out, &group).await
+    }
+    .await;
+    change.finish(state, result).await
+}
+
+/// A group as the provider's metadata describes it: every participant as an active member (admins
+/// as `admin`), and the attributes a sync keeps.
+pub(crate) fn from_metadata(metadata: &switchboard_channels::baileys::GroupMetadata) -> (Vec<PersonChange<'static>>, Value) {
+    let people = metadata
         .participants
         .iter()
         .filter_map(|p| {
@@ -676,18 +694,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
         "member_add_mode": metadata.member_add_mode,
         "group_last_synced_at": Utc::now().timestamp(),
     });
-    let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty());
-    let mut change = Change::begin(state).await?;
-    let result = async {
-        let (conn, out) = (&mut *change.conn, &mut change.out);
-        let (group, _) = record(state, conn, out, &group, &people, true).await?;
-        let group = describe(conn, &group, name, &attributes).await?;
-        switchboard_store::jobs::complete(conn, job.id).await?;
-        switchboard_store::jobs::enqueue(conn, &FetchAvatar { contact_id: group.id, inbox_id: inbox.id, force: false }).await?;
-        group_synced(conn, out, &group).await
-    }
-    .await;
-    change.finish(state, result).await
+    (people, attributes)
 }
 
 /// Queues a sync of the group now (`POST …/contacts/{id}/sync_group`).

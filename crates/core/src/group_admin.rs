@@ -484,24 +484,7 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
     let jid = Jid::parse(&metadata.id)
         .filter(|j| j.kind() == JidKind::Group)
         .ok_or_else(|| CoreError::Upstream { refused: true, message: format!("the created group has no group JID ({:?})", metadata.id) })?;
-    let people: Vec<PersonChange<'_>> = metadata
-        .participants
-        .iter()
-        .filter_map(|p| {
-            let person = Person::from_jids(&p.id, p.phone_number.as_deref(), None)?;
-            Some(PersonChange { person, role: Some(MemberRole::from_admin(p.admin.as_deref()).as_str()), active: true })
-        })
-        .collect();
-    let attributes = json!({
-        "description": metadata.desc,
-        "owner": metadata.owner,
-        "owner_pn": metadata.owner_pn,
-        "announce": metadata.announce,
-        "restrict": metadata.restrict,
-        "join_approval_mode": metadata.join_approval_mode,
-        "member_add_mode": metadata.member_add_mode,
-        "group_last_synced_at": chrono::Utc::now().timestamp(),
-    });
+    let (people, attributes) = crate::baileys::from_metadata(&metadata);
     let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty()).unwrap_or(&subject).to_string();
     let mut tx = Change::begin(state).await?;
     let result = async {

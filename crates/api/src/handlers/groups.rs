@@ -16,7 +16,7 @@ use switchboard_store::AsyncPgConnection;
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_body, read_limited, Body, Params, Payload};
+use crate::extract::{is_multipart, json_body, Body, Params, Payload};
 use switchboard_core::baileys;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
@@ -135,17 +135,10 @@ pub async fn update_metadata(
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
     let contact_id = path_id(&path.1)?;
-    let is_form = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
-    let change = if is_form {
+    let change = if is_multipart(&req) {
         read_metadata_form(&state, &mut Multipart::new(req.headers(), payload)).await?
     } else {
-        let declared =
-            req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-        let body: MetadataPayload = parse_body(&read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await?)?;
+        let body: MetadataPayload = json_body(&req, payload, state.settings.max_body_bytes).await?;
         MetadataChange { subject: body.subject, description: body.description, avatar: None }
     };
     Ok(ok(group_admin::update_metadata(&state, &ctx.actor(), contact_id, change).await?))

@@ -14,7 +14,7 @@ use super::conversations::find;
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{parse_body, parse_value, read_limited, Params, Payload};
+use crate::extract::{is_multipart, json_body, parse_value, Params, Payload};
 use switchboard_core::messages::StoredFile;
 use switchboard_core::state::AppState;
 use switchboard_core::storage::write_chunk;
@@ -154,13 +154,8 @@ pub async fn create(
     req: HttpRequest,
     payload: web::Payload,
 ) -> ApiResult<HttpResponse> {
-    let is_form = req
-        .headers()
-        .get(actix_web::http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("multipart/form-data"));
     let mut uploads = Vec::new();
-    let result = if is_form {
+    let result = if is_multipart(&req) {
         let mut form = Multipart::new(req.headers(), payload);
         match read_form(&state, ctx.account_id, &mut form, &mut uploads).await {
             Ok(value) => match parse_value::<CreatePayload>(value) {
@@ -170,13 +165,8 @@ pub async fn create(
             Err(e) => Err(e),
         }
     } else {
-        let declared =
-            req.headers().get(actix_web::http::header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-        match read_limited(payload.into_inner(), declared, state.settings.max_body_bytes).await {
-            Ok(bytes) => match parse_body::<CreatePayload>(&bytes) {
-                Ok(body) => create_message(&state, &ctx, &path.1, body, &uploads).await,
-                Err(e) => Err(e),
-            },
+        match json_body::<CreatePayload>(&req, payload, state.settings.max_body_bytes).await {
+            Ok(body) => create_message(&state, &ctx, &path.1, body, &uploads).await,
             Err(e) => Err(e),
         }
     };
