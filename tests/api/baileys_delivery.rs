@@ -115,3 +115,24 @@ async fn deleting_a_baileys_inbox_closes_its_connection() {
         third.app.delete(&third.w.path(&format!("/inboxes/{}?force=true", third.inbox_id))).token(&third.w.admin.access_token).send().await;
     assert_eq!(r.status, 200, "{}", r.body);
 }
+
+#[tokio::test]
+async fn a_person_known_only_by_lid_is_answered_at_it() {
+    let g = Groups::new().await;
+    let hello = json!({ "messages": [{ "key": { "remoteJid": "2799@lid", "id": "L1" }, "pushName": "Lía", "message": { "conversation": "hola" } }] });
+    assert_eq!(g.deliver("messages.upsert", hello).await, 200);
+    let list = g.app.get(&g.w.path("/conversations")).token(&g.w.admin.access_token).send().await;
+    let conv = list.body["data"]["payload"][0]["id"].as_i64().unwrap();
+    assert!(list.body["data"]["payload"][0]["meta"]["sender"]["phone_number"].is_null(), "no number is known");
+    let sent = g
+        .app
+        .post(&g.w.path(&format!("/conversations/{conv}/messages")))
+        .token(&g.w.admin.access_token)
+        .json(&json!({ "content": "¡Hola Lía!" }))
+        .send()
+        .await;
+    assert_eq!(sent.status, 200, "{}", sent.body);
+    g.message_when(conv, &sent.body["id"], |m| m["status"] == "sent").await;
+    let request = g.provider.calls_to("send-message").pop().unwrap();
+    assert_eq!(request.body["jid"], "2799@lid");
+}
