@@ -541,7 +541,7 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
                 "remove" => {
                     let by_us = author.as_ref().and_then(|a| a.phone.as_deref()).is_some_and(|a| groups::is_same_number(a, own));
                     let why = if by_us { groups::Line::InboxLeft } else { groups::Line::InboxRemoved };
-                    crate::group_admin::left(state, conn, out, &identity, &why).await?;
+                    left(state, conn, out, &identity, &why).await?;
                 }
                 "add" => {
                     switchboard_store::groups::set_left(conn, identity.id, false).await?;
@@ -553,6 +553,35 @@ async fn participants(state: &AppState, inbox: &Inbox, update: &ParticipantsUpda
     }
     .await;
     change.finish(state, result).await
+}
+
+/// Our number is no longer in the group (it left, or was removed): the group is marked left for
+/// the inbox, and its open and pending conversations are resolved with `why` as their line.
+/// Nothing happens when that was known.
+pub(crate) async fn left(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    identity: &ContactInbox,
+    why: &groups::Line,
+) -> CoreResult<()> {
+    if !switchboard_store::groups::set_left(conn, identity.id, true).await? {
+        return Ok(());
+    }
+    let mut locale = None;
+    for c in switchboard_store::groups::waiting_conversations(conn, identity.id).await? {
+        let locale = match locale {
+            Some(l) => l,
+            None => *locale.insert(locale_of(conn, c.account_id).await?),
+        };
+        let changes = switchboard_store::models::ConversationChanges {
+            status: Some(switchboard_domain::conversations::Status::Resolved.as_str().to_string()),
+            ..Default::default()
+        };
+        let (c, activities) = crate::conversations::change(conn, &c, changes, vec![why.render(locale)]).await?;
+        crate::events::announce(state, conn, out, &c, LiveEvent::ConversationStatusChanged, &activities, Default::default()).await?;
+    }
+    Ok(())
 }
 
 /// `groups.update`: the group's name and settings, an activity line per change, then the group
@@ -610,14 +639,6 @@ pub async fn group_synced(conn: &mut AsyncPgConnection, out: &mut Outbox, group:
     Ok(())
 }
 
-/// The group's identity in a Baileys inbox, with that inbox.
-pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> CoreResult<Option<(ContactInbox, Inbox)>> {
-    let identities = switchboard_store::contacts::inboxes_of(conn, &[group.id]).await?;
-    Ok(identities
-        .into_iter()
-        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config), Some(ChannelConfig::Baileys(_)))))
-}
-
 /// Runs a group sync job: metadata from the provider, then names, settings and members (the
 /// provider's list is the whole truth: anyone not in it is no longer a member), then
 /// `contact.group_synced`. A sync less than `SYNC_FRESH` old is not repeated unless forced.
@@ -628,7 +649,10 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
     let found = match &group {
         Some(g) if g.group_type == "group" && g.identifier.is_some() => {
             // A group our number has left tells us nothing more: it is not synced.
-            group_inbox(&mut conn, g).await?.filter(|(identity, _)| identity.group_left_at.is_none()).map(|(_, inbox)| (g.clone(), inbox))
+            switchboard_store::groups::group_inbox(&mut conn, g)
+                .await?
+                .filter(|(identity, _)| identity.group_left_at.is_none())
+                .map(|(_, inbox)| (g.clone(), inbox))
         }
         _ => None,
     };

@@ -46,7 +46,7 @@ pub async fn change_notifying(
 
 /// The conversation with this display id, if the actor may see it.
 pub async fn visible(conn: &mut AsyncPgConnection, actor: &Actor, display_id: i64) -> CoreResult<Conversation> {
-    switchboard_store::conversations::find(conn, actor.account_id, display_id, actor.visibility).await?.ok_or(CoreError::NotFound)
+    actor.conversation(conn, display_id).await
 }
 
 /// Changes a conversation the actor may see: `decide` looks at it as it is and says what changes

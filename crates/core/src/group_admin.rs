@@ -8,14 +8,12 @@ use base64::Engine;
 use serde::Serialize;
 use serde_json::{json, Value};
 use switchboard_channels::baileys::{Connection, JoinRequest, ProviderError};
-use switchboard_domain::conversations::Status;
 use switchboard_domain::groups::{self, GroupSetting, Jid, JidKind, MemberRole, Person};
 use switchboard_domain::whatsapp::BaileysConfig;
 use switchboard_domain::ValidationError;
-use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{MemberChange, PersonChange};
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Contact, ContactInbox, ConversationChanges, GroupMember, Inbox};
+use switchboard_store::models::{Contact, ContactInbox, GroupMember, Inbox};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
@@ -60,7 +58,7 @@ pub async fn find(conn: &mut AsyncPgConnection, actor: &Actor, contact_id: i64, 
     if contact.group_type != "group" || contact.identifier.is_none() {
         return Err(not_a_group());
     }
-    let (identity, inbox) = crate::baileys::group_inbox(conn, &contact).await?.ok_or_else(not_a_group)?;
+    let (identity, inbox) = switchboard_store::groups::group_inbox(conn, &contact).await?.ok_or_else(not_a_group)?;
     allowed(conn, actor, inbox.id).await?;
     if purpose == Purpose::Write && identity.group_left_at.is_some() {
         return Err(ValidationError::new("contact", "group_left", "is a group this inbox's number has left").into());
@@ -421,38 +419,12 @@ pub async fn leave(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResu
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        left(state, conn, out, &group.identity, &groups::Line::InboxLeft).await?;
+        crate::baileys::left(state, conn, out, &group.identity, &groups::Line::InboxLeft).await?;
         let current = switchboard_store::contacts::by_id(conn, group.contact.id).await?;
         group_synced(conn, out, &current).await
     }
     .await;
     tx.finish(state, result).await
-}
-
-/// Our number is no longer in the group (it left, or was removed): the group is marked left for
-/// the inbox, and its open and pending conversations are resolved with `why` as their line.
-/// Nothing happens when that was known.
-pub(crate) async fn left(
-    state: &AppState,
-    conn: &mut AsyncPgConnection,
-    out: &mut Outbox,
-    identity: &ContactInbox,
-    why: &groups::Line,
-) -> CoreResult<()> {
-    if !switchboard_store::groups::set_left(conn, identity.id, true).await? {
-        return Ok(());
-    }
-    let mut locale = None;
-    for c in switchboard_store::groups::waiting_conversations(conn, identity.id).await? {
-        let locale = match locale {
-            Some(l) => l,
-            None => *locale.insert(crate::baileys::locale_of(conn, c.account_id).await?),
-        };
-        let changes = ConversationChanges { status: Some(Status::Resolved.as_str().to_string()), ..Default::default() };
-        let (c, activities) = crate::conversations::change(conn, &c, changes, vec![why.render(locale)]).await?;
-        crate::events::announce(state, conn, out, &c, LiveEvent::ConversationStatusChanged, &activities, Default::default()).await?;
-    }
-    Ok(())
 }
 
 /// What `POST /groups` answers.

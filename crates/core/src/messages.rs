@@ -45,7 +45,7 @@ pub async fn create(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = crate::conversations::visible(conn, actor, display_id).await?;
+        let c = actor.conversation(conn, display_id).await?;
         create_in(state, conn, out, actor, &c, Composed { draft, echo_id, files }).await
     }
     .await;
@@ -166,7 +166,7 @@ pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, message_id
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = crate::conversations::visible(conn, actor, display_id).await?;
+        let c = actor.conversation(conn, display_id).await?;
         let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(CoreError::NotFound)?;
         let message = switchboard_store::messages::soft_delete(conn, &message).await?;
         let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;

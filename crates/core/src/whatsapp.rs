@@ -32,7 +32,7 @@ pub fn config_of(inbox: &Inbox) -> CoreResult<ProviderConfig> {
 /// admins may send), only when our number is an admin. Refused at once rather than failed later.
 async fn group_may_send(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation) -> CoreResult<()> {
     let group = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
-    let identity = crate::baileys::group_inbox(conn, &group).await?.map(|(identity, _)| identity);
+    let identity = switchboard_store::groups::group_inbox(conn, &group).await?.map(|(identity, _)| identity);
     if identity.is_some_and(|i| i.group_left_at.is_some()) {
         return Err(ValidationError::new("conversation", "group_left", "cannot be answered: this inbox's number has left the group").into());
     }

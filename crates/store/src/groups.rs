@@ -525,3 +525,12 @@ pub async fn split_people(conn: &mut AsyncPgConnection, account_id: i64, people:
     }
     Ok(pairs)
 }
+
+/// The group's identity in a Baileys inbox (the provider that reaches groups), with that inbox.
+pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> StoreResult<Option<(ContactInbox, Inbox)>> {
+    use switchboard_domain::whatsapp::ChannelConfig;
+    let identities = crate::contacts::inboxes_of(conn, &[group.id]).await?;
+    Ok(identities
+        .into_iter()
+        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config), Some(ChannelConfig::Baileys(_)))))
+}
