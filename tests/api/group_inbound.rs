@@ -126,6 +126,23 @@ async fn reactions_mentions_and_quoted_replies_go_both_ways() {
     assert_eq!(m["content"], format!("[@Luis](mention://contact/{luis_id}/Luis) ¿lo tienes? [@all](mention://contact/0/all)"));
     assert_eq!(m["content_attributes"]["mentioned_contacts"], json!([luis_id, 0]));
     assert_eq!(m["content_attributes"]["in_reply_to"], luis["id"]);
+    // A mention by number, written without the mobile prefix the contact's number has: the
+    // last 8 digits find Ana (+573001112222).
+    let by_number =
+        json!({ "extendedTextMessage": { "text": "@5701112222 mira", "contextInfo": { "mentionedJid": ["5701112222@s.whatsapp.net"] } } });
+    assert_eq!(g.ana_sends("T2", by_number, None).await, 200);
+    let ana =
+        g.app.get(&g.w.path("/contacts/search?q=573001112222")).token(&g.w.admin.access_token).send().await.body["payload"][0].clone();
+    let m = g.group_message("T2", |_| true).await;
+    assert_eq!(
+        m["content"],
+        format!(
+            "[@{}](mention://contact/{}/{}) mira",
+            ana["name"].as_str().unwrap(),
+            ana["id"],
+            ana["name"].as_str().unwrap().replace(' ', "%20").replace('+', "%2B")
+        )
+    );
 
     // Our reply quotes Luis's message (naming him as its writer) and mentions him and everyone.
     let conv = m["conversation_id"].as_i64().unwrap();

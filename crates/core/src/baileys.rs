@@ -407,7 +407,12 @@ async fn mentions_of(conn: &mut AsyncPgConnection, account_id: i64, m: &UpsertMe
     let mut ids = Vec::new();
     for jid in &m.mentioned {
         let (Some(parsed), Some(person)) = (Jid::parse(jid), Person::from_jids(jid, None, None)) else { continue };
-        if let Some(contact) = switchboard_store::groups::find_person(conn, account_id, &person).await? {
+        let mut found = switchboard_store::groups::find_person(conn, account_id, &person).await?;
+        // A number written without (or with) a mobile prefix: the last 8 digits, if they name one.
+        if let (None, Some(phone)) = (&found, &person.phone) {
+            found = switchboard_store::groups::by_last_digits(conn, account_id, phone).await?;
+        }
+        if let Some(contact) = found {
             handles.push((parsed.user.to_string(), contact.id, contact.name.clone()));
             // The number is a handle too, when the text writes it instead of the LID.
             if let Some(phone) = &contact.phone_number {

@@ -534,3 +534,21 @@ pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> Store
         .into_iter()
         .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config), Some(ChannelConfig::Baileys(_)))))
 }
+
+/// A contact whose number ends in the same 8 digits (a number written with or without a
+/// country's mobile prefix), when exactly one does.
+pub async fn by_last_digits(conn: &mut AsyncPgConnection, account_id: i64, phone: &str) -> StoreResult<Option<Contact>> {
+    let digits: String = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 8 {
+        return Ok(None);
+    }
+    let found: Vec<Contact> = diesel::sql_query(
+        "SELECT * FROM contacts WHERE account_id = $1 AND phone_number IS NOT NULL \
+         AND right(regexp_replace(phone_number, '\\D', '', 'g'), 8) = $2 LIMIT 2",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<Text, _>(&digits[digits.len() - 8..])
+    .load(conn)
+    .await?;
+    Ok(if found.len() == 1 { found.into_iter().next() } else { None })
+}
