@@ -216,6 +216,56 @@ OURS[('delete', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{n
     'parameters': [ACC, INBOX_ID, {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
     'responses': {'200': resp({'type': 'object'}), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
 
+API_KEY = {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'},
+           'key': {'type': 'string', 'description': 'The key itself only in the answer that makes it; masked (sbk_••••••••abcd) in lists'},
+           'created_at': {'type': 'integer', 'description': 'Epoch seconds'}}}
+OURS[('get', '/api/v1/accounts/{account_id}/api_keys')] = {
+    'operationId': 'list-api-keys', 'summary': "The account's integrator API keys, masked (administrators)",
+    'description': 'Integrators send the account\'s slug (PATCH /api/v1/accounts/{id} {slug}) and one of these keys to the integrator '
+                   'APIs: GET /api/conversations (api-login, api-key headers). Keys are stored as digests; revoked keys are not listed.',
+    'parameters': [ACC], 'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': API_KEY}}}), **STD_ERRORS}}
+OURS[('post', '/api/v1/accounts/{account_id}/api_keys')] = {
+    'operationId': 'create-api-key', 'summary': 'A new integrator API key (administrators); the answer is the only time the key is shown',
+    'parameters': [ACC],
+    'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'required': ['name'],
+        'properties': {'name': {'type': 'string', 'maxLength': 255}}}}}},
+    'responses': {'200': resp(API_KEY), **STD_ERRORS}}
+OURS[('delete', '/api/v1/accounts/{account_id}/api_keys/{key_id}')] = {
+    'operationId': 'revoke-api-key', 'summary': 'Revoke an integrator API key (administrators): requests with it get 403 from then on',
+    'parameters': [ACC, {'name': 'key_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}],
+    'responses': {'200': {'description': 'Revoked'}, **STD_ERRORS}}
+LISTED = {'type': 'object', 'properties': {
+    'conversation_id': {'type': 'string', 'description': "The conversation's id in the account (its display id)"},
+    'last_user_channel': {'type': 'string', 'enum': ['whatsapp', 'api']},
+    'recipient_details': {'type': 'object', 'properties': {'phone_number': {'type': 'string', 'nullable': True, 'description': 'Digits, no +'},
+                                                           'name': {'type': 'string'}}},
+    'agent_assigned_to': {'type': 'string', 'description': "The assigned agent's name; absent when unassigned"},
+    'from': {'type': 'string', 'description': "The inbox's number (digits), or the inbox identifier of an API inbox"},
+    'first_message_at': {'type': 'string', 'format': 'date-time', 'description': 'ISO-8601 with offset; the creation time when no message yet'},
+    'last_message_at': {'type': 'string', 'format': 'date-time'},
+    'last_message': {'type': 'string', 'nullable': True},
+    'purpose': {'type': 'string', 'enum': ['alert', 'conversation'],
+                'description': 'alert when the first message was ours (a notification, a template, an outreach); conversation when the contact wrote first'},
+    'color': {'type': 'integer', 'enum': [0, 1, 2, 3], 'description': 'The status: 0 open, 1 pending, 2 resolved, 3 snoozed'},
+    'number_of_messages': {'type': 'integer', 'description': 'Messages, activity lines excluded'}}}
+INTEGRATOR_ERRORS = {'400': resp(ERR, 'Bad request: a credential header that is not text'),
+                     '401': resp(ERR, 'Unauthorized: no api-login or api-key, or they do not match'),
+                     '403': resp(ERR, 'Forbidden to view: the API key was revoked'),
+                     '404': resp(ERR, 'Conversation not found: a page past the last'),
+                     '429': resp(ERR, 'Too many requests for this key (INTEGRATOR_REQUESTS_PER_MINUTE, 600 by default); see Retry-After'),
+                     '503': resp(ERR, 'Service unavailable: retry')}
+OURS[('get', '/api/conversations')] = {
+    'operationId': 'integrator-conversations-list', 'security': [],
+    'summary': "Retrieve the conversations list (conversations-list API): the account's conversations, latest activity first",
+    'description': 'Authenticated by the account\'s slug in api-login and one of its API keys in api-key. page (default 1) and per_page '
+                   '(default 100, at most 500) are read leniently: "3", " 3 ", "3.0" and "3abc" are 3, anything else is the default; they never '
+                   'fail the request. The answer is a bare array.',
+    'parameters': [{'name': 'api-login', 'in': 'header', 'required': True, 'schema': {'type': 'string'}, 'description': "The account's slug"},
+                   {'name': 'api-key', 'in': 'header', 'required': True, 'schema': {'type': 'string'}, 'description': 'One of its API keys'},
+                   {'name': 'page', 'in': 'query', 'schema': {'type': 'string', 'default': '1'}},
+                   {'name': 'per_page', 'in': 'query', 'schema': {'type': 'string', 'default': '100'}}],
+    'responses': {'200': resp({'type': 'array', 'items': LISTED}), **INTEGRATOR_ERRORS}}
+
 NOTIFICATION = {'$ref': '#/components/schemas/notification'}
 NOTIF_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': "One of the caller's notifications"}
 OURS[('get', '/api/v1/accounts/{account_id}/notifications')] = {
@@ -333,6 +383,8 @@ GROUP_NOTES = {
 }
 for (method, rest), note in GROUP_NOTES.items():
     NOTES[(method, '/api/v1/accounts/{account_id}/' + rest)] = note if rest == 'groups' else note + ' ' + GROUP_WRITE
+NOTES[('patch', '/api/v1/accounts/{account_id}')] = (NOTES.get(('patch', '/api/v1/accounts/{account_id}'), '') + ' slug (administrators): how integrators '
+    'name the account in the integrator APIs (api-login); 3 to 63 lowercase letters, digits and hyphens, unique (422 taken); null removes it.').strip()
 NOTES[('post', '/api/v1/accounts/{account_id}/inboxes')] += (
     ' With "provider": "baileys", provider_config is {"provider_url", "api_key"}: the number\'s connection is opened at the '
     'provider first (its webhook is the inbox\'s webhook_url), and a provider that refuses it makes the answer a 422.')

@@ -130,6 +130,9 @@ struct ServeArgs {
     /// Messages per second per WhatsApp inbox, shared by every process.
     #[arg(long, env = "WHATSAPP_RATE_LIMIT", default_value_t = 80, global = true)]
     whatsapp_rate_limit: u32,
+    /// Requests per API key per minute on the integrator APIs; more get 429 with Retry-After.
+    #[arg(long, env = "INTEGRATOR_REQUESTS_PER_MINUTE", default_value_t = 600, global = true)]
+    integrator_requests_per_minute: u32,
     /// Deliver WhatsApp group messages from Baileys-style providers. Off (the default), groups are
     /// soft-disabled: the provider sends only activity summaries, and group conversations show
     /// that something happened without storing the messages.
@@ -274,6 +277,7 @@ fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
             ..WhatsappSettings::default()
         },
         outbound_allow_private: args.outbound_allow_private,
+        integrator_requests_per_minute: args.integrator_requests_per_minute.max(1),
         trusted_proxies: args.trusted_proxies.0,
         cors_allowed_origins: args.cors_allowed_origins.0,
         ..Settings::default()

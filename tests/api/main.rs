@@ -15,6 +15,7 @@ mod groups;
 mod health;
 mod inbox_members;
 mod inboxes;
+mod integrations;
 mod labels;
 mod messages;
 mod notifications;

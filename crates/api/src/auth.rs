@@ -159,3 +159,38 @@ impl FromRequest for PlatformCtx {
         })
     }
 }
+
+/// An integrator of another product, by the account's slug and one of its API keys: the
+/// conversations-list API's `api-login` and `api-key` headers, or the retailer API's `Slug` and
+/// `Api-Key` (header names are case-insensitive). Missing or wrong: 401; revoked: 403; past the
+/// key's per-minute allowance: 429.
+#[derive(Debug, Clone, Copy)]
+pub struct IntegratorCtx {
+    pub account_id: i64,
+    pub key_id: i64,
+}
+
+impl FromRequest for IntegratorCtx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut HttpPayload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let header =
+                |names: &[&str]| names.iter().find_map(|n| req.headers().get(*n)).map(|v| v.to_str().map(str::to_string).map_err(|_| ()));
+            let slug =
+                header(&["api-login", "slug"]).transpose().map_err(|_| ApiError::BadRequest("the api-login header is not text".into()))?;
+            let key = header(&["api-key"]).transpose().map_err(|_| ApiError::BadRequest("the api-key header is not text".into()))?;
+            let state = state(&req)?;
+            use switchboard_core::integrators::{authenticate, Refusal};
+            match authenticate(&state, slug.as_deref(), key.as_deref()).await {
+                Ok(i) => Ok(IntegratorCtx { account_id: i.account_id, key_id: i.key_id }),
+                Err(Refusal::Missing | Refusal::Wrong) => Err(ApiError::WrongKey),
+                Err(Refusal::Revoked(_)) => Err(ApiError::RevokedKey),
+                Err(Refusal::Throttled) => Err(ApiError::TooManyRequests { retry_after_secs: 60 }),
+                Err(Refusal::Failed(e)) => Err(e.into()),
+            }
+        })
+    }
+}

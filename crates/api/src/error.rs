@@ -21,6 +21,12 @@ pub enum ApiError {
     /// Authenticated, but the role does not allow the action.
     #[error("not authorized")]
     Forbidden,
+    /// An integrator API's slug or key is missing or names nothing.
+    #[error("wrong integrator credentials")]
+    WrongKey,
+    /// An integrator API key that was revoked.
+    #[error("revoked integrator key")]
+    RevokedKey,
     #[error("not found")]
     NotFound,
     /// A signed URL whose signature does not match or has expired.
@@ -88,6 +94,8 @@ impl ResponseError for ApiError {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::SignInRequired | Self::InvalidToken | Self::InvalidCredentials | Self::Forbidden => StatusCode::UNAUTHORIZED,
+            Self::WrongKey => StatusCode::UNAUTHORIZED,
+            Self::RevokedKey => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadSignature => StatusCode::FORBIDDEN,
             Self::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -107,6 +115,8 @@ impl ResponseError for ApiError {
             Self::InvalidToken => json!({ "error": "Invalid Access Token" }),
             Self::InvalidCredentials => json!({ "success": false, "errors": ["Invalid login credentials. Please try again."] }),
             Self::Forbidden => json!({ "error": "You are not authorized to do this action" }),
+            Self::WrongKey => json!({ "error": "Unauthorized: the account login (slug) and API key do not match" }),
+            Self::RevokedKey => json!({ "error": "Forbidden: this API key was revoked" }),
             Self::NotFound => json!({ "error": "Resource could not be found" }),
             Self::BadSignature => json!({ "error": "This link is invalid or has expired" }),
             Self::Invalid(v) => json!({

@@ -23,6 +23,7 @@ routes! {
 
     GET "/attachments/{id}/{file_name}" => attachments::download,
     GET "/avatars/{account_id}/{name}" => avatars::show,
+    GET "/api/conversations" => integrations::conversations,
     GET "/cable" => crate::cable::not_upgraded,
     POST "/webhooks/whatsapp/{token}" => whatsapp::webhook,
 
@@ -103,6 +104,9 @@ routes! {
     PATCH "/api/v1/accounts/{account_id}/contacts/{id}/group_admin" => groups::update_setting,
     POST "/api/v1/accounts/{account_id}/contacts/{id}/group_admin/leave" => groups::leave,
     POST "/api/v1/accounts/{account_id}/groups" => groups::create,
+    GET "/api/v1/accounts/{account_id}/api_keys" => api_keys::list,
+    POST "/api/v1/accounts/{account_id}/api_keys" => api_keys::create,
+    DELETE "/api/v1/accounts/{account_id}/api_keys/{key_id}" => api_keys::delete,
 
     GET "/api/v1/accounts/{account_id}/conversations" => conversations::list,
     POST "/api/v1/accounts/{account_id}/conversations" => conversations::create,

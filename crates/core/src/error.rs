@@ -75,6 +75,7 @@ fn conflict_field(constraint: &str) -> ValidationError {
         "contacts_account_phone_key" => "phone_number",
         "contacts_account_identifier_key" => "identifier",
         "contact_inboxes_inbox_id_source_id_key" => "source_id",
+        "accounts_slug_key" => "slug",
         other => other,
     };
     ValidationError::taken(field)

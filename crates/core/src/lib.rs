@@ -19,6 +19,7 @@ pub mod inbound;
 pub mod inbox_cache;
 pub mod inbox_members;
 pub mod ingest;
+pub mod integrators;
 pub mod media;
 pub mod messages;
 pub mod notifications;

@@ -37,6 +37,8 @@ pub struct Settings {
     pub cors_allowed_origins: Vec<String>,
     /// Searches and filters one user may run per minute; more get 429.
     pub searches_per_minute: u32,
+    /// Requests per API key per minute on the integrator APIs (conversations list, retailer).
+    pub integrator_requests_per_minute: u32,
     /// A `/cable` socket with no subscription for this long is closed.
     pub cable_subscribe_within: Duration,
 }
@@ -116,6 +118,7 @@ impl Default for Settings {
             trusted_proxies: Vec::new(),
             cors_allowed_origins: Vec::new(),
             searches_per_minute: 120,
+            integrator_requests_per_minute: 600,
             cable_subscribe_within: Duration::from_secs(30),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,

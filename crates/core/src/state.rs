@@ -10,7 +10,8 @@ pub struct AppState {
     pub db: DbPool,
     pub settings: Settings,
     pub throttle: Throttle,
-    /// Searches per user per minute (`Settings::searches_per_minute`).
+    /// Per-minute limits: searches per user (`Settings::searches_per_minute`) and requests per
+    /// integrator key (`Settings::integrator_requests_per_minute`), under their own key prefixes.
     pub searches: Throttle,
     pub storage: crate::storage::Storage,
     pub realtime: crate::realtime::Realtime,

@@ -204,6 +204,7 @@ pub fn account(a: &Account) -> Value {
             "auto_resolve_ignore_waiting": setting("auto_resolve_ignore_waiting"),
         },
         "custom_attributes": a.custom_attributes,
+        "slug": a.slug,
         "latest_chatwoot_version": env!("CARGO_PKG_VERSION"),
         "subscribed_features": [],
     })
@@ -424,4 +425,45 @@ pub fn conversation(
             "hmac_verified": false,
         },
     })
+}
+
+/// A conversation as the conversations-list API shows it. `purpose` is `alert` when we wrote
+/// first (a notification or an outreach) and `conversation` when the contact did; `color` is the
+/// status: 0 open, 1 pending, 2 resolved, 3 snoozed.
+pub fn listed_conversation(c: &switchboard_store::integrations::ListedConversation) -> Value {
+    let iso = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
+    let channel = match ChannelType::from_stored(&c.channel_type) {
+        ChannelType::Whatsapp => "whatsapp",
+        ChannelType::Api => "api",
+    };
+    let from = match c.inbox_phone.as_deref() {
+        Some(phone) => phone.trim_start_matches('+').to_string(),
+        None => c.inbox_identifier.clone(),
+    };
+    let purpose = match c.first_message_type {
+        Some(0) | None => "conversation",
+        Some(_) => "alert",
+    };
+    let color = match c.status.as_str() {
+        "pending" => 1,
+        "resolved" => 2,
+        "snoozed" => 3,
+        _ => 0,
+    };
+    let mut v = json!({
+        "conversation_id": c.display_id.to_string(),
+        "last_user_channel": channel,
+        "recipient_details": { "phone_number": c.contact_phone.as_deref().map(|p| p.trim_start_matches('+')), "name": c.contact_name },
+        "from": from,
+        "first_message_at": iso(c.first_message_at).or_else(|| iso(Some(c.created_at))),
+        "last_message_at": iso(c.last_message_at).or_else(|| iso(Some(c.created_at))),
+        "last_message": c.last_message,
+        "purpose": purpose,
+        "color": color,
+        "number_of_messages": c.number_of_messages,
+    });
+    if let Some(agent) = &c.agent_name {
+        v["agent_assigned_to"] = json!(agent);
+    }
+    v
 }

@@ -96,3 +96,31 @@ mod tests {
         assert_eq!(v, serde_json::json!({"ab": ["xy", {"k": ""}], "n": 1, "t": "plain"}));
     }
 }
+
+/// An account's slug, as integrators send it in a header: 3 to 63 lowercase letters, digits and
+/// hyphens, not starting or ending with a hyphen.
+pub fn slug(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let s = raw.trim();
+    let ok = (3..=63).contains(&s.len())
+        && s.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
+        && !s.starts_with('-')
+        && !s.ends_with('-');
+    if ok {
+        Ok(s.to_string())
+    } else {
+        Err(ValidationError::invalid(field, "must be 3 to 63 lowercase letters, digits and hyphens"))
+    }
+}
+
+#[cfg(test)]
+mod slug_tests {
+    use super::*;
+
+    #[test]
+    fn slugs_are_header_safe() {
+        assert_eq!(slug("slug", " acme-shop ").as_deref(), Ok("acme-shop"));
+        for bad in ["ab", "Acme", "acme shop", "-acme", "acme-", "acmé", &"a".repeat(64)] {
+            assert!(slug("slug", bad).is_err(), "{bad}");
+        }
+    }
+}

@@ -3,6 +3,7 @@
 
 pub mod account_users;
 pub mod accounts;
+pub mod api_keys;
 pub mod attachments;
 pub mod contacts;
 pub mod conversations;
@@ -11,6 +12,7 @@ pub mod events;
 pub mod filters;
 pub mod groups;
 pub mod inboxes;
+pub mod integrations;
 pub mod jobs;
 pub mod labels;
 pub mod messages;

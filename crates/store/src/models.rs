@@ -20,6 +20,8 @@ pub struct Account {
     pub settings: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// How integrators name the account (`api-login`, `Slug`); unique.
+    pub slug: Option<String>,
 }
 
 #[derive(Debug, Clone, Default, Insertable, AsChangeset)]
@@ -33,6 +35,20 @@ pub struct AccountChanges {
     pub limits: Option<Value>,
     pub custom_attributes: Option<Value>,
     pub settings: Option<Value>,
+    pub slug: Option<Option<String>>,
+}
+
+/// An integrator's API key of an account (the key itself is never stored).
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = api_keys)]
+pub struct ApiKey {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub key_digest: String,
+    pub last_four: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]

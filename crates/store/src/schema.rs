@@ -16,6 +16,19 @@ diesel::table! {
         settings -> Jsonb,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        slug -> Nullable<Text>,
+    }
+}
+
+diesel::table! {
+    api_keys (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        key_digest -> Text,
+        last_four -> Text,
+        created_at -> Timestamptz,
+        revoked_at -> Nullable<Timestamptz>,
     }
 }
 
@@ -188,6 +201,7 @@ diesel::joinable!(team_members -> users (user_id));
 diesel::joinable!(labels -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
+    api_keys,
     accounts,
     users,
     user_sessions,

@@ -38,6 +38,9 @@ pub struct AccountUpdate {
     industry: Option<String>,
     company_size: Option<String>,
     timezone: Option<String>,
+    /// How integrators name the account (`api-login`, `Slug`); `null` removes it.
+    #[serde(default, deserialize_with = "nullable")]
+    slug: Option<Option<String>>,
 }
 impl Payload for AccountUpdate {
     const WRAPPER: Option<&'static str> = Some("account");
@@ -83,6 +86,7 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         support_email: body.support_email.map(|d| optional_text("support_email", d.as_deref(), 255)).transpose()?,
         settings: Some(Value::Object(settings)),
         custom_attributes: Some(Value::Object(custom)),
+        slug: body.slug.map(|s| s.as_deref().map(|s| switchboard_domain::text::slug("slug", s)).transpose()).transpose()?,
         ..Default::default()
     };
     let account = switchboard_store::accounts::update(&mut conn, ctx.account_id, &changes).await?;

@@ -2,6 +2,7 @@
 
 pub mod accounts;
 pub mod agents;
+pub mod api_keys;
 pub mod attachments;
 pub mod auth;
 pub mod avatars;
@@ -11,6 +12,7 @@ pub mod groups;
 pub mod health;
 pub mod inbox_members;
 pub mod inboxes;
+pub mod integrations;
 pub mod labels;
 pub mod messages;
 pub mod notifications;

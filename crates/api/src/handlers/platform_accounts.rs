@@ -51,6 +51,7 @@ impl AccountPayload {
                 .map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v))
                 .transpose()?,
             settings: None,
+            slug: None,
         })
     }
 }

@@ -1,0 +1,75 @@
+//! What the integrator APIs read: conversations with their people and message counts, a page at
+//! a time in one statement, whatever the page's size.
+
+use chrono::{DateTime, Utc};
+use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::StoreResult;
+
+/// A conversation as the conversations-list API shows it.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct ListedConversation {
+    #[diesel(sql_type = BigInt)]
+    pub display_id: i64,
+    #[diesel(sql_type = Text)]
+    pub channel_type: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub inbox_phone: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub inbox_identifier: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub contact_phone: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub contact_name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub agent_name: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub first_message_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub last_message_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = BigInt)]
+    pub number_of_messages: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub last_message: Option<String>,
+    /// Who wrote first: 0 the contact, 1 or 3 us (a reply, a template).
+    #[diesel(sql_type = Nullable<SmallInt>)]
+    pub first_message_type: Option<i16>,
+}
+
+/// A page of the account's conversations, latest activity first, with their inbox, contact,
+/// agent and messages summed up (activity lines do not count as messages).
+pub async fn conversations_page(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<ListedConversation>> {
+    Ok(diesel::sql_query(
+        "SELECT c.display_id, i.channel_type, i.phone_number AS inbox_phone, i.inbox_identifier, \
+                ct.phone_number AS contact_phone, ct.name AS contact_name, coalesce(u.display_name, u.name) AS agent_name, \
+                c.status, c.created_at, agg.first_at AS first_message_at, agg.last_at AS last_message_at, \
+                coalesce(agg.n, 0) AS number_of_messages, last.content AS last_message, first.message_type AS first_message_type \
+         FROM conversations c \
+         JOIN inboxes i ON i.id = c.inbox_id \
+         JOIN contacts ct ON ct.id = c.contact_id \
+         LEFT JOIN users u ON u.id = c.assignee_id \
+         LEFT JOIN LATERAL (SELECT min(m.created_at) AS first_at, max(m.created_at) AS last_at, count(*) AS n \
+                            FROM messages m WHERE m.conversation_id = c.id AND m.message_type <> 2) agg ON true \
+         LEFT JOIN LATERAL (SELECT m.content FROM messages m WHERE m.conversation_id = c.id AND m.message_type <> 2 \
+                            ORDER BY m.created_at DESC, m.id DESC LIMIT 1) last ON true \
+         LEFT JOIN LATERAL (SELECT m.message_type FROM messages m WHERE m.conversation_id = c.id AND m.message_type <> 2 \
+                            ORDER BY m.created_at, m.id LIMIT 1) first ON true \
+         WHERE c.account_id = $1 \
+         ORDER BY c.last_activity_at DESC, c.id DESC OFFSET $2 LIMIT $3",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<BigInt, _>(offset)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
