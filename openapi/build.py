@@ -266,6 +266,48 @@ OURS[('get', '/api/conversations')] = {
                    {'name': 'per_page', 'in': 'query', 'schema': {'type': 'string', 'default': '100'}}],
     'responses': {'200': resp({'type': 'array', 'items': LISTED}), **INTEGRATOR_ERRORS}}
 
+RETAILER_AUTH = [{'name': 'Slug', 'in': 'header', 'required': True, 'schema': {'type': 'string'}, 'description': "The account's slug"},
+                 {'name': 'Api-Key', 'in': 'header', 'required': True, 'schema': {'type': 'string'}, 'description': 'One of its API keys'}]
+CUSTOMER_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}, 'description': "The customer's web id (e.g. 0001abcde42)"}
+CUSTOMER = {'type': 'object', 'description': 'A contact: name split into first and last, attributes, labels as tags, custom attributes as custom fields',
+            'properties': {'id': {'type': 'string'}, 'first_name': {'type': 'string'}, 'last_name': {'type': 'string'},
+                           'email': {'type': 'string', 'nullable': True}, 'phone': {'type': 'string', 'nullable': True},
+                           'tags': {'type': 'array', 'items': {'type': 'object', 'properties': {'tag': {'type': 'string'}, 'web_id': {'type': 'string'}}}},
+                           'custom_fields': {'type': 'array', 'items': {'type': 'object', 'properties': {'field_name': {'type': 'string'}, 'field_content:': {}}}}}}
+CUSTOMER_BODY = {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'properties': {'customer': {'type': 'object', 'properties': {
+    'first_name': {'type': 'string'}, 'last_name': {'type': 'string'}, 'email': {'type': 'string'}, 'phone': {'type': 'string'},
+    'notes': {'type': 'string'}, 'address': {'type': 'string'}, 'city': {'type': 'string'}, 'state': {'type': 'string'}, 'zip_code': {'type': 'string'},
+    'agent_id': {'type': 'integer', 'description': "Assigns the customer's open conversations to this agent"},
+    'tags': {'type': 'array', 'items': {'type': 'object', 'properties': {'name': {'type': 'string'}, 'value': {'type': 'boolean', 'description': 'true tags, false untags'}}}},
+    'custom_fields': {'type': 'array', 'items': {'type': 'object', 'properties': {'field_name': {'type': 'string'}, 'field_content': {}}}}}}}}}}}
+RETAILER_ERRORS = {'400': resp(ERR, 'Bad request'), '401': resp(ERR, 'Wrong or missing Slug or Api-Key'), '403': resp(ERR, 'The API key was revoked'),
+                   '404': resp({'type': 'object', 'properties': {'message': {'type': 'string', 'enum': ['Not found']}}}, 'Not found'),
+                   '422': resp(ERR, 'Invalid body: names the field'), '429': resp(ERR, 'Too many requests for this key'), '503': resp(ERR, 'Retry')}
+def retailer(method, path, op, summary, ok_schema, params=(), body=None):
+    entry = {'operationId': op, 'security': [], 'summary': summary, 'parameters': RETAILER_AUTH + list(params),
+             'responses': {'200': resp(ok_schema), **RETAILER_ERRORS}}
+    if body:
+        entry['requestBody'] = body
+    OURS[(method, path)] = entry
+PAGE = {'name': 'page', 'in': 'query', 'schema': {'type': 'string', 'default': '1'}}
+retailer('get', '/retailers/api/v1/agents', 'retailer-agents', "Retailer API: the account's agents",
+         {'type': 'object', 'properties': {'agents': {'type': 'array', 'items': {'type': 'object', 'properties': {
+             'id': {'type': 'integer'}, 'first_name': {'type': 'string'}, 'last_name': {'type': 'string'}, 'email': {'type': 'string'}, 'admin': {'type': 'boolean'}}}}}})
+retailer('get', '/retailers/api/v1/customers', 'retailer-customers', 'Retailer API: customers (contacts), 15 a page',
+         {'type': 'object', 'properties': {'results': {'type': 'integer'}, 'total_pages': {'type': 'integer'}, 'customers': {'type': 'array', 'items': CUSTOMER}}}, [PAGE])
+retailer('post', '/retailers/api/v1/customers', 'retailer-create-customer', 'Retailer API: create a customer (200, as documented)',
+         {'type': 'object', 'properties': {'message': {'type': 'string'}, 'customer': CUSTOMER}}, body=CUSTOMER_BODY)
+retailer('get', '/retailers/api/v1/customers/{id}', 'retailer-customer', 'Retailer API: a customer',
+         {'type': 'object', 'properties': {'message': {'type': 'string'}, 'customer': CUSTOMER}}, [CUSTOMER_ID])
+retailer('put', '/retailers/api/v1/customers/{id}', 'retailer-update-customer', "Retailer API: update a customer, its tags and its agent",
+         {'type': 'object', 'properties': {'message': {'type': 'string'}}}, [CUSTOMER_ID], CUSTOMER_BODY)
+MESSENGER = {'type': 'object', 'description': 'Switchboard has no Messenger channel: always empty',
+             'properties': {'results': {'type': 'integer'}, 'total_pages': {'type': 'integer'}, 'messenger_conversations': {'type': 'array', 'items': {'type': 'object'}}}}
+retailer('get', '/retailers/api/v1/messenger_conversations', 'retailer-messenger-conversations', 'Retailer API: Messenger conversations (none)', MESSENGER,
+         [PAGE, {'name': 'results_per_page', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'unassigned', 'in': 'query', 'schema': {'type': 'string'}}])
+retailer('get', '/retailers/api/v1/customers/{id}/messenger_conversations', 'retailer-customer-messenger-conversations',
+         "Retailer API: a customer's Messenger conversations (none; an unknown customer is Not found)", MESSENGER, [CUSTOMER_ID, PAGE])
+
 NOTIFICATION = {'$ref': '#/components/schemas/notification'}
 NOTIF_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': "One of the caller's notifications"}
 OURS[('get', '/api/v1/accounts/{account_id}/notifications')] = {

@@ -23,6 +23,7 @@ mod openapi;
 mod platform;
 mod profile;
 mod realtime;
+mod retailer;
 mod security;
 mod support;
 mod teams;

@@ -24,6 +24,13 @@ routes! {
     GET "/attachments/{id}/{file_name}" => attachments::download,
     GET "/avatars/{account_id}/{name}" => avatars::show,
     GET "/api/conversations" => integrations::conversations,
+    GET "/retailers/api/v1/agents" => retailer::agents,
+    GET "/retailers/api/v1/customers" => retailer::customers,
+    POST "/retailers/api/v1/customers" => retailer::create_customer,
+    GET "/retailers/api/v1/customers/{id}" => retailer::customer,
+    PUT "/retailers/api/v1/customers/{id}" => retailer::update_customer,
+    GET "/retailers/api/v1/messenger_conversations" => retailer::messenger_conversations,
+    GET "/retailers/api/v1/customers/{id}/messenger_conversations" => retailer::customer_messenger_conversations,
     GET "/cable" => crate::cable::not_upgraded,
     POST "/webhooks/whatsapp/{token}" => whatsapp::webhook,
 

@@ -26,6 +26,7 @@ pub mod notifications;
 pub mod passwords;
 pub mod present;
 pub mod realtime;
+pub mod retailer;
 pub mod sending;
 pub mod settings;
 pub mod state;

@@ -64,6 +64,21 @@ pub fn label_title(field: &str, raw: &str) -> Result<String, ValidationError> {
     Ok(title)
 }
 
+/// The label a free-form tag name becomes (another product's tags may hold spaces, ours may
+/// not): lowercase, spaces as `_`, other punctuation dropped. `Test tag` → `test_tag`.
+pub fn label_for_tag(field: &str, raw: &str) -> Result<String, ValidationError> {
+    let title: String = raw
+        .trim()
+        .chars()
+        .filter_map(|c| match c {
+            c if c.is_whitespace() => Some('_'),
+            c if c.is_alphanumeric() || c == '_' || c == '-' => Some(c),
+            _ => None,
+        })
+        .collect();
+    label_title(field, &title)
+}
+
 /// Team names are stored lowercase by the reference, which makes uniqueness case-insensitive.
 pub fn team_name(field: &str, raw: &str) -> Result<String, ValidationError> {
     crate::text::required_name(field, raw).map(|n| n.to_lowercase())
@@ -183,5 +198,17 @@ mod working_hours_tests {
         let mut missing = default_working_hours();
         missing[3].open_hour = None;
         assert!(validate_working_hours("wh", &missing).is_err());
+    }
+}
+
+#[cfg(test)]
+mod tag_tests {
+    use super::*;
+
+    #[test]
+    fn tags_with_spaces_become_labels() {
+        assert_eq!(label_for_tag("t", " Test tag ").as_deref(), Ok("test_tag"));
+        assert_eq!(label_for_tag("t", "VIP!").as_deref(), Ok("vip"));
+        assert!(label_for_tag("t", "!!").is_err());
     }
 }

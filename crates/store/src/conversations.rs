@@ -381,3 +381,14 @@ pub async fn latest_of_contact(conn: &mut AsyncPgConnection, contact_id: i64) ->
         .await
         .optional()?)
 }
+
+/// The contact's conversations still going (open, pending or snoozed).
+pub async fn open_of_contact(conn: &mut AsyncPgConnection, contact_id: i64) -> StoreResult<Vec<Conversation>> {
+    Ok(conversations::table
+        .filter(conversations::contact_id.eq(contact_id))
+        .filter(conversations::status.ne("resolved"))
+        .order(conversations::id)
+        .select(Conversation::as_select())
+        .load(conn)
+        .await?)
+}

@@ -54,3 +54,20 @@ pub async fn update(conn: &mut AsyncPgConnection, account_id: i64, id: i64, chan
 pub async fn delete(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<bool> {
     Ok(diesel::delete(labels::table.filter(labels::account_id.eq(account_id)).filter(labels::id.eq(id))).execute(conn).await? > 0)
 }
+
+/// The account's label with this title, made (with the default color and `description`) when
+/// it has none.
+pub async fn ensure(conn: &mut AsyncPgConnection, account_id: i64, title: &str, description: &str) -> StoreResult<Label> {
+    diesel::insert_into(labels::table)
+        .values((labels::account_id.eq(account_id), labels::title.eq(title), labels::description.eq(description)))
+        .on_conflict((labels::account_id, labels::title))
+        .do_nothing()
+        .execute(conn)
+        .await?;
+    Ok(labels::table
+        .filter(labels::account_id.eq(account_id))
+        .filter(labels::title.eq(title))
+        .select(Label::as_select())
+        .first(conn)
+        .await?)
+}

@@ -1,0 +1,75 @@
+//! The retailer API (`retailer-api.apib.md`) under `/retailers/api/v1`, authenticated by the
+//! `Slug` and `Api-Key` headers (`IntegratorCtx`). Answers keep the document's shapes and words:
+//! create answers 200, a record we do not have is `{"message": "Not found"}`.
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use super::ok;
+use crate::auth::IntegratorCtx;
+use crate::error::{ApiError, ApiResult};
+use crate::extract::{Body, Params, Payload};
+use switchboard_core::error::CoreError;
+use switchboard_core::retailer::{self, CustomerInput};
+use switchboard_core::state::AppState;
+
+impl Payload for CustomerInput {
+    const WRAPPER: Option<&'static str> = Some("customer");
+}
+
+/// The document's not-found answer; anything else as our errors are.
+fn answer(result: Result<serde_json::Value, CoreError>) -> ApiResult<HttpResponse> {
+    match result {
+        Ok(v) => Ok(ok(v)),
+        Err(CoreError::NotFound) => Ok(HttpResponse::NotFound().json(json!({ "message": "Not found" }))),
+        Err(e) => Err(ApiError::from(e)),
+    }
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn agents(state: web::Data<AppState>, ctx: IntegratorCtx) -> ApiResult<HttpResponse> {
+    answer(retailer::agents(&state, ctx.account_id).await)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn customers(state: web::Data<AppState>, ctx: IntegratorCtx, params: Params) -> ApiResult<HttpResponse> {
+    answer(retailer::customers(&state, ctx.account_id, params.page()).await)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn customer(state: web::Data<AppState>, ctx: IntegratorCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    answer(retailer::show_customer(&state, ctx.account_id, &path).await)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create_customer(state: web::Data<AppState>, ctx: IntegratorCtx, Body(body): Body<CustomerInput>) -> ApiResult<HttpResponse> {
+    answer(retailer::create_customer(&state, ctx.account_id, &body).await)
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update_customer(
+    state: web::Data<AppState>,
+    ctx: IntegratorCtx,
+    path: web::Path<String>,
+    Body(body): Body<CustomerInput>,
+) -> ApiResult<HttpResponse> {
+    answer(retailer::update_customer(&state, ctx.account_id, &path, &body).await)
+}
+
+/// We have no Messenger channel: an account has no Messenger conversations.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn messenger_conversations(ctx: IntegratorCtx) -> ApiResult<HttpResponse> {
+    tracing::debug!(account_id = ctx.account_id, "no Messenger channel");
+    Ok(ok(json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })))
+}
+
+/// A customer's Messenger conversations: none for a customer we have, "Not found" otherwise.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn customer_messenger_conversations(
+    state: web::Data<AppState>,
+    ctx: IntegratorCtx,
+    path: web::Path<String>,
+) -> ApiResult<HttpResponse> {
+    let found = retailer::show_customer(&state, ctx.account_id, &path).await;
+    answer(found.map(|_| json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })))
+}

@@ -1,0 +1,318 @@
+//! The retailer API (`retailer-api.apib.md`) over our model: customers are contacts, tags are
+//! labels, custom fields are custom attributes, and a customer's agent is the assignee of their
+//! conversations. Ids are the document's string web ids (`5036bsneh4170`): stable per record,
+//! made from the account, a keyed check and the record's id, so one account's ids never name
+//! another's records.
+
+use serde_json::{json, Map, Value};
+use sha2::{Digest, Sha256};
+use switchboard_domain::contacts::{phone_number, GroupType};
+use switchboard_domain::users::Email;
+use switchboard_domain::ValidationError;
+use switchboard_realtime::Event;
+use switchboard_store::contacts::ListQuery;
+use switchboard_store::inboxes::Visibility;
+use switchboard_store::models::{Contact, ContactChanges, Label};
+
+use crate::actor::Actor;
+use crate::change::Change;
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+
+/// The web id of record `id` of the account: four digits of the account, five check letters, the id.
+pub fn web_id(account_id: i64, id: i64) -> String {
+    let digest = Sha256::digest(format!("switchboard-web-id:{account_id}:{id}").as_bytes());
+    let letters: String = digest.iter().take(5).map(|b| char::from(b'a' + b % 26)).collect();
+    format!("{:04}{letters}{id}", account_id.rem_euclid(10_000))
+}
+
+/// The record id a web id names in this account, if it is one of the account's.
+pub fn parse_web_id(account_id: i64, raw: &str) -> Option<i64> {
+    let raw = raw.trim();
+    let id: i64 = raw.get(9..)?.parse().ok()?;
+    (id > 0 && web_id(account_id, id) == raw).then_some(id)
+}
+
+/// The actor integrators act as: the account's API, seeing every inbox.
+fn api_actor(account_id: i64) -> Actor {
+    Actor { account_id, user_id: 0, name: "API".into(), visibility: Visibility::All, administrator: true }
+}
+
+/// `GET /retailers/api/v1/agents`.
+pub async fn agents(state: &AppState, account_id: i64) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let agents = switchboard_store::account_users::list(&mut conn, account_id).await?;
+    let list: Vec<Value> = agents
+        .iter()
+        .map(|a| {
+            let (first, last) = split_name(&a.user.name);
+            json!({ "id": a.user.id, "first_name": first, "last_name": last, "email": a.user.email,
+                    "admin": switchboard_domain::users::Role::from_stored(&a.member.role).can_administer() })
+        })
+        .collect();
+    Ok(json!({ "agents": list }))
+}
+
+fn split_name(name: &str) -> (String, String) {
+    match name.trim().split_once(' ') {
+        Some((first, last)) => (first.to_string(), last.trim().to_string()),
+        None => (name.trim().to_string(), String::new()),
+    }
+}
+
+/// The attributes a customer keeps besides its name, email and phone.
+const ATTRIBUTES: [&str; 8] = ["notes", "address", "city", "state", "zip_code", "country_id", "id_type", "id_number"];
+
+/// A customer as the document shows one.
+fn customer(c: &Contact, labels: &[Label]) -> Value {
+    let (first, last) = split_name(&c.name);
+    let text = |k: &str| c.additional_attributes.get(k).filter(|v| !v.is_null()).cloned().unwrap_or(Value::Null);
+    // A tag shows the name it was given (kept as its label's description).
+    let tags: Vec<Value> = c
+        .labels
+        .iter()
+        .map(|title| {
+            let label = labels.iter().find(|l| &l.title == title);
+            let name = label.and_then(|l| l.description.clone()).filter(|d| !d.is_empty()).unwrap_or_else(|| title.clone());
+            json!({ "tag": name, "web_id": web_id(c.account_id, label.map(|l| l.id).unwrap_or(0)) })
+        })
+        .collect();
+    // The document's key for a field's value is `field_content:`, colon included.
+    let fields: Vec<Value> = c
+        .custom_attributes
+        .as_object()
+        .map(|o| o.iter().map(|(k, v)| json!({ "field_name": k, "field_content:": v })).collect())
+        .unwrap_or_default();
+    let mut v = json!({
+        "id": web_id(c.account_id, c.id),
+        "first_name": first,
+        "last_name": last,
+        "email": c.email,
+        "phone": c.phone_number,
+        "meli_customer_id": null,
+        "meli_nickname": null,
+        "whatsapp_opt_in": c.additional_attributes.get("whatsapp_opt_in").and_then(Value::as_bool).unwrap_or(false),
+        "whatsapp_name": c.additional_attributes.get("whatsapp_name").cloned().unwrap_or(Value::Null),
+        "tags": tags,
+        "custom_fields": fields,
+    });
+    for key in ATTRIBUTES {
+        v[key] = text(key);
+    }
+    v
+}
+
+/// `GET /retailers/api/v1/customers?page=`: `{results, total_pages, customers}`.
+pub async fn customers(state: &AppState, account_id: i64, page: i64) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let q = ListQuery {
+        account_id,
+        sort: switchboard_domain::contacts::ContactSort::CreatedAt,
+        descending: false,
+        page,
+        search: None,
+        label: None,
+        conditions: None,
+    };
+    let (rows, total) = switchboard_store::contacts::list(&mut conn, &q).await?;
+    let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
+    let per_page = switchboard_store::contacts::PER_PAGE;
+    Ok(json!({
+        "results": total,
+        "total_pages": (total + per_page - 1) / per_page,
+        "customers": rows.iter().filter(|c| c.group_type != GroupType::Group.as_str()).map(|c| customer(c, &labels)).collect::<Vec<_>>(),
+    }))
+}
+
+/// The account's customer with this web id.
+async fn find(conn: &mut switchboard_store::AsyncPgConnection, account_id: i64, raw: &str) -> CoreResult<Contact> {
+    let id = parse_web_id(account_id, raw).ok_or(CoreError::NotFound)?;
+    switchboard_store::contacts::find(conn, account_id, id).await?.ok_or(CoreError::NotFound)
+}
+
+/// `GET /retailers/api/v1/customers/{id}`.
+pub async fn show_customer(state: &AppState, account_id: i64, raw: &str) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let c = find(&mut conn, account_id, raw).await?;
+    let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
+    Ok(json!({ "message": "Customer found successfully", "customer": customer(&c, &labels) }))
+}
+
+/// A customer as the document's create and update bodies give one (`{"customer": {...}}`).
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct CustomerInput {
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub phone: Option<String>,
+    pub notes: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip_code: Option<String>,
+    pub country_id: Option<String>,
+    pub id_type: Option<String>,
+    pub id_number: Option<String>,
+    pub agent_id: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<TagInput>,
+    #[serde(default)]
+    pub custom_fields: Vec<FieldInput>,
+}
+
+/// A customer's labels after its tags, and each added label's title with the tag's own name.
+type TagLabels = (Vec<String>, Vec<(String, String)>);
+
+/// `{name, value}`: `value: true` tags the customer, `false` takes the tag off.
+#[derive(Debug, serde::Deserialize)]
+pub struct TagInput {
+    pub name: String,
+    pub value: bool,
+}
+
+/// `{field_name, field_content}`.
+#[derive(Debug, serde::Deserialize)]
+pub struct FieldInput {
+    pub field_name: String,
+    #[serde(alias = "field_content:")]
+    pub field_content: Value,
+}
+
+impl CustomerInput {
+    /// The contact's changes, over what it has (`current`).
+    fn changes(&self, current: Option<&Contact>) -> Result<ContactChanges, ValidationError> {
+        let (first, last) = current.map(|c| split_name(&c.name)).unwrap_or_default();
+        let first = self.first_name.clone().map(|s| s.trim().to_string()).unwrap_or(first);
+        let last = self.last_name.clone().map(|s| s.trim().to_string()).unwrap_or(last);
+        let name = format!("{first} {last}").trim().to_string();
+        let mut attributes: Map<String, Value> = current.and_then(|c| c.additional_attributes.as_object().cloned()).unwrap_or_default();
+        for (key, value) in [
+            ("notes", &self.notes),
+            ("address", &self.address),
+            ("city", &self.city),
+            ("state", &self.state),
+            ("zip_code", &self.zip_code),
+            ("country_id", &self.country_id),
+            ("id_type", &self.id_type),
+            ("id_number", &self.id_number),
+        ] {
+            if let Some(v) = value {
+                attributes.insert(key.into(), json!(v));
+            }
+        }
+        let mut custom: Map<String, Value> = current.and_then(|c| c.custom_attributes.as_object().cloned()).unwrap_or_default();
+        for f in &self.custom_fields {
+            custom.insert(f.field_name.trim().to_string(), f.field_content.clone());
+        }
+        Ok(ContactChanges {
+            name: (!name.is_empty()).then_some(name),
+            email: self.email.as_deref().map(|e| Email::parse("customer.email", e).map(|e| Some(e.into_inner()))).transpose()?,
+            phone_number: self.phone.as_deref().map(|p| phone_number("customer.phone", p).map(Some)).transpose()?,
+            additional_attributes: Some(Value::Object(attributes)),
+            custom_attributes: Some(switchboard_domain::limits::custom_attributes("customer.custom_fields", Value::Object(custom))?),
+            ..Default::default()
+        })
+    }
+
+    /// The contact's labels after the tags: added (`true`) or taken off (`false`); with each
+    /// added label, the tag's name as given.
+    fn labels(&self, current: &[String]) -> Result<TagLabels, ValidationError> {
+        let mut labels = current.to_vec();
+        let mut named = Vec::new();
+        for t in &self.tags {
+            let title = switchboard_domain::inbox::label_for_tag("customer.tags.name", &t.name)?;
+            if t.value && !labels.contains(&title) {
+                labels.push(title.clone());
+                named.push((title, t.name.trim().to_string()));
+            } else if !t.value {
+                labels.retain(|l| *l != title);
+            }
+        }
+        Ok((labels, named))
+    }
+}
+
+/// `POST /retailers/api/v1/customers`: the new customer, as the document answers it.
+pub async fn create_customer(state: &AppState, account_id: i64, input: &CustomerInput) -> CoreResult<Value> {
+    let changes = input.changes(None)?;
+    let contact = apply(state, account_id, None, input, changes).await?;
+    let mut conn = state.conn().await?;
+    let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
+    Ok(json!({ "message": "Customer created successfully", "customer": customer(&contact, &labels) }))
+}
+
+/// `PUT /retailers/api/v1/customers/{id}`.
+pub async fn update_customer(state: &AppState, account_id: i64, raw: &str, input: &CustomerInput) -> CoreResult<Value> {
+    let current = {
+        let mut conn = state.conn().await?;
+        find(&mut conn, account_id, raw).await?
+    };
+    let changes = input.changes(Some(&current))?;
+    apply(state, account_id, Some(&current), input, changes).await?;
+    Ok(json!({ "message": "Customer updated successfully" }))
+}
+
+/// Writes a customer with its tags (labels made where the account has none) and announces it;
+/// then gives their conversations to `agent_id`, as an assignment from the API.
+async fn apply(
+    state: &AppState,
+    account_id: i64,
+    current: Option<&Contact>,
+    input: &CustomerInput,
+    changes: ContactChanges,
+) -> CoreResult<Contact> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(agent) = input.agent_id {
+            switchboard_store::account_users::find(conn, account_id, agent)
+                .await?
+                .ok_or_else(|| ValidationError::invalid("customer.agent_id", "is not an agent of this account"))?;
+        }
+        let contact = match current {
+            Some(c) => switchboard_store::contacts::update(conn, account_id, c.id, &changes).await?.ok_or(CoreError::NotFound)?,
+            None => switchboard_store::contacts::create(conn, account_id, &changes, None).await?.0,
+        };
+        let (labels, named) = input.labels(&contact.labels)?;
+        let contact = if labels != contact.labels {
+            for (title, name) in &named {
+                switchboard_store::labels::ensure(conn, account_id, title, name).await?;
+            }
+            switchboard_store::contacts::set_labels(conn, account_id, contact.id, &labels).await?.ok_or(CoreError::NotFound)?
+        } else {
+            contact
+        };
+        let rendered = crate::present::contact(conn, &contact).await?;
+        let event = if current.is_some() { Event::ContactUpdated } else { Event::ContactCreated };
+        crate::events::contact(out, event, account_id, rendered);
+        CoreResult::Ok(contact)
+    }
+    .await;
+    let contact = tx.finish(state, result).await?;
+    if let Some(agent) = input.agent_id {
+        let actor = api_actor(account_id);
+        let mut conn = state.conn().await?;
+        let open = switchboard_store::conversations::open_of_contact(&mut conn, contact.id).await?;
+        drop(conn);
+        for c in open {
+            crate::conversations::reassign(state, &actor, c.display_id, Some(Some(agent)), None).await?;
+        }
+    }
+    Ok(contact)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn web_ids_are_stable_per_account_and_name_nothing_elsewhere() {
+        let id = web_id(7, 4170);
+        assert_eq!(id, web_id(7, 4170));
+        assert!(id.starts_with("0007") && id.ends_with("4170") && id.len() == 13, "{id}");
+        assert_eq!(parse_web_id(7, &id), Some(4170));
+        assert_eq!(parse_web_id(8, &id), None, "another account's id");
+        assert_eq!(parse_web_id(7, "0007aaaaa4170").filter(|_| web_id(7, 4170) != "0007aaaaa4170"), None);
+        assert_eq!(parse_web_id(7, "not_found"), None);
+    }
+}

@@ -1,0 +1,209 @@
+//! The retailer API (`retailer-api.apib.md`), called as a client written against that document
+//! calls it: its headers (`Slug`, `Api-Key`, its `Accept`), its bodies, and its answers. Each test
+//! names the examples it checks.
+
+use serde_json::{json, Value};
+use switchboard_testkit::{Reply, TestApp, World};
+
+use crate::conversations::setup;
+
+/// The Accept header the document's GET examples send.
+const ACCEPT: &str = "text/xml,application/xml,application/xhtml+xml,text/html;q=0.9,text/plain;q=0.8,image/png,*/*;q=0.5";
+
+struct Retailer {
+    app: TestApp,
+    w: World,
+    key: String,
+}
+
+impl Retailer {
+    async fn new() -> Self {
+        let app = TestApp::spawn().await;
+        let w = app.seed().await;
+        let r = app.patch(&w.path("")).token(&w.admin.access_token).json(&json!({ "slug": "test-connection" })).send().await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let key = app.post(&w.path("/api_keys")).token(&w.admin.access_token).json(&json!({ "name": "retailer" })).send().await;
+        let key = key.body["key"].as_str().unwrap().to_string();
+        Self { app, w, key }
+    }
+
+    async fn get(&self, path: &str) -> Reply {
+        self.app.get(path).header("Slug", "test-connection").header("Api-Key", &self.key).header("Accept", ACCEPT).send().await
+    }
+
+    async fn send(&self, method: reqwest::Method, path: &str, body: Value) -> Reply {
+        self.app
+            .call(method, path)
+            .header("Slug", "test-connection")
+            .header("Api-Key", &self.key)
+            .header("Accept", "application/json")
+            .json(&body)
+            .send()
+            .await
+    }
+}
+
+/// The document's "creates a customer" body.
+fn juan(tags: Value) -> Value {
+    json!({ "customer": { "first_name": "Juan", "last_name": "Campos", "email": "juan@email.com", "phone": "+12036534789",
+                          "notes": "New notes", "address": "Calle 5", "city": "Fort Worth", "state": "TX", "zip_code": "76106", "tags": tags } })
+}
+
+#[tokio::test]
+async fn agents_and_customers_answer_as_the_document_shows() {
+    let r = Retailer::new().await;
+    // "returns a list of agents"
+    let agents = r.get("/retailers/api/v1/agents").await;
+    assert_eq!(agents.status, 200, "{}", agents.body);
+    let list = agents.body["agents"].as_array().unwrap();
+    let admin = list.iter().find(|a| a["email"] == r.w.admin.email).unwrap();
+    assert_eq!(admin["admin"], true);
+    assert!(admin["first_name"].is_string() && admin["last_name"].is_string() && admin["id"].is_i64());
+    assert_eq!(list.iter().find(|a| a["email"] == r.w.agent.email).unwrap()["admin"], false);
+
+    // "creates a customer": 200, the message, the customer with its web id and tag.
+    let created = r.send(reqwest::Method::POST, "/retailers/api/v1/customers", juan(json!([{ "name": "Test tag", "value": true }]))).await;
+    assert_eq!(created.status, 200, "{}", created.body);
+    assert_eq!(created.body["message"], "Customer created successfully");
+    let customer = created.body["customer"].clone();
+    let id = customer["id"].as_str().unwrap().to_string();
+    assert!(id.len() > 9 && id[..4].chars().all(|c| c.is_ascii_digit()), "a web id: {id}");
+    for (key, value) in [
+        ("first_name", "Juan"),
+        ("last_name", "Campos"),
+        ("email", "juan@email.com"),
+        ("phone", "+12036534789"),
+        ("address", "Calle 5"),
+        ("city", "Fort Worth"),
+        ("state", "TX"),
+        ("zip_code", "76106"),
+        ("notes", "New notes"),
+    ] {
+        assert_eq!(customer[key], value, "{key}");
+    }
+    for key in ["meli_customer_id", "meli_nickname", "id_type", "id_number", "country_id", "whatsapp_name"] {
+        assert!(customer[key].is_null(), "{key}");
+    }
+    assert_eq!(customer["whatsapp_opt_in"], false);
+    assert_eq!(customer["tags"][0]["tag"], "Test tag");
+    assert!(customer["tags"][0]["web_id"].as_str().is_some_and(|w| !w.is_empty()));
+    assert_eq!(customer["custom_fields"], json!([]));
+
+    // "returns a customer" and "returns all customers".
+    let shown = r.get(&format!("/retailers/api/v1/customers/{id}")).await;
+    assert_eq!((shown.status, shown.body["message"].as_str()), (200, Some("Customer found successfully")));
+    assert_eq!(shown.body["customer"], customer);
+    let all = r.get("/retailers/api/v1/customers?page=1").await;
+    assert_eq!((all.body["results"].as_i64(), all.body["total_pages"].as_i64()), (Some(1), Some(1)));
+    assert_eq!(all.body["customers"][0]["id"], id.as_str());
+
+    // "updates a customer", "assigns the customer to an agent", "assigns the customer a tag",
+    // "remove tag from customer": each answers the document's message.
+    let path = format!("/retailers/api/v1/customers/{id}");
+    let mut body = juan(json!([]));
+    body["customer"]["first_name"] = json!("Juan Pablo");
+    let updated = r.send(reqwest::Method::PUT, &path, body.clone()).await;
+    assert_eq!((updated.status, updated.body.clone()), (200, json!({ "message": "Customer updated successfully" })));
+    let (inbox, _) = setup(&r.app, &r.w).await;
+    let contact_id = r.app.get(&r.w.path("/contacts/search?q=juan@email.com")).token(&r.w.admin.access_token).send().await.body["payload"]
+        [0]["id"]
+        .clone();
+    let conv = r
+        .app
+        .post(&r.w.path("/conversations"))
+        .token(&r.w.admin.access_token)
+        .json(&json!({ "inbox_id": inbox, "contact_id": contact_id }))
+        .send()
+        .await;
+    let display_id = conv.body["id"].as_i64().unwrap();
+    body["customer"]["agent_id"] = json!(r.w.agent.id);
+    body["customer"]["tags"] = json!([{ "name": "Test Tag 2", "value": true }]);
+    assert_eq!(r.send(reqwest::Method::PUT, &path, body.clone()).await.status, 200);
+    let c = r.app.get(&r.w.path(&format!("/conversations/{display_id}"))).token(&r.w.admin.access_token).send().await;
+    assert_eq!(c.body["meta"]["assignee"]["id"], r.w.agent.id, "the customer's conversations go to the agent");
+    let shown = r.get(&path).await;
+    assert_eq!(shown.body["customer"]["first_name"], "Juan");
+    assert_eq!(shown.body["customer"]["last_name"], "Pablo Campos", "a name is split at its first space");
+    let tags: Vec<&str> = shown.body["customer"]["tags"].as_array().unwrap().iter().map(|t| t["tag"].as_str().unwrap()).collect();
+    assert_eq!(tags, ["Test tag", "Test Tag 2"]);
+    body["customer"]["tags"] = json!([{ "name": "Test Tag 2", "value": false }]);
+    assert_eq!(r.send(reqwest::Method::PUT, &path, body.clone()).await.status, 200);
+    let tags = r.get(&path).await.body["customer"]["tags"].clone();
+    assert_eq!(tags.as_array().unwrap().len(), 1, "{tags}");
+    // Custom fields are custom attributes, shown with the document's `field_content:` key.
+    body["customer"]["custom_fields"] = json!([{ "field_name": "voluptas", "field_content": "Test Field" }]);
+    assert_eq!(r.send(reqwest::Method::PUT, &path, body.clone()).await.status, 200);
+    assert_eq!(r.get(&path).await.body["customer"]["custom_fields"], json!([{ "field_name": "voluptas", "field_content:": "Test Field" }]));
+
+    // Bodies are strict and name the field; an unknown agent is refused; unknown ids are "Not found".
+    let mut bad = juan(json!([]));
+    bad["customer"]["email"] = json!("not an email");
+    let r2 = r.send(reqwest::Method::POST, "/retailers/api/v1/customers", bad).await;
+    assert_eq!((r2.status, r2.body["errors"][0]["field"].as_str()), (422, Some("customer.email")), "{}", r2.body);
+    body["customer"]["agent_id"] = json!(999_999);
+    let r2 = r.send(reqwest::Method::PUT, &path, body).await;
+    assert_eq!((r2.status, r2.body["errors"][0]["field"].as_str()), (422, Some("customer.agent_id")));
+    for missing in ["/retailers/api/v1/customers/not_found", "/retailers/api/v1/customers/0001abcde1"] {
+        let r2 = r.get(missing).await;
+        assert_eq!((r2.status, r2.body.clone()), (404, json!({ "message": "Not found" })), "{missing}");
+    }
+}
+
+#[tokio::test]
+async fn messenger_conversations_are_empty_and_keys_stay_in_their_account() {
+    let r = Retailer::new().await;
+    let created = r.send(reqwest::Method::POST, "/retailers/api/v1/customers", juan(json!([]))).await;
+    let id = created.body["customer"]["id"].as_str().unwrap().to_string();
+    // "returns all messenger conversations", "returns all unassigned …", "returns customer …", "returns 404".
+    for path in [
+        "/retailers/api/v1/messenger_conversations?page=1&results_per_page=100",
+        "/retailers/api/v1/messenger_conversations?page=1&results_per_page=100&unassigned=true",
+    ] {
+        let got = r.get(path).await;
+        assert_eq!(
+            (got.status, got.body.clone()),
+            (200, json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })),
+            "{path}"
+        );
+    }
+    let mine = r.get(&format!("/retailers/api/v1/customers/{id}/messenger_conversations?page=1")).await;
+    assert_eq!((mine.status, mine.body["messenger_conversations"].clone()), (200, json!([])));
+    let missing = r.get("/retailers/api/v1/customers/not_found/messenger_conversations?page=1").await;
+    assert_eq!((missing.status, missing.body), (404, json!({ "message": "Not found" })));
+
+    // The auth matrix: no key, a wrong key, a wrong slug, another account's key, a revoked key.
+    let call = |slug: Option<&str>, key: Option<&str>| {
+        let mut c = r.app.get(&format!("/retailers/api/v1/customers/{id}"));
+        if let Some(s) = slug {
+            c = c.header("Slug", s);
+        }
+        if let Some(k) = key {
+            c = c.header("Api-Key", k);
+        }
+        c.send()
+    };
+    assert_eq!(call(None, None).await.status, 401);
+    assert_eq!(call(Some("test-connection"), Some("sbk_nope")).await.status, 401);
+    assert_eq!(call(Some("nope"), Some(&r.key)).await.status, 401);
+    r.app
+        .patch(&format!("/api/v1/accounts/{}", r.w.other_account_id))
+        .token(&r.w.outsider.access_token)
+        .json(&json!({ "slug": "elsewhere" }))
+        .send()
+        .await;
+    let theirs = r
+        .app
+        .post(&format!("/api/v1/accounts/{}/api_keys", r.w.other_account_id))
+        .token(&r.w.outsider.access_token)
+        .json(&json!({ "name": "x" }))
+        .send()
+        .await;
+    let theirs = theirs.body["key"].as_str().unwrap().to_string();
+    assert_eq!(call(Some("test-connection"), Some(&theirs)).await.status, 401);
+    let cross = call(Some("elsewhere"), Some(&theirs)).await;
+    assert_eq!((cross.status, cross.body.clone()), (404, json!({ "message": "Not found" })), "our customer's id names nothing there");
+    let keys = r.app.get(&r.w.path("/api_keys")).token(&r.w.admin.access_token).send().await;
+    let key_id = keys.body["payload"][0]["id"].as_i64().unwrap();
+    r.app.delete(&r.w.path(&format!("/api_keys/{key_id}"))).token(&r.w.admin.access_token).send().await;
+    assert_eq!(call(Some("test-connection"), Some(&r.key)).await.status, 403);
+}
