@@ -308,6 +308,34 @@ retailer('get', '/retailers/api/v1/messenger_conversations', 'retailer-messenger
 retailer('get', '/retailers/api/v1/customers/{id}/messenger_conversations', 'retailer-customer-messenger-conversations',
          "Retailer API: a customer's Messenger conversations (none; an unknown customer is Not found)", MESSENGER, [CUSTOMER_ID, PAGE])
 
+retailer('get', '/retailers/api/v1/whatsapp_templates', 'retailer-whatsapp-templates',
+         "Retailer API: the account's BSP templates, text with placeholders as *, and the internal_id to send them by",
+         {'type': 'object', 'properties': {'templates': {'type': 'array', 'items': {'type': 'object', 'properties': {
+             'text': {'type': 'string'}, 'status': {'type': 'string', 'description': 'active (approved), or the BSP status in lower case'},
+             'template_type': {'type': 'string', 'description': 'text, or the media header: image, video, document'},
+             'internal_id': {'type': 'string'}}}}}})
+NOTICE_ERR = {'type': 'object', 'properties': {'message': {'type': 'string'}, 'info': {'type': 'object', 'properties': {'data': {'type': 'object'}}}}}
+OURS[('post', '/retailers/api/v1/whatsapp/send_notification_by_id')] = {
+    'operationId': 'retailer-send-notification', 'security': [],
+    'summary': 'Retailer API: send a template to a number in one call',
+    'description': 'On the inbox that owns the template: the customer is found by phone (or made, with the names, email, address and '
+                   'notes given), their conversation found or opened, the template rendered with template_params and queued for the BSP, '
+                   'agent_id assigns the conversation and tags add or remove labels. The same Idempotency-Key header again answers as the '
+                   'first time and sends nothing. country is the number\'s ISO region (libphonenumber).',
+    'parameters': RETAILER_AUTH + [{'name': 'Idempotency-Key', 'in': 'header', 'schema': {'type': 'string'}}],
+    'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'properties': {
+        'phone_number': {'type': 'string'}, 'internal_id': {'type': 'string'}, 'template_params': {'type': 'array', 'items': {}},
+        'agent_id': {'type': 'integer'}, 'tags': {'type': 'array', 'items': {'type': 'object'}},
+        'first_name': {'type': 'string'}, 'last_name': {'type': 'string'}, 'email': {'type': 'string'}}}}}},
+    'responses': {'200': resp({'type': 'object', 'properties': {'message': {'type': 'string'}, 'info': {'type': 'object', 'properties': {
+        'channel': {'type': 'string'}, 'content': {'type': 'object', 'properties': {'text': {'type': 'string'}}}, 'direction': {'type': 'string'},
+        'status': {'type': 'string'}, 'destination': {'type': 'string'}, 'country': {'type': 'string', 'nullable': True},
+        'created_time': {'type': 'string'}, 'error': {'nullable': True}}}}}),
+        '400': resp(NOTICE_ERR, 'Error: Missing phone number / Missing phone number and/or internal_id / Parameters mismatch'),
+        '401': resp(ERR, 'Wrong or missing Slug or Api-Key'), '403': resp(ERR, 'The API key was revoked'),
+        '404': resp(NOTICE_ERR, 'Error: Template not found. Please check the ID sent.'),
+        '422': resp(ERR, 'Invalid body: names the field'), '429': resp(ERR, 'Too many requests for this key'), '503': resp(ERR, 'Retry')}}
+
 NOTIFICATION = {'$ref': '#/components/schemas/notification'}
 NOTIF_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}, 'description': "One of the caller's notifications"}
 OURS[('get', '/api/v1/accounts/{account_id}/notifications')] = {

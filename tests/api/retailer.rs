@@ -207,3 +207,140 @@ async fn messenger_conversations_are_empty_and_keys_stay_in_their_account() {
     r.app.delete(&r.w.path(&format!("/api_keys/{key_id}"))).token(&r.w.admin.access_token).send().await;
     assert_eq!(call(Some("test-connection"), Some(&r.key)).await.status, 403);
 }
+
+mod notifications {
+    use serde_json::{json, Value};
+    use switchboard_testkit::bsp::template;
+    use switchboard_testkit::Reply;
+
+    use crate::whatsapp::Wa;
+
+    const OTP: &str = "Your OTP for {{1}} is {{2}}. This is valid for {{3}}.";
+
+    /// A BSP inbox whose templates include the document's OTP template; the key and its internal_id.
+    async fn wa_with_otp() -> (Wa, String, String) {
+        let wa = Wa::new().await;
+        let admin = &wa.w.admin.access_token;
+        wa.bsp.set_templates(vec![
+            template("otp_code", "en", "APPROVED", json!([{ "type": "BODY", "text": OTP }])),
+            template("hello", "en_US", "APPROVED", json!([{ "type": "BODY", "text": "Hello!" }])),
+        ]);
+        let synced = wa.app.post(&wa.w.path(&format!("/inboxes/{}/sync_templates", wa.inbox_id))).token(admin).send().await;
+        assert_eq!(synced.status, 200, "{}", synced.body);
+        wa.app.patch(&wa.w.path("")).token(admin).json(&json!({ "slug": "test-connection" })).send().await;
+        let key = wa.app.post(&wa.w.path("/api_keys")).token(admin).json(&json!({ "name": "retailer" })).send().await.body["key"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let listed =
+            wa.app.get("/retailers/api/v1/whatsapp_templates").header("Slug", "test-connection").header("Api-Key", &key).send().await;
+        assert_eq!(listed.status, 200, "{}", listed.body);
+        // "returns a list of whatsapp templates": placeholders as `*`.
+        let otp =
+            listed.body["templates"].as_array().unwrap().iter().find(|t| t["text"] == "Your OTP for * is *. This is valid for *.").cloned();
+        let otp = otp.unwrap_or_else(|| panic!("{}", listed.body));
+        assert_eq!((otp["status"].as_str(), otp["template_type"].as_str()), (Some("active"), Some("text")));
+        let id = otp["internal_id"].as_str().unwrap().to_string();
+        assert_eq!(id.len(), 36, "shaped as a UUID: {id}");
+        (wa, key, id)
+    }
+
+    async fn notify(wa: &Wa, key: &str, body: Value, idempotency: Option<&str>) -> Reply {
+        let mut call = wa
+            .app
+            .post("/retailers/api/v1/whatsapp/send_notification_by_id")
+            .header("Slug", "test-connection")
+            .header("Api-Key", key)
+            .json(&body);
+        if let Some(k) = idempotency {
+            call = call.header("Idempotency-Key", k);
+        }
+        call.send().await
+    }
+
+    #[tokio::test]
+    async fn refusals_are_the_documents_words() {
+        let (wa, key, id) = wa_with_otp().await;
+        let cases = [
+            (json!({ "internal_id": id }), 400, "Error: Missing phone number"),
+            (json!({ "phone_number": "+593999999999" }), 400, "Error: Missing phone number and/or internal_id"),
+            (
+                json!({ "phone_number": "+593999999999", "internal_id": "xxxxxxxxxxxxxxx" }),
+                404,
+                "Error: Template not found. Please check the ID sent.",
+            ),
+            (
+                json!({ "phone_number": "+593999999999", "internal_id": id, "template_params": ["test 1", "test 2"] }),
+                400,
+                "Error: Parameters mismatch. Required 3, but 2 sent.",
+            ),
+        ];
+        for (body, status, message) in cases {
+            let r = notify(&wa, &key, body, None).await;
+            assert_eq!((r.status, r.body.clone()), (status, json!({ "message": message, "info": { "data": {} } })));
+        }
+        assert!(wa.bsp.requests().iter().all(|r| r.service() != Some("template")), "nothing was sent");
+    }
+
+    #[tokio::test]
+    async fn one_call_sends_the_template_to_a_new_number_once() {
+        let (wa, key, id) = wa_with_otp().await;
+        let params = json!(["test 1", "test 2", "test 3"]);
+        // "sends the notification"
+        let r =
+            notify(&wa, &key, json!({ "phone_number": "+593999999999", "internal_id": id, "template_params": params }), Some("order-17"))
+                .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert_eq!(r.body["message"], "Ok");
+        let info = &r.body["info"];
+        assert_eq!(info["content"]["text"], "Your OTP for test 1 is test 2. This is valid for test 3.");
+        assert_eq!(
+            (info["channel"].as_str(), info["direction"].as_str(), info["status"].as_str()),
+            (Some("whatsapp"), Some("outbound"), Some("submitted"))
+        );
+        assert_eq!((info["destination"].as_str(), info["country"].as_str()), (Some("+593999999999"), Some("EC")));
+        assert!(chrono::DateTime::parse_from_rfc3339(info["created_time"].as_str().unwrap()).is_ok());
+        assert!(info["error"].is_null());
+        let sent = {
+            let mut found = None;
+            for _ in 0..300 {
+                found = wa.bsp.requests().into_iter().find(|r| r.service() == Some("template"));
+                if found.is_some() {
+                    break;
+                }
+                tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+            }
+            found.expect("the BSP got the template")
+        };
+        assert_eq!(sent.body["to"], "593999999999");
+        assert_eq!(sent.body["template"]["name"], "otp_code");
+        // The same key again: the same answer, nothing sent twice.
+        let again =
+            notify(&wa, &key, json!({ "phone_number": "+593999999999", "internal_id": id, "template_params": params }), Some("order-17"))
+                .await;
+        assert_eq!((again.status, again.body.clone()), (200, r.body.clone()));
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        assert_eq!(wa.bsp.requests().iter().filter(|r| r.service() == Some("template")).count(), 1);
+
+        // "…assigning the customer to the agent", "…and include tags", "…updating the customer info".
+        let body = json!({ "phone_number": "+593999999999", "internal_id": id, "template_params": params, "agent_id": wa.w.agent.id,
+                           "tags": [{ "name": "pariatur", "value": true }], "first_name": "First Name", "last_name": "Last Name",
+                           "email": "email@email.com", "address": "Customer address", "city": "Customer city", "state": "Customer state",
+                           "zip_code": "12345", "notes": "Notes related to the customer" });
+        let r = notify(&wa, &key, body, None).await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        let admin = &wa.w.admin.access_token;
+        let contacts = wa.app.get(&wa.w.path("/contacts/search?q=593999999999")).token(admin).send().await;
+        let list = contacts.body["payload"].as_array().unwrap();
+        assert_eq!(list.len(), 1, "one customer per number: {list:?}");
+        let customer = &list[0];
+        assert_eq!((customer["name"].as_str(), customer["email"].as_str()), (Some("First Name Last Name"), Some("email@email.com")));
+        assert_eq!(customer["additional_attributes"]["city"], "Customer city");
+        let conversations = wa.app.get(&wa.w.path(&format!("/contacts/{}/conversations", customer["id"]))).token(admin).send().await;
+        let convs = conversations.body["payload"].as_array().unwrap();
+        assert_eq!(convs.len(), 1, "the conversation going on is reused");
+        assert_eq!(convs[0]["meta"]["assignee"]["id"], wa.w.agent.id);
+        let labels = wa.app.get(&wa.w.path(&format!("/contacts/{}/labels", customer["id"]))).token(admin).send().await;
+        assert_eq!(labels.body["payload"], json!(["pariatur"]));
+    }
+}

@@ -316,3 +316,233 @@ mod tests {
         assert_eq!(parse_web_id(7, "not_found"), None);
     }
 }
+
+/// A template's `internal_id`: shaped as a UUID, stable per template, made from the account and
+/// the template's row.
+pub fn template_internal_id(account_id: i64, template_id: i64) -> String {
+    let h = hex::encode(Sha256::digest(format!("switchboard-template:{account_id}:{template_id}").as_bytes()));
+    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
+}
+
+/// The templates of the account's BSP inboxes.
+async fn account_templates(
+    conn: &mut switchboard_store::AsyncPgConnection,
+    account_id: i64,
+) -> CoreResult<Vec<switchboard_store::models::MessageTemplate>> {
+    let inboxes = switchboard_store::inboxes::list(conn, account_id, Visibility::All).await?;
+    let ids: Vec<i64> =
+        inboxes.iter().filter(|i| i.provider.as_deref() != Some("baileys") && i.channel_type == "whatsapp").map(|i| i.id).collect();
+    Ok(switchboard_store::whatsapp::templates_of(conn, &ids).await?)
+}
+
+/// `GET /retailers/api/v1/whatsapp_templates`: each template's text with its placeholders as `*`.
+pub async fn templates(state: &AppState, account_id: i64) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let list: Vec<Value> = account_templates(&mut conn, account_id)
+        .await?
+        .iter()
+        .map(|t| {
+            let text = switchboard_domain::whatsapp::body_text(&t.components).unwrap_or_default();
+            let shape = switchboard_domain::whatsapp::TemplateShape::of(&t.components);
+            json!({
+                "text": switchboard_domain::whatsapp::render_placeholders(text, |_| Some("*".into())),
+                "status": if t.status.eq_ignore_ascii_case("APPROVED") { "active".to_string() } else { t.status.to_lowercase() },
+                "template_type": shape.header_media.as_deref().map(str::to_lowercase).unwrap_or_else(|| "text".into()),
+                "internal_id": template_internal_id(account_id, t.id),
+            })
+        })
+        .collect();
+    Ok(json!({ "templates": list }))
+}
+
+/// `send_notification_by_id` as the document sends it.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct Notification {
+    pub phone_number: Option<String>,
+    pub internal_id: Option<String>,
+    #[serde(default)]
+    pub template_params: Vec<Value>,
+    pub agent_id: Option<i64>,
+    #[serde(default)]
+    pub tags: Vec<TagInput>,
+    pub first_name: Option<String>,
+    pub last_name: Option<String>,
+    pub email: Option<String>,
+    pub address: Option<String>,
+    pub city: Option<String>,
+    pub state: Option<String>,
+    pub zip_code: Option<String>,
+    pub notes: Option<String>,
+}
+
+/// Why a notification was not sent: the document's status and words, or one of ours.
+#[derive(Debug)]
+pub enum Refused {
+    Document { status: u16, message: String },
+    Core(CoreError),
+}
+
+impl From<CoreError> for Refused {
+    fn from(e: CoreError) -> Self {
+        Self::Core(e)
+    }
+}
+
+fn refused(status: u16, message: impl Into<String>) -> Refused {
+    Refused::Document { status, message: message.into() }
+}
+
+/// Sends a template to a number in one call, on the inbox that owns the template: the customer
+/// (made or updated), their conversation (found or opened), the message queued for the BSP, and
+/// the agent and tags, in one change. With an idempotency key, a repeat is answered as the first
+/// was and sends nothing.
+pub async fn send_notification(state: &AppState, account_id: i64, n: &Notification, idempotency: Option<&str>) -> Result<Value, Refused> {
+    let raw_phone = n.phone_number.as_deref().map(str::trim).filter(|p| !p.is_empty());
+    let internal_id = n.internal_id.as_deref().map(str::trim).filter(|i| !i.is_empty());
+    let Some(raw_phone) = raw_phone else { return Err(refused(400, "Error: Missing phone number")) };
+    let Some(internal_id) = internal_id else { return Err(refused(400, "Error: Missing phone number and/or internal_id")) };
+    let phone = phone_number("phone_number", raw_phone).map_err(|_| refused(400, "Error: Invalid phone number"))?;
+    let key = idempotency.map(str::trim).filter(|k| !k.is_empty()).map(|k| k.chars().take(255).collect::<String>());
+    let mut conn = state.conn().await.map_err(CoreError::from)?;
+    if let Some(key) = &key {
+        if let Some(answer) = switchboard_store::integrations::answered(&mut conn, account_id, key).await.map_err(CoreError::from)? {
+            return Ok(answer);
+        }
+    }
+    let templates = account_templates(&mut conn, account_id).await?;
+    drop(conn);
+    let Some(template) = templates.into_iter().find(|t| template_internal_id(account_id, t.id) == internal_id) else {
+        return Err(refused(404, "Error: Template not found. Please check the ID sent."));
+    };
+    let params: Vec<String> = n.template_params.iter().map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).collect();
+    let required = switchboard_domain::whatsapp::TemplateShape::of(&template.components).body;
+    if required != params.len() {
+        return Err(refused(400, format!("Error: Parameters mismatch. Required {required}, but {} sent.", params.len())));
+    }
+    let text = switchboard_domain::whatsapp::render_placeholders(
+        switchboard_domain::whatsapp::body_text(&template.components).unwrap_or_default(),
+        |i| params.get(i - 1).cloned(),
+    );
+    let input = CustomerInput {
+        first_name: n.first_name.clone(),
+        last_name: n.last_name.clone(),
+        email: n.email.clone(),
+        phone: Some(phone.clone()),
+        notes: n.notes.clone(),
+        address: n.address.clone(),
+        city: n.city.clone(),
+        state: n.state.clone(),
+        zip_code: n.zip_code.clone(),
+        agent_id: n.agent_id,
+        tags: n.tags.iter().map(|t| TagInput { name: t.name.clone(), value: t.value }).collect(),
+        ..Default::default()
+    };
+    let answer = json!({
+        "message": "Ok",
+        "info": {
+            "channel": "whatsapp",
+            "content": { "text": text },
+            "direction": "outbound",
+            "status": "submitted",
+            "destination": phone,
+            "country": switchboard_domain::contacts::phone_region(&phone),
+            "created_time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
+            "error": null,
+        }
+    });
+    let draft = switchboard_domain::messages::draft(switchboard_domain::messages::Raw {
+        content: Some(text.clone()),
+        message_type: None,
+        private: false,
+        content_type: None,
+        content_attributes: None,
+        in_reply_to: None,
+        template_params: Some(json!({ "name": template.name, "language": template.language, "body": params })),
+        files: 0,
+    })
+    .map_err(CoreError::from)?;
+    let actor = api_actor(account_id);
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(agent) = n.agent_id {
+            switchboard_store::account_users::find(conn, account_id, agent)
+                .await?
+                .ok_or_else(|| ValidationError::invalid("agent_id", "is not an agent of this account"))?;
+        }
+        // The customer, by number: made, or updated with what was given.
+        let current = switchboard_store::integrations::contact_by_phone(conn, account_id, &phone).await?;
+        let changes = input.changes(current.as_ref())?;
+        let (contact, created) = match &current {
+            Some(c) => (switchboard_store::contacts::update(conn, account_id, c.id, &changes).await?.ok_or(CoreError::NotFound)?, false),
+            None => (switchboard_store::contacts::create(conn, account_id, &changes, None).await?.0, true),
+        };
+        let (labels, named) = input.labels(&contact.labels)?;
+        let contact = if labels != contact.labels {
+            for (title, name) in &named {
+                switchboard_store::labels::ensure(conn, account_id, title, name).await?;
+            }
+            switchboard_store::contacts::set_labels(conn, account_id, contact.id, &labels).await?.ok_or(CoreError::NotFound)?
+        } else {
+            contact
+        };
+        let rendered = crate::present::contact(conn, &contact).await?;
+        crate::events::contact(out, if created { Event::ContactCreated } else { Event::ContactUpdated }, account_id, rendered);
+        // Their identity in the template's inbox, and the conversation going on there.
+        let identity = match switchboard_store::contacts::identity_in(conn, contact.id, template.inbox_id).await? {
+            Some(ci) => ci,
+            None => {
+                let source = phone.trim_start_matches('+').to_string();
+                switchboard_store::contacts::add_inbox(conn, contact.id, template.inbox_id, &source, &crate::tokens::random_token(16))
+                    .await?
+            }
+        };
+        let conversation = match switchboard_store::groups::current_conversation(conn, identity.id).await? {
+            Some(c) => c,
+            None => {
+                let new = switchboard_store::models::NewConversation {
+                    account_id,
+                    inbox_id: template.inbox_id,
+                    contact_id: contact.id,
+                    contact_inbox_id: Some(identity.id),
+                    assignee_id: None,
+                    team_id: None,
+                    status: "open".into(),
+                    priority: None,
+                    group_type: "individual".into(),
+                    snoozed_until: None,
+                    uuid: crate::tokens::random_token(16),
+                    additional_attributes: json!({}),
+                    custom_attributes: json!({}),
+                };
+                let c = switchboard_store::conversations::insert(conn, &new).await?;
+                crate::events::announce(state, conn, out, &c, Event::ConversationCreated, &[], Default::default()).await?;
+                c
+            }
+        };
+        crate::messages::create_in(state, conn, out, &actor, &conversation, crate::messages::Composed { draft, echo_id: None, files: &[] })
+            .await?;
+        if let Some(key) = &key {
+            switchboard_store::integrations::remember(conn, account_id, key, &answer).await?;
+        }
+        CoreResult::Ok(conversation)
+    }
+    .await;
+    let conversation = match tx.finish(state, result).await {
+        Ok(c) => c,
+        // The same key at the same time: the other request sent it; its answer is this one's.
+        Err(CoreError::Invalid(v)) if key.is_some() && v.code == "taken" => {
+            let mut conn = state.conn().await.map_err(CoreError::from)?;
+            let key = key.as_deref().unwrap_or_default();
+            return switchboard_store::integrations::answered(&mut conn, account_id, key)
+                .await
+                .map_err(CoreError::from)?
+                .ok_or(Refused::Core(CoreError::Unavailable));
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if let Some(agent) = n.agent_id {
+        crate::conversations::reassign(state, &actor, conversation.display_id, Some(Some(agent)), None).await?;
+    }
+    Ok(answer)
+}

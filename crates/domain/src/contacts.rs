@@ -16,6 +16,12 @@ pub fn phone_number(field: &str, raw: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// The ISO 3166 region a phone number belongs to (`+593…` → `EC`), by libphonenumber's rules.
+pub fn phone_region(phone: &str) -> Option<String> {
+    let parsed = phonenumber::parse(None, phone).ok()?;
+    parsed.country().id().map(|id| id.as_ref().to_string())
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum GroupType {
     Individual,
@@ -139,5 +145,18 @@ mod merge_tests {
     fn base_wins_and_gaps_are_filled() {
         assert_eq!(merge_json(&json!({ "a": 1, "b": 2 }), &json!({ "b": 9, "c": 3 })), json!({ "a": 1, "b": 2, "c": 3 }));
         assert_eq!(merge_labels(&["vip".into()], &["lead".into(), "vip".into()]), vec!["vip".to_string(), "lead".to_string()]);
+    }
+}
+
+#[cfg(test)]
+mod region_tests {
+    use super::*;
+
+    #[test]
+    fn regions_come_from_the_number() {
+        assert_eq!(phone_region("+593999999999").as_deref(), Some("EC"));
+        assert_eq!(phone_region("+573001112222").as_deref(), Some("CO"));
+        assert_eq!(phone_region("+12036534789").as_deref(), Some("US"));
+        assert_eq!(phone_region("not a number"), None);
     }
 }

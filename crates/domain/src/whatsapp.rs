@@ -528,3 +528,55 @@ mod tests {
         assert!(same_language("en-US", "en_us"));
     }
 }
+
+/// A template's body text (its BODY component), if it has one.
+pub fn body_text(components: &Value) -> Option<&str> {
+    components
+        .as_array()?
+        .iter()
+        .find(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("BODY")))?
+        .get("text")?
+        .as_str()
+}
+
+/// The text with each `{{n}}` replaced by `fill(n)` (1-based); a placeholder it has no value for
+/// stays as written.
+pub fn render_placeholders(text: &str, fill: impl Fn(usize) -> Option<String>) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        match after.find("}}").and_then(|end| Some((end, after[..end].trim().parse::<usize>().ok()?))) {
+            Some((end, n)) => {
+                out.push_str(&fill(n).unwrap_or_else(|| format!("{{{{{n}}}}}")));
+                rest = &after[end + 2..];
+            }
+            None => {
+                out.push_str("{{");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+#[cfg(test)]
+mod render_tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_are_filled_or_starred() {
+        let text = "Your OTP for {{1}} is {{2}}. This is valid for {{3}}.";
+        let params = ["test 1", "test 2", "test 3"];
+        assert_eq!(
+            render_placeholders(text, |n| params.get(n - 1).map(|s| s.to_string())),
+            "Your OTP for test 1 is test 2. This is valid for test 3."
+        );
+        assert_eq!(render_placeholders("Hi {{1}}. Welcome", |_| Some("*".into())), "Hi *. Welcome");
+        assert_eq!(render_placeholders("{{x}} and {{2}}", |_| None), "{{x}} and {{2}}");
+        let components = serde_json::json!([{"type": "HEADER"}, {"type": "BODY", "text": "Hola {{1}}"}]);
+        assert_eq!(body_text(&components), Some("Hola {{1}}"));
+    }
+}

@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz};
+use diesel::OptionalExtension;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::StoreResult;
@@ -72,4 +73,45 @@ pub async fn conversations_page(
     .bind::<BigInt, _>(limit)
     .load(conn)
     .await?)
+}
+
+/// The answer given to a request with this idempotency key, if one was.
+pub async fn answered(conn: &mut AsyncPgConnection, account_id: i64, key: &str) -> StoreResult<Option<serde_json::Value>> {
+    #[derive(diesel::QueryableByName)]
+    struct Row {
+        #[diesel(sql_type = diesel::sql_types::Jsonb)]
+        answer: serde_json::Value,
+    }
+    let row: Option<Row> = diesel::sql_query("SELECT answer FROM integrator_requests WHERE account_id = $1 AND idempotency_key = $2")
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(key)
+        .get_result(conn)
+        .await
+        .optional()?;
+    Ok(row.map(|r| r.answer))
+}
+
+/// Keeps the answer to a request with this idempotency key, in the caller's transaction; a
+/// second request with the key (at the same time) fails on the key, and is answered from here.
+pub async fn remember(conn: &mut AsyncPgConnection, account_id: i64, key: &str, answer: &serde_json::Value) -> StoreResult<()> {
+    diesel::sql_query("INSERT INTO integrator_requests (account_id, idempotency_key, answer) VALUES ($1, $2, $3)")
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(key)
+        .bind::<diesel::sql_types::Jsonb, _>(answer)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The account's contact with this number, if any.
+pub async fn contact_by_phone(conn: &mut AsyncPgConnection, account_id: i64, phone: &str) -> StoreResult<Option<crate::models::Contact>> {
+    use crate::schema::contacts;
+    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+    Ok(contacts::table
+        .filter(contacts::account_id.eq(account_id))
+        .filter(contacts::phone_number.eq(phone))
+        .select(crate::models::Contact::as_select())
+        .first(conn)
+        .await
+        .optional()?)
 }

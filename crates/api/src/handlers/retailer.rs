@@ -73,3 +73,31 @@ pub async fn customer_messenger_conversations(
     let found = retailer::show_customer(&state, ctx.account_id, &path).await;
     answer(found.map(|_| json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })))
 }
+
+impl Payload for retailer::Notification {}
+
+/// `GET /retailers/api/v1/whatsapp_templates`.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn templates(state: web::Data<AppState>, ctx: IntegratorCtx) -> ApiResult<HttpResponse> {
+    answer(retailer::templates(&state, ctx.account_id).await)
+}
+
+/// `POST /retailers/api/v1/whatsapp/send_notification_by_id`: refusals in the document's words,
+/// `{"message": …, "info": {"data": {}}}`; an `Idempotency-Key` header makes a repeat a replay.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn send_notification(
+    state: web::Data<AppState>,
+    ctx: IntegratorCtx,
+    req: actix_web::HttpRequest,
+    Body(body): Body<retailer::Notification>,
+) -> ApiResult<HttpResponse> {
+    let key = req.headers().get("idempotency-key").and_then(|v| v.to_str().ok());
+    match retailer::send_notification(&state, ctx.account_id, &body, key).await {
+        Ok(v) => Ok(ok(v)),
+        Err(retailer::Refused::Document { status, message }) => {
+            let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
+            Ok(HttpResponse::build(status).json(json!({ "message": message, "info": { "data": {} } })))
+        }
+        Err(retailer::Refused::Core(e)) => Err(e.into()),
+    }
+}
