@@ -159,10 +159,18 @@ async fn announcing(s: &Setup, n: usize, tag: &str) -> u64 {
 #[tokio::test]
 async fn a_batch_renders_its_events_with_the_same_queries_however_many_new_senders_it_brings() {
     let s = setup().await;
-    assert_eq!(announcing(&s, 1, "1").await, announcing(&s, 6, "2").await);
+    // The pool also serves the core's background work (the job worker's polls, the log writer's
+    // sweep), which can only add to a count: the fewest of three batches is the batch's own.
+    let mut one = u64::MAX;
+    let mut six = u64::MAX;
+    for round in 0..3 {
+        one = one.min(announcing(&s, 1, &format!("1{round}")).await);
+        six = six.min(announcing(&s, 6, &format!("6{round}")).await);
+    }
+    assert_eq!(one, six);
     // In order: each sender's contact, conversation, then message.
     let events = log(&s.core, &s.db, s.account_id).await;
-    assert_eq!(events.len(), 3 * 7);
+    assert_eq!(events.len(), 3 * 21);
     assert!(events.chunks(3).all(|e| e[0].1 == "contact.created" && e[1].1 == "conversation.created" && e[2].1 == "message.created"));
     s.core.stop().await;
 }
