@@ -314,6 +314,17 @@ retailer('get', '/retailers/api/v1/whatsapp_templates', 'retailer-whatsapp-templ
              'text': {'type': 'string'}, 'status': {'type': 'string', 'description': 'active (approved), or the BSP status in lower case'},
              'template_type': {'type': 'string', 'description': 'text, or the media header: image, video, document'},
              'internal_id': {'type': 'string'}}}}}})
+retailer('get', '/retailers/api/v1/whatsapp_conversations', 'retailer-whatsapp-conversations',
+         "Retailer API: the account's one-to-one WhatsApp conversations, latest first (unassigned=true: only unassigned)",
+         {'type': 'object', 'properties': {'results': {'type': 'integer'}, 'total_pages': {'type': 'integer'}, 'whatsapp_conversations': {'type': 'array', 'items': {
+             'type': 'object', 'properties': {'customer_id': {'type': 'integer'}, 'message_count': {'type': 'integer'}, 'last_interaction': {'type': 'string'},
+                                              'first_name': {'type': 'string'}, 'last_name': {'type': 'string'}, 'email': {'type': 'string', 'nullable': True},
+                                              'phone': {'type': 'string', 'nullable': True}, 'agent_id': {'type': 'integer', 'nullable': True}}}}}},
+         [PAGE, {'name': 'results_per_page', 'in': 'query', 'schema': {'type': 'string', 'default': '100'}}, {'name': 'unassigned', 'in': 'query', 'schema': {'type': 'string'}}])
+retailer('get', '/retailers/api/v1/customers/{id}/whatsapp_conversations', 'retailer-customer-whatsapp',
+         "Retailer API: a customer's WhatsApp messages, newest first, 100 a page",
+         {'type': 'object', 'properties': {'total_pages': {'type': 'integer'}, 'whatsapp_conversations': {'type': 'array', 'items': {'type': 'object'}}}},
+         [CUSTOMER_ID, PAGE])
 NOTICE_ERR = {'type': 'object', 'properties': {'message': {'type': 'string'}, 'info': {'type': 'object', 'properties': {'data': {'type': 'object'}}}}}
 OURS[('post', '/retailers/api/v1/whatsapp/send_notification_by_id')] = {
     'operationId': 'retailer-send-notification', 'security': [],

@@ -343,4 +343,64 @@ mod notifications {
         let labels = wa.app.get(&wa.w.path(&format!("/contacts/{}/labels", customer["id"]))).token(admin).send().await;
         assert_eq!(labels.body["payload"], json!(["pariatur"]));
     }
+
+    #[tokio::test]
+    async fn whatsapp_conversations_list_customers_and_their_messages() {
+        let (wa, key, _) = wa_with_otp().await;
+        let display_id = wa.contact_writes("wamid.r1", "Hola TEST").await;
+        let get = |path: String| {
+            let (app, key) = (&wa.app, key.clone());
+            async move { app.get(&path).header("Slug", "test-connection").header("Api-Key", &key).send().await }
+        };
+        // "returns all whatsapp conversations from retailer", and "… unassigned …".
+        let all = get("/retailers/api/v1/whatsapp_conversations?page=1&results_per_page=100".into()).await;
+        assert_eq!(all.status, 200, "{}", all.body);
+        assert_eq!((all.body["results"].as_i64(), all.body["total_pages"].as_i64()), (Some(1), Some(1)));
+        let row = &all.body["whatsapp_conversations"][0];
+        assert_eq!((row["message_count"].as_i64(), row["phone"].as_str()), (Some(1), Some("+573130000002")));
+        assert!(row["id"].is_null() && row["agent_id"].is_null() && row["last_interaction"].as_str().unwrap().ends_with('Z'));
+        let customer_id = row["customer_id"].as_i64().unwrap();
+        let unassigned = get("/retailers/api/v1/whatsapp_conversations?page=1&results_per_page=100&unassigned=true".into()).await;
+        assert_eq!(unassigned.body["results"], 1);
+        let assign = wa
+            .app
+            .post(&wa.w.path(&format!("/conversations/{display_id}/assignments")))
+            .token(&wa.w.admin.access_token)
+            .json(&json!({ "assignee_id": wa.w.agent.id }))
+            .send()
+            .await;
+        assert_eq!(assign.status, 200);
+        let unassigned = get("/retailers/api/v1/whatsapp_conversations?page=1&results_per_page=100&unassigned=true".into()).await;
+        assert_eq!((unassigned.body["results"].as_i64(), unassigned.body["whatsapp_conversations"].clone()), (Some(0), json!([])));
+        assert_eq!(
+            get("/retailers/api/v1/whatsapp_conversations".into()).await.body["whatsapp_conversations"][0]["agent_id"],
+            wa.w.agent.id
+        );
+
+        // "returns customer whatsapp conversations", and "returns 404".
+        let customers = get("/retailers/api/v1/customers".into()).await;
+        let web_id = customers.body["customers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["id"].as_str().unwrap().ends_with(&customer_id.to_string()))
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_string();
+        let messages = get(format!("/retailers/api/v1/customers/{web_id}/whatsapp_conversations?page=1")).await;
+        assert_eq!(messages.status, 200, "{}", messages.body);
+        let m = &messages.body["whatsapp_conversations"][0];
+        assert_eq!(
+            (m["direction"].as_str(), m["content_type"].as_str(), m["content_text"].as_str()),
+            (Some("inbound"), Some("text"), Some("Hola TEST"))
+        );
+        assert_eq!(
+            (m["channel"].as_str(), m["message_identifier"].as_str(), m["account_uid"].as_str()),
+            (Some("whatsapp"), Some("wamid.r1"), Some("test-connection"))
+        );
+        assert_eq!(messages.body["total_pages"], 1);
+        let missing = get("/retailers/api/v1/customers/not_found/whatsapp_conversations?page=1".into()).await;
+        assert_eq!((missing.status, missing.body), (404, json!({ "message": "Not found" })));
+    }
 }

@@ -31,6 +31,8 @@ routes! {
     PUT "/retailers/api/v1/customers/{id}" => retailer::update_customer,
     GET "/retailers/api/v1/messenger_conversations" => retailer::messenger_conversations,
     GET "/retailers/api/v1/whatsapp_templates" => retailer::templates,
+    GET "/retailers/api/v1/whatsapp_conversations" => retailer::whatsapp_conversations,
+    GET "/retailers/api/v1/customers/{id}/whatsapp_conversations" => retailer::customer_whatsapp,
     POST "/retailers/api/v1/whatsapp/send_notification_by_id" => retailer::send_notification,
     GET "/retailers/api/v1/customers/{id}/messenger_conversations" => retailer::customer_messenger_conversations,
     GET "/cable" => crate::cable::not_upgraded,

@@ -546,3 +546,82 @@ pub async fn send_notification(state: &AppState, account_id: i64, n: &Notificati
     }
     Ok(answer)
 }
+
+/// How many rows a retailer page holds unless `results_per_page` says otherwise (at most 100).
+pub const RESULTS_PER_PAGE: i64 = 100;
+
+fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// `GET /retailers/api/v1/whatsapp_conversations?page=&results_per_page=&unassigned=`.
+pub async fn whatsapp_conversations(state: &AppState, account_id: i64, page: i64, per_page: i64, unassigned: bool) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let rows = switchboard_store::integrations::whatsapp_page(&mut conn, account_id, unassigned, (page - 1) * per_page, per_page).await?;
+    let total = match rows.first() {
+        Some(r) => r.total,
+        // Past the last page the window has no row to count on: count without it.
+        None if page > 1 => {
+            switchboard_store::integrations::whatsapp_page(&mut conn, account_id, unassigned, 0, 1).await?.first().map_or(0, |r| r.total)
+        }
+        None => 0,
+    };
+    let list: Vec<Value> = rows
+        .iter()
+        .map(|r| {
+            let (first, last) = split_name(&r.name);
+            json!({ "id": null, "customer_id": r.contact_id, "message_count": r.message_count, "last_interaction": iso(r.last_activity_at),
+                    "first_name": first, "last_name": last, "email": r.email, "phone": r.phone_number, "agent_id": r.assignee_id })
+        })
+        .collect();
+    Ok(json!({ "results": total, "total_pages": (total + per_page - 1) / per_page, "whatsapp_conversations": list }))
+}
+
+/// `GET /retailers/api/v1/customers/{id}/whatsapp_conversations?page=`: the customer's WhatsApp
+/// messages, newest first, in the document's shape.
+pub async fn customer_whatsapp(state: &AppState, account_id: i64, raw: &str, page: i64) -> CoreResult<Value> {
+    let mut conn = state.conn().await?;
+    let contact = find(&mut conn, account_id, raw).await?;
+    let account = switchboard_store::accounts::find(&mut conn, account_id).await?;
+    let (messages, total) =
+        switchboard_store::integrations::whatsapp_messages_of(&mut conn, contact.id, (page - 1) * RESULTS_PER_PAGE, RESULTS_PER_PAGE)
+            .await?;
+    let ids: Vec<i64> = messages.iter().map(|m| m.id).collect();
+    let files = switchboard_store::attachments::of_messages(&mut conn, &ids).await?;
+    drop(conn);
+    let mut list = Vec::with_capacity(messages.len());
+    for m in &messages {
+        let file = files.iter().find(|a| a.message_id == m.id);
+        let url = match file {
+            Some(a) => state.storage.url(&state.db, a).await?,
+            None => String::new(),
+        };
+        let incoming = m.message_type == switchboard_domain::conversations::MessageType::Incoming.as_i16();
+        let text = m.content.clone().unwrap_or_default();
+        list.push(json!({
+            "id": m.id.to_string(),
+            "status": match m.status.as_str() { "progress" => "submitted", "failed" => "error", other => other },
+            "direction": if incoming { "inbound" } else { "outbound" },
+            "channel": "whatsapp",
+            "message_type": if m.additional_attributes.get("whatsapp_template").is_some() { "notification" } else { "conversation" },
+            "message_identifier": m.source_id,
+            "created_time": iso(m.created_at),
+            "replied_message": m.content_attributes.get("in_reply_to").cloned().unwrap_or(Value::Null),
+            "filename": file.map(|a| a.file_name.clone()).unwrap_or_default(),
+            "content_type": file.map(|a| a.file_type.clone()).unwrap_or_else(|| "text".into()),
+            "content_text": if file.is_some() { String::new() } else { text.clone() },
+            "content_media_url": url,
+            "content_media_caption": if file.is_some() { text } else { String::new() },
+            "content_media_type": file.map(|a| a.content_type.clone()).unwrap_or_default(),
+            "content_location_longitude": m.content_attributes.pointer("/location/longitude").map(|v| v.to_string()).unwrap_or_default(),
+            "content_location_latitude": m.content_attributes.pointer("/location/latitude").map(|v| v.to_string()).unwrap_or_default(),
+            "content_location_label": m.content_attributes.pointer("/location/name").and_then(Value::as_str).unwrap_or_default(),
+            "content_location_address": m.content_attributes.pointer("/location/address").and_then(Value::as_str).unwrap_or_default(),
+            "account_uid": account.slug,
+            "contacts_information": m.content_attributes.get("contacts").cloned().unwrap_or(json!([])),
+            "error_code": "",
+            "error_message": m.external_error.clone().unwrap_or_default(),
+        }));
+    }
+    Ok(json!({ "whatsapp_conversations": list, "total_pages": (total + RESULTS_PER_PAGE - 1) / RESULTS_PER_PAGE }))
+}

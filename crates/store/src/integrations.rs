@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz};
-use diesel::OptionalExtension;
+use diesel::{JoinOnDsl, OptionalExtension};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
 
 use crate::StoreResult;
@@ -114,4 +114,84 @@ pub async fn contact_by_phone(conn: &mut AsyncPgConnection, account_id: i64, pho
         .first(conn)
         .await
         .optional()?)
+}
+
+/// A WhatsApp conversation as the retailer API lists them.
+#[derive(Debug, Clone, diesel::QueryableByName)]
+pub struct WhatsappConversation {
+    #[diesel(sql_type = BigInt)]
+    pub contact_id: i64,
+    #[diesel(sql_type = Text)]
+    pub name: String,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub email: Option<String>,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub phone_number: Option<String>,
+    #[diesel(sql_type = Nullable<BigInt>)]
+    pub assignee_id: Option<i64>,
+    #[diesel(sql_type = Timestamptz)]
+    pub last_activity_at: DateTime<Utc>,
+    #[diesel(sql_type = BigInt)]
+    pub message_count: i64,
+    #[diesel(sql_type = BigInt)]
+    pub total: i64,
+}
+
+/// A page of the account's one-to-one WhatsApp conversations (only unassigned ones with
+/// `unassigned`), latest activity first, with the total; one statement.
+pub async fn whatsapp_page(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    unassigned: bool,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<Vec<WhatsappConversation>> {
+    Ok(diesel::sql_query(
+        "SELECT ct.id AS contact_id, ct.name, ct.email, ct.phone_number, c.assignee_id, c.last_activity_at, \
+                coalesce(agg.n, 0) AS message_count, count(*) OVER () AS total \
+         FROM conversations c \
+         JOIN inboxes i ON i.id = c.inbox_id AND i.channel_type = 'whatsapp' \
+         JOIN contacts ct ON ct.id = c.contact_id \
+         LEFT JOIN LATERAL (SELECT count(*) AS n FROM messages m WHERE m.conversation_id = c.id AND m.message_type <> 2) agg ON true \
+         WHERE c.account_id = $1 AND c.group_type = 'individual' AND (NOT $2 OR c.assignee_id IS NULL) \
+         ORDER BY c.last_activity_at DESC, c.id DESC OFFSET $3 LIMIT $4",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<diesel::sql_types::Bool, _>(unassigned)
+    .bind::<BigInt, _>(offset)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?)
+}
+
+/// A page of the messages of a contact's WhatsApp conversations, newest first, with the total.
+pub async fn whatsapp_messages_of(
+    conn: &mut AsyncPgConnection,
+    contact_id: i64,
+    offset: i64,
+    limit: i64,
+) -> StoreResult<(Vec<crate::models::Message>, i64)> {
+    use crate::schema::{conversations, inboxes, messages};
+    use diesel::{ExpressionMethods, QueryDsl, SelectableHelper};
+    let theirs = conversations::table
+        .inner_join(inboxes::table.on(inboxes::id.eq(conversations::inbox_id)))
+        .filter(conversations::contact_id.eq(contact_id))
+        .filter(inboxes::channel_type.eq("whatsapp"))
+        .select(conversations::id);
+    let total: i64 = messages::table
+        .filter(messages::conversation_id.eq_any(theirs.clone()))
+        .filter(messages::message_type.ne(2))
+        .count()
+        .get_result(conn)
+        .await?;
+    let rows = messages::table
+        .filter(messages::conversation_id.eq_any(theirs))
+        .filter(messages::message_type.ne(2))
+        .order((messages::created_at.desc(), messages::id.desc()))
+        .offset(offset)
+        .limit(limit)
+        .select(crate::models::Message::as_select())
+        .load(conn)
+        .await?;
+    Ok((rows, total))
 }

@@ -101,3 +101,22 @@ pub async fn send_notification(
         Err(retailer::Refused::Core(e)) => Err(e.into()),
     }
 }
+
+/// `GET /retailers/api/v1/whatsapp_conversations`.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn whatsapp_conversations(state: web::Data<AppState>, ctx: IntegratorCtx, params: Params) -> ApiResult<HttpResponse> {
+    let per_page = params.int("results_per_page").filter(|n| *n >= 1).unwrap_or(retailer::RESULTS_PER_PAGE).min(retailer::RESULTS_PER_PAGE);
+    let unassigned = params.str("unassigned").is_some_and(|v| matches!(v, "true" | "1"));
+    answer(retailer::whatsapp_conversations(&state, ctx.account_id, params.page(), per_page, unassigned).await)
+}
+
+/// `GET /retailers/api/v1/customers/{id}/whatsapp_conversations`.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn customer_whatsapp(
+    state: web::Data<AppState>,
+    ctx: IntegratorCtx,
+    path: web::Path<String>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
+    answer(retailer::customer_whatsapp(&state, ctx.account_id, &path, params.page()).await)
+}
