@@ -179,7 +179,7 @@ pub async fn whatsapp_messages_of(
         .filter(inboxes::channel_type.eq("whatsapp"))
         .select(conversations::id);
     let total: i64 = messages::table
-        .filter(messages::conversation_id.eq_any(theirs.clone()))
+        .filter(messages::conversation_id.eq_any(theirs))
         .filter(messages::message_type.ne(2))
         .count()
         .get_result(conn)
