@@ -2,6 +2,7 @@
 //! same pages, in one run. See bench/README.md.
 
 mod cable;
+mod notifications;
 mod seed;
 mod webhooks;
 
@@ -75,6 +76,15 @@ enum Command {
         /// spread over this many groups; 0 skips it
         #[arg(long, default_value_t = 0)]
         groups: usize,
+    },
+    /// One-call template sends (retailer API) against the same sends through the Chatwoot API
+    Notifications {
+        /// Notifications per path, each to a new number
+        #[arg(long, default_value_t = 500)]
+        count: usize,
+        /// Concurrent requests
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
     },
     /// One server process for `cable` (started by it)
     #[command(hide = true)]
@@ -331,6 +341,18 @@ async fn main() -> anyhow::Result<()> {
                     g.p50,
                     g.p99,
                     g.rate / r.rate
+                );
+            }
+            Ok(())
+        }
+        Command::Notifications { count, concurrency } => {
+            let (one, chatwoot) = notifications::run(&url, count, concurrency).await?;
+            println!("| path | sent | notifications/s | answer p50 ms | answer p99 ms | to the BSP p50 ms | to the BSP p99 ms |");
+            println!("|---|---:|---:|---:|---:|---:|---:|");
+            for (name, r) in [("send_notification_by_id (1 call)", &one), ("Chatwoot API (contact + conversation)", &chatwoot)] {
+                println!(
+                    "| {name} | {} | {:.0} | {:.1} | {:.1} | {:.1} | {:.1} |",
+                    r.sent, r.rate, r.ack_p50, r.ack_p99, r.bsp_p50, r.bsp_p99
                 );
             }
             Ok(())
