@@ -66,8 +66,19 @@ impl Groups {
         let mut ws = g.admin_socket().await;
         assert_eq!(g.group_says("M1", "2772@lid", "573002223333", "Luis", "hola").await, 200);
         next_event(&mut ws, "contact.group_synced").await;
+        g.pictures_looked_for(2).await;
         let group_id = g.group_contact().await["id"].as_i64().unwrap();
         (g, ws, group_id)
+    }
+
+    /// Waits until `n` pictures (the group's after its sync, each new sender's) were looked for
+    /// by their jobs, so a failure a test asks of the provider next is not spent on them.
+    pub(crate) async fn pictures_looked_for(&self, n: usize) {
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
+        while self.provider.requests().iter().filter(|r| r.path.ends_with("/profile-picture-url")).count() < n {
+            assert!(tokio::time::Instant::now() < deadline, "the pictures were never looked for");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
     }
 
     pub(crate) async fn deliver(&self, event: &str, data: Value) -> u16 {
@@ -383,6 +394,8 @@ async fn replies_go_to_the_group_or_the_person_through_the_provider() {
         list.as_array().unwrap().iter().find(|c| c["meta"]["sender"]["name"] == name).map(|c| c["id"].as_i64().unwrap()).unwrap()
     };
     let (group_conv, marta_conv) = (id_of("Pedidos"), id_of("Marta"));
+    // The group's sync and the pictures of the group and of Luis run first.
+    g.pictures_looked_for(2).await;
     // Lists and filters narrow to groups or to people; an unknown value narrows nothing.
     let ids = |body: &Value, at: &str| -> Vec<i64> {
         body.pointer(at).unwrap().as_array().unwrap().iter().map(|c| c["id"].as_i64().unwrap()).collect()
