@@ -252,6 +252,35 @@ pub async fn update_customer(state: &AppState, account_id: i64, raw: &str, input
     Ok(json!({ "message": "Customer updated successfully" }))
 }
 
+/// Writes a customer (made, or `current` changed) with its tags, labels made where the account
+/// has none, and announces it, in the caller's change.
+async fn write_customer(
+    conn: &mut switchboard_store::AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    account_id: i64,
+    current: Option<&Contact>,
+    input: &CustomerInput,
+    changes: &ContactChanges,
+) -> CoreResult<Contact> {
+    let contact = match current {
+        Some(c) => switchboard_store::contacts::update(conn, account_id, c.id, changes).await?.ok_or(CoreError::NotFound)?,
+        None => switchboard_store::contacts::create(conn, account_id, changes, None).await?.0,
+    };
+    let (labels, named) = input.labels(&contact.labels)?;
+    let contact = if labels != contact.labels {
+        for (title, name) in &named {
+            switchboard_store::labels::ensure(conn, account_id, title, name).await?;
+        }
+        switchboard_store::contacts::set_labels(conn, account_id, contact.id, &labels).await?.ok_or(CoreError::NotFound)?
+    } else {
+        contact
+    };
+    let rendered = crate::present::contact(conn, &contact).await?;
+    let event = if current.is_some() { Event::ContactUpdated } else { Event::ContactCreated };
+    crate::events::contact(out, event, account_id, rendered);
+    Ok(contact)
+}
+
 /// Writes a customer with its tags (labels made where the account has none) and announces it;
 /// then gives their conversations to `agent_id`, as an assignment from the API.
 async fn apply(
@@ -269,23 +298,7 @@ async fn apply(
                 .await?
                 .ok_or_else(|| ValidationError::invalid("customer.agent_id", "is not an agent of this account"))?;
         }
-        let contact = match current {
-            Some(c) => switchboard_store::contacts::update(conn, account_id, c.id, &changes).await?.ok_or(CoreError::NotFound)?,
-            None => switchboard_store::contacts::create(conn, account_id, &changes, None).await?.0,
-        };
-        let (labels, named) = input.labels(&contact.labels)?;
-        let contact = if labels != contact.labels {
-            for (title, name) in &named {
-                switchboard_store::labels::ensure(conn, account_id, title, name).await?;
-            }
-            switchboard_store::contacts::set_labels(conn, account_id, contact.id, &labels).await?.ok_or(CoreError::NotFound)?
-        } else {
-            contact
-        };
-        let rendered = crate::present::contact(conn, &contact).await?;
-        let event = if current.is_some() { Event::ContactUpdated } else { Event::ContactCreated };
-        crate::events::contact(out, event, account_id, rendered);
-        CoreResult::Ok(contact)
+        write_customer(conn, out, account_id, current, input, &changes).await
     }
     .await;
     let contact = tx.finish(state, result).await?;
@@ -473,21 +486,7 @@ pub async fn send_notification(state: &AppState, account_id: i64, n: &Notificati
         // The customer, by number: made, or updated with what was given.
         let current = switchboard_store::integrations::contact_by_phone(conn, account_id, &phone).await?;
         let changes = input.changes(current.as_ref())?;
-        let (contact, created) = match &current {
-            Some(c) => (switchboard_store::contacts::update(conn, account_id, c.id, &changes).await?.ok_or(CoreError::NotFound)?, false),
-            None => (switchboard_store::contacts::create(conn, account_id, &changes, None).await?.0, true),
-        };
-        let (labels, named) = input.labels(&contact.labels)?;
-        let contact = if labels != contact.labels {
-            for (title, name) in &named {
-                switchboard_store::labels::ensure(conn, account_id, title, name).await?;
-            }
-            switchboard_store::contacts::set_labels(conn, account_id, contact.id, &labels).await?.ok_or(CoreError::NotFound)?
-        } else {
-            contact
-        };
-        let rendered = crate::present::contact(conn, &contact).await?;
-        crate::events::contact(out, if created { Event::ContactCreated } else { Event::ContactUpdated }, account_id, rendered);
+        let contact = write_customer(conn, out, account_id, current.as_ref(), &input, &changes).await?;
         // Their identity in the template's inbox, and the conversation going on there.
         let identity = match switchboard_store::contacts::identity_in(conn, contact.id, template.inbox_id).await? {
             Some(ci) => ci,
