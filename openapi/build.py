@@ -216,6 +216,41 @@ OURS[('delete', '/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{n
     'parameters': [ACC, INBOX_ID, {'name': 'name', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
     'responses': {'200': resp({'type': 'object'}), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
 
+COUNTS = {'type': 'object', 'additionalProperties': {'type': 'integer'}}
+ANALYTICS = {'type': 'object', 'required': ['inbox_id', 'waba_id', 'start', 'end', 'granularity', 'totals', 'data_points'], 'properties': {
+    'inbox_id': {'type': 'integer'}, 'waba_id': {'type': 'string'}, 'phone_number': {'type': 'string', 'nullable': True},
+    'start': {'type': 'string', 'format': 'date-time'}, 'end': {'type': 'string', 'format': 'date-time'},
+    'granularity': {'type': 'string', 'enum': ['half_hour', 'daily', 'monthly']},
+    'totals': {'type': 'object', 'properties': {'conversations': {'type': 'integer'}, 'by_type': COUNTS, 'by_direction': COUNTS,
+                                                'by_country': COUNTS}},
+    'data_points': {'type': 'array', 'description': 'Oldest first', 'items': {'type': 'object', 'properties': {
+        'start': {'type': 'string', 'format': 'date-time'}, 'end': {'type': 'string', 'format': 'date-time'},
+        'conversations': {'type': 'integer'}, 'country': {'type': 'string', 'nullable': True, 'example': 'CO'},
+        'phone_number': {'type': 'string', 'nullable': True},
+        'conversation_type': {'type': 'string', 'nullable': True, 'example': 'regular',
+                              'description': 'unknown, free_entry_point, free_tier or regular'},
+        'conversation_direction': {'type': 'string', 'nullable': True, 'example': 'user_initiated',
+                                   'description': 'unknown, user_initiated or business_initiated'}}}}}}
+LIST_PARAM = lambda name, desc: {'name': name, 'in': 'query', 'schema': {'type': 'string'}, 'description': desc}
+OURS[('get', '/api/v1/accounts/{account_id}/inboxes/{id}/whatsapp_analytics')] = {
+    'operationId': 'whatsapp-analytics', 'summary': "The BSP's conversation analytics of a WhatsApp inbox's number (administrators)",
+    'description': "Calls the BSP's getAnalytics (ISV accounts) with the inbox's provider_config.analytics_token and client_id (when "
+                   "client_id is not set it is looked up with getWabaIdsByToken), for the inbox's number, with every dimension. "
+                   "The answer is normalized: RFC 3339 times (the BSP's times are read as UTC), counts as integers, lower-case types "
+                   "and directions, oldest first, with totals. The BSP's \"Data not found for search criteria\" is an empty list. "
+                   "Parameters are lenient: start and end take epoch seconds, RFC 3339, 'yyyy-mm-dd hh:mm:ss' or a date (end: the "
+                   "end of that day); an unreadable end is now and an unreadable start is 7 days before end; an unknown granularity "
+                   "is daily; unknown filter values are dropped. Only start after end is refused (422 naming start). "
+                   "A missing analytics token is a 422 naming provider_config.analytics_token; the BSP's refusals (wrong token, a "
+                   "WABA not of the client) are a 422 quoting the BSP's error with the token masked; the BSP down is a 502.",
+    'parameters': [ACC, INBOX_ID,
+                   LIST_PARAM('start', 'Default: 7 days before end'), LIST_PARAM('end', 'Default: now'),
+                   {'name': 'granularity', 'in': 'query', 'schema': {'type': 'string', 'enum': ['half_hour', 'daily', 'monthly']}},
+                   LIST_PARAM('country_codes', 'ISO codes, comma-separated (CO,PE)'),
+                   LIST_PARAM('conversation_types', 'unknown, free_entry_point, free_tier, regular; comma-separated'),
+                   LIST_PARAM('conversation_directions', 'unknown, user_initiated, business_initiated; comma-separated')],
+    'responses': {'200': resp(ANALYTICS), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
+
 API_KEY = {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'},
            'key': {'type': 'string', 'description': 'The key itself only in the answer that makes it; masked (sbk_••••••••abcd) in lists'},
            'created_at': {'type': 'integer', 'description': 'Epoch seconds'}}}
@@ -531,6 +566,15 @@ components_source = ref['components']['schemas']
 components_source['inbox']['properties']['groups_enabled'] = {
     'type': 'boolean', 'description': 'Baileys-provider WhatsApp inboxes: group messages are delivered (WHATSAPP_GROUPS_ENABLED=true) '
                                       'or groups are soft-disabled (activity summaries only)'}
+# WhatsApp inboxes on the BSP: what getPhoneNumbers says of the number, refreshed with the template sync.
+for k, d in (('verified_name', 'The name WhatsApp verified for the number'), ('display_phone_number', 'As the BSP shows it'),
+             ('quality_rating', 'GREEN, YELLOW, RED or UNKNOWN'), ('code_verification_status', 'VERIFIED, NOT_VERIFIED, …')):
+    components_source['inbox']['properties'][k] = {'type': 'string', 'nullable': True,
+        'description': d + ". BSP inboxes, from getPhoneNumbers with the template sync; null until the inbox has an analytics_token"}
+components_source['inbox']['properties']['phone_number_checked_at'] = {'type': 'integer', 'nullable': True,
+    'description': 'Administrators: when getPhoneNumbers was last asked (epoch seconds)'}
+components_source['inbox']['properties']['phone_number_check_error'] = {'type': 'string', 'nullable': True,
+    'description': 'Administrators: why the last getPhoneNumbers failed (the details shown are then the last good ones)'}
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),

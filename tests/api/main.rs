@@ -28,4 +28,5 @@ mod security;
 mod support;
 mod teams;
 mod whatsapp;
+mod whatsapp_analytics;
 mod whatsapp_outbound;

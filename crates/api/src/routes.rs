@@ -70,6 +70,7 @@ routes! {
     PATCH "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::update,
     DELETE "/api/v1/accounts/{account_id}/inboxes/{id}" => inboxes::delete,
     POST "/api/v1/accounts/{account_id}/inboxes/{id}/sync_templates" => whatsapp::sync,
+    GET "/api/v1/accounts/{account_id}/inboxes/{id}/whatsapp_analytics" => whatsapp::analytics,
     GET "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates" => whatsapp::list,
     POST "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates" => whatsapp::create,
     DELETE "/api/v1/accounts/{account_id}/inboxes/{id}/message_templates/{name}" => whatsapp::delete,

@@ -36,6 +36,7 @@ pub mod tokens;
 pub mod users;
 pub mod views;
 pub mod whatsapp;
+pub mod whatsapp_analytics;
 
 use std::sync::Arc;
 

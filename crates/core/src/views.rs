@@ -3,6 +3,7 @@
 use serde_json::{json, Value};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::whatsapp::ChannelConfig;
+use switchboard_domain::whatsapp_analytics::NumberCheck;
 use switchboard_store::models::{
     Account, AccountUser, Agent, Contact, ContactInbox, GroupMember, Inbox, Label, MessageTemplate, Team, User,
 };
@@ -111,6 +112,8 @@ pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[Message
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
         if i.provider.as_deref() == Some("baileys") {
             v["groups_enabled"] = json!(groups_enabled);
+        } else {
+            bsp_number(&mut v, i, admin);
         }
         if admin {
             let config = ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config).map(|c| c.masked()).unwrap_or(json!({}));
@@ -118,6 +121,20 @@ pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[Message
         }
     }
     v
+}
+
+/// What the BSP's getPhoneNumbers last said of the number: null until it was asked (it needs
+/// the analytics token). Administrators also see when, and why the last look failed.
+fn bsp_number(v: &mut Value, i: &Inbox, admin: bool) {
+    let check: NumberCheck = i.bsp_number.clone().and_then(|n| serde_json::from_value(n).ok()).unwrap_or_default();
+    v["verified_name"] = json!(check.details.verified_name);
+    v["display_phone_number"] = json!(check.details.display_phone_number);
+    v["quality_rating"] = json!(check.details.quality_rating);
+    v["code_verification_status"] = json!(check.details.code_verification_status);
+    if admin {
+        v["phone_number_checked_at"] = json!(check.checked_at.map(|t| t.timestamp()));
+        v["phone_number_check_error"] = json!(check.error);
+    }
 }
 
 pub fn inbox(i: &Inbox, admin: bool) -> Value {

@@ -156,10 +156,12 @@ async fn resolve_template(conn: &mut AsyncPgConnection, inbox: &Inbox, params: &
     Ok(json!({ "name": template.name, "language": template.language, "namespace": namespace, "components": components }))
 }
 
-/// Fetches the inbox's templates from the BSP and stores them.
+/// Fetches the inbox's templates from the BSP and stores them; then what the BSP says of the
+/// number (when the inbox has an analytics token), whose failure is kept on the inbox.
 pub async fn sync_templates(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox) -> CoreResult<usize> {
     let rows = fetch_templates(state, inbox).await?;
     switchboard_store::whatsapp::replace_templates(conn, inbox.id, &rows).await?;
+    crate::whatsapp_analytics::check_number(state, conn, inbox).await?;
     Ok(rows.len())
 }
 

@@ -16,3 +16,4 @@ pub mod conversations;
 pub mod filters;
 pub mod groups;
 pub mod whatsapp;
+pub mod whatsapp_analytics;

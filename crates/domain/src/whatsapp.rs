@@ -185,6 +185,13 @@ pub struct ProviderConfig {
     /// Sends interrupted by a crash: `hold` (the default) or `resend`.
     #[serde(default)]
     pub after_crash: AfterCrash,
+    /// The `Token` of the BSP's analytics API (ISV accounts only): a secret, shown masked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub analytics_token: Option<String>,
+    /// The BSP's `ClientId` the WABA belongs to. Shown masked too; when it is left out, it is
+    /// looked up with getWabaIdsByToken and kept.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub client_id: Option<String>,
 }
 
 impl ProviderConfig {
@@ -214,7 +221,24 @@ impl ProviderConfig {
             None | Some(Value::Null) => AfterCrash::default(),
             Some(_) => AfterCrash::parse(&format!("{field}.after_crash"), &text("after_crash")?)?,
         };
-        Ok(Self { api_url, api_key: text("api_key")?, user_id: text("user_id")?, waba_id: text("waba_id")?, namespace, after_crash })
+        // Optional: present and blank clears it.
+        let optional = |key: &str| -> Result<Option<String>, ValidationError> {
+            match obj.get(key) {
+                None | Some(Value::Null) => Ok(None),
+                Some(Value::String(s)) if s.trim().is_empty() => Ok(None),
+                Some(_) => text(key).map(Some),
+            }
+        };
+        Ok(Self {
+            api_url,
+            api_key: text("api_key")?,
+            user_id: text("user_id")?,
+            waba_id: text("waba_id")?,
+            namespace,
+            after_crash,
+            analytics_token: optional("analytics_token")?,
+            client_id: optional("client_id")?,
+        })
     }
 
     /// A config update: fields left out keep their value, and so does a key left out or sent
@@ -223,8 +247,9 @@ impl ProviderConfig {
         let Value::Object(changes) = raw else { return Err(ValidationError::invalid(field, "must be an object")) };
         let mut merged = serde_json::to_value(self).map_err(|_| ValidationError::invalid(field, "cannot be read"))?;
         for (k, v) in changes {
-            let masked_key = k == "api_key" && v.as_str().is_some_and(|s| s.starts_with("********"));
-            if !masked_key {
+            let secret = matches!(k.as_str(), "api_key" | "analytics_token" | "client_id");
+            let masked = secret && v.as_str().is_some_and(|s| s.starts_with("********"));
+            if !masked {
                 merged[k] = v.clone();
             }
         }
@@ -240,7 +265,16 @@ impl ProviderConfig {
             "waba_id": self.waba_id,
             "namespace": self.namespace,
             "after_crash": self.after_crash.as_str(),
+            "analytics_token": self.analytics_token.as_deref().map(mask),
+            "client_id": self.client_id.as_deref().map(mask),
         })
+    }
+
+    /// The analytics `Token`, or the error that names the missing setting.
+    pub fn analytics(&self, field: &str) -> Result<&str, ValidationError> {
+        self.analytics_token
+            .as_deref()
+            .ok_or_else(|| ValidationError::invalid(field, "has no analytics_token: set the BSP's analytics Token in provider_config"))
     }
 }
 
@@ -464,15 +498,29 @@ mod tests {
         assert_eq!(mask("short"), "********");
         assert_eq!(mask("0123456789abcdefWXYZ"), "********WXYZ");
         let c = ProviderConfig {
-            api_url: "u".into(),
+            api_url: "https://bsp.example".into(),
             api_key: "secret-secret-secret".into(),
             user_id: "1".into(),
             waba_id: "2".into(),
             namespace: None,
             after_crash: AfterCrash::Hold,
+            analytics_token: Some("6f7267fb-9134-11ed-b25b-00155d601935".into()),
+            client_id: Some("942".into()),
         };
-        assert!(!c.masked().to_string().contains("secret-secret"));
-        assert_eq!(c.masked()["after_crash"], "hold");
+        let shown = c.masked();
+        assert!(!shown.to_string().contains("secret-secret") && !shown.to_string().contains("6f7267fb"));
+        assert_eq!((shown["analytics_token"].as_str(), shown["client_id"].as_str()), (Some("********1935"), Some("********")));
+        assert_eq!(shown["after_crash"], "hold");
+        // Echoing the masked values back keeps the secrets; a blank clears one.
+        let echoed = c.updated("p", &shown);
+        assert_eq!(
+            echoed.as_ref().ok().map(|e| (e.analytics_token.clone(), e.client_id.clone())),
+            Some((c.analytics_token.clone(), c.client_id.clone()))
+        );
+        let cleared = c.updated("p", &json!({"client_id": ""}));
+        assert_eq!(cleared.ok().map(|e| e.client_id), Some(None));
+        assert_eq!(c.updated("p", &json!({"analytics_token": 5})).ok().and_then(|e| e.analytics_token), Some("5".into()));
+        assert_eq!(c.updated("p", &json!({"analytics_token": []})).err().map(|e| e.field), Some("p.analytics_token".into()));
     }
 
     #[test]

@@ -189,6 +189,8 @@ pub struct Inbox {
     pub provider_config: Value,
     pub webhook_token: Option<String>,
     pub message_templates_synced_at: Option<DateTime<Utc>>,
+    /// What the BSP last said of the number (`domain::whatsapp_analytics::NumberCheck`).
+    pub bsp_number: Option<Value>,
 }
 
 #[derive(Debug, Clone, Insertable)]

@@ -126,6 +126,7 @@ diesel::table! {
         provider_config -> Jsonb,
         webhook_token -> Nullable<Text>,
         message_templates_synced_at -> Nullable<Timestamptz>,
+        bsp_number -> Nullable<Jsonb>,
     }
 }
 

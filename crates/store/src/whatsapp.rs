@@ -866,3 +866,21 @@ pub async fn react(
     .await
     .optional()?)
 }
+
+/// Keeps what the BSP says of an inbox's number, and a `ClientId` it looked up, if any. The
+/// id is merged into the stored config, so an administrator's concurrent edit is not undone.
+/// `check: None` keeps the stored one.
+pub async fn record_number(conn: &mut AsyncPgConnection, inbox_id: i64, check: Option<&Value>, client_id: Option<&str>) -> StoreResult<()> {
+    diesel::sql_query(
+        "UPDATE inboxes SET bsp_number = COALESCE($2, bsp_number), \
+         provider_config = CASE WHEN $3::text IS NULL THEN provider_config \
+                                ELSE provider_config || jsonb_build_object('client_id', $3::text) END \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(inbox_id)
+    .bind::<Nullable<Jsonb>, _>(check)
+    .bind::<Nullable<Text>, _>(client_id)
+    .execute(conn)
+    .await?;
+    Ok(())
+}

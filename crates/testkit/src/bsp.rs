@@ -1,6 +1,8 @@
 //! A fake WhatsApp BSP speaking the manual's HTTP API: the send endpoints, getTemplate,
-//! createTemplate and deleteTemplate. It checks the ApiKey/UserId headers, records every
-//! request, and can be told to fail the next calls (5xx, 429, 4xx, timeouts).
+//! createTemplate and deleteTemplate (ApiKey/UserId headers), and the analytics API
+//! (getAnalytics, getWabaIdsByToken, getPhoneNumbers; `Token` header) with the manual's error
+//! strings. It records every request, and can be told to fail the next calls (5xx, 429, 4xx,
+//! timeouts).
 
 use std::collections::VecDeque;
 use std::sync::{Arc, Mutex};
@@ -14,6 +16,9 @@ use crate::fake::lock;
 pub const API_KEY: &str = "test-api-key-0123456789";
 pub const USER_ID: &str = "3777";
 pub const WABA_ID: &str = "236928178367012";
+/// The analytics API's `Token` and the `ClientId` the WABA belongs to (the manual's examples).
+pub const ANALYTICS_TOKEN: &str = "6f7267fb-9134-11ed-b25b-00155d601935";
+pub const CLIENT_ID: &str = "942";
 
 /// What the next call answers instead of success.
 #[derive(Debug, Clone)]
@@ -32,6 +37,10 @@ pub struct Recorded {
     pub query: String,
     pub api_key: Option<String>,
     pub user_id: Option<String>,
+    /// The analytics API's `Token`, `ClientId` and `WabaId` headers.
+    pub token: Option<String>,
+    pub client_id: Option<String>,
+    pub waba_id: Option<String>,
     pub body: Value,
     /// The answer's message id, for accepted sends.
     pub message_id: Option<String>,
@@ -56,6 +65,10 @@ struct Inner {
     latency: Duration,
     /// Files served at `/media/<name>` (as a CDN serves the BSP's links: no credentials).
     files: std::collections::HashMap<String, (Vec<u8>, String)>,
+    /// What getAnalytics searches, in the manual's data-point shape.
+    data_points: Vec<Value>,
+    /// What getPhoneNumbers lists.
+    numbers: Vec<Value>,
 }
 
 #[derive(Clone)]
@@ -81,6 +94,9 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
         query: req.query_string().to_string(),
         api_key: header("ApiKey"),
         user_id: header("UserId"),
+        token: header("Token"),
+        client_id: header("ClientId"),
+        waba_id: header("WabaId"),
         body: serde_json::from_slice(&body).unwrap_or(Value::Null),
         message_id: None,
         at: std::time::Instant::now(),
@@ -103,6 +119,7 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
                 None => HttpResponse::NotFound().json(json!({ "errors": ["The link expired"] })),
             }
         }
+        None if rec.path.starts_with("/v1/analytics/") => analytics(&lock(&inner), &rec),
         None if !authed => HttpResponse::Unauthorized().json(json!({ "errors": ["Authentication Error"] })),
         None => answer(&mut lock(&inner), &mut rec),
     };
@@ -148,7 +165,116 @@ fn answer(inner: &mut Inner, rec: &mut Recorded) -> HttpResponse {
     }
 }
 
+/// `yyyy-mm-dd hh:mm:ss`, which also compares in time order as text.
+fn bsp_time(raw: &str) -> bool {
+    let b = raw.as_bytes();
+    b.len() == 19
+        && b.iter().enumerate().all(|(i, c)| match i {
+            4 | 7 => *c == b'-',
+            10 => *c == b' ',
+            13 | 16 => *c == b':',
+            _ => c.is_ascii_digit(),
+        })
+}
+
+fn errors(status: actix_web::http::StatusCode, message: String) -> HttpResponse {
+    HttpResponse::build(status).json(json!({ "errors": [message] }))
+}
+
+/// The analytics API, as the manual answers it.
+fn analytics(inner: &Inner, rec: &Recorded) -> HttpResponse {
+    use actix_web::http::StatusCode;
+    let token = rec.token.clone().unwrap_or_default();
+    if rec.method != "POST" {
+        return HttpResponse::MethodNotAllowed().json(json!({ "errors": ["Method Not Allowed"] }));
+    }
+    match rec.path.as_str() {
+        "/v1/analytics/getWabaIdsByToken" => {
+            if token != ANALYTICS_TOKEN {
+                return errors(StatusCode::UNAUTHORIZED, format!("Token {token} is not valid "));
+            }
+            HttpResponse::Ok().json(json!([
+                { "wabaIds": ["246351444217940", WABA_ID, "110510358326040"], "clientId": 942 },
+                { "wabaIds": ["3453453453535355"], "clientId": 2437 }
+            ]))
+        }
+        "/v1/analytics/getPhoneNumbers" => {
+            let (client, waba) = (rec.client_id.clone().unwrap_or_default(), rec.waba_id.clone().unwrap_or_default());
+            if token != ANALYTICS_TOKEN || client != CLIENT_ID || waba != WABA_ID {
+                return errors(
+                    StatusCode::BAD_REQUEST,
+                    format!("WabaId {waba} does not belong to the client {client} or the token is not valid {token}"),
+                );
+            }
+            HttpResponse::Ok().json(json!({ "data": inner.numbers }))
+        }
+        "/v1/analytics/getAnalytics" => {
+            if token != ANALYTICS_TOKEN {
+                return errors(StatusCode::UNAUTHORIZED, format!("Token {token} is not valid "));
+            }
+            let text = |v: Option<&Value>| v.map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+            let (waba, client) = (text(rec.body.get("wabaId")), text(rec.body.get("clientId")));
+            if waba != WABA_ID || client != CLIENT_ID {
+                return errors(StatusCode::UNAUTHORIZED, format!("WabaId {waba} does not belong to the client {client} "));
+            }
+            let asked = rec.body.get("conversationAnalytics").cloned().unwrap_or(Value::Null);
+            let (start, end) = (text(asked.get("conversationStart")), text(asked.get("conversationEnd")));
+            for date in [&start, &end] {
+                if !bsp_time(date) {
+                    return errors(StatusCode::BAD_REQUEST, format!("Unparseable date: {date}"));
+                }
+            }
+            if !["HALF_HOUR", "DAILY", "MONTHLY"].contains(&text(asked.get("granularity")).as_str()) {
+                return errors(StatusCode::BAD_REQUEST, "Invalid granularity".into());
+            }
+            let list = |v: Option<&Value>| -> Vec<String> {
+                v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_string).collect()).unwrap_or_default()
+            };
+            let phones = list(asked.get("phoneNumbers"));
+            let filters = asked.get("filters");
+            let [countries, types, directions] =
+                ["countryCodes", "conversationTypes", "conversationDirections"].map(|k| list(filters.and_then(|f| f.get(k))));
+            let allows = |allowed: &[String], v: &Value| allowed.is_empty() || v.as_str().is_some_and(|v| allowed.iter().any(|a| a == v));
+            let found: Vec<&Value> = inner
+                .data_points
+                .iter()
+                .filter(|p| {
+                    let at = text(p.get("start"));
+                    at >= start
+                        && at <= end
+                        && allows(&phones, &p["phone_number"])
+                        && allows(&countries, &p["country"])
+                        && allows(&types, &p["conversation_type"])
+                        && allows(&directions, &p["conversation_direction"])
+                })
+                .collect();
+            if found.is_empty() {
+                return HttpResponse::Ok().json(json!({ "errors": ["Data not found for search criteria"] }));
+            }
+            HttpResponse::Ok().json(json!({ "id": WABA_ID, "conversation_analytics": { "data": [{ "data_points": found }] } }))
+        }
+        _ => HttpResponse::NotFound().json(json!({ "errors": ["Not Found"] })),
+    }
+}
+
 impl FakeBsp {
+    /// What getAnalytics searches: points in the manual's shape (`start`, `end`,
+    /// `conversation`, `country`, `phone_number`, `conversation_type`, `conversation_direction`).
+    pub fn set_data_points(&self, points: Vec<Value>) {
+        lock(&self.inner).data_points = points;
+    }
+
+    /// What getPhoneNumbers lists.
+    pub fn set_numbers(&self, numbers: Vec<Value>) {
+        lock(&self.inner).numbers = numbers;
+    }
+
+    /// Requests to one analytics endpoint (`getAnalytics`, …).
+    pub fn analytics_calls(&self, name: &str) -> Vec<Recorded> {
+        let path = format!("/v1/analytics/{name}");
+        self.requests().into_iter().filter(|r| r.path == path).collect()
+    }
+
     /// Serves a file at a link, as the BSP's media links are; the link.
     pub fn host_file(&self, name: &str, bytes: Vec<u8>, content_type: &str) -> String {
         lock(&self.inner).files.insert(name.to_string(), (bytes, content_type.to_string()));

@@ -12,10 +12,11 @@ use switchboard_store::models::{Inbox, NewMessageTemplate};
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
-use crate::extract::{read_limited, Body, Payload};
+use crate::extract::{read_limited, Body, Params, Payload};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 use switchboard_core::whatsapp::{config_of, sync_templates};
+use switchboard_domain::whatsapp_analytics::Asked;
 
 /// `POST /webhooks/whatsapp/{token}`. Answers 200 only once everything in the delivery is
 /// committed; any failure is a 4xx (the delivery is wrong) or a 503 (try again later).
@@ -58,6 +59,33 @@ pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     sync_templates(&state, &mut conn, &inbox).await?;
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox.id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
     super::inboxes::render(&state, &mut conn, &inbox, true).await
+}
+
+/// `GET …/inboxes/{id}/whatsapp_analytics?start=&end=&granularity=`: the BSP's conversation
+/// analytics of the inbox's number, normalized. Parameters are lenient (see
+/// `domain::whatsapp_analytics::Query::lenient`); filters take `a,b` or repeated values.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn analytics(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
+    let (conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    // No connection is held while the BSP answers.
+    drop(conn);
+    let [countries, types, directions] =
+        ["country_codes", "conversation_types", "conversation_directions"].map(|k| params.list(k).join(","));
+    let asked = Asked {
+        start: params.str("start"),
+        end: params.str("end"),
+        granularity: params.str("granularity"),
+        country_codes: Some(&countries),
+        conversation_types: Some(&types),
+        conversation_directions: Some(&directions),
+    };
+    let report = switchboard_core::whatsapp_analytics::report(&state, &inbox, &asked, chrono::Utc::now()).await?;
+    Ok(HttpResponse::Ok().json(report))
 }
 
 /// `GET …/inboxes/{id}/message_templates`.

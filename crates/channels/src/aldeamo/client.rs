@@ -46,12 +46,12 @@ pub struct TemplateListing {
 
 #[derive(Clone)]
 pub struct Client {
-    http: reqwest::Client,
-    guard: Guard,
+    pub(super) http: reqwest::Client,
+    pub(super) guard: Guard,
 }
 
 /// The BSP's `errors` list as one line, or the body's beginning when it has none.
-fn describe(status: reqwest::StatusCode, body: &str) -> String {
+pub(super) fn describe(status: reqwest::StatusCode, body: &str) -> String {
     let parsed: Option<Value> = serde_json::from_str(body).ok();
     let errors = parsed.as_ref().and_then(|v| v.get("errors")).map(|e| match e {
         Value::Array(list) => {

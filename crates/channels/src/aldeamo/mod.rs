@@ -1,10 +1,12 @@
 //! The WhatsApp BSP "aldeamo" (see `whatsapp-bsp-manual.md`): outbound requests, inbound
 //! webhooks and the template API.
 
+mod analytics;
 mod client;
 mod inbound;
 mod outbound;
 
+pub use analytics::AnalyticsAccess;
 pub use client::{BspError, Client, SendError, TemplateListing};
 pub use inbound::{parse_webhook, InboundMedia, InboundMessage, ReactionEvent, StatusUpdate, TemplateEvent, Webhook, WebhookError};
 pub use outbound::{build, template_components, Media, MediaKind, Outbound, Request, TemplateParams, TemplateSend};
