@@ -87,6 +87,10 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/contacts/filter', '/api/v1/accounts/{account_id}/contacts/filter'),
     ('post', '/api/v1/accounts/{account_id}/actions/contact_merge', '/api/v1/accounts/{account_id}/actions/contact_merge'),
     ('post', '/api/v1/accounts/{account_id}/conversations/filter', '/api/v1/accounts/{account_id}/conversations/filter'),
+    ('get', '/api/v1/accounts/{account_id}/webhooks', '/api/v1/accounts/{account_id}/webhooks'),
+    ('post', '/api/v1/accounts/{account_id}/webhooks', '/api/v1/accounts/{account_id}/webhooks'),
+    ('patch', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -250,6 +254,37 @@ OURS[('get', '/api/v1/accounts/{account_id}/inboxes/{id}/whatsapp_analytics')] =
                    LIST_PARAM('conversation_types', 'unknown, free_entry_point, free_tier, regular; comma-separated'),
                    LIST_PARAM('conversation_directions', 'unknown, user_initiated, business_initiated; comma-separated')],
     'responses': {'200': resp(ANALYTICS), **STD_ERRORS, '502': resp(ERR, 'The BSP failed')}}
+
+WEBHOOK_ID = {'name': 'webhook_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+WEBHOOK = {'$ref': '#/components/schemas/webhook'}
+ATTEMPT = {'type': 'object', 'properties': {
+    'attempted_at': {'type': 'integer', 'description': 'Epoch seconds'},
+    'status_code': {'type': 'integer', 'nullable': True, 'description': "The receiver's answer; null for a timeout, an unreachable or refused address"},
+    'duration_ms': {'type': 'integer'}, 'error': {'type': 'string', 'nullable': True},
+    'next_retry_at': {'type': 'integer', 'nullable': True, 'description': 'When the next attempt is due (epoch seconds); null when none is'}}}
+DELIVERY = {'type': 'object', 'properties': {
+    'id': {'type': 'integer'}, 'delivery_id': {'type': 'string', 'format': 'uuid', 'description': 'X-Chatwoot-Delivery: the same on every attempt and redelivery'},
+    'event': {'type': 'string'}, 'status': {'type': 'string', 'enum': ['pending', 'delivered', 'failed']},
+    'attempt_count': {'type': 'integer'}, 'status_code': {'type': 'integer', 'nullable': True},
+    'duration_ms': {'type': 'integer', 'nullable': True}, 'error': {'type': 'string', 'nullable': True},
+    'next_retry_at': {'type': 'integer', 'nullable': True}, 'delivered_at': {'type': 'integer', 'nullable': True},
+    'created_at': {'type': 'integer'}, 'payload': {'type': 'object', 'description': 'The body sent'},
+    'attempts': {'type': 'array', 'items': ATTEMPT}}}
+OURS[('post', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}/rotate_secret')] = {
+    'operationId': 'rotate-webhook-secret', 'summary': "A new signing secret for the webhook (administrators); later attempts are signed with it",
+    'parameters': [ACC, WEBHOOK_ID], 'responses': {'200': resp(WEBHOOK), **STD_ERRORS}}
+OURS[('get', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}/deliveries')] = {
+    'operationId': 'list-webhook-deliveries', 'summary': "The webhook's delivery log, newest first, 25 a page, each delivery with its attempts (administrators)",
+    'description': 'Finished deliveries are kept 7 days; pending ones until they finish. Also serves an API inbox\'s callback endpoint '
+                   '(its id is the inbox payload\'s callback_webhook.id).',
+    'parameters': [ACC, WEBHOOK_ID, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer', 'default': 1}}],
+    'responses': {'200': resp({'type': 'object', 'properties': {
+        'meta': {'type': 'object', 'properties': {'count': {'type': 'integer'}, 'current_page': {'type': 'integer'}, 'per_page': {'type': 'integer'}}},
+        'payload': {'type': 'array', 'items': DELIVERY}}}), **STD_ERRORS}}
+OURS[('post', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver')] = {
+    'operationId': 'redeliver-webhook-delivery', 'summary': 'Send a delivery again, through the queue: same body, same X-Chatwoot-Delivery (administrators)',
+    'parameters': [ACC, WEBHOOK_ID, {'name': 'delivery_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}],
+    'responses': {'202': resp(DELIVERY, 'Queued'), **STD_ERRORS}}
 
 API_KEY = {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'},
            'key': {'type': 'string', 'description': 'The key itself only in the answer that makes it; masked (sbk_••••••••abcd) in lists'},
@@ -439,7 +474,21 @@ for (method, path), op in OURS.items():
     paths.setdefault(path, {})[method] = op
 
 # Where we extend a reference operation, say how.
+WEBHOOK_NOTE = ('Administrators only. Deliveries are the reference\'s flat JSON ({"event": …, …the object\'s fields}; message events '
+    'carry sender, inbox, conversation and account), POSTed with X-Chatwoot-Signature: sha256=<hex HMAC-SHA256(secret, '
+    '"<X-Chatwoot-Timestamp>.<raw body>")>, X-Chatwoot-Timestamp (epoch seconds of the attempt), X-Chatwoot-Delivery (a uuid, the '
+    'same on retries: deduplicate on it) and X-Chatwoot-Event. At least once, in order per conversation (a delivery waits for the '
+    'earlier one of its conversation). A 2xx is delivered; a timeout (WEBHOOK_TIMEOUT_SECS, 10), a 5xx, 408 or 429 is retried after '
+    'WEBHOOK_RETRY_BASE_SECS (10), doubling up to WEBHOOK_RETRY_MAX_SECS (3600), or after Retry-After, for WEBHOOK_RETRY_FOR_SECS '
+    '(86400); any other answer fails the delivery. An endpoint whose attempts all fail for WEBHOOK_DISABLE_AFTER_SECS (86400) is '
+    'disabled (enabled false, disabled_reason); PATCH {"enabled": true} resumes from where it stopped. URLs resolving to loopback, '
+    'private, link-local or metadata addresses are refused when saved (422 on url) and when delivering, unless '
+    'OUTBOUND_ALLOW_PRIVATE=true. webwidget_triggered is accepted and never sent: there is no web widget channel.')
 NOTES = {
+    ('get', '/api/v1/accounts/{account_id}/webhooks'): WEBHOOK_NOTE,
+    ('post', '/api/v1/accounts/{account_id}/webhooks'): WEBHOOK_NOTE + ' Without subscriptions: the reference\'s default eight.',
+    ('patch', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'): WEBHOOK_NOTE,
+    ('delete', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'): WEBHOOK_NOTE,
     ('post', '/api/v1/accounts/{account_id}/inboxes'):
         'WhatsApp inboxes: channel {"type": "whatsapp", "phone_number": "+57300…", "provider": "aldeamo", "provider_config": '
         '{"api_url", "api_key", "user_id", "waba_id", "namespace"?, "after_crash"?: "hold"|"resend"}}. The api_key is never shown '
@@ -566,6 +615,11 @@ components_source = ref['components']['schemas']
 components_source['inbox']['properties']['groups_enabled'] = {
     'type': 'boolean', 'description': 'Baileys-provider WhatsApp inboxes: group messages are delivered (WHATSAPP_GROUPS_ENABLED=true) '
                                       'or groups are soft-disabled (activity summaries only)'}
+components_source['inbox']['properties']['callback_webhook'] = {'type': 'object', 'nullable': True,
+    'description': "Administrators, API inboxes: the endpoint that delivers the inbox's events to its webhook_url (null without one); "
+                   "its delivery log is GET …/webhooks/{id}/deliveries",
+    'properties': {'id': {'type': 'integer'}, 'enabled': {'type': 'boolean'}, 'disabled_reason': {'type': 'string', 'nullable': True},
+                   'failing_since': {'type': 'integer', 'nullable': True}}}
 # WhatsApp inboxes on the BSP: what getPhoneNumbers says of the number, refreshed with the template sync.
 for k, d in (('verified_name', 'The name WhatsApp verified for the number'), ('display_phone_number', 'As the BSP shows it'),
              ('quality_rating', 'GREEN, YELLOW, RED or UNKNOWN'), ('code_verification_status', 'VERIFIED, NOT_VERIFIED, …')):
@@ -575,6 +629,25 @@ components_source['inbox']['properties']['phone_number_checked_at'] = {'type': '
     'description': 'Administrators: when getPhoneNumbers was last asked (epoch seconds)'}
 components_source['inbox']['properties']['phone_number_check_error'] = {'type': 'string', 'nullable': True,
     'description': 'Administrators: why the last getPhoneNumbers failed (the details shown are then the last good ones)'}
+# Webhooks: our fields, and the events the reference sends beyond the schema's enum.
+WEBHOOK_EVENTS = ['conversation_created', 'conversation_status_changed', 'conversation_updated', 'contact_created', 'contact_updated',
+                  'message_created', 'message_updated', 'webwidget_triggered', 'inbox_created', 'inbox_updated',
+                  'conversation_typing_on', 'conversation_typing_off']
+for schema in ('webhook', 'webhook_create_update_payload'):
+    components_source[schema]['properties']['subscriptions']['items']['enum'] = WEBHOOK_EVENTS
+components_source['webhook_create_update_payload']['properties']['enabled'] = {'type': 'boolean',
+    'description': 'Ours: true enables a webhook disabled after failing (its waiting deliveries go out, in order); false disables it'}
+components_source['webhook_create_update_payload']['additionalProperties'] = False
+components_source['webhook']['properties'].update({
+    'id': {'type': 'integer'}, 'account_id': {'type': 'integer'},
+    'name': {'type': 'string', 'nullable': True},
+    'inbox_id': {'type': 'integer', 'nullable': True, 'description': "Set for an API inbox's callback endpoint"},
+    'secret': {'type': 'string', 'description': 'Signs deliveries (X-Chatwoot-Signature); rotate with POST …/rotate_secret'},
+    'enabled': {'type': 'boolean'},
+    'disabled_reason': {'type': 'string', 'nullable': True, 'description': 'Why it was disabled (it failed for WEBHOOK_DISABLE_AFTER_SECS, or an administrator)'},
+    'disabled_at': {'type': 'integer', 'nullable': True}, 'failing_since': {'type': 'integer', 'nullable': True,
+        'description': 'Since when every attempt has failed; null while the receiver answers'},
+    'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}})
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),

@@ -10,9 +10,10 @@ use switchboard_core::users::ensure_admin;
 
 use switchboard_api::Application;
 use switchboard_cluster::{Claim, ClusterOptions, DirLock, LocalCluster, NotInstalled};
-use switchboard_core::settings::{Settings, WhatsappSettings};
+use switchboard_core::settings::{Settings, WebhookSettings, WhatsappSettings};
 use switchboard_core::Core;
 use switchboard_domain::users::{Email, Password};
+use switchboard_domain::webhooks::Policy;
 use switchboard_store::DbPool;
 
 /// The server allocates per request and per event on many threads at once; mimalloc does that
@@ -141,6 +142,21 @@ struct ServeArgs {
     /// Seconds between template syncs with the BSP.
     #[arg(long, env = "WHATSAPP_TEMPLATE_SYNC_SECS", default_value_t = 3600, global = true)]
     whatsapp_template_sync_secs: u64,
+    /// Seconds a webhook receiver may take to answer before the attempt counts as a timeout.
+    #[arg(long, env = "WEBHOOK_TIMEOUT_SECS", default_value_t = 10, global = true)]
+    webhook_timeout_secs: u64,
+    /// Seconds before the first retry of a webhook delivery; each next wait doubles.
+    #[arg(long, env = "WEBHOOK_RETRY_BASE_SECS", default_value_t = 10, global = true)]
+    webhook_retry_base_secs: u64,
+    /// Longest wait between two attempts of a delivery, in seconds.
+    #[arg(long, env = "WEBHOOK_RETRY_MAX_SECS", default_value_t = 3600, global = true)]
+    webhook_retry_max_secs: u64,
+    /// Seconds a delivery is retried before it is given up (failed).
+    #[arg(long, env = "WEBHOOK_RETRY_FOR_SECS", default_value_t = 86_400, global = true)]
+    webhook_retry_for_secs: u64,
+    /// An endpoint whose every attempt failed for this many seconds is disabled.
+    #[arg(long, env = "WEBHOOK_DISABLE_AFTER_SECS", default_value_t = 86_400, global = true)]
+    webhook_disable_after_secs: u64,
     /// Let outgoing requests to URLs users gave (BSP, provider) reach loopback, private,
     /// link-local and metadata addresses. Off: such URLs are refused when saved and when called.
     #[arg(long, env = "OUTBOUND_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, global = true)]
@@ -275,6 +291,16 @@ fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
             template_sync: Duration::from_secs(args.whatsapp_template_sync_secs.max(60)),
             groups_enabled: args.whatsapp_groups_enabled,
             ..WhatsappSettings::default()
+        },
+        webhooks: WebhookSettings {
+            timeout: Duration::from_secs(args.webhook_timeout_secs.max(1)),
+            policy: Policy {
+                retry_base: Duration::from_secs(args.webhook_retry_base_secs.max(1)),
+                retry_max: Duration::from_secs(args.webhook_retry_max_secs.max(1)),
+                retry_for: Duration::from_secs(args.webhook_retry_for_secs),
+                disable_after: Duration::from_secs(args.webhook_disable_after_secs),
+            },
+            ..WebhookSettings::default()
         },
         outbound_allow_private: args.outbound_allow_private,
         integrator_requests_per_minute: args.integrator_requests_per_minute.max(1),

@@ -27,6 +27,7 @@ mod retailer;
 mod security;
 mod support;
 mod teams;
+mod webhooks;
 mod whatsapp;
 mod whatsapp_analytics;
 mod whatsapp_outbound;

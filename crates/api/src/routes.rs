@@ -138,6 +138,13 @@ routes! {
     POST "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages" => messages::create,
     DELETE "/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages/{message_id}" => messages::delete,
 
+    GET "/api/v1/accounts/{account_id}/webhooks" => webhooks::list,
+    POST "/api/v1/accounts/{account_id}/webhooks" => webhooks::create,
+    PATCH "/api/v1/accounts/{account_id}/webhooks/{webhook_id}" => webhooks::update,
+    DELETE "/api/v1/accounts/{account_id}/webhooks/{webhook_id}" => webhooks::delete,
+    POST "/api/v1/accounts/{account_id}/webhooks/{webhook_id}/rotate_secret" => webhooks::rotate_secret,
+    GET "/api/v1/accounts/{account_id}/webhooks/{webhook_id}/deliveries" => webhooks::deliveries,
+    POST "/api/v1/accounts/{account_id}/webhooks/{webhook_id}/deliveries/{delivery_id}/redeliver" => webhooks::redeliver,
     GET "/api/v1/accounts/{account_id}/labels" => labels::list,
     POST "/api/v1/accounts/{account_id}/labels" => labels::create,
     GET "/api/v1/accounts/{account_id}/labels/{id}" => labels::show,

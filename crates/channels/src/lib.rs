@@ -5,3 +5,4 @@ pub mod aldeamo;
 pub mod baileys;
 pub mod guard;
 pub mod media;
+pub mod webhook;

@@ -12,12 +12,15 @@ pub mod baileys;
 pub mod change;
 pub mod contacts;
 pub mod conversations;
+pub mod deliver;
+pub mod dispatch;
 pub mod error;
 pub mod events;
 pub mod group_admin;
 pub mod inbound;
 pub mod inbox_cache;
 pub mod inbox_members;
+pub mod inboxes;
 pub mod ingest;
 pub mod integrators;
 pub mod media;
@@ -35,6 +38,7 @@ pub mod throttle;
 pub mod tokens;
 pub mod users;
 pub mod views;
+pub mod webhooks;
 pub mod whatsapp;
 pub mod whatsapp_analytics;
 
@@ -83,6 +87,8 @@ impl Core {
             switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
         let provider =
             switchboard_channels::baileys::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
+        let webhooks =
+            switchboard_channels::webhook::Sender::new(settings.webhooks.timeout, guard).context("cannot build the HTTP client")?;
         let notify = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = inbound::InboundWriter::new();
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
@@ -97,6 +103,7 @@ impl Core {
             realtime,
             bsp,
             provider,
+            webhooks,
             jobs: notify,
             webhook_inboxes: Default::default(),
             inbound,
@@ -104,7 +111,7 @@ impl Core {
         });
 
         let mut background = vec![
-            tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60))),
+            tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60), state.settings.webhooks.keep)),
             tokio::spawn(realtime::write_log_forever(log_writer)),
         ];
         for _ in 0..inbound::WRITERS {
@@ -117,6 +124,7 @@ impl Core {
             background.push(tokio::spawn(conversations::wake_snoozed_forever(state.clone())));
             background.push(tokio::spawn(sending::listen_forever(state.clone())));
             background.push(tokio::spawn(whatsapp::sync_templates_forever(state.clone())));
+            background.push(tokio::spawn(dispatch::dispatch_forever(state.clone())));
             Some(tokio::spawn(sending::work_forever(state.clone())))
         } else {
             None

@@ -22,6 +22,9 @@ pub struct Realtime {
     presence: Presence,
     /// Requests for the log writer.
     log: tokio::sync::mpsc::Sender<Request>,
+    /// Told whenever the writer has numbered events: readers of the log (the webhook
+    /// dispatcher) look for new ones at once instead of at their next poll.
+    pub numbered: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// An event that reports no change (presence, typing) on its way into the log; `done` hears
@@ -49,6 +52,7 @@ pub struct LogWriter {
     db: DbPool,
     broadcaster: Broadcaster,
     redis: Option<redis::aio::ConnectionManager>,
+    numbered: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Most events numbered in one statement.
@@ -98,6 +102,7 @@ pub async fn write_log_forever(mut w: LogWriter) {
                     }
                 }
                 deliver(&w.broadcaster, w.redis.as_ref(), envelopes).await;
+                w.numbered.notify_one();
             }
             None => tracing::error!(events = direct.len(), "could not record live events: no database connection"),
         }
@@ -192,8 +197,9 @@ impl Realtime {
         let presence = Presence { ttl: presence_ttl, local: Default::default() };
         let broadcaster = Broadcaster::new(queue);
         let (log, rx) = tokio::sync::mpsc::channel(8 * LOG_BATCH);
-        let writer = LogWriter { queue: rx, db, broadcaster: broadcaster.clone(), redis: redis.clone() };
-        (Self { broadcaster, redis, presence, log }, writer)
+        let numbered = std::sync::Arc::new(tokio::sync::Notify::new());
+        let writer = LogWriter { queue: rx, db, broadcaster: broadcaster.clone(), redis: redis.clone(), numbered: numbered.clone() };
+        (Self { broadcaster, redis, presence, log, numbered }, writer)
     }
 
     /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
@@ -299,7 +305,7 @@ pub async fn relay_from_redis(url: String, broadcaster: Broadcaster) {
 }
 
 /// Keeps the replay log within its window: ten minutes, and 10,000 events per account.
-pub async fn prune_forever(db: DbPool, every: Duration) {
+pub async fn prune_forever(db: DbPool, every: Duration, keep_deliveries: Duration) {
     let mut tick = tokio::time::interval(every);
     loop {
         tick.tick().await;
@@ -310,6 +316,11 @@ pub async fn prune_forever(db: DbPool, every: Duration) {
         // Send budgets of past seconds are spent: they go with the same sweep.
         if let Err(e) = switchboard_store::jobs::prune_send_slots(&mut conn).await {
             tracing::warn!(error = %e, "pruning send slots failed");
+        }
+        // The webhook delivery log keeps finished deliveries for a while (pending ones always).
+        let before = chrono::Utc::now() - chrono::Duration::from_std(keep_deliveries).unwrap_or_default();
+        if let Err(e) = switchboard_store::webhooks::prune(&mut conn, before).await {
+            tracing::warn!(error = %e, "pruning webhook deliveries failed");
         }
     }
 }

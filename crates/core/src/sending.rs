@@ -7,7 +7,7 @@ use std::time::Duration;
 use chrono::Utc;
 use switchboard_channels::aldeamo::{self, Media, MediaKind, Outbound, SendError};
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
-use switchboard_store::jobs::{BackgroundJob, DownloadMedia, FetchAvatar, SendMessage, SyncGroup};
+use switchboard_store::jobs::{BackgroundJob, DeliverWebhook, DownloadMedia, FetchAvatar, SendMessage, SyncGroup};
 use switchboard_store::models::Job;
 use switchboard_store::StoreResult;
 
@@ -61,7 +61,7 @@ pub async fn work_forever(state: std::sync::Arc<AppState>) {
         } else {
             match state.conn().await {
                 Ok(mut conn) => {
-                    switchboard_store::jobs::claim(&mut conn, free as i64, state.settings.whatsapp.lease()).await.unwrap_or_else(|e| {
+                    switchboard_store::jobs::claim(&mut conn, free as i64, state.settings.job_lease()).await.unwrap_or_else(|e| {
                         tracing::warn!(error = %e, "could not claim jobs");
                         vec![]
                     })
@@ -109,6 +109,10 @@ async fn run(state: &AppState, job: Job) {
         },
         DownloadMedia::KIND => match job.payload_as::<DownloadMedia>() {
             Ok(payload) => crate::media::download(state, &job, payload).await,
+            Err(reason) => bury(state, &job, &reason).await,
+        },
+        DeliverWebhook::KIND => match job.payload_as::<DeliverWebhook>() {
+            Ok(payload) => crate::deliver::deliver(state, &job, payload).await,
             Err(reason) => bury(state, &job, &reason).await,
         },
         other => bury(state, &job, &format!("unknown job kind {other}")).await,

@@ -41,6 +41,32 @@ pub struct Settings {
     pub integrator_requests_per_minute: u32,
     /// A `/cable` socket with no subscription for this long is closed.
     pub cable_subscribe_within: Duration,
+    pub webhooks: WebhookSettings,
+}
+
+/// Outgoing webhooks (`WEBHOOK_*`).
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// A receiver that takes longer has timed out (and is retried).
+    pub timeout: Duration,
+    /// Backoff, how long a delivery is retried, and when a failing endpoint is disabled.
+    pub policy: switchboard_domain::webhooks::Policy,
+    /// Finished deliveries are kept in the delivery log this long.
+    pub keep: Duration,
+}
+
+impl Default for WebhookSettings {
+    fn default() -> Self {
+        Self { timeout: Duration::from_secs(10), policy: Default::default(), keep: Duration::from_secs(7 * 24 * 3600) }
+    }
+}
+
+impl Settings {
+    /// A claimed job is someone's for this long: longer than any attempt of any kind can take
+    /// (a BSP send, a webhook delivery), so a job comes due again only when its worker is gone.
+    pub fn job_lease(&self) -> Duration {
+        self.whatsapp.lease().max(self.webhooks.timeout * 2 + Duration::from_secs(5))
+    }
 }
 
 /// Outbound WhatsApp: how hard to try, how fast to send.
@@ -129,6 +155,7 @@ impl Default for Settings {
             presence_ttl: Duration::from_secs(60),
             outbound_allow_private: false,
             whatsapp: WhatsappSettings::default(),
+            webhooks: WebhookSettings::default(),
         }
     }
 }

@@ -19,6 +19,8 @@ pub struct AppState {
     pub bsp: switchboard_channels::aldeamo::Client,
     /// The Baileys-style provider's HTTP client (WhatsApp inboxes with groups).
     pub provider: switchboard_channels::baileys::Client,
+    /// Posts outgoing webhook deliveries.
+    pub webhooks: switchboard_channels::webhook::Sender,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
     pub webhook_inboxes: crate::inbox_cache::InboxCache,

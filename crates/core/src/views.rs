@@ -5,7 +5,7 @@ use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::whatsapp::ChannelConfig;
 use switchboard_domain::whatsapp_analytics::NumberCheck;
 use switchboard_store::models::{
-    Account, AccountUser, Agent, Contact, ContactInbox, GroupMember, Inbox, Label, MessageTemplate, Team, User,
+    Account, AccountUser, Agent, Contact, ContactInbox, GroupMember, Inbox, Label, MessageTemplate, Team, User, Webhook,
 };
 
 pub fn available_name(user: &User) -> &str {
@@ -100,8 +100,26 @@ pub fn message_template(t: &MessageTemplate) -> Value {
 /// BSP must call (administrators only), and their templates.
 /// `groups_enabled`: whether Baileys inboxes get group messages (`WHATSAPP_GROUPS_ENABLED`) or
 /// only activity summaries.
-pub fn inbox_with(i: &Inbox, admin: bool, public_url: &str, templates: &[MessageTemplate], groups_enabled: bool) -> Value {
+/// `callbacks`: API inboxes' callback endpoints, whose state administrators see.
+pub fn inbox_with(
+    i: &Inbox,
+    admin: bool,
+    public_url: &str,
+    templates: &[MessageTemplate],
+    groups_enabled: bool,
+    callbacks: &[Webhook],
+) -> Value {
     let mut v = inbox(i, admin);
+    if admin && ChannelType::from_stored(&i.channel_type) == ChannelType::Api {
+        // Where the inbox's webhook_url stands: its delivery log is
+        // GET …/webhooks/{callback_webhook.id}/deliveries.
+        v["callback_webhook"] = json!(callbacks.iter().find(|w| w.inbox_id == Some(i.id)).map(|w| json!({
+            "id": w.id,
+            "enabled": w.enabled,
+            "disabled_reason": w.disabled_reason,
+            "failing_since": w.failing_since.map(|t| t.timestamp()),
+        })));
+    }
     if ChannelType::from_stored(&i.channel_type) == ChannelType::Whatsapp {
         v["phone_number"] = json!(i.phone_number);
         v["provider"] = json!(i.provider);

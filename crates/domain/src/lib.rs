@@ -15,5 +15,6 @@ pub mod contacts;
 pub mod conversations;
 pub mod filters;
 pub mod groups;
+pub mod webhooks;
 pub mod whatsapp;
 pub mod whatsapp_analytics;

@@ -29,6 +29,10 @@ pub enum Event {
     ContactGroupSynced,
     NotificationCreated,
     PresenceUpdate,
+    /// An inbox was created or changed: for readers of the log (outgoing webhooks), never sent
+    /// to a socket (the reference's clients have no such live event).
+    InboxCreated,
+    InboxUpdated,
     /// Internal: tells every node's sockets to check the named users' subscriptions again
     /// (membership, role, deletion or credentials changed). It goes through the log and Redis
     /// like any event, so it reaches every node, but no client ever receives it.
@@ -37,7 +41,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, for checks over the whole catalog.
-    pub const ALL: [Event; 19] = [
+    pub const ALL: [Event; 21] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -56,6 +60,8 @@ impl Event {
         Self::ContactGroupSynced,
         Self::NotificationCreated,
         Self::PresenceUpdate,
+        Self::InboxCreated,
+        Self::InboxUpdated,
         Self::AccessChanged,
     ];
 
@@ -79,6 +85,8 @@ impl Event {
             Self::ContactGroupSynced => "contact.group_synced",
             Self::NotificationCreated => "notification.created",
             Self::PresenceUpdate => "presence.update",
+            Self::InboxCreated => "inbox.created",
+            Self::InboxUpdated => "inbox.updated",
             Self::AccessChanged => "access.changed",
         }
     }
@@ -92,6 +100,11 @@ impl std::fmt::Display for Event {
 
 /// The wire name of `Event::AccessChanged`, which sockets look for.
 pub const ACCESS_CHANGED: &str = Event::AccessChanged.as_str();
+
+/// Whether sockets ever deliver the event: internal and log-only events they never do.
+pub fn reaches_sockets(event: &str) -> bool {
+    event != ACCESS_CHANGED && event != Event::InboxCreated.as_str() && event != Event::InboxUpdated.as_str()
+}
 
 /// Who an event is for, besides the account's administrators (who receive everything).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -171,7 +184,7 @@ impl Subscriber {
     /// notification) reaches only its user; otherwise administrators get the account's events; agents those of their inboxes or addressed to them; a contact only what
     /// names its own token; the typer never gets its own typing events.
     pub fn may_receive(&self, e: &Envelope) -> bool {
-        if e.account_id != self.account_id() || e.event == ACCESS_CHANGED {
+        if e.account_id != self.account_id() || !reaches_sockets(&e.event) {
             return false;
         }
         if e.audience.exclude_pubsub.as_deref() == Some(self.pubsub_token()) {

@@ -366,6 +366,19 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) 
         .await?)
 }
 
+/// Conversations by display id within an account (events name them so).
+pub async fn by_display_ids(conn: &mut AsyncPgConnection, account_id: i64, ids: &[i64]) -> StoreResult<Vec<Conversation>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(conversations::table
+        .filter(conversations::account_id.eq(account_id))
+        .filter(conversations::display_id.eq_any(ids))
+        .select(Conversation::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// A conversation by its row id, for work that starts from a message rather than a request.
 pub async fn by_id(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Conversation> {
     Ok(conversations::table.find(id).select(Conversation::as_select()).first(conn).await?)

@@ -137,6 +137,19 @@ pub async fn since(
         .await?)
 }
 
+/// The account's events after `seq`, oldest first, at most `limit`, whatever their age (for
+/// readers of the log, whose unread events pruning keeps).
+pub async fn after(conn: &mut AsyncPgConnection, account_id: i64, seq: i64, limit: i64) -> StoreResult<Vec<StoredEvent>> {
+    Ok(realtime_events::table
+        .filter(realtime_events::account_id.eq(account_id))
+        .filter(realtime_events::seq.gt(seq))
+        .order(realtime_events::seq)
+        .limit(limit)
+        .select(StoredEvent::as_select())
+        .load(conn)
+        .await?)
+}
+
 /// The oldest sequence number still kept for the account, and the newest issued.
 pub async fn bounds(conn: &mut AsyncPgConnection, account_id: i64, window: std::time::Duration) -> StoreResult<(Option<i64>, i64)> {
     use crate::schema::event_counters;
@@ -156,12 +169,17 @@ pub async fn prune(conn: &mut AsyncPgConnection, window: std::time::Duration, ke
     let cutoff = Utc::now() - chrono::Duration::from_std(window).unwrap_or_default();
     // In chunks: each statement stays well inside the pool's statement timeout, however much
     // piled up (a busy hour, a long stop), and the sweep always makes progress.
+    // Events a reader of the log (the webhook dispatcher) has not read yet are kept, however
+    // old: that is what makes a reader lose nothing over a long stop.
     let old = "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
-                 SELECT ctid FROM realtime_events WHERE created_at <= $1 ORDER BY created_at LIMIT $2))";
+                 SELECT e.ctid FROM realtime_events e WHERE e.created_at <= $1 \
+                 AND NOT EXISTS (SELECT 1 FROM event_readers r WHERE r.account_id = e.account_id AND r.seq < e.seq) \
+                 ORDER BY e.created_at LIMIT $2))";
     let mut pruned = chunked(conn, || diesel::sql_query(old).into_boxed().bind::<diesel::sql_types::Timestamptz, _>(cutoff)).await?;
     let beyond = "DELETE FROM realtime_events WHERE ctid = ANY(ARRAY( \
                     SELECT e.ctid FROM realtime_events e JOIN event_counters c ON c.account_id = e.account_id \
-                    WHERE e.seq <= c.last_seq - $1 LIMIT $2))";
+                    WHERE e.seq <= c.last_seq - $1 \
+                    AND NOT EXISTS (SELECT 1 FROM event_readers r WHERE r.account_id = e.account_id AND r.seq < e.seq) LIMIT $2))";
     pruned += chunked(conn, || diesel::sql_query(beyond).into_boxed().bind::<BigInt, _>(keep)).await?;
     Ok(pruned)
 }

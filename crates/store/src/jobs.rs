@@ -120,6 +120,19 @@ impl BackgroundJob for FetchAvatar {
     }
 }
 
+/// Posts one webhook delivery (`webhook_deliveries`). The delivery keeps its own attempts and
+/// schedule (`domain::webhooks::after_attempt`): the job is postponed between attempts, never
+/// counted as failed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeliverWebhook {
+    pub delivery_id: i64,
+}
+
+impl BackgroundJob for DeliverWebhook {
+    const KIND: &'static str = "webhook.deliver";
+}
+
 impl Job {
     /// The payload as its kind's type; the error says why it cannot be read.
     pub fn payload_as<J: BackgroundJob>(&self) -> Result<J, String> {

@@ -25,6 +25,7 @@ pub mod prepared;
 pub mod schema;
 pub mod teams;
 pub mod users;
+pub mod webhooks;
 pub mod whatsapp;
 
 pub use diesel_async::AsyncPgConnection;

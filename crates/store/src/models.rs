@@ -573,3 +573,55 @@ pub struct GroupMember {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+/// An outgoing webhook: an account's (`inbox_id` None) or an API inbox's callback.
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = webhooks)]
+pub struct Webhook {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: Option<i64>,
+    pub name: Option<String>,
+    pub url: String,
+    pub subscriptions: Vec<String>,
+    pub secret: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub failing_since: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
+#[diesel(table_name = webhook_deliveries)]
+pub struct WebhookDelivery {
+    pub id: i64,
+    pub account_id: i64,
+    pub webhook_id: i64,
+    pub seq: i64,
+    pub event: String,
+    pub ordering_key: Option<String>,
+    pub uuid: String,
+    pub body: String,
+    pub status: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status_code: Option<i32>,
+    pub last_error: Option<String>,
+    pub last_duration_ms: Option<i32>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = webhook_attempts)]
+pub struct WebhookAttempt {
+    pub id: i64,
+    pub delivery_id: i64,
+    pub attempted_at: DateTime<Utc>,
+    pub status_code: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<String>,
+    pub next_retry_at: Option<DateTime<Utc>>,
+}

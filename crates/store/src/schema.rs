@@ -203,6 +203,9 @@ diesel::joinable!(labels -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    webhooks,
+    webhook_deliveries,
+    webhook_attempts,
     accounts,
     users,
     user_sessions,
@@ -450,3 +453,56 @@ diesel::table! {
         created_at -> Timestamptz,
     }
 }
+
+diesel::table! {
+    webhooks (id) {
+        id -> Int8,
+        account_id -> Int8,
+        inbox_id -> Nullable<Int8>,
+        name -> Nullable<Text>,
+        url -> Text,
+        subscriptions -> Array<Text>,
+        secret -> Text,
+        enabled -> Bool,
+        disabled_reason -> Nullable<Text>,
+        disabled_at -> Nullable<Timestamptz>,
+        failing_since -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_deliveries (id) {
+        id -> Int8,
+        account_id -> Int8,
+        webhook_id -> Int8,
+        seq -> Int8,
+        event -> Text,
+        ordering_key -> Nullable<Text>,
+        uuid -> Text,
+        body -> Text,
+        status -> Text,
+        attempts -> Int4,
+        next_attempt_at -> Nullable<Timestamptz>,
+        last_status_code -> Nullable<Int4>,
+        last_error -> Nullable<Text>,
+        last_duration_ms -> Nullable<Int4>,
+        delivered_at -> Nullable<Timestamptz>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    webhook_attempts (id) {
+        id -> Int8,
+        delivery_id -> Int8,
+        attempted_at -> Timestamptz,
+        status_code -> Nullable<Int4>,
+        duration_ms -> Int4,
+        error -> Nullable<Text>,
+        next_retry_at -> Nullable<Timestamptz>,
+    }
+}
+
+diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));

@@ -8,6 +8,7 @@ mod fake;
 pub mod http;
 pub mod provider;
 pub mod proxy;
+pub mod receiver;
 pub mod redis_server;
 
 use std::path::PathBuf;

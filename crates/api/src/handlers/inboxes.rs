@@ -25,9 +25,12 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
     let admin = ctx.role.can_administer();
     let templates = templates_of(&mut conn, &inboxes).await?;
+    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
+    let callbacks = switchboard_store::webhooks::of_inboxes(&mut conn, &ids).await?;
     let url = &state.settings.public_url;
     let groups = state.settings.whatsapp.groups_enabled;
-    Ok(ok(json!({ "payload": inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups)).collect::<Vec<_>>() })))
+    let shown: Vec<Value> = inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups, &callbacks)).collect();
+    Ok(ok(json!({ "payload": shown })))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -45,7 +48,8 @@ async fn templates_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox]) -> ApiRes
 
 pub(crate) async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
     let templates = templates_of(conn, std::slice::from_ref(inbox)).await?;
-    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates, state.settings.whatsapp.groups_enabled)))
+    let callbacks = switchboard_store::webhooks::of_inboxes(conn, &[inbox.id]).await?;
+    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates, state.settings.whatsapp.groups_enabled, &callbacks)))
 }
 
 #[derive(Deserialize, Default)]
@@ -184,7 +188,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         webhook_token,
     };
     let mut conn = state.conn().await?;
-    let inbox = switchboard_store::inboxes::create(&mut conn, &new, &changes).await?;
+    let inbox = switchboard_core::inboxes::create(&state, &new, &changes).await?;
     if matches!(whatsapp, Some((_, ChannelConfig::Aldeamo(_)))) {
         // Templates are there from the start when the BSP answers quickly; a failure or a slow
         // BSP is not the inbox's: the periodic sync tries again. Bounded, so that the answer
@@ -229,7 +233,7 @@ pub async fn update(
         outbound_allowed(&state, &updated).await?;
         changes.provider_config = Some(updated.stored());
     }
-    let inbox = switchboard_store::inboxes::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
+    let inbox = switchboard_core::inboxes::update(&state, ctx.account_id, id, &changes).await?;
     render(&state, &mut conn, &inbox, true).await
 }
 

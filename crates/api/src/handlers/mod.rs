@@ -22,6 +22,7 @@ pub mod profile;
 pub mod retailer;
 pub mod team_members;
 pub mod teams;
+pub mod webhooks;
 pub mod whatsapp;
 
 use actix_web::HttpResponse;

@@ -1,0 +1,88 @@
+//! The delivery job: posts one webhook delivery, signed, and settles what follows from the
+//! answer (`domain::webhooks::after_attempt`): delivered, retried with backoff, failed, or
+//! parked because its endpoint was disabled. A delivery waits for the earlier pending delivery
+//! of its conversation to the same endpoint, so they arrive in order.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use switchboard_channels::webhook::Delivery;
+use switchboard_domain::webhooks::{after_attempt, Fate, Outcome};
+use switchboard_store::jobs::DeliverWebhook;
+use switchboard_store::models::Job;
+use switchboard_store::webhooks::AttemptRecord;
+
+use crate::error::CoreResult;
+use crate::state::AppState;
+
+/// How soon a delivery waiting for an earlier one looks again, at the least…
+const WAIT_MIN: Duration = Duration::from_millis(200);
+/// …and at the most (the earlier one wakes it when it is done anyway).
+const WAIT_MAX: Duration = Duration::from_secs(300);
+
+pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> CoreResult<()> {
+    let mut conn = state.conn().await?;
+    let found = switchboard_store::webhooks::for_attempt(&mut conn, payload.delivery_id).await?;
+    let Some((d, w)) = found.filter(|(d, w)| d.status == "pending" && w.enabled) else {
+        // Delivered, failed, deleted, or its endpoint is disabled: nothing to send now (a
+        // disabled endpoint's deliveries are queued again when it is enabled).
+        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
+    };
+    if let Some(until) = switchboard_store::webhooks::waits_for(&mut conn, &d).await? {
+        let wait = until.and_then(|t| (t - Utc::now()).to_std().ok()).unwrap_or_default().clamp(WAIT_MIN, WAIT_MAX);
+        return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, wait).await?);
+    }
+    // No pooled connection is held while the receiver answers.
+    drop(conn);
+    let timestamp = Utc::now().timestamp();
+    let attempt =
+        state.webhooks.post(Delivery { url: &w.url, secret: &w.secret, uuid: &d.uuid, event: &d.event, body: &d.body, timestamp }).await;
+
+    let mut change = crate::change::Change::begin(state).await?;
+    let settled = async {
+        let conn = &mut change.conn;
+        let now = Utc::now();
+        let failing_for = match attempt.outcome {
+            Outcome::Delivered { .. } => {
+                switchboard_store::webhooks::succeeded(conn, w.id).await?;
+                Duration::ZERO
+            }
+            _ => (now - switchboard_store::webhooks::failed(conn, w.id).await?).to_std().unwrap_or_default(),
+        };
+        let age = (now - d.created_at).to_std().unwrap_or_default();
+        let attempts = u32::try_from(d.attempts).unwrap_or(0) + 1;
+        let plan = after_attempt(&attempt.outcome, attempts, age, failing_for, &state.settings.webhooks.policy);
+        let (status_code, error) = match &attempt.outcome {
+            Outcome::Delivered { status } => (Some(i32::from(*status)), None),
+            Outcome::Retryable { status, error, .. } | Outcome::Refused { status, error } => (status.map(i32::from), Some(error.as_str())),
+        };
+        let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
+        let (status, next) = match &plan.fate {
+            Fate::Delivered => ("delivered", None),
+            Fate::RetryIn(wait) => ("pending", Some(now + chrono::Duration::from_std(*wait).unwrap_or_default())),
+            Fate::Failed(_) => ("failed", None),
+            Fate::Parked => ("pending", None),
+        };
+        let error = match &plan.fate {
+            Fate::Failed(reason) => Some(reason.as_str()),
+            _ => error,
+        };
+        let record = AttemptRecord { status_code, duration_ms, error, next_retry_at: next };
+        switchboard_store::webhooks::record(conn, d.id, &record, status).await?;
+        if let Some(reason) = &plan.disable {
+            tracing::warn!(webhook_id = w.id, reason = %reason, "webhook disabled");
+            switchboard_store::webhooks::disable(conn, w.id, reason).await?;
+        }
+        match plan.fate {
+            Fate::RetryIn(wait) => switchboard_store::jobs::postpone(conn, job.id, wait).await?,
+            Fate::Delivered | Fate::Failed(_) => {
+                switchboard_store::jobs::complete(conn, job.id).await?;
+                switchboard_store::webhooks::wake_next(conn, &d).await?;
+            }
+            Fate::Parked => switchboard_store::jobs::complete(conn, job.id).await?,
+        }
+        CoreResult::Ok(())
+    }
+    .await;
+    change.finish(state, settled).await
+}

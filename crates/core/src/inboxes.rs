@@ -1,0 +1,57 @@
+//! Creating and changing an inbox, with its events (`inbox.created`, `inbox.updated`, read by
+//! outgoing webhooks) and an API inbox's callback endpoint kept in step, in one change.
+
+use serde_json::json;
+use switchboard_domain::ValidationError;
+use switchboard_realtime::{Audience, Event};
+use switchboard_store::models::InboxChanges;
+use switchboard_store::models::{Inbox, NewInbox};
+
+use crate::change::{Change, Outbox};
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+
+/// An API inbox's `webhook_url` must not reach private or local addresses (SSRF), as DNS says
+/// now; every delivery checks again when it connects.
+pub async fn check_callback(state: &AppState, changes: &InboxChanges) -> CoreResult<()> {
+    if let Some(Some(url)) = &changes.webhook_url {
+        let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
+        guard.check_resolved(url).await.map_err(|b| ValidationError::invalid("channel.webhook_url", b.0))?;
+    }
+    Ok(())
+}
+
+fn announce(out: &mut Outbox, event: Event, inbox: &Inbox) {
+    let mut data = crate::views::inbox(inbox, false);
+    data["account_id"] = json!(inbox.account_id);
+    // Read by the log's readers only: no socket receives inbox events.
+    out.push(inbox.account_id, event, data, Audience { personal: true, ..Default::default() });
+}
+
+pub async fn create(state: &AppState, new: &NewInbox, changes: &InboxChanges) -> CoreResult<Inbox> {
+    check_callback(state, changes).await?;
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let inbox = switchboard_store::inboxes::create(&mut change.conn, new, changes).await?;
+        crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
+        announce(&mut change.out, Event::InboxCreated, &inbox);
+        CoreResult::Ok(inbox)
+    }
+    .await;
+    change.finish(state, result).await
+}
+
+pub async fn update(state: &AppState, account_id: i64, id: i64, changes: &InboxChanges) -> CoreResult<Inbox> {
+    check_callback(state, changes).await?;
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        let inbox = switchboard_store::inboxes::update(&mut change.conn, account_id, id, changes).await?.ok_or(CoreError::NotFound)?;
+        if changes.webhook_url.is_some() {
+            crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
+        }
+        announce(&mut change.out, Event::InboxUpdated, &inbox);
+        CoreResult::Ok(inbox)
+    }
+    .await;
+    change.finish(state, result).await
+}

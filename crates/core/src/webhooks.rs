@@ -1,0 +1,244 @@
+//! Account webhooks as administrators manage them: create, change, enable again, rotate the
+//! secret, delete; the delivery log and redelivery. API inboxes' callbacks are kept in step with
+//! their inbox (`sync_inbox_callback`).
+
+use serde::Serialize;
+use serde_json::Value;
+use switchboard_domain::text::{http_url, optional_text};
+use switchboard_domain::webhooks::{subscriptions, WebhookEvent};
+use switchboard_domain::ValidationError;
+use switchboard_store::models::{Inbox, Webhook, WebhookAttempt, WebhookDelivery};
+use switchboard_store::webhooks::{NewWebhook, WebhookChanges};
+use switchboard_store::AsyncPgConnection;
+
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+use crate::tokens::random_token;
+
+/// A webhook as the API shows it (administrators only: the secret is in it).
+#[derive(Debug, Serialize)]
+pub struct WebhookView {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: Option<String>,
+    pub url: String,
+    pub subscriptions: Vec<String>,
+    /// Set for an API inbox's callback.
+    pub inbox_id: Option<i64>,
+    /// Signs every delivery (`X-Chatwoot-Signature`).
+    pub secret: String,
+    pub enabled: bool,
+    pub disabled_reason: Option<String>,
+    pub disabled_at: Option<i64>,
+    /// Since when every attempt has failed (epoch seconds); null while it answers.
+    pub failing_since: Option<i64>,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl From<Webhook> for WebhookView {
+    fn from(w: Webhook) -> Self {
+        Self {
+            id: w.id,
+            account_id: w.account_id,
+            name: w.name,
+            url: w.url,
+            subscriptions: w.subscriptions,
+            inbox_id: w.inbox_id,
+            secret: w.secret,
+            enabled: w.enabled,
+            disabled_reason: w.disabled_reason,
+            disabled_at: w.disabled_at.map(|t| t.timestamp()),
+            failing_since: w.failing_since.map(|t| t.timestamp()),
+            created_at: w.created_at.timestamp(),
+            updated_at: w.updated_at.timestamp(),
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct AttemptView {
+    pub attempted_at: i64,
+    pub status_code: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<String>,
+    pub next_retry_at: Option<i64>,
+}
+
+/// One delivery in the log, with its attempts.
+#[derive(Debug, Serialize)]
+pub struct DeliveryView {
+    pub id: i64,
+    /// `X-Chatwoot-Delivery`.
+    pub delivery_id: String,
+    pub event: String,
+    /// pending, delivered or failed.
+    pub status: String,
+    pub attempt_count: i32,
+    pub status_code: Option<i32>,
+    pub duration_ms: Option<i32>,
+    pub error: Option<String>,
+    pub next_retry_at: Option<i64>,
+    pub delivered_at: Option<i64>,
+    pub created_at: i64,
+    pub payload: Value,
+    pub attempts: Vec<AttemptView>,
+}
+
+fn delivery_view(d: WebhookDelivery, attempts: &[WebhookAttempt]) -> DeliveryView {
+    DeliveryView {
+        id: d.id,
+        delivery_id: d.uuid,
+        event: d.event,
+        status: d.status,
+        attempt_count: d.attempts,
+        status_code: d.last_status_code,
+        duration_ms: d.last_duration_ms,
+        error: d.last_error,
+        next_retry_at: d.next_attempt_at.map(|t| t.timestamp()),
+        delivered_at: d.delivered_at.map(|t| t.timestamp()),
+        created_at: d.created_at.timestamp(),
+        payload: serde_json::from_str(&d.body).unwrap_or(Value::Null),
+        attempts: attempts
+            .iter()
+            .filter(|a| a.delivery_id == d.id)
+            .map(|a| AttemptView {
+                attempted_at: a.attempted_at.timestamp(),
+                status_code: a.status_code,
+                duration_ms: a.duration_ms,
+                error: a.error.clone(),
+                next_retry_at: a.next_retry_at.map(|t| t.timestamp()),
+            })
+            .collect(),
+    }
+}
+
+/// A create or update as submitted; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct WebhookInput {
+    pub name: Option<Option<String>>,
+    pub url: Option<String>,
+    pub subscriptions: Option<Vec<String>>,
+    pub enabled: Option<bool>,
+}
+
+/// A checked URL: http(s), and (unless `OUTBOUND_ALLOW_PRIVATE`) not resolving to a private,
+/// local or metadata address now. Every delivery checks again when it connects.
+async fn url(state: &AppState, raw: &str) -> CoreResult<String> {
+    if raw.chars().count() > 2048 {
+        return Err(ValidationError::too_long("url", 2048).into());
+    }
+    let url = http_url("url", raw)?;
+    let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
+    guard.check_resolved(&url).await.map_err(|b| ValidationError::invalid("url", b.0))?;
+    Ok(url)
+}
+
+fn names(events: &[WebhookEvent]) -> Vec<String> {
+    events.iter().map(|e| e.as_str().to_string()).collect()
+}
+
+fn new_secret() -> String {
+    format!("whsec_{}", random_token(24))
+}
+
+pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<Vec<WebhookView>> {
+    Ok(switchboard_store::webhooks::list(conn, account_id).await?.into_iter().map(WebhookView::from).collect())
+}
+
+pub async fn create(state: &AppState, account_id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
+    let url = url(state, input.url.as_deref().ok_or_else(|| ValidationError::blank("url"))?).await?;
+    let name = optional_text("name", input.name.flatten().as_deref(), 255)?;
+    let subscriptions = names(&subscriptions("subscriptions", input.subscriptions.as_deref())?);
+    let secret = new_secret();
+    let mut conn = state.conn().await?;
+    let new = NewWebhook { account_id, name: name.as_deref(), url: &url, subscriptions: &subscriptions, secret: &secret };
+    Ok(switchboard_store::webhooks::create(&mut conn, &new).await?.into())
+}
+
+pub async fn update(state: &AppState, account_id: i64, id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
+    let url = match input.url.as_deref() {
+        Some(raw) => Some(url(state, raw).await?),
+        None => None,
+    };
+    let name = input.name.map(|n| optional_text("name", n.as_deref(), 255)).transpose()?;
+    let subscriptions = input.subscriptions.as_deref().map(|s| subscriptions("subscriptions", Some(s)).map(|e| names(&e))).transpose()?;
+    let changes = WebhookChanges { name, url, subscriptions, enabled: input.enabled };
+    let mut conn = state.conn().await?;
+    switchboard_store::pool::begin(&mut conn).await?;
+    let updated = switchboard_store::webhooks::update(&mut conn, account_id, id, &changes).await;
+    match updated {
+        Ok(Some(w)) => {
+            switchboard_store::pool::commit(&mut conn).await?;
+            Ok(w.into())
+        }
+        other => {
+            let _ = switchboard_store::pool::rollback(&mut conn).await;
+            other?.ok_or(CoreError::NotFound)?;
+            Err(CoreError::NotFound)
+        }
+    }
+}
+
+pub async fn rotate_secret(state: &AppState, account_id: i64, id: i64) -> CoreResult<WebhookView> {
+    let mut conn = state.conn().await?;
+    let rotated = switchboard_store::webhooks::rotate_secret(&mut conn, account_id, id, &new_secret()).await?;
+    Ok(rotated.ok_or(CoreError::NotFound)?.into())
+}
+
+pub async fn delete(state: &AppState, account_id: i64, id: i64) -> CoreResult<()> {
+    let mut conn = state.conn().await?;
+    if !switchboard_store::webhooks::delete(&mut conn, account_id, id).await? {
+        return Err(CoreError::NotFound);
+    }
+    Ok(())
+}
+
+/// Deliveries per page of the log.
+pub const PER_PAGE: i64 = 25;
+
+/// A page of an endpoint's delivery log (either kind of endpoint), newest first, with attempts:
+/// two queries whatever the page holds.
+pub async fn deliveries(state: &AppState, account_id: i64, id: i64, page: i64) -> CoreResult<(Vec<DeliveryView>, i64)> {
+    let mut conn = state.conn().await?;
+    let w = switchboard_store::webhooks::find(&mut conn, account_id, id).await?.ok_or(CoreError::NotFound)?;
+    let (rows, count) = switchboard_store::webhooks::deliveries(&mut conn, w.id, page.max(1), PER_PAGE).await?;
+    let ids: Vec<i64> = rows.iter().map(|d| d.id).collect();
+    let attempts = switchboard_store::webhooks::attempts_of(&mut conn, &ids).await?;
+    Ok((rows.into_iter().map(|d| delivery_view(d, &attempts)).collect(), count))
+}
+
+/// Sends a delivery again (same body, same `X-Chatwoot-Delivery`), through the queue.
+pub async fn redeliver(state: &AppState, account_id: i64, id: i64, delivery_id: i64) -> CoreResult<DeliveryView> {
+    let mut conn = state.conn().await?;
+    let w = switchboard_store::webhooks::find(&mut conn, account_id, id).await?.ok_or(CoreError::NotFound)?;
+    switchboard_store::pool::begin(&mut conn).await?;
+    let found = switchboard_store::webhooks::redeliver(&mut conn, w.id, delivery_id).await;
+    let d = match found {
+        Ok(Some(d)) => {
+            switchboard_store::pool::commit(&mut conn).await?;
+            d
+        }
+        other => {
+            let _ = switchboard_store::pool::rollback(&mut conn).await;
+            other?;
+            return Err(CoreError::NotFound);
+        }
+    };
+    let attempts = switchboard_store::webhooks::attempts_of(&mut conn, &[d.id]).await?;
+    Ok(delivery_view(d, &attempts))
+}
+
+/// The events an API inbox's callback receives.
+pub fn inbox_callback_events() -> Vec<String> {
+    names(&WebhookEvent::ALL.into_iter().filter(|e| e.reaches_inbox_callback()).collect::<Vec<_>>())
+}
+
+/// Keeps an API inbox's callback endpoint in step with its `webhook_url`, signed with the
+/// inbox's secret, in the caller's transaction.
+pub async fn sync_inbox_callback(conn: &mut AsyncPgConnection, inbox: &Inbox) -> CoreResult<()> {
+    let api = switchboard_domain::inbox::ChannelType::from_stored(&inbox.channel_type) == switchboard_domain::inbox::ChannelType::Api;
+    let url = inbox.webhook_url.as_deref().filter(|u| api && !u.trim().is_empty());
+    Ok(switchboard_store::webhooks::sync_inbox_callback(conn, inbox.account_id, inbox.id, url, &inbox.secret, &inbox_callback_events())
+        .await?)
+}

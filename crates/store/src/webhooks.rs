@@ -1,0 +1,488 @@
+//! Outgoing webhooks: endpoints (an account's, and API inboxes' callbacks), the log reader's
+//! cursor, deliveries and their attempts.
+
+use chrono::{DateTime, Utc};
+use diesel::prelude::*;
+use diesel::sql_types::{Array, BigInt, Int4, Nullable, Text, Timestamptz};
+use diesel_async::{AsyncPgConnection, RunQueryDsl};
+
+use crate::jobs::{BackgroundJob, DeliverWebhook};
+use crate::models::{Webhook, WebhookAttempt, WebhookDelivery};
+use crate::schema::{webhook_attempts, webhook_deliveries, webhooks};
+use crate::StoreResult;
+
+/// The name of the webhook dispatcher's cursor in `event_readers`.
+pub const READER: &str = "outbound";
+
+pub struct NewWebhook<'a> {
+    pub account_id: i64,
+    pub name: Option<&'a str>,
+    pub url: &'a str,
+    pub subscriptions: &'a [String],
+    pub secret: &'a str,
+}
+
+/// Starts the account's log reader at the account's newest event, unless it reads already:
+/// an endpoint hears of what happens after it exists.
+pub async fn ensure_reader(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<()> {
+    diesel::sql_query(
+        "INSERT INTO event_readers (account_id, reader, seq) \
+         SELECT $1, $2, COALESCE((SELECT last_seq FROM event_counters WHERE account_id = $1), 0) \
+         ON CONFLICT (account_id, reader) DO NOTHING",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<Text, _>(READER)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// An account webhook, and the account's reader.
+pub async fn create(conn: &mut AsyncPgConnection, w: &NewWebhook<'_>) -> StoreResult<Webhook> {
+    ensure_reader(conn, w.account_id).await?;
+    Ok(diesel::insert_into(webhooks::table)
+        .values((
+            webhooks::account_id.eq(w.account_id),
+            webhooks::name.eq(w.name),
+            webhooks::url.eq(w.url),
+            webhooks::subscriptions.eq(w.subscriptions),
+            webhooks::secret.eq(w.secret),
+        ))
+        .returning(Webhook::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
+/// The account's webhooks (not its API inboxes' callbacks), oldest first.
+pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Vec<Webhook>> {
+    Ok(webhooks::table
+        .filter(webhooks::account_id.eq(account_id))
+        .filter(webhooks::inbox_id.is_null())
+        .order(webhooks::id)
+        .select(Webhook::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// One endpoint of the account, either kind.
+pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<Option<Webhook>> {
+    Ok(webhooks::table
+        .filter(webhooks::account_id.eq(account_id))
+        .filter(webhooks::id.eq(id))
+        .select(Webhook::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// An API inbox's callback endpoint, if it has one.
+pub async fn of_inbox(conn: &mut AsyncPgConnection, inbox_id: i64) -> StoreResult<Option<Webhook>> {
+    Ok(webhooks::table.filter(webhooks::inbox_id.eq(inbox_id)).select(Webhook::as_select()).first(conn).await.optional()?)
+}
+
+/// These inboxes' callback endpoints: one query for a page of inboxes.
+pub async fn of_inboxes(conn: &mut AsyncPgConnection, inbox_ids: &[i64]) -> StoreResult<Vec<Webhook>> {
+    if inbox_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(webhooks::table.filter(webhooks::inbox_id.eq_any(inbox_ids)).select(Webhook::as_select()).load(conn).await?)
+}
+
+#[derive(Debug, Default)]
+pub struct WebhookChanges {
+    pub name: Option<Option<String>>,
+    pub url: Option<String>,
+    pub subscriptions: Option<Vec<String>>,
+    /// `true` enables a disabled endpoint: its parked deliveries are queued again, in order.
+    pub enabled: Option<bool>,
+}
+
+/// Updates an account webhook.
+pub async fn update(conn: &mut AsyncPgConnection, account_id: i64, id: i64, c: &WebhookChanges) -> StoreResult<Option<Webhook>> {
+    let Some(current) = find(conn, account_id, id).await?.filter(|w| w.inbox_id.is_none()) else { return Ok(None) };
+    let target = webhooks::table.find(current.id);
+    if let Some(name) = &c.name {
+        diesel::update(target).set(webhooks::name.eq(name)).execute(conn).await?;
+    }
+    if let Some(url) = &c.url {
+        diesel::update(target).set(webhooks::url.eq(url)).execute(conn).await?;
+    }
+    if let Some(subscriptions) = &c.subscriptions {
+        diesel::update(target).set(webhooks::subscriptions.eq(subscriptions)).execute(conn).await?;
+    }
+    match c.enabled {
+        Some(true) if !current.enabled => enable(conn, current.id).await?,
+        Some(false) if current.enabled => disable(conn, current.id, "disabled by an administrator").await?,
+        _ => {}
+    }
+    Ok(diesel::update(target)
+        .set(webhooks::updated_at.eq(diesel::dsl::now))
+        .returning(Webhook::as_returning())
+        .get_result(conn)
+        .await
+        .optional()?)
+}
+
+/// Enables an endpoint and queues its parked deliveries (pending, with no job), oldest first.
+pub async fn enable(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<()> {
+    diesel::update(webhooks::table.find(webhook_id))
+        .set((
+            webhooks::enabled.eq(true),
+            webhooks::disabled_reason.eq(None::<String>),
+            webhooks::disabled_at.eq(None::<DateTime<Utc>>),
+            webhooks::failing_since.eq(None::<DateTime<Utc>>),
+        ))
+        .execute(conn)
+        .await?;
+    requeue_pending(conn, webhook_id, None).await
+}
+
+/// Queues a job for the endpoint's pending deliveries that have none (or only `delivery_id`).
+async fn requeue_pending(conn: &mut AsyncPgConnection, webhook_id: i64, delivery_id: Option<i64>) -> StoreResult<()> {
+    diesel::sql_query(
+        "INSERT INTO jobs (kind, payload) \
+         SELECT $2, jsonb_build_object('delivery_id', d.id) FROM webhook_deliveries d \
+         WHERE d.webhook_id = $1 AND d.status = 'pending' AND ($3::int8 IS NULL OR d.id = $3) \
+           AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.kind = $2 AND (j.payload ->> 'delivery_id')::bigint = d.id) \
+         ORDER BY d.id",
+    )
+    .bind::<BigInt, _>(webhook_id)
+    .bind::<Text, _>(DeliverWebhook::KIND)
+    .bind::<Nullable<BigInt>, _>(delivery_id)
+    .execute(conn)
+    .await?;
+    diesel::sql_query("SELECT pg_notify($1, $2)")
+        .bind::<Text, _>(crate::jobs::CHANNEL)
+        .bind::<Text, _>(DeliverWebhook::KIND)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Stops deliveries to the endpoint, saying why; they wait, pending, for it to be enabled.
+pub async fn disable(conn: &mut AsyncPgConnection, webhook_id: i64, reason: &str) -> StoreResult<()> {
+    diesel::update(webhooks::table.find(webhook_id))
+        .set((webhooks::enabled.eq(false), webhooks::disabled_reason.eq(reason), webhooks::disabled_at.eq(diesel::dsl::now)))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+pub async fn rotate_secret(conn: &mut AsyncPgConnection, account_id: i64, id: i64, secret: &str) -> StoreResult<Option<Webhook>> {
+    Ok(diesel::update(
+        webhooks::table.filter(webhooks::account_id.eq(account_id)).filter(webhooks::id.eq(id)).filter(webhooks::inbox_id.is_null()),
+    )
+    .set((webhooks::secret.eq(secret), webhooks::updated_at.eq(diesel::dsl::now)))
+    .returning(Webhook::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// Deletes an account webhook and its delivery log.
+pub async fn delete(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<bool> {
+    let n = diesel::delete(
+        webhooks::table.filter(webhooks::account_id.eq(account_id)).filter(webhooks::id.eq(id)).filter(webhooks::inbox_id.is_null()),
+    )
+    .execute(conn)
+    .await?;
+    Ok(n > 0)
+}
+
+/// Keeps an API inbox's callback endpoint in step with its `webhook_url` (None: it has none).
+pub async fn sync_inbox_callback(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    inbox_id: i64,
+    url: Option<&str>,
+    secret: &str,
+    subscriptions: &[String],
+) -> StoreResult<()> {
+    let Some(url) = url else {
+        diesel::delete(webhooks::table.filter(webhooks::inbox_id.eq(inbox_id))).execute(conn).await?;
+        return Ok(());
+    };
+    ensure_reader(conn, account_id).await?;
+    diesel::sql_query(
+        "INSERT INTO webhooks (account_id, inbox_id, url, subscriptions, secret) VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (inbox_id) WHERE inbox_id IS NOT NULL \
+         DO UPDATE SET url = EXCLUDED.url, subscriptions = EXCLUDED.subscriptions, secret = EXCLUDED.secret, updated_at = now()",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<BigInt, _>(inbox_id)
+    .bind::<Text, _>(url)
+    .bind::<Array<Text>, _>(subscriptions)
+    .bind::<Text, _>(secret)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
+}
+
+/// Accounts whose log has events the dispatcher has not read.
+pub async fn readers_behind(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<AccountRow> = diesel::sql_query(
+        "SELECT r.account_id FROM event_readers r JOIN event_counters c ON c.account_id = r.account_id \
+         WHERE r.reader = $1 AND c.last_seq > r.seq ORDER BY r.account_id LIMIT $2",
+    )
+    .bind::<Text, _>(READER)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.account_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// Takes the account's cursor for this transaction, unless another dispatcher holds it.
+pub async fn lock_reader(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Option<i64>> {
+    let row: Option<SeqRow> =
+        diesel::sql_query("SELECT seq FROM event_readers WHERE account_id = $1 AND reader = $2 FOR UPDATE SKIP LOCKED")
+            .bind::<BigInt, _>(account_id)
+            .bind::<Text, _>(READER)
+            .get_result(conn)
+            .await
+            .optional()?;
+    Ok(row.map(|r| r.seq))
+}
+
+pub async fn advance_reader(conn: &mut AsyncPgConnection, account_id: i64, seq: i64) -> StoreResult<()> {
+    diesel::sql_query("UPDATE event_readers SET seq = $3 WHERE account_id = $1 AND reader = $2")
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(READER)
+        .bind::<BigInt, _>(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// Every endpoint of the account, enabled or not (a disabled one's deliveries wait for it).
+pub async fn targets(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Vec<Webhook>> {
+    Ok(webhooks::table.filter(webhooks::account_id.eq(account_id)).order(webhooks::id).select(Webhook::as_select()).load(conn).await?)
+}
+
+pub struct NewDelivery {
+    pub account_id: i64,
+    pub webhook_id: i64,
+    pub seq: i64,
+    pub event: String,
+    pub ordering_key: Option<String>,
+    pub body: String,
+    /// Its endpoint is enabled: queue it now (else it waits, parked).
+    pub queue: bool,
+}
+
+#[derive(QueryableByName)]
+struct IdRow {
+    #[diesel(sql_type = BigInt)]
+    id: i64,
+}
+
+/// Writes deliveries in one statement and queues the jobs of those whose endpoint is enabled;
+/// an event already delivered to an endpoint (read twice) is skipped. Returns how many are new.
+pub async fn insert_deliveries(conn: &mut AsyncPgConnection, rows: &[NewDelivery]) -> StoreResult<usize> {
+    if rows.is_empty() {
+        return Ok(0);
+    }
+    let col = |f: fn(&NewDelivery) -> i64| rows.iter().map(f).collect::<Vec<i64>>();
+    let events: Vec<&str> = rows.iter().map(|r| r.event.as_str()).collect();
+    let keys: Vec<Option<&str>> = rows.iter().map(|r| r.ordering_key.as_deref()).collect();
+    let bodies: Vec<&str> = rows.iter().map(|r| r.body.as_str()).collect();
+    let queue: Vec<bool> = rows.iter().map(|r| r.queue).collect();
+    let queued: Vec<IdRow> = diesel::sql_query(
+        "WITH i AS ( \
+           INSERT INTO webhook_deliveries (account_id, webhook_id, seq, event, ordering_key, body) \
+           SELECT a, w, s, e, k, b FROM unnest($1::int8[], $2::int8[], $3::int8[], $4::text[], $5::text[], $6::text[]) \
+             WITH ORDINALITY AS t(a, w, s, e, k, b, ord) ORDER BY ord \
+           ON CONFLICT (webhook_id, seq) DO NOTHING RETURNING id, webhook_id, seq) \
+         SELECT i.id FROM i JOIN unnest($2::int8[], $3::int8[], $7::bool[]) AS q(w, s, go) ON q.w = i.webhook_id AND q.s = i.seq \
+         WHERE q.go ORDER BY i.id",
+    )
+    .bind::<Array<BigInt>, _>(col(|r| r.account_id))
+    .bind::<Array<BigInt>, _>(col(|r| r.webhook_id))
+    .bind::<Array<BigInt>, _>(col(|r| r.seq))
+    .bind::<Array<Text>, _>(&events)
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Array<Text>, _>(&bodies)
+    .bind::<Array<diesel::sql_types::Bool>, _>(&queue)
+    .load(conn)
+    .await?;
+    let jobs: Vec<DeliverWebhook> = queued.iter().map(|r| DeliverWebhook { delivery_id: r.id }).collect();
+    crate::jobs::enqueue_many(conn, &jobs).await?;
+    Ok(queued.len())
+}
+
+/// A delivery and its endpoint, for an attempt.
+pub async fn for_attempt(conn: &mut AsyncPgConnection, delivery_id: i64) -> StoreResult<Option<(WebhookDelivery, Webhook)>> {
+    Ok(webhook_deliveries::table
+        .inner_join(webhooks::table.on(webhooks::id.eq(webhook_deliveries::webhook_id)))
+        .filter(webhook_deliveries::id.eq(delivery_id))
+        .select((WebhookDelivery::as_select(), Webhook::as_select()))
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Whether an earlier delivery of the same key to the same endpoint is still pending (this one
+/// must wait for it), and when that one is next tried.
+pub async fn waits_for(conn: &mut AsyncPgConnection, d: &WebhookDelivery) -> StoreResult<Option<Option<DateTime<Utc>>>> {
+    let Some(key) = &d.ordering_key else { return Ok(None) };
+    Ok(webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(d.webhook_id))
+        .filter(webhook_deliveries::ordering_key.eq(key))
+        .filter(webhook_deliveries::status.eq("pending"))
+        .filter(webhook_deliveries::id.lt(d.id))
+        .order(webhook_deliveries::id)
+        .select(webhook_deliveries::next_attempt_at)
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// One attempt, as the delivery log shows it.
+pub struct AttemptRecord<'a> {
+    pub status_code: Option<i32>,
+    pub duration_ms: i32,
+    pub error: Option<&'a str>,
+    pub next_retry_at: Option<DateTime<Utc>>,
+}
+
+/// Records an attempt and the delivery's new state (`pending` with `next_retry_at`, or
+/// `delivered`/`failed`), in the caller's transaction.
+pub async fn record(conn: &mut AsyncPgConnection, delivery_id: i64, a: &AttemptRecord<'_>, status: &str) -> StoreResult<()> {
+    diesel::insert_into(webhook_attempts::table)
+        .values((
+            webhook_attempts::delivery_id.eq(delivery_id),
+            webhook_attempts::status_code.eq(a.status_code),
+            webhook_attempts::duration_ms.eq(a.duration_ms),
+            webhook_attempts::error.eq(a.error),
+            webhook_attempts::next_retry_at.eq(a.next_retry_at),
+        ))
+        .execute(conn)
+        .await?;
+    diesel::sql_query(
+        "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2, last_status_code = $3, last_duration_ms = $4, \
+         last_error = $5, next_attempt_at = $6, delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END \
+         WHERE id = $1",
+    )
+    .bind::<BigInt, _>(delivery_id)
+    .bind::<Text, _>(status)
+    .bind::<Nullable<Int4>, _>(a.status_code)
+    .bind::<Int4, _>(a.duration_ms)
+    .bind::<Nullable<Text>, _>(a.error)
+    .bind::<Nullable<Timestamptz>, _>(a.next_retry_at)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// The endpoint answered: it is not failing.
+pub async fn succeeded(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<()> {
+    diesel::update(webhooks::table.find(webhook_id).filter(webhooks::failing_since.is_not_null()))
+        .set(webhooks::failing_since.eq(None::<DateTime<Utc>>))
+        .execute(conn)
+        .await?;
+    Ok(())
+}
+
+/// The endpoint failed: since when it has been failing (now, if it was not).
+pub async fn failed(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<DateTime<Utc>> {
+    Ok(diesel::update(webhooks::table.find(webhook_id))
+        .set(webhooks::failing_since.eq(diesel::dsl::sql::<Nullable<Timestamptz>>("COALESCE(failing_since, now())")))
+        .returning(webhooks::failing_since)
+        .get_result::<Option<DateTime<Utc>>>(conn)
+        .await?
+        .unwrap_or_else(Utc::now))
+}
+
+/// Brings the next waiting delivery of the key forward, now that the one before it is done.
+pub async fn wake_next(conn: &mut AsyncPgConnection, d: &WebhookDelivery) -> StoreResult<()> {
+    let Some(key) = &d.ordering_key else { return Ok(()) };
+    diesel::sql_query(
+        "UPDATE jobs SET run_at = now() WHERE kind = $4 AND dead_at IS NULL AND run_at > now() \
+         AND (payload ->> 'delivery_id')::bigint = ( \
+           SELECT id FROM webhook_deliveries WHERE webhook_id = $1 AND ordering_key = $2 AND status = 'pending' AND id > $3 \
+           ORDER BY id LIMIT 1)",
+    )
+    .bind::<BigInt, _>(d.webhook_id)
+    .bind::<Text, _>(key)
+    .bind::<BigInt, _>(d.id)
+    .bind::<Text, _>(DeliverWebhook::KIND)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A page of the endpoint's deliveries, newest first, and how many there are.
+pub async fn deliveries(
+    conn: &mut AsyncPgConnection,
+    webhook_id: i64,
+    page: i64,
+    per_page: i64,
+) -> StoreResult<(Vec<WebhookDelivery>, i64)> {
+    let rows = webhook_deliveries::table
+        .filter(webhook_deliveries::webhook_id.eq(webhook_id))
+        .order(webhook_deliveries::id.desc())
+        .limit(per_page)
+        .offset((page - 1).max(0) * per_page)
+        .select(WebhookDelivery::as_select())
+        .load(conn)
+        .await?;
+    let count = webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook_id)).count().get_result(conn).await?;
+    Ok((rows, count))
+}
+
+/// The attempts of these deliveries, oldest first: one query for a page.
+pub async fn attempts_of(conn: &mut AsyncPgConnection, delivery_ids: &[i64]) -> StoreResult<Vec<WebhookAttempt>> {
+    Ok(webhook_attempts::table
+        .filter(webhook_attempts::delivery_id.eq_any(delivery_ids))
+        .order(webhook_attempts::id)
+        .select(WebhookAttempt::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// Sends a delivery again: pending, due now, with a job (unless one is queued already).
+pub async fn redeliver(conn: &mut AsyncPgConnection, webhook_id: i64, delivery_id: i64) -> StoreResult<Option<WebhookDelivery>> {
+    let found: Option<WebhookDelivery> = diesel::update(
+        webhook_deliveries::table.filter(webhook_deliveries::webhook_id.eq(webhook_id)).filter(webhook_deliveries::id.eq(delivery_id)),
+    )
+    .set((webhook_deliveries::status.eq("pending"), webhook_deliveries::next_attempt_at.eq(Some(Utc::now()))))
+    .returning(WebhookDelivery::as_returning())
+    .get_result(conn)
+    .await
+    .optional()?;
+    if found.is_some() {
+        requeue_pending(conn, webhook_id, Some(delivery_id)).await?;
+    }
+    Ok(found)
+}
+
+/// Forgets finished deliveries older than `before` (their attempts go with them).
+pub async fn prune(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> StoreResult<usize> {
+    Ok(diesel::sql_query(
+        "DELETE FROM webhook_deliveries WHERE id = ANY(ARRAY( \
+           SELECT id FROM webhook_deliveries WHERE status <> 'pending' AND created_at < $1 LIMIT 20000))",
+    )
+    .bind::<Timestamptz, _>(before)
+    .execute(conn)
+    .await?)
+}
+
+/// The delivery ids of an endpoint's pending deliveries, oldest first (tests, diagnostics).
+pub async fn pending_ids(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<IdRow> = diesel::sql_query("SELECT id FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending' ORDER BY id")
+        .bind::<BigInt, _>(webhook_id)
+        .load(conn)
+        .await?;
+    Ok(rows.into_iter().map(|r| r.id).collect())
+}
