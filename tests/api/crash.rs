@@ -384,3 +384,83 @@ async fn kill_9_between_commit_and_publish_loses_no_event() {
     kill(&mut second, nix::sys::signal::Signal::SIGKILL);
     let _ = std::fs::remove_dir_all(&s.dir);
 }
+
+/// Webhook deliveries across `kill -9`: a delivery the receiver is holding when the server dies
+/// is sent again by the next server with the same `X-Chatwoot-Delivery`, and every event
+/// committed before the crash (read by the dispatcher or not) is delivered.
+#[tokio::test]
+async fn kill_9_mid_delivery_delivers_every_event_at_least_once_with_the_same_delivery_id() {
+    use switchboard_testkit::receiver::{Failure, Receiver};
+    let (s, mut first) = setup("webhooks", "hold").await;
+    let receiver = Receiver::start().await.unwrap();
+    let hook: Value = s
+        .http
+        .post(format!("{}/api/v1/accounts/1/webhooks", first.base))
+        .header("api_access_token", &s.token)
+        .json(&json!({ "url": receiver.url, "subscriptions": ["message_created"] }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let secret = hook["secret"].as_str().unwrap().to_string();
+    // The receiver holds the first delivery well past the kill.
+    receiver.fail_next([Failure::Hang(Duration::from_secs(30))]);
+    let mut notes = Vec::new();
+    for i in 0..10 {
+        let r: Value = s
+            .http
+            .post(format!("{}/api/v1/accounts/1/conversations/1/messages", first.base))
+            .header("api_access_token", &s.token)
+            .json(&json!({ "content": format!("note {i}"), "private": true }))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        notes.push(r["id"].as_i64().unwrap());
+    }
+    let held = receiver.wait_received(1, Duration::from_secs(20)).await;
+    assert_eq!(held.len(), 1, "the first delivery reached the receiver");
+    kill(&mut first, nix::sys::signal::Signal::SIGKILL);
+    wait_exit(&mut first, Duration::from_secs(10));
+
+    // The next server takes the held delivery once its lease runs out, and all the others.
+    let mut second = start_with(&s.url, &s.dir, &[("WEBHOOK_RETRY_BASE_SECS", "1")], true);
+    let deadline = Instant::now() + Duration::from_secs(90);
+    let delivered = loop {
+        let delivered = receiver.delivered();
+        let mut ids: Vec<i64> = delivered.iter().filter_map(|r| r.json["id"].as_i64()).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        if ids.len() == notes.len() {
+            break delivered;
+        }
+        assert!(Instant::now() < deadline, "delivered {ids:?} of {notes:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    let all = receiver.received();
+    // The held one came again, same delivery id, same body; every request is signed.
+    let again: Vec<_> = all.iter().filter(|r| r.delivery == held[0].delivery).collect();
+    assert!(again.len() >= 2 && again.iter().all(|r| r.body == held[0].body), "{again:?}");
+    assert!(again.iter().any(|r| r.delivered()));
+    assert!(all.iter().all(|r| r.signed_with(&secret)));
+    // A duplicate is always the same delivery: one delivery id per message, in order.
+    let mut by_message: std::collections::HashMap<i64, std::collections::HashSet<String>> = Default::default();
+    for r in &all {
+        by_message.entry(r.json["id"].as_i64().unwrap()).or_default().insert(r.delivery.clone().unwrap_or_default());
+    }
+    assert!(by_message.values().all(|ids| ids.len() == 1), "{by_message:?}");
+    let order: Vec<i64> = delivered.iter().map(|r| r.json["id"].as_i64().unwrap()).collect();
+    let mut first_seen = Vec::new();
+    for id in order {
+        if !first_seen.contains(&id) {
+            first_seen.push(id);
+        }
+    }
+    assert_eq!(first_seen, notes, "in the order they were written");
+    kill(&mut second, nix::sys::signal::Signal::SIGKILL);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
