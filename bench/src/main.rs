@@ -76,6 +76,14 @@ enum Command {
         /// spread over this many groups; 0 skips it
         #[arg(long, default_value_t = 0)]
         groups: usize,
+        /// Also run the load again with an account webhook on `message_created` to a local
+        /// receiver: deliveries per second and the time from commit to delivery
+        #[arg(long, default_value_t = false)]
+        outbound: bool,
+        /// With --outbound: inbound messages per second during the webhook run (0: as fast as
+        /// the server acknowledges them)
+        #[arg(long, default_value_t = 0)]
+        outbound_rate: u64,
     },
     /// One-call template sends (retailer API) against the same sends through the Chatwoot API
     Notifications {
@@ -307,8 +315,9 @@ async fn main() -> anyhow::Result<()> {
             );
             Ok(())
         }
-        Command::Webhooks { concurrency, seconds, senders, pool, groups } => {
-            let r = webhooks::run(&url, concurrency, seconds, senders, pool, groups).await?;
+        Command::Webhooks { concurrency, seconds, senders, pool, groups, outbound, outbound_rate } => {
+            let out = outbound.then_some(outbound_rate);
+            let r = webhooks::run(&url, concurrency, seconds, senders, pool, groups, out).await?;
             anyhow::ensure!(r.stored == r.messages as i64, "acknowledged {} webhooks but stored {} messages", r.messages, r.stored);
             println!("| concurrency | acknowledged | stored | messages/s | ack p50 ms | ack p99 ms | bare INSERT rows/s | ratio |");
             println!("|---:|---:|---:|---:|---:|---:|---:|---:|");
@@ -322,6 +331,25 @@ async fn main() -> anyhow::Result<()> {
                 r.bare_rate,
                 r.rate / r.bare_rate
             );
+            if let Some(o) = &r.outbound {
+                println!();
+                println!("| inbound | messages | messages/s | vs no webhook | deliveries | deliveries/s | commit to delivery p50 ms | p99 ms | drained after load s |");
+                println!("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+                println!("| no webhook, as fast as acknowledged | {} | {:.0} | 1.00 | - | - | - | - | - |", r.messages, r.rate);
+                let pace = if outbound_rate > 0 { format!("at {outbound_rate}/s") } else { "as fast as acknowledged".to_string() };
+                println!(
+                    "| webhook on message_created, {pace} | {} | {:.0} | {:.2} | {} | {:.0} | {:.1} | {:.1} | {:.1} |",
+                    o.messages,
+                    o.rate,
+                    o.rate / r.rate,
+                    o.delivered,
+                    o.delivery_rate,
+                    o.p50,
+                    o.p99,
+                    o.drain
+                );
+                anyhow::ensure!(o.delivered == o.messages, "acknowledged {} messages but {} deliveries arrived", o.messages, o.delivered);
+            }
             if let Some(g) = &r.groups {
                 anyhow::ensure!(
                     g.stored == g.messages as i64,

@@ -26,6 +26,24 @@ pub struct Report {
     pub stored: i64,
     /// The group path, when measured: (messages/s, acknowledged, stored, p50 ms, p99 ms).
     pub groups: Option<GroupReport>,
+    /// Outgoing webhooks, when measured.
+    pub outbound: Option<OutboundReport>,
+}
+
+/// The same inbound load with an account webhook subscribed to `message_created`.
+pub struct OutboundReport {
+    /// Inbound messages acknowledged, and their rate, while the webhook was on.
+    pub messages: usize,
+    pub rate: f64,
+    /// Deliveries the receiver got (first arrivals, by message) and their rate from the load's
+    /// start to the last one's arrival.
+    pub delivered: usize,
+    pub delivery_rate: f64,
+    /// From the inbound message's acknowledgement (after its commit) to its delivery's arrival.
+    pub p50: f64,
+    pub p99: f64,
+    /// How long after the load stopped the last delivery arrived.
+    pub drain: f64,
 }
 
 pub struct GroupReport {
@@ -187,11 +205,103 @@ fn percentile(samples: &mut [Duration], q: f64) -> f64 {
     samples.get(((samples.len() as f64 * q).ceil() as usize).saturating_sub(1)).copied().unwrap_or_default().as_secs_f64() * 1000.0
 }
 
-pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, pool: usize, groups: usize) -> anyhow::Result<Report> {
+/// The inbound load again with a webhook to a local receiver (`switchboard_testkit::receiver`):
+/// each acknowledged message's `message_created` delivery, timed from the acknowledgement.
+async fn outbound(
+    client: &reqwest::Client,
+    endpoint: &str,
+    pool: &DbPool,
+    account_id: i64,
+    concurrency: usize,
+    seconds: u64,
+    senders: usize,
+    rate: u64,
+) -> anyhow::Result<OutboundReport> {
+    let receiver = switchboard_testkit::receiver::Receiver::start().await?;
+    {
+        let mut conn = pool.get().await?;
+        let subscriptions = vec!["message_created".to_string()];
+        let new = switchboard_store::webhooks::NewWebhook {
+            account_id,
+            name: Some("bench"),
+            url: &receiver.url,
+            subscriptions: &subscriptions,
+            secret: "whsec_bench",
+        };
+        switchboard_store::webhooks::create(&mut conn, &new).await?;
+    }
+    let acks: Arc<std::sync::Mutex<std::collections::HashMap<usize, Instant>>> = Default::default();
+    let paced_from = tokio::time::Instant::now();
+    let work = {
+        let (client, endpoint, acks) = (client.clone(), endpoint.to_string(), acks.clone());
+        move |i: usize| {
+            let req = client.post(&endpoint).json(&webhook("out", i, senders));
+            let acks = acks.clone();
+            async move {
+                // At a set rate, message i leaves at its slot; else as fast as acknowledged.
+                if rate > 0 {
+                    tokio::time::sleep_until(paced_from + Duration::from_secs_f64(i as f64 / rate as f64)).await;
+                }
+                let res = req.send().await?;
+                anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
+                acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?.insert(i, Instant::now());
+                Ok(())
+            }
+        }
+    };
+    let started = Instant::now();
+    let samples = drive(concurrency, Duration::from_secs(seconds), work).await?;
+    let load_ended = Instant::now();
+    let messages = samples.len();
+    let rate = messages as f64 / (load_ended - started).as_secs_f64();
+    let acks = std::mem::take(&mut *acks.lock().map_err(|_| anyhow::anyhow!("poisoned"))?);
+    // Every acknowledged message's delivery, or two minutes.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let arrivals = loop {
+        let mut first: std::collections::HashMap<usize, Instant> = std::collections::HashMap::new();
+        for r in receiver.delivered() {
+            let n = r.json["source_id"].as_str().and_then(|s| s.strip_prefix("wamid.out.")).and_then(|n| n.parse::<usize>().ok());
+            if let Some(n) = n {
+                first.entry(n).or_insert(r.at);
+            }
+        }
+        if first.len() >= messages || Instant::now() > deadline {
+            break first;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    let last = arrivals.values().max().copied().unwrap_or(load_ended);
+    let mut latencies: Vec<Duration> =
+        arrivals.iter().filter_map(|(n, at)| acks.get(n).map(|ack| at.saturating_duration_since(*ack))).collect();
+    Ok(OutboundReport {
+        messages,
+        rate,
+        delivered: arrivals.len(),
+        delivery_rate: arrivals.len() as f64 / (last - started).as_secs_f64(),
+        p50: percentile(&mut latencies, 0.50),
+        p99: percentile(&mut latencies, 0.99),
+        drain: last.saturating_duration_since(load_ended).as_secs_f64(),
+    })
+}
+
+#[allow(clippy::too_many_arguments)]
+/// `out`: also measure outgoing webhooks, with inbound at `out_rate` messages/s (0: as fast as
+/// acknowledged).
+pub async fn run(
+    url: &str,
+    concurrency: usize,
+    seconds: u64,
+    senders: usize,
+    pool: usize,
+    groups: usize,
+    out: Option<u64>,
+) -> anyhow::Result<Report> {
     let mut conn = AsyncPgConnection::establish(url).await?;
     let ids = setup(&mut conn).await?;
-    let settings = Settings { port: 0, ..Settings::default() };
-    let app = Application::build(settings, DbPool::new(url, pool)?).await?;
+    // The receiver of `--outbound` listens on loopback.
+    let settings = Settings { port: 0, outbound_allow_private: true, ..Settings::default() };
+    let app_pool = DbPool::new(url, pool)?;
+    let app = Application::build(settings, app_pool.clone()).await?;
     let port = app.port();
     let endpoint = format!("http://127.0.0.1:{port}/webhooks/whatsapp/{TOKEN}");
     let handle = app.handle();
@@ -228,6 +338,11 @@ pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, po
     } else {
         None
     };
+    let outbound_report = if let Some(rate) = out {
+        Some(outbound(&client, &endpoint, &app_pool, ids.account_id, concurrency, seconds, senders, rate).await?)
+    } else {
+        None
+    };
     handle.stop(true).await;
 
     // The baseline: the same message rows, one bare INSERT per transaction, from as many
@@ -259,5 +374,14 @@ pub async fn run(url: &str, concurrency: usize, seconds: u64, senders: usize, po
     let bare = drive(concurrency, Duration::from_secs(seconds), insert).await?;
     let bare_rate = bare.len() as f64 / started.elapsed().as_secs_f64();
     conn.batch_execute("DELETE FROM accounts WHERE name = 'WebhookBench'").await?;
-    Ok(Report { messages, rate: messages as f64 / elapsed, p50, p99, bare_rate, stored: stored.n, groups: group_report })
+    Ok(Report {
+        messages,
+        rate: messages as f64 / elapsed,
+        p50,
+        p99,
+        bare_rate,
+        stored: stored.n,
+        groups: group_report,
+        outbound: outbound_report,
+    })
 }

@@ -10,53 +10,61 @@ use switchboard_channels::webhook::Delivery;
 use switchboard_domain::webhooks::{after_attempt, Fate, Outcome};
 use switchboard_store::jobs::DeliverWebhook;
 use switchboard_store::models::Job;
-use switchboard_store::webhooks::AttemptRecord;
+use switchboard_store::webhooks::{AttemptRecord, Delivered};
 
 use crate::error::CoreResult;
 use crate::state::AppState;
 
-/// How soon a delivery waiting for an earlier one looks again, at the least…
-const WAIT_MIN: Duration = Duration::from_millis(200);
-/// …and at the most (the earlier one wakes it when it is done anyway).
+/// How long a delivery waiting for an earlier one sleeps when that one is under way: the
+/// earlier one wakes it when done, so this only bounds a wake-up lost to a race…
+const WAIT_MIN: Duration = Duration::from_secs(2);
+/// …and at the most, when the earlier one waits for its own retry.
 const WAIT_MAX: Duration = Duration::from_secs(300);
 
 pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> CoreResult<()> {
     let mut conn = state.conn().await?;
-    let found = switchboard_store::webhooks::for_attempt(&mut conn, payload.delivery_id).await?;
-    let Some((d, w)) = found.filter(|(d, w)| d.status == "pending" && w.enabled) else {
+    let found = switchboard_store::webhooks::attempt_context(&mut conn, payload.delivery_id).await?;
+    let Some(c) = found.filter(|c| c.status == "pending" && c.enabled) else {
         // Delivered, failed, deleted, or its endpoint is disabled: nothing to send now (a
         // disabled endpoint's deliveries are queued again when it is enabled).
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     };
-    if let Some(until) = switchboard_store::webhooks::waits_for(&mut conn, &d).await? {
-        let wait = until.and_then(|t| (t - Utc::now()).to_std().ok()).unwrap_or_default().clamp(WAIT_MIN, WAIT_MAX);
-        return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, wait).await?);
+    if c.blocked {
+        let wait = c.blocker_next.and_then(|t| (t - Utc::now()).to_std().ok()).unwrap_or_default().clamp(WAIT_MIN, WAIT_MAX);
+        return Ok(switchboard_store::webhooks::wait_behind(&mut conn, job.id, &c, wait).await?);
     }
     // No pooled connection is held while the receiver answers.
     drop(conn);
     let timestamp = Utc::now().timestamp();
     let attempt =
-        state.webhooks.post(Delivery { url: &w.url, secret: &w.secret, uuid: &d.uuid, event: &d.event, body: &d.body, timestamp }).await;
+        state.webhooks.post(Delivery { url: &c.url, secret: &c.secret, uuid: &c.uuid, event: &c.event, body: &c.body, timestamp }).await;
+    let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
+    if let Outcome::Delivered { status } = attempt.outcome {
+        // The common case: settled with others in one statement and one commit.
+        let done = Delivered {
+            delivery_id: c.id,
+            job_id: job.id,
+            webhook_id: c.webhook_id,
+            ordering_key: c.ordering_key.clone(),
+            was_failing: c.failing_since.is_some(),
+            status_code: i32::from(status),
+            duration_ms,
+        };
+        return state.settler.settle(done).await;
+    }
 
     let mut change = crate::change::Change::begin(state).await?;
     let settled = async {
         let conn = &mut change.conn;
         let now = Utc::now();
-        let failing_for = match attempt.outcome {
-            Outcome::Delivered { .. } => {
-                switchboard_store::webhooks::succeeded(conn, w.id).await?;
-                Duration::ZERO
-            }
-            _ => (now - switchboard_store::webhooks::failed(conn, w.id).await?).to_std().unwrap_or_default(),
-        };
-        let age = (now - d.created_at).to_std().unwrap_or_default();
-        let attempts = u32::try_from(d.attempts).unwrap_or(0) + 1;
+        let failing_for = (now - switchboard_store::webhooks::failed(conn, c.webhook_id).await?).to_std().unwrap_or_default();
+        let age = (now - c.created_at).to_std().unwrap_or_default();
+        let attempts = u32::try_from(c.attempts).unwrap_or(0) + 1;
         let plan = after_attempt(&attempt.outcome, attempts, age, failing_for, &state.settings.webhooks.policy);
         let (status_code, error) = match &attempt.outcome {
             Outcome::Delivered { status } => (Some(i32::from(*status)), None),
             Outcome::Retryable { status, error, .. } | Outcome::Refused { status, error } => (status.map(i32::from), Some(error.as_str())),
         };
-        let duration_ms = i32::try_from(attempt.duration.as_millis()).unwrap_or(i32::MAX);
         let (status, next) = match &plan.fate {
             Fate::Delivered => ("delivered", None),
             Fate::RetryIn(wait) => ("pending", Some(now + chrono::Duration::from_std(*wait).unwrap_or_default())),
@@ -68,16 +76,16 @@ pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> Co
             _ => error,
         };
         let record = AttemptRecord { status_code, duration_ms, error, next_retry_at: next };
-        switchboard_store::webhooks::record(conn, d.id, &record, status).await?;
+        switchboard_store::webhooks::record(conn, c.id, &record, status).await?;
         if let Some(reason) = &plan.disable {
-            tracing::warn!(webhook_id = w.id, reason = %reason, "webhook disabled");
-            switchboard_store::webhooks::disable(conn, w.id, reason).await?;
+            tracing::warn!(webhook_id = c.webhook_id, reason = %reason, "webhook disabled");
+            switchboard_store::webhooks::disable(conn, c.webhook_id, reason).await?;
         }
         match plan.fate {
             Fate::RetryIn(wait) => switchboard_store::jobs::postpone(conn, job.id, wait).await?,
             Fate::Delivered | Fate::Failed(_) => {
                 switchboard_store::jobs::complete(conn, job.id).await?;
-                switchboard_store::webhooks::wake_next(conn, &d).await?;
+                switchboard_store::webhooks::wake_next(conn, c.webhook_id, c.ordering_key.as_deref(), c.id).await?;
             }
             Fate::Parked => switchboard_store::jobs::complete(conn, job.id).await?,
         }
@@ -85,4 +93,56 @@ pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> Co
     }
     .await;
     change.finish(state, settled).await
+}
+
+/// Settles delivered deliveries in batches: whatever finished while the previous batch was
+/// written goes in the next statement, so a busy endpoint costs a commit per batch, not per
+/// delivery. A delivery's job is done only once its batch commits; if the process dies first,
+/// the job's lease brings it back and it is sent again (at least once, same delivery id).
+#[derive(Clone)]
+pub struct Settler {
+    queue: tokio::sync::mpsc::Sender<(Delivered, tokio::sync::oneshot::Sender<CoreResult<()>>)>,
+}
+
+/// The settler's half, run by `settle_forever`.
+pub struct SettleQueue {
+    queue: tokio::sync::mpsc::Receiver<(Delivered, tokio::sync::oneshot::Sender<CoreResult<()>>)>,
+}
+
+/// Most deliveries settled in one statement.
+const SETTLE_BATCH: usize = 256;
+
+impl Settler {
+    pub fn new() -> (Self, SettleQueue) {
+        let (queue, rx) = tokio::sync::mpsc::channel(4 * SETTLE_BATCH);
+        (Self { queue }, SettleQueue { queue: rx })
+    }
+
+    async fn settle(&self, done: Delivered) -> CoreResult<()> {
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        self.queue.send((done, tx)).await.map_err(|_| crate::error::CoreError::internal("the webhook settler stopped"))?;
+        rx.await.map_err(|_| crate::error::CoreError::internal("the webhook settler stopped"))?
+    }
+}
+
+pub async fn settle_forever(state: std::sync::Arc<AppState>, mut q: SettleQueue) {
+    let mut batch = Vec::with_capacity(SETTLE_BATCH);
+    loop {
+        if q.queue.recv_many(&mut batch, SETTLE_BATCH).await == 0 {
+            return;
+        }
+        let rows: Vec<Delivered> = batch.iter().map(|(d, _)| d.clone()).collect();
+        let written = async {
+            let mut conn = state.conn().await?;
+            switchboard_store::webhooks::delivered_many(&mut conn, &rows).await?;
+            CoreResult::Ok(())
+        }
+        .await;
+        for (_, tx) in batch.drain(..) {
+            let _ = tx.send(match &written {
+                Ok(()) => Ok(()),
+                Err(e) => Err(crate::error::CoreError::internal(format!("settling webhook deliveries: {e}"))),
+            });
+        }
+    }
 }

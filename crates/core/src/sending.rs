@@ -43,7 +43,7 @@ pub async fn listen_forever(state: std::sync::Arc<AppState>) {
 /// the next poll (retries come due without any NOTIFY). The running jobs belong to this task:
 /// when the server stops, they stop with it, and their leases bring them back elsewhere.
 pub async fn work_forever(state: std::sync::Arc<AppState>) {
-    let limit = state.settings.whatsapp.concurrency.max(1);
+    let limit = state.settings.job_concurrency();
     let mut running = tokio::task::JoinSet::new();
     let mut stopping = state.stopping.clone();
     loop {

@@ -53,15 +53,24 @@ pub struct WebhookSettings {
     pub policy: switchboard_domain::webhooks::Policy,
     /// Finished deliveries are kept in the delivery log this long.
     pub keep: Duration,
+    /// Deliveries in flight per process, on top of the WhatsApp sends' (`concurrency`): the job
+    /// worker runs this many more jobs at once. A delivery waiting for its receiver or its batch's
+    /// commit holds no database connection.
+    pub concurrency: usize,
 }
 
 impl Default for WebhookSettings {
     fn default() -> Self {
-        Self { timeout: Duration::from_secs(10), policy: Default::default(), keep: Duration::from_secs(7 * 24 * 3600) }
+        Self { timeout: Duration::from_secs(10), policy: Default::default(), keep: Duration::from_secs(7 * 24 * 3600), concurrency: 96 }
     }
 }
 
 impl Settings {
+    /// Jobs one process runs at once: WhatsApp sends and webhook deliveries.
+    pub fn job_concurrency(&self) -> usize {
+        self.whatsapp.concurrency.max(1) + self.webhooks.concurrency
+    }
+
     /// A claimed job is someone's for this long: longer than any attempt of any kind can take
     /// (a BSP send, a webhook delivery), so a job comes due again only when its worker is gone.
     pub fn job_lease(&self) -> Duration {

@@ -321,31 +321,112 @@ pub async fn insert_deliveries(conn: &mut AsyncPgConnection, rows: &[NewDelivery
     Ok(queued.len())
 }
 
-/// A delivery and its endpoint, for an attempt.
-pub async fn for_attempt(conn: &mut AsyncPgConnection, delivery_id: i64) -> StoreResult<Option<(WebhookDelivery, Webhook)>> {
-    Ok(webhook_deliveries::table
-        .inner_join(webhooks::table.on(webhooks::id.eq(webhook_deliveries::webhook_id)))
-        .filter(webhook_deliveries::id.eq(delivery_id))
-        .select((WebhookDelivery::as_select(), Webhook::as_select()))
-        .first(conn)
-        .await
-        .optional()?)
+/// What an attempt needs, in one query: the delivery, its endpoint, and whether an earlier
+/// delivery of its key to the same endpoint is still pending (and when that one is next tried).
+#[derive(Debug, Clone, QueryableByName)]
+pub struct AttemptContext {
+    #[diesel(sql_type = BigInt)]
+    pub id: i64,
+    #[diesel(sql_type = BigInt)]
+    pub webhook_id: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    pub ordering_key: Option<String>,
+    #[diesel(sql_type = Text)]
+    pub uuid: String,
+    #[diesel(sql_type = Text)]
+    pub event: String,
+    #[diesel(sql_type = Text)]
+    pub body: String,
+    #[diesel(sql_type = Text)]
+    pub status: String,
+    #[diesel(sql_type = Int4)]
+    pub attempts: i32,
+    #[diesel(sql_type = Timestamptz)]
+    pub created_at: DateTime<Utc>,
+    #[diesel(sql_type = Text)]
+    pub url: String,
+    #[diesel(sql_type = Text)]
+    pub secret: String,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub enabled: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub failing_since: Option<DateTime<Utc>>,
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub blocked: bool,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    pub blocker_next: Option<DateTime<Utc>>,
 }
 
-/// Whether an earlier delivery of the same key to the same endpoint is still pending (this one
-/// must wait for it), and when that one is next tried.
-pub async fn waits_for(conn: &mut AsyncPgConnection, d: &WebhookDelivery) -> StoreResult<Option<Option<DateTime<Utc>>>> {
-    let Some(key) = &d.ordering_key else { return Ok(None) };
-    Ok(webhook_deliveries::table
-        .filter(webhook_deliveries::webhook_id.eq(d.webhook_id))
-        .filter(webhook_deliveries::ordering_key.eq(key))
-        .filter(webhook_deliveries::status.eq("pending"))
-        .filter(webhook_deliveries::id.lt(d.id))
-        .order(webhook_deliveries::id)
-        .select(webhook_deliveries::next_attempt_at)
-        .first(conn)
-        .await
-        .optional()?)
+pub async fn attempt_context(conn: &mut AsyncPgConnection, delivery_id: i64) -> StoreResult<Option<AttemptContext>> {
+    Ok(crate::prepared::prepared(
+        "SELECT d.id, d.webhook_id, d.ordering_key, d.uuid, d.event, d.body, d.status, d.attempts, d.created_at,                 w.url, w.secret, w.enabled, w.failing_since, (b.id IS NOT NULL) AS blocked, b.next_attempt_at AS blocker_next          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id          LEFT JOIN LATERAL (SELECT e.id, e.next_attempt_at FROM webhook_deliveries e            WHERE d.ordering_key IS NOT NULL AND e.webhook_id = d.webhook_id AND e.ordering_key = d.ordering_key              AND e.status = 'pending' AND e.id < d.id ORDER BY e.id LIMIT 1) b ON true          WHERE d.id = $1",
+    )
+    .bind::<BigInt, _>(delivery_id)
+    .get_result(conn)
+    .await
+    .optional()?)
+}
+
+/// A delivery that must wait for an earlier one of its key: its job sleeps `wait`, unless the
+/// earlier one finished meanwhile (checked in the same statement, so its wake-up is not lost
+/// to this postponement), in which case it is due now.
+pub async fn wait_behind(conn: &mut AsyncPgConnection, job_id: i64, c: &AttemptContext, wait: std::time::Duration) -> StoreResult<()> {
+    crate::prepared::prepared(
+        "UPDATE jobs SET run_at = CASE WHEN EXISTS (            SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = $2 AND e.ordering_key = $3 AND e.status = 'pending' AND e.id < $4)          THEN now() + $5 ELSE now() END WHERE id = $1",
+    )
+    .bind::<BigInt, _>(job_id)
+    .bind::<BigInt, _>(c.webhook_id)
+    .bind::<Nullable<Text>, _>(c.ordering_key.as_deref())
+    .bind::<BigInt, _>(c.id)
+    .bind::<diesel::sql_types::Interval, _>(diesel::pg::data_types::PgInterval::from_microseconds(
+        i64::try_from(wait.as_micros()).unwrap_or(i64::MAX),
+    ))
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// A delivery the receiver took.
+#[derive(Debug, Clone)]
+pub struct Delivered {
+    pub delivery_id: i64,
+    pub job_id: i64,
+    pub webhook_id: i64,
+    pub ordering_key: Option<String>,
+    /// The endpoint was failing until now.
+    pub was_failing: bool,
+    pub status_code: i32,
+    pub duration_ms: i32,
+}
+
+/// Settles deliveries the receivers took, any number in one statement (one commit): each
+/// attempt logged, each delivery marked delivered, its job done, the next delivery of its key
+/// woken, and the endpoints no longer failing. The next of a key cannot be in the same batch:
+/// it is only attempted once this one is no longer pending.
+pub async fn delivered_many(conn: &mut AsyncPgConnection, rows: &[Delivered]) -> StoreResult<()> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<i64> = rows.iter().map(|r| r.delivery_id).collect();
+    let jobs: Vec<i64> = rows.iter().map(|r| r.job_id).collect();
+    let codes: Vec<i32> = rows.iter().map(|r| r.status_code).collect();
+    let ms: Vec<i32> = rows.iter().map(|r| r.duration_ms).collect();
+    let hooks: Vec<i64> = rows.iter().map(|r| r.webhook_id).collect();
+    let keys: Vec<Option<&str>> = rows.iter().map(|r| r.ordering_key.as_deref()).collect();
+    let failing: Vec<bool> = rows.iter().map(|r| r.was_failing).collect();
+    crate::prepared::prepared(
+        "WITH t AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::int4[], $5::int8[], $6::text[], $7::bool[])                       AS t(id, job, code, ms, webhook, key, failing)),          a AS (INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms) SELECT id, code, ms FROM t),          d AS (UPDATE webhook_deliveries w SET attempts = w.attempts + 1, status = 'delivered', last_status_code = t.code,                last_duration_ms = t.ms, last_error = NULL, next_attempt_at = NULL, delivered_at = now() FROM t WHERE w.id = t.id),          j AS (DELETE FROM jobs WHERE id IN (SELECT job FROM t)),          f AS (UPDATE webhooks SET failing_since = NULL WHERE id IN (SELECT webhook FROM t WHERE failing) AND failing_since IS NOT NULL),          n AS (UPDATE jobs SET run_at = now() WHERE kind = 'webhook.deliver' AND dead_at IS NULL AND run_at > now()                AND (payload ->> 'delivery_id')::bigint IN (                  SELECT (SELECT e.id FROM webhook_deliveries e WHERE e.webhook_id = t.webhook AND e.ordering_key = t.key                          AND e.status = 'pending' AND e.id > t.id ORDER BY e.id LIMIT 1)                  FROM t WHERE t.key IS NOT NULL))          SELECT 1",
+    )
+    .bind::<Array<BigInt>, _>(&ids)
+    .bind::<Array<BigInt>, _>(&jobs)
+    .bind::<Array<Int4>, _>(&codes)
+    .bind::<Array<Int4>, _>(&ms)
+    .bind::<Array<BigInt>, _>(&hooks)
+    .bind::<Array<Nullable<Text>>, _>(&keys)
+    .bind::<Array<diesel::sql_types::Bool>, _>(&failing)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// One attempt, as the delivery log shows it.
@@ -405,17 +486,17 @@ pub async fn failed(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResul
 }
 
 /// Brings the next waiting delivery of the key forward, now that the one before it is done.
-pub async fn wake_next(conn: &mut AsyncPgConnection, d: &WebhookDelivery) -> StoreResult<()> {
-    let Some(key) = &d.ordering_key else { return Ok(()) };
+pub async fn wake_next(conn: &mut AsyncPgConnection, webhook_id: i64, ordering_key: Option<&str>, delivery_id: i64) -> StoreResult<()> {
+    let Some(key) = ordering_key else { return Ok(()) };
     diesel::sql_query(
         "UPDATE jobs SET run_at = now() WHERE kind = $4 AND dead_at IS NULL AND run_at > now() \
          AND (payload ->> 'delivery_id')::bigint = ( \
            SELECT id FROM webhook_deliveries WHERE webhook_id = $1 AND ordering_key = $2 AND status = 'pending' AND id > $3 \
            ORDER BY id LIMIT 1)",
     )
-    .bind::<BigInt, _>(d.webhook_id)
+    .bind::<BigInt, _>(webhook_id)
     .bind::<Text, _>(key)
-    .bind::<BigInt, _>(d.id)
+    .bind::<BigInt, _>(delivery_id)
     .bind::<Text, _>(DeliverWebhook::KIND)
     .execute(conn)
     .await?;
