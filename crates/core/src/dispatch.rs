@@ -24,6 +24,10 @@ const BATCH: i64 = 500;
 const ACCOUNTS: i64 = 64;
 /// How often the log is looked at when nothing said it grew (other nodes' events).
 const POLL: Duration = Duration::from_secs(1);
+/// The least time between two rounds: the log writer says it numbered events after every
+/// batch, hundreds of times a second under load; the rounds in between would each cost a query
+/// and find little. Wake-ups that arrive meanwhile fold into one.
+const ROUND_GAP: Duration = Duration::from_millis(25);
 
 /// Runs the dispatcher: at once when this process's log writer numbered events, and every
 /// `POLL` for events numbered elsewhere. Several processes share the work: an account's cursor
@@ -44,6 +48,7 @@ pub async fn dispatch_forever(state: Arc<AppState>) {
                 }
             }
         }
+        tokio::time::sleep(ROUND_GAP).await;
     }
 }
 
