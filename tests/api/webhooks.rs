@@ -49,23 +49,9 @@ fn all_events() -> Vec<&'static str> {
 
 /// An API inbox the agent works in, with a contact and a conversation (display id 1).
 async fn conversation(app: &TestApp, w: &World) -> (i64, i64) {
-    let inbox = app.create_inbox(w.account_id, "Site").await;
-    app.add_inbox_member(inbox, &w.agent).await;
-    let contact = app
-        .post(&w.path("/contacts"))
-        .token(&w.admin.access_token)
-        .json(&json!({ "name": "Carla", "inbox_id": inbox, "source_id": "carla-1" }))
-        .send()
-        .await;
-    let contact = contact.body["payload"]["contact"]["id"].as_i64().unwrap();
-    let c = app
-        .post(&w.path("/conversations"))
-        .token(&w.admin.access_token)
-        .json(&json!({ "inbox_id": inbox, "contact_id": contact }))
-        .send()
-        .await;
-    assert_eq!(c.status, 200, "{:?}", c.body);
-    (inbox, c.body["id"].as_i64().unwrap())
+    let (inbox, contact) = crate::conversations::setup(app, w).await;
+    let c = crate::conversations::new_conversation(app, w, inbox, contact).await;
+    (inbox, c["id"].as_i64().unwrap())
 }
 
 async fn say(app: &TestApp, w: &World, conversation: i64, text: &str) -> i64 {

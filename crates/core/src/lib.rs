@@ -32,6 +32,7 @@ pub mod realtime;
 pub mod retailer;
 pub mod sending;
 pub mod settings;
+pub mod settle;
 pub mod state;
 pub mod storage;
 pub mod throttle;
@@ -92,7 +93,7 @@ impl Core {
         let notify = std::sync::Arc::new(tokio::sync::Notify::new());
         let (inbound, inbound_writers) = inbound::InboundWriter::new();
         let (stopping, stopping_rx) = tokio::sync::watch::channel(false);
-        let (settler, settle_queue) = deliver::Settler::new();
+        let (settler, settle_queue) = settle::Settler::new();
         // An in-flight send takes at most one BSP timeout; the margin records its outcome.
         let drain = settings.whatsapp.bsp_timeout + std::time::Duration::from_secs(5);
         let state = Arc::new(AppState {
@@ -113,7 +114,7 @@ impl Core {
         });
 
         let mut background = vec![
-            tokio::spawn(deliver::settle_forever(state.clone(), settle_queue)),
+            tokio::spawn(settle::settle_forever(state.db.clone(), settle_queue)),
             tokio::spawn(realtime::prune_forever(state.db.clone(), std::time::Duration::from_secs(60), state.settings.webhooks.keep)),
             tokio::spawn(realtime::write_log_forever(log_writer)),
         ];

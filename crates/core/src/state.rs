@@ -21,8 +21,8 @@ pub struct AppState {
     pub provider: switchboard_channels::baileys::Client,
     /// Posts outgoing webhook deliveries.
     pub webhooks: switchboard_channels::webhook::Sender,
-    /// Records delivered deliveries in batches (see `deliver::settle_forever`).
-    pub settler: crate::deliver::Settler,
+    /// Records delivered deliveries in batches (see `settle::settle_forever`).
+    pub settler: crate::settle::Settler,
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
     pub webhook_inboxes: crate::inbox_cache::InboxCache,
