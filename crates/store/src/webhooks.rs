@@ -368,11 +368,16 @@ pub async fn attempt_context(conn: &mut AsyncPgConnection, delivery_id: i64) -> 
 }
 
 /// A delivery that must wait for an earlier one of its key: its job sleeps `wait`, unless the
-/// earlier one finished meanwhile (checked in the same statement, so its wake-up is not lost
-/// to this postponement), in which case it is due now.
+/// earlier one finished meanwhile, in which case it is due now. The earlier ones are read with
+/// a share lock: a settle under way is waited for and its outcome read, so either this sees it
+/// delivered, or the settle's wake-up comes after this postponement and undoes it. No wake-up
+/// is lost to the race between the two.
 pub async fn wait_behind(conn: &mut AsyncPgConnection, job_id: i64, c: &AttemptContext, wait: std::time::Duration) -> StoreResult<()> {
     crate::prepared::prepared(
-        "UPDATE jobs SET run_at = CASE WHEN EXISTS (            SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = $2 AND e.ordering_key = $3 AND e.status = 'pending' AND e.id < $4)          THEN now() + $5 ELSE now() END WHERE id = $1",
+        "UPDATE jobs SET run_at = CASE WHEN EXISTS ( \
+           SELECT 1 FROM webhook_deliveries e WHERE e.webhook_id = $2 AND e.ordering_key = $3 AND e.status = 'pending' AND e.id < $4 \
+           FOR SHARE) \
+         THEN now() + $5 ELSE now() END WHERE id = $1",
     )
     .bind::<BigInt, _>(job_id)
     .bind::<BigInt, _>(c.webhook_id)
