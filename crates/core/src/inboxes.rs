@@ -2,7 +2,6 @@
 //! outgoing webhooks) and an API inbox's callback endpoint kept in step, in one change.
 
 use serde_json::json;
-use switchboard_domain::ValidationError;
 use switchboard_realtime::{Audience, Event};
 use switchboard_store::models::InboxChanges;
 use switchboard_store::models::{Inbox, NewInbox};
@@ -15,8 +14,7 @@ use crate::state::AppState;
 /// now; every delivery checks again when it connects.
 pub async fn check_callback(state: &AppState, changes: &InboxChanges) -> CoreResult<()> {
     if let Some(Some(url)) = &changes.webhook_url {
-        let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
-        guard.check_resolved(url).await.map_err(|b| ValidationError::invalid("channel.webhook_url", b.0))?;
+        state.check_outbound_url("channel.webhook_url", url).await?;
     }
     Ok(())
 }

@@ -83,7 +83,7 @@ impl Core {
         let throttle = Throttle::new(redis.clone(), settings.signin.window);
         let searches = Throttle::new(redis, std::time::Duration::from_secs(60));
         let storage = storage::Storage::new(settings.storage_dir.clone(), settings.public_url.clone());
-        let guard = switchboard_channels::guard::Guard { allow_private: settings.outbound_allow_private };
+        let guard = settings.guard();
         let bsp =
             switchboard_channels::aldeamo::Client::new(settings.whatsapp.bsp_timeout, guard).context("cannot build the HTTP client")?;
         let provider =

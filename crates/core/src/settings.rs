@@ -66,6 +66,11 @@ impl Default for WebhookSettings {
 }
 
 impl Settings {
+    /// What outgoing requests to URLs users gave may reach (`OUTBOUND_ALLOW_PRIVATE`).
+    pub fn guard(&self) -> switchboard_channels::guard::Guard {
+        switchboard_channels::guard::Guard { allow_private: self.outbound_allow_private }
+    }
+
     /// Jobs one process runs at once: WhatsApp sends and webhook deliveries.
     pub fn job_concurrency(&self) -> usize {
         self.whatsapp.concurrency.max(1) + self.webhooks.concurrency

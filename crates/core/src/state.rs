@@ -33,6 +33,12 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// A URL a user gave, checked as it is saved: not resolving to a private, local or metadata
+    /// address now (every connection checks again). The error names `field`.
+    pub async fn check_outbound_url(&self, field: &str, url: &str) -> Result<(), switchboard_domain::ValidationError> {
+        self.settings.guard().check_resolved(url).await.map_err(|b| switchboard_domain::ValidationError::invalid(field, b.0))
+    }
+
     pub async fn conn(&self) -> StoreResult<switchboard_store::Conn> {
         self.db.get().await
     }

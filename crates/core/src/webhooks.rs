@@ -11,6 +11,7 @@ use switchboard_store::models::{Inbox, Webhook, WebhookAttempt, WebhookDelivery}
 use switchboard_store::webhooks::{NewWebhook, WebhookChanges};
 use switchboard_store::AsyncPgConnection;
 
+use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
@@ -129,8 +130,7 @@ async fn url(state: &AppState, raw: &str) -> CoreResult<String> {
         return Err(ValidationError::too_long("url", 2048).into());
     }
     let url = http_url("url", raw)?;
-    let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
-    guard.check_resolved(&url).await.map_err(|b| ValidationError::invalid("url", b.0))?;
+    state.check_outbound_url("url", &url).await?;
     Ok(url)
 }
 
@@ -164,20 +164,11 @@ pub async fn update(state: &AppState, account_id: i64, id: i64, input: WebhookIn
     let name = input.name.map(|n| optional_text("name", n.as_deref(), 255)).transpose()?;
     let subscriptions = input.subscriptions.as_deref().map(|s| subscriptions("subscriptions", Some(s)).map(|e| names(&e))).transpose()?;
     let changes = WebhookChanges { name, url, subscriptions, enabled: input.enabled };
-    let mut conn = state.conn().await?;
-    switchboard_store::pool::begin(&mut conn).await?;
-    let updated = switchboard_store::webhooks::update(&mut conn, account_id, id, &changes).await;
-    match updated {
-        Ok(Some(w)) => {
-            switchboard_store::pool::commit(&mut conn).await?;
-            Ok(w.into())
-        }
-        other => {
-            let _ = switchboard_store::pool::rollback(&mut conn).await;
-            other?.ok_or(CoreError::NotFound)?;
-            Err(CoreError::NotFound)
-        }
-    }
+    // Enabling queues the parked deliveries in the same transaction as the change.
+    let mut change = Change::begin(state).await?;
+    let updated = switchboard_store::webhooks::update(&mut change.conn, account_id, id, &changes).await.map_err(CoreError::from);
+    let updated = change.finish(state, updated.and_then(|w| w.ok_or(CoreError::NotFound))).await?;
+    Ok(updated.into())
 }
 
 pub async fn rotate_secret(state: &AppState, account_id: i64, id: i64) -> CoreResult<WebhookView> {
@@ -210,23 +201,16 @@ pub async fn deliveries(state: &AppState, account_id: i64, id: i64, page: i64) -
 
 /// Sends a delivery again (same body, same `X-Chatwoot-Delivery`), through the queue.
 pub async fn redeliver(state: &AppState, account_id: i64, id: i64, delivery_id: i64) -> CoreResult<DeliveryView> {
-    let mut conn = state.conn().await?;
-    let w = switchboard_store::webhooks::find(&mut conn, account_id, id).await?.ok_or(CoreError::NotFound)?;
-    switchboard_store::pool::begin(&mut conn).await?;
-    let found = switchboard_store::webhooks::redeliver(&mut conn, w.id, delivery_id).await;
-    let d = match found {
-        Ok(Some(d)) => {
-            switchboard_store::pool::commit(&mut conn).await?;
-            d
-        }
-        other => {
-            let _ = switchboard_store::pool::rollback(&mut conn).await;
-            other?;
-            return Err(CoreError::NotFound);
-        }
-    };
-    let attempts = switchboard_store::webhooks::attempts_of(&mut conn, &[d.id]).await?;
-    Ok(delivery_view(d, &attempts))
+    let mut change = Change::begin(state).await?;
+    let found = async {
+        let w = switchboard_store::webhooks::find(&mut change.conn, account_id, id).await?.ok_or(CoreError::NotFound)?;
+        // The delivery made pending again and its job queued, together.
+        let d = switchboard_store::webhooks::redeliver(&mut change.conn, w.id, delivery_id).await?.ok_or(CoreError::NotFound)?;
+        let attempts = switchboard_store::webhooks::attempts_of(&mut change.conn, &[d.id]).await?;
+        CoreResult::Ok(delivery_view(d, &attempts))
+    }
+    .await;
+    change.finish(state, found).await
 }
 
 /// The events an API inbox's callback receives.

@@ -147,23 +147,32 @@ impl Receiver {
         self.received().into_iter().filter(Received::delivered).collect()
     }
 
+    /// The first arrival of each delivery answered 2xx, as a receiver that deduplicates on
+    /// `X-Chatwoot-Delivery` keeps them.
+    pub fn unique(&self) -> Vec<Received> {
+        let mut seen = std::collections::HashSet::new();
+        self.delivered().into_iter().filter(|r| seen.insert(r.delivery.clone())).collect()
+    }
+
     /// Waits until `n` deliveries were answered 2xx (or `timeout`); returns them.
     pub async fn wait_delivered(&self, n: usize, timeout: Duration) -> Vec<Received> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let got = self.delivered();
-            if got.len() >= n || tokio::time::Instant::now() > deadline {
-                return got;
-            }
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
+        self.wait_for(n, timeout, Self::delivered).await
     }
 
     /// Waits until `n` requests of any outcome arrived.
     pub async fn wait_received(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_for(n, timeout, Self::received).await
+    }
+
+    /// Waits until `n` distinct deliveries were answered 2xx (see `unique`).
+    pub async fn wait_unique(&self, n: usize, timeout: Duration) -> Vec<Received> {
+        self.wait_for(n, timeout, Self::unique).await
+    }
+
+    async fn wait_for(&self, n: usize, timeout: Duration, list: fn(&Self) -> Vec<Received>) -> Vec<Received> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
-            let got = self.received();
+            let got = list(self);
             if got.len() >= n || tokio::time::Instant::now() > deadline {
                 return got;
             }

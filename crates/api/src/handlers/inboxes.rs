@@ -9,7 +9,7 @@ use switchboard_domain::text::{http_url, optional_text, required_name};
 use switchboard_domain::whatsapp::{ChannelConfig, Provider};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox};
+use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox, Webhook};
 use switchboard_store::AsyncPgConnection;
 
 use super::{object, ok, path_id};
@@ -25,8 +25,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
     let admin = ctx.role.can_administer();
     let templates = templates_of(&mut conn, &inboxes).await?;
-    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
-    let callbacks = switchboard_store::webhooks::of_inboxes(&mut conn, &ids).await?;
+    let callbacks = callbacks_of(&mut conn, &inboxes, admin).await?;
     let url = &state.settings.public_url;
     let groups = state.settings.whatsapp.groups_enabled;
     let shown: Vec<Value> = inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups, &callbacks)).collect();
@@ -46,9 +45,15 @@ async fn templates_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox]) -> ApiRes
     Ok(if ids.is_empty() { vec![] } else { switchboard_store::whatsapp::templates_of(conn, &ids).await? })
 }
 
+/// The callback endpoints of the API inboxes among these, whose state administrators see.
+async fn callbacks_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox], admin: bool) -> ApiResult<Vec<Webhook>> {
+    let ids: Vec<i64> = inboxes.iter().filter(|i| admin && i.channel_type == "api").map(|i| i.id).collect();
+    Ok(switchboard_store::webhooks::of_inboxes(conn, &ids).await?)
+}
+
 pub(crate) async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
     let templates = templates_of(conn, std::slice::from_ref(inbox)).await?;
-    let callbacks = switchboard_store::webhooks::of_inboxes(conn, &[inbox.id]).await?;
+    let callbacks = callbacks_of(conn, std::slice::from_ref(inbox), admin).await?;
     Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates, state.settings.whatsapp.groups_enabled, &callbacks)))
 }
 
@@ -141,8 +146,7 @@ fn whatsapp_channel(channel: Option<&ChannelPayload>) -> Result<(String, Channel
 /// connection checks it again.
 async fn outbound_allowed(state: &AppState, config: &ChannelConfig) -> Result<(), ValidationError> {
     let (key, url) = config.endpoint();
-    let guard = switchboard_channels::guard::Guard { allow_private: state.settings.outbound_allow_private };
-    guard.check_resolved(url).await.map_err(|b| ValidationError::invalid(&format!("channel.provider_config.{key}"), b.0))
+    state.check_outbound_url(&format!("channel.provider_config.{key}"), url).await
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -80,7 +80,7 @@ pub async fn deliveries(
     params: Params,
 ) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let page = params.str("page").and_then(|p| p.parse::<f64>().ok()).filter(|p| p.is_finite() && *p >= 1.0).map(|p| p as i64).unwrap_or(1);
+    let page = params.page();
     let (payload, count) = webhooks::deliveries(&state, ctx.account_id, path_id(&path.1)?, page).await?;
     Ok(HttpResponse::Ok()
         .json(json!({ "meta": { "count": count, "current_page": page, "per_page": webhooks::PER_PAGE }, "payload": payload })))
