@@ -67,26 +67,6 @@ async fn say(app: &TestApp, w: &World, conversation: i64, text: &str) -> i64 {
     r.body["id"].as_i64().unwrap()
 }
 
-/// Deliveries as a receiver that deduplicates on `X-Chatwoot-Delivery` sees them (at least
-/// once allows a repeat, e.g. when a connection drops before the answer is read; never under
-/// another delivery id).
-fn unique(got: &[Received]) -> Vec<Received> {
-    let mut seen = std::collections::HashSet::new();
-    got.iter().filter(|r| seen.insert(r.delivery.clone())).cloned().collect()
-}
-
-/// Waits until `n` distinct deliveries were answered 2xx; returns them, first arrivals only.
-async fn wait_unique(receiver: &Receiver, n: usize) -> Vec<Received> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        let got = unique(&receiver.delivered());
-        if got.len() >= n || tokio::time::Instant::now() > deadline {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
-
 fn events(got: &[Received]) -> Vec<String> {
     got.iter().map(|r| r.json["event"].as_str().unwrap_or_default().to_string()).collect()
 }
@@ -232,14 +212,14 @@ async fn every_event_arrives_signed_in_the_references_flat_shape() {
         "conversation_typing_off",
         "message_updated",
     ];
-    let got = wait_unique(&receiver, expected.len()).await;
+    let got = receiver.wait_unique(expected.len(), WAIT).await;
     let mut seen = events(&got);
     seen.sort();
     let mut want: Vec<String> = expected.iter().map(|s| s.to_string()).collect();
     want.sort();
     assert_eq!(seen, want, "every event once (activity lines are not sent)");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(unique(&receiver.received()).len(), expected.len(), "nothing more, nothing under two delivery ids");
+    assert_eq!(receiver.unique().len(), expected.len(), "nothing more, nothing under two delivery ids");
 
     for r in &got {
         // The published recipe: HMAC-SHA256(secret, "<timestamp>.<raw body>"), hex, "sha256=".
@@ -291,7 +271,7 @@ async fn every_event_arrives_signed_in_the_references_flat_shape() {
     app.post(&w.path(&format!("/conversations/{cid}/toggle_status"))).token(admin).json(&json!({ "status": "open" })).send().await;
     let got = narrow.wait_delivered(1, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(events(&unique(&narrow.received())), ["conversation_status_changed"], "{got:?}");
+    assert_eq!(events(&narrow.unique()), ["conversation_status_changed"], "{got:?}");
 }
 
 #[tokio::test]
@@ -387,7 +367,7 @@ async fn a_receiver_down_for_a_while_gets_every_event_in_order_per_conversation(
     }
     assert_eq!(per, sent, "each conversation's messages in the order they were written");
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(unique(&receiver.delivered()).len(), 12, "none under two delivery ids");
+    assert_eq!(receiver.unique().len(), 12, "none under two delivery ids");
 }
 
 #[tokio::test]
@@ -501,13 +481,9 @@ async fn an_api_inbox_with_a_webhook_url_receives_its_own_conversations_events()
     let elsewhere = elsewhere.body["payload"]["contact"]["id"].as_i64().unwrap();
     app.post(&w.path("/conversations")).token(admin).json(&json!({ "inbox_id": other, "contact_id": elsewhere })).send().await;
 
-    let got = wait_unique(&receiver, 2).await;
+    let got = receiver.wait_unique(2, WAIT).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    assert_eq!(
-        events(&unique(&receiver.received())),
-        ["conversation_created", "message_created"],
-        "its own conversations only, no contact events"
-    );
+    assert_eq!(events(&receiver.unique()), ["conversation_created", "message_created"], "its own conversations only, no contact events");
     let message = &got[1].json;
     assert_eq!((message["id"].as_i64(), message["message_type"].as_str()), (Some(reply), Some("outgoing")));
     assert_eq!(message["inbox"]["id"], inbox);
@@ -536,5 +512,49 @@ async fn an_api_inbox_with_a_webhook_url_receives_its_own_conversations_events()
     assert_eq!(r.status, 200);
     say(&app, &w, cid, "unheard").await;
     tokio::time::sleep(Duration::from_millis(800)).await;
-    assert_eq!(unique(&receiver.received()).len(), 2, "the removed callback is not called");
+    assert_eq!(receiver.unique().len(), 2, "the removed callback is not called");
+}
+
+/// One attempt at a time per delivery: a job woken while a worker still runs it (the delivery
+/// before it settled meanwhile) finds the attempt taken and must not send it again.
+#[tokio::test]
+async fn a_delivery_is_attempted_by_one_worker_at_a_time() {
+    use diesel::prelude::*;
+    use diesel_async::RunQueryDsl;
+    use switchboard_store::schema::{webhook_deliveries, webhooks};
+    let (app, w, receiver) = app_with(|_| {}).await;
+    let hook = create_webhook(&app, &w, &receiver.url, Some(vec!["message_created"])).await;
+    let path = w.path(&format!("/webhooks/{}", hook["id"]));
+    // Disabled: the delivery is written and parked, so no worker touches it.
+    assert_eq!(app.patch(&path).token(&w.admin.access_token).json(&json!({ "enabled": false })).send().await.status, 200);
+    let (_, cid) = conversation(&app, &w).await;
+    say(&app, &w, cid, "once").await;
+    let mut conn = app.db.get().await.unwrap();
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let id: i64 = loop {
+        let found: Option<i64> = webhook_deliveries::table.select(webhook_deliveries::id).first(&mut conn).await.optional().unwrap();
+        if let Some(id) = found {
+            break id;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "no delivery was written");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let lease = Duration::from_secs(30);
+    assert!(
+        !switchboard_store::webhooks::attempt_context(&mut conn, id, lease).await.unwrap().unwrap().taken,
+        "a disabled endpoint's delivery is not attempted"
+    );
+    // Enabled behind the queue's back (no job queued): two workers look at it.
+    diesel::update(webhooks::table).set(webhooks::enabled.eq(true)).execute(&mut conn).await.unwrap();
+    assert!(switchboard_store::webhooks::attempt_context(&mut conn, id, lease).await.unwrap().unwrap().taken, "the first may send it");
+    assert!(
+        !switchboard_store::webhooks::attempt_context(&mut conn, id, lease).await.unwrap().unwrap().taken,
+        "the second may not while that attempt is under way"
+    );
+    // Once the attempt is settled (here: to be retried), the next one may.
+    let record =
+        switchboard_store::webhooks::AttemptRecord { status_code: Some(503), duration_ms: 5, error: Some("HTTP 503"), next_retry_at: None };
+    switchboard_store::webhooks::record(&mut conn, id, &record, "pending").await.unwrap();
+    assert!(switchboard_store::webhooks::attempt_context(&mut conn, id, lease).await.unwrap().unwrap().taken);
+    assert!(receiver.received().is_empty());
 }

@@ -20,10 +20,13 @@ use crate::state::AppState;
 const WAIT_MIN: Duration = Duration::from_secs(2);
 /// …and at the most, when the earlier one waits for its own retry.
 const WAIT_MAX: Duration = Duration::from_secs(300);
+/// How long a job steps aside while another worker runs an attempt of its delivery.
+const BUSY_WAIT: Duration = Duration::from_secs(5);
 
 pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> CoreResult<()> {
     let mut conn = state.conn().await?;
-    let found = switchboard_store::webhooks::attempt_context(&mut conn, payload.delivery_id).await?;
+    let lease = state.settings.job_lease();
+    let found = switchboard_store::webhooks::attempt_context(&mut conn, payload.delivery_id, lease).await?;
     let Some(c) = found.filter(|c| c.status == "pending" && c.enabled) else {
         // Delivered, failed, deleted, or its endpoint is disabled: nothing to send now (a
         // disabled endpoint's deliveries are queued again when it is enabled).
@@ -32,6 +35,11 @@ pub async fn deliver(state: &AppState, job: &Job, payload: DeliverWebhook) -> Co
     if c.blocked {
         let wait = c.blocker_next.and_then(|t| (t - Utc::now()).to_std().ok()).unwrap_or_default().clamp(WAIT_MIN, WAIT_MAX);
         return Ok(switchboard_store::webhooks::wait_behind(&mut conn, job.id, &c, wait).await?);
+    }
+    if !c.taken {
+        // Another worker is attempting it: this job was woken while that one ran it. That
+        // attempt settles the job (done, or its retry); this one only steps aside.
+        return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, BUSY_WAIT).await?);
     }
     // No pooled connection is held while the receiver answers.
     drop(conn);

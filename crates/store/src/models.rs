@@ -612,6 +612,8 @@ pub struct WebhookDelivery {
     pub last_duration_ms: Option<i32>,
     pub delivered_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
+    /// An attempt is under way until then.
+    pub attempt_until: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Clone, Queryable, Selectable)]

@@ -490,6 +490,7 @@ diesel::table! {
         last_duration_ms -> Nullable<Int4>,
         delivered_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
+        attempt_until -> Nullable<Timestamptz>,
     }
 }
 

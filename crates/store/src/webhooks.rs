@@ -75,11 +75,6 @@ pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> Sto
         .optional()?)
 }
 
-/// An API inbox's callback endpoint, if it has one.
-pub async fn of_inbox(conn: &mut AsyncPgConnection, inbox_id: i64) -> StoreResult<Option<Webhook>> {
-    Ok(webhooks::table.filter(webhooks::inbox_id.eq(inbox_id)).select(Webhook::as_select()).first(conn).await.optional()?)
-}
-
 /// These inboxes' callback endpoints: one query for a page of inboxes.
 pub async fn of_inboxes(conn: &mut AsyncPgConnection, inbox_ids: &[i64]) -> StoreResult<Vec<Webhook>> {
     if inbox_ids.is_empty() {
@@ -355,16 +350,45 @@ pub struct AttemptContext {
     pub blocked: bool,
     #[diesel(sql_type = Nullable<Timestamptz>)]
     pub blocker_next: Option<DateTime<Utc>>,
+    /// This caller holds the delivery's attempt for `lease`: it may send it. False when it must
+    /// not be sent now (not pending, disabled, blocked) or another attempt of it is under way.
+    #[diesel(sql_type = diesel::sql_types::Bool)]
+    pub taken: bool,
 }
 
-pub async fn attempt_context(conn: &mut AsyncPgConnection, delivery_id: i64) -> StoreResult<Option<AttemptContext>> {
+/// The attempt's context, and the delivery's attempt taken for `lease` when it may be sent and
+/// no other attempt of it is under way (its job can be woken while a worker still runs it), in
+/// one statement.
+pub async fn attempt_context(
+    conn: &mut AsyncPgConnection,
+    delivery_id: i64,
+    lease: std::time::Duration,
+) -> StoreResult<Option<AttemptContext>> {
     Ok(crate::prepared::prepared(
-        "SELECT d.id, d.webhook_id, d.ordering_key, d.uuid, d.event, d.body, d.status, d.attempts, d.created_at,                 w.url, w.secret, w.enabled, w.failing_since, (b.id IS NOT NULL) AS blocked, b.next_attempt_at AS blocker_next          FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id          LEFT JOIN LATERAL (SELECT e.id, e.next_attempt_at FROM webhook_deliveries e            WHERE d.ordering_key IS NOT NULL AND e.webhook_id = d.webhook_id AND e.ordering_key = d.ordering_key              AND e.status = 'pending' AND e.id < d.id ORDER BY e.id LIMIT 1) b ON true          WHERE d.id = $1",
+        "WITH ctx AS ( \
+           SELECT d.id, d.webhook_id, d.ordering_key, d.uuid, d.event, d.body, d.status, d.attempts, d.created_at, \
+                  w.url, w.secret, w.enabled, w.failing_since, (b.id IS NOT NULL) AS blocked, b.next_attempt_at AS blocker_next \
+           FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+           LEFT JOIN LATERAL (SELECT e.id, e.next_attempt_at FROM webhook_deliveries e \
+             WHERE d.ordering_key IS NOT NULL AND e.webhook_id = d.webhook_id AND e.ordering_key = d.ordering_key \
+               AND e.status = 'pending' AND e.id < d.id ORDER BY e.id LIMIT 1) b ON true \
+           WHERE d.id = $1), \
+         take AS ( \
+           UPDATE webhook_deliveries t SET attempt_until = now() + $2 FROM ctx \
+           WHERE t.id = ctx.id AND ctx.enabled AND NOT ctx.blocked AND t.status = 'pending' \
+             AND (t.attempt_until IS NULL OR t.attempt_until < now()) \
+           RETURNING t.id) \
+         SELECT ctx.*, EXISTS (SELECT 1 FROM take) AS taken FROM ctx",
     )
     .bind::<BigInt, _>(delivery_id)
+    .bind::<diesel::sql_types::Interval, _>(interval(lease))
     .get_result(conn)
     .await
     .optional()?)
+}
+
+fn interval(d: std::time::Duration) -> diesel::pg::data_types::PgInterval {
+    diesel::pg::data_types::PgInterval::from_microseconds(i64::try_from(d.as_micros()).unwrap_or(i64::MAX))
 }
 
 /// A delivery that must wait for an earlier one of its key: its job sleeps `wait`, unless the
@@ -383,9 +407,7 @@ pub async fn wait_behind(conn: &mut AsyncPgConnection, job_id: i64, c: &AttemptC
     .bind::<BigInt, _>(c.webhook_id)
     .bind::<Nullable<Text>, _>(c.ordering_key.as_deref())
     .bind::<BigInt, _>(c.id)
-    .bind::<diesel::sql_types::Interval, _>(diesel::pg::data_types::PgInterval::from_microseconds(
-        i64::try_from(wait.as_micros()).unwrap_or(i64::MAX),
-    ))
+    .bind::<diesel::sql_types::Interval, _>(interval(wait))
     .execute(conn)
     .await?;
     Ok(())
@@ -420,7 +442,20 @@ pub async fn delivered_many(conn: &mut AsyncPgConnection, rows: &[Delivered]) ->
     let keys: Vec<Option<&str>> = rows.iter().map(|r| r.ordering_key.as_deref()).collect();
     let failing: Vec<bool> = rows.iter().map(|r| r.was_failing).collect();
     crate::prepared::prepared(
-        "WITH t AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::int4[], $5::int8[], $6::text[], $7::bool[])                       AS t(id, job, code, ms, webhook, key, failing)),          a AS (INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms) SELECT id, code, ms FROM t),          d AS (UPDATE webhook_deliveries w SET attempts = w.attempts + 1, status = 'delivered', last_status_code = t.code,                last_duration_ms = t.ms, last_error = NULL, next_attempt_at = NULL, delivered_at = now() FROM t WHERE w.id = t.id),          j AS (DELETE FROM jobs WHERE id IN (SELECT job FROM t)),          f AS (UPDATE webhooks SET failing_since = NULL WHERE id IN (SELECT webhook FROM t WHERE failing) AND failing_since IS NOT NULL),          n AS (UPDATE jobs SET run_at = now() WHERE kind = 'webhook.deliver' AND dead_at IS NULL AND run_at > now()                AND (payload ->> 'delivery_id')::bigint IN (                  SELECT (SELECT e.id FROM webhook_deliveries e WHERE e.webhook_id = t.webhook AND e.ordering_key = t.key                          AND e.status = 'pending' AND e.id > t.id ORDER BY e.id LIMIT 1)                  FROM t WHERE t.key IS NOT NULL))          SELECT 1",
+        "WITH t AS (SELECT * FROM unnest($1::int8[], $2::int8[], $3::int4[], $4::int4[], $5::int8[], $6::text[], $7::bool[]) \
+                      AS t(id, job, code, ms, webhook, key, failing)), \
+         a AS (INSERT INTO webhook_attempts (delivery_id, status_code, duration_ms) SELECT id, code, ms FROM t), \
+         d AS (UPDATE webhook_deliveries w SET attempts = w.attempts + 1, status = 'delivered', last_status_code = t.code, \
+               last_duration_ms = t.ms, last_error = NULL, next_attempt_at = NULL, delivered_at = now(), attempt_until = NULL \
+               FROM t WHERE w.id = t.id), \
+         j AS (DELETE FROM jobs WHERE id IN (SELECT job FROM t)), \
+         f AS (UPDATE webhooks SET failing_since = NULL WHERE id IN (SELECT webhook FROM t WHERE failing) AND failing_since IS NOT NULL), \
+         n AS (UPDATE jobs SET run_at = now() WHERE kind = 'webhook.deliver' AND dead_at IS NULL AND run_at > now() \
+               AND (payload ->> 'delivery_id')::bigint IN ( \
+                 SELECT (SELECT e.id FROM webhook_deliveries e WHERE e.webhook_id = t.webhook AND e.ordering_key = t.key \
+                         AND e.status = 'pending' AND e.id > t.id ORDER BY e.id LIMIT 1) \
+                 FROM t WHERE t.key IS NOT NULL)) \
+         SELECT 1",
     )
     .bind::<Array<BigInt>, _>(&ids)
     .bind::<Array<BigInt>, _>(&jobs)
@@ -457,8 +492,8 @@ pub async fn record(conn: &mut AsyncPgConnection, delivery_id: i64, a: &AttemptR
         .await?;
     diesel::sql_query(
         "UPDATE webhook_deliveries SET attempts = attempts + 1, status = $2, last_status_code = $3, last_duration_ms = $4, \
-         last_error = $5, next_attempt_at = $6, delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END \
-         WHERE id = $1",
+         last_error = $5, next_attempt_at = $6, delivered_at = CASE WHEN $2 = 'delivered' THEN now() ELSE delivered_at END, \
+         attempt_until = NULL WHERE id = $1",
     )
     .bind::<BigInt, _>(delivery_id)
     .bind::<Text, _>(status)
@@ -468,15 +503,6 @@ pub async fn record(conn: &mut AsyncPgConnection, delivery_id: i64, a: &AttemptR
     .bind::<Nullable<Timestamptz>, _>(a.next_retry_at)
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-/// The endpoint answered: it is not failing.
-pub async fn succeeded(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<()> {
-    diesel::update(webhooks::table.find(webhook_id).filter(webhooks::failing_since.is_not_null()))
-        .set(webhooks::failing_since.eq(None::<DateTime<Utc>>))
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
@@ -562,13 +588,4 @@ pub async fn prune(conn: &mut AsyncPgConnection, before: DateTime<Utc>) -> Store
     .bind::<Timestamptz, _>(before)
     .execute(conn)
     .await?)
-}
-
-/// The delivery ids of an endpoint's pending deliveries, oldest first (tests, diagnostics).
-pub async fn pending_ids(conn: &mut AsyncPgConnection, webhook_id: i64) -> StoreResult<Vec<i64>> {
-    let rows: Vec<IdRow> = diesel::sql_query("SELECT id FROM webhook_deliveries WHERE webhook_id = $1 AND status = 'pending' ORDER BY id")
-        .bind::<BigInt, _>(webhook_id)
-        .load(conn)
-        .await?;
-    Ok(rows.into_iter().map(|r| r.id).collect())
 }
