@@ -91,6 +91,16 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/webhooks', '/api/v1/accounts/{account_id}/webhooks'),
     ('patch', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'),
     ('delete', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}', '/api/v1/accounts/{account_id}/webhooks/{webhook_id}'),
+    *[(m, '/platform/api/v1/agent_bots', '/platform/api/v1/agent_bots') for m in ('get', 'post')],
+    *[(m, '/platform/api/v1/agent_bots/{id}', '/platform/api/v1/agent_bots/{id}') for m in ('get', 'patch', 'delete')],
+    *[(m, '/api/v1/accounts/{account_id}/agent_bots', '/api/v1/accounts/{account_id}/agent_bots') for m in ('get', 'post')],
+    *[(m, '/api/v1/accounts/{account_id}/agent_bots/{id}', '/api/v1/accounts/{account_id}/agent_bots/{id}') for m in ('get', 'patch', 'delete')],
+    ('get', '/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot', '/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot'),
+    ('post', '/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot', '/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot'),
+    ('get', '/api/v1/accounts/{account_id}/integrations/apps', '/api/v1/accounts/{account_id}/integrations/apps'),
+    ('post', '/api/v1/accounts/{account_id}/integrations/hooks', '/api/v1/accounts/{account_id}/integrations/hooks'),
+    ('patch', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -422,7 +432,8 @@ NOTIF_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'in
 OURS[('get', '/api/v1/accounts/{account_id}/notifications')] = {
     'operationId': 'list-notifications', 'summary': "The caller's notifications, most recent activity first (15 a page)",
     'description': 'A notification is written with the change it reports: conversation_assignment (the conversation was assigned to the '
-                   'caller by someone else, on assignment or at creation) and conversation_mention (a private note mentioned the caller). '
+                   'caller by someone else, on assignment or at creation), conversation_mention (a private note mentioned the caller) and '
+                   'conversation_creation (an agent bot handed a conversation of one of the caller\'s inboxes over to people). '
                    'Each is also sent live as notification.created, to its user only.',
     'parameters': [ACC, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer', 'default': 1}}],
     'responses': {'200': resp({'type': 'object', 'properties': {'data': {'type': 'object', 'properties': {
@@ -443,7 +454,7 @@ OURS[('delete', '/api/v1/accounts/{account_id}/notifications/{id}')] = {
 
 EXTRA_SCHEMAS = {
     'notification': {'type': 'object', 'properties': {'id': {'type': 'integer'},
-        'notification_type': {'type': 'string', 'enum': ['conversation_assignment', 'conversation_mention']},
+        'notification_type': {'type': 'string', 'enum': ['conversation_assignment', 'conversation_mention', 'conversation_creation']},
         'push_message_title': {'type': 'string'}, 'primary_actor_type': {'type': 'string', 'enum': ['Conversation']},
         'primary_actor_id': {'type': 'integer', 'description': "The conversation's display id"},
         'primary_actor': {'type': 'object', 'description': 'The conversation, as in conversation events'},
@@ -648,6 +659,75 @@ components_source['webhook']['properties'].update({
     'disabled_at': {'type': 'integer', 'nullable': True}, 'failing_since': {'type': 'integer', 'nullable': True,
         'description': 'Since when every attempt has failed; null while the receiver answers'},
     'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}})
+# Agent bots: our fields, and what their tokens may do.
+BOT_NOTE = ('A bot hears its inboxes\' message_created, message_updated, conversation_opened (a conversation opened again, or handed '
+    'over) and conversation_resolved at outgoing_url, in the reference\'s flat payloads, with the same signature (its secret), '
+    'retries, order per conversation and at-least-once guarantee as account webhooks. While a bot is on an inbox, new conversations '
+    'start pending. The bot answers with its access_token as api_access_token, which reaches three operations only: create a '
+    'conversation, toggle its status and create a message, in the inboxes it answers (anything else is 401; another account or '
+    'inbox, 404). Its messages show it as sender (sender_type AgentBot, sender.type agent_bot). When the bot opens a pending '
+    'conversation (a handoff), the inbox\'s agents get a conversation_creation notification. bot_type is 0 (or "webhook"), the '
+    'one type served; an avatar is given as avatar_url (uploads are not taken). outgoing_url may not be a loopback, private, '
+    'link-local or metadata address unless OUTBOUND_ALLOW_PRIVATE=true. access_token and secret are shown to those who manage '
+    'the bot: administrators of its account, or the platform app that made it.')
+for key in [('get', '/api/v1/accounts/{account_id}/agent_bots'), ('post', '/api/v1/accounts/{account_id}/agent_bots'),
+            ('get', '/api/v1/accounts/{account_id}/agent_bots/{id}'), ('patch', '/api/v1/accounts/{account_id}/agent_bots/{id}'),
+            ('delete', '/api/v1/accounts/{account_id}/agent_bots/{id}')]:
+    NOTES[key] = ('Members read (the account\'s own bots and the system bots of platform apps); administrators write. A system '
+                  'bot may be put on an inbox but not changed here (401). ' + BOT_NOTE)
+for key in [('get', '/platform/api/v1/agent_bots'), ('post', '/platform/api/v1/agent_bots'), ('get', '/platform/api/v1/agent_bots/{id}'),
+            ('patch', '/platform/api/v1/agent_bots/{id}'), ('delete', '/platform/api/v1/agent_bots/{id}')]:
+    NOTES[key] = ('Only the bots this app made (another app\'s are 404). Without account_id the bot is a system bot every account may '
+                  'put on its inboxes; with one, it belongs to that account, which the app must have made (404 otherwise). ' + BOT_NOTE)
+NOTES[('get', '/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot')] = ('{"agent_bot": {…}} or {"agent_bot": null}, as the '
+    'reference answers, to members of the inbox. ' + BOT_NOTE)
+NOTES[('post', '/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot')] = ('Administrators. {"agent_bot": id} puts one of the '
+    'account\'s bots or a system bot on the inbox (another account\'s bot, or none, is 404); {"agent_bot": null} takes it away. ' + BOT_NOTE)
+for key in [('post', '/api/v1/accounts/{account_id}/conversations'),
+            ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/toggle_status'),
+            ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/messages')]:
+    NOTES[key] = (NOTES.get(key, '') + ' An agent bot\'s access_token may call this, in the inboxes the bot answers.').strip()
+components_source['agent_bot']['properties'].update({
+    'id': {'type': 'integer'}, 'description': {'type': 'string', 'nullable': True},
+    'outgoing_url': {'type': 'string', 'nullable': True, 'description': 'Where the bot hears its inboxes\' events'},
+    'bot_type': {'type': 'string', 'enum': ['webhook']},
+    'account_id': {'type': 'integer', 'nullable': True, 'description': 'Null for a system bot'},
+    'access_token': {'type': 'string', 'description': 'Shown to those who manage the bot'},
+    'secret': {'type': 'string', 'description': 'Signs its deliveries (X-Chatwoot-Signature), shown to those who manage the bot'},
+    'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}})
+for schema in ('agent_bot_create_update_payload', 'platform_agent_bot_create_update_payload'):
+    components_source[schema]['properties'].pop('avatar', None)
+    components_source[schema]['properties']['bot_type'] = {'description': '0 or "webhook"', 'oneOf': [{'type': 'integer', 'enum': [0]},
+                                                                                                   {'type': 'string', 'enum': ['0', 'webhook']}]}
+    components_source[schema]['additionalProperties'] = False
+components_source['agent_bot_create_update_payload']['properties']['bot_config'] = {'type': 'object'}
+components_source['platform_agent_bot_create_update_payload']['properties']['account_id'] = {'type': 'integer', 'nullable': True,
+    'description': 'The account the bot belongs to (one this app made); null or absent: a system bot'}
+# Integrations: the apps that work here (the webhook app, whose hooks are the account's webhooks).
+HOOK_NOTE = ('The only app provided is "webhook": its hooks are the account\'s webhooks (the same ones GET …/webhooks lists, with '
+    'the same delivery guarantees), settings {url, subscriptions, name}; status 1 or 0 turns one on or off. Any other app_id '
+    '(the reference\'s Slack, Dialogflow, …) is 404: we do not pretend to provide it. Administrators write; members list the apps '
+    '(hooks\' settings, which hold the signing secret, only administrators see).')
+for key in [('get', '/api/v1/accounts/{account_id}/integrations/apps'), ('post', '/api/v1/accounts/{account_id}/integrations/hooks'),
+            ('patch', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}'), ('delete', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}')]:
+    NOTES[key] = HOOK_NOTE
+components_source['integrations_app']['properties'].update({
+    'id': {'type': 'string', 'enum': ['webhook']}, 'action': {'type': 'string'},
+    'hooks': {'type': 'array', 'items': {'$ref': '#/components/schemas/integrations_hook'}}})
+components_source['integrations_hook']['properties'].update({
+    'id': {'type': 'integer', 'description': 'The webhook\'s id'}, 'app_id': {'type': 'string'},
+    'inbox_id': {'type': 'integer', 'nullable': True}, 'account_id': {'type': 'integer'},
+    'hook_type': {'type': 'string', 'enum': ['account', 'inbox']},
+    'settings': {'type': 'object', 'description': 'url, subscriptions, name, secret and disabled_reason (administrators; {} for agents)'}})
+HOOK_SETTINGS = {'type': 'object', 'additionalProperties': False, 'properties': {
+    'url': {'type': 'string'}, 'name': {'type': 'string', 'nullable': True},
+    'subscriptions': {'type': 'array', 'items': {'type': 'string', 'enum': WEBHOOK_EVENTS}}}}
+HOOK_STATUS = {'description': '1 (active) or 0 (inactive); true or false too', 'oneOf': [{'type': 'integer', 'enum': [0, 1]}, {'type': 'boolean'}]}
+components_source['integrations_hook_create_payload']['properties'].update({
+    'app_id': {'type': 'string', 'example': 'webhook', 'description': 'The app\'s id: "webhook"'}, 'status': HOOK_STATUS, 'settings': HOOK_SETTINGS})
+components_source['integrations_hook_create_payload']['additionalProperties'] = False
+components_source['integrations_hook_update_payload']['properties'].update({'status': HOOK_STATUS, 'settings': HOOK_SETTINGS})
+components_source['integrations_hook_update_payload']['additionalProperties'] = False
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -717,6 +797,13 @@ paths['/api/v1/accounts/{account_id}/contacts']['post']['responses']['200'] = re
                           'properties': {'source_id': {'type': 'string'}, 'inbox': {'type': 'object'}}}}}}})
 paths['/api/v1/accounts/{account_id}/conversations/{conversation_id}/assignments']['post']['responses']['200'] = resp(
     {'type': 'object', 'nullable': True, 'description': 'The new assignee (an agent), or the team when only the team changed; null when unassigned'})
+
+# An inbox's bot answers as the reference's server does (its document says 204 with the bot).
+bot_get = paths['/api/v1/accounts/{account_id}/inboxes/{id}/agent_bot']['get']['responses']
+bot_get.pop('204', None)
+bot_get['200'] = resp({'type': 'object', 'properties': {'agent_bot': {'allOf': [{'$ref': '#/components/schemas/agent_bot'}], 'nullable': True}}})
+set_bot = paths['/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot']['post']
+set_bot['requestBody']['content']['application/json']['schema']['properties']['agent_bot'].update({'type': 'integer', 'nullable': True})
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

@@ -3,6 +3,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod accounts;
+mod agent_bots;
 mod agents;
 mod auth;
 mod baileys_delivery;
@@ -15,6 +16,7 @@ mod groups;
 mod health;
 mod inbox_members;
 mod inboxes;
+mod integration_apps;
 mod integrations;
 mod labels;
 mod messages;

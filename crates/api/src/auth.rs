@@ -85,6 +85,7 @@ impl AccountCtx {
         switchboard_core::actor::Actor {
             account_id: self.account_id,
             user_id: self.user.id,
+            agent_bot_id: None,
             name: switchboard_core::views::available_name(&self.user).to_string(),
             visibility: self.inbox_visibility(),
             administrator: self.role.can_administer(),
@@ -116,13 +117,73 @@ impl FromRequest for AccountCtx {
         let req = req.clone();
         Box::pin(async move {
             let current = authenticate(&req).await?;
-            let account_id = req.match_info().get("account_id").and_then(switchboard_domain::AccountId::parse).ok_or(ApiError::NotFound)?.0;
+            account_member(&req, current).await
+        })
+    }
+}
+
+fn path_account(req: &HttpRequest) -> ApiResult<i64> {
+    Ok(req.match_info().get("account_id").and_then(switchboard_domain::AccountId::parse).ok_or(ApiError::NotFound)?.0)
+}
+
+/// The user as a member of the path's account (404 for someone who is not).
+async fn account_member(req: &HttpRequest, current: CurrentUser) -> ApiResult<AccountCtx> {
+    let account_id = path_account(req)?;
+    let state = state(req)?;
+    let mut conn = state.conn().await?;
+    let member = switchboard_store::account_users::membership(&mut conn, account_id, current.user.id).await?.ok_or(ApiError::NotFound)?;
+    let role = Role::from_stored(&member.role);
+    Ok(AccountCtx { user: current.user, member, account_id, role })
+}
+
+/// A user of the account, or an agent bot with its access token, on the three operations a bot
+/// may call (create a conversation, toggle its status, create a message). Everywhere else a
+/// bot's token is not a user's and gets 401. A bot acts in its own account (a system bot, in the
+/// accounts whose inboxes it answers); elsewhere it gets 404 like any other account's caller.
+pub struct ActingCtx {
+    pub account_id: i64,
+    actor: switchboard_core::actor::Actor,
+}
+
+impl ActingCtx {
+    pub fn actor(&self) -> switchboard_core::actor::Actor {
+        self.actor.clone()
+    }
+}
+
+impl FromRequest for ActingCtx {
+    type Error = ApiError;
+    type Future = Pin<Box<dyn Future<Output = ApiResult<Self>>>>;
+
+    fn from_request(req: &HttpRequest, _: &mut HttpPayload) -> Self::Future {
+        let req = req.clone();
+        Box::pin(async move {
+            let bot = match header(&req, "api_access_token") {
+                Some(token) => {
+                    let state = state(&req)?;
+                    let mut conn = state.conn().await?;
+                    match switchboard_store::users::find_by_access_token(&mut conn, &token).await? {
+                        Some(_) => None,
+                        None => Some(switchboard_store::agent_bots::find_by_token(&mut conn, &token).await?.ok_or(ApiError::InvalidToken)?),
+                    }
+                }
+                None => None,
+            };
+            let Some(bot) = bot else {
+                let ctx = account_member(&req, authenticate(&req).await?).await?;
+                return Ok(ActingCtx { account_id: ctx.account_id, actor: ctx.actor() });
+            };
+            let account_id = path_account(&req)?;
             let state = state(&req)?;
             let mut conn = state.conn().await?;
-            let member =
-                switchboard_store::account_users::membership(&mut conn, account_id, current.user.id).await?.ok_or(ApiError::NotFound)?;
-            let role = Role::from_stored(&member.role);
-            Ok(AccountCtx { user: current.user, member, account_id, role })
+            let serves = match bot.account_id {
+                Some(own) => own == account_id,
+                None => switchboard_store::agent_bots::serves_account(&mut conn, bot.id, account_id).await?,
+            };
+            if !serves {
+                return Err(ApiError::NotFound);
+            }
+            Ok(ActingCtx { account_id, actor: switchboard_core::actor::Actor::bot(account_id, &bot) })
         })
     }
 }

@@ -72,6 +72,64 @@ pub async fn change_one(
     tx.finish(state, result).await
 }
 
+/// Sets a conversation's status (`requested`, or the toggle of the current one) with its
+/// activity line. When a bot hands the conversation over (`agent_bots::is_handoff`), the
+/// inbox's agents are notified as of a new conversation (`conversation_creation`, as the
+/// reference does on handoff) and a `conversation.bot_handoff` is logged for reporting.
+pub async fn set_status(
+    state: &AppState,
+    actor: &Actor,
+    display_id: i64,
+    requested: Option<Status>,
+    snoozed_until: Option<DateTime<Utc>>,
+) -> CoreResult<Conversation> {
+    use switchboard_domain::conversations::activity;
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        let c = visible(conn, actor, display_id).await?;
+        let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
+        let next = requested.unwrap_or_else(|| current.toggled());
+        let lines = if next != current { vec![activity::status(next, &actor.name)] } else { vec![] };
+        let changes = ConversationChanges {
+            status: Some(next.as_str().into()),
+            snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
+            ..Default::default()
+        };
+        let handoff = switchboard_domain::agent_bots::is_handoff(actor.agent_bot_id.is_some(), current, next);
+        let notify = if handoff { handoff_notices(conn, &c).await? } else { vec![] };
+        let (c, activities, notifications) = change_notifying(conn, &c, changes, lines, &notify).await?;
+        let payload =
+            crate::events::announce(state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
+        if handoff {
+            crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
+        }
+        crate::notifications::publish(state, conn, out, &notifications).await?;
+        Ok(c)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+/// `conversation_creation` for each agent of the conversation's inbox.
+async fn handoff_notices(conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<Vec<NewNotification>> {
+    let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let agents = switchboard_store::inboxes::members(conn, &inbox).await?;
+    Ok(agents
+        .iter()
+        .map(|a| NewNotification {
+            account_id: c.account_id,
+            user_id: a.user.id,
+            notification_type: "conversation_creation".into(),
+            conversation_id: c.id,
+            secondary_actor_type: None,
+            secondary_actor_id: None,
+        })
+        .collect())
+}
+
 /// A `conversation_assignment` notification for the new assignee, unless they assigned
 /// themselves (the reference does not notify anyone of their own act).
 pub fn assignment_notice(conversation: &Conversation, assignee: Option<i64>, by: i64) -> Vec<NewNotification> {

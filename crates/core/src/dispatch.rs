@@ -76,7 +76,7 @@ async fn read_account(state: &AppState, conn: &mut AsyncPgConnection, account_id
     let targets = switchboard_store::webhooks::targets(conn, account_id).await?;
     let wanted: Vec<(&StoredEvent, WebhookEvent)> = events
         .iter()
-        .filter_map(|e| webhook_event(&e.event, &e.data).map(|w| (e, w)))
+        .flat_map(|e| webhook_events(&e.event, &e.data).into_iter().map(move |w| (e, w)))
         .filter(|(_, w)| targets.iter().any(|t| t.subscriptions.iter().any(|s| s == w.as_str())))
         .collect();
     if !wanted.is_empty() {
@@ -87,14 +87,23 @@ async fn read_account(state: &AppState, conn: &mut AsyncPgConnection, account_id
     Ok(events.len())
 }
 
-/// The webhook event a log event is, if any. Activity lines are not messages to integrators.
-fn webhook_event(name: &str, data: &Value) -> Option<WebhookEvent> {
+/// The webhook events a log event is (none, one, or for a status change also the bots'
+/// `conversation_opened` / `conversation_resolved`). Activity lines are not messages to
+/// integrators.
+fn webhook_events(name: &str, data: &Value) -> Vec<WebhookEvent> {
     let activity = data.get("message_type").and_then(Value::as_i64) == Some(2);
-    Some(match name {
+    let one = match name {
         "message.created" if !activity => WebhookEvent::MessageCreated,
         "message.updated" if !activity => WebhookEvent::MessageUpdated,
         "conversation.created" => WebhookEvent::ConversationCreated,
-        "conversation.status_changed" => WebhookEvent::ConversationStatusChanged,
+        "conversation.status_changed" => {
+            let bots = match data.get("status").and_then(Value::as_str) {
+                Some("open") => Some(WebhookEvent::ConversationOpened),
+                Some("resolved") => Some(WebhookEvent::ConversationResolved),
+                _ => None,
+            };
+            return std::iter::once(WebhookEvent::ConversationStatusChanged).chain(bots).collect();
+        }
         "conversation.updated" | "assignee.changed" | "team.changed" | "conversation.contact_changed" => WebhookEvent::ConversationUpdated,
         "contact.created" => WebhookEvent::ContactCreated,
         "contact.updated" => WebhookEvent::ContactUpdated,
@@ -102,8 +111,9 @@ fn webhook_event(name: &str, data: &Value) -> Option<WebhookEvent> {
         "conversation.typing_off" => WebhookEvent::ConversationTypingOff,
         "inbox.created" => WebhookEvent::InboxCreated,
         "inbox.updated" => WebhookEvent::InboxUpdated,
-        _ => return None,
-    })
+        _ => return vec![],
+    };
+    vec![one]
 }
 
 /// The conversation (display id) and inbox an event is about.
@@ -136,7 +146,14 @@ async fn deliveries(
     let mut display_ids: Vec<i64> = wanted
         .iter()
         .filter(|(_, w)| {
-            !matches!(w, WebhookEvent::ConversationCreated | WebhookEvent::ConversationStatusChanged | WebhookEvent::ConversationUpdated)
+            !matches!(
+                w,
+                WebhookEvent::ConversationCreated
+                    | WebhookEvent::ConversationStatusChanged
+                    | WebhookEvent::ConversationUpdated
+                    | WebhookEvent::ConversationOpened
+                    | WebhookEvent::ConversationResolved
+            )
         })
         .filter_map(|(e, w)| subject(*w, &e.data).0)
         .collect();
@@ -233,11 +250,23 @@ mod tests {
 
     #[test]
     fn log_events_map_to_the_references_webhook_events() {
-        assert_eq!(webhook_event("message.created", &json!({"message_type": 1})), Some(WebhookEvent::MessageCreated));
-        assert_eq!(webhook_event("message.created", &json!({"message_type": 2})), None, "activity lines are not sent");
-        assert_eq!(webhook_event("assignee.changed", &json!({})), Some(WebhookEvent::ConversationUpdated));
-        assert_eq!(webhook_event("presence.update", &json!({})), None);
-        assert_eq!(webhook_event("inbox.updated", &json!({})), Some(WebhookEvent::InboxUpdated));
+        assert_eq!(webhook_events("message.created", &json!({"message_type": 1})), vec![WebhookEvent::MessageCreated]);
+        assert_eq!(webhook_events("message.created", &json!({"message_type": 2})), vec![], "activity lines are not sent");
+        assert_eq!(webhook_events("assignee.changed", &json!({})), vec![WebhookEvent::ConversationUpdated]);
+        assert_eq!(webhook_events("presence.update", &json!({})), vec![]);
+        assert_eq!(webhook_events("inbox.updated", &json!({})), vec![WebhookEvent::InboxUpdated]);
+        assert_eq!(
+            webhook_events("conversation.status_changed", &json!({"status": "resolved"})),
+            vec![WebhookEvent::ConversationStatusChanged, WebhookEvent::ConversationResolved]
+        );
+        assert_eq!(
+            webhook_events("conversation.status_changed", &json!({"status": "open"})),
+            vec![WebhookEvent::ConversationStatusChanged, WebhookEvent::ConversationOpened]
+        );
+        assert_eq!(
+            webhook_events("conversation.status_changed", &json!({"status": "pending"})),
+            vec![WebhookEvent::ConversationStatusChanged]
+        );
     }
 
     #[test]

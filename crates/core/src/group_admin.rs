@@ -69,13 +69,19 @@ pub async fn find(conn: &mut AsyncPgConnection, actor: &Actor, contact_id: i64, 
 
 /// Access follows the inbox: administrators everywhere, agents in their inboxes.
 async fn allowed(conn: &mut AsyncPgConnection, actor: &Actor, inbox_id: i64) -> CoreResult<()> {
-    if let Visibility::MemberOf(user_id) = actor.visibility {
-        let mine = switchboard_store::inboxes::member_inbox_ids(conn, actor.account_id, user_id).await?;
-        if !mine.contains(&inbox_id) {
-            return Err(CoreError::Forbidden);
+    match actor.visibility {
+        Visibility::All => Ok(()),
+        Visibility::MemberOf(user_id) => {
+            let mine = switchboard_store::inboxes::member_inbox_ids(conn, actor.account_id, user_id).await?;
+            if mine.contains(&inbox_id) {
+                Ok(())
+            } else {
+                Err(CoreError::Forbidden)
+            }
         }
+        // Bots do not administer groups (their token reaches three operations only).
+        Visibility::AgentBot(_) => Err(CoreError::Forbidden),
     }
-    Ok(())
 }
 
 /// The provider's status for one participant of a request.

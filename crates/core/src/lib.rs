@@ -6,6 +6,7 @@
 //! a request.
 
 pub mod actor;
+pub mod agent_bots;
 pub mod agents;
 pub mod avatars;
 pub mod baileys;
@@ -22,6 +23,7 @@ pub mod inbox_cache;
 pub mod inbox_members;
 pub mod inboxes;
 pub mod ingest;
+pub mod integration_apps;
 pub mod integrators;
 pub mod media;
 pub mod messages;

@@ -105,8 +105,9 @@ pub async fn create_in(
                 obj.insert("in_reply_to".into(), json!(id));
             }
         }
-        let sender = match draft.message_type {
-            MessageType::Incoming => ("contact", c.contact_id),
+        let sender = match (draft.message_type, actor.agent_bot_id) {
+            (MessageType::Incoming, _) => ("contact", c.contact_id),
+            (_, Some(bot_id)) => ("agent_bot", bot_id),
             _ => ("user", actor.user_id),
         };
         // Mentions count in private notes, and only of the account's agents.

@@ -15,6 +15,7 @@ fn title(notification_type: &str, display_id: i64) -> String {
     match notification_type {
         "conversation_assignment" => format!("A conversation (#{display_id}) has been assigned to you"),
         "conversation_mention" => format!("You have been mentioned in conversation (#{display_id})"),
+        "conversation_creation" => format!("A new conversation (#{display_id}) has been created"),
         other => format!("{other} (#{display_id})"),
     }
 }

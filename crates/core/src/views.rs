@@ -338,6 +338,17 @@ pub fn user_brief(u: &User) -> Value {
     })
 }
 
+/// An agent bot as the sender of a message.
+pub fn agent_bot_brief(b: &switchboard_store::models::AgentBot) -> Value {
+    json!({
+        "id": b.id,
+        "name": b.name,
+        "thumbnail": b.avatar_url.as_deref().unwrap_or_default(),
+        "avatar_url": b.avatar_url.as_deref().unwrap_or_default(),
+        "type": "agent_bot",
+    })
+}
+
 /// `sender_type` holds the reference's class names.
 fn sender_type_name(stored: Option<&str>) -> Value {
     match stored {

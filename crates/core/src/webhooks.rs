@@ -125,12 +125,12 @@ pub struct WebhookInput {
 
 /// A checked URL: http(s), and (unless `OUTBOUND_ALLOW_PRIVATE`) not resolving to a private,
 /// local or metadata address now. Every delivery checks again when it connects.
-async fn url(state: &AppState, raw: &str) -> CoreResult<String> {
+pub(crate) async fn checked_url(state: &AppState, field: &str, raw: &str) -> CoreResult<String> {
     if raw.chars().count() > 2048 {
-        return Err(ValidationError::too_long("url", 2048).into());
+        return Err(ValidationError::too_long(field, 2048).into());
     }
-    let url = http_url("url", raw)?;
-    state.check_outbound_url("url", &url).await?;
+    let url = http_url(field, raw)?;
+    state.check_outbound_url(field, &url).await?;
     Ok(url)
 }
 
@@ -138,7 +138,7 @@ fn names(events: &[WebhookEvent]) -> Vec<String> {
     events.iter().map(|e| e.as_str().to_string()).collect()
 }
 
-fn new_secret() -> String {
+pub(crate) fn new_secret() -> String {
     format!("whsec_{}", random_token(24))
 }
 
@@ -147,7 +147,7 @@ pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<V
 }
 
 pub async fn create(state: &AppState, account_id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
-    let url = url(state, input.url.as_deref().ok_or_else(|| ValidationError::blank("url"))?).await?;
+    let url = checked_url(state, "url", input.url.as_deref().ok_or_else(|| ValidationError::blank("url"))?).await?;
     let name = optional_text("name", input.name.flatten().as_deref(), 255)?;
     let subscriptions = names(&subscriptions("subscriptions", input.subscriptions.as_deref())?);
     let secret = new_secret();
@@ -158,7 +158,7 @@ pub async fn create(state: &AppState, account_id: i64, input: WebhookInput) -> C
 
 pub async fn update(state: &AppState, account_id: i64, id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
     let url = match input.url.as_deref() {
-        Some(raw) => Some(url(state, raw).await?),
+        Some(raw) => Some(checked_url(state, "url", raw).await?),
         None => None,
     };
     let name = input.name.map(|n| optional_text("name", n.as_deref(), 255)).transpose()?;

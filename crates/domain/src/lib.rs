@@ -10,6 +10,7 @@ pub mod validation;
 
 pub use ids::*;
 pub use validation::ValidationError;
+pub mod agent_bots;
 pub mod attachments;
 pub mod contacts;
 pub mod conversations;

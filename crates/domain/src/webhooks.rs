@@ -23,6 +23,10 @@ pub enum WebhookEvent {
     InboxUpdated,
     ConversationTypingOn,
     ConversationTypingOff,
+    /// Agent bots only: a conversation opened (reopened, or handed over by a bot).
+    ConversationOpened,
+    /// Agent bots only: a conversation resolved.
+    ConversationResolved,
 }
 
 impl WebhookEvent {
@@ -53,8 +57,14 @@ impl WebhookEvent {
         Self::WebwidgetTriggered,
     ];
 
+    /// What an agent bot hears, as the reference's agent bot listener sends it.
+    pub const AGENT_BOT: [Self; 5] =
+        [Self::MessageCreated, Self::MessageUpdated, Self::ConversationOpened, Self::ConversationResolved, Self::WebwidgetTriggered];
+
     pub const fn as_str(self) -> &'static str {
         match self {
+            Self::ConversationOpened => "conversation_opened",
+            Self::ConversationResolved => "conversation_resolved",
             Self::ConversationCreated => "conversation_created",
             Self::ConversationStatusChanged => "conversation_status_changed",
             Self::ConversationUpdated => "conversation_updated",
@@ -70,6 +80,7 @@ impl WebhookEvent {
         }
     }
 
+    /// An account webhook's subscription (the bots' own events are not among them).
     pub fn parse(raw: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|e| e.as_str() == raw.trim())
     }

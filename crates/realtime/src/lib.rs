@@ -33,6 +33,9 @@ pub enum Event {
     /// to a socket (the reference's clients have no such live event).
     InboxCreated,
     InboxUpdated,
+    /// A bot handed a conversation over to people: log-only, for reporting (the reference's
+    /// `conversation_bot_handoff`); sockets see the status change itself.
+    ConversationBotHandoff,
     /// Internal: tells every node's sockets to check the named users' subscriptions again
     /// (membership, role, deletion or credentials changed). It goes through the log and Redis
     /// like any event, so it reaches every node, but no client ever receives it.
@@ -41,7 +44,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, for checks over the whole catalog.
-    pub const ALL: [Event; 21] = [
+    pub const ALL: [Event; 22] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -62,6 +65,7 @@ impl Event {
         Self::PresenceUpdate,
         Self::InboxCreated,
         Self::InboxUpdated,
+        Self::ConversationBotHandoff,
         Self::AccessChanged,
     ];
 
@@ -87,6 +91,7 @@ impl Event {
             Self::PresenceUpdate => "presence.update",
             Self::InboxCreated => "inbox.created",
             Self::InboxUpdated => "inbox.updated",
+            Self::ConversationBotHandoff => "conversation.bot_handoff",
             Self::AccessChanged => "access.changed",
         }
     }
@@ -103,7 +108,7 @@ pub const ACCESS_CHANGED: &str = Event::AccessChanged.as_str();
 
 /// Whether sockets ever deliver the event: internal and log-only events they never do.
 pub fn reaches_sockets(event: &str) -> bool {
-    event != ACCESS_CHANGED && event != Event::InboxCreated.as_str() && event != Event::InboxUpdated.as_str()
+    ![ACCESS_CHANGED, Event::InboxCreated.as_str(), Event::InboxUpdated.as_str(), Event::ConversationBotHandoff.as_str()].contains(&event)
 }
 
 /// Who an event is for, besides the account's administrators (who receive everything).

@@ -11,7 +11,7 @@ use switchboard_domain::conversations::Status;
 use crate::filters::like_pattern;
 use crate::inboxes::Visibility;
 use crate::models::{Contact, Conversation, ConversationChanges, Message, NewConversation, NewMessage, Team, User};
-use crate::schema::{account_counters, contacts, conversations, inbox_members, messages, teams, users};
+use crate::schema::{account_counters, contacts, conversations, messages, teams, users};
 use crate::{StoreError, StoreResult};
 
 pub const PER_PAGE: i64 = 25;
@@ -28,9 +28,19 @@ async fn next_display_id(conn: &mut AsyncPgConnection, account_id: i64) -> Store
         .await?)
 }
 
-/// Inserts the conversation with its display id, all in the caller's transaction.
+/// Inserts the conversation with its display id, all in the caller's transaction. Every new
+/// conversation comes through here, so here it starts pending when a bot answers its inbox.
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewConversation) -> StoreResult<Conversation> {
     let display_id = next_display_id(conn, new.account_id).await?;
+    let requested = Status::from_stored(&new.status).unwrap_or(Status::Open);
+    let status = switchboard_domain::agent_bots::initial_status(requested, crate::agent_bots::answers(conn, new.inbox_id).await?);
+    let started;
+    let new = if status == requested {
+        new
+    } else {
+        started = NewConversation { status: status.as_str().into(), snoozed_until: None, ..new.clone() };
+        &started
+    };
     Ok(diesel::insert_into(conversations::table)
         .values((new, conversations::display_id.eq(display_id)))
         .returning(Conversation::as_returning())
@@ -66,11 +76,9 @@ where
 }
 
 fn visible(query: conversations::BoxedQuery<'_, Pg>, vis: Visibility) -> conversations::BoxedQuery<'_, Pg> {
-    match vis {
-        Visibility::All => query,
-        Visibility::MemberOf(user_id) => query.filter(
-            conversations::inbox_id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)),
-        ),
+    match crate::inboxes::visible_ids(vis) {
+        None => query,
+        Some(ids) => query.filter(conversations::inbox_id.eq_any(ids)),
     }
 }
 

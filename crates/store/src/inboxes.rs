@@ -4,21 +4,43 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 
 use crate::models::{AccountUser, Agent, Inbox, InboxChanges, NewInbox, User};
-use crate::schema::{account_users, inbox_members, inboxes, users};
+use crate::schema::{account_users, agent_bot_inboxes, inbox_members, inboxes, users};
 use crate::{StoreError, StoreResult};
 
-/// Whose view of the inboxes a query takes: administrators see all, agents only their own.
+/// Whose view of the inboxes a query takes: administrators see all, agents only their own,
+/// and an agent bot the inboxes it answers.
 #[derive(Debug, Clone, Copy)]
 pub enum Visibility {
     All,
     MemberOf(i64),
+    AgentBot(i64),
+}
+
+/// The ids of the inboxes `vis` sees, as a subquery (None: all of them).
+pub(crate) fn visible_ids(vis: Visibility) -> Option<inboxes::BoxedQuery<'static, diesel::pg::Pg, diesel::sql_types::Int8>> {
+    match vis {
+        Visibility::All => None,
+        Visibility::MemberOf(user_id) => Some(
+            inboxes::table
+                .filter(inboxes::id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)))
+                .select(inboxes::id)
+                .into_boxed(),
+        ),
+        Visibility::AgentBot(bot_id) => Some(
+            inboxes::table
+                .filter(inboxes::id.eq_any(
+                    agent_bot_inboxes::table.filter(agent_bot_inboxes::agent_bot_id.eq(bot_id)).select(agent_bot_inboxes::inbox_id),
+                ))
+                .select(inboxes::id)
+                .into_boxed(),
+        ),
+    }
 }
 
 pub async fn list(conn: &mut AsyncPgConnection, account_id: i64, vis: Visibility) -> StoreResult<Vec<Inbox>> {
     let mut query = inboxes::table.filter(inboxes::account_id.eq(account_id)).order(inboxes::id).select(Inbox::as_select()).into_boxed();
-    if let Visibility::MemberOf(user_id) = vis {
-        query = query
-            .filter(inboxes::id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)));
+    if let Some(ids) = visible_ids(vis) {
+        query = query.filter(inboxes::id.eq_any(ids));
     }
     Ok(query.load(conn).await?)
 }
@@ -27,9 +49,8 @@ pub async fn list(conn: &mut AsyncPgConnection, account_id: i64, vis: Visibility
 pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64, vis: Visibility) -> StoreResult<Option<Inbox>> {
     let mut query =
         inboxes::table.filter(inboxes::account_id.eq(account_id)).filter(inboxes::id.eq(id)).select(Inbox::as_select()).into_boxed();
-    if let Visibility::MemberOf(user_id) = vis {
-        query = query
-            .filter(inboxes::id.eq_any(inbox_members::table.filter(inbox_members::user_id.eq(user_id)).select(inbox_members::inbox_id)));
+    if let Some(ids) = visible_ids(vis) {
+        query = query.filter(inboxes::id.eq_any(ids));
     }
     Ok(query.first(conn).await.optional()?)
 }

@@ -3,6 +3,7 @@
 
 pub mod account_users;
 pub mod accounts;
+pub mod agent_bots;
 pub mod api_keys;
 pub mod attachments;
 pub mod contacts;

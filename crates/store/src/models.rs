@@ -591,6 +591,8 @@ pub struct Webhook {
     pub failing_since: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Set on an agent bot's endpoint for one inbox (`inbox_id`).
+    pub agent_bot_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -626,4 +628,22 @@ pub struct WebhookAttempt {
     pub duration_ms: i32,
     pub error: Option<String>,
     pub next_retry_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = agent_bots)]
+pub struct AgentBot {
+    pub id: i64,
+    /// None: a system bot, made by a platform app.
+    pub account_id: Option<i64>,
+    pub name: String,
+    pub description: Option<String>,
+    pub outgoing_url: Option<String>,
+    pub bot_type: String,
+    pub bot_config: Value,
+    pub avatar_url: Option<String>,
+    pub access_token: String,
+    pub secret: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

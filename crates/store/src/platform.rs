@@ -12,6 +12,7 @@ use crate::StoreResult;
 pub enum Permissible {
     Account(i64),
     User(i64),
+    AgentBot(i64),
 }
 
 impl Permissible {
@@ -19,6 +20,7 @@ impl Permissible {
         match self {
             Self::Account(id) => ("account", id),
             Self::User(id) => ("user", id),
+            Self::AgentBot(id) => ("agent_bot", id),
         }
     }
 }

@@ -61,6 +61,32 @@ diesel::table! {
 }
 
 diesel::table! {
+    agent_bots (id) {
+        id -> Int8,
+        account_id -> Nullable<Int8>,
+        name -> Text,
+        description -> Nullable<Text>,
+        outgoing_url -> Nullable<Text>,
+        bot_type -> Text,
+        bot_config -> Jsonb,
+        avatar_url -> Nullable<Text>,
+        access_token -> Text,
+        secret -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    agent_bot_inboxes (inbox_id) {
+        inbox_id -> Int8,
+        agent_bot_id -> Int8,
+        account_id -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     platform_apps (id) {
         id -> Int8,
         name -> Text,
@@ -203,6 +229,8 @@ diesel::joinable!(labels -> accounts (account_id));
 
 diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
+    agent_bots,
+    agent_bot_inboxes,
     webhooks,
     webhook_deliveries,
     webhook_attempts,
@@ -469,6 +497,7 @@ diesel::table! {
         failing_since -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        agent_bot_id -> Nullable<Int8>,
     }
 }
 
@@ -507,3 +536,4 @@ diesel::table! {
 }
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
+diesel::joinable!(agent_bot_inboxes -> agent_bots (agent_bot_id));

@@ -75,12 +75,17 @@ pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> Sto
         .optional()?)
 }
 
-/// These inboxes' callback endpoints: one query for a page of inboxes.
+/// These inboxes' callback endpoints (not their bots'): one query for a page of inboxes.
 pub async fn of_inboxes(conn: &mut AsyncPgConnection, inbox_ids: &[i64]) -> StoreResult<Vec<Webhook>> {
     if inbox_ids.is_empty() {
         return Ok(vec![]);
     }
-    Ok(webhooks::table.filter(webhooks::inbox_id.eq_any(inbox_ids)).select(Webhook::as_select()).load(conn).await?)
+    Ok(webhooks::table
+        .filter(webhooks::inbox_id.eq_any(inbox_ids))
+        .filter(webhooks::agent_bot_id.is_null())
+        .select(Webhook::as_select())
+        .load(conn)
+        .await?)
 }
 
 #[derive(Debug, Default)]
@@ -194,13 +199,15 @@ pub async fn sync_inbox_callback(
     subscriptions: &[String],
 ) -> StoreResult<()> {
     let Some(url) = url else {
-        diesel::delete(webhooks::table.filter(webhooks::inbox_id.eq(inbox_id))).execute(conn).await?;
+        diesel::delete(webhooks::table.filter(webhooks::inbox_id.eq(inbox_id)).filter(webhooks::agent_bot_id.is_null()))
+            .execute(conn)
+            .await?;
         return Ok(());
     };
     ensure_reader(conn, account_id).await?;
     diesel::sql_query(
         "INSERT INTO webhooks (account_id, inbox_id, url, subscriptions, secret) VALUES ($1, $2, $3, $4, $5) \
-         ON CONFLICT (inbox_id) WHERE inbox_id IS NOT NULL \
+         ON CONFLICT (inbox_id) WHERE inbox_id IS NOT NULL AND agent_bot_id IS NULL \
          DO UPDATE SET url = EXCLUDED.url, subscriptions = EXCLUDED.subscriptions, secret = EXCLUDED.secret, updated_at = now()",
     )
     .bind::<BigInt, _>(account_id)

@@ -2,6 +2,7 @@
 //! from a template migrated once, the app on port 0, a private Redis when a test needs one, and
 //! factories.
 
+pub mod bot;
 pub mod bsp;
 pub mod contract;
 mod fake;

@@ -54,12 +54,16 @@ impl Received {
     }
 }
 
+/// Called with each delivery the receiver accepts (a bot answers through it).
+pub type OnDelivery = Arc<dyn Fn(Value) + Send + Sync>;
+
 #[derive(Default)]
 struct Inner {
     received: Vec<Received>,
     failures: VecDeque<Failure>,
     /// Answer 503 to everything.
     down: bool,
+    on_delivery: Option<OnDelivery>,
 }
 
 #[derive(Clone)]
@@ -114,7 +118,13 @@ async fn handle(req: HttpRequest, body: web::Bytes, inner: web::Data<Arc<Mutex<I
             rec.answered = 503;
             HttpResponse::ServiceUnavailable().body("down")
         }
-        (None, false) => HttpResponse::Ok().body("ok"),
+        (None, false) => {
+            let hook = lock(&inner).on_delivery.clone();
+            if let Some(hook) = hook {
+                hook(rec.json.clone());
+            }
+            HttpResponse::Ok().body("ok")
+        }
     };
     lock(&inner).received.push(rec);
     response
@@ -125,6 +135,11 @@ impl Receiver {
         let inner = Arc::new(Mutex::new(Inner::default()));
         let (url, handle) = crate::fake::serve(inner.clone(), handle)?;
         Ok(Self { url: format!("{url}/hooks"), inner, handle })
+    }
+
+    /// Runs `hook` with each accepted delivery's JSON.
+    pub fn on_delivery(&self, hook: OnDelivery) {
+        lock(&self.inner).on_delivery = Some(hook);
     }
 
     /// The next calls answer these, in order.

@@ -15,7 +15,7 @@ use switchboard_store::AsyncPgConnection;
 
 use super::contacts::LabelsPayload;
 use super::{object, ok, path_id};
-use crate::auth::AccountCtx;
+use crate::auth::{AccountCtx, ActingCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
 use switchboard_core::conversations::{change_one, ContactRef, Opening};
@@ -191,7 +191,7 @@ impl Payload for CreatePayload {}
 /// An assignee must be an agent of the account; a team must be one of its teams.
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<CreatePayload>) -> ApiResult<HttpResponse> {
+pub async fn create(state: web::Data<AppState>, ctx: ActingCtx, Body(body): Body<CreatePayload>) -> ApiResult<HttpResponse> {
     let inbox_id = body.inbox_id.ok_or_else(|| ValidationError::blank("inbox_id"))?.0;
     let status = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?.unwrap_or(Status::Open);
     let priority = Priority::parse("priority", body.priority.as_deref())?;
@@ -304,26 +304,14 @@ impl Payload for StatusPayload {}
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn toggle_status(
     state: web::Data<AppState>,
-    ctx: AccountCtx,
+    ctx: ActingCtx,
     path: web::Path<(String, String)>,
     Body(body): Body<StatusPayload>,
 ) -> ApiResult<HttpResponse> {
     let requested = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
     let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
-    let by = views::available_name(&ctx.user).to_string();
-    let decide = move |c: &Conversation| {
-        let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
-        let next = requested.unwrap_or_else(|| current.toggled());
-        let lines = if next != current { vec![activity::status(next, &by)] } else { vec![] };
-        let changes = ConversationChanges {
-            status: Some(next.as_str().into()),
-            snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
-            ..Default::default()
-        };
-        (changes, lines)
-    };
     let display_id = path_id(&path.1)?;
-    let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationStatusChanged, decide).await?;
+    let c = switchboard_core::conversations::set_status(&state, &ctx.actor(), display_id, requested, snoozed_until).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
         "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
 }

@@ -12,7 +12,7 @@ use switchboard_store::messages::Cursor;
 
 use super::conversations::find;
 use super::{ok, path_id};
-use crate::auth::AccountCtx;
+use crate::auth::{AccountCtx, ActingCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{is_multipart, json_body, parse_value, Params, Payload};
 use switchboard_core::messages::StoredFile;
@@ -149,7 +149,7 @@ async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uplo
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(
     state: web::Data<AppState>,
-    ctx: AccountCtx,
+    ctx: ActingCtx,
     path: web::Path<(String, String)>,
     req: HttpRequest,
     payload: web::Payload,
@@ -180,7 +180,7 @@ pub async fn create(
 
 async fn create_message(
     state: &AppState,
-    ctx: &AccountCtx,
+    ctx: &ActingCtx,
     raw_id: &str,
     body: CreatePayload,
     uploads: &[Upload],

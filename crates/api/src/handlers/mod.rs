@@ -1,6 +1,7 @@
 //! HTTP handlers, one module per resource (parse, run, present), and the helpers they share.
 
 pub mod accounts;
+pub mod agent_bots;
 pub mod agents;
 pub mod api_keys;
 pub mod attachments;
@@ -12,6 +13,7 @@ pub mod groups;
 pub mod health;
 pub mod inbox_members;
 pub mod inboxes;
+pub mod integration_hooks;
 pub mod integrations;
 pub mod labels;
 pub mod messages;

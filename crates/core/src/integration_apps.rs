@@ -1,0 +1,126 @@
+//! The Integrations tag: the apps Switchboard provides and their hooks. Only apps that work here
+//! are listed: today the webhook app, whose hooks are the account's webhooks (the same rows as
+//! `/webhooks`, so either API manages them). An app we do not provide is a 404.
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use switchboard_domain::ValidationError;
+
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+use crate::webhooks::{WebhookInput, WebhookView};
+
+/// The one app served.
+pub const WEBHOOK_APP: &str = "webhook";
+
+/// An app as `GET …/integrations/apps` lists it.
+#[derive(Debug, Serialize)]
+pub struct AppView {
+    pub id: &'static str,
+    pub name: &'static str,
+    pub description: &'static str,
+    pub hook_type: &'static str,
+    /// Whether the account uses it (has a hook).
+    pub enabled: bool,
+    pub allow_multiple_hooks: bool,
+    pub action: &'static str,
+    pub hooks: Vec<HookView>,
+}
+
+/// A hook of an app.
+#[derive(Debug, Serialize)]
+pub struct HookView {
+    pub id: i64,
+    pub app_id: &'static str,
+    pub inbox_id: Option<i64>,
+    pub account_id: i64,
+    /// Whether it is on.
+    pub status: bool,
+    pub hook_type: &'static str,
+    /// The webhook's url, subscriptions, name and secret (administrators only; `{}` for agents).
+    pub settings: Value,
+}
+
+fn hook(w: WebhookView, administrator: bool) -> HookView {
+    let settings = if administrator {
+        json!({ "url": w.url, "subscriptions": w.subscriptions, "name": w.name, "secret": w.secret,
+                "disabled_reason": w.disabled_reason })
+    } else {
+        json!({})
+    };
+    HookView { id: w.id, app_id: WEBHOOK_APP, inbox_id: None, account_id: w.account_id, status: w.enabled, hook_type: "account", settings }
+}
+
+pub async fn apps(state: &AppState, account_id: i64, administrator: bool) -> CoreResult<Vec<AppView>> {
+    let mut conn = state.conn().await?;
+    let hooks: Vec<HookView> = crate::webhooks::list(&mut conn, account_id).await?.into_iter().map(|w| hook(w, administrator)).collect();
+    Ok(vec![AppView {
+        id: WEBHOOK_APP,
+        name: "Webhooks",
+        description: "Signed events for your systems, delivered at least once, in order per conversation, with a delivery log.",
+        hook_type: "account",
+        enabled: !hooks.is_empty(),
+        allow_multiple_hooks: true,
+        action: "/settings/integrations/webhook",
+        hooks,
+    }])
+}
+
+/// A hook as submitted: the webhook app's settings, and `status` (on or off).
+#[derive(Debug, Default)]
+pub struct HookInput {
+    pub url: Option<String>,
+    pub name: Option<Option<String>>,
+    pub subscriptions: Option<Vec<String>>,
+    pub status: Option<bool>,
+}
+
+/// The app a hook is for: the webhook app, or 404.
+pub fn app(id: &str) -> CoreResult<&'static str> {
+    if id.trim() == WEBHOOK_APP {
+        Ok(WEBHOOK_APP)
+    } else {
+        Err(CoreError::NotFound)
+    }
+}
+
+pub async fn create(state: &AppState, account_id: i64, inbox_id: Option<i64>, input: HookInput) -> CoreResult<HookView> {
+    if inbox_id.is_some() {
+        return Err(ValidationError::invalid("inbox_id", "the webhook app's hooks are the account's, not an inbox's").into());
+    }
+    let created = crate::webhooks::create(
+        state,
+        account_id,
+        WebhookInput { name: input.name, url: input.url, subscriptions: input.subscriptions, enabled: None },
+    )
+    .await
+    .map_err(settings_field)?;
+    let view = match input.status {
+        Some(false) => {
+            let off = WebhookInput { enabled: Some(false), ..Default::default() };
+            crate::webhooks::update(state, account_id, created.id, off).await?
+        }
+        _ => created,
+    };
+    Ok(hook(view, true))
+}
+
+pub async fn update(state: &AppState, account_id: i64, id: i64, input: HookInput) -> CoreResult<HookView> {
+    let changes = WebhookInput { name: input.name, url: input.url, subscriptions: input.subscriptions, enabled: input.status };
+    Ok(hook(crate::webhooks::update(state, account_id, id, changes).await.map_err(settings_field)?, true))
+}
+
+pub async fn delete(state: &AppState, account_id: i64, id: i64) -> CoreResult<()> {
+    crate::webhooks::delete(state, account_id, id).await
+}
+
+/// The webhook's fields are `settings.…` in a hook.
+fn settings_field(e: CoreError) -> CoreError {
+    match e {
+        CoreError::Invalid(mut v) => {
+            v.field = format!("settings.{}", v.field);
+            CoreError::Invalid(v)
+        }
+        e => e,
+    }
+}
