@@ -231,6 +231,14 @@ async fn a_bot_answers_first_hands_over_to_people_and_its_token_reaches_nothing_
     assert_eq!((got[1].json["sender"]["type"].as_str(), got[3].json["status"].as_str()), (Some("agent_bot"), Some("open")));
     assert_eq!(got[0].json["conversation"]["id"].as_i64(), Some(id));
 
+    // The customer comes back to the resolved conversation: the bot has it again, pending.
+    let r = app.post(&messages).token(admin).json(&json!({ "content": "Back again", "message_type": "incoming" })).send().await;
+    assert_eq!(r.status, 200);
+    let shown = app.get(&w.path(&format!("/conversations/{id}"))).token(admin).send().await;
+    assert_eq!(shown.body["status"], "pending", "{:?}", shown.body);
+    let replies = bot.wait_replies(3, WAIT).await;
+    assert_eq!((replies.len(), replies[2].body["content"].as_str()), (3, Some("Bot: Back again")), "{replies:?}");
+
     // Its token creates conversations (pending) and messages and toggles status, in its inboxes.
     let r = app.post(&w.path("/conversations")).token(token).json(&json!({ "inbox_id": inbox, "contact_id": contact })).send().await;
     assert_eq!((r.status, r.body["status"].as_str()), (200, Some("pending")), "{:?}", r.body);

@@ -250,6 +250,12 @@ async fn every_event_arrives_signed_in_the_references_flat_shape() {
     let status = &by("conversation_status_changed")[0];
     assert_eq!((status["id"].as_i64(), status["status"].as_str()), (Some(cid), Some("resolved")));
     assert_eq!(by("conversation_updated")[0]["meta"]["assignee"]["id"], w.agent.id);
+    // What changed, as the reference's changed_attributes has it.
+    assert_eq!(
+        by("conversation_updated")[0]["changed_attributes"],
+        json!([{ "assignee_id": { "previous_value": null, "current_value": w.agent.id } }])
+    );
+    assert_eq!(status["changed_attributes"][0]["status"], json!({ "previous_value": "open", "current_value": "resolved" }));
     assert_eq!(by("conversation_created")[0]["inbox_id"], inbox_id);
     // Contacts, inboxes, typing.
     assert_eq!(by("contact_updated")[0]["email"], "carla@example.com");

@@ -62,10 +62,10 @@ pub async fn change_one(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = visible(conn, actor, display_id).await?;
-        let (changes, lines) = decide(&c);
-        let (c, activities) = change(conn, &c, changes, lines).await?;
-        let payload = crate::events::announce(state, conn, out, &c, event, &activities, Default::default()).await?;
+        let before = visible(conn, actor, display_id).await?;
+        let (changes, lines) = decide(&before);
+        let (c, activities) = change(conn, &before, changes, lines).await?;
+        let payload = crate::events::announce_change(state, conn, out, &before, &c, event, &activities, Default::default()).await?;
         Ok((c, payload))
     }
     .await;
@@ -98,9 +98,19 @@ pub async fn set_status(
         };
         let handoff = switchboard_domain::agent_bots::is_handoff(actor.agent_bot_id.is_some(), current, next);
         let notify = if handoff { handoff_notices(conn, &c).await? } else { vec![] };
-        let (c, activities, notifications) = change_notifying(conn, &c, changes, lines, &notify).await?;
-        let payload =
-            crate::events::announce(state, conn, out, &c, Event::ConversationStatusChanged, &activities, Default::default()).await?;
+        let before = c;
+        let (c, activities, notifications) = change_notifying(conn, &before, changes, lines, &notify).await?;
+        let payload = crate::events::announce_change(
+            state,
+            conn,
+            out,
+            &before,
+            &c,
+            Event::ConversationStatusChanged,
+            &activities,
+            Default::default(),
+        )
+        .await?;
         if handoff {
             crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
         }
@@ -353,7 +363,8 @@ pub async fn reassign(
             team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
         });
         let notify = assignment_notice(&c, plan.notify, actor.user_id);
-        let (c, activities, notifications) = change_notifying(conn, &c, changes, plan.lines, &notify).await?;
+        let before = c;
+        let (c, activities, notifications) = change_notifying(conn, &before, changes, plan.lines, &notify).await?;
         let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
         for (i, event) in plan.events.iter().enumerate() {
             let event = match event {
@@ -361,12 +372,9 @@ pub async fn reassign(
                 ReassignmentEvent::TeamChanged => Event::TeamChanged,
                 ReassignmentEvent::Updated => Event::ConversationUpdated,
             };
-            if i == 0 {
-                crate::events::announce(state, conn, out, &c, event, &activities, involved.clone()).await?;
-            } else {
-                let payload = crate::present::conversation(state, conn, &c).await?;
-                crate::events::conversation(conn, out, event, &c, payload, involved.clone()).await?;
-            }
+            // The activity lines once, with the first event.
+            let lines = if i == 0 { &activities[..] } else { &[] };
+            crate::events::announce_change(state, conn, out, &before, &c, event, lines, involved.clone()).await?;
         }
         crate::notifications::publish(state, conn, out, &notifications).await?;
         Ok(answer)

@@ -122,13 +122,72 @@ pub async fn announce(
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
 ) -> CoreResult<Value> {
+    announce_with(state, conn, out, c, event, activities, extra, None).await
+}
+
+/// `announce` for a change of an existing conversation: the event also carries what changed
+/// (`changed_attributes`, as the reference's conversation_updated webhook has it). The
+/// returned payload is the conversation alone.
+#[allow(clippy::too_many_arguments)]
+pub async fn announce_change(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    before: &Conversation,
+    c: &Conversation,
+    event: Event,
+    activities: &[switchboard_store::models::Message],
+    extra: switchboard_realtime::Audience,
+) -> CoreResult<Value> {
+    announce_with(state, conn, out, c, event, activities, extra, Some(changed_attributes(before, c))).await
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn announce_with(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    c: &Conversation,
+    event: Event,
+    activities: &[switchboard_store::models::Message],
+    extra: switchboard_realtime::Audience,
+    changed: Option<Value>,
+) -> CoreResult<Value> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
         publish(conn, out, c, m, &rendered, Event::MessageCreated).await?;
     }
     let payload = crate::present::conversation(state, conn, c).await?;
-    conversation(conn, out, event, c, payload.clone(), extra).await?;
+    let mut data = payload.clone();
+    if let (Some(changed), Some(obj)) = (changed, data.as_object_mut()) {
+        obj.insert("changed_attributes".into(), changed);
+    }
+    conversation(conn, out, event, c, data, extra).await?;
     Ok(payload)
+}
+
+/// What a change changed, as the reference lists it: `[{"status": {"previous_value": "open",
+/// "current_value": "resolved"}}, …]`, times in epoch seconds, labels as `label_list`.
+pub fn changed_attributes(before: &Conversation, after: &Conversation) -> Value {
+    let time = |t: Option<chrono::DateTime<chrono::Utc>>| json!(t.map(|t| t.timestamp()));
+    let pairs = [
+        ("status", json!(before.status), json!(after.status)),
+        ("assignee_id", json!(before.assignee_id), json!(after.assignee_id)),
+        ("team_id", json!(before.team_id), json!(after.team_id)),
+        ("priority", json!(before.priority), json!(after.priority)),
+        ("snoozed_until", time(before.snoozed_until), time(after.snoozed_until)),
+        ("label_list", json!(before.labels), json!(after.labels)),
+        ("custom_attributes", before.custom_attributes.clone(), after.custom_attributes.clone()),
+        ("additional_attributes", before.additional_attributes.clone(), after.additional_attributes.clone()),
+        ("contact_id", json!(before.contact_id), json!(after.contact_id)),
+    ];
+    Value::Array(
+        pairs
+            .into_iter()
+            .filter(|(_, old, new)| old != new)
+            .map(|(name, old, new)| json!({ name: { "previous_value": old, "current_value": new } }))
+            .collect(),
+    )
 }
 
 /// Public messages reach the contact; notes and activity lines stay with the agents.

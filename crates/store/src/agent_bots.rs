@@ -122,6 +122,11 @@ pub async fn of_inbox(conn: &mut AsyncPgConnection, inbox_id: i64) -> StoreResul
         .optional()?)
 }
 
+/// Which of these inboxes a bot answers.
+pub async fn answering(conn: &mut AsyncPgConnection, inbox_ids: &[i64]) -> StoreResult<Vec<i64>> {
+    Ok(links::table.filter(links::inbox_id.eq_any(inbox_ids)).select(links::inbox_id).load(conn).await?)
+}
+
 /// Whether a bot answers the inbox (new conversations then start pending).
 pub async fn answers(conn: &mut AsyncPgConnection, inbox_id: i64) -> StoreResult<bool> {
     Ok(diesel::select(diesel::dsl::exists(links::table.filter(links::inbox_id.eq(inbox_id)))).get_result(conn).await?)

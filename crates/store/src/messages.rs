@@ -62,8 +62,12 @@ pub async fn apply(
     conversation: &Conversation,
     message: &Message,
 ) -> StoreResult<(Conversation, Option<Contact>)> {
+    let was = conversation.status.clone();
     let mut conversation = conversation.clone();
     advance(&mut conversation, message);
+    if was == Status::Resolved.as_str() && conversation.status != was {
+        reopened(conn, std::slice::from_mut(&mut conversation)).await?;
+    }
     let at = message.created_at;
     // The contact's own activity is when it last wrote.
     let contact = if message.message_type == MessageType::Incoming.as_i16() {
@@ -91,6 +95,21 @@ pub async fn apply(
         .get_result(conn)
         .await?;
     Ok((conversation, contact))
+}
+
+/// Resolved conversations a message just reopened: those whose inbox a bot answers are
+/// the bot's again, pending (the reference's `reopen_resolved_conversation`). One query, and
+/// only when something reopened.
+pub async fn reopened(conn: &mut AsyncPgConnection, list: &mut [Conversation]) -> StoreResult<()> {
+    if list.is_empty() {
+        return Ok(());
+    }
+    let inbox_ids: Vec<i64> = list.iter().map(|c| c.inbox_id).collect();
+    let answered = crate::agent_bots::answering(conn, &inbox_ids).await?;
+    for c in list.iter_mut().filter(|c| answered.contains(&c.inbox_id)) {
+        c.status = switchboard_domain::agent_bots::initial_status(Status::Open, true).as_str().into();
+    }
+    Ok(())
 }
 
 /// What a new message does to its conversation in memory (see `message_effects`), so a batch

@@ -268,10 +268,25 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
     // Ordered by id, so concurrent batches (other processes) lock these rows in one order in
     // the usual plan; a deadlock all the same fails the batch, whose deliveries are retried alone.
     let mut last_wrote: std::collections::BTreeMap<i64, DateTime<Utc>> = std::collections::BTreeMap::new();
+    let was: Vec<String> = conversations.iter().map(|(_, c, _)| c.status.clone()).collect();
     for (i, message) in &stored_now {
         crate::messages::advance(&mut conversations[i.conversation].1, message);
         let at = last_wrote.entry(identities[i.identity].0.contact_id).or_insert(message.created_at);
         *at = (*at).max(message.created_at);
+    }
+    let mut reopened: Vec<Conversation> = conversations
+        .iter()
+        .zip(&was)
+        .filter(|((_, c, _), was)| was.as_str() == "resolved" && &c.status != *was)
+        .map(|((_, c, _), _)| c.clone())
+        .collect();
+    if !reopened.is_empty() {
+        crate::messages::reopened(conn, &mut reopened).await?;
+        for r in reopened {
+            if let Some((_, c, _)) = conversations.iter_mut().find(|(_, c, _)| c.id == r.id) {
+                c.status = r.status;
+            }
+        }
     }
     let (contact_ids, wrote_at): (Vec<i64>, Vec<DateTime<Utc>>) = last_wrote.into_iter().unzip();
     let mut changed: Vec<&Conversation> = conversations.iter().map(|(_, c, _)| c).collect();
