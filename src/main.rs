@@ -134,6 +134,12 @@ struct ServeArgs {
     /// Requests per API key per minute on the integrator APIs; more get 429 with Retry-After.
     #[arg(long, env = "INTEGRATOR_REQUESTS_PER_MINUTE", default_value_t = 600, global = true)]
     integrator_requests_per_minute: u32,
+    /// Requests per client address per minute on the public client API; more get 429.
+    #[arg(long, env = "PUBLIC_REQUESTS_PER_MINUTE_PER_IP", default_value_t = 300, global = true)]
+    public_requests_per_minute_per_ip: u32,
+    /// Requests per inbox per minute on the public client API, from all addresses together.
+    #[arg(long, env = "PUBLIC_REQUESTS_PER_MINUTE_PER_INBOX", default_value_t = 6000, global = true)]
+    public_requests_per_minute_per_inbox: u32,
     /// Deliver WhatsApp group messages from Baileys-style providers. Off (the default), groups are
     /// soft-disabled: the provider sends only activity summaries, and group conversations show
     /// that something happened without storing the messages.
@@ -304,6 +310,10 @@ fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
         },
         outbound_allow_private: args.outbound_allow_private,
         integrator_requests_per_minute: args.integrator_requests_per_minute.max(1),
+        public_limits: switchboard_core::settings::PublicLimits {
+            per_ip: args.public_requests_per_minute_per_ip.max(1),
+            per_inbox: args.public_requests_per_minute_per_inbox.max(1),
+        },
         trusted_proxies: args.trusted_proxies.0,
         cors_allowed_origins: args.cors_allowed_origins.0,
         ..Settings::default()

@@ -24,6 +24,7 @@ mod notifications;
 mod openapi;
 mod platform;
 mod profile;
+mod public;
 mod realtime;
 mod retailer;
 mod security;

@@ -21,6 +21,9 @@ pub enum ApiError {
     /// Authenticated, but the role does not allow the action.
     #[error("not authorized")]
     Forbidden,
+    /// A public client's identifier lacks the proof its inbox requires.
+    #[error("{0}")]
+    Unverified(&'static str),
     /// An integrator API's slug or key is missing or names nothing.
     #[error("wrong integrator credentials")]
     WrongKey,
@@ -79,6 +82,7 @@ impl From<CoreError> for ApiError {
             CoreError::BadRequest(m) => Self::BadRequest(m),
             CoreError::InvalidToken => Self::InvalidToken,
             CoreError::Forbidden => Self::Forbidden,
+            CoreError::IdentityUnverified(message) => Self::Unverified(message),
             CoreError::NotFound => Self::NotFound,
             CoreError::Invalid(v) => Self::Invalid(v),
             CoreError::TooManyRequests { retry_after_secs } => Self::TooManyRequests { retry_after_secs },
@@ -93,7 +97,9 @@ impl ResponseError for ApiError {
     fn status_code(&self) -> StatusCode {
         match self {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
-            Self::SignInRequired | Self::InvalidToken | Self::InvalidCredentials | Self::Forbidden => StatusCode::UNAUTHORIZED,
+            Self::SignInRequired | Self::InvalidToken | Self::InvalidCredentials | Self::Forbidden | Self::Unverified(_) => {
+                StatusCode::UNAUTHORIZED
+            }
             Self::WrongKey => StatusCode::UNAUTHORIZED,
             Self::RevokedKey => StatusCode::FORBIDDEN,
             Self::NotFound => StatusCode::NOT_FOUND,
@@ -115,6 +121,7 @@ impl ResponseError for ApiError {
             Self::InvalidToken => json!({ "error": "Invalid Access Token" }),
             Self::InvalidCredentials => json!({ "success": false, "errors": ["Invalid login credentials. Please try again."] }),
             Self::Forbidden => json!({ "error": "You are not authorized to do this action" }),
+            Self::Unverified(message) => json!({ "error": message }),
             Self::WrongKey => json!({ "error": "Unauthorized: the account login (slug) and API key do not match" }),
             Self::RevokedKey => json!({ "error": "Forbidden: this API key was revoked" }),
             Self::NotFound => json!({ "error": "Resource could not be found" }),

@@ -7,6 +7,7 @@ pub mod client_ip;
 pub mod deadline;
 pub mod error;
 pub mod extract;
+pub mod form;
 pub mod handlers;
 pub mod headers;
 pub mod logging;

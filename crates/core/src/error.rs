@@ -15,6 +15,9 @@ pub enum CoreError {
     /// The actor may not do this.
     #[error("not authorized")]
     Forbidden,
+    /// A public client's identifier lacks the proof its inbox requires (`identifier_hash`).
+    #[error("{0}")]
+    IdentityUnverified(&'static str),
     #[error("not found")]
     NotFound,
     #[error("{0}")]

@@ -30,6 +30,7 @@ pub mod messages;
 pub mod notifications;
 pub mod passwords;
 pub mod present;
+pub mod public;
 pub mod realtime;
 pub mod retailer;
 pub mod sending;

@@ -39,6 +39,8 @@ pub struct Settings {
     pub searches_per_minute: u32,
     /// Requests per API key per minute on the integrator APIs (conversations list, retailer).
     pub integrator_requests_per_minute: u32,
+    /// Requests per minute on the public client API, per client address and per inbox.
+    pub public_limits: PublicLimits,
     /// A `/cable` socket with no subscription for this long is closed.
     pub cable_subscribe_within: Duration,
     pub webhooks: WebhookSettings,
@@ -133,6 +135,16 @@ impl WhatsappSettings {
     }
 }
 
+/// The public client API's allowance per minute (`PUBLIC_REQUESTS_PER_MINUTE_PER_IP`,
+/// `…_PER_INBOX`), counted in Redis when there is one, so every process shares it.
+#[derive(Debug, Clone)]
+pub struct PublicLimits {
+    /// One client address, whatever the inbox: a single visitor or abuser.
+    pub per_ip: u32,
+    /// One inbox, from everywhere: a flood spread over many addresses.
+    pub per_inbox: u32,
+}
+
 /// Failed sign-ins tolerated per window before answering 429.
 #[derive(Debug, Clone)]
 pub struct SignInLimits {
@@ -159,6 +171,7 @@ impl Default for Settings {
             cors_allowed_origins: Vec::new(),
             searches_per_minute: 120,
             integrator_requests_per_minute: 600,
+            public_limits: PublicLimits { per_ip: 300, per_inbox: 6000 },
             cable_subscribe_within: Duration::from_secs(30),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,

@@ -160,3 +160,62 @@ mod region_tests {
         assert_eq!(phone_region("not a number"), None);
     }
 }
+
+/// Identity verification of the public client API (the reference's `identifier_hash`): a
+/// contact's `identifier` is proven by `HMAC-SHA256(inbox hmac_token, identifier)` in hex.
+pub mod identity {
+    use hmac::{Hmac, Mac};
+    use sha2::Sha256;
+
+    /// Why an identifier was not accepted: the request is answered 401.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub enum Refused {
+        /// The inbox requires a hash and none was given.
+        Missing,
+        /// The hash does not match the identifier.
+        Wrong,
+    }
+
+    /// Whether `hash` is the identifier's HMAC under `token` (compared in constant time).
+    pub fn hash_matches(token: &str, identifier: &str, hash: &str) -> bool {
+        let Ok(bytes) = hex::decode(hash.trim()) else { return false };
+        let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(token.as_bytes()) else { return false };
+        mac.update(identifier.as_bytes());
+        mac.verify_slice(&bytes).is_ok()
+    }
+
+    /// Whether the identifier is proven (true), merely claimed (false), or refused. A given hash
+    /// must match; with `mandatory`, an identifier needs one. No identifier: an anonymous visitor.
+    pub fn check(mandatory: bool, token: &str, identifier: Option<&str>, hash: Option<&str>) -> Result<bool, Refused> {
+        let identifier = identifier.map(str::trim).filter(|i| !i.is_empty());
+        match (identifier, hash.map(str::trim).filter(|h| !h.is_empty())) {
+            (Some(id), Some(h)) if hash_matches(token, id, h) => Ok(true),
+            (_, Some(_)) => Err(Refused::Wrong),
+            (Some(_), None) if mandatory => Err(Refused::Missing),
+            _ => Ok(false),
+        }
+    }
+
+    #[cfg(test)]
+    mod tests {
+        use super::*;
+
+        fn sign(token: &str, id: &str) -> String {
+            let mut mac = Hmac::<Sha256>::new_from_slice(token.as_bytes()).unwrap();
+            mac.update(id.as_bytes());
+            hex::encode(mac.finalize().into_bytes())
+        }
+
+        #[test]
+        fn a_hash_proves_an_identifier_and_a_required_one_must_be_there() {
+            let good = sign("tok", "user-1");
+            assert_eq!(check(true, "tok", Some("user-1"), Some(&good)), Ok(true));
+            assert_eq!(check(false, "tok", Some("user-1"), Some(&good)), Ok(true));
+            assert_eq!(check(false, "tok", Some("user-2"), Some(&good)), Err(Refused::Wrong));
+            assert_eq!(check(false, "tok", Some("user-1"), Some("zz")), Err(Refused::Wrong));
+            assert_eq!(check(true, "tok", Some("user-1"), None), Err(Refused::Missing));
+            assert_eq!(check(false, "tok", Some("user-1"), None), Ok(false));
+            assert_eq!(check(true, "tok", None, None), Ok(false), "an anonymous visitor");
+        }
+    }
+}

@@ -84,6 +84,30 @@ pub fn draft(raw: Raw) -> Result<Draft, ValidationError> {
     Ok(Draft { message_type, content, content_type, content_attributes, template, private: raw.private, in_reply_to })
 }
 
+/// A message that asks the contact something, answered: `submitted_values` kept in its content
+/// attributes (answering again replaces them). Only `input_select`, `form`, `input_csat` and
+/// the other `input_*` messages ask; values are an object or a list of objects.
+pub fn submitted(content_type: &str, attributes: &Value, values: Value) -> Result<Value, ValidationError> {
+    let asks = matches!(content_type, "input_select" | "form" | "input_csat" | "input_text" | "input_textarea" | "input_email");
+    if !asks {
+        return Err(ValidationError::invalid("submitted_values", "can only answer a message that asks (input_select, form, input_csat)"));
+    }
+    let values = match values {
+        v @ Value::Object(_) => v,
+        Value::Array(items) if items.iter().all(Value::is_object) => Value::Array(items),
+        _ => return Err(ValidationError::invalid("submitted_values", "must be an object or a list of objects")),
+    };
+    if values.to_string().len() > 16 * 1024 {
+        return Err(ValidationError::too_long("submitted_values", 16 * 1024));
+    }
+    let mut out = match attributes {
+        Value::Object(m) => m.clone(),
+        _ => serde_json::Map::new(),
+    };
+    out.insert("submitted_values".into(), values);
+    Ok(Value::Object(out))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

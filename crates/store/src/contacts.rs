@@ -139,6 +139,26 @@ pub async fn set_labels(conn: &mut AsyncPgConnection, account_id: i64, id: i64, 
         .optional()?)
 }
 
+/// The account's contact with this identifier.
+pub async fn by_identifier(conn: &mut AsyncPgConnection, account_id: i64, identifier: &str) -> StoreResult<Option<Contact>> {
+    Ok(contacts::table
+        .filter(contacts::account_id.eq(account_id))
+        .filter(contacts::identifier.eq(identifier))
+        .select(Contact::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
+/// Marks an identity as proven by the inbox's HMAC (`identifier_hash`).
+pub async fn verify_identity(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<ContactInbox> {
+    Ok(diesel::update(contact_inboxes::table.find(id))
+        .set((contact_inboxes::hmac_verified.eq(true), contact_inboxes::updated_at.eq(diesel::dsl::now)))
+        .returning(ContactInbox::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
 /// The contact's identity in an inbox; an existing (inbox, source_id) is a conflict.
 pub async fn add_inbox(
     conn: &mut AsyncPgConnection,

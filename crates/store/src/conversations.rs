@@ -403,6 +403,27 @@ pub async fn latest_of_contact(conn: &mut AsyncPgConnection, contact_id: i64) ->
         .optional()?)
 }
 
+/// The contact's conversations in one inbox, newest first (the public client API's list).
+pub async fn of_contact_in(conn: &mut AsyncPgConnection, contact_id: i64, inbox_id: i64, limit: i64) -> StoreResult<Vec<Conversation>> {
+    Ok(conversations::table
+        .filter(conversations::contact_id.eq(contact_id))
+        .filter(conversations::inbox_id.eq(inbox_id))
+        .order(conversations::id.desc())
+        .limit(limit)
+        .select(Conversation::as_select())
+        .load(conn)
+        .await?)
+}
+
+/// When the contact last looked at the conversation.
+pub async fn contact_seen(conn: &mut AsyncPgConnection, id: i64, at: chrono::DateTime<chrono::Utc>) -> StoreResult<Conversation> {
+    Ok(diesel::update(conversations::table.find(id))
+        .set(conversations::contact_last_seen_at.eq(Some(at)))
+        .returning(Conversation::as_returning())
+        .get_result(conn)
+        .await?)
+}
+
 /// The contact's conversations still going (open, pending or snoozed).
 pub async fn open_of_contact(conn: &mut AsyncPgConnection, contact_id: i64) -> StoreResult<Vec<Conversation>> {
     Ok(conversations::table

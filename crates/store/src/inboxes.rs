@@ -55,6 +55,11 @@ pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64, vis: V
     Ok(query.first(conn).await.optional()?)
 }
 
+/// An inbox by its public identifier (`inbox_identifier`), in whatever account.
+pub async fn by_identifier(conn: &mut AsyncPgConnection, identifier: &str) -> StoreResult<Option<Inbox>> {
+    Ok(inboxes::table.filter(inboxes::inbox_identifier.eq(identifier)).select(Inbox::as_select()).first(conn).await.optional()?)
+}
+
 pub async fn create(conn: &mut AsyncPgConnection, new: &NewInbox, settings: &InboxChanges) -> StoreResult<Inbox> {
     conn.transaction::<Inbox, StoreError, _>(async move |conn| {
         let inbox: Inbox = diesel::insert_into(inboxes::table).values(new).returning(Inbox::as_returning()).get_result(conn).await?;

@@ -20,7 +20,19 @@ pub enum Cursor {
 
 /// Oldest first, as the reference shows them: the newest page, or the page before/after an id.
 pub async fn list(conn: &mut AsyncPgConnection, conversation_id: i64, cursor: Cursor) -> StoreResult<Vec<Message>> {
-    let base = messages::table.filter(messages::conversation_id.eq(conversation_id)).select(Message::as_select());
+    page(conn, conversation_id, cursor, false).await
+}
+
+/// `list` as the conversation's contact sees it: no private notes, no activity lines.
+pub async fn list_public(conn: &mut AsyncPgConnection, conversation_id: i64, cursor: Cursor) -> StoreResult<Vec<Message>> {
+    page(conn, conversation_id, cursor, true).await
+}
+
+async fn page(conn: &mut AsyncPgConnection, conversation_id: i64, cursor: Cursor, public: bool) -> StoreResult<Vec<Message>> {
+    let mut base = messages::table.filter(messages::conversation_id.eq(conversation_id)).select(Message::as_select()).into_boxed();
+    if public {
+        base = base.filter(messages::private.eq(false)).filter(messages::message_type.ne(MessageType::Activity.as_i16()));
+    }
     let mut rows: Vec<Message> = match cursor {
         Cursor::Latest => base.order(messages::id.desc()).limit(PER_PAGE).load(conn).await?,
         Cursor::Before(id) => base.filter(messages::id.lt(id)).order(messages::id.desc()).limit(PER_PAGE).load(conn).await?,
@@ -40,6 +52,34 @@ pub async fn find(conn: &mut AsyncPgConnection, conversation_id: i64, id: i64) -
         .first(conn)
         .await
         .optional()?)
+}
+
+/// The latest `per` messages each of these conversations' contact sees (no private notes, no
+/// activity lines), oldest first: one query for a page of conversations.
+pub async fn latest_public(conn: &mut AsyncPgConnection, conversation_ids: &[i64], per: i64) -> StoreResult<Vec<Message>> {
+    if conversation_ids.is_empty() {
+        return Ok(vec![]);
+    }
+    let mut rows: Vec<Message> = diesel::sql_query(
+        "SELECT * FROM (SELECT m.*, row_number() OVER (PARTITION BY m.conversation_id ORDER BY m.id DESC) AS nth \
+         FROM messages m WHERE m.conversation_id = ANY($1) AND NOT m.private AND m.message_type <> $2) t WHERE t.nth <= $3",
+    )
+    .bind::<diesel::sql_types::Array<diesel::sql_types::BigInt>, _>(conversation_ids)
+    .bind::<diesel::sql_types::SmallInt, _>(MessageType::Activity.as_i16())
+    .bind::<diesel::sql_types::BigInt, _>(per)
+    .load(conn)
+    .await?;
+    rows.sort_by_key(|m| m.id);
+    Ok(rows)
+}
+
+/// Replaces a message's content attributes (a customer's answer to a form or a survey).
+pub async fn set_content_attributes(conn: &mut AsyncPgConnection, id: i64, attributes: &serde_json::Value) -> StoreResult<Message> {
+    Ok(diesel::update(messages::table.find(id))
+        .set((messages::content_attributes.eq(attributes), messages::updated_at.eq(diesel::dsl::now)))
+        .returning(Message::as_returning())
+        .get_result(conn)
+        .await?)
 }
 
 /// Inserts the message and applies its effects to the conversation (waiting, first reply,

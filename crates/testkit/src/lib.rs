@@ -251,6 +251,7 @@ impl TestApp {
 }
 
 /// Two accounts and their people.
+#[derive(Clone)]
 pub struct World {
     pub account_id: i64,
     pub admin: User,

@@ -21,6 +21,7 @@ pub mod notifications;
 pub mod platform_accounts;
 pub mod platform_users;
 pub mod profile;
+pub mod public;
 pub mod retailer;
 pub mod team_members;
 pub mod teams;
