@@ -101,6 +101,19 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/integrations/hooks', '/api/v1/accounts/{account_id}/integrations/hooks'),
     ('patch', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}'),
     ('delete', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}', '/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}'),
+    ('get', '/public/api/v1/inboxes/{inbox_identifier}', '/public/api/v1/inboxes/{inbox_identifier}'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts', '/public/api/v1/inboxes/{inbox_identifier}/contacts'),
+    ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}'),
+    ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations'),
+    ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations'),
+    ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_status', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_status'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/update_last_seen', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/update_last_seen'),
+    ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'),
+    ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'),
+    ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -728,6 +741,58 @@ components_source['integrations_hook_create_payload']['properties'].update({
 components_source['integrations_hook_create_payload']['additionalProperties'] = False
 components_source['integrations_hook_update_payload']['properties'].update({'status': HOOK_STATUS, 'settings': HOOK_SETTINGS})
 components_source['integrations_hook_update_payload']['additionalProperties'] = False
+# The public client API.
+PUBLIC_NOTE = ('Public: no user token. The inbox is an API inbox\'s inbox_identifier (any other inbox is 404) and the contact is '
+    'its source_id in that inbox (contact_identifier); a contact reaches only its own conversations in that inbox, and anything '
+    'else (another contact\'s, inbox\'s or account\'s) is 404. Requests are counted per client address and per inbox '
+    '(PUBLIC_REQUESTS_PER_MINUTE_PER_IP, 300, and …_PER_INBOX, 6000, shared by every process through Redis): beyond, 429 with '
+    'Retry-After. Message content is stored and returned as text, never rendered. Live updates: subscribe to /cable with the '
+    'contact\'s pubsub_token alone; it receives its conversations\' public messages, status changes and agents\' typing, '
+    'never private notes, activity lines or other contacts\' events.')
+for key in [('get', '/public/api/v1/inboxes/{inbox_identifier}'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts'), ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}'), ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations'), ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations'), ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_status'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/update_last_seen'), ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'), ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'), ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}')]:
+    NOTES[key] = PUBLIC_NOTE
+NOTES[('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts')] = ('Identity verification: where the inbox requires it '
+    '(hmac_mandatory, shown as identity_validation_enabled), an identifier needs identifier_hash = hex HMAC-SHA256(inbox hmac_token, '
+    'identifier); a missing or wrong hash is 401. A verified identifier the account knows gets a new identity (source_id) of that '
+    'contact: one customer on two devices is one contact. An unproven identifier never reaches a known contact (422 if taken). ') + PUBLIC_NOTE
+NOTES[('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}')] = ('The same identity rules as creating: '
+    'a verified identifier of another contact merges this one into it. ') + PUBLIC_NOTE
+NOTES[('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}')] = (
+    'Answers a message that asks (input_select, form, input_csat, input_*): submitted_values (an object or a list of objects) is kept '
+    'in content_attributes, replacing an earlier answer, and message.updated reaches the agents, the contact, webhooks and the '
+    'inbox\'s bot. Any other message: 422 on submitted_values. ') + PUBLIC_NOTE
+NOTES[('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_status')] = (
+    'The contact resolves the conversation. ') + PUBLIC_NOTE
+NOTES[('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing')] = (
+    'typing_status on, recording (agents see it as typing) or off. ') + PUBLIC_NOTE
+NOTES[('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages')] = (
+    'Text (content, echo_id), or a multipart form with attachments[] files, with the agent API\'s limits. ') + PUBLIC_NOTE
+INT_NULL = {'type': 'integer', 'nullable': True}
+STR_NULL = {'type': 'string', 'nullable': True}
+for k in ('open_hour', 'open_minutes', 'close_hour', 'close_minutes'):
+    components_source['public_inbox']['properties']['working_hours']['items']['properties'][k]['nullable'] = True
+components_source['public_inbox']['properties'].update({'out_of_office_message': STR_NULL, 'greeting_message': STR_NULL,
+    'enable_email_collect': {'type': 'boolean'}})
+components_source['public_contact']['properties'].update({'id': {'type': 'integer'}, 'email': STR_NULL, 'phone_number': STR_NULL,
+    'identifier': STR_NULL, 'custom_attributes': {'type': 'object'},
+    'hmac_verified': {'type': 'boolean', 'description': 'This identity proved its identifier with identifier_hash'}})
+components_source['public_message']['properties'].update({'id': {'type': 'integer'}, 'content': STR_NULL,
+    'message_type': {'type': 'integer', 'description': '0 incoming (the contact), 1 outgoing, 3 template'},
+    'content_attributes': {'type': 'object'}, 'created_at': {'type': 'integer'}, 'conversation_id': {'type': 'integer'},
+    'status': {'type': 'string'}, 'echo_id': STR_NULL,
+    'sender': {'type': 'object', 'nullable': True, 'description': 'id, name, thumbnail and type (contact, user or agent_bot); never an agent\'s email'}})
+components_source['public_conversation']['properties'].update({'id': {'type': 'integer', 'description': 'The display id'},
+    'uuid': {'type': 'string'}, 'inbox_id': {'type': 'integer'}, 'status': {'type': 'string', 'enum': ['open', 'resolved', 'pending', 'snoozed']},
+    'contact_last_seen_at': INT_NULL, 'agent_last_seen_at': INT_NULL, 'custom_attributes': {'type': 'object'},
+    'created_at': {'type': 'integer'}, 'last_activity_at': {'type': 'integer'},
+    'messages': {'type': 'array', 'description': 'Its latest 20 public messages, oldest first',
+                 'items': {'$ref': '#/components/schemas/public_message'}}})
+components_source['public_contact_create_update_payload']['properties'].pop('avatar', None)
+components_source['public_contact_create_update_payload']['additionalProperties'] = False
+components_source['public_message_create_payload']['additionalProperties'] = False
+components_source['public_message_update_payload']['properties']['submitted_values'] = {
+    'description': 'An object, or a list of objects (an input_select\'s chosen items)', 'oneOf': [{'type': 'object'}, {'type': 'array', 'items': {'type': 'object'}}]}
+components_source['public_message_update_payload']['additionalProperties'] = False
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -804,6 +869,14 @@ bot_get.pop('204', None)
 bot_get['200'] = resp({'type': 'object', 'properties': {'agent_bot': {'allOf': [{'$ref': '#/components/schemas/agent_bot'}], 'nullable': True}}})
 set_bot = paths['/api/v1/accounts/{account_id}/inboxes/{id}/set_agent_bot']['post']
 set_bot['requestBody']['content']['application/json']['schema']['properties']['agent_bot'].update({'type': 'integer', 'nullable': True})
+
+# Public operations: typing and last seen answer objects; identity refusals are 401.
+for path in ('/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing',
+             '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/update_last_seen'):
+    paths[path]['post']['responses']['200'] = resp({'type': 'object'})
+for method, path in (('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts'),
+                     ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}')):
+    paths[path][method]['responses']['401'] = resp(ERROR_BODY, 'identifier_hash missing where the inbox requires it, or wrong')
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

@@ -30,11 +30,17 @@ const NOTIFICATION_KEYS: &[&str] = &[
 
 /// The `notification.created` frames among everything that arrives within `wait`.
 async fn notifications_within(ws: &mut Ws, wait: Duration) -> Vec<Value> {
+    events_within(ws, wait, &["notification.created"]).await.into_iter().map(|(_, data)| data).collect()
+}
+
+/// The frames of these events among everything that arrives within `wait`: (event, data).
+async fn events_within(ws: &mut Ws, wait: Duration, events: &[&str]) -> Vec<(String, Value)> {
     let deadline = tokio::time::Instant::now() + wait;
     let mut found = Vec::new();
     while let Some(frame) = next_within(ws, deadline.saturating_duration_since(tokio::time::Instant::now())).await {
-        if frame["message"]["event"] == "notification.created" {
-            found.push(frame["message"]["data"].clone());
+        let event = frame["message"]["event"].as_str().unwrap_or_default().to_string();
+        if events.contains(&event.as_str()) {
+            found.push((event, frame["message"]["data"].clone()));
         }
     }
     found
@@ -113,12 +119,17 @@ async fn assignments_and_mentions_notify_their_user_and_nobody_else() {
         .send()
         .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
-    let got = notifications_within(&mut admin_ws, Duration::from_secs(2)).await;
+    let frames = events_within(&mut admin_ws, Duration::from_secs(2), &["notification.created", "conversation.mentioned"]).await;
+    let mentioned: Vec<&Value> = frames.iter().filter(|(e, _)| e == "conversation.mentioned").map(|(_, d)| d).collect();
+    assert_eq!(mentioned.len(), 1, "conversation.mentioned to the mentioned user: {frames:?}");
+    assert_eq!(mentioned[0]["id"], 1);
+    let got: Vec<Value> = frames.into_iter().filter(|(e, _)| e == "notification.created").map(|(_, d)| d).collect();
     assert_eq!(got.len(), 1, "{got:?}");
     assert_eq!(got[0]["notification_type"], "conversation_mention");
     assert_eq!(got[0]["secondary_actor"]["id"], r.body["id"]);
     assert_eq!(got[0]["secondary_actor"]["private"], true);
-    assert!(notifications_within(&mut agent_ws, Duration::from_millis(500)).await.is_empty(), "no notification of one's own mention");
+    let own = events_within(&mut agent_ws, Duration::from_millis(500), &["notification.created", "conversation.mentioned"]).await;
+    assert!(own.is_empty(), "nothing of one's own mention: {own:?}");
     // A mention in a public reply is not a mention.
     let r = app
         .post(&w.path("/conversations/1/messages"))

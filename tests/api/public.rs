@@ -20,7 +20,12 @@ fn base(identifier: &str) -> String {
 
 /// An API inbox (the agent works in it) and its public identifier.
 async fn api_inbox(app: &TestApp, w: &World, name: &str) -> (i64, String) {
-    let r = app.post(&w.path("/inboxes")).token(&w.admin.access_token).json(&json!({ "name": name, "channel": { "type": "api" } })).send().await;
+    let r = app
+        .post(&w.path("/inboxes"))
+        .token(&w.admin.access_token)
+        .json(&json!({ "name": name, "channel": { "type": "api" } }))
+        .send()
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let id = r.body["id"].as_i64().unwrap();
     app.add_inbox_member(id, &w.agent).await;
@@ -82,11 +87,19 @@ async fn a_widget_talks_to_agents_with_public_identifiers_only() {
     assert_eq!(app.get(&conv).send().await.body["custom_attributes"]["order"], "A-1");
     // 3. Live updates with the pubsub token alone.
     let mut ws = connect(&app).await;
-    assert_eq!(subscribe(&mut ws, &json!({ "channel": "RoomChannel", "pubsub_token": pubsub }).to_string()).await["type"], "confirm_subscription");
+    assert_eq!(
+        subscribe(&mut ws, &json!({ "channel": "RoomChannel", "pubsub_token": pubsub }).to_string()).await["type"],
+        "confirm_subscription"
+    );
     // 4. It writes (as text, never HTML); an agent answers and the reply arrives live; the
     //    agents' private note does not.
     let r = app.post(&format!("{conv}/messages")).json(&json!({ "content": "<b>Hola</b>", "echo_id": "e-1" })).send().await;
-    assert_eq!((r.status, r.body["content"].as_str(), r.body["message_type"].as_i64()), (200, Some("<b>Hola</b>"), Some(0)), "{:?}", r.body);
+    assert_eq!(
+        (r.status, r.body["content"].as_str(), r.body["message_type"].as_i64()),
+        (200, Some("<b>Hola</b>"), Some(0)),
+        "{:?}",
+        r.body
+    );
     let agent = &w.agent.access_token;
     let agent_messages = w.path(&format!("/conversations/{id}/messages"));
     let listed = app.get(&agent_messages).token(agent).send().await;
@@ -206,8 +219,15 @@ async fn a_contact_reaches_only_its_own_conversations_in_its_own_inbox() {
     // On the socket: B hears nothing of A's conversation.
     let mut ws = connect(&app).await;
     subscribe(&mut ws, &json!({ "channel": "RoomChannel", "pubsub_token": b_pubsub }).to_string()).await;
-    app.post(&w.path(&format!("/conversations/{conversation}/messages"))).token(&w.admin.access_token).json(&json!({ "content": "for Ana" })).send().await;
-    app.post(&format!("{}/contacts/{a}/conversations/{conversation}/messages", base(&inbox))).json(&json!({ "content": "again" })).send().await;
+    app.post(&w.path(&format!("/conversations/{conversation}/messages")))
+        .token(&w.admin.access_token)
+        .json(&json!({ "content": "for Ana" }))
+        .send()
+        .await;
+    app.post(&format!("{}/contacts/{a}/conversations/{conversation}/messages", base(&inbox)))
+        .json(&json!({ "content": "again" }))
+        .send()
+        .await;
     assert_eq!(drain(&mut ws, Duration::from_millis(600)).await, vec![], "another contact's events never reach it");
 }
 
@@ -217,7 +237,12 @@ async fn identifiers_are_proven_with_the_inboxes_hmac() {
     let w = app.seed().await;
     let (inbox_id, inbox) = api_inbox(&app, &w, "Website").await;
     let admin = &w.admin.access_token;
-    let r = app.patch(&w.path(&format!("/inboxes/{inbox_id}"))).token(admin).json(&json!({ "channel": { "hmac_mandatory": true } })).send().await;
+    let r = app
+        .patch(&w.path(&format!("/inboxes/{inbox_id}")))
+        .token(admin)
+        .json(&json!({ "channel": { "hmac_mandatory": true } }))
+        .send()
+        .await;
     assert_eq!(r.status, 200, "{:?}", r.body);
     let token = r.body["hmac_token"].as_str().unwrap().to_string();
     assert_eq!(app.get(&base(&inbox)).send().await.body["identity_validation_enabled"], true);

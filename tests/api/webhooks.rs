@@ -435,7 +435,12 @@ async fn private_and_local_addresses_are_refused_when_saved_and_when_delivering(
     let r = app.post(&w.path("/agent_bots")).token(admin).json(&json!({ "name": "B", "outgoing_url": receiver.url })).send().await;
     assert_invalid(&r, "outgoing_url");
     let platform = app.create_platform_app("bots").await;
-    let r = app.post("/platform/api/v1/agent_bots").token(&platform).json(&json!({ "name": "B", "outgoing_url": "http://10.0.0.7/" })).send().await;
+    let r = app
+        .post("/platform/api/v1/agent_bots")
+        .token(&platform)
+        .json(&json!({ "name": "B", "outgoing_url": "http://10.0.0.7/" }))
+        .send()
+        .await;
     assert_invalid(&r, "outgoing_url");
     // A URL saved before (or resolving differently now) is refused when delivering: the attempt
     // fails, visibly, and the receiver is never called.

@@ -158,6 +158,16 @@ pub async fn create_in(
         let rendered = rendered.pop().unwrap_or(Value::Null);
         crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
         crate::notifications::publish(state, conn, out, &notifications).await?;
+        // `conversation.mentioned` to each mentioned agent alone (not the author).
+        let told: Vec<i64> = mentioned.iter().copied().filter(|id| *id != actor.user_id).collect();
+        if !told.is_empty() {
+            let mut payload = crate::present::conversation(state, conn, &c).await?;
+            if let Some(obj) = payload.as_object_mut() {
+                obj.insert("account_id".into(), json!(c.account_id));
+            }
+            let audience = switchboard_realtime::Audience { users: told, personal: true, ..Default::default() };
+            out.push(c.account_id, Event::ConversationMentioned, payload, audience);
+        }
         Ok(rendered)
     }
 }

@@ -136,7 +136,9 @@ pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput
                 let identity = switchboard_store::contacts::add_inbox(conn, contact.id, inbox.id, &source_id, &pubsub).await?;
                 (contact, identity, Event::ContactUpdated)
             }
-            Some(_) => return Err(ValidationError::new("identifier", "taken", "belongs to another contact: prove it with identifier_hash").into()),
+            Some(_) => {
+                return Err(ValidationError::new("identifier", "taken", "belongs to another contact: prove it with identifier_hash").into())
+            }
             None => {
                 let fields = ContactChanges { identifier: identifier.clone().map(Some), ..input.fields };
                 let (contact, identity) =
@@ -156,8 +158,9 @@ pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput
 /// Changes the visitor's own contact. A verified identifier of another contact merges the
 /// visitor into it (the reference's identify action); an unverified one may not take it.
 pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) -> CoreResult<Value> {
-    let verified = identity::check(v.inbox.hmac_mandatory, &v.inbox.hmac_token, input.identifier.as_deref(), input.identifier_hash.as_deref())
-        .map_err(refused)?;
+    let verified =
+        identity::check(v.inbox.hmac_mandatory, &v.inbox.hmac_token, input.identifier.as_deref(), input.identifier_hash.as_deref())
+            .map_err(refused)?;
     let identifier = input.identifier.map(|i| i.trim().to_string()).filter(|i| !i.is_empty());
     let mut tx = Change::begin(state).await?;
     let result = async {
@@ -174,8 +177,10 @@ pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) 
             contact = crate::contacts::merge_in(state, conn, out, &other, &v.contact).await?.0;
         }
         let fields = ContactChanges { identifier: identifier.clone().map(Some), ..input.fields };
-        let contact = switchboard_store::contacts::update(conn, v.inbox.account_id, contact.id, &fields).await?.ok_or(CoreError::NotFound)?;
-        let identity = switchboard_store::contacts::find_identity(conn, v.inbox.id, &v.identity.source_id).await?.ok_or(CoreError::NotFound)?;
+        let contact =
+            switchboard_store::contacts::update(conn, v.inbox.account_id, contact.id, &fields).await?.ok_or(CoreError::NotFound)?;
+        let identity =
+            switchboard_store::contacts::find_identity(conn, v.inbox.id, &v.identity.source_id).await?.ok_or(CoreError::NotFound)?;
         let identity = if verified { switchboard_store::contacts::verify_identity(conn, identity.id).await? } else { identity };
         let rendered = crate::present::contact(conn, &contact).await?;
         crate::events::contact(out, Event::ContactUpdated, v.inbox.account_id, rendered);
@@ -196,7 +201,9 @@ async fn own(conn: &mut AsyncPgConnection, v: &Visitor, display_id: i64) -> Core
 /// Messages as the contact sees them: their senders (the contact, agents by name, bots) and
 /// attachments, in a fixed number of queries for any number of conversations.
 async fn render(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, list: &[(&Conversation, &Message)]) -> CoreResult<Vec<Value>> {
-    let of = |kind: &str| -> Vec<i64> { list.iter().filter(|(_, m)| m.sender_type.as_deref() == Some(kind)).filter_map(|(_, m)| m.sender_id).collect() };
+    let of = |kind: &str| -> Vec<i64> {
+        list.iter().filter(|(_, m)| m.sender_type.as_deref() == Some(kind)).filter_map(|(_, m)| m.sender_id).collect()
+    };
     let users = switchboard_store::users::by_ids(conn, &of("user")).await?;
     let bots = switchboard_store::agent_bots::by_ids(conn, &of("agent_bot")).await?;
     let ids: Vec<i64> = list.iter().map(|(_, m)| m.id).collect();
@@ -205,7 +212,9 @@ async fn render(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, lis
         .iter()
         .map(|(c, m)| {
             let sender = match m.sender_type.as_deref() {
-                Some("contact") => Some(json!({ "id": v.contact.id, "name": v.contact.name, "thumbnail": v.contact.thumbnail, "type": "contact" })),
+                Some("contact") => {
+                    Some(json!({ "id": v.contact.id, "name": v.contact.name, "thumbnail": v.contact.thumbnail, "type": "contact" }))
+                }
                 Some("user") => users.iter().find(|u| Some(u.id) == m.sender_id).map(|u| {
                     json!({ "id": u.id, "name": crate::views::available_name(u), "available_name": crate::views::available_name(u),
                             "thumbnail": "", "type": "user" })
@@ -248,7 +257,12 @@ fn conversation_view(c: &Conversation, v: &Visitor, messages: Vec<Value>) -> Val
 }
 
 /// Conversations with their latest public messages (oldest first in each).
-async fn conversations_with_messages(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, list: &[Conversation]) -> CoreResult<Vec<Value>> {
+async fn conversations_with_messages(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    v: &Visitor,
+    list: &[Conversation],
+) -> CoreResult<Vec<Value>> {
     let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
     let messages = switchboard_store::messages::latest_public(conn, &ids, switchboard_store::messages::PER_PAGE).await?;
     let pairs: Vec<(&Conversation, &Message)> =
@@ -331,7 +345,14 @@ pub async fn messages(state: &AppState, v: &Visitor, display_id: i64, before: Op
 }
 
 /// A message from the contact: incoming, as text (never rendered as HTML), with its files.
-pub async fn say(state: &AppState, v: &Visitor, display_id: i64, content: Option<String>, echo_id: Option<String>, files: &[StoredFile]) -> CoreResult<Value> {
+pub async fn say(
+    state: &AppState,
+    v: &Visitor,
+    display_id: i64,
+    content: Option<String>,
+    echo_id: Option<String>,
+    files: &[StoredFile],
+) -> CoreResult<Value> {
     {
         let mut conn = state.conn().await?;
         own(&mut conn, v, display_id).await?;

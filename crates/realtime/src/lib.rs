@@ -20,6 +20,8 @@ pub enum Event {
     ConversationRead,
     ConversationTypingOn,
     ConversationTypingOff,
+    /// To a user mentioned in a private note, alone.
+    ConversationMentioned,
     AssigneeChanged,
     TeamChanged,
     ContactCreated,
@@ -44,7 +46,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, for checks over the whole catalog.
-    pub const ALL: [Event; 22] = [
+    pub const ALL: [Event; 23] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -54,6 +56,7 @@ impl Event {
         Self::ConversationRead,
         Self::ConversationTypingOn,
         Self::ConversationTypingOff,
+        Self::ConversationMentioned,
         Self::AssigneeChanged,
         Self::TeamChanged,
         Self::ContactCreated,
@@ -80,6 +83,7 @@ impl Event {
             Self::ConversationRead => "conversation.read",
             Self::ConversationTypingOn => "conversation.typing_on",
             Self::ConversationTypingOff => "conversation.typing_off",
+            Self::ConversationMentioned => "conversation.mentioned",
             Self::AssigneeChanged => "assignee.changed",
             Self::TeamChanged => "team.changed",
             Self::ContactCreated => "contact.created",

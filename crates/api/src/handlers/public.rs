@@ -101,7 +101,8 @@ impl Payload for ContactPayload {
 }
 
 fn contact_input(p: ContactPayload) -> ApiResult<ContactInput> {
-    let name = p.name.map(|n| optional_text("name", Some(&n), switchboard_domain::text::NAME_MAX).map(Option::unwrap_or_default)).transpose()?;
+    let name =
+        p.name.map(|n| optional_text("name", Some(&n), switchboard_domain::text::NAME_MAX).map(Option::unwrap_or_default)).transpose()?;
     let email = match p.email {
         Some(Some(e)) if !e.trim().is_empty() => Some(Some(Email::parse("email", &e)?.as_str().to_string())),
         Some(_) => Some(None),
