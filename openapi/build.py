@@ -114,6 +114,7 @@ FROM_REFERENCE = [
     ('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'),
     ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'),
     ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}'),
+    ('get', '/survey/responses/{conversation_uuid}', '/survey/responses/{conversation_uuid}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -793,6 +794,40 @@ components_source['public_message_create_payload']['additionalProperties'] = Fal
 components_source['public_message_update_payload']['properties']['submitted_values'] = {
     'description': 'An object, or a list of objects (an input_select\'s chosen items)', 'oneOf': [{'type': 'object'}, {'type': 'array', 'items': {'type': 'object'}}]}
 components_source['public_message_update_payload']['additionalProperties'] = False
+# CSAT.
+CSAT_FILTERS = [{'name': 'since', 'in': 'query', 'schema': {'type': 'string'}, 'description': 'Epoch seconds, RFC 3339 or a date'},
+    {'name': 'until', 'in': 'query', 'schema': {'type': 'string'}, 'description': 'Epoch seconds, RFC 3339 or a date (its end)'},
+    {'name': 'inbox_id', 'in': 'query', 'schema': {'type': 'integer'}},
+    {'name': 'user_ids[]', 'in': 'query', 'schema': {'type': 'array', 'items': {'type': 'integer'}}, 'description': 'The agent who had the conversation'},
+    {'name': 'rating', 'in': 'query', 'schema': {'type': 'string'}, 'description': 'One rating or a comma-separated list (1-5)'}]
+CSAT_RESPONSE = {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'rating': {'type': 'integer', 'minimum': 1, 'maximum': 5},
+    'feedback_message': STR_NULL, 'conversation_id': INT_NULL, 'inbox_id': {'type': 'integer'}, 'message_id': {'type': 'integer'},
+    'contact': {'type': 'object', 'nullable': True}, 'assigned_agent': {'type': 'object', 'nullable': True},
+    'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}}}
+CSAT_NOTE = ('Administrators. Resolving a conversation of an API inbox with csat_survey_enabled sends the contact an input_csat message '
+    '("Please rate this conversation"); the contact answers with PATCH …/messages/{id} {"submitted_values": {"csat_survey_response": '
+    '{"rating": 1-5, "feedback_message"}}} on the public client API. One response per survey (so per resolution); a second answer '
+    'replaces the first. Parameters are lenient: anything unreadable narrows nothing.')
+OURS[('get', '/api/v1/accounts/{account_id}/csat_survey_responses')] = {
+    'operationId': 'list-csat-survey-responses', 'summary': 'CSAT answers, newest first (25 a page)', 'description': CSAT_NOTE,
+    'parameters': [ACC, *CSAT_FILTERS, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer'}}],
+    'responses': {'200': resp({'type': 'object', 'properties': {'meta': {'type': 'object', 'properties': {'count': {'type': 'integer'},
+        'current_page': {'type': 'integer'}}}, 'payload': {'type': 'array', 'items': CSAT_RESPONSE}}})}}
+OURS[('get', '/api/v1/accounts/{account_id}/csat_survey_responses/metrics')] = {
+    'operationId': 'csat-survey-metrics', 'summary': 'CSAT metrics: counts, satisfaction score and response rate', 'description': CSAT_NOTE +
+    ' satisfaction_score: the percent of answers rated 4 or 5; response_rate: answers per survey sent, in percent.',
+    'parameters': [ACC, *CSAT_FILTERS],
+    'responses': {'200': resp({'type': 'object', 'properties': {'total_count': {'type': 'integer'}, 'total_sent_messages_count': {'type': 'integer'},
+        'ratings_count': {'type': 'object', 'additionalProperties': {'type': 'integer'}}, 'satisfaction_score': {'type': 'number'},
+        'response_rate': {'type': 'number'}}})}}
+paths['/api/v1/accounts/{account_id}/csat_survey_responses'] = {'get': OURS[('get', '/api/v1/accounts/{account_id}/csat_survey_responses')]}
+paths['/api/v1/accounts/{account_id}/csat_survey_responses/metrics'] = {'get': OURS[('get', '/api/v1/accounts/{account_id}/csat_survey_responses/metrics')]}
+for path in ('/api/v1/accounts/{account_id}/csat_survey_responses', '/api/v1/accounts/{account_id}/csat_survey_responses/metrics'):
+    for code, desc in ERRORS.items():
+        paths[path]['get']['responses'][code] = resp(ERROR_BODY, desc)
+    paths[path]['get']['responses'] = dict(sorted(paths[path]['get']['responses'].items()))
+NOTES[('get', '/survey/responses/{conversation_uuid}')] = ('The data of a survey page (JSON): the conversation\'s latest survey and its '
+    'answer. 404 for an unknown uuid or a conversation without a survey. Counted against the caller\'s address like the public client API.')
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -877,6 +912,11 @@ for path in ('/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identi
 for method, path in (('post', '/public/api/v1/inboxes/{inbox_identifier}/contacts'),
                      ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}')):
     paths[path][method]['responses']['401'] = resp(ERROR_BODY, 'identifier_hash missing where the inbox requires it, or wrong')
+
+paths['/survey/responses/{conversation_uuid}']['get']['responses']['200'] = resp({'type': 'object', 'properties': {
+    'conversation_uuid': {'type': 'string'}, 'inbox_name': {'type': 'string'}, 'message_id': {'type': 'integer'}, 'content': STR_NULL,
+    'answered': {'type': 'boolean'}, 'rating': INT_NULL, 'feedback_message': STR_NULL, 'created_at': {'type': 'integer'}}})
+paths['/survey/responses/{conversation_uuid}']['get']['parameters'] = [{'name': 'conversation_uuid', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}]
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

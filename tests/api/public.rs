@@ -12,7 +12,7 @@ use sha2::Sha256;
 use switchboard_testkit::{TestApp, TestRedis, World};
 
 use crate::realtime::{connect, next_within, subscribe, Ws};
-use crate::support::assert_invalid;
+use crate::support::{assert_invalid, matrix, ADMIN_WRITE};
 
 fn base(identifier: &str) -> String {
     format!("/public/api/v1/inboxes/{identifier}")
@@ -70,8 +70,16 @@ async fn a_widget_talks_to_agents_with_public_identifiers_only() {
     let app = TestApp::spawn().await;
     let w = app.seed().await;
     let (inbox_id, inbox) = api_inbox(&app, &w, "Website").await;
+    let r = app
+        .patch(&w.path(&format!("/inboxes/{inbox_id}")))
+        .token(&w.admin.access_token)
+        .json(&json!({ "csat_survey_enabled": true }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
     let shown = app.get(&base(&inbox)).send().await;
     assert_eq!((shown.status, shown.body["name"].as_str()), (200, Some("Website")), "{:?}", shown.body);
+    assert_eq!(shown.body["csat_survey_enabled"], true);
 
     // 1. A contact.
     let me = new_contact(&app, &inbox, json!({ "name": "Carla", "email": "carla@example.com" })).await;
@@ -143,7 +151,46 @@ async fn a_widget_talks_to_agents_with_public_identifiers_only() {
     assert!(agent_events.contains(&"conversation.status_changed".to_string()), "{agent_events:?}");
     let list = app.get(&format!("{contact_path}/conversations")).send().await;
     assert_eq!((list.body.as_array().map(Vec::len), list.body[0]["status"].as_str()), (Some(1), Some("resolved")));
-    let _ = inbox_id;
+
+    // 7. The resolution sent a survey, live; the contact answers it, then changes its mind.
+    let frames = drain(&mut ws, Duration::from_millis(600)).await;
+    let survey = frames
+        .iter()
+        .find(|(e, d)| e == "message.created" && d["content_type"] == "input_csat")
+        .map(|(_, d)| d.clone())
+        .unwrap_or_else(|| panic!("no survey in {frames:?}"));
+    let survey_path = format!("{conv}/messages/{}", survey["id"]);
+    let bad = app.patch(&survey_path).json(&json!({ "submitted_values": { "csat_survey_response": { "rating": 9 } } })).send().await;
+    assert_invalid(&bad, "submitted_values.csat_survey_response.rating");
+    let rate =
+        |rating: i64| json!({ "submitted_values": { "csat_survey_response": { "rating": rating, "feedback_message": "Quick answers" } } });
+    assert_eq!(app.patch(&survey_path).json(&rate(5)).send().await.status, 200);
+    let r = app.patch(&survey_path).json(&rate(4)).send().await;
+    assert_eq!(r.body["content_attributes"]["submitted_values"]["csat_survey_response"]["rating"], 4);
+    // One rating for the resolution, the latest; administrators read it and its metrics.
+    let admin = &w.admin.access_token;
+    let responses = app.get(&w.path("/csat_survey_responses")).token(admin).send().await;
+    assert_eq!(responses.body["meta"]["count"], 1, "{:?}", responses.body);
+    let response = &responses.body["payload"][0];
+    assert_eq!((response["rating"].as_i64(), response["conversation_id"].as_i64()), (Some(4), Some(id)));
+    assert_eq!(response["feedback_message"], "Quick answers");
+    let narrowed = app.get(&w.path(&format!("/csat_survey_responses?rating=1,2&inbox_id={inbox_id}"))).token(admin).send().await;
+    assert_eq!(narrowed.body["meta"]["count"], 0);
+    let metrics = app.get(&w.path("/csat_survey_responses/metrics?since=2020-01-01")).token(admin).send().await;
+    assert_eq!(
+        (metrics.body["total_count"].as_i64(), metrics.body["total_sent_messages_count"].as_i64(), metrics.body["response_rate"].as_f64()),
+        (Some(1), Some(1), Some(100.0)),
+        "{:?}",
+        metrics.body
+    );
+    assert_eq!((metrics.body["satisfaction_score"].as_f64(), metrics.body["ratings_count"]["4"].as_i64()), (Some(100.0), Some(1)));
+    assert_eq!(matrix(&app, &w, Method::GET, &w.path("/csat_survey_responses"), None).await, ADMIN_WRITE);
+    assert_eq!(matrix(&app, &w, Method::GET, &w.path("/csat_survey_responses/metrics"), None).await, ADMIN_WRITE);
+    // The survey page's data, by the conversation's uuid.
+    let uuid = list.body[0]["uuid"].as_str().unwrap();
+    let page = app.get(&format!("/survey/responses/{uuid}")).send().await;
+    assert_eq!((page.status, page.body["rating"].as_i64(), page.body["answered"].as_bool()), (200, Some(4), Some(true)), "{:?}", page.body);
+    assert_eq!(app.get("/survey/responses/not-a-conversation").send().await.status, 404);
 }
 
 #[tokio::test]

@@ -51,6 +51,7 @@ routes! {
     POST "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages" => public::create_message,
     GET "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages" => public::messages,
     PATCH "/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}" => public::update_message,
+    GET "/survey/responses/{conversation_uuid}" => public::survey,
     POST "/auth/sign_in" => auth::sign_in,
     DELETE "/auth/sign_out" => auth::sign_out,
 
@@ -94,6 +95,8 @@ routes! {
     POST "/api/v1/accounts/{account_id}/integrations/hooks" => integration_hooks::create,
     PATCH "/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}" => integration_hooks::update,
     DELETE "/api/v1/accounts/{account_id}/integrations/hooks/{hook_id}" => integration_hooks::delete,
+    GET "/api/v1/accounts/{account_id}/csat_survey_responses" => csat::list,
+    GET "/api/v1/accounts/{account_id}/csat_survey_responses/metrics" => csat::metrics,
     GET "/api/v1/accounts/{account_id}/agent_bots" => agent_bots::list,
     POST "/api/v1/accounts/{account_id}/agent_bots" => agent_bots::create,
     GET "/api/v1/accounts/{account_id}/agent_bots/{id}" => agent_bots::show,

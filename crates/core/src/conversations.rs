@@ -114,6 +114,10 @@ pub async fn set_status(
         if handoff {
             crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
         }
+        let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All).await?;
+        if let Some(inbox) = inbox.filter(|i| switchboard_domain::csat::surveys_on(i.csat_survey_enabled, current, next)) {
+            crate::csat::send_survey(state, conn, out, &inbox, &c).await?;
+        }
         crate::notifications::publish(state, conn, out, &notifications).await?;
         Ok(c)
     }

@@ -13,6 +13,7 @@ pub mod baileys;
 pub mod change;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod deliver;
 pub mod dispatch;
 pub mod error;

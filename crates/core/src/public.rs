@@ -384,6 +384,9 @@ pub async fn submit(state: &AppState, v: &Visitor, display_id: i64, message_id: 
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let c = own(conn, v, display_id).await?;
         let m = switchboard_store::messages::find(conn, c.id, message_id).await?.filter(|m| !m.private).ok_or(CoreError::NotFound)?;
+        if m.content_type == "input_csat" {
+            crate::csat::answer(conn, &c, &m, &values).await?;
+        }
         let attributes = switchboard_domain::messages::submitted(&m.content_type, &m.content_attributes, values)?;
         let m = switchboard_store::messages::set_content_attributes(conn, m.id, &attributes).await?;
         let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&m)).await?;

@@ -14,6 +14,7 @@ pub mod agent_bots;
 pub mod attachments;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod filters;
 pub mod groups;
 pub mod webhooks;

@@ -415,6 +415,11 @@ pub async fn of_contact_in(conn: &mut AsyncPgConnection, contact_id: i64, inbox_
         .await?)
 }
 
+/// A conversation by its uuid (the survey page's address), in whatever account.
+pub async fn by_uuid(conn: &mut AsyncPgConnection, uuid: &str) -> StoreResult<Option<Conversation>> {
+    Ok(conversations::table.filter(conversations::uuid.eq(uuid)).select(Conversation::as_select()).first(conn).await.optional()?)
+}
+
 /// When the contact last looked at the conversation.
 pub async fn contact_seen(conn: &mut AsyncPgConnection, id: i64, at: chrono::DateTime<chrono::Utc>) -> StoreResult<Conversation> {
     Ok(diesel::update(conversations::table.find(id))

@@ -8,6 +8,7 @@ pub mod api_keys;
 pub mod attachments;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod error;
 pub mod events;
 pub mod filters;

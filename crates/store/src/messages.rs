@@ -73,6 +73,18 @@ pub async fn latest_public(conn: &mut AsyncPgConnection, conversation_ids: &[i64
     Ok(rows)
 }
 
+/// The conversation's latest survey message (`input_csat`), if any.
+pub async fn latest_survey(conn: &mut AsyncPgConnection, conversation_id: i64) -> StoreResult<Option<Message>> {
+    Ok(messages::table
+        .filter(messages::conversation_id.eq(conversation_id))
+        .filter(messages::content_type.eq("input_csat"))
+        .order(messages::id.desc())
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Replaces a message's content attributes (a customer's answer to a form or a survey).
 pub async fn set_content_attributes(conn: &mut AsyncPgConnection, id: i64, attributes: &serde_json::Value) -> StoreResult<Message> {
     Ok(diesel::update(messages::table.find(id))

@@ -647,3 +647,19 @@ pub struct AgentBot {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = csat_survey_responses)]
+pub struct CsatResponse {
+    pub id: i64,
+    pub account_id: i64,
+    pub inbox_id: i64,
+    pub conversation_id: i64,
+    pub message_id: i64,
+    pub contact_id: i64,
+    pub assigned_agent_id: Option<i64>,
+    pub rating: i16,
+    pub feedback_message: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

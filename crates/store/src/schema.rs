@@ -87,6 +87,22 @@ diesel::table! {
 }
 
 diesel::table! {
+    csat_survey_responses (id) {
+        id -> Int8,
+        account_id -> Int8,
+        inbox_id -> Int8,
+        conversation_id -> Int8,
+        message_id -> Int8,
+        contact_id -> Int8,
+        assigned_agent_id -> Nullable<Int8>,
+        rating -> Int2,
+        feedback_message -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     platform_apps (id) {
         id -> Int8,
         name -> Text,
@@ -231,6 +247,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     agent_bots,
     agent_bot_inboxes,
+    csat_survey_responses,
     webhooks,
     webhook_deliveries,
     webhook_attempts,

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod avatars;
 pub mod contacts;
 pub mod conversations;
+pub mod csat;
 pub mod groups;
 pub mod health;
 pub mod inbox_members;

@@ -282,3 +282,11 @@ pub async fn update_message(
     let values = body.submitted_values.ok_or_else(|| ValidationError::blank("submitted_values"))?;
     Ok(ok(public::submit(&state, &v, conversation_id(&req)?, message_id, values).await?))
 }
+
+/// `GET /survey/responses/{conversation_uuid}`: a survey page's data (the latest survey of the
+/// conversation and its answer), counted against the caller's address like every public route.
+#[tracing::instrument(skip_all)]
+pub async fn survey(state: web::Data<AppState>, req: HttpRequest, path: web::Path<String>) -> ApiResult<HttpResponse> {
+    limit(&state, &req, "survey").await?;
+    Ok(ok(switchboard_core::csat::page(&state, &path).await?))
+}
