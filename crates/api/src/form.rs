@@ -82,6 +82,19 @@ async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uplo
     Ok(Value::Object(fields))
 }
 
+impl Upload {
+    /// The stored file as the operations take it.
+    pub fn stored(&self, recorded_audio: bool) -> switchboard_core::messages::StoredFile {
+        switchboard_core::messages::StoredFile {
+            key: self.key.clone(),
+            file_name: self.file_name.clone(),
+            content_type: self.content_type.clone(),
+            size: self.size,
+            recorded_audio,
+        }
+    }
+}
+
 /// The body as JSON, or as a multipart form (its files in `uploads`, already stored).
 pub async fn message_body<T: Payload>(
     state: &AppState,

@@ -114,16 +114,7 @@ async fn create_message(
         Some(Value::Array(names)) => names.iter().any(|n| n.as_str() == Some(name)),
         _ => false,
     };
-    let files: Vec<StoredFile> = uploads
-        .iter()
-        .map(|u| StoredFile {
-            key: u.key.clone(),
-            file_name: u.file_name.clone(),
-            content_type: u.content_type.clone(),
-            size: u.size,
-            recorded_audio: recorded(&u.file_name),
-        })
-        .collect();
+    let files: Vec<StoredFile> = uploads.iter().map(|u| u.stored(recorded(&u.file_name))).collect();
     let created = switchboard_core::messages::create(state, &ctx.actor(), display_id, draft, body.echo_id, &files).await?;
     Ok(ok(created))
 }

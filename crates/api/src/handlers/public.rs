@@ -245,16 +245,7 @@ pub async fn create_message(
     let mut uploads = Vec::new();
     let result = async {
         let body = crate::form::message_body::<MessagePayload>(&state, v.inbox.account_id, req, payload, &mut uploads).await?;
-        let files: Vec<StoredFile> = uploads
-            .iter()
-            .map(|u| StoredFile {
-                key: u.key.clone(),
-                file_name: u.file_name.clone(),
-                content_type: u.content_type.clone(),
-                size: u.size,
-                recorded_audio: false,
-            })
-            .collect();
+        let files: Vec<StoredFile> = uploads.iter().map(|u| u.stored(false)).collect();
         Ok(ok(public::say(&state, &v, display_id, body.content, body.echo_id, &files).await?))
     }
     .await;
