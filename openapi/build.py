@@ -804,10 +804,11 @@ CSAT_RESPONSE = {'type': 'object', 'properties': {'id': {'type': 'integer'}, 'ra
     'feedback_message': STR_NULL, 'conversation_id': INT_NULL, 'inbox_id': {'type': 'integer'}, 'message_id': {'type': 'integer'},
     'contact': {'type': 'object', 'nullable': True}, 'assigned_agent': {'type': 'object', 'nullable': True},
     'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}}}
-CSAT_NOTE = ('Administrators. Resolving a conversation of an API inbox with csat_survey_enabled sends the contact an input_csat message '
-    '("Please rate this conversation"); the contact answers with PATCH …/messages/{id} {"submitted_values": {"csat_survey_response": '
-    '{"rating": 1-5, "feedback_message"}}} on the public client API. One response per survey (so per resolution); a second answer '
-    'replaces the first. Parameters are lenient: anything unreadable narrows nothing.')
+CSAT_NOTE = ('Administrators. Resolving a conversation of an inbox with csat_survey_enabled sends the contact an input_csat message '
+    '("Please rate this conversation"). On an API inbox the contact answers with PATCH …/messages/{id} {"submitted_values": '
+    '{"csat_survey_response": {"rating": 1-5, "feedback_message"}}} on the public client API; on WhatsApp the survey goes out as '
+    'text and the customer\'s reply that is a number from 1 to 5 (within a day) is the rating. One response per survey (so per '
+    'resolution); a second answer replaces the first. Parameters are lenient: anything unreadable narrows nothing.')
 OURS[('get', '/api/v1/accounts/{account_id}/csat_survey_responses')] = {
     'operationId': 'list-csat-survey-responses', 'summary': 'CSAT answers, newest first (25 a page)', 'description': CSAT_NOTE,
     'parameters': [ACC, *CSAT_FILTERS, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer'}}],
@@ -865,6 +866,8 @@ prop('message', 'status')['enum'] = ['sent', 'delivered', 'read', 'failed', 'pro
 CONTENT_TYPES = ['text', 'input_text', 'input_textarea', 'input_email', 'input_select', 'cards', 'form', 'article',
                  'incoming_email', 'input_csat', 'sticker']
 prop('message', 'content_type')['enum'] = CONTENT_TYPES
+# 3: template, as the reference numbers it (WhatsApp templates, CSAT surveys).
+prop('message', 'message_type')['enum'] = [0, 1, 2, 3]
 prop('conversation_message_create_payload', 'content_type')['enum'] = CONTENT_TYPES
 # Agents are online, busy or offline ("available" is accepted as online when written).
 for schema in ('agent',):

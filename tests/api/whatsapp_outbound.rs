@@ -497,3 +497,56 @@ async fn a_new_conversations_first_message_is_checked_and_sent_like_any_other() 
     wa.wait_status(second, text["id"].as_i64().unwrap(), "sent").await;
     assert!(wa.bsp.requests().iter().any(|r| r.service() == Some("text") && r.body["text"]["body"] == "¿Algo más?"));
 }
+
+#[tokio::test]
+async fn a_whatsapp_survey_goes_out_as_text_and_the_customers_number_is_its_rating() {
+    let wa = Wa::new().await;
+    let admin = &wa.w.admin.access_token;
+    let r = wa
+        .app
+        .patch(&wa.w.path(&format!("/inboxes/{}", wa.inbox_id)))
+        .token(admin)
+        .json(&json!({ "csat_survey_enabled": true }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    let (c, _) = open_window(&wa).await;
+    let r = wa
+        .app
+        .post(&wa.w.path(&format!("/conversations/{c}/toggle_status")))
+        .token(admin)
+        .json(&json!({ "status": "resolved" }))
+        .send()
+        .await;
+    assert_eq!(r.status, 200, "{:?}", r.body);
+    // The survey reaches the customer through the BSP, as text to answer with a number.
+    let sent = wa.bsp.wait_accepted(1, Duration::from_secs(20)).await;
+    let question = sent.first().map(|s| s.body["text"]["body"].clone()).unwrap_or_default();
+    assert!(question.as_str().is_some_and(|q| q.contains("1 (poor) to 5 (excellent)")), "{sent:?}");
+    // An ordinary reply is a message; a number is the rating, and a second one replaces it.
+    for (id, text) in [("wamid.r1", "gracias"), ("wamid.r2", "4"), ("wamid.r3", "⭐⭐⭐⭐⭐")] {
+        assert_eq!(
+            wa.deliver(&inbound(json!({"id": id, "timestamp": now_ts(), "type": "text", "text": {"body": text}}))).await.status,
+            200
+        );
+    }
+    let responses = wa.w.path("/csat_survey_responses");
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
+    let listed = loop {
+        let listed = wa.app.get(&responses).token(admin).send().await;
+        if listed.body["payload"][0]["rating"] == 5 || tokio::time::Instant::now() > deadline {
+            break listed;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert_eq!(
+        (listed.body["meta"]["count"].as_i64(), listed.body["payload"][0]["rating"].as_i64()),
+        (Some(1), Some(5)),
+        "{:?}",
+        listed.body
+    );
+    assert_eq!(listed.body["payload"][0]["conversation_id"].as_i64(), Some(c));
+    // The survey message carries the answer, as a public PATCH would have left it.
+    let survey = wa.messages(c).await.into_iter().find(|m| m["content_type"] == "input_csat").unwrap_or_default();
+    assert_eq!(survey["content_attributes"]["submitted_values"]["csat_survey_response"]["rating"], 5, "{survey}");
+}

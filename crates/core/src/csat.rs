@@ -4,7 +4,7 @@
 use serde::Serialize;
 use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
-use switchboard_domain::csat::{Metrics, SURVEY_TEXT};
+use switchboard_domain::csat::{Metrics, SURVEY_QUESTION, SURVEY_TEXT};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_realtime::Event;
 use switchboard_store::csat::CsatFilter;
@@ -15,9 +15,14 @@ use crate::change::Outbox;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 
+/// The name of the CSAT reply reader's cursor in `event_readers`.
+pub const READER: &str = "csat";
+
 /// Sends the survey in the caller's change: an `input_csat` message from nobody, which reaches
-/// the contact (its socket, the API inbox's callback, webhooks). Only API inboxes survey for
-/// now: a WhatsApp survey would need the customer's reply read as a rating.
+/// the contact (its socket, the API inbox's callback, webhooks). On WhatsApp it goes out
+/// through the channel as text the customer answers with a number (`reply_rating` reads it),
+/// checked as any send is; when WhatsApp would refuse it (the 24-hour window closed), there is
+/// no survey rather than a failed one.
 pub async fn send_survey(
     state: &AppState,
     conn: &mut AsyncPgConnection,
@@ -25,16 +30,119 @@ pub async fn send_survey(
     inbox: &Inbox,
     c: &Conversation,
 ) -> CoreResult<()> {
-    if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Api {
-        return Ok(());
-    }
+    let whatsapp = match ChannelType::from_stored(&inbox.channel_type) {
+        ChannelType::Api => false,
+        ChannelType::Whatsapp => {
+            let draft = crate::whatsapp::Draft {
+                content: Some(SURVEY_QUESTION),
+                content_type: "input_csat",
+                content_attributes: &json!({}),
+                template_params: None,
+                files: &[],
+            };
+            if let Err(e) = crate::whatsapp::prepare(conn, inbox, c, &draft).await {
+                tracing::info!(conversation_id = c.id, reason = %e, "no CSAT survey: WhatsApp would not take it now");
+                return Ok(());
+            }
+            // Replies are read from the log from now on.
+            switchboard_store::events::ensure_reader(conn, c.account_id, READER).await?;
+            true
+        }
+    };
     let new = NewMessage {
         content_type: "input_csat".into(),
-        ..NewMessage::text(c, MessageType::Template.as_i16(), Some(SURVEY_TEXT.into()), None)
+        status: if whatsapp { "progress".into() } else { "sent".into() },
+        ..NewMessage::text(c, MessageType::Template.as_i16(), Some(if whatsapp { SURVEY_QUESTION } else { SURVEY_TEXT }.into()), None)
     };
-    let (message, c, _) = switchboard_store::messages::create_in(conn, c, &new, &[], &[], false).await?;
+    let (message, c, _) = switchboard_store::messages::create_in(conn, c, &new, &[], &[], whatsapp).await?;
+    if whatsapp {
+        state.jobs.notify_one();
+    }
     let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
     crate::events::publish(conn, out, &c, &message, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated).await
+}
+
+/// Events read per account and transaction by the reply reader.
+const BATCH: i64 = 500;
+
+/// Reads customers' replies to WhatsApp surveys from the log: an incoming message that is a
+/// rating (`domain::csat::reply_rating`), after a survey in its conversation, answers that
+/// survey (a later one replaces it), as a PATCH from the public API would. Runs every second;
+/// its own cursor makes it lose nothing over a restart.
+pub async fn read_replies_forever(state: std::sync::Arc<AppState>) {
+    loop {
+        // Polled: a rating may take a second to count, and the log writer's wake-up stays the
+        // webhook dispatcher's alone (it wakes one waiter).
+        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        if let Err(e) = read_replies_once(&state).await {
+            tracing::warn!(error = %e, "CSAT reply reading failed; the events stay unread for the next round");
+        }
+    }
+}
+
+/// One round over the accounts whose log the reader is behind on.
+pub async fn read_replies_once(state: &AppState) -> CoreResult<()> {
+    let accounts = {
+        let mut conn = state.conn().await?;
+        switchboard_store::events::readers_behind(&mut conn, READER, 64).await?
+    };
+    for account_id in accounts {
+        let mut change = crate::change::Change::begin(state).await?;
+        let read = async {
+            let (conn, out) = (&mut *change.conn, &mut change.out);
+            let Some(seq) = switchboard_store::events::lock_reader(conn, account_id, READER).await? else { return CoreResult::Ok(()) };
+            let events = switchboard_store::events::after(conn, account_id, seq, BATCH).await?;
+            let Some(last) = events.last().map(|e| e.seq) else { return Ok(()) };
+            for e in events.iter().filter(|e| e.event == Event::MessageCreated.as_str()) {
+                let incoming = e.data.get("message_type").and_then(Value::as_i64) == Some(i64::from(MessageType::Incoming.as_i16()));
+                let rating = e.data.get("content").and_then(Value::as_str).and_then(switchboard_domain::csat::reply_rating);
+                let (Some(rating), true) = (rating, incoming) else { continue };
+                let (Some(display_id), Some(message_id)) =
+                    (e.data.get("conversation_id").and_then(Value::as_i64), e.data.get("id").and_then(Value::as_i64))
+                else {
+                    continue;
+                };
+                reply(state, conn, out, account_id, display_id, message_id, rating).await?;
+            }
+            switchboard_store::events::advance_reader(conn, account_id, READER, last).await?;
+            Ok(())
+        }
+        .await;
+        change.finish(state, read).await?;
+    }
+    Ok(())
+}
+
+/// A customer's rating sent on the channel: it answers the latest survey sent to that contact
+/// in that inbox, if it came before and at most a day before (WhatsApp's window for answers; a
+/// reply after a resolution may land in a new conversation).
+async fn reply(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut Outbox,
+    account_id: i64,
+    display_id: i64,
+    message_id: i64,
+    rating: i16,
+) -> CoreResult<()> {
+    let Some(c) = switchboard_store::conversations::find(conn, account_id, display_id, switchboard_store::inboxes::Visibility::All).await?
+    else {
+        return Ok(());
+    };
+    let recent = chrono::Utc::now() - switchboard_domain::whatsapp::window();
+    let Some(survey) = switchboard_store::messages::latest_survey_of(conn, c.contact_id, c.inbox_id)
+        .await?
+        .filter(|s| s.id < message_id && s.created_at > recent)
+    else {
+        return Ok(());
+    };
+    let c = switchboard_store::conversations::by_id(conn, survey.conversation_id).await?;
+    switchboard_store::csat::answer(conn, &c, &survey, rating, None).await?;
+    let values = json!({ "csat_survey_response": { "rating": rating } });
+    let attributes = switchboard_domain::messages::submitted(&survey.content_type, &survey.content_attributes, values)?;
+    let survey = switchboard_store::messages::set_content_attributes(conn, survey.id, &attributes).await?;
+    let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&survey)).await?;
+    crate::events::publish(conn, out, &c, &survey, &rendered.pop().unwrap_or(Value::Null), Event::MessageUpdated).await
 }
 
 /// Records the contact's answer to a survey message (a second answer replaces the first).

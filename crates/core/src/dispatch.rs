@@ -56,7 +56,7 @@ pub async fn dispatch_forever(state: Arc<AppState>) {
 pub async fn dispatch_once(state: &AppState) -> CoreResult<bool> {
     let accounts = {
         let mut conn = state.conn().await?;
-        switchboard_store::webhooks::readers_behind(&mut conn, ACCOUNTS).await?
+        switchboard_store::events::readers_behind(&mut conn, switchboard_store::webhooks::READER, ACCOUNTS).await?
     };
     let mut more = false;
     for account_id in accounts {
@@ -70,7 +70,9 @@ pub async fn dispatch_once(state: &AppState) -> CoreResult<bool> {
 /// Reads the account's next events into deliveries; how many events it read (0 when another
 /// process holds the cursor).
 async fn read_account(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<usize> {
-    let Some(seq) = switchboard_store::webhooks::lock_reader(conn, account_id).await? else { return Ok(0) };
+    let Some(seq) = switchboard_store::events::lock_reader(conn, account_id, switchboard_store::webhooks::READER).await? else {
+        return Ok(0);
+    };
     let events = switchboard_store::events::after(conn, account_id, seq, BATCH).await?;
     let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
     let targets = switchboard_store::webhooks::targets(conn, account_id).await?;
@@ -83,7 +85,7 @@ async fn read_account(state: &AppState, conn: &mut AsyncPgConnection, account_id
         let rows = deliveries(state, conn, account_id, &wanted, &targets).await?;
         switchboard_store::webhooks::insert_deliveries(conn, &rows).await?;
     }
-    switchboard_store::webhooks::advance_reader(conn, account_id, last).await?;
+    switchboard_store::events::advance_reader(conn, account_id, switchboard_store::webhooks::READER, last).await?;
     Ok(events.len())
 }
 

@@ -133,6 +133,7 @@ impl Core {
             background.push(tokio::spawn(sending::listen_forever(state.clone())));
             background.push(tokio::spawn(whatsapp::sync_templates_forever(state.clone())));
             background.push(tokio::spawn(dispatch::dispatch_forever(state.clone())));
+            background.push(tokio::spawn(csat::read_replies_forever(state.clone())));
             Some(tokio::spawn(sending::work_forever(state.clone())))
         } else {
             None

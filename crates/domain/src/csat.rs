@@ -7,6 +7,21 @@ use crate::ValidationError;
 
 /// The survey message's text (its `content_type` is `input_csat`).
 pub const SURVEY_TEXT: &str = "Please rate this conversation";
+/// The survey as text on a channel without a survey widget (WhatsApp): answered with a number.
+pub const SURVEY_QUESTION: &str = "Please rate this conversation: reply with a number from 1 (poor) to 5 (excellent).";
+
+/// A customer's reply on the channel read as a rating: a lone number from 1 to 5 (spaces, a
+/// trailing period or star allowed, as people type them), or 1–5 stars. Anything else is an
+/// ordinary message.
+pub fn reply_rating(text: &str) -> Option<i16> {
+    let t = text.trim().trim_end_matches(['.', '!']).trim();
+    let stars = t.chars().filter(|c| *c == '⭐' || *c == '★').count();
+    if stars > 0 && t.chars().all(|c| c == '⭐' || c == '★' || c.is_whitespace() || c == '\u{fe0f}') {
+        return i16::try_from(stars).ok().filter(|n| (1..=5).contains(n));
+    }
+    let digits = t.trim_end_matches(['*', '⭐', '★']).trim();
+    digits.parse::<i16>().ok().filter(|n| (1..=5).contains(n))
+}
 
 /// Whether resolving sends a survey: the inbox asks for them, and the conversation was not
 /// resolved already (one survey per resolution).
@@ -79,6 +94,16 @@ mod tests {
         let bad = answer(&json!({ "csat_survey_response": { "rating": 9 } })).unwrap_err();
         assert_eq!(bad.field, "submitted_values.csat_survey_response.rating");
         assert_eq!(answer(&json!({})).unwrap_err().field, "submitted_values.csat_survey_response");
+    }
+
+    #[test]
+    fn channel_replies_that_are_ratings() {
+        assert_eq!(reply_rating(" 5 "), Some(5));
+        assert_eq!(reply_rating("4."), Some(4));
+        assert_eq!(reply_rating("⭐⭐⭐"), Some(3));
+        assert_eq!(reply_rating("6"), None);
+        assert_eq!(reply_rating("5 stars, thanks"), None);
+        assert_eq!(reply_rating("hola"), None);
     }
 
     #[test]

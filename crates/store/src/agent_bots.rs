@@ -155,7 +155,7 @@ pub async fn set_on_inbox(conn: &mut AsyncPgConnection, account_id: i64, inbox_i
     }
     diesel::delete(webhooks::table.filter(webhooks::id.eq_any(stale.select(webhooks::id)))).execute(conn).await?;
     let Some(bot) = bot else { return Ok(()) };
-    crate::webhooks::ensure_reader(conn, account_id).await?;
+    crate::events::ensure_reader(conn, account_id, crate::webhooks::READER).await?;
     let subscriptions: Vec<String> = switchboard_domain::webhooks::WebhookEvent::AGENT_BOT.iter().map(|e| e.as_str().to_string()).collect();
     diesel::sql_query(
         "INSERT INTO webhooks (account_id, inbox_id, agent_bot_id, url, subscriptions, secret, enabled, disabled_reason, disabled_at) \

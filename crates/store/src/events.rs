@@ -202,3 +202,68 @@ async fn chunked(
 
 /// Rows one pruning statement deletes at most.
 const PRUNE_CHUNK: i64 = 20_000;
+
+// Readers of the log (the webhook dispatcher, the CSAT reply reader): one cursor per account
+// and reader in `event_readers`.
+
+/// Starts a reader of the account's log at the account's newest event, unless it reads already:
+/// a consumer hears of what happens after it exists.
+pub async fn ensure_reader(conn: &mut AsyncPgConnection, account_id: i64, reader: &str) -> StoreResult<()> {
+    diesel::sql_query(
+        "INSERT INTO event_readers (account_id, reader, seq) \
+         SELECT $1, $2, COALESCE((SELECT last_seq FROM event_counters WHERE account_id = $1), 0) \
+         ON CONFLICT (account_id, reader) DO NOTHING",
+    )
+    .bind::<BigInt, _>(account_id)
+    .bind::<Text, _>(reader)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+#[derive(QueryableByName)]
+struct AccountRow {
+    #[diesel(sql_type = BigInt)]
+    account_id: i64,
+}
+
+/// Accounts whose log has events this reader has not read.
+pub async fn readers_behind(conn: &mut AsyncPgConnection, reader: &str, limit: i64) -> StoreResult<Vec<i64>> {
+    let rows: Vec<AccountRow> = diesel::sql_query(
+        "SELECT r.account_id FROM event_readers r JOIN event_counters c ON c.account_id = r.account_id \
+         WHERE r.reader = $1 AND c.last_seq > r.seq ORDER BY r.account_id LIMIT $2",
+    )
+    .bind::<Text, _>(reader)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
+    .await?;
+    Ok(rows.into_iter().map(|r| r.account_id).collect())
+}
+
+#[derive(QueryableByName)]
+struct SeqRow {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+}
+
+/// Takes the reader's cursor of the account for this transaction, unless another process holds it.
+pub async fn lock_reader(conn: &mut AsyncPgConnection, account_id: i64, reader: &str) -> StoreResult<Option<i64>> {
+    let row: Option<SeqRow> =
+        diesel::sql_query("SELECT seq FROM event_readers WHERE account_id = $1 AND reader = $2 FOR UPDATE SKIP LOCKED")
+            .bind::<BigInt, _>(account_id)
+            .bind::<Text, _>(reader)
+            .get_result(conn)
+            .await
+            .optional()?;
+    Ok(row.map(|r| r.seq))
+}
+
+pub async fn advance_reader(conn: &mut AsyncPgConnection, account_id: i64, reader: &str, seq: i64) -> StoreResult<()> {
+    diesel::sql_query("UPDATE event_readers SET seq = $3 WHERE account_id = $1 AND reader = $2")
+        .bind::<BigInt, _>(account_id)
+        .bind::<Text, _>(reader)
+        .bind::<BigInt, _>(seq)
+        .execute(conn)
+        .await?;
+    Ok(())
+}

@@ -85,6 +85,21 @@ pub async fn latest_survey(conn: &mut AsyncPgConnection, conversation_id: i64) -
         .optional()?)
 }
 
+/// The latest survey sent to a contact in an inbox, in whichever of its conversations (a
+/// channel reply after a resolution may open a new one).
+pub async fn latest_survey_of(conn: &mut AsyncPgConnection, contact_id: i64, inbox_id: i64) -> StoreResult<Option<Message>> {
+    Ok(messages::table
+        .inner_join(conversations::table)
+        .filter(conversations::contact_id.eq(contact_id))
+        .filter(conversations::inbox_id.eq(inbox_id))
+        .filter(messages::content_type.eq("input_csat"))
+        .order(messages::id.desc())
+        .select(Message::as_select())
+        .first(conn)
+        .await
+        .optional()?)
+}
+
 /// Replaces a message's content attributes (a customer's answer to a form or a survey).
 pub async fn set_content_attributes(conn: &mut AsyncPgConnection, id: i64, attributes: &serde_json::Value) -> StoreResult<Message> {
     Ok(diesel::update(messages::table.find(id))

@@ -22,24 +22,9 @@ pub struct NewWebhook<'a> {
     pub secret: &'a str,
 }
 
-/// Starts the account's log reader at the account's newest event, unless it reads already:
-/// an endpoint hears of what happens after it exists.
-pub async fn ensure_reader(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<()> {
-    diesel::sql_query(
-        "INSERT INTO event_readers (account_id, reader, seq) \
-         SELECT $1, $2, COALESCE((SELECT last_seq FROM event_counters WHERE account_id = $1), 0) \
-         ON CONFLICT (account_id, reader) DO NOTHING",
-    )
-    .bind::<BigInt, _>(account_id)
-    .bind::<Text, _>(READER)
-    .execute(conn)
-    .await?;
-    Ok(())
-}
-
 /// An account webhook, and the account's reader.
 pub async fn create(conn: &mut AsyncPgConnection, w: &NewWebhook<'_>) -> StoreResult<Webhook> {
-    ensure_reader(conn, w.account_id).await?;
+    crate::events::ensure_reader(conn, w.account_id, READER).await?;
     Ok(diesel::insert_into(webhooks::table)
         .values((
             webhooks::account_id.eq(w.account_id),
@@ -204,7 +189,7 @@ pub async fn sync_inbox_callback(
             .await?;
         return Ok(());
     };
-    ensure_reader(conn, account_id).await?;
+    crate::events::ensure_reader(conn, account_id, READER).await?;
     diesel::sql_query(
         "INSERT INTO webhooks (account_id, inbox_id, url, subscriptions, secret) VALUES ($1, $2, $3, $4, $5) \
          ON CONFLICT (inbox_id) WHERE inbox_id IS NOT NULL AND agent_bot_id IS NULL \
@@ -217,53 +202,6 @@ pub async fn sync_inbox_callback(
     .bind::<Text, _>(secret)
     .execute(conn)
     .await?;
-    Ok(())
-}
-
-#[derive(QueryableByName)]
-struct AccountRow {
-    #[diesel(sql_type = BigInt)]
-    account_id: i64,
-}
-
-/// Accounts whose log has events the dispatcher has not read.
-pub async fn readers_behind(conn: &mut AsyncPgConnection, limit: i64) -> StoreResult<Vec<i64>> {
-    let rows: Vec<AccountRow> = diesel::sql_query(
-        "SELECT r.account_id FROM event_readers r JOIN event_counters c ON c.account_id = r.account_id \
-         WHERE r.reader = $1 AND c.last_seq > r.seq ORDER BY r.account_id LIMIT $2",
-    )
-    .bind::<Text, _>(READER)
-    .bind::<BigInt, _>(limit)
-    .load(conn)
-    .await?;
-    Ok(rows.into_iter().map(|r| r.account_id).collect())
-}
-
-#[derive(QueryableByName)]
-struct SeqRow {
-    #[diesel(sql_type = BigInt)]
-    seq: i64,
-}
-
-/// Takes the account's cursor for this transaction, unless another dispatcher holds it.
-pub async fn lock_reader(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Option<i64>> {
-    let row: Option<SeqRow> =
-        diesel::sql_query("SELECT seq FROM event_readers WHERE account_id = $1 AND reader = $2 FOR UPDATE SKIP LOCKED")
-            .bind::<BigInt, _>(account_id)
-            .bind::<Text, _>(READER)
-            .get_result(conn)
-            .await
-            .optional()?;
-    Ok(row.map(|r| r.seq))
-}
-
-pub async fn advance_reader(conn: &mut AsyncPgConnection, account_id: i64, seq: i64) -> StoreResult<()> {
-    diesel::sql_query("UPDATE event_readers SET seq = $3 WHERE account_id = $1 AND reader = $2")
-        .bind::<BigInt, _>(account_id)
-        .bind::<Text, _>(READER)
-        .bind::<BigInt, _>(seq)
-        .execute(conn)
-        .await?;
     Ok(())
 }
 
