@@ -89,10 +89,16 @@ async fn a_widget_talks_to_agents_with_public_identifiers_only() {
     let r = app.patch(&contact_path).json(&json!({ "name": "Carla R", "phone_number": "+573001112233" })).send().await;
     assert_eq!((r.status, r.body["name"].as_str()), (200, Some("Carla R")), "{:?}", r.body);
     assert_invalid(&app.patch(&contact_path).json(&json!({ "email": "nope" })).send().await, "email");
-    // 2. A conversation, with custom attributes.
+    // A bot answers the inbox first: it will ask with buttons (its token, no server needed here).
+    let bot = app.post(&w.path("/agent_bots")).token(&w.admin.access_token).json(&json!({ "name": "Router" })).send().await;
+    let bot_token = bot.body["access_token"].as_str().unwrap().to_string();
+    let set = w.path(&format!("/inboxes/{inbox_id}/set_agent_bot"));
+    assert_eq!(app.post(&set).token(&w.admin.access_token).json(&json!({ "agent_bot": bot.body["id"] })).send().await.status, 204);
+    // 2. A conversation, with custom attributes (pending: the bot has it first).
     let id = open(&app, &inbox, &source_id).await;
     let conv = format!("{contact_path}/conversations/{id}");
-    assert_eq!(app.get(&conv).send().await.body["custom_attributes"]["order"], "A-1");
+    let shown = app.get(&conv).send().await;
+    assert_eq!((shown.body["custom_attributes"]["order"].as_str(), shown.body["status"].as_str()), (Some("A-1"), Some("pending")));
     // 3. Live updates with the pubsub token alone.
     let mut ws = connect(&app).await;
     assert_eq!(
@@ -117,7 +123,8 @@ async fn a_widget_talks_to_agents_with_public_identifiers_only() {
     // 5. A bot's buttons, answered.
     let ask = json!({ "content": "Pick one", "content_type": "input_select",
                       "content_attributes": { "items": [{ "title": "Sales", "value": "sales" }, { "title": "Support", "value": "support" }] } });
-    let asked = app.post(&agent_messages).token(agent).json(&ask).send().await;
+    let asked = app.post(&agent_messages).token(&bot_token).json(&ask).send().await;
+    assert_eq!((asked.status, asked.body["sender"]["type"].as_str()), (200, Some("agent_bot")), "{:?}", asked.body);
     let asked_id = asked.body["id"].as_i64().unwrap();
     let events = drain(&mut ws, Duration::from_millis(800)).await;
     let contents: Vec<&str> = events.iter().filter(|(e, _)| e == "message.created").filter_map(|(_, d)| d["content"].as_str()).collect();
