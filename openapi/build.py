@@ -115,6 +115,10 @@ FROM_REFERENCE = [
     ('get', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages'),
     ('patch', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}', '/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/messages/{message_id}'),
     ('get', '/survey/responses/{conversation_uuid}', '/survey/responses/{conversation_uuid}'),
+    ('get', '/api/v1/accounts/{account_id}/canned_responses', '/api/v1/accounts/{account_id}/canned_responses'),
+    ('post', '/api/v1/accounts/{account_id}/canned_responses', '/api/v1/accounts/{account_id}/canned_responses'),
+    ('patch', '/api/v1/accounts/{account_id}/canned_responses/{id}', '/api/v1/accounts/{account_id}/canned_responses/{id}'),
+    ('delete', '/api/v1/accounts/{account_id}/canned_responses/{id}', '/api/v1/accounts/{account_id}/canned_responses/{id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -829,6 +833,20 @@ for path in ('/api/v1/accounts/{account_id}/csat_survey_responses', '/api/v1/acc
     paths[path]['get']['responses'] = dict(sorted(paths[path]['get']['responses'].items()))
 NOTES[('get', '/survey/responses/{conversation_uuid}')] = ('The data of a survey page (JSON): the conversation\'s latest survey and its '
     'answer. 404 for an unknown uuid or a conversation without a survey. Counted against the caller\'s address like the public client API.')
+# Canned responses.
+CANNED_NOTE = ('Members read (?search= narrows to short codes or contents holding the term, case-insensitive); administrators write. '
+    'short_code is one word, unique per account whatever its case (422 on short_code). A message created with canned_response_id '
+    '(POST …/conversations/{id}/messages) is that response with its variables rendered: {{contact.name}}, {{contact.first_name}}, '
+    '{{contact.last_name}}, {{contact.email}}, {{contact.phone}}, {{contact.id}}, {{agent.name}}, {{agent.first_name}}, '
+    '{{agent.last_name}}, {{agent.email}}, {{conversation.id}}, {{inbox.name}}, {{account.name}}; an unknown variable is left as written.')
+for key in [('get', '/api/v1/accounts/{account_id}/canned_responses'), ('post', '/api/v1/accounts/{account_id}/canned_responses'),
+            ('patch', '/api/v1/accounts/{account_id}/canned_responses/{id}'), ('delete', '/api/v1/accounts/{account_id}/canned_responses/{id}')]:
+    NOTES[key] = CANNED_NOTE
+components_source['canned_response']['properties'].update({'id': {'type': 'integer'}, 'account_id': {'type': 'integer'},
+    'created_at': {'type': 'string', 'format': 'date-time'}, 'updated_at': {'type': 'string', 'format': 'date-time'}})
+components_source['canned_response_create_update_payload']['additionalProperties'] = False
+components_source['conversation_message_create_payload']['properties']['canned_response_id'] = {'type': 'integer',
+    'description': 'Ours: the message is this canned response, its variables rendered for the conversation (see canned responses)'}
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -920,6 +938,9 @@ paths['/survey/responses/{conversation_uuid}']['get']['responses']['200'] = resp
     'conversation_uuid': {'type': 'string'}, 'inbox_name': {'type': 'string'}, 'message_id': {'type': 'integer'}, 'content': STR_NULL,
     'answered': {'type': 'boolean'}, 'rating': INT_NULL, 'feedback_message': STR_NULL, 'created_at': {'type': 'integer'}}})
 paths['/survey/responses/{conversation_uuid}']['get']['parameters'] = [{'name': 'conversation_uuid', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}]
+
+paths['/api/v1/accounts/{account_id}/canned_responses']['get'].setdefault('parameters', []).append(
+    {'name': 'search', 'in': 'query', 'schema': {'type': 'string'}, 'description': 'Narrows to short codes or contents holding it'})
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

@@ -7,6 +7,7 @@ mod agent_bots;
 mod agents;
 mod auth;
 mod baileys_delivery;
+mod canned_responses;
 mod contacts;
 mod conversations;
 mod crash;

@@ -79,6 +79,7 @@ fn conflict_field(constraint: &str) -> ValidationError {
         "contacts_account_identifier_key" => "identifier",
         "contact_inboxes_inbox_id_source_id_key" => "source_id",
         "accounts_slug_key" => "slug",
+        "canned_responses_short_code_key" => "short_code",
         other => other,
     };
     ValidationError::taken(field)

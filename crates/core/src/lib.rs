@@ -10,6 +10,7 @@ pub mod agent_bots;
 pub mod agents;
 pub mod avatars;
 pub mod baileys;
+pub mod canned;
 pub mod change;
 pub mod contacts;
 pub mod conversations;

@@ -6,6 +6,7 @@ pub mod accounts;
 pub mod agent_bots;
 pub mod api_keys;
 pub mod attachments;
+pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;

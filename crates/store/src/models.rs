@@ -663,3 +663,14 @@ pub struct CsatResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = canned_responses)]
+pub struct CannedResponse {
+    pub id: i64,
+    pub account_id: i64,
+    pub short_code: String,
+    pub content: String,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

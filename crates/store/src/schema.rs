@@ -103,6 +103,17 @@ diesel::table! {
 }
 
 diesel::table! {
+    canned_responses (id) {
+        id -> Int8,
+        account_id -> Int8,
+        short_code -> Text,
+        content -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     platform_apps (id) {
         id -> Int8,
         name -> Text,
@@ -247,6 +258,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     api_keys,
     agent_bots,
     agent_bot_inboxes,
+    canned_responses,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,

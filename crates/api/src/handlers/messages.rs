@@ -68,6 +68,8 @@ pub struct CreatePayload {
     /// Voice notes recorded in the dashboard: `true` for every audio file of the message, or the
     /// names of those that are.
     is_recorded_audio: Option<Value>,
+    /// The message is this canned response, its variables rendered for the conversation.
+    canned_response_id: Option<i64>,
 }
 impl Payload for CreatePayload {
     const WRAPPER: Option<&'static str> = Some("message");
@@ -98,8 +100,12 @@ async fn create_message(
     uploads: &[crate::form::Upload],
 ) -> ApiResult<HttpResponse> {
     let display_id = path_id(raw_id)?;
+    let content = match body.canned_response_id {
+        Some(id) => Some(switchboard_core::canned::rendered_in(state, &ctx.actor(), display_id, id).await?),
+        None => body.content,
+    };
     let draft = switchboard_domain::messages::draft(switchboard_domain::messages::Raw {
-        content: body.content,
+        content,
         message_type: body.message_type,
         private: body.private,
         content_type: body.content_type,
