@@ -119,6 +119,11 @@ FROM_REFERENCE = [
     ('post', '/api/v1/accounts/{account_id}/canned_responses', '/api/v1/accounts/{account_id}/canned_responses'),
     ('patch', '/api/v1/accounts/{account_id}/canned_responses/{id}', '/api/v1/accounts/{account_id}/canned_responses/{id}'),
     ('delete', '/api/v1/accounts/{account_id}/canned_responses/{id}', '/api/v1/accounts/{account_id}/canned_responses/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/custom_attribute_definitions', '/api/v1/accounts/{account_id}/custom_attribute_definitions'),
+    ('post', '/api/v1/accounts/{account_id}/custom_attribute_definitions', '/api/v1/accounts/{account_id}/custom_attribute_definitions'),
+    ('get', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
+    ('patch', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
+    ('delete', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -847,6 +852,31 @@ components_source['canned_response']['properties'].update({'id': {'type': 'integ
 components_source['canned_response_create_update_payload']['additionalProperties'] = False
 components_source['conversation_message_create_payload']['properties']['canned_response_id'] = {'type': 'integer',
     'description': 'Ours: the message is this canned response, its variables rendered for the conversation (see canned responses)'}
+# Custom attribute definitions.
+ATTR_NOTE = ('Members read (attribute_model narrows: conversation_attribute/0 or contact_attribute/1, anything else lists all); '
+    'administrators write. attribute_key is letters, digits and underscores, unique per account and model (422). A list needs '
+    'attribute_values; regex_pattern must compile. Once defined, a key is checked wherever contacts\' or conversations\' '
+    'custom_attributes are written (contacts, conversations, their custom_attributes endpoints, the public client API): numbers '
+    '(number, currency, percent) must be numbers, checkbox true or false, link an http(s) URL, date YYYY-MM-DD or RFC 3339, list one '
+    'of its values, text must match regex_pattern; null clears. A failure is 422 naming custom_attributes.<key> (with regex_cue as '
+    'its message when given). Undefined keys are accepted, as the reference does.')
+for m, path in [('get', '/api/v1/accounts/{account_id}/custom_attribute_definitions'), ('post', '/api/v1/accounts/{account_id}/custom_attribute_definitions'),
+                ('get', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'), ('patch', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
+                ('delete', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}')]:
+    NOTES[(m, path)] = ATTR_NOTE
+components_source['custom_attribute']['properties'].update({'id': {'type': 'integer'},
+    'attribute_display_type': {'type': 'string', 'enum': ['text', 'number', 'currency', 'percent', 'link', 'date', 'list', 'checkbox']},
+    'attribute_model': {'type': 'string', 'enum': ['conversation_attribute', 'contact_attribute']},
+    'attribute_description': STR_NULL, 'regex_pattern': STR_NULL, 'regex_cue': STR_NULL,
+    'attribute_values': {'type': 'array', 'items': {'type': 'string'}}, 'default_value': {'nullable': True},
+    'created_at': {'type': 'string', 'format': 'date-time'}, 'updated_at': {'type': 'string', 'format': 'date-time'}})
+ATTR_PAYLOAD = components_source['custom_attribute_create_update_payload']
+ATTR_PAYLOAD['properties']['attribute_display_type'] = {'description': 'A name, or the reference\'s number: text 0, number 1, currency 2, '
+    'percent 3, link 4, date 5, list 6, checkbox 7', 'oneOf': [{'type': 'integer', 'minimum': 0, 'maximum': 7}, {'type': 'string'}]}
+ATTR_PAYLOAD['properties']['attribute_model'] = {'description': 'conversation_attribute (0) or contact_attribute (1)',
+    'oneOf': [{'type': 'integer', 'enum': [0, 1]}, {'type': 'string'}]}
+ATTR_PAYLOAD['properties']['default_value'] = {'nullable': True}
+ATTR_PAYLOAD['additionalProperties'] = False
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -941,6 +971,11 @@ paths['/survey/responses/{conversation_uuid}']['get']['parameters'] = [{'name': 
 
 paths['/api/v1/accounts/{account_id}/canned_responses']['get'].setdefault('parameters', []).append(
     {'name': 'search', 'in': 'query', 'schema': {'type': 'string'}, 'description': 'Narrows to short codes or contents holding it'})
+
+for param in paths['/api/v1/accounts/{account_id}/custom_attribute_definitions']['get'].get('parameters', []):
+    if param.get('name') == 'attribute_model':
+        param.update({'required': False, 'schema': {'type': 'string'},
+                      'description': 'conversation_attribute (0) or contact_attribute (1); absent or unknown: all'})
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

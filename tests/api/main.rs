@@ -11,6 +11,7 @@ mod canned_responses;
 mod contacts;
 mod conversations;
 mod crash;
+mod custom_attributes;
 mod group_admin;
 mod group_inbound;
 mod groups;

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Value};
 use switchboard_domain::contacts::{merge_json, merge_labels};
+use switchboard_domain::custom_attributes::Model;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::models::{Contact, ContactChanges};
@@ -52,6 +53,9 @@ pub async fn create(
             ),
             None => None,
         };
+        if let Some(custom) = &changes.custom_attributes {
+            crate::custom_attributes::check(conn, actor.account_id, Model::Contact, custom).await?;
+        }
         let pubsub = crate::tokens::random_token(16);
         let phone = changes.phone_number.clone().flatten();
         let source_id = inbox.as_ref().map(|i| source_id_in(i, source_id, phone.as_deref())).transpose()?;
@@ -75,6 +79,9 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, changes: &ContactC
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let contact = find(conn, actor, id).await?;
+        if let Some(custom) = &changes.custom_attributes {
+            crate::custom_attributes::check(conn, actor.account_id, Model::Contact, custom).await?;
+        }
         let contact = switchboard_store::contacts::update(conn, actor.account_id, contact.id, changes).await?.ok_or(CoreError::NotFound)?;
         let rendered = crate::present::contact(conn, &contact).await?;
         crate::events::contact(out, Event::ContactUpdated, actor.account_id, rendered.clone());

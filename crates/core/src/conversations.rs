@@ -265,6 +265,13 @@ pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Val
                 }
             }
         };
+        crate::custom_attributes::check(
+            conn,
+            actor.account_id,
+            switchboard_domain::custom_attributes::Model::Conversation,
+            &o.custom_attributes,
+        )
+        .await?;
         if let Some(id) = o.assignee_id {
             agent(conn, actor, id).await?;
         }

@@ -80,6 +80,7 @@ fn conflict_field(constraint: &str) -> ValidationError {
         "contact_inboxes_inbox_id_source_id_key" => "source_id",
         "accounts_slug_key" => "slug",
         "canned_responses_short_code_key" => "short_code",
+        "custom_attribute_definitions_key_key" => "attribute_key",
         other => other,
     };
     ValidationError::taken(field)

@@ -15,6 +15,7 @@ pub mod change;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;
+pub mod custom_attributes;
 pub mod deliver;
 pub mod dispatch;
 pub mod error;

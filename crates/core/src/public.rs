@@ -125,6 +125,9 @@ pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(custom) = &input.fields.custom_attributes {
+            crate::custom_attributes::check(conn, inbox.account_id, switchboard_domain::custom_attributes::Model::Contact, custom).await?;
+        }
         let known = match &identifier {
             Some(id) => switchboard_store::contacts::by_identifier(conn, inbox.account_id, id).await?,
             None => None,
@@ -165,6 +168,10 @@ pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) 
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
+        if let Some(custom) = &input.fields.custom_attributes {
+            crate::custom_attributes::check(conn, v.inbox.account_id, switchboard_domain::custom_attributes::Model::Contact, custom)
+                .await?;
+        }
         let known = match &identifier {
             Some(id) => switchboard_store::contacts::by_identifier(conn, v.inbox.account_id, id).await?.filter(|c| c.id != v.contact.id),
             None => None,

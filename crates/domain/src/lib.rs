@@ -16,6 +16,7 @@ pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;
+pub mod custom_attributes;
 pub mod filters;
 pub mod groups;
 pub mod webhooks;

@@ -10,6 +10,7 @@ pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;
+pub mod custom_attributes;
 pub mod error;
 pub mod events;
 pub mod filters;

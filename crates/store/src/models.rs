@@ -674,3 +674,35 @@ pub struct CannedResponse {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = custom_attribute_definitions)]
+pub struct AttributeDefinition {
+    pub id: i64,
+    pub account_id: i64,
+    pub attribute_display_name: String,
+    pub attribute_key: String,
+    pub attribute_description: Option<String>,
+    pub attribute_display_type: String,
+    pub attribute_model: String,
+    pub attribute_values: Value,
+    pub regex_pattern: Option<String>,
+    pub regex_cue: Option<String>,
+    pub default_value: Option<Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Default, Insertable, AsChangeset)]
+#[diesel(table_name = custom_attribute_definitions)]
+pub struct AttributeDefinitionFields {
+    pub attribute_display_name: Option<String>,
+    pub attribute_key: Option<String>,
+    pub attribute_description: Option<Option<String>>,
+    pub attribute_display_type: Option<String>,
+    pub attribute_model: Option<String>,
+    pub attribute_values: Option<Value>,
+    pub regex_pattern: Option<Option<String>>,
+    pub regex_cue: Option<Option<String>>,
+    pub default_value: Option<Option<Value>>,
+}

@@ -114,6 +114,24 @@ diesel::table! {
 }
 
 diesel::table! {
+    custom_attribute_definitions (id) {
+        id -> Int8,
+        account_id -> Int8,
+        attribute_display_name -> Text,
+        attribute_key -> Text,
+        attribute_description -> Nullable<Text>,
+        attribute_display_type -> Text,
+        attribute_model -> Text,
+        attribute_values -> Jsonb,
+        regex_pattern -> Nullable<Text>,
+        regex_cue -> Nullable<Text>,
+        default_value -> Nullable<Jsonb>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     platform_apps (id) {
         id -> Int8,
         name -> Text,
@@ -259,6 +277,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agent_bots,
     agent_bot_inboxes,
     canned_responses,
+    custom_attribute_definitions,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,

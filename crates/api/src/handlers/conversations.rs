@@ -21,6 +21,7 @@ use crate::extract::{nullable, Body, IdLike, Params, Payload};
 use switchboard_core::conversations::{change_one, ContactRef, Opening};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
+use switchboard_domain::custom_attributes::Model;
 
 /// Loads the conversation named by the path, if the caller may see it.
 pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_display_id: &str) -> ApiResult<Conversation> {
@@ -276,6 +277,9 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let priority = body.priority.map(|p| Priority::parse("priority", p.as_deref())).transpose()?;
     let custom = body.custom_attributes.map(|v| switchboard_domain::limits::custom_attributes("custom_attributes", v)).transpose()?;
+    if let Some(custom) = &custom {
+        switchboard_core::custom_attributes::check_in(&state, ctx.account_id, Model::Conversation, custom).await?;
+    }
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?;
     let by = views::available_name(&ctx.user).to_string();
     let decide = move |c: &Conversation| {
@@ -410,6 +414,7 @@ pub async fn custom_attributes(
     Body(body): Body<CustomAttributesPayload>,
 ) -> ApiResult<HttpResponse> {
     let custom = switchboard_domain::limits::custom_attributes("custom_attributes", body.custom_attributes)?;
+    switchboard_core::custom_attributes::check_in(&state, ctx.account_id, Model::Conversation, &custom).await?;
     let decide = move |_: &Conversation| (ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]);
     let display_id = path_id(&path.1)?;
     let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;

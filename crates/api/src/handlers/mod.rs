@@ -11,6 +11,7 @@ pub mod canned_responses;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;
+pub mod custom_attribute_definitions;
 pub mod groups;
 pub mod health;
 pub mod inbox_members;
