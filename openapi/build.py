@@ -124,6 +124,11 @@ FROM_REFERENCE = [
     ('get', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
     ('patch', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
     ('delete', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}', '/api/v1/accounts/{account_id}/custom_attribute_definitions/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/custom_filters', '/api/v1/accounts/{account_id}/custom_filters'),
+    ('post', '/api/v1/accounts/{account_id}/custom_filters', '/api/v1/accounts/{account_id}/custom_filters'),
+    ('get', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
+    ('patch', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -877,6 +882,19 @@ ATTR_PAYLOAD['properties']['attribute_model'] = {'description': 'conversation_at
     'oneOf': [{'type': 'integer', 'enum': [0, 1]}, {'type': 'string'}]}
 ATTR_PAYLOAD['properties']['default_value'] = {'nullable': True}
 ATTR_PAYLOAD['additionalProperties'] = False
+# Saved filters.
+FILTER_NOTE = ('Each user\'s own: another user\'s filter, like another account\'s, is a 404. query is the filter API\'s payload '
+    '({"payload": [{attribute_key, filter_operator, values, query_operator}]}); conversation and contact filters are checked when '
+    'saved (422 naming query.payload[i].…). GET conversations?custom_filter_id= and GET contacts?custom_filter_id= run one, with the '
+    'filter endpoints\' paging and counts; a filter of another type, or one that no longer validates, is a 422 naming '
+    'custom_filter_id or the condition.')
+for m, path in [('get', '/api/v1/accounts/{account_id}/custom_filters'), ('post', '/api/v1/accounts/{account_id}/custom_filters'),
+                ('get', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
+                ('patch', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
+                ('delete', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}')]:
+    NOTES[(m, path)] = FILTER_NOTE
+components_source['custom_filter']['properties'].update({'id': {'type': 'integer'}})
+components_source['custom_filter_create_update_payload']['additionalProperties'] = False
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -976,6 +994,10 @@ for param in paths['/api/v1/accounts/{account_id}/custom_attribute_definitions']
     if param.get('name') == 'attribute_model':
         param.update({'required': False, 'schema': {'type': 'string'},
                       'description': 'conversation_attribute (0) or contact_attribute (1); absent or unknown: all'})
+
+for path, what in (('/api/v1/accounts/{account_id}/conversations', 'conversation'), ('/api/v1/accounts/{account_id}/contacts', 'contact')):
+    paths[path]['get'].setdefault('parameters', []).append({'name': 'custom_filter_id', 'in': 'query', 'schema': {'type': 'integer'},
+        'description': f'Runs one of the caller\'s saved {what} filters (see custom filters), with the filter endpoint\'s paging and counts'})
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

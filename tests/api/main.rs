@@ -12,6 +12,7 @@ mod contacts;
 mod conversations;
 mod crash;
 mod custom_attributes;
+mod custom_filters;
 mod group_admin;
 mod group_inbound;
 mod groups;

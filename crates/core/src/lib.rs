@@ -16,6 +16,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod csat;
 pub mod custom_attributes;
+pub mod custom_filters;
 pub mod deliver;
 pub mod dispatch;
 pub mod error;

@@ -11,6 +11,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod csat;
 pub mod custom_attributes;
+pub mod custom_filters;
 pub mod error;
 pub mod events;
 pub mod filters;

@@ -706,3 +706,16 @@ pub struct AttributeDefinitionFields {
     pub regex_cue: Option<Option<String>>,
     pub default_value: Option<Option<Value>>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = custom_filters)]
+pub struct CustomFilter {
+    pub id: i64,
+    pub account_id: i64,
+    pub user_id: i64,
+    pub name: String,
+    pub filter_type: String,
+    pub query: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}

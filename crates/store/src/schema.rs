@@ -132,6 +132,19 @@ diesel::table! {
 }
 
 diesel::table! {
+    custom_filters (id) {
+        id -> Int8,
+        account_id -> Int8,
+        user_id -> Int8,
+        name -> Text,
+        filter_type -> Text,
+        query -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     platform_apps (id) {
         id -> Int8,
         name -> Text,
@@ -278,6 +291,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     agent_bot_inboxes,
     canned_responses,
     custom_attribute_definitions,
+    custom_filters,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,

@@ -38,8 +38,15 @@ fn list_query<'a>(ctx: &AccountCtx, params: &'a Params, search: Option<&'a str>)
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    // A saved filter runs as the filter endpoint does, with its paging and counts.
+    let saved = match params.int("custom_filter_id") {
+        Some(id) => Some(switchboard_core::custom_filters::conditions(&state, ctx.account_id, ctx.user.id, id, "contact").await?),
+        None => None,
+    };
+    let mut query = list_query(&ctx, &params, None);
+    query.conditions = saved.as_ref();
     let mut conn = state.conn().await?;
-    render_page(&mut conn, list_query(&ctx, &params, None)).await
+    render_page(&mut conn, query).await
 }
 
 /// `q` matches name, email, phone number and identifier; an empty `q` lists everything.

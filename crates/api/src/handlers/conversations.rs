@@ -72,6 +72,12 @@ fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> Lis
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
+    // A saved filter runs as the filter endpoint does, with its paging and counts.
+    if let Some(id) = params.int("custom_filter_id") {
+        let groups = switchboard_core::custom_filters::conditions(&state, ctx.account_id, ctx.user.id, id, "conversation").await?;
+        let (counts, payload) = by_conditions(&state, &ctx, &params, &groups).await?;
+        return Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })));
+    }
     if params.str("q").is_some() {
         super::search_allowed(&state, &ctx).await?;
     }
@@ -104,15 +110,26 @@ pub async fn filter_list(
 ) -> ApiResult<HttpResponse> {
     super::search_allowed(&state, &ctx).await?;
     let groups = body.parse(switchboard_store::filters::CONVERSATION_KINDS)?;
-    let mut f = filter(&ctx, &params, &[]);
+    let (counts, payload) = by_conditions(&state, &ctx, &params, &groups).await?;
+    Ok(ok(json!({ "meta": counts, "payload": payload })))
+}
+
+/// A page of the conversations the conditions select (no default status), with the counts.
+async fn by_conditions(
+    state: &AppState,
+    ctx: &AccountCtx,
+    params: &Params,
+    groups: &switchboard_domain::filters::Groups,
+) -> ApiResult<(switchboard_store::conversations::Counts, Vec<Value>)> {
+    let mut f = filter(ctx, params, &[]);
     f.status = None;
     f.assignee = AssigneeFilter::All;
     f.search = None;
-    f.conditions = Some(&groups);
+    f.conditions = Some(groups);
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts, "payload": switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok((counts, switchboard_core::present::conversations(state, &mut conn, ctx.account_id, &page).await?))
 }
 
 /// The conversations of one contact (visible ones), newest activity first.

@@ -12,6 +12,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod csat;
 pub mod custom_attribute_definitions;
+pub mod custom_filters;
 pub mod groups;
 pub mod health;
 pub mod inbox_members;
