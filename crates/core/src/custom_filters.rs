@@ -140,7 +140,7 @@ pub async fn conditions(state: &AppState, account_id: i64, user_id: i64, id: i64
     let mut conn = state.conn().await?;
     let f = switchboard_store::custom_filters::find(&mut conn, account_id, user_id, id).await?.ok_or(CoreError::NotFound)?;
     if f.filter_type != expected {
-        return Err(ValidationError::invalid("custom_filter_id", &format!("is not a {expected} filter")).into());
+        return Err(ValidationError::invalid("custom_filter_id", format!("is not a {expected} filter")).into());
     }
     groups(&f.filter_type, &f.query)?.ok_or_else(|| ValidationError::invalid("custom_filter_id", "has no conditions").into())
 }
