@@ -858,6 +858,8 @@ components_source['canned_response_create_update_payload']['additionalProperties
 components_source['conversation_message_create_payload']['properties']['canned_response_id'] = {'type': 'integer',
     'description': 'Ours: the message is this canned response, its variables rendered for the conversation (see canned responses)'}
 # Custom attribute definitions.
+DEFAULT_VALUE = {'nullable': True, 'description': 'Any JSON value (a text, number or boolean)',
+                 'oneOf': [{'type': 'string'}, {'type': 'number'}, {'type': 'boolean'}]}
 ATTR_NOTE = ('Members read (attribute_model narrows: conversation_attribute/0 or contact_attribute/1, anything else lists all); '
     'administrators write. attribute_key is letters, digits and underscores, unique per account and model (422). A list needs '
     'attribute_values; regex_pattern must compile. Once defined, a key is checked wherever contacts\' or conversations\' '
@@ -873,14 +875,14 @@ components_source['custom_attribute']['properties'].update({'id': {'type': 'inte
     'attribute_display_type': {'type': 'string', 'enum': ['text', 'number', 'currency', 'percent', 'link', 'date', 'list', 'checkbox']},
     'attribute_model': {'type': 'string', 'enum': ['conversation_attribute', 'contact_attribute']},
     'attribute_description': STR_NULL, 'regex_pattern': STR_NULL, 'regex_cue': STR_NULL,
-    'attribute_values': {'type': 'array', 'items': {'type': 'string'}}, 'default_value': {'nullable': True},
+    'attribute_values': {'type': 'array', 'items': {'type': 'string'}}, 'default_value': DEFAULT_VALUE,
     'created_at': {'type': 'string', 'format': 'date-time'}, 'updated_at': {'type': 'string', 'format': 'date-time'}})
 ATTR_PAYLOAD = components_source['custom_attribute_create_update_payload']
 ATTR_PAYLOAD['properties']['attribute_display_type'] = {'description': 'A name, or the reference\'s number: text 0, number 1, currency 2, '
     'percent 3, link 4, date 5, list 6, checkbox 7', 'oneOf': [{'type': 'integer', 'minimum': 0, 'maximum': 7}, {'type': 'string'}]}
 ATTR_PAYLOAD['properties']['attribute_model'] = {'description': 'conversation_attribute (0) or contact_attribute (1)',
     'oneOf': [{'type': 'integer', 'enum': [0, 1]}, {'type': 'string'}]}
-ATTR_PAYLOAD['properties']['default_value'] = {'nullable': True}
+ATTR_PAYLOAD['properties']['default_value'] = DEFAULT_VALUE
 ATTR_PAYLOAD['additionalProperties'] = False
 # Saved filters.
 FILTER_NOTE = ('Each user\'s own: another user\'s filter, like another account\'s, is a 404. query is the filter API\'s payload '
@@ -998,6 +1000,12 @@ for param in paths['/api/v1/accounts/{account_id}/custom_attribute_definitions']
 for path, what in (('/api/v1/accounts/{account_id}/conversations', 'conversation'), ('/api/v1/accounts/{account_id}/contacts', 'contact')):
     paths[path]['get'].setdefault('parameters', []).append({'name': 'custom_filter_id', 'in': 'query', 'schema': {'type': 'integer'},
         'description': f'Runs one of the caller\'s saved {what} filters (see custom filters), with the filter endpoint\'s paging and counts'})
+
+# The reference documents typing_status as a query parameter without a schema; it is the body's.
+typing_op = paths['/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_identifier}/conversations/{conversation_id}/toggle_typing']['post']
+typing_op['parameters'] = [p for p in typing_op.get('parameters', []) if p.get('name') != 'typing_status']
+typing_op['requestBody'] = {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'additionalProperties': False,
+    'required': ['typing_status'], 'properties': {'typing_status': {'type': 'string', 'enum': ['on', 'recording', 'off']}}}}}}
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {
