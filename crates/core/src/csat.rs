@@ -62,18 +62,21 @@ pub async fn send_survey(
     crate::events::publish(conn, out, &c, &message, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated).await
 }
 
+/// How often the reply reader looks at the log.
+const REPLY_POLL: std::time::Duration = std::time::Duration::from_secs(3);
+
 /// Events read per account and transaction by the reply reader.
 const BATCH: i64 = 500;
 
 /// Reads customers' replies to WhatsApp surveys from the log: an incoming message that is a
 /// rating (`domain::csat::reply_rating`), after a survey in its conversation, answers that
-/// survey (a later one replaces it), as a PATCH from the public API would. Runs every second;
+/// survey (a later one replaces it), as a PATCH from the public API would. Runs every 3 s;
 /// its own cursor makes it lose nothing over a restart.
 pub async fn read_replies_forever(state: std::sync::Arc<AppState>) {
     loop {
-        // Polled: a rating may take a second to count, and the log writer's wake-up stays the
-        // webhook dispatcher's alone (it wakes one waiter).
-        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+        // Polled: a rating may take a few seconds to count; the log writer's wake-up stays the
+        // webhook dispatcher's alone (it wakes one waiter), and a rare poll costs the pool little.
+        tokio::time::sleep(REPLY_POLL).await;
         if let Err(e) = read_replies_once(&state).await {
             tracing::warn!(error = %e, "CSAT reply reading failed; the events stay unread for the next round");
         }
