@@ -6,7 +6,7 @@ use serde_json::Value;
 use switchboard_domain::conversations::{MessageType, Priority, Status};
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
-use switchboard_store::models::{Conversation, ConversationChanges, NewConversation, NewMessage, NewNotification, Team, User};
+use switchboard_store::models::{Conversation, ConversationChanges, Inbox, NewConversation, NewMessage, NewNotification, Team, User};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
@@ -97,7 +97,11 @@ pub async fn set_status(
             ..Default::default()
         };
         let handoff = switchboard_domain::agent_bots::is_handoff(actor.agent_bot_id.is_some(), current, next);
-        let notify = if handoff { handoff_notices(conn, &c).await? } else { vec![] };
+        // Read once: the handoff notifies its agents, a resolution may survey its contact.
+        let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
+            .await?
+            .ok_or(CoreError::NotFound)?;
+        let notify = if handoff { handoff_notices(conn, &inbox, &c).await? } else { vec![] };
         let before = c;
         let (c, activities, notifications) = change_notifying(conn, &before, changes, lines, &notify).await?;
         let payload = crate::events::announce_change(
@@ -114,8 +118,7 @@ pub async fn set_status(
         if handoff {
             crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
         }
-        let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All).await?;
-        if let Some(inbox) = inbox.filter(|i| switchboard_domain::csat::surveys_on(i.csat_survey_enabled, current, next)) {
+        if switchboard_domain::csat::surveys_on(inbox.csat_survey_enabled, current, next) {
             crate::csat::send_survey(state, conn, out, &inbox, &c).await?;
         }
         crate::notifications::publish(state, conn, out, &notifications).await?;
@@ -126,11 +129,8 @@ pub async fn set_status(
 }
 
 /// `conversation_creation` for each agent of the conversation's inbox.
-async fn handoff_notices(conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<Vec<NewNotification>> {
-    let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
-        .await?
-        .ok_or(CoreError::NotFound)?;
-    let agents = switchboard_store::inboxes::members(conn, &inbox).await?;
+async fn handoff_notices(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversation) -> CoreResult<Vec<NewNotification>> {
+    let agents = switchboard_store::inboxes::members(conn, inbox).await?;
     Ok(agents
         .iter()
         .map(|a| NewNotification {
