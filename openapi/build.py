@@ -129,6 +129,12 @@ FROM_REFERENCE = [
     ('get', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
     ('patch', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
     ('delete', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}', '/api/v1/accounts/{account_id}/custom_filters/{custom_filter_id}'),
+    ('get', '/api/v1/accounts/{account_id}/automation_rules', '/api/v1/accounts/{account_id}/automation_rules'),
+    ('post', '/api/v1/accounts/{account_id}/automation_rules', '/api/v1/accounts/{account_id}/automation_rules'),
+    ('get', '/api/v1/accounts/{account_id}/automation_rules/{id}', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
+    ('patch', '/api/v1/accounts/{account_id}/automation_rules/{id}', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
+    ('delete', '/api/v1/accounts/{account_id}/automation_rules/{id}', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
+    ('get', '/api/v1/accounts/{account_id}/audit_logs', '/api/v1/accounts/{account_id}/audit_logs'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -501,6 +507,36 @@ EXTRA_SCHEMAS = {
               'color': {'type': 'string', 'example': '#1f93ff'}, 'show_on_sidebar': {'type': 'boolean'}}},
 }
 
+# Automation rules: ours besides the reference's CRUD.
+RULE_ID = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+RULE = {'type': 'object', 'properties': {'payload': {'$ref': '#/components/schemas/automation_rule_item'}}}
+OURS[('post', '/api/v1/accounts/{account_id}/automation_rules/{id}/clone')] = {
+    'operationId': 'clone-automation-rule', 'summary': 'A copy of the rule, named "… (copy)" (administrators)',
+    'parameters': [ACC, RULE_ID], 'responses': {'200': resp(RULE)}}
+OURS[('get', '/api/v1/accounts/{account_id}/automation_rules/{id}/runs')] = {
+    'operationId': 'list-automation-rule-runs', 'summary': "The rule's runs, newest first, 25 a page (administrators)",
+    'description': 'One run per event whose conditions held: the event, the conversation (display id), the depth of the chain '
+                   '(1: caused by a person or a channel), the conditions, each action with its result (applied, or unchanged when the '
+                   'conversation already was so), and the error when the run failed (then none of its actions took effect).',
+    'parameters': [ACC, RULE_ID, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer', 'default': 1}}],
+    'responses': {'200': resp({'type': 'object', 'properties': {
+        'meta': {'type': 'object', 'properties': {'count': {'type': 'integer'}, 'current_page': {'type': 'integer'}, 'per_page': {'type': 'integer'}}},
+        'payload': {'type': 'array', 'items': {'type': 'object', 'properties': {
+            'id': {'type': 'integer'}, 'rule_id': {'type': 'integer'}, 'event_name': {'type': 'string'},
+            'conversation_id': {'type': 'integer', 'nullable': True}, 'depth': {'type': 'integer'},
+            'conditions': {'type': 'array', 'items': {'type': 'object'}},
+            'actions': {'type': 'array', 'items': {'type': 'object', 'properties': {'action_name': {'type': 'string'},
+                'action_params': {'type': 'array', 'items': {}}, 'result': {'type': 'string', 'enum': ['applied', 'unchanged']}}}},
+            'error': {'type': 'string', 'nullable': True}, 'created_at': {'type': 'integer'}}}}}})}}
+ATTACH = {'operationId': 'attach-automation-file', 'summary': 'Upload a file for send_attachment actions (administrators)',
+    'description': 'A multipart form with one file, attachment. Answers blob_id, which send_attachment\'s action_params take.',
+    'parameters': [ACC],
+    'requestBody': {'required': True, 'content': {'multipart/form-data': {'schema': {'type': 'object', 'required': ['attachment'],
+        'properties': {'attachment': {'type': 'string', 'format': 'binary'}}}}}},
+    'responses': {'200': resp({'type': 'object', 'properties': {'blob_id': {'type': 'integer'}, 'blob_key': {'type': 'string'},
+        'filename': {'type': 'string'}}})}}
+OURS[('post', '/api/v1/accounts/{account_id}/automation_rules/attach_file')] = ATTACH
+
 paths = {}
 for method, ours, theirs in FROM_REFERENCE:
     item = ref['paths'][theirs]
@@ -592,9 +628,11 @@ NOTES[('patch', '/api/v1/accounts/{account_id}')] = (NOTES.get(('patch', '/api/v
 NOTES[('post', '/api/v1/accounts/{account_id}/inboxes')] += (
     ' With "provider": "baileys", provider_config is {"provider_url", "api_key"}: the number\'s connection is opened at the '
     'provider first (its webhook is the inbox\'s webhook_url), and a provider that refuses it makes the answer a 422.')
+APPLIED_NOTES = set()
 for (method, path), note in NOTES.items():
     op = paths[path][method]
     op['description'] = (op.get('description', '') + '\n\n' + note).strip()
+    APPLIED_NOTES.add((method, path))
 
 # sync_group queues the sync: it answers 202, where the reference documents 200.
 sync_group = paths['/api/v1/accounts/{account_id}/contacts/{id}/sync_group']['post']
@@ -897,6 +935,46 @@ for m, path in [('get', '/api/v1/accounts/{account_id}/custom_filters'), ('post'
     NOTES[(m, path)] = FILTER_NOTE
 components_source['custom_filter']['properties'].update({'id': {'type': 'integer'}})
 components_source['custom_filter_create_update_payload']['additionalProperties'] = False
+# Automation rules.
+RULE_NOTE = ('Administrators only. event_name: conversation_created, conversation_updated (any change of status, assignee, team, '
+    'priority, labels or attributes), conversation_resolved or message_created. conditions are the filter API\'s '
+    '({attribute_key, filter_operator, values, query_operator}; AND binds tighter than OR) over the conversation (status, priority, '
+    'assignee_id, inbox_id, team_id, contact_id, display_id, labels, created_at, last_activity_at, browser_language, referer, '
+    'group_type), the message (message_type: incoming, outgoing or template; content; private) and the contact (name, email, '
+    'phone_number, identifier, city, country_code, company), and custom attributes (the conversation\'s, else the contact\'s; a '
+    'defined number compares as a number, a date as a date). actions: assign_agent [user id or "nil"], assign_team [team id or '
+    '"nil"], add_label [labels], remove_label [labels], send_message [text], add_private_note [text], send_webhook_event [url: '
+    'POSTed through the webhook deliveries, signed, retried and logged, with the conversation and event "automation_event.<event>"; '
+    'private addresses are refused], mute_conversation (resolved, and it stays resolved when the contact writes), '
+    'snooze_conversation, resolve_conversation, open_conversation, change_priority [priority or "nil"], send_attachment [blob_id '
+    'of attach_file]. Bad conditions or actions are a 422 naming conditions[i].… or actions[i].…. Rules run from the event log after '
+    'the change commits: at least once, and at most once in effect (each rule records one run per event, in the transaction of its '
+    'actions; an action that finds the conversation already so changes nothing). Changes made by rules carry their depth: rules do '
+    'not run on events three rule steps deep, so rules that trigger each other stop. Each run is listed at …/runs.')
+for m, path in [('get', '/api/v1/accounts/{account_id}/automation_rules'), ('post', '/api/v1/accounts/{account_id}/automation_rules'),
+                ('get', '/api/v1/accounts/{account_id}/automation_rules/{id}'), ('patch', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
+                ('delete', '/api/v1/accounts/{account_id}/automation_rules/{id}')]:
+    NOTES[(m, path)] = RULE_NOTE
+RULE_ITEM = components_source['automation_rule_item']['properties']
+RULE_ITEM['event_name']['enum'] = ['conversation_created', 'conversation_updated', 'conversation_resolved', 'message_created']
+RULE_ITEM['conditions']['items']['properties']['values'] = {'type': 'array', 'items': {}, 'description': 'Texts, numbers or {id, name} objects'}
+RULE_ITEM['actions']['items']['properties']['action_params'] = {'type': 'array', 'items': {}, 'description': 'Ids are numbers'}
+RULE_PAYLOAD = components_source['automation_rule_create_update_payload']
+RULE_PAYLOAD['additionalProperties'] = False
+RULE_PAYLOAD['properties']['description']['nullable'] = True
+# Audit logs.
+AUDIT_NOTE = ('Administrators only; newest first, 15 a page. Written in the transaction of the change they record: sign-ins '
+    '(sign_in, sign_in_failed: in every account of the user, with their address), and create, update and destroy of users\' '
+    'profiles, agents (role changes included), inboxes, teams, labels, webhooks, automation rules, macros and access tokens. '
+    'audited_changes is the object as the API shows it, without any secret (tokens, secrets, passwords, provider credentials). '
+    'Entries cannot be edited or deleted.')
+NOTES[('get', '/api/v1/accounts/{account_id}/audit_logs')] = AUDIT_NOTE
+AUDIT = components_source['audit_log']['properties']
+AUDIT['action']['enum'] = ['create', 'update', 'destroy', 'sign_in', 'sign_in_failed']
+for key in ('auditable_id', 'user_id', 'user_type', 'username', 'request_uuid'):
+    AUDIT[key]['nullable'] = True
+AUDIT['auditable']['nullable'] = True
+AUDIT['audited_changes'] = {'description': 'The object as the API shows it, without secrets', 'nullable': True}
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -1029,6 +1107,12 @@ paths['/api/v1/accounts/{account_id}/conversations']['get'].setdefault('paramete
     {'name': 'group_type', 'in': 'query', 'schema': {'type': 'string', 'enum': ['individual', 'group']},
      'description': 'Only WhatsApp group conversations, or only one-to-one ones (any other value narrows nothing). '
                     'POST conversations/filter takes group_type as an attribute_key.'})
+
+# Notes written after the loop above (they sit with their resource's schema patches).
+for (method, path), note in NOTES.items():
+    if (method, path) not in APPLIED_NOTES:
+        op = paths[path][method]
+        op['description'] = (op.get('description', '') + '\n\n' + note).strip()
 
 # Keep only the components the operations reach.
 def refs(obj, acc):

@@ -6,6 +6,7 @@ mod accounts;
 mod agent_bots;
 mod agents;
 mod auth;
+mod automation;
 mod baileys_delivery;
 mod canned_responses;
 mod contacts;

@@ -77,6 +77,8 @@ pub struct AccountCtx {
     pub member: AccountUser,
     pub account_id: i64,
     pub role: Role,
+    /// The caller's address (behind trusted proxies, the client's), for the audit log.
+    pub remote_address: Option<String>,
 }
 
 impl AccountCtx {
@@ -89,6 +91,8 @@ impl AccountCtx {
             name: switchboard_core::views::available_name(&self.user).to_string(),
             visibility: self.inbox_visibility(),
             administrator: self.role.can_administer(),
+            email: Some(self.user.email.clone()),
+            remote_address: self.remote_address.clone(),
         }
     }
 
@@ -133,7 +137,8 @@ async fn account_member(req: &HttpRequest, current: CurrentUser) -> ApiResult<Ac
     let mut conn = state.conn().await?;
     let member = switchboard_store::account_users::membership(&mut conn, account_id, current.user.id).await?.ok_or(ApiError::NotFound)?;
     let role = Role::from_stored(&member.role);
-    Ok(AccountCtx { user: current.user, member, account_id, role })
+    let remote_address = crate::client_ip::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
+    Ok(AccountCtx { user: current.user, member, account_id, role, remote_address })
 }
 
 /// A user of the account, or an agent bot with its access token, on the three operations a bot

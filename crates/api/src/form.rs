@@ -40,7 +40,7 @@ async fn read_form(state: &AppState, account_id: i64, form: &mut Multipart, uplo
         let raw_name = field.name().unwrap_or_default().to_string();
         // `message[content]` and `content` are the same field.
         let name = raw_name.strip_prefix("message[").and_then(|n| n.strip_suffix(']')).unwrap_or(&raw_name).to_string();
-        if name == "attachments[]" || name == "attachments" {
+        if name == "attachments[]" || name == "attachments" || name == "attachment" {
             if uploads.len() == MAX_ATTACHMENTS {
                 return Err(ValidationError::invalid("attachments", format!("at most {MAX_ATTACHMENTS} files per message")).into());
             }

@@ -20,6 +20,9 @@ pub struct Actor {
     pub visibility: Visibility,
     /// An administrator of the account (may delete contacts, merge them, …).
     pub administrator: bool,
+    /// A user's email and the address they called from, for the audit log.
+    pub email: Option<String>,
+    pub remote_address: Option<String>,
 }
 
 impl Actor {
@@ -32,6 +35,8 @@ impl Actor {
             name: bot.name.clone(),
             visibility: Visibility::AgentBot(bot.id),
             administrator: false,
+            email: None,
+            remote_address: None,
         }
     }
 

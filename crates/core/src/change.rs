@@ -15,11 +15,24 @@ use crate::state::AppState;
 #[derive(Default)]
 pub struct Outbox {
     rows: Vec<(i64, Event, Value, Audience)>,
+    /// Set while an automation rule acts: every event staged carries this depth.
+    pub automation_depth: i16,
 }
 
 impl Outbox {
-    pub fn push(&mut self, account_id: i64, event: Event, data: Value, audience: Audience) {
+    pub fn push(&mut self, account_id: i64, event: Event, data: Value, mut audience: Audience) {
+        audience.automation_depth = self.automation_depth;
         self.rows.push((account_id, event, data, audience));
+    }
+
+    /// How many events are staged (a savepoint's mark, to drop what a failed step staged).
+    pub fn len(&self) -> usize {
+        self.rows.len()
+    }
+
+    /// Drops the events staged after `mark`.
+    pub fn truncate(&mut self, mark: usize) {
+        self.rows.truncate(mark);
     }
 
     pub fn is_empty(&self) -> bool {

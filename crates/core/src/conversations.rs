@@ -62,14 +62,28 @@ pub async fn change_one(
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let before = visible(conn, actor, display_id).await?;
-        let (changes, lines) = decide(&before);
-        let (c, activities) = change(conn, &before, changes, lines).await?;
-        let payload = crate::events::announce_change(state, conn, out, &before, &c, event, &activities, Default::default()).await?;
-        Ok((c, payload))
+        change_one_in(state, conn, out, actor, display_id, event, decide).await
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// `change_one`, in the caller's change.
+#[allow(clippy::too_many_arguments)]
+pub async fn change_one_in(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    actor: &Actor,
+    display_id: i64,
+    event: Event,
+    decide: impl FnOnce(&Conversation) -> (ConversationChanges, Vec<String>) + Send,
+) -> CoreResult<(Conversation, serde_json::Value)> {
+    let before = visible(conn, actor, display_id).await?;
+    let (changes, lines) = decide(&before);
+    let (c, activities) = change(conn, &before, changes, lines).await?;
+    let payload = crate::events::announce_change(state, conn, out, &before, &c, event, &activities, Default::default()).await?;
+    Ok((c, payload))
 }
 
 /// Sets a conversation's status (`requested`, or the toggle of the current one) with its
@@ -83,49 +97,55 @@ pub async fn set_status(
     requested: Option<Status>,
     snoozed_until: Option<DateTime<Utc>>,
 ) -> CoreResult<Conversation> {
-    use switchboard_domain::conversations::activity;
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = visible(conn, actor, display_id).await?;
-        let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
-        let next = requested.unwrap_or_else(|| current.toggled());
-        let lines = if next != current { vec![activity::status(next, &actor.name)] } else { vec![] };
-        let changes = ConversationChanges {
-            status: Some(next.as_str().into()),
-            snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
-            ..Default::default()
-        };
-        let handoff = switchboard_domain::agent_bots::is_handoff(actor.agent_bot_id.is_some(), current, next);
-        // Read once: the handoff notifies its agents, a resolution may survey its contact.
-        let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
-            .await?
-            .ok_or(CoreError::NotFound)?;
-        let notify = if handoff { handoff_notices(conn, &inbox, &c).await? } else { vec![] };
-        let before = c;
-        let (c, activities, notifications) = change_notifying(conn, &before, changes, lines, &notify).await?;
-        let payload = crate::events::announce_change(
-            state,
-            conn,
-            out,
-            &before,
-            &c,
-            Event::ConversationStatusChanged,
-            &activities,
-            Default::default(),
-        )
-        .await?;
-        if handoff {
-            crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
-        }
-        if switchboard_domain::csat::surveys_on(inbox.csat_survey_enabled, current, next) {
-            crate::csat::send_survey(state, conn, out, &inbox, &c).await?;
-        }
-        crate::notifications::publish(state, conn, out, &notifications).await?;
-        Ok(c)
+        set_status_in(state, conn, out, actor, display_id, requested, snoozed_until).await
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// `set_status`, in the caller's change.
+#[allow(clippy::too_many_arguments)]
+pub async fn set_status_in(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    actor: &Actor,
+    display_id: i64,
+    requested: Option<Status>,
+    snoozed_until: Option<DateTime<Utc>>,
+) -> CoreResult<Conversation> {
+    let c = visible(conn, actor, display_id).await?;
+    use switchboard_domain::conversations::activity;
+    let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
+    let next = requested.unwrap_or_else(|| current.toggled());
+    let lines = if next != current { vec![activity::status(next, &actor.name)] } else { vec![] };
+    let changes = ConversationChanges {
+        status: Some(next.as_str().into()),
+        snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
+        ..Default::default()
+    };
+    let handoff = switchboard_domain::agent_bots::is_handoff(actor.agent_bot_id.is_some(), current, next);
+    // Read once: the handoff notifies its agents, a resolution may survey its contact.
+    let inbox = switchboard_store::inboxes::find(conn, c.account_id, c.inbox_id, switchboard_store::inboxes::Visibility::All)
+        .await?
+        .ok_or(CoreError::NotFound)?;
+    let notify = if handoff { handoff_notices(conn, &inbox, &c).await? } else { vec![] };
+    let before = c;
+    let (c, activities, notifications) = change_notifying(conn, &before, changes, lines, &notify).await?;
+    let payload =
+        crate::events::announce_change(state, conn, out, &before, &c, Event::ConversationStatusChanged, &activities, Default::default())
+            .await?;
+    if handoff {
+        crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
+    }
+    if switchboard_domain::csat::surveys_on(inbox.csat_survey_enabled, current, next) {
+        crate::csat::send_survey(state, conn, out, &inbox, &c).await?;
+    }
+    crate::notifications::publish(state, conn, out, &notifications).await?;
+    Ok(c)
 }
 
 /// `conversation_creation` for each agent of the conversation's inbox.
@@ -330,66 +350,80 @@ pub async fn reassign(
     assignee: Option<Option<i64>>,
     team_id: Option<Option<i64>>,
 ) -> CoreResult<Value> {
-    use switchboard_domain::conversations::{Named, Reassignment, ReassignmentEvent};
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        let c = visible(conn, actor, display_id).await?;
-        let mut changes = ConversationChanges::default();
-        let mut answer = Value::Null;
-        let (mut new_team, mut old_team) = (None, None);
-        if let Some(id) = team_id {
-            let given = match id {
-                Some(id) => Some(team(conn, actor, id).await?),
-                None => None,
-            };
-            if let Some(id) = c.team_id {
-                old_team = switchboard_store::teams::find(conn, actor.account_id, id, actor.user_id).await?.map(|(t, _)| t);
-            }
-            answer = given.as_ref().map(|t| crate::views::team(t, false)).unwrap_or(Value::Null);
-            changes.team_id = Some(given.as_ref().map(|t| t.id));
-            new_team = Some(given);
-        }
-        let mut new_assignee = None;
-        if let Some(id) = assignee {
-            let user = match id {
-                Some(id) => Some(agent(conn, actor, id).await?),
-                None => None,
-            };
-            answer = match &user {
-                Some(u) => switchboard_store::account_users::find(conn, actor.account_id, u.id)
-                    .await?
-                    .map(|a| crate::views::agent(&a))
-                    .unwrap_or(Value::Null),
-                None => Value::Null,
-            };
-            changes.assignee_id = Some(user.as_ref().map(|u| u.id));
-            new_assignee = Some(user);
-        }
-        let plan = switchboard_domain::conversations::reassign(Reassignment {
-            by: Named { id: actor.user_id, name: &actor.name },
-            assignee_before: c.assignee_id,
-            team_before: old_team.as_ref().map(|t| Named { id: t.id, name: &t.name }),
-            assignee: new_assignee.as_ref().map(|u| u.as_ref().map(|u| Named { id: u.id, name: crate::views::available_name(u) })),
-            team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
-        });
-        let notify = assignment_notice(&c, plan.notify, actor.user_id);
-        let before = c;
-        let (c, activities, notifications) = change_notifying(conn, &before, changes, plan.lines, &notify).await?;
-        let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
-        for (i, event) in plan.events.iter().enumerate() {
-            let event = match event {
-                ReassignmentEvent::AssigneeChanged => Event::AssigneeChanged,
-                ReassignmentEvent::TeamChanged => Event::TeamChanged,
-                ReassignmentEvent::Updated => Event::ConversationUpdated,
-            };
-            // The activity lines once, with the first event.
-            let lines = if i == 0 { &activities[..] } else { &[] };
-            crate::events::announce_change(state, conn, out, &before, &c, event, lines, involved.clone()).await?;
-        }
-        crate::notifications::publish(state, conn, out, &notifications).await?;
-        Ok(answer)
+        reassign_in(state, conn, out, actor, display_id, assignee, team_id).await
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// `reassign`, in the caller's change.
+#[allow(clippy::too_many_arguments)]
+pub async fn reassign_in(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    out: &mut crate::change::Outbox,
+    actor: &Actor,
+    display_id: i64,
+    assignee: Option<Option<i64>>,
+    team_id: Option<Option<i64>>,
+) -> CoreResult<Value> {
+    use switchboard_domain::conversations::{Named, Reassignment, ReassignmentEvent};
+    let c = visible(conn, actor, display_id).await?;
+    let mut changes = ConversationChanges::default();
+    let mut answer = Value::Null;
+    let (mut new_team, mut old_team) = (None, None);
+    if let Some(id) = team_id {
+        let given = match id {
+            Some(id) => Some(team(conn, actor, id).await?),
+            None => None,
+        };
+        if let Some(id) = c.team_id {
+            old_team = switchboard_store::teams::find(conn, actor.account_id, id, actor.user_id).await?.map(|(t, _)| t);
+        }
+        answer = given.as_ref().map(|t| crate::views::team(t, false)).unwrap_or(Value::Null);
+        changes.team_id = Some(given.as_ref().map(|t| t.id));
+        new_team = Some(given);
+    }
+    let mut new_assignee = None;
+    if let Some(id) = assignee {
+        let user = match id {
+            Some(id) => Some(agent(conn, actor, id).await?),
+            None => None,
+        };
+        answer = match &user {
+            Some(u) => switchboard_store::account_users::find(conn, actor.account_id, u.id)
+                .await?
+                .map(|a| crate::views::agent(&a))
+                .unwrap_or(Value::Null),
+            None => Value::Null,
+        };
+        changes.assignee_id = Some(user.as_ref().map(|u| u.id));
+        new_assignee = Some(user);
+    }
+    let plan = switchboard_domain::conversations::reassign(Reassignment {
+        by: Named { id: actor.user_id, name: &actor.name },
+        assignee_before: c.assignee_id,
+        team_before: old_team.as_ref().map(|t| Named { id: t.id, name: &t.name }),
+        assignee: new_assignee.as_ref().map(|u| u.as_ref().map(|u| Named { id: u.id, name: crate::views::available_name(u) })),
+        team: new_team.as_ref().map(|t| t.as_ref().map(|t| Named { id: t.id, name: &t.name })),
+    });
+    let notify = assignment_notice(&c, plan.notify, actor.user_id);
+    let before = c;
+    let (c, activities, notifications) = change_notifying(conn, &before, changes, plan.lines, &notify).await?;
+    let involved = switchboard_realtime::Audience { users: plan.involved, ..Default::default() };
+    for (i, event) in plan.events.iter().enumerate() {
+        let event = match event {
+            ReassignmentEvent::AssigneeChanged => Event::AssigneeChanged,
+            ReassignmentEvent::TeamChanged => Event::TeamChanged,
+            ReassignmentEvent::Updated => Event::ConversationUpdated,
+        };
+        // The activity lines once, with the first event.
+        let lines = if i == 0 { &activities[..] } else { &[] };
+        crate::events::announce_change(state, conn, out, &before, &c, event, lines, involved.clone()).await?;
+    }
+    crate::notifications::publish(state, conn, out, &notifications).await?;
+    Ok(answer)
 }

@@ -174,3 +174,30 @@ pub async fn check_in(state: &AppState, account_id: i64, model: Model, values: &
     let mut conn = state.conn().await?;
     check(&mut conn, account_id, model, values).await
 }
+
+/// The filter kinds of the account's defined custom attributes of `model` (both models when
+/// None), so the filters compare numbers as numbers and dates as dates.
+pub async fn filter_kinds(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    model: Option<Model>,
+) -> CoreResult<Vec<(String, switchboard_domain::filters::Kind)>> {
+    let defined = switchboard_store::custom_attributes::list(conn, account_id, model.map(Model::as_str)).await?;
+    Ok(defined.into_iter().map(|d| (d.attribute_key, DisplayType::from_stored(&d.attribute_display_type).filter_kind())).collect())
+}
+
+/// Filter conditions of `model`, parsed against its known attributes and the account's
+/// defined custom attributes.
+pub async fn parse_conditions(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    model: Model,
+    raw: &[switchboard_domain::filters::RawCondition],
+) -> CoreResult<switchboard_domain::filters::Groups> {
+    let known = match model {
+        Model::Conversation => switchboard_store::filters::CONVERSATION_KINDS,
+        Model::Contact => switchboard_store::filters::CONTACT_KINDS,
+    };
+    let custom = filter_kinds(conn, account_id, Some(model)).await?;
+    Ok(switchboard_domain::filters::parse_with(raw, known, &custom)?)
+}

@@ -3,10 +3,12 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_domain::filters::{Groups, Kind, RawCondition};
+use switchboard_domain::custom_attributes::Model;
+use switchboard_domain::filters::{Groups, RawCondition};
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
 use switchboard_store::models::CustomFilter;
+use switchboard_store::AsyncPgConnection;
 
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
@@ -35,11 +37,11 @@ impl From<CustomFilter> for FilterView {
     }
 }
 
-/// The attributes a filter of this type may name (a report filter's query is kept as given).
-fn known(filter_type: &str) -> Option<&'static [(&'static str, Kind)]> {
+/// The model a filter of this type names (a report filter's query is kept as given).
+fn model(filter_type: &str) -> Option<Model> {
     match filter_type {
-        "conversation" => Some(switchboard_store::filters::CONVERSATION_KINDS),
-        "contact" => Some(switchboard_store::filters::CONTACT_KINDS),
+        "conversation" => Some(Model::Conversation),
+        "contact" => Some(Model::Contact),
         _ => None,
     }
 }
@@ -52,8 +54,8 @@ fn filter_type(raw: &str) -> CoreResult<&'static str> {
 }
 
 /// The query's conditions, parsed against what the type knows; errors name `query.payload[i]…`.
-fn groups(filter_type: &str, query: &Value) -> CoreResult<Option<Groups>> {
-    let Some(known) = known(filter_type) else { return Ok(None) };
+async fn groups(conn: &mut AsyncPgConnection, account_id: i64, filter_type: &str, query: &Value) -> CoreResult<Option<Groups>> {
+    let Some(model) = model(filter_type) else { return Ok(None) };
     let raw: Vec<RawCondition> = query
         .get("payload")
         .cloned()
@@ -66,10 +68,14 @@ fn groups(filter_type: &str, query: &Value) -> CoreResult<Option<Groups>> {
             )
         })?
         .ok_or_else(|| ValidationError::blank("query.payload"))?;
-    switchboard_domain::filters::parse(&raw, known).map(Some).map_err(|mut e| {
-        e.field = format!("query.{}", e.field);
-        e.into()
-    })
+    match crate::custom_attributes::parse_conditions(conn, account_id, model, &raw).await {
+        Ok(groups) => Ok(Some(groups)),
+        Err(CoreError::Invalid(mut e)) => {
+            e.field = format!("query.{}", e.field);
+            Err(e.into())
+        }
+        Err(e) => Err(e),
+    }
 }
 
 pub async fn list(state: &AppState, account_id: i64, user_id: i64, filter_type: Option<&str>) -> CoreResult<Vec<FilterView>> {
@@ -117,7 +123,7 @@ pub async fn save(
     if query.to_string().len() > 64 * 1024 {
         return Err(ValidationError::too_long("query", 64 * 1024).into());
     }
-    groups(kind, &query)?;
+    groups(&mut conn, account_id, kind, &query).await?;
     let saved = match current {
         Some(c) => switchboard_store::custom_filters::update(&mut conn, &c, &name, kind, &query).await?,
         None => switchboard_store::custom_filters::create(&mut conn, account_id, user_id, &name, kind, &query).await?,
@@ -142,5 +148,7 @@ pub async fn conditions(state: &AppState, account_id: i64, user_id: i64, id: i64
     if f.filter_type != expected {
         return Err(ValidationError::invalid("custom_filter_id", format!("is not a {expected} filter")).into());
     }
-    groups(&f.filter_type, &f.query)?.ok_or_else(|| ValidationError::invalid("custom_filter_id", "has no conditions").into())
+    groups(&mut conn, account_id, &f.filter_type, &f.query)
+        .await?
+        .ok_or_else(|| ValidationError::invalid("custom_filter_id", "has no conditions").into())
 }

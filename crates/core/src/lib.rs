@@ -8,6 +8,8 @@
 pub mod actor;
 pub mod agent_bots;
 pub mod agents;
+pub mod audit;
+pub mod automation;
 pub mod avatars;
 pub mod baileys;
 pub mod canned;
@@ -44,6 +46,7 @@ pub mod state;
 pub mod storage;
 pub mod throttle;
 pub mod tokens;
+pub mod uploads;
 pub mod users;
 pub mod views;
 pub mod webhooks;
@@ -137,6 +140,7 @@ impl Core {
             background.push(tokio::spawn(whatsapp::sync_templates_forever(state.clone())));
             background.push(tokio::spawn(dispatch::dispatch_forever(state.clone())));
             background.push(tokio::spawn(csat::read_replies_forever(state.clone())));
+            background.push(tokio::spawn(automation::run_forever(state.clone())));
             Some(tokio::spawn(sending::work_forever(state.clone())))
         } else {
             None

@@ -44,6 +44,8 @@ impl Visitor {
             name: self.contact.name.clone(),
             visibility: Visibility::All,
             administrator: false,
+            email: None,
+            remote_address: None,
         }
     }
 }

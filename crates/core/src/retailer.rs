@@ -35,7 +35,16 @@ pub fn parse_web_id(account_id: i64, raw: &str) -> Option<i64> {
 
 /// The actor integrators act as: the account's API, seeing every inbox.
 fn api_actor(account_id: i64) -> Actor {
-    Actor { account_id, user_id: 0, agent_bot_id: None, name: "API".into(), visibility: Visibility::All, administrator: true }
+    Actor {
+        account_id,
+        user_id: 0,
+        agent_bot_id: None,
+        name: "API".into(),
+        visibility: Visibility::All,
+        administrator: true,
+        email: None,
+        remote_address: None,
+    }
 }
 
 /// `GET /retailers/api/v1/agents`.

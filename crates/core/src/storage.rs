@@ -107,6 +107,15 @@ impl Storage {
         Ok((key, file))
     }
 
+    /// A copy of a stored file under a new key (a file uploaded once and sent by many
+    /// messages: each message owns its copy, so deleting one message keeps the others').
+    pub async fn copy(&self, account_id: i64, storage_key: &str, file_name: &str) -> CoreResult<String> {
+        let (key, file) = self.create(account_id, file_name).await?;
+        drop(file);
+        tokio::fs::copy(self.path_of(storage_key), self.path_of(&key)).await.map_err(|e| CoreError::caused_by(e))?;
+        Ok(key)
+    }
+
     /// Removes files of a request that did not commit.
     pub async fn discard(&self, keys: &[String]) {
         for key in keys {

@@ -446,7 +446,7 @@ pub fn conversation(
         "priority": c.priority,
         "group_type": c.group_type,
         "labels": c.labels,
-        "muted": false,
+        "muted": c.muted,
         "can_reply": true,
         "snoozed_until": ts(c.snoozed_until),
         "additional_attributes": c.additional_attributes,

@@ -48,6 +48,17 @@ impl DisplayType {
     pub fn from_stored(raw: &str) -> Self {
         Self::ALL.into_iter().find(|t| t.as_str() == raw).unwrap_or(Self::Text)
     }
+
+    /// How the filters compare values of this type: numbers as numbers, dates as dates.
+    pub const fn filter_kind(self) -> crate::filters::Kind {
+        use crate::filters::Kind;
+        match self {
+            Self::Number | Self::Currency | Self::Percent => Kind::Decimal,
+            Self::Date => Kind::Date,
+            Self::Checkbox => Kind::Boolean,
+            Self::Text | Self::Link | Self::List => Kind::Text,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -45,7 +45,10 @@ impl Operator {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
     Text,
+    /// Ids: equal or not.
     Number,
+    /// Quantities (a custom number, currency or percent attribute): compared as numbers.
+    Decimal,
     Date,
     Boolean,
     Labels,
@@ -57,6 +60,7 @@ pub enum Values {
     None,
     Texts(Vec<String>),
     Numbers(Vec<i64>),
+    Decimals(Vec<f64>),
     Date(DateTime<Utc>),
     Days(i64),
     Boolean(bool),
@@ -117,6 +121,12 @@ fn date(field: &str, raw: &str) -> Result<DateTime<Utc>, ValidationError> {
 /// Parses the payload against the attributes a resource knows (`known`: key and kind).
 /// Keys that are not known are custom attributes (text).
 pub fn parse(raw: &[RawCondition], known: &[(&'static str, Kind)]) -> Result<Groups, ValidationError> {
+    parse_with(raw, known, &[])
+}
+
+/// `parse`, with the kinds of the account's defined custom attributes (`custom`): a number
+/// compares as a number, a date as a date. Other custom keys are text.
+pub fn parse_with(raw: &[RawCondition], known: &[(&'static str, Kind)], custom: &[(String, Kind)]) -> Result<Groups, ValidationError> {
     if raw.is_empty() {
         return Err(ValidationError::blank("payload"));
     }
@@ -130,13 +140,14 @@ pub fn parse(raw: &[RawCondition], known: &[(&'static str, Kind)]) -> Result<Gro
         let operator = Operator::parse(&at("filter_operator"), c.filter_operator.trim())?;
         let (attribute, kind) = match known.iter().find(|(k, _)| *k == key) {
             Some((k, kind)) => (Some(*k), *kind),
-            None => (None, Kind::Text),
+            None => (None, custom.iter().find(|(k, _)| k == key).map_or(Kind::Text, |(_, kind)| *kind)),
         };
         let allowed = match kind {
             Kind::Text => !matches!(operator, Operator::IsGreaterThan | Operator::IsLessThan | Operator::DaysBefore),
             Kind::Number | Kind::Labels => {
                 matches!(operator, Operator::EqualTo | Operator::NotEqualTo | Operator::IsPresent | Operator::IsNotPresent)
             }
+            Kind::Decimal => !matches!(operator, Operator::Contains | Operator::DoesNotContain | Operator::DaysBefore),
             Kind::Boolean => matches!(operator, Operator::EqualTo | Operator::NotEqualTo),
             Kind::Date => !matches!(operator, Operator::Contains | Operator::DoesNotContain),
         };
@@ -156,6 +167,13 @@ pub fn parse(raw: &[RawCondition], known: &[(&'static str, Kind)]) -> Result<Gro
                         .iter()
                         .map(|v| v.trim().parse::<i64>().map_err(|_| ValidationError::invalid(&at("values"), "must be ids")))
                         .collect::<Result<_, _>>()?,
+                ),
+                (Kind::Decimal, _) => Values::Decimals(
+                    raw_values
+                        .iter()
+                        .map(|v| v.trim().parse::<f64>().ok().filter(|f| f.is_finite()))
+                        .collect::<Option<_>>()
+                        .ok_or_else(|| ValidationError::invalid(&at("values"), "must be numbers"))?,
                 ),
                 (Kind::Boolean, _) => Values::Boolean(matches!(raw_values[0].trim(), "true" | "1" | "yes")),
                 (Kind::Date, Operator::DaysBefore) => Values::Days(
@@ -184,6 +202,94 @@ pub fn parse(raw: &[RawCondition], known: &[(&'static str, Kind)]) -> Result<Gro
         }
     }
     Ok(groups)
+}
+
+/// An attribute's value as a condition sees it, for conditions checked in memory (automation
+/// rules) rather than in SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Fact {
+    Missing,
+    Text(String),
+    Number(i64),
+    Decimal(f64),
+    Date(DateTime<Utc>),
+    Boolean(bool),
+    Labels(Vec<String>),
+}
+
+impl Fact {
+    /// A JSON value (a custom attribute) read as `kind`; what does not read is missing.
+    pub fn from_json(v: Option<&Value>, kind: Kind) -> Self {
+        let Some(v) = v.filter(|v| !v.is_null()) else { return Self::Missing };
+        let text = match v {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        };
+        match kind {
+            Kind::Decimal => text.trim().parse::<f64>().map_or(Self::Missing, Self::Decimal),
+            Kind::Number => text.trim().parse::<i64>().map_or(Self::Missing, Self::Number),
+            Kind::Date => date("", text.trim()).map_or(Self::Missing, Self::Date),
+            Kind::Boolean => match text.trim() {
+                "true" => Self::Boolean(true),
+                "false" => Self::Boolean(false),
+                _ => Self::Missing,
+            },
+            Kind::Labels => Self::Labels(texts(v)),
+            Kind::Text => Self::Text(text),
+        }
+    }
+}
+
+/// Whether the facts (`fact` gives each condition's) satisfy the groups, with the same
+/// meaning the SQL of the filter endpoints gives them: text compares without case, `contains`
+/// looks for the first value, a date `equal_to` is the same day, and a missing value is neither
+/// equal nor present.
+pub fn matches(groups: &Groups, now: DateTime<Utc>, fact: impl Fn(&Condition) -> Fact) -> bool {
+    groups.iter().any(|group| group.iter().all(|c| holds(c, &fact(c), now)))
+}
+
+fn holds(c: &Condition, fact: &Fact, now: DateTime<Utc>) -> bool {
+    let present = match fact {
+        Fact::Missing => false,
+        Fact::Text(s) => !s.is_empty(),
+        Fact::Labels(l) => !l.is_empty(),
+        _ => true,
+    };
+    match c.operator {
+        Operator::IsPresent => return present,
+        Operator::IsNotPresent => return !present,
+        _ => {}
+    }
+    let negated = matches!(c.operator, Operator::NotEqualTo | Operator::DoesNotContain);
+    let positive = match (fact, &c.values) {
+        (Fact::Missing, _) => false,
+        (Fact::Labels(have), Values::Texts(want)) => have.iter().any(|l| want.iter().any(|w| w.eq_ignore_ascii_case(l))),
+        (Fact::Number(n), Values::Numbers(want)) => want.contains(n),
+        (Fact::Decimal(x), Values::Decimals(want)) => match c.operator {
+            Operator::IsGreaterThan => want.first().is_some_and(|w| x > w),
+            Operator::IsLessThan => want.first().is_some_and(|w| x < w),
+            _ => want.iter().any(|w| (x - w).abs() < 1e-9),
+        },
+        (Fact::Boolean(b), Values::Boolean(want)) => b == want,
+        (Fact::Date(t), Values::Days(n)) => *t < now - chrono::Duration::days(*n),
+        (Fact::Date(t), Values::Date(d)) => match c.operator {
+            Operator::IsGreaterThan => t > d,
+            Operator::IsLessThan => t < d,
+            _ => *t >= *d && *t < *d + chrono::Duration::days(1),
+        },
+        (Fact::Text(s), Values::Texts(want)) => match c.operator {
+            Operator::Contains | Operator::DoesNotContain => want.first().is_some_and(|w| s.to_lowercase().contains(&w.to_lowercase())),
+            _ => want.iter().any(|w| w.to_lowercase() == s.to_lowercase()),
+        },
+        // A number or boolean compared with text (an id written as a custom attribute, say).
+        (Fact::Number(n), Values::Texts(want)) => want.iter().any(|w| w.trim() == n.to_string()),
+        _ => false,
+    };
+    if negated {
+        !positive
+    } else {
+        positive
+    }
 }
 
 #[cfg(test)]
@@ -242,5 +348,50 @@ mod tests {
         assert_eq!(field(json!([])), Some("payload".into()));
         assert!(parse(&raw(json!([{ "attribute_key": "created_at", "filter_operator": "days_before", "values": ["3"] }])), KNOWN).is_ok());
         assert!(parse(&raw(json!([{ "attribute_key": "name", "filter_operator": "is_present" }])), KNOWN).is_ok());
+    }
+
+    #[test]
+    fn defined_custom_attributes_take_their_kind() {
+        let custom = [("seats".to_string(), Kind::Decimal), ("renews".to_string(), Kind::Date)];
+        let one = |v: Value| parse_with(&raw(v), KNOWN, &custom);
+        let g = one(json!([{ "attribute_key": "seats", "filter_operator": "is_greater_than", "values": ["9.5"] }])).unwrap_or_default();
+        assert_eq!(g[0][0].values, Values::Decimals(vec![9.5]));
+        assert!(one(json!([{ "attribute_key": "seats", "filter_operator": "is_greater_than", "values": ["many"] }])).is_err());
+        assert!(one(json!([{ "attribute_key": "seats", "filter_operator": "contains", "values": ["1"] }])).is_err());
+        assert!(one(json!([{ "attribute_key": "renews", "filter_operator": "is_less_than", "values": ["2027-01-01"] }])).is_ok());
+        // Undefined keys stay text: greater-than does not apply.
+        assert!(one(json!([{ "attribute_key": "shoe", "filter_operator": "is_greater_than", "values": ["9"] }])).is_err());
+    }
+
+    #[test]
+    fn facts_match_as_the_sql_does() {
+        let now = Utc::now();
+        let custom = [("seats".to_string(), Kind::Decimal)];
+        let groups = parse_with(
+            &raw(json!([
+                { "attribute_key": "name", "filter_operator": "contains", "values": ["HELP"], "query_operator": "AND" },
+                { "attribute_key": "seats", "filter_operator": "is_greater_than", "values": [10], "query_operator": "OR" },
+                { "attribute_key": "labels", "filter_operator": "equal_to", "values": ["vip"] }
+            ])),
+            KNOWN,
+            &custom,
+        )
+        .unwrap_or_default();
+        let facts = |name: &str, seats: Value, labels: &[&str]| {
+            let (name, labels) = (name.to_string(), labels.iter().map(|l| l.to_string()).collect::<Vec<_>>());
+            move |c: &Condition| match c.key.as_str() {
+                "name" => Fact::Text(name.clone()),
+                "seats" => Fact::from_json(Some(&seats), Kind::Decimal),
+                "labels" => Fact::Labels(labels.clone()),
+                _ => Fact::Missing,
+            }
+        };
+        assert!(matches(&groups, now, facts("I need help", json!("12"), &[])));
+        assert!(!matches(&groups, now, facts("I need help", json!(9), &[])), "9 is not more than 10, as a number");
+        assert!(!matches(&groups, now, facts("I need help", json!("lots"), &[])), "what does not read is missing");
+        assert!(matches(&groups, now, facts("hello", json!(null), &["vip"])), "the OR group");
+        let not = parse(&raw(json!([{ "attribute_key": "name", "filter_operator": "not_equal_to", "values": ["a"] }])), KNOWN)
+            .unwrap_or_default();
+        assert!(matches(&not, now, |_| Fact::Missing), "a missing value is not equal");
     }
 }

@@ -12,6 +12,7 @@ pub use ids::*;
 pub use validation::ValidationError;
 pub mod agent_bots;
 pub mod attachments;
+pub mod automation;
 pub mod canned;
 pub mod contacts;
 pub mod conversations;

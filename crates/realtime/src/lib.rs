@@ -133,6 +133,15 @@ pub struct Audience {
     /// Only `users`, administrators included: a user's own notifications.
     #[serde(default)]
     pub personal: bool,
+    /// How many automation rule steps led to this event (0: a person or a channel caused
+    /// it). Kept with the event so rules stop a chain at `automation::MAX_DEPTH`; no
+    /// client sees it.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub automation_depth: i16,
+}
+
+fn is_zero(n: &i16) -> bool {
+    *n == 0
 }
 
 /// One event, numbered within its account.

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::expression::{is_aggregate, AppearsOnTable, Expression, SelectableExpression, ValidGrouping};
 use diesel::pg::Pg;
 use diesel::query_builder::{AstPass, QueryFragment, QueryId};
-use diesel::sql_types::{Array, BigInt, Bool, Text, Timestamptz};
+use diesel::sql_types::{Array, BigInt, Bool, Double, Text, Timestamptz};
 use switchboard_domain::filters::{Condition, Groups, Kind, Operator, Values};
 
 /// `%`, `_` and `\` in a search are literal characters, not patterns.
@@ -21,6 +21,8 @@ enum Part {
     Texts(Vec<String>),
     BigInts(Vec<i64>),
     BigInt(i64),
+    Doubles(Vec<f64>),
+    Double(f64),
     Time(DateTime<Utc>),
     Bool(bool),
 }
@@ -64,6 +66,8 @@ impl QueryFragment<Pg> for Where {
                 Part::Texts(v) => out.push_bind_param::<Array<Text>, _>(v)?,
                 Part::BigInts(v) => out.push_bind_param::<Array<BigInt>, _>(v)?,
                 Part::BigInt(v) => out.push_bind_param::<BigInt, _>(v)?,
+                Part::Doubles(v) => out.push_bind_param::<Array<Double>, _>(v)?,
+                Part::Double(v) => out.push_bind_param::<Double, _>(v)?,
                 Part::Time(v) => out.push_bind_param::<Timestamptz, _>(v)?,
                 Part::Bool(v) => out.push_bind_param::<Bool, _>(v)?,
             }
@@ -83,8 +87,16 @@ fn push_expr(w: &mut Where, c: &Condition, cols: &Columns) {
         Some((_, expr)) => {
             w.sql(expr);
         }
+        // A defined custom attribute of a typed kind is read through a cast that gives NULL
+        // for a value written before its definition (see migration 000024).
         None => {
-            w.sql("(").sql(cols.custom).sql(" ->> ").bind(Part::Text(c.key.clone())).sql(")");
+            let cast = match c.kind {
+                Kind::Decimal => "sb_try_float",
+                Kind::Date => "sb_try_timestamptz",
+                Kind::Boolean => "sb_try_bool",
+                _ => "",
+            };
+            w.sql(cast).sql("(").sql(cols.custom).sql(" ->> ").bind(Part::Text(c.key.clone())).sql(")");
         }
     }
 }
@@ -148,6 +160,26 @@ fn condition(w: &mut Where, c: &Condition, cols: &Columns) {
                 w.sql(")");
             }
         }
+        (Kind::Decimal, op, Values::Decimals(v)) => match (op, v.first()) {
+            (Operator::IsGreaterThan, Some(x)) => {
+                push_expr(w, c, cols);
+                w.sql(" > ").bind(Part::Double(*x));
+            }
+            (Operator::IsLessThan, Some(x)) => {
+                push_expr(w, c, cols);
+                w.sql(" < ").bind(Part::Double(*x));
+            }
+            (Operator::NotEqualTo, _) => {
+                push_expr(w, c, cols);
+                w.sql(" IS NULL OR NOT (");
+                push_expr(w, c, cols);
+                w.sql(" = ANY(").bind(Part::Doubles(v.clone())).sql("))");
+            }
+            _ => {
+                push_expr(w, c, cols);
+                w.sql(" = ANY(").bind(Part::Doubles(v.clone())).sql(")");
+            }
+        },
         (Kind::Boolean, op, Values::Boolean(b)) => {
             push_expr(w, c, cols);
             w.sql(if op == Operator::NotEqualTo { " IS DISTINCT FROM " } else { " = " }).bind(Part::Bool(*b));

@@ -192,7 +192,8 @@ pub fn advance(conversation: &mut Conversation, message: &Message) {
         conversation.waiting_since = None;
         conversation.first_reply_created_at.get_or_insert(at);
     }
-    if effects.reopen {
+    // A muted conversation stays as it is (the reference's `mute`).
+    if effects.reopen && !conversation.muted {
         conversation.status = Status::Open.as_str().into();
         conversation.snoozed_until = None;
     }

@@ -351,6 +351,8 @@ pub struct Conversation {
     pub contact_last_seen_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+    /// Muted (by automation): stays resolved when its contact writes again.
+    pub muted: bool,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -384,6 +386,7 @@ pub struct ConversationChanges {
     pub custom_attributes: Option<Value>,
     pub agent_last_seen_at: Option<Option<DateTime<Utc>>>,
     pub assignee_last_seen_at: Option<Option<DateTime<Utc>>>,
+    pub muted: Option<bool>,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -593,6 +596,8 @@ pub struct Webhook {
     pub updated_at: DateTime<Utc>,
     /// Set on an agent bot's endpoint for one inbox (`inbox_id`).
     pub agent_bot_id: Option<i64>,
+    /// Set on an automation rule's `send_webhook_event` URL: no event subscribes to it.
+    pub automation_rule_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -718,4 +723,77 @@ pub struct CustomFilter {
     pub query: Value,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = automation_rules)]
+pub struct AutomationRule {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub description: String,
+    pub event_name: String,
+    pub conditions: Value,
+    pub actions: Value,
+    pub active: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = automation_rule_runs)]
+pub struct AutomationRuleRun {
+    pub id: i64,
+    pub account_id: i64,
+    pub rule_id: i64,
+    pub seq: i64,
+    pub event_name: String,
+    pub conversation_id: Option<i64>,
+    pub depth: i16,
+    pub conditions: Value,
+    pub actions: Value,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = uploads)]
+pub struct Upload {
+    pub id: i64,
+    pub account_id: i64,
+    pub storage_key: String,
+    pub file_name: String,
+    pub content_type: String,
+    pub size: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = audit_logs)]
+pub struct AuditLog {
+    pub id: i64,
+    pub account_id: i64,
+    pub auditable_type: String,
+    pub auditable_id: Option<i64>,
+    pub action: String,
+    pub user_id: Option<i64>,
+    pub user_type: Option<String>,
+    pub username: Option<String>,
+    pub audited_changes: Value,
+    pub remote_address: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, Insertable)]
+#[diesel(table_name = audit_logs)]
+pub struct NewAuditLog {
+    pub account_id: i64,
+    pub auditable_type: String,
+    pub auditable_id: Option<i64>,
+    pub action: String,
+    pub user_id: Option<i64>,
+    pub user_type: Option<String>,
+    pub username: Option<String>,
+    pub audited_changes: Value,
+    pub remote_address: Option<String>,
 }

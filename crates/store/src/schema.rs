@@ -132,6 +132,65 @@ diesel::table! {
 }
 
 diesel::table! {
+    automation_rules (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        description -> Text,
+        event_name -> Text,
+        conditions -> Jsonb,
+        actions -> Jsonb,
+        active -> Bool,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    automation_rule_runs (id) {
+        id -> Int8,
+        account_id -> Int8,
+        rule_id -> Int8,
+        seq -> Int8,
+        event_name -> Text,
+        conversation_id -> Nullable<Int8>,
+        depth -> Int2,
+        conditions -> Jsonb,
+        actions -> Jsonb,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    audit_logs (id) {
+        id -> Int8,
+        account_id -> Int8,
+        auditable_type -> Text,
+        auditable_id -> Nullable<Int8>,
+        action -> Text,
+        user_id -> Nullable<Int8>,
+        user_type -> Nullable<Text>,
+        username -> Nullable<Text>,
+        audited_changes -> Jsonb,
+        remote_address -> Nullable<Text>,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    uploads (id) {
+        id -> Int8,
+        account_id -> Int8,
+        storage_key -> Text,
+        file_name -> Text,
+        content_type -> Text,
+        size -> Int8,
+        created_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     custom_filters (id) {
         id -> Int8,
         account_id -> Int8,
@@ -292,6 +351,10 @@ diesel::allow_tables_to_appear_in_same_query!(
     canned_responses,
     custom_attribute_definitions,
     custom_filters,
+    automation_rules,
+    automation_rule_runs,
+    uploads,
+    audit_logs,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,
@@ -450,6 +513,7 @@ diesel::table! {
         contact_last_seen_at -> Nullable<Timestamptz>,
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
+        muted -> Bool,
     }
 }
 
@@ -560,6 +624,7 @@ diesel::table! {
         created_at -> Timestamptz,
         updated_at -> Timestamptz,
         agent_bot_id -> Nullable<Int8>,
+        automation_rule_id -> Nullable<Int8>,
     }
 }
 

@@ -43,16 +43,18 @@ pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<
     Ok(webhooks::table
         .filter(webhooks::account_id.eq(account_id))
         .filter(webhooks::inbox_id.is_null())
+        .filter(webhooks::automation_rule_id.is_null())
         .order(webhooks::id)
         .select(Webhook::as_select())
         .load(conn)
         .await?)
 }
 
-/// One endpoint of the account, either kind.
+/// One endpoint of the account, either kind (an automation rule's are the rule's own).
 pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> StoreResult<Option<Webhook>> {
     Ok(webhooks::table
         .filter(webhooks::account_id.eq(account_id))
+        .filter(webhooks::automation_rule_id.is_null())
         .filter(webhooks::id.eq(id))
         .select(Webhook::as_select())
         .first(conn)
@@ -207,7 +209,13 @@ pub async fn sync_inbox_callback(
 
 /// Every endpoint of the account, enabled or not (a disabled one's deliveries wait for it).
 pub async fn targets(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<Vec<Webhook>> {
-    Ok(webhooks::table.filter(webhooks::account_id.eq(account_id)).order(webhooks::id).select(Webhook::as_select()).load(conn).await?)
+    Ok(webhooks::table
+        .filter(webhooks::account_id.eq(account_id))
+        .filter(webhooks::automation_rule_id.is_null())
+        .order(webhooks::id)
+        .select(Webhook::as_select())
+        .load(conn)
+        .await?)
 }
 
 pub struct NewDelivery {

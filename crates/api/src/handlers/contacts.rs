@@ -66,7 +66,7 @@ pub async fn filter(
     Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
     super::search_allowed(&state, &ctx).await?;
-    let groups = body.parse(switchboard_store::filters::CONTACT_KINDS)?;
+    let groups = body.parse(&state, ctx.account_id, switchboard_domain::custom_attributes::Model::Contact).await?;
     let mut query = list_query(&ctx, &params, None);
     query.conditions = Some(&groups);
     let mut conn = state.conn().await?;

@@ -109,7 +109,7 @@ pub async fn filter_list(
     Body(body): Body<super::FilterPayload>,
 ) -> ApiResult<HttpResponse> {
     super::search_allowed(&state, &ctx).await?;
-    let groups = body.parse(switchboard_store::filters::CONVERSATION_KINDS)?;
+    let groups = body.parse(&state, ctx.account_id, switchboard_domain::custom_attributes::Model::Conversation).await?;
     let (counts, payload) = by_conditions(&state, &ctx, &params, &groups).await?;
     Ok(ok(json!({ "meta": counts, "payload": payload })))
 }

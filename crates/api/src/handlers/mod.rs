@@ -5,7 +5,9 @@ pub mod agent_bots;
 pub mod agents;
 pub mod api_keys;
 pub mod attachments;
+pub mod audit_logs;
 pub mod auth;
+pub mod automation_rules;
 pub mod avatars;
 pub mod canned_responses;
 pub mod contacts;
@@ -74,11 +76,15 @@ pub struct FilterPayload {
 impl crate::extract::Payload for FilterPayload {}
 
 impl FilterPayload {
-    /// Checks the conditions against the attributes the resource knows.
-    pub(crate) fn parse(
+    /// Checks the conditions against the attributes the model knows, the account's defined
+    /// custom attributes with their types.
+    pub(crate) async fn parse(
         &self,
-        known: &[(&'static str, switchboard_domain::filters::Kind)],
-    ) -> Result<switchboard_domain::filters::Groups, switchboard_domain::ValidationError> {
-        switchboard_domain::filters::parse(&self.payload, known)
+        state: &switchboard_core::state::AppState,
+        account_id: i64,
+        model: switchboard_domain::custom_attributes::Model,
+    ) -> Result<switchboard_domain::filters::Groups, switchboard_core::error::CoreError> {
+        let mut conn = state.conn().await?;
+        switchboard_core::custom_attributes::parse_conditions(&mut conn, account_id, model, &self.payload).await
     }
 }

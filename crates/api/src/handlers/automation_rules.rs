@@ -1,0 +1,131 @@
+//! `/api/v1/accounts/{account_id}/automation_rules` (administrators): CRUD, `clone`, the
+//! rule's recorded runs, and `attach_file` for `send_attachment` actions. Rules run from the
+//! event log (`switchboard_core::automation`), never from these handlers.
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use switchboard_core::automation::{self, RuleInput};
+use switchboard_core::state::AppState;
+
+use super::path_id;
+use crate::auth::AccountCtx;
+use crate::error::ApiResult;
+use crate::extract::{nullable, Body, Params, Payload};
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RulePayload {
+    name: Option<String>,
+    #[serde(default, deserialize_with = "nullable")]
+    description: Option<Option<String>>,
+    event_name: Option<String>,
+    conditions: Option<Value>,
+    actions: Option<Value>,
+    active: Option<bool>,
+}
+impl Payload for RulePayload {
+    const WRAPPER: Option<&'static str> = Some("automation_rule");
+}
+
+impl From<RulePayload> for RuleInput {
+    fn from(p: RulePayload) -> Self {
+        Self {
+            name: p.name,
+            description: p.description,
+            event_name: p.event_name,
+            conditions: p.conditions,
+            actions: p.actions,
+            active: p.active,
+        }
+    }
+}
+
+fn payload<T: serde::Serialize>(v: T) -> HttpResponse {
+    HttpResponse::Ok().json(json!({ "payload": v }))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    Ok(payload(automation::list(&state, ctx.account_id).await?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    Ok(payload(automation::show(&state, ctx.account_id, path_id(&path.1)?).await?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<RulePayload>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    Ok(payload(automation::save(&state, &ctx.actor(), None, body.into()).await?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn update(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    Body(body): Body<RulePayload>,
+) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let id = Some(path_id(&path.1)?);
+    Ok(payload(automation::save(&state, &ctx.actor(), id, body.into()).await?))
+}
+
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    automation::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
+    Ok(HttpResponse::Ok().json(json!({})))
+}
+
+/// `POST …/automation_rules/{id}/clone`: a copy named "… (copy)".
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn clone(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    Ok(payload(automation::clone(&state, &ctx.actor(), path_id(&path.1)?).await?))
+}
+
+/// `GET …/automation_rules/{id}/runs?page=`: what the rule did, newest first.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn runs(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    Ok(HttpResponse::Ok().json(automation::runs(&state, ctx.account_id, path_id(&path.1)?, params.page()).await?))
+}
+
+/// No fields besides the file.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NoFields {}
+impl Payload for NoFields {}
+
+/// `POST …/automation_rules/attach_file` (and `…/macros/attach_file`): a multipart
+/// `attachment`, stored for `send_attachment` actions; answers `{blob_id, blob_key}` (the
+/// reference's names), `blob_id` being what the action's params take.
+#[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
+pub async fn attach_file(state: web::Data<AppState>, ctx: AccountCtx, req: HttpRequest, body: web::Payload) -> ApiResult<HttpResponse> {
+    ctx.require_admin()?;
+    let mut uploads = Vec::new();
+    let result = async {
+        if !crate::extract::is_multipart(&req) {
+            return Err(switchboard_domain::ValidationError::invalid("attachment", "must be a file in a multipart form").into());
+        }
+        crate::form::message_body::<NoFields>(&state, ctx.account_id, req, body, &mut uploads).await?;
+        let [file] = uploads.as_slice() else {
+            return Err(switchboard_domain::ValidationError::invalid("attachment", "must be exactly one file").into());
+        };
+        let stored = switchboard_core::uploads::create(&state, ctx.account_id, &file.stored(false)).await?;
+        Ok(HttpResponse::Ok().json(json!({ "blob_id": stored.id, "blob_key": stored.storage_key, "filename": stored.file_name })))
+    }
+    .await;
+    crate::form::discard_on_error(&state, &result, &uploads).await;
+    result
+}

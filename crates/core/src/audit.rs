@@ -1,0 +1,164 @@
+//! The audit log: who changed what in an account. Operations call `record` in the change's
+//! own transaction, so an entry exists exactly when its change committed. What is recorded is
+//! the object as the API shows it, with every secret taken out (`changes`).
+
+use serde::Serialize;
+use serde_json::{json, Value};
+use switchboard_store::models::{AuditLog, NewAuditLog, User};
+use switchboard_store::AsyncPgConnection;
+
+use crate::actor::Actor;
+use crate::error::CoreResult;
+use crate::state::AppState;
+
+/// Keys whose values are secrets: never written to the log, at any depth.
+const SECRET_KEYS: &[&str] = &[
+    "access_token",
+    "secret",
+    "password",
+    "password_hash",
+    "token",
+    "api_key",
+    "hmac_token",
+    "pubsub_token",
+    "provider_config",
+    "webhook_verify_token",
+];
+
+/// The object as recorded: its serialized form with secrets removed.
+pub fn changes<T: Serialize>(v: &T) -> Value {
+    let mut value = serde_json::to_value(v).unwrap_or(Value::Null);
+    scrub(&mut value);
+    value
+}
+
+fn scrub(v: &mut Value) {
+    match v {
+        Value::Object(map) => {
+            map.retain(|k, _| !SECRET_KEYS.contains(&k.as_str()));
+            map.values_mut().for_each(scrub);
+        }
+        Value::Array(items) => items.iter_mut().for_each(scrub),
+        _ => {}
+    }
+}
+
+fn entry(actor: &Actor, auditable_type: &str, auditable_id: Option<i64>, action: &str, changes: Value) -> NewAuditLog {
+    let (user_id, user_type) = match (actor.user_id, actor.agent_bot_id) {
+        (id, _) if id > 0 => (Some(id), "User"),
+        (_, Some(bot)) => (Some(bot), "AgentBot"),
+        _ => (None, "System"),
+    };
+    NewAuditLog {
+        account_id: actor.account_id,
+        auditable_type: auditable_type.into(),
+        auditable_id,
+        action: action.into(),
+        user_id,
+        user_type: Some(user_type.into()),
+        username: actor.email.clone().or_else(|| (user_type != "User").then(|| actor.name.clone())),
+        audited_changes: changes,
+        remote_address: actor.remote_address.clone(),
+    }
+}
+
+/// Records one change by the actor, in the caller's transaction.
+pub async fn record(
+    conn: &mut AsyncPgConnection,
+    actor: &Actor,
+    auditable_type: &str,
+    auditable_id: i64,
+    action: &str,
+    changes: Value,
+) -> CoreResult<()> {
+    switchboard_store::audit::append(conn, &[entry(actor, auditable_type, Some(auditable_id), action, changes)]).await?;
+    Ok(())
+}
+
+/// A sign-in (or a failed one) by `user`, in each account they belong to.
+pub async fn sign_in(conn: &mut AsyncPgConnection, user: &User, remote_address: Option<String>, succeeded: bool) -> CoreResult<()> {
+    let accounts = crate::events::accounts_of(conn, user.id).await?;
+    let rows: Vec<NewAuditLog> = accounts
+        .into_iter()
+        .map(|account_id| NewAuditLog {
+            account_id,
+            auditable_type: "User".into(),
+            auditable_id: Some(user.id),
+            action: if succeeded { "sign_in" } else { "sign_in_failed" }.into(),
+            user_id: Some(user.id),
+            user_type: Some("User".into()),
+            username: Some(user.email.clone()),
+            audited_changes: json!({}),
+            remote_address: remote_address.clone(),
+        })
+        .collect();
+    switchboard_store::audit::append(conn, &rows).await?;
+    Ok(())
+}
+
+#[derive(Debug, Serialize)]
+pub struct EntryView {
+    pub id: i64,
+    pub auditable_id: Option<i64>,
+    pub auditable_type: String,
+    pub auditable: Value,
+    pub associated_id: i64,
+    pub associated_type: &'static str,
+    pub user_id: Option<i64>,
+    pub user_type: Option<String>,
+    pub username: Option<String>,
+    pub action: String,
+    pub audited_changes: Value,
+    pub version: i64,
+    pub comment: Option<String>,
+    pub request_uuid: Option<String>,
+    pub created_at: i64,
+    pub remote_address: Option<String>,
+}
+
+impl From<AuditLog> for EntryView {
+    fn from(a: AuditLog) -> Self {
+        Self {
+            id: a.id,
+            auditable_id: a.auditable_id,
+            auditable_type: a.auditable_type,
+            auditable: Value::Null,
+            associated_id: a.account_id,
+            associated_type: "Account",
+            user_id: a.user_id,
+            user_type: a.user_type,
+            username: a.username,
+            action: a.action,
+            audited_changes: a.audited_changes,
+            version: 1,
+            comment: None,
+            request_uuid: None,
+            created_at: a.created_at.timestamp(),
+            remote_address: a.remote_address,
+        }
+    }
+}
+
+/// Entries per page, as the reference pages them.
+pub const PER_PAGE: i64 = 15;
+
+/// A page of the account's entries, newest first, as the reference answers it.
+pub async fn page(state: &AppState, account_id: i64, page: i64) -> CoreResult<Value> {
+    let page = page.clamp(1, 1_000_000);
+    let mut conn = state.conn().await?;
+    let (list, total) = switchboard_store::audit::page(&mut conn, account_id, page, PER_PAGE).await?;
+    let entries: Vec<EntryView> = list.into_iter().map(EntryView::from).collect();
+    let body = json!({ "per_page": PER_PAGE, "total_entries": total, "current_page": page, "audit_logs": entries });
+    Ok(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_never_reach_the_log() {
+        let v = json!({ "id": 1, "secret": "whsec_x", "nested": [{ "access_token": "t", "name": "n" }], "provider_config": { "api_key": "k" } });
+        assert_eq!(changes(&v), json!({ "id": 1, "nested": [{ "name": "n" }] }));
+    }
+}
