@@ -536,6 +536,45 @@ ATTACH = {'operationId': 'attach-automation-file', 'summary': 'Upload a file for
     'responses': {'200': resp({'type': 'object', 'properties': {'blob_id': {'type': 'integer'}, 'blob_key': {'type': 'string'},
         'filename': {'type': 'string'}}})}}
 OURS[('post', '/api/v1/accounts/{account_id}/automation_rules/attach_file')] = ATTACH
+# Macros (the reference serves them; its document has no operation for them).
+ACTION_ITEM = {'type': 'object', 'properties': {'action_name': {'type': 'string'}, 'action_params': {'type': 'array', 'items': {}}}}
+MACRO = {'type': 'object', 'properties': {
+    'id': {'type': 'integer'}, 'account_id': {'type': 'integer'}, 'name': {'type': 'string'},
+    'visibility': {'type': 'string', 'enum': ['personal', 'global']}, 'actions': {'type': 'array', 'items': ACTION_ITEM},
+    'created_by': {'type': 'object', 'nullable': True, 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'}}},
+    'updated_by': {'type': 'object', 'nullable': True, 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'}}},
+    'created_at': {'type': 'integer'}, 'updated_at': {'type': 'integer'}}}
+MACRO_BODY = {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'additionalProperties': False, 'properties': {
+    'name': {'type': 'string'}, 'visibility': {'type': 'string', 'enum': ['personal', 'global']},
+    'actions': {'type': 'array', 'items': ACTION_ITEM}}}}}}
+MACRO_NOTE = ('Members see the account\'s global macros and their own personal ones (another user\'s personal macro is a 404). '
+    'Anyone writes their own personal macros; global ones are created, changed and deleted by administrators (401 for agents). '
+    'actions are the automation rules\' actions (see automation rules), checked the same way (422 naming actions[i].…).')
+MACRO_ONE = {'type': 'object', 'properties': {'payload': MACRO}}
+OURS[('get', '/api/v1/accounts/{account_id}/macros')] = {'operationId': 'list-macros', 'summary': 'Macros the caller may use',
+    'description': MACRO_NOTE, 'parameters': [ACC],
+    'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': MACRO}}})}}
+OURS[('post', '/api/v1/accounts/{account_id}/macros')] = {'operationId': 'create-macro', 'summary': 'Create a macro',
+    'description': MACRO_NOTE + ' visibility defaults to personal.', 'parameters': [ACC], 'requestBody': MACRO_BODY, 'responses': {'200': resp(MACRO_ONE)}}
+OURS[('get', '/api/v1/accounts/{account_id}/macros/{id}')] = {'operationId': 'get-macro', 'summary': 'A macro',
+    'description': MACRO_NOTE, 'parameters': [ACC, RULE_ID], 'responses': {'200': resp(MACRO_ONE)}}
+OURS[('patch', '/api/v1/accounts/{account_id}/macros/{id}')] = {'operationId': 'update-macro', 'summary': 'Update a macro',
+    'description': MACRO_NOTE, 'parameters': [ACC, RULE_ID], 'requestBody': MACRO_BODY, 'responses': {'200': resp(MACRO_ONE)}}
+OURS[('delete', '/api/v1/accounts/{account_id}/macros/{id}')] = {'operationId': 'delete-macro', 'summary': 'Delete a macro',
+    'description': MACRO_NOTE, 'parameters': [ACC, RULE_ID], 'responses': {'200': resp({'type': 'object'})}}
+OURS[('post', '/api/v1/accounts/{account_id}/macros/{id}/execute')] = {'operationId': 'execute-macro',
+    'summary': 'Apply a macro to conversations',
+    'description': 'The actions in order, each conversation (display ids, at most 100) in its own transaction, as the caller (activity '
+                   'lines name them). A conversation the caller cannot see, or whose actions fail, is reported failed and keeps nothing '
+                   'of the macro; the others go on. send_webhook_event delivers event "macro.executed" with the conversation.',
+    'parameters': [ACC, RULE_ID],
+    'requestBody': {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'additionalProperties': False,
+        'required': ['conversation_ids'], 'properties': {'conversation_ids': {'type': 'array', 'items': {'type': 'integer'}}}}}}},
+    'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': {'type': 'object', 'properties': {
+        'conversation_id': {'type': 'integer'}, 'status': {'type': 'string', 'enum': ['applied', 'failed']},
+        'actions': {'type': 'array', 'items': {'type': 'object'}}, 'error': {'type': 'string', 'nullable': True}}}}}})}}
+OURS[('post', '/api/v1/accounts/{account_id}/macros/attach_file')] = dict(ATTACH, operationId='attach-macro-file',
+    summary='Upload a file for a macro\'s send_attachment action (members)')
 
 paths = {}
 for method, ours, theirs in FROM_REFERENCE:

@@ -23,6 +23,7 @@ mod inboxes;
 mod integration_apps;
 mod integrations;
 mod labels;
+mod macros;
 mod messages;
 mod notifications;
 mod openapi;

@@ -119,3 +119,30 @@ pub async fn discard_on_error<T>(state: &AppState, result: &ApiResult<T>, upload
         state.storage.discard(&keys).await;
     }
 }
+
+/// No fields besides the file.
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NoFields {}
+impl Payload for NoFields {}
+
+/// One file in a multipart `attachment`, kept as an upload of the account for actions that
+/// send it later (automation rules, macros); answers `{blob_id, blob_key, filename}` (the
+/// reference's names), `blob_id` being what `send_attachment` takes.
+pub async fn single_upload(state: &AppState, account_id: i64, req: HttpRequest, body: web::Payload) -> ApiResult<Value> {
+    let mut uploads = Vec::new();
+    let result = async {
+        if !is_multipart(&req) {
+            return Err(ValidationError::invalid("attachment", "must be a file in a multipart form").into());
+        }
+        message_body::<NoFields>(state, account_id, req, body, &mut uploads).await?;
+        let [file] = uploads.as_slice() else {
+            return Err(ValidationError::invalid("attachment", "must be exactly one file").into());
+        };
+        let stored = switchboard_core::uploads::create(state, account_id, &file.stored(false)).await?;
+        Ok(json!({ "blob_id": stored.id, "blob_key": stored.storage_key, "filename": stored.file_name }))
+    }
+    .await;
+    discard_on_error(state, &result, &uploads).await;
+    result
+}

@@ -22,7 +22,7 @@ use switchboard_domain::filters::{Condition, Fact, Groups, Kind, RawCondition};
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
-use switchboard_store::automation::{NewRun, RuleFields, READER};
+use switchboard_store::automation::{NewRun, Owner, RuleFields, READER};
 use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::{AutomationRule, AutomationRuleRun, Contact, Conversation, ConversationChanges};
 use switchboard_store::AsyncPgConnection;
@@ -241,7 +241,8 @@ pub async fn save(state: &AppState, actor: &Actor, id: Option<i64>, input: RuleI
                 _ => None,
             })
             .collect();
-        switchboard_store::automation::sync_endpoints(conn, &rule, &urls, &crate::webhooks::new_secret()).await?;
+        let owner = switchboard_store::automation::Owner::Rule(rule.id);
+        switchboard_store::automation::sync_endpoints(conn, account_id, owner, &urls, &crate::webhooks::new_secret()).await?;
         let view = RuleView::from(rule);
         let audit_action = if current.is_some() { "update" } else { "create" };
         crate::audit::record(conn, actor, "AutomationRule", view.id, audit_action, crate::audit::changes(&view)).await?;
@@ -425,7 +426,7 @@ async fn run_rule(
     let mark = out.len();
     switchboard_store::pool::begin(conn).await?;
     out.automation_depth = depth + 1;
-    let ctx = Acting { rule_id: Some(loaded.rule.id), seq, trigger: loaded.trigger };
+    let ctx = Acting { owner: Owner::Rule(loaded.rule.id), seq, event: format!("automation_event.{}", loaded.trigger.as_str()) };
     let taken = apply(state, conn, out, &system(account_id), display_id, &loaded.actions, &ctx).await;
     out.automation_depth = 0;
     let (actions, error) = match taken {
@@ -504,11 +505,12 @@ fn fact(cond: &Condition, c: &Conversation, contact: Option<&Contact>, message: 
     }
 }
 
-/// Who applies actions, and why: a rule (its id, the event's seq and trigger) or a macro.
+/// Who applies actions, and why: a rule (for the event `seq`) or a macro (for its execution
+/// `seq`); `event` names their webhook deliveries.
 pub struct Acting {
-    pub rule_id: Option<i64>,
+    pub owner: Owner,
     pub seq: i64,
-    pub trigger: Trigger,
+    pub event: String,
 }
 
 /// Applies the actions in order to one conversation, in the caller's transaction; returns
@@ -616,19 +618,16 @@ pub async fn apply(
                 true
             }
             Action::SendWebhookEvent(url) => {
-                let Some(rule_id) = acting.rule_id else {
-                    return Err(ValidationError::invalid("send_webhook_event", "is for automation rules").into());
-                };
-                let endpoint = switchboard_store::automation::endpoint(conn, rule_id, url).await?.ok_or(CoreError::NotFound)?;
+                let endpoint = switchboard_store::automation::endpoint(conn, acting.owner, url).await?.ok_or(CoreError::NotFound)?;
                 let mut body = crate::present::conversation(state, conn, &c).await?;
                 if let Some(obj) = body.as_object_mut() {
-                    obj.insert("event".into(), json!(format!("automation_event.{}", acting.trigger.as_str())));
+                    obj.insert("event".into(), json!(acting.event));
                 }
                 let row = switchboard_store::webhooks::NewDelivery {
                     account_id: actor.account_id,
                     webhook_id: endpoint.id,
                     seq: acting.seq,
-                    event: format!("automation_event.{}", acting.trigger.as_str()),
+                    event: acting.event.clone(),
                     ordering_key: Some(format!("conversation:{display_id}")),
                     body: serde_json::to_string(&body).map_err(CoreError::caused_by)?,
                     queue: endpoint.enabled,
@@ -659,9 +658,9 @@ async fn send(
     files: &[crate::messages::StoredFile],
     acting: &Acting,
 ) -> CoreResult<()> {
-    let attributes = match acting.rule_id {
-        Some(id) => json!({ "automation_rule_id": id }),
-        None => json!({}),
+    let attributes = match acting.owner {
+        Owner::Rule(id) => json!({ "automation_rule_id": id }),
+        Owner::Macro(id) => json!({ "macro_id": id }),
     };
     let draft = switchboard_domain::messages::Draft {
         message_type: MessageType::Outgoing,

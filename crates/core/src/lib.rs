@@ -31,6 +31,7 @@ pub mod inboxes;
 pub mod ingest;
 pub mod integration_apps;
 pub mod integrators;
+pub mod macros;
 pub mod media;
 pub mod messages;
 pub mod notifications;

@@ -133,18 +133,42 @@ pub async fn runs(conn: &mut AsyncPgConnection, rule_id: i64, page: i64, per_pag
     Ok((list, total))
 }
 
-/// The rule's endpoint for `url` (made on first use, with its own signing secret), and the
-/// rule's endpoints for URLs its actions no longer name removed.
-pub async fn sync_endpoints(conn: &mut AsyncPgConnection, rule: &AutomationRule, urls: &[String], secret: &str) -> StoreResult<()> {
-    diesel::delete(webhooks::table.filter(webhooks::automation_rule_id.eq(rule.id)).filter(webhooks::url.ne_all(urls)))
-        .execute(conn)
-        .await?;
+/// What owns a `send_webhook_event` endpoint.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Owner {
+    Rule(i64),
+    Macro(i64),
+}
+
+impl Owner {
+    fn ids(self) -> (Option<i64>, Option<i64>) {
+        match self {
+            Self::Rule(id) => (Some(id), None),
+            Self::Macro(id) => (None, Some(id)),
+        }
+    }
+}
+
+/// The owner's endpoint for each of `urls` (made on first use, with its own signing secret),
+/// and its endpoints for URLs its actions no longer name removed.
+pub async fn sync_endpoints(conn: &mut AsyncPgConnection, account_id: i64, owner: Owner, urls: &[String], secret: &str) -> StoreResult<()> {
+    let (rule, macro_id) = owner.ids();
+    let mine = webhooks::table
+        .filter(webhooks::automation_rule_id.is_not_distinct_from(rule))
+        .filter(webhooks::macro_id.is_not_distinct_from(macro_id))
+        .filter(webhooks::account_id.eq(account_id));
+    diesel::delete(mine.filter(webhooks::url.ne_all(urls))).execute(conn).await?;
+    let name = match owner {
+        Owner::Rule(id) => format!("automation rule {id}"),
+        Owner::Macro(id) => format!("macro {id}"),
+    };
     for url in urls {
         diesel::insert_into(webhooks::table)
             .values((
-                webhooks::account_id.eq(rule.account_id),
-                webhooks::automation_rule_id.eq(rule.id),
-                webhooks::name.eq(format!("automation rule {}", rule.id)),
+                webhooks::account_id.eq(account_id),
+                webhooks::automation_rule_id.eq(rule),
+                webhooks::macro_id.eq(macro_id),
+                webhooks::name.eq(&name),
                 webhooks::url.eq(url),
                 webhooks::subscriptions.eq(Vec::<String>::new()),
                 webhooks::secret.eq(secret),
@@ -156,13 +180,20 @@ pub async fn sync_endpoints(conn: &mut AsyncPgConnection, rule: &AutomationRule,
     Ok(())
 }
 
-/// The rule's endpoint for `url`.
-pub async fn endpoint(conn: &mut AsyncPgConnection, rule_id: i64, url: &str) -> StoreResult<Option<Webhook>> {
+/// The owner's endpoint for `url`.
+pub async fn endpoint(conn: &mut AsyncPgConnection, owner: Owner, url: &str) -> StoreResult<Option<Webhook>> {
+    let (rule, macro_id) = owner.ids();
     Ok(webhooks::table
-        .filter(webhooks::automation_rule_id.eq(rule_id))
+        .filter(webhooks::automation_rule_id.is_not_distinct_from(rule))
+        .filter(webhooks::macro_id.is_not_distinct_from(macro_id))
         .filter(webhooks::url.eq(url))
         .select(Webhook::as_select())
         .first(conn)
         .await
         .optional()?)
+}
+
+/// A number for one macro execution (its webhook deliveries' key).
+pub async fn next_macro_execution(conn: &mut AsyncPgConnection) -> StoreResult<i64> {
+    Ok(diesel::select(diesel::dsl::sql::<diesel::sql_types::BigInt>("nextval('macro_executions')")).get_result(conn).await?)
 }

@@ -22,6 +22,7 @@ pub mod inboxes;
 pub mod integrations;
 pub mod jobs;
 pub mod labels;
+pub mod macros;
 pub mod messages;
 pub mod migrate;
 pub mod models;

@@ -598,6 +598,8 @@ pub struct Webhook {
     pub agent_bot_id: Option<i64>,
     /// Set on an automation rule's `send_webhook_event` URL: no event subscribes to it.
     pub automation_rule_id: Option<i64>,
+    /// The same for a macro's.
+    pub macro_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, Queryable, QueryableByName, Selectable)]
@@ -796,4 +798,18 @@ pub struct NewAuditLog {
     pub username: Option<String>,
     pub audited_changes: Value,
     pub remote_address: Option<String>,
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = macros)]
+pub struct Macro {
+    pub id: i64,
+    pub account_id: i64,
+    pub name: String,
+    pub visibility: String,
+    pub created_by_id: Option<i64>,
+    pub updated_by_id: Option<i64>,
+    pub actions: Value,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
 }

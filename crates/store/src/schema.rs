@@ -179,6 +179,20 @@ diesel::table! {
 }
 
 diesel::table! {
+    macros (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        visibility -> Text,
+        created_by_id -> Nullable<Int8>,
+        updated_by_id -> Nullable<Int8>,
+        actions -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     uploads (id) {
         id -> Int8,
         account_id -> Int8,
@@ -355,6 +369,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     automation_rule_runs,
     uploads,
     audit_logs,
+    macros,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,
@@ -625,6 +640,7 @@ diesel::table! {
         updated_at -> Timestamptz,
         agent_bot_id -> Nullable<Int8>,
         automation_rule_id -> Nullable<Int8>,
+        macro_id -> Nullable<Int8>,
     }
 }
 

@@ -44,6 +44,7 @@ pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResult<
         .filter(webhooks::account_id.eq(account_id))
         .filter(webhooks::inbox_id.is_null())
         .filter(webhooks::automation_rule_id.is_null())
+        .filter(webhooks::macro_id.is_null())
         .order(webhooks::id)
         .select(Webhook::as_select())
         .load(conn)
@@ -55,6 +56,7 @@ pub async fn find(conn: &mut AsyncPgConnection, account_id: i64, id: i64) -> Sto
     Ok(webhooks::table
         .filter(webhooks::account_id.eq(account_id))
         .filter(webhooks::automation_rule_id.is_null())
+        .filter(webhooks::macro_id.is_null())
         .filter(webhooks::id.eq(id))
         .select(Webhook::as_select())
         .first(conn)
@@ -212,6 +214,7 @@ pub async fn targets(conn: &mut AsyncPgConnection, account_id: i64) -> StoreResu
     Ok(webhooks::table
         .filter(webhooks::account_id.eq(account_id))
         .filter(webhooks::automation_rule_id.is_null())
+        .filter(webhooks::macro_id.is_null())
         .order(webhooks::id)
         .select(Webhook::as_select())
         .load(conn)

@@ -101,31 +101,10 @@ pub async fn runs(
     Ok(HttpResponse::Ok().json(automation::runs(&state, ctx.account_id, path_id(&path.1)?, params.page()).await?))
 }
 
-/// No fields besides the file.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct NoFields {}
-impl Payload for NoFields {}
-
-/// `POST …/automation_rules/attach_file` (and `…/macros/attach_file`): a multipart
-/// `attachment`, stored for `send_attachment` actions; answers `{blob_id, blob_key}` (the
-/// reference's names), `blob_id` being what the action's params take.
+/// `POST …/automation_rules/attach_file`: a multipart `attachment`, stored for
+/// `send_attachment` actions (see `form::single_upload`).
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn attach_file(state: web::Data<AppState>, ctx: AccountCtx, req: HttpRequest, body: web::Payload) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    let mut uploads = Vec::new();
-    let result = async {
-        if !crate::extract::is_multipart(&req) {
-            return Err(switchboard_domain::ValidationError::invalid("attachment", "must be a file in a multipart form").into());
-        }
-        crate::form::message_body::<NoFields>(&state, ctx.account_id, req, body, &mut uploads).await?;
-        let [file] = uploads.as_slice() else {
-            return Err(switchboard_domain::ValidationError::invalid("attachment", "must be exactly one file").into());
-        };
-        let stored = switchboard_core::uploads::create(&state, ctx.account_id, &file.stored(false)).await?;
-        Ok(HttpResponse::Ok().json(json!({ "blob_id": stored.id, "blob_key": stored.storage_key, "filename": stored.file_name })))
-    }
-    .await;
-    crate::form::discard_on_error(&state, &result, &uploads).await;
-    result
+    Ok(HttpResponse::Ok().json(crate::form::single_upload(&state, ctx.account_id, req, body).await?))
 }

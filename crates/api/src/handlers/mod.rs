@@ -22,6 +22,7 @@ pub mod inboxes;
 pub mod integration_hooks;
 pub mod integrations;
 pub mod labels;
+pub mod macros;
 pub mod messages;
 pub mod notifications;
 pub mod platform_accounts;
