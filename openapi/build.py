@@ -135,6 +135,10 @@ FROM_REFERENCE = [
     ('patch', '/api/v1/accounts/{account_id}/automation_rules/{id}', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
     ('delete', '/api/v1/accounts/{account_id}/automation_rules/{id}', '/api/v1/accounts/{account_id}/automation_rules/{id}'),
     ('get', '/api/v1/accounts/{account_id}/audit_logs', '/api/v1/accounts/{account_id}/audit_logs'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages'),
+    ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages'),
+    ('patch', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}'),
+    ('delete', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}'),
 ]
 
 def resp(schema=None, desc='Success'):
@@ -1014,6 +1018,38 @@ for key in ('auditable_id', 'user_id', 'user_type', 'username', 'request_uuid'):
     AUDIT[key]['nullable'] = True
 AUDIT['auditable']['nullable'] = True
 AUDIT['audited_changes'] = {'description': 'The object as the API shows it, without secrets', 'nullable': True}
+# Scheduled messages.
+SCHEDULED_NOTE = ('Anyone who may see the conversation. scheduled_at is RFC 3339 or epoch seconds; status draft (kept) or pending '
+    '(sent at scheduled_at; must be in the future). Ours: recurrence {frequency: daily|weekly|monthly, ends_on: YYYY-MM-DD, '
+    'max_sends: n} sends again on that rhythm (the message stays pending, sends counts them) until ends_on or max_sends; '
+    'cancel_on_reply (default true) cancels the message (status cancelled) when the contact writes after it was scheduled. '
+    'A message is created and sent like an agent\'s (through the send job), exactly once per occurrence even with several '
+    'processes or after a restart. On WhatsApp BSP inboxes the 24-hour window and the template are checked when a message is '
+    'scheduled (422) and again when it goes out: outside the window only a template (template_params) passes, and a message '
+    'that cannot go out is failed with the reason in error. Only drafts and pending messages change or are deleted (422 on status '
+    'otherwise). Events scheduled_message.created, .updated, .deleted and .sent reach the inbox\'s agents. A multipart form '
+    'takes one file, attachment; template_params and recurrence may then be JSON text.')
+for m, path in [('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages'), ('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages'), ('patch', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}'), ('delete', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}')]:
+    NOTES[(m, path)] = SCHEDULED_NOTE
+SCHED = components_source['scheduled_message']['properties']
+SCHED['status']['enum'] = ['draft', 'pending', 'sent', 'failed', 'cancelled']
+for key in ('content', 'template_params', 'author_id', 'author', 'attachment'):
+    SCHED[key]['nullable'] = True
+SCHED['attachment']['properties']['blob_id'] = {'type': 'string'}
+SCHED.update({
+    'recurrence': {'type': 'object', 'nullable': True, 'properties': {'frequency': {'type': 'string', 'enum': ['daily', 'weekly', 'monthly']},
+        'ends_on': {'type': 'string', 'nullable': True}, 'max_sends': {'type': 'integer', 'nullable': True}}},
+    'sends': {'type': 'integer'}, 'cancel_on_reply': {'type': 'boolean'},
+    'error': {'type': 'string', 'nullable': True, 'description': 'Why it failed'},
+    'message_id': {'type': 'integer', 'nullable': True, 'description': 'The last message it sent'},
+    'message': {'type': 'object', 'description': 'scheduled_message.sent only: the message sent'}})
+SPAY = components_source['scheduled_message_create_update_payload']
+SPAY['additionalProperties'] = False
+SPAY['properties']['scheduled_at'] = {'description': 'RFC 3339, or epoch seconds', 'oneOf': [{'type': 'string'}, {'type': 'integer'}]}
+SPAY['properties']['content']['nullable'] = True
+SPAY['properties']['template_params']['nullable'] = True
+SPAY['properties']['recurrence'] = SCHED['recurrence']
+SPAY['properties']['cancel_on_reply'] = {'type': 'boolean', 'default': True}
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),
@@ -1123,6 +1159,12 @@ typing_op = paths['/public/api/v1/inboxes/{inbox_identifier}/contacts/{contact_i
 typing_op['parameters'] = [p for p in typing_op.get('parameters', []) if p.get('name') != 'typing_status']
 typing_op['requestBody'] = {'required': True, 'content': {'application/json': {'schema': {'type': 'object', 'additionalProperties': False,
     'required': ['typing_status'], 'properties': {'typing_status': {'type': 'string', 'enum': ['on', 'recording', 'off']}}}}}}
+
+for m, path in [('post', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages'), ('patch', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/scheduled_messages/{scheduled_message_id}')]:
+    paths[path][m]['requestBody']['content']['multipart/form-data'] = {'schema': {'type': 'object', 'properties': {
+        'content': {'type': 'string'}, 'scheduled_at': {'type': 'string'}, 'status': {'type': 'string', 'enum': ['draft', 'pending']},
+        'template_params': {'type': 'string', 'description': 'JSON text'}, 'recurrence': {'type': 'string', 'description': 'JSON text'},
+        'cancel_on_reply': {'type': 'string', 'enum': ['true', 'false']}, 'attachment': {'type': 'string', 'format': 'binary'}}}}
 
 # Group administration answers (the reference documents them without a body).
 OUTCOME = {'type': 'object', 'properties': {

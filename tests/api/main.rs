@@ -32,6 +32,7 @@ mod profile;
 mod public;
 mod realtime;
 mod retailer;
+mod scheduled_messages;
 mod security;
 mod support;
 mod teams;

@@ -40,6 +40,7 @@ pub mod present;
 pub mod public;
 pub mod realtime;
 pub mod retailer;
+pub mod scheduled;
 pub mod sending;
 pub mod settings;
 pub mod settle;
@@ -142,6 +143,7 @@ impl Core {
             background.push(tokio::spawn(dispatch::dispatch_forever(state.clone())));
             background.push(tokio::spawn(csat::read_replies_forever(state.clone())));
             background.push(tokio::spawn(automation::run_forever(state.clone())));
+            background.push(tokio::spawn(scheduled::send_due_forever(state.clone())));
             Some(tokio::spawn(sending::work_forever(state.clone())))
         } else {
             None

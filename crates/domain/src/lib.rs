@@ -20,6 +20,7 @@ pub mod csat;
 pub mod custom_attributes;
 pub mod filters;
 pub mod groups;
+pub mod scheduled;
 pub mod webhooks;
 pub mod whatsapp;
 pub mod whatsapp_analytics;

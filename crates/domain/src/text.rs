@@ -124,3 +124,21 @@ mod slug_tests {
         }
     }
 }
+
+/// A moment given as epoch seconds (a number or a numeric string) or RFC 3339; null or an
+/// empty string is none.
+pub fn timestamp(field: &str, v: &serde_json::Value) -> Result<Option<chrono::DateTime<chrono::Utc>>, ValidationError> {
+    let invalid = || ValidationError::invalid(field, "must be a timestamp (epoch seconds or RFC 3339)");
+    match v {
+        serde_json::Value::Null => Ok(None),
+        serde_json::Value::Number(n) => n.as_i64().and_then(|s| chrono::DateTime::from_timestamp(s, 0)).map(Some).ok_or_else(invalid),
+        serde_json::Value::String(s) if s.trim().is_empty() => Ok(None),
+        serde_json::Value::String(s) => {
+            if let Ok(secs) = s.trim().parse::<i64>() {
+                return chrono::DateTime::from_timestamp(secs, 0).map(Some).ok_or_else(invalid);
+            }
+            chrono::DateTime::parse_from_rfc3339(s.trim()).map(|t| Some(t.with_timezone(&chrono::Utc))).map_err(|_| invalid())
+        }
+        _ => Err(invalid()),
+    }
+}

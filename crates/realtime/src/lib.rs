@@ -38,6 +38,11 @@ pub enum Event {
     /// A bot handed a conversation over to people: log-only, for reporting (the reference's
     /// `conversation_bot_handoff`); sockets see the status change itself.
     ConversationBotHandoff,
+    /// A conversation's scheduled messages changed (to its inbox's agents).
+    ScheduledMessageCreated,
+    ScheduledMessageUpdated,
+    ScheduledMessageDeleted,
+    ScheduledMessageSent,
     /// Internal: tells every node's sockets to check the named users' subscriptions again
     /// (membership, role, deletion or credentials changed). It goes through the log and Redis
     /// like any event, so it reaches every node, but no client ever receives it.
@@ -46,7 +51,7 @@ pub enum Event {
 
 impl Event {
     /// Every event, for checks over the whole catalog.
-    pub const ALL: [Event; 23] = [
+    pub const ALL: [Event; 27] = [
         Self::MessageCreated,
         Self::MessageUpdated,
         Self::ConversationCreated,
@@ -69,6 +74,10 @@ impl Event {
         Self::InboxCreated,
         Self::InboxUpdated,
         Self::ConversationBotHandoff,
+        Self::ScheduledMessageCreated,
+        Self::ScheduledMessageUpdated,
+        Self::ScheduledMessageDeleted,
+        Self::ScheduledMessageSent,
         Self::AccessChanged,
     ];
 
@@ -96,6 +105,10 @@ impl Event {
             Self::InboxCreated => "inbox.created",
             Self::InboxUpdated => "inbox.updated",
             Self::ConversationBotHandoff => "conversation.bot_handoff",
+            Self::ScheduledMessageCreated => "scheduled_message.created",
+            Self::ScheduledMessageUpdated => "scheduled_message.updated",
+            Self::ScheduledMessageDeleted => "scheduled_message.deleted",
+            Self::ScheduledMessageSent => "scheduled_message.sent",
             Self::AccessChanged => "access.changed",
         }
     }

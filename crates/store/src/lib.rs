@@ -30,6 +30,7 @@ pub mod notifications;
 pub mod platform;
 pub mod pool;
 pub mod prepared;
+pub mod scheduled;
 pub mod schema;
 pub mod teams;
 pub mod uploads;

@@ -813,3 +813,38 @@ pub struct Macro {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = scheduled_messages)]
+pub struct ScheduledMessage {
+    pub id: i64,
+    pub account_id: i64,
+    pub conversation_id: i64,
+    pub inbox_id: i64,
+    pub author_id: Option<i64>,
+    pub content: Option<String>,
+    pub template_params: Option<Value>,
+    pub upload_id: Option<i64>,
+    pub status: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub recurrence: Option<Value>,
+    pub sends: i32,
+    pub cancel_on_reply: bool,
+    pub message_id: Option<i64>,
+    pub error: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A scheduled message's fields as written by create and update.
+#[derive(Debug, Clone, Insertable, AsChangeset)]
+#[diesel(table_name = scheduled_messages, treat_none_as_null = true)]
+pub struct ScheduledFields {
+    pub content: Option<String>,
+    pub template_params: Option<Value>,
+    pub upload_id: Option<i64>,
+    pub status: String,
+    pub scheduled_at: DateTime<Utc>,
+    pub recurrence: Option<Value>,
+    pub cancel_on_reply: bool,
+}

@@ -193,6 +193,28 @@ diesel::table! {
 }
 
 diesel::table! {
+    scheduled_messages (id) {
+        id -> Int8,
+        account_id -> Int8,
+        conversation_id -> Int8,
+        inbox_id -> Int8,
+        author_id -> Nullable<Int8>,
+        content -> Nullable<Text>,
+        template_params -> Nullable<Jsonb>,
+        upload_id -> Nullable<Int8>,
+        status -> Text,
+        scheduled_at -> Timestamptz,
+        recurrence -> Nullable<Jsonb>,
+        sends -> Int4,
+        cancel_on_reply -> Bool,
+        message_id -> Nullable<Int8>,
+        error -> Nullable<Text>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
     uploads (id) {
         id -> Int8,
         account_id -> Int8,
@@ -370,6 +392,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     uploads,
     audit_logs,
     macros,
+    scheduled_messages,
     csat_survey_responses,
     webhooks,
     webhook_deliveries,

@@ -2,7 +2,7 @@
 //! display id. Agents see the conversations of their inboxes only.
 
 use actix_web::{web, HttpResponse};
-use chrono::{DateTime, Utc};
+use chrono::Utc;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_domain::contacts::label_list;
@@ -163,21 +163,6 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
 }
 
 /// Timestamps arrive as epoch seconds or RFC 3339 text.
-fn timestamp(field: &str, v: &Value) -> Result<Option<DateTime<Utc>>, ValidationError> {
-    let invalid = || ValidationError::invalid(field, "must be a timestamp (epoch seconds or RFC 3339)");
-    match v {
-        Value::Null => Ok(None),
-        Value::Number(n) => n.as_i64().and_then(|s| DateTime::from_timestamp(s, 0)).map(Some).ok_or_else(invalid),
-        Value::String(s) if s.trim().is_empty() => Ok(None),
-        Value::String(s) => {
-            if let Ok(secs) = s.trim().parse::<i64>() {
-                return DateTime::from_timestamp(secs, 0).map(Some).ok_or_else(invalid);
-            }
-            DateTime::parse_from_rfc3339(s.trim()).map(|t| Some(t.with_timezone(&Utc))).map_err(|_| invalid())
-        }
-        _ => Err(invalid()),
-    }
-}
 
 /// The first message of a new conversation, as the reference takes it: text, or a WhatsApp
 /// template (`template_params`) to a number that has not written (the window is closed).
@@ -213,7 +198,7 @@ pub async fn create(state: web::Data<AppState>, ctx: ActingCtx, Body(body): Body
     let inbox_id = body.inbox_id.ok_or_else(|| ValidationError::blank("inbox_id"))?.0;
     let status = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?.unwrap_or(Status::Open);
     let priority = Priority::parse("priority", body.priority.as_deref())?;
-    let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
+    let snoozed_until = switchboard_domain::text::timestamp("snoozed_until", &body.snoozed_until)?;
     let additional = body.additional_attributes.map(|v| object("additional_attributes", v)).transpose()?.unwrap_or_else(|| json!({}));
     let custom = body
         .custom_attributes
@@ -330,7 +315,7 @@ pub async fn toggle_status(
     Body(body): Body<StatusPayload>,
 ) -> ApiResult<HttpResponse> {
     let requested = body.status.as_deref().map(|s| Status::parse("status", s)).transpose()?;
-    let snoozed_until = timestamp("snoozed_until", &body.snoozed_until)?;
+    let snoozed_until = switchboard_domain::text::timestamp("snoozed_until", &body.snoozed_until)?;
     let display_id = path_id(&path.1)?;
     let c = switchboard_core::conversations::set_status(&state, &ctx.actor(), display_id, requested, snoozed_until).await?;
     Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,

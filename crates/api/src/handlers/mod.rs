@@ -30,6 +30,7 @@ pub mod platform_users;
 pub mod profile;
 pub mod public;
 pub mod retailer;
+pub mod scheduled_messages;
 pub mod team_members;
 pub mod teams;
 pub mod webhooks;
