@@ -5,6 +5,7 @@
 mod accounts;
 mod agent_bots;
 mod agents;
+mod audit_logs;
 mod auth;
 mod automation;
 mod baileys_delivery;

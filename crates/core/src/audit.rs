@@ -96,6 +96,27 @@ pub async fn sign_in(conn: &mut AsyncPgConnection, user: &User, remote_address: 
     Ok(())
 }
 
+/// A change of a user's own profile (by themselves or a platform app), in each of their accounts.
+pub async fn user_changed(conn: &mut AsyncPgConnection, user: &User, changes: Value) -> CoreResult<()> {
+    let accounts = crate::events::accounts_of(conn, user.id).await?;
+    let rows: Vec<NewAuditLog> = accounts
+        .into_iter()
+        .map(|account_id| NewAuditLog {
+            account_id,
+            auditable_type: "User".into(),
+            auditable_id: Some(user.id),
+            action: "update".into(),
+            user_id: Some(user.id),
+            user_type: Some("User".into()),
+            username: Some(user.email.clone()),
+            audited_changes: changes.clone(),
+            remote_address: None,
+        })
+        .collect();
+    switchboard_store::audit::append(conn, &rows).await?;
+    Ok(())
+}
+
 #[derive(Debug, Serialize)]
 pub struct EntryView {
     pub id: i64,

@@ -26,20 +26,28 @@ fn announce(out: &mut Outbox, event: Event, inbox: &Inbox) {
     out.push(inbox.account_id, event, data, Audience { personal: true, ..Default::default() });
 }
 
-pub async fn create(state: &AppState, new: &NewInbox, changes: &InboxChanges) -> CoreResult<Inbox> {
+/// What the audit log keeps of an inbox: never its tokens or the provider's credentials.
+fn audited(inbox: &Inbox) -> serde_json::Value {
+    serde_json::json!({ "id": inbox.id, "name": inbox.name, "channel_type": inbox.channel_type, "provider": inbox.provider,
+        "phone_number": inbox.phone_number })
+}
+
+pub async fn create(state: &AppState, actor: &crate::actor::Actor, new: &NewInbox, changes: &InboxChanges) -> CoreResult<Inbox> {
     check_callback(state, changes).await?;
     let mut change = Change::begin(state).await?;
     let result = async {
         let inbox = switchboard_store::inboxes::create(&mut change.conn, new, changes).await?;
         crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
         announce(&mut change.out, Event::InboxCreated, &inbox);
+        crate::audit::record(&mut change.conn, actor, "Inbox", inbox.id, "create", audited(&inbox)).await?;
         CoreResult::Ok(inbox)
     }
     .await;
     change.finish(state, result).await
 }
 
-pub async fn update(state: &AppState, account_id: i64, id: i64, changes: &InboxChanges) -> CoreResult<Inbox> {
+pub async fn update(state: &AppState, actor: &crate::actor::Actor, id: i64, changes: &InboxChanges) -> CoreResult<Inbox> {
+    let account_id = actor.account_id;
     check_callback(state, changes).await?;
     let mut change = Change::begin(state).await?;
     let result = async {
@@ -48,7 +56,21 @@ pub async fn update(state: &AppState, account_id: i64, id: i64, changes: &InboxC
             crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
         }
         announce(&mut change.out, Event::InboxUpdated, &inbox);
+        crate::audit::record(&mut change.conn, actor, "Inbox", inbox.id, "update", audited(&inbox)).await?;
         CoreResult::Ok(inbox)
+    }
+    .await;
+    change.finish(state, result).await
+}
+
+/// Deletes an inbox, with its audit entry.
+pub async fn delete(state: &AppState, actor: &crate::actor::Actor, inbox: &Inbox) -> CoreResult<()> {
+    let mut change = Change::begin(state).await?;
+    let result = async {
+        if !switchboard_store::inboxes::delete(&mut change.conn, actor.account_id, inbox.id).await? {
+            return Err(CoreError::NotFound);
+        }
+        crate::audit::record(&mut change.conn, actor, "Inbox", inbox.id, "destroy", audited(inbox)).await
     }
     .await;
     change.finish(state, result).await

@@ -84,13 +84,13 @@ pub fn app(id: &str) -> CoreResult<&'static str> {
     }
 }
 
-pub async fn create(state: &AppState, account_id: i64, inbox_id: Option<i64>, input: HookInput) -> CoreResult<HookView> {
+pub async fn create(state: &AppState, actor: &crate::actor::Actor, inbox_id: Option<i64>, input: HookInput) -> CoreResult<HookView> {
     if inbox_id.is_some() {
         return Err(ValidationError::invalid("inbox_id", "the webhook app's hooks are the account's, not an inbox's").into());
     }
     let created = crate::webhooks::create(
         state,
-        account_id,
+        actor,
         WebhookInput { name: input.name, url: input.url, subscriptions: input.subscriptions, enabled: None },
     )
     .await
@@ -98,20 +98,20 @@ pub async fn create(state: &AppState, account_id: i64, inbox_id: Option<i64>, in
     let view = match input.status {
         Some(false) => {
             let off = WebhookInput { enabled: Some(false), ..Default::default() };
-            crate::webhooks::update(state, account_id, created.id, off).await?
+            crate::webhooks::update(state, actor, created.id, off).await?
         }
         _ => created,
     };
     Ok(hook(view, true))
 }
 
-pub async fn update(state: &AppState, account_id: i64, id: i64, input: HookInput) -> CoreResult<HookView> {
+pub async fn update(state: &AppState, actor: &crate::actor::Actor, id: i64, input: HookInput) -> CoreResult<HookView> {
     let changes = WebhookInput { name: input.name, url: input.url, subscriptions: input.subscriptions, enabled: input.status };
-    Ok(hook(crate::webhooks::update(state, account_id, id, changes).await.map_err(settings_field)?, true))
+    Ok(hook(crate::webhooks::update(state, actor, id, changes).await.map_err(settings_field)?, true))
 }
 
-pub async fn delete(state: &AppState, account_id: i64, id: i64) -> CoreResult<()> {
-    crate::webhooks::delete(state, account_id, id).await
+pub async fn delete(state: &AppState, actor: &crate::actor::Actor, id: i64) -> CoreResult<()> {
+    crate::webhooks::delete(state, actor, id).await
 }
 
 /// The webhook's fields are `settings.…` in a hook.

@@ -48,9 +48,15 @@ pub async fn create_key(state: &AppState, actor: &Actor, name: &str) -> CoreResu
     }
     let key = format!("sbk_{}", random_token(24));
     let last_four = key[key.len() - 4..].to_string();
-    let mut conn = state.conn().await?;
-    let stored = switchboard_store::api_keys::create(&mut conn, actor.account_id, &name, &token_digest(&key), &last_four).await?;
-    Ok(KeyView { key, ..KeyView::from(&stored) })
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let stored = switchboard_store::api_keys::create(&mut tx.conn, actor.account_id, &name, &token_digest(&key), &last_four).await?;
+        let shown = KeyView::from(&stored);
+        crate::audit::record(&mut tx.conn, actor, "AccessToken", stored.id, "create", crate::audit::changes(&shown)).await?;
+        Ok(KeyView { key, ..shown })
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 pub async fn list_keys(state: &AppState, actor: &Actor) -> CoreResult<Vec<KeyView>> {
@@ -62,12 +68,15 @@ pub async fn list_keys(state: &AppState, actor: &Actor) -> CoreResult<Vec<KeyVie
 /// Revokes a key: requests with it are refused from now on.
 pub async fn revoke_key(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> {
     administrator(actor)?;
-    let mut conn = state.conn().await?;
-    if switchboard_store::api_keys::revoke(&mut conn, actor.account_id, id).await? {
-        Ok(())
-    } else {
-        Err(CoreError::NotFound)
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        if !switchboard_store::api_keys::revoke(&mut tx.conn, actor.account_id, id).await? {
+            return Err(CoreError::NotFound);
+        }
+        crate::audit::record(&mut tx.conn, actor, "AccessToken", id, "destroy", serde_json::json!({ "revoked": true })).await
     }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// An authenticated integrator: the account its key belongs to.

@@ -5,6 +5,7 @@
 //! REST handlers, channel webhooks, jobs and the CLI all call into here; nothing here knows of
 //! a request.
 
+pub mod account_records;
 pub mod actor;
 pub mod agent_bots;
 pub mod agents;

@@ -104,6 +104,23 @@ pub async fn update(
                 .map_err(|_| switchboard_domain::ValidationError::invalid("account_id", "is not one of your accounts"))?;
         }
         let updated = switchboard_store::users::update(conn, user_id, changes).await?;
+        // Each of the user's accounts keeps the change (which fields, never a password).
+        let mut changed: Vec<&str> = vec![];
+        for (field, set) in [
+            ("name", changes.name.is_some()),
+            ("display_name", changes.display_name.is_some()),
+            ("email", changes.email.is_some()),
+            ("password", changes.password_hash.is_some()),
+            ("message_signature", changes.message_signature.is_some()),
+        ] {
+            if set {
+                changed.push(field);
+            }
+        }
+        if !changed.is_empty() {
+            let entry = serde_json::json!({ "id": updated.id, "name": updated.name, "email": updated.email, "changed": changed });
+            crate::audit::user_changed(conn, &updated, entry).await?;
+        }
         if changes.password_hash.is_some() {
             switchboard_store::users::delete_sessions_of(conn, user_id, keep_session).await?;
             let accounts = crate::events::accounts_of(conn, user_id).await?;

@@ -146,17 +146,25 @@ pub async fn list(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<V
     Ok(switchboard_store::webhooks::list(conn, account_id).await?.into_iter().map(WebhookView::from).collect())
 }
 
-pub async fn create(state: &AppState, account_id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
+pub async fn create(state: &AppState, actor: &crate::actor::Actor, input: WebhookInput) -> CoreResult<WebhookView> {
+    let account_id = actor.account_id;
     let url = checked_url(state, "url", input.url.as_deref().ok_or_else(|| ValidationError::blank("url"))?).await?;
     let name = optional_text("name", input.name.flatten().as_deref(), 255)?;
     let subscriptions = names(&subscriptions("subscriptions", input.subscriptions.as_deref())?);
     let secret = new_secret();
-    let mut conn = state.conn().await?;
     let new = NewWebhook { account_id, name: name.as_deref(), url: &url, subscriptions: &subscriptions, secret: &secret };
-    Ok(switchboard_store::webhooks::create(&mut conn, &new).await?.into())
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let view = WebhookView::from(switchboard_store::webhooks::create(&mut tx.conn, &new).await?);
+        crate::audit::record(&mut tx.conn, actor, "Webhook", view.id, "create", crate::audit::changes(&view)).await?;
+        Ok(view)
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
-pub async fn update(state: &AppState, account_id: i64, id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
+pub async fn update(state: &AppState, actor: &crate::actor::Actor, id: i64, input: WebhookInput) -> CoreResult<WebhookView> {
+    let account_id = actor.account_id;
     let url = match input.url.as_deref() {
         Some(raw) => Some(checked_url(state, "url", raw).await?),
         None => None,
@@ -166,23 +174,40 @@ pub async fn update(state: &AppState, account_id: i64, id: i64, input: WebhookIn
     let changes = WebhookChanges { name, url, subscriptions, enabled: input.enabled };
     // Enabling queues the parked deliveries in the same transaction as the change.
     let mut change = Change::begin(state).await?;
-    let updated = switchboard_store::webhooks::update(&mut change.conn, account_id, id, &changes).await.map_err(CoreError::from);
-    let updated = change.finish(state, updated.and_then(|w| w.ok_or(CoreError::NotFound))).await?;
-    Ok(updated.into())
-}
-
-pub async fn rotate_secret(state: &AppState, account_id: i64, id: i64) -> CoreResult<WebhookView> {
-    let mut conn = state.conn().await?;
-    let rotated = switchboard_store::webhooks::rotate_secret(&mut conn, account_id, id, &new_secret()).await?;
-    Ok(rotated.ok_or(CoreError::NotFound)?.into())
-}
-
-pub async fn delete(state: &AppState, account_id: i64, id: i64) -> CoreResult<()> {
-    let mut conn = state.conn().await?;
-    if !switchboard_store::webhooks::delete(&mut conn, account_id, id).await? {
-        return Err(CoreError::NotFound);
+    let result = async {
+        let updated = switchboard_store::webhooks::update(&mut change.conn, account_id, id, &changes).await?.ok_or(CoreError::NotFound)?;
+        let view = WebhookView::from(updated);
+        crate::audit::record(&mut change.conn, actor, "Webhook", view.id, "update", crate::audit::changes(&view)).await?;
+        Ok(view)
     }
-    Ok(())
+    .await;
+    change.finish(state, result).await
+}
+
+pub async fn rotate_secret(state: &AppState, actor: &crate::actor::Actor, id: i64) -> CoreResult<WebhookView> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let rotated = switchboard_store::webhooks::rotate_secret(&mut tx.conn, actor.account_id, id, &new_secret()).await?;
+        let view = WebhookView::from(rotated.ok_or(CoreError::NotFound)?);
+        // The entry says the secret changed, never what it is.
+        crate::audit::record(&mut tx.conn, actor, "Webhook", view.id, "update", serde_json::json!({ "secret_rotated": true })).await?;
+        Ok(view)
+    }
+    .await;
+    tx.finish(state, result).await
+}
+
+pub async fn delete(state: &AppState, actor: &crate::actor::Actor, id: i64) -> CoreResult<()> {
+    let mut tx = Change::begin(state).await?;
+    let result = async {
+        let found = switchboard_store::webhooks::find(&mut tx.conn, actor.account_id, id).await?.ok_or(CoreError::NotFound)?;
+        if !switchboard_store::webhooks::delete(&mut tx.conn, actor.account_id, id).await? {
+            return Err(CoreError::NotFound);
+        }
+        crate::audit::record(&mut tx.conn, actor, "Webhook", id, "destroy", crate::audit::changes(&WebhookView::from(found))).await
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// Deliveries per page of the log.

@@ -6,14 +6,13 @@ use serde_json::{json, Value};
 use switchboard_domain::text::required_name;
 use switchboard_domain::users::{Availability, Email, Password, Role};
 use switchboard_domain::ValidationError;
-use switchboard_store::models::NewAccountUser;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Body, Payload};
 use switchboard_core::state::AppState;
-use switchboard_core::users::{create_user, NewUserInput};
+use switchboard_core::users::NewUserInput;
 use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -57,27 +56,9 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let availability = availability(body.availability_status.as_deref(), body.availability.as_deref())?.unwrap_or(Availability::Online);
     let password = body.password.as_deref().map(|p| Password::parse("password", p)).transpose()?;
 
-    let mut conn = state.conn().await?;
-    let user = match switchboard_store::users::find_by_email(&mut conn, email.as_str()).await? {
-        Some(user) => user,
-        None => {
-            let input = NewUserInput { name, display_name: None, email, password, custom_attributes: json!({}) };
-            create_user(&mut conn, input).await?
-        }
-    };
-    let member = NewAccountUser {
-        account_id: ctx.account_id,
-        user_id: user.id,
-        role: role.as_str().into(),
-        availability: availability.as_str().into(),
-        auto_offline: body.auto_offline.unwrap_or(true),
-        inviter_id: Some(ctx.user.id),
-    };
-    let member = switchboard_store::account_users::add(&mut conn, &member).await.map_err(|e| match e {
-        switchboard_store::StoreError::Conflict { .. } => ApiError::Invalid(ValidationError::taken("email")),
-        other => other.into(),
-    })?;
-    Ok(ok(views::agent(&switchboard_store::models::Agent { user, member })))
+    let input = NewUserInput { name, display_name: None, email, password, custom_attributes: json!({}) };
+    let auto_offline = body.auto_offline.unwrap_or(true);
+    Ok(ok(switchboard_core::agents::add(&state, &ctx.actor(), input, role, availability, auto_offline).await?))
 }
 
 #[derive(Deserialize)]

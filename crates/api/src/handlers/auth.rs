@@ -51,9 +51,14 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
     let user = switchboard_store::users::find_by_email(&mut conn, &body.email).await?;
     let hash = user.as_ref().and_then(|u| u.password_hash.clone());
     let valid = verify_password(body.password, hash).await?;
-    let Some(user) = user.filter(|_| valid) else {
+    let address = client_ip(&req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
+    let Some(user) = user.clone().filter(|_| valid) else {
         for (key, _) in &keys {
             throttle.record_failure(key).await;
+        }
+        // A known user's accounts keep the failed attempt (an unknown email has no account).
+        if let Some(known) = &user {
+            switchboard_core::audit::sign_in(&mut conn, known, address, false).await?;
         }
         return Err(ApiError::InvalidCredentials);
     };
@@ -65,6 +70,7 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
     let ttl = chrono::Duration::from_std(state.settings.session_ttl).map_err(ApiError::internal)?;
     let expires_at = Utc::now() + ttl;
     switchboard_store::users::create_session(&mut conn, user.id, &client, &token_digest(&token), expires_at).await?;
+    switchboard_core::audit::sign_in(&mut conn, &user, address, true).await?;
     let memberships = switchboard_store::users::memberships(&mut conn, user.id).await?;
 
     Ok(HttpResponse::Ok()

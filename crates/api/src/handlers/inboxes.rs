@@ -192,7 +192,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         webhook_token,
     };
     let mut conn = state.conn().await?;
-    let inbox = switchboard_core::inboxes::create(&state, &new, &changes).await?;
+    let inbox = switchboard_core::inboxes::create(&state, &ctx.actor(), &new, &changes).await?;
     if matches!(whatsapp, Some((_, ChannelConfig::Aldeamo(_)))) {
         // Templates are there from the start when the BSP answers quickly; a failure or a slow
         // BSP is not the inbox's: the periodic sync tries again. Bounded, so that the answer
@@ -237,7 +237,7 @@ pub async fn update(
         outbound_allowed(&state, &updated).await?;
         changes.provider_config = Some(updated.stored());
     }
-    let inbox = switchboard_core::inboxes::update(&state, ctx.account_id, id, &changes).await?;
+    let inbox = switchboard_core::inboxes::update(&state, &ctx.actor(), id, &changes).await?;
     render(&state, &mut conn, &inbox, true).await
 }
 
@@ -260,8 +260,6 @@ pub async fn delete(
         }
         tracing::warn!(inbox_id = id, error = %e, "deleting the inbox without disconnecting it at the provider");
     }
-    if !switchboard_store::inboxes::delete(&mut conn, ctx.account_id, id).await? {
-        return Err(ApiError::NotFound);
-    }
+    switchboard_core::inboxes::delete(&state, &ctx.actor(), &inbox).await?;
     Ok(ok(json!({ "message": "Inbox deleted" })))
 }

@@ -80,7 +80,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     };
     integration_apps::app(&app)?;
     let status = status(body.status)?;
-    Ok(HttpResponse::Ok().json(integration_apps::create(&state, ctx.account_id, body.inbox_id, input(body.settings, status)).await?))
+    Ok(HttpResponse::Ok().json(integration_apps::create(&state, &ctx.actor(), body.inbox_id, input(body.settings, status)).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -93,12 +93,12 @@ pub async fn update(
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
     let status = status(body.status)?;
-    Ok(HttpResponse::Ok().json(integration_apps::update(&state, ctx.account_id, id, input(body.settings, status)).await?))
+    Ok(HttpResponse::Ok().json(integration_apps::update(&state, &ctx.actor(), id, input(body.settings, status)).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    integration_apps::delete(&state, ctx.account_id, path_id(&path.1)?).await?;
+    integration_apps::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
     Ok(HttpResponse::Ok().finish())
 }

@@ -64,8 +64,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         color: changes.color.as_deref().unwrap_or("#1f93ff"),
         show_on_sidebar: changes.show_on_sidebar.unwrap_or(true),
     };
-    let mut conn = state.conn().await?;
-    let label = switchboard_store::labels::create(&mut conn, ctx.account_id, &new).await?;
+    let label = switchboard_core::account_records::create_label(&state, &ctx.actor(), &new).await?;
     Ok(ok(views::label(&label)))
 }
 
@@ -79,8 +78,7 @@ pub async fn update(
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let label = switchboard_store::labels::update(&mut conn, ctx.account_id, id, &changes).await?.ok_or(ApiError::NotFound)?;
+    let label = switchboard_core::account_records::update_label(&state, &ctx.actor(), id, &changes).await?;
     Ok(ok(views::label(&label)))
 }
 
@@ -88,9 +86,6 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
-    let mut conn = state.conn().await?;
-    if !switchboard_store::labels::delete(&mut conn, ctx.account_id, id).await? {
-        return Err(ApiError::NotFound);
-    }
+    switchboard_core::account_records::delete_label(&state, &ctx.actor(), id).await?;
     Ok(ok(json!({})))
 }

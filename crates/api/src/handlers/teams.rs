@@ -62,8 +62,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     ctx.require_admin()?;
     let name = team_name("name", body.name.as_deref().unwrap_or_default())?;
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let team = switchboard_store::teams::create(&mut conn, ctx.account_id, &name, &changes).await?;
+    let team = switchboard_core::account_records::create_team(&state, &ctx.actor(), &name, &changes).await?;
     Ok(ok(views::team(&team, false)))
 }
 
@@ -78,7 +77,7 @@ pub async fn update(
     let changes = body.changes()?;
     let mut conn = state.conn().await?;
     let (team, member) = find_team(&mut conn, &ctx, &path.1).await?;
-    let team = switchboard_store::teams::update(&mut conn, ctx.account_id, team.id, &changes).await?.ok_or(ApiError::NotFound)?;
+    let team = switchboard_core::account_records::update_team(&state, &ctx.actor(), team.id, &changes).await?;
     Ok(ok(views::team(&team, member)))
 }
 
@@ -87,6 +86,6 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     let mut conn = state.conn().await?;
     let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
-    switchboard_store::teams::delete(&mut conn, ctx.account_id, team.id).await?;
+    switchboard_core::account_records::delete_team(&state, &ctx.actor(), &team).await?;
     Ok(ok(json!({})))
 }

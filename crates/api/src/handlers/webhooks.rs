@@ -42,7 +42,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<WebhookPayload>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    Ok(HttpResponse::Ok().json(webhooks::create(&state, ctx.account_id, body.into()).await?))
+    Ok(HttpResponse::Ok().json(webhooks::create(&state, &ctx.actor(), body.into()).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -54,13 +54,13 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
-    Ok(HttpResponse::Ok().json(webhooks::update(&state, ctx.account_id, id, body.into()).await?))
+    Ok(HttpResponse::Ok().json(webhooks::update(&state, &ctx.actor(), id, body.into()).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    webhooks::delete(&state, ctx.account_id, path_id(&path.1)?).await?;
+    webhooks::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
     Ok(HttpResponse::Ok().json(json!({ "message": "Webhook deleted" })))
 }
 
@@ -68,7 +68,7 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn rotate_secret(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    Ok(HttpResponse::Ok().json(webhooks::rotate_secret(&state, ctx.account_id, path_id(&path.1)?).await?))
+    Ok(HttpResponse::Ok().json(webhooks::rotate_secret(&state, &ctx.actor(), path_id(&path.1)?).await?))
 }
 
 /// `GET …/webhooks/{id}/deliveries?page=`: the delivery log, newest first.
