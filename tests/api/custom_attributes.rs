@@ -131,3 +131,56 @@ async fn definitions_check_the_values_written_to_their_keys() {
         .await;
     assert_invalid(&r, "custom_attributes.vip");
 }
+
+/// Filters compare a defined number as a number and a defined date as a date, and a value
+/// written before the definition that does not read as one matches nothing (never an error).
+#[tokio::test]
+async fn defined_attributes_filter_with_their_type() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let admin = &w.admin.access_token;
+    let (inbox, contact) = crate::conversations::setup(&app, &w).await;
+    let mut ids = vec![];
+    // Written before any definition: free values.
+    for attrs in [
+        json!({ "seats": 9, "renews": "2027-03-01" }),
+        json!({ "seats": "12", "renews": "2026-12-15" }),
+        json!({ "seats": "lots", "renews": "soon" }),
+    ] {
+        let r = app
+            .post(&w.path("/conversations"))
+            .token(admin)
+            .json(&json!({ "inbox_id": inbox, "contact_id": contact, "custom_attributes": attrs }))
+            .send()
+            .await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+        ids.push(r.body["id"].as_i64().unwrap());
+    }
+    let filter = |conditions: Value| app.post(&w.path("/conversations/filter")).token(admin).json(&json!({ "payload": conditions })).send();
+    let found = |r: &switchboard_testkit::Reply| {
+        let mut v: Vec<i64> = r.body["payload"].as_array().map(|l| l.iter().filter_map(|c| c["id"].as_i64()).collect()).unwrap_or_default();
+        v.sort_unstable();
+        v
+    };
+    // Undefined, "seats" is text: greater-than does not apply.
+    assert_invalid(
+        &filter(json!([{ "attribute_key": "seats", "filter_operator": "is_greater_than", "values": ["10"] }])).await,
+        "payload[0].filter_operator",
+    );
+    define(&app, &w, json!({ "attribute_display_name": "Seats", "attribute_key": "seats", "attribute_display_type": "number", "attribute_model": "conversation_attribute" })).await;
+    define(&app, &w, json!({ "attribute_display_name": "Renews", "attribute_key": "renews", "attribute_display_type": "date", "attribute_model": "conversation_attribute" })).await;
+    let r = filter(json!([{ "attribute_key": "seats", "filter_operator": "is_greater_than", "values": ["10"] }])).await;
+    assert_eq!((r.status, found(&r)), (200, vec![ids[1]]), "12 > 10 > 9 as numbers; \"lots\" matches nothing: {:?}", r.body);
+    let r = filter(json!([{ "attribute_key": "seats", "filter_operator": "is_less_than", "values": [10] }])).await;
+    assert_eq!(found(&r), vec![ids[0]]);
+    let r = filter(json!([{ "attribute_key": "renews", "filter_operator": "is_less_than", "values": ["2027-01-01"] }])).await;
+    assert_eq!(found(&r), vec![ids[1]], "dates compare as dates");
+    assert_invalid(
+        &filter(json!([{ "attribute_key": "seats", "filter_operator": "is_greater_than", "values": ["ten"] }])).await,
+        "payload[0].values",
+    );
+    assert_invalid(
+        &filter(json!([{ "attribute_key": "seats", "filter_operator": "contains", "values": ["1"] }])).await,
+        "payload[0].filter_operator",
+    );
+}

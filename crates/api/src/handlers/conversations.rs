@@ -162,8 +162,6 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
     Ok(ok(json!({ "payload": switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
 }
 
-/// Timestamps arrive as epoch seconds or RFC 3339 text.
-
 /// The first message of a new conversation, as the reference takes it: text, or a WhatsApp
 /// template (`template_params`) to a number that has not written (the window is closed).
 #[derive(Deserialize)]
