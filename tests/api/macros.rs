@@ -121,3 +121,65 @@ async fn macros_are_personal_or_global_and_apply_to_each_conversation_on_its_own
     assert_eq!(m, READ);
     assert_eq!(matrix(&app, &w, Method::DELETE, &global_path, None).await, ADMIN_WRITE);
 }
+
+/// A file uploaded once (`attach_file`) goes out with each execution of `send_attachment`, each
+/// message owning its copy; rules take uploads the same way (administrators only there).
+#[tokio::test]
+async fn uploaded_files_are_sent_by_send_attachment() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let (inbox, contact) = crate::conversations::setup(&app, &w).await;
+    let c = crate::conversations::new_conversation(&app, &w, inbox, contact).await["id"].as_i64().unwrap();
+    let upload = |path: String, token: String| {
+        let app = &app;
+        async move {
+            let part = reqwest::multipart::Part::bytes(b"%PDF-1.4 price list".to_vec())
+                .file_name("prices.pdf")
+                .mime_str("application/pdf")
+                .unwrap();
+            let resp = app
+                .client
+                .post(format!("{}{path}", app.address))
+                .header("api_access_token", token)
+                .multipart(reqwest::multipart::Form::new().part("attachment", part))
+                .send()
+                .await
+                .unwrap();
+            let status = resp.status().as_u16();
+            (status, resp.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let (status, body) = upload(w.path("/macros/attach_file"), w.agent.access_token.clone()).await;
+    assert_eq!(status, 200, "{body:?}");
+    let blob = body["blob_id"].as_i64().unwrap();
+    assert_eq!(body["filename"], "prices.pdf");
+    // Rules' uploads are for administrators; a body without a file is named.
+    assert_eq!(upload(w.path("/automation_rules/attach_file"), w.agent.access_token.clone()).await.0, 401);
+    assert_eq!(upload(w.path("/automation_rules/attach_file"), w.admin.access_token.clone()).await.0, 200);
+    assert_invalid(&app.post(&w.path("/macros/attach_file")).token(&w.agent.access_token).json(&json!({})).send().await, "attachment");
+    // Another account's upload is not usable.
+    let (_, theirs) = upload(format!("/api/v1/accounts/{}/macros/attach_file", w.other_account_id), w.outsider.access_token.clone()).await;
+    let bad = json!({ "name": "x", "actions": [{ "action_name": "send_attachment", "action_params": [theirs["blob_id"]] }] });
+    assert_invalid(&app.post(&w.path("/macros")).token(&w.agent.access_token).json(&bad).send().await, "actions[0].action_params");
+
+    let m = app
+        .post(&w.path("/macros"))
+        .token(&w.agent.access_token)
+        .json(&json!({ "name": "Prices", "actions": [{ "action_name": "send_attachment", "action_params": [blob] }] }))
+        .send()
+        .await;
+    assert_eq!(m.status, 200, "{:?}", m.body);
+    let execute = w.path(&format!("/macros/{}/execute", m.body["payload"]["id"]));
+    for _ in 0..2 {
+        let r = app.post(&execute).token(&w.agent.access_token).json(&json!({ "conversation_ids": [c] })).send().await;
+        assert_eq!(r.body["payload"][0]["status"], "applied", "{:?}", r.body);
+    }
+    let messages = app.get(&w.path(&format!("/conversations/{c}/messages"))).token(&w.agent.access_token).send().await.body;
+    let with_files: Vec<&Value> =
+        messages["payload"].as_array().unwrap().iter().filter(|m| m["attachments"].as_array().is_some_and(|a| !a.is_empty())).collect();
+    assert_eq!(with_files.len(), 2);
+    let urls: Vec<&str> = with_files.iter().filter_map(|m| m["attachments"][0]["data_url"].as_str()).collect();
+    assert_eq!(urls.len(), 2);
+    assert_ne!(urls[0], urls[1], "each message owns its copy");
+    assert_eq!(with_files[0]["attachments"][0]["file_type"], "file");
+}

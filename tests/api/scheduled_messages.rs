@@ -115,6 +115,13 @@ async fn scheduled_messages_go_out_once_at_their_time() {
     let one =
         app.post(&path).token(agent).json(&json!({ "content": "n", "scheduled_at": at(3600) })).send().await.body["id"].as_i64().unwrap();
     assert_eq!(matrix(&app, &w, Method::PATCH, &format!("{path}/{one}"), Some(json!({ "content": "o" }))).await, open);
+    // Delete: without a token, with a bad one, from another account, then by the agent.
+    assert_eq!(app.delete(&format!("{path}/{one}")).send().await.status, 401);
+    assert_eq!(app.delete(&format!("{path}/{one}")).token("nope").send().await.status, 401);
+    assert_eq!(app.delete(&format!("{theirs}/{one}")).token(&w.outsider.access_token).send().await.status, 404);
+    let deleted = app.delete(&format!("{path}/{one}")).token(agent).send().await;
+    assert_eq!((deleted.status, deleted.body["id"].as_i64()), (200, Some(one)));
+    assert_eq!(app.delete(&format!("{path}/{one}")).token(&w.admin.access_token).send().await.status, 404);
 }
 
 #[tokio::test]

@@ -32,22 +32,9 @@ use crate::change::{Change, Outbox};
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 
-/// What rule conditions may name besides custom attributes: the conversation's attributes,
-/// the message's (for `message_created`) and the contact's.
-pub const KINDS: &[(&str, Kind)] = &[
-    ("status", Kind::Text),
-    ("priority", Kind::Text),
-    ("assignee_id", Kind::Number),
-    ("inbox_id", Kind::Number),
-    ("team_id", Kind::Number),
-    ("contact_id", Kind::Number),
-    ("display_id", Kind::Number),
-    ("labels", Kind::Labels),
-    ("created_at", Kind::Date),
-    ("last_activity_at", Kind::Date),
-    ("browser_language", Kind::Text),
-    ("referer", Kind::Text),
-    ("group_type", Kind::Text),
+/// What rule conditions may name besides the conversation's attributes (the filter API's) and
+/// custom attributes: the message's (for `message_created`) and the contact's.
+const MESSAGE_AND_CONTACT: &[(&str, Kind)] = &[
     ("message_type", Kind::Text),
     ("content", Kind::Text),
     ("private", Kind::Boolean),
@@ -59,6 +46,10 @@ pub const KINDS: &[(&str, Kind)] = &[
     ("country_code", Kind::Text),
     ("company", Kind::Text),
 ];
+
+/// Everything rule conditions may name besides custom attributes.
+pub static KINDS: std::sync::LazyLock<Vec<(&'static str, Kind)>> =
+    std::sync::LazyLock::new(|| switchboard_store::filters::CONVERSATION_KINDS.iter().chain(MESSAGE_AND_CONTACT).copied().collect());
 
 /// The reference's rule as its API shows it.
 #[derive(Debug, Serialize)]
@@ -137,7 +128,7 @@ async fn conditions(conn: &mut AsyncPgConnection, account_id: i64, raw: &Value) 
         ValidationError::invalid("conditions", "must be a list of {attribute_key, filter_operator, values, query_operator}")
     })?;
     let custom = crate::custom_attributes::filter_kinds(conn, account_id, None).await?;
-    switchboard_domain::filters::parse_with(&list, KINDS, &custom).map_err(|mut e| {
+    switchboard_domain::filters::parse_with(&list, &KINDS, &custom).map_err(|mut e| {
         e.field = e.field.replacen("payload", "conditions", 1);
         e.into()
     })
@@ -370,7 +361,7 @@ async fn read_account(state: &AppState, change: &mut Change, account_id: i64) ->
         .filter_map(|rule| {
             let trigger = Trigger::from_stored(&rule.event_name)?;
             let list: Vec<RawCondition> = serde_json::from_value(rule.conditions.clone()).ok()?;
-            let groups = switchboard_domain::filters::parse_with(&list, KINDS, &custom).ok()?;
+            let groups = switchboard_domain::filters::parse_with(&list, &KINDS, &custom).ok()?;
             let actions = stored_actions(&rule.actions);
             Some(Loaded { rule, trigger, groups, actions })
         })
