@@ -25,8 +25,6 @@ pub struct Realtime {
     /// Told whenever the writer has numbered events: readers of the log (the webhook
     /// dispatcher) look for new ones at once instead of at their next poll.
     pub numbered: std::sync::Arc<tokio::sync::Notify>,
-    /// The same, for the automation rule reader (a `Notify` wakes one waiter).
-    pub numbered_for_rules: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// An event that reports no change (presence, typing) on its way into the log; `done` hears
@@ -55,7 +53,6 @@ pub struct LogWriter {
     broadcaster: Broadcaster,
     redis: Option<redis::aio::ConnectionManager>,
     numbered: std::sync::Arc<tokio::sync::Notify>,
-    numbered_for_rules: std::sync::Arc<tokio::sync::Notify>,
 }
 
 /// Most events numbered in one statement.
@@ -106,7 +103,6 @@ pub async fn write_log_forever(mut w: LogWriter) {
                 }
                 deliver(&w.broadcaster, w.redis.as_ref(), envelopes).await;
                 w.numbered.notify_one();
-                w.numbered_for_rules.notify_one();
             }
             None => tracing::error!(events = direct.len(), "could not record live events: no database connection"),
         }
@@ -202,16 +198,8 @@ impl Realtime {
         let broadcaster = Broadcaster::new(queue);
         let (log, rx) = tokio::sync::mpsc::channel(8 * LOG_BATCH);
         let numbered = std::sync::Arc::new(tokio::sync::Notify::new());
-        let numbered_for_rules = std::sync::Arc::new(tokio::sync::Notify::new());
-        let writer = LogWriter {
-            queue: rx,
-            db,
-            broadcaster: broadcaster.clone(),
-            redis: redis.clone(),
-            numbered: numbered.clone(),
-            numbered_for_rules: numbered_for_rules.clone(),
-        };
-        (Self { broadcaster, redis, presence, log, numbered, numbered_for_rules }, writer)
+        let writer = LogWriter { queue: rx, db, broadcaster: broadcaster.clone(), redis: redis.clone(), numbered: numbered.clone() };
+        (Self { broadcaster, redis, presence, log, numbered }, writer)
     }
 
     /// Records that `who` (`user:7` or `contact:12`) is online in the account; returns everyone
