@@ -157,6 +157,11 @@ async fn uploaded_files_are_sent_by_send_attachment() {
     assert_eq!(upload(w.path("/automation_rules/attach_file"), w.agent.access_token.clone()).await.0, 401);
     assert_eq!(upload(w.path("/automation_rules/attach_file"), w.admin.access_token.clone()).await.0, 200);
     assert_invalid(&app.post(&w.path("/macros/attach_file")).token(&w.agent.access_token).json(&json!({})).send().await, "attachment");
+    // No token, a bad one, another account's caller.
+    assert_eq!(app.post(&w.path("/macros/attach_file")).json(&json!({})).send().await.status, 401);
+    assert_eq!(app.post(&w.path("/macros/attach_file")).token("nope").json(&json!({})).send().await.status, 401);
+    assert_eq!(upload(w.path("/macros/attach_file"), w.outsider.access_token.clone()).await.0, 404);
+    assert_eq!(upload(w.path("/automation_rules/attach_file"), w.outsider.access_token.clone()).await.0, 404);
     // Another account's upload is not usable.
     let (_, theirs) = upload(format!("/api/v1/accounts/{}/macros/attach_file", w.other_account_id), w.outsider.access_token.clone()).await;
     let bad = json!({ "name": "x", "actions": [{ "action_name": "send_attachment", "action_params": [theirs["blob_id"]] }] });

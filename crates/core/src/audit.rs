@@ -77,6 +77,19 @@ pub async fn record(
 
 /// A sign-in (or a failed one) by `user`, in each account they belong to.
 pub async fn sign_in(conn: &mut AsyncPgConnection, user: &User, remote_address: Option<String>, succeeded: bool) -> CoreResult<()> {
+    let action = if succeeded { "sign_in" } else { "sign_in_failed" };
+    by_user_everywhere(conn, user, action, json!({}), remote_address).await
+}
+
+/// An act of `user` on themselves, in each account they belong to (a user belongs to no one
+/// account).
+async fn by_user_everywhere(
+    conn: &mut AsyncPgConnection,
+    user: &User,
+    action: &str,
+    changes: Value,
+    remote_address: Option<String>,
+) -> CoreResult<()> {
     let accounts = crate::events::accounts_of(conn, user.id).await?;
     let rows: Vec<NewAuditLog> = accounts
         .into_iter()
@@ -84,11 +97,11 @@ pub async fn sign_in(conn: &mut AsyncPgConnection, user: &User, remote_address: 
             account_id,
             auditable_type: "User".into(),
             auditable_id: Some(user.id),
-            action: if succeeded { "sign_in" } else { "sign_in_failed" }.into(),
+            action: action.into(),
             user_id: Some(user.id),
             user_type: Some("User".into()),
             username: Some(user.email.clone()),
-            audited_changes: json!({}),
+            audited_changes: changes.clone(),
             remote_address: remote_address.clone(),
         })
         .collect();
@@ -98,23 +111,7 @@ pub async fn sign_in(conn: &mut AsyncPgConnection, user: &User, remote_address: 
 
 /// A change of a user's own profile (by themselves or a platform app), in each of their accounts.
 pub async fn user_changed(conn: &mut AsyncPgConnection, user: &User, changes: Value) -> CoreResult<()> {
-    let accounts = crate::events::accounts_of(conn, user.id).await?;
-    let rows: Vec<NewAuditLog> = accounts
-        .into_iter()
-        .map(|account_id| NewAuditLog {
-            account_id,
-            auditable_type: "User".into(),
-            auditable_id: Some(user.id),
-            action: "update".into(),
-            user_id: Some(user.id),
-            user_type: Some("User".into()),
-            username: Some(user.email.clone()),
-            audited_changes: changes.clone(),
-            remote_address: None,
-        })
-        .collect();
-    switchboard_store::audit::append(conn, &rows).await?;
-    Ok(())
+    by_user_everywhere(conn, user, "update", changes, None).await
 }
 
 #[derive(Debug, Serialize)]

@@ -379,9 +379,22 @@ async fn read_account(state: &AppState, change: &mut Change, account_id: i64) ->
         if depth >= MAX_DEPTH || rules.iter().all(|r| !triggers.contains(&r.trigger)) {
             continue;
         }
+        // The conversation and its contact are read once per event, and again only after a
+        // rule changed them.
+        let mut seen: Option<Subject> = None;
         for trigger in triggers {
             for loaded in rules.iter().filter(|r| r.trigger == trigger) {
-                run_rule(state, conn, out, loaded, e.seq, depth, display_id, &e.data).await?;
+                let subject = match seen.take() {
+                    Some(s) => s,
+                    None => match subject(conn, account_id, display_id).await? {
+                        Some(s) => s,
+                        None => break,
+                    },
+                };
+                let acted = run_rule(state, conn, out, loaded, e.seq, depth, &subject, &e.data).await?;
+                if !acted {
+                    seen = Some(subject);
+                }
             }
         }
     }
@@ -389,8 +402,20 @@ async fn read_account(state: &AppState, change: &mut Change, account_id: i64) ->
     Ok(events.len())
 }
 
-/// Checks one rule against the conversation as it is now and the event's message, and runs
-/// its actions in a savepoint; records the run when its conditions held.
+/// The conversation an event is about, with its contact, as they are now.
+type Subject = (Conversation, Option<Contact>);
+
+async fn subject(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64) -> CoreResult<Option<Subject>> {
+    let Some(c) = switchboard_store::conversations::by_display_ids(conn, account_id, &[display_id]).await?.pop() else {
+        return Ok(None);
+    };
+    let contact = switchboard_store::contacts::find(conn, account_id, c.contact_id).await?;
+    Ok(Some((c, contact)))
+}
+
+/// Checks one rule against the conversation and the event's message, and runs its actions in
+/// a savepoint; records the run when its conditions held. True when it ran (the conversation
+/// may have changed).
 #[allow(clippy::too_many_arguments)]
 async fn run_rule(
     state: &AppState,
@@ -399,17 +424,14 @@ async fn run_rule(
     loaded: &Loaded,
     seq: i64,
     depth: i16,
-    display_id: i64,
+    (c, contact): &Subject,
     data: &Value,
-) -> CoreResult<()> {
+) -> CoreResult<bool> {
     let account_id = loaded.rule.account_id;
-    let Some(c) = switchboard_store::conversations::by_display_ids(conn, account_id, &[display_id]).await?.pop() else {
-        return Ok(());
-    };
-    let contact = switchboard_store::contacts::find(conn, account_id, c.contact_id).await?;
+    let display_id = c.display_id;
     let message = (loaded.trigger == Trigger::MessageCreated).then_some(data);
-    if !switchboard_domain::filters::matches(&loaded.groups, Utc::now(), |cond| fact(cond, &c, contact.as_ref(), message)) {
-        return Ok(());
+    if !switchboard_domain::filters::matches(&loaded.groups, Utc::now(), |cond| fact(cond, c, contact.as_ref(), message)) {
+        return Ok(false);
     }
     let mark = out.len();
     switchboard_store::pool::begin(conn).await?;
@@ -425,11 +447,7 @@ async fn run_rule(
         Err(e) => {
             switchboard_store::pool::rollback(conn).await?;
             out.truncate(mark);
-            let error = match &e {
-                CoreError::Invalid(v) => format!("{} {}", v.field, v.message),
-                CoreError::NotFound => "the conversation or a record an action names no longer exists".into(),
-                other => other.to_string(),
-            };
+            let error = e.reason("the conversation or a record an action names no longer exists");
             (Value::Array(loaded.actions.iter().map(Action::to_json).collect()), Some(error))
         }
     };
@@ -445,7 +463,7 @@ async fn run_rule(
         error: error.as_deref(),
     };
     switchboard_store::automation::record_run(conn, &run).await?;
-    Ok(())
+    Ok(true)
 }
 
 /// A condition's value for this conversation, its contact and the event's message. Custom

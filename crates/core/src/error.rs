@@ -38,6 +38,16 @@ pub enum CoreError {
 pub type CoreResult<T> = Result<T, CoreError>;
 
 impl CoreError {
+    /// The failure as a user reads it in a record (a rule's run, a macro's outcome, a scheduled
+    /// message): the field and message of a refusal, `not_found` for a 404, else the error.
+    pub fn reason(&self, not_found: &str) -> String {
+        match self {
+            Self::Invalid(v) => format!("{} {}", v.field, v.message),
+            Self::NotFound => not_found.into(),
+            other => other.to_string(),
+        }
+    }
+
     /// An internal error from anything printable; `Location` is the caller's line.
     #[track_caller]
     pub fn internal(e: impl std::fmt::Display) -> Self {

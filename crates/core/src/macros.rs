@@ -36,7 +36,7 @@ async fn views(conn: &mut AsyncPgConnection, list: Vec<Macro>) -> CoreResult<Vec
     let mut ids: Vec<i64> = list.iter().flat_map(|m| [m.created_by_id, m.updated_by_id]).flatten().collect();
     ids.sort_unstable();
     ids.dedup();
-    let names = switchboard_store::macros::author_names(conn, &ids).await?;
+    let names = switchboard_store::users::names(conn, &ids).await?;
     let user = |id: Option<i64>| id.and_then(|id| names.iter().find(|(i, _)| *i == id)).map(|(id, name)| json!({ "id": id, "name": name }));
     Ok(list
         .into_iter()
@@ -194,16 +194,9 @@ pub async fn execute(state: &AppState, actor: &Actor, id: i64, conversation_ids:
         .await;
         let outcome = match tx.finish(state, applied).await {
             Ok(done) => Outcome { conversation_id: display_id, status: "applied", actions: done, error: None },
-            Err(e) => Outcome {
-                conversation_id: display_id,
-                status: "failed",
-                actions: vec![],
-                error: Some(match e {
-                    CoreError::NotFound => "no such conversation".into(),
-                    CoreError::Invalid(v) => format!("{} {}", v.field, v.message),
-                    other => other.to_string(),
-                }),
-            },
+            Err(e) => {
+                Outcome { conversation_id: display_id, status: "failed", actions: vec![], error: Some(e.reason("no such conversation")) }
+            }
         };
         outcomes.push(outcome);
     }

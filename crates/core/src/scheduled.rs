@@ -76,7 +76,7 @@ async fn views(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64, l
     let mut authors: Vec<i64> = list.iter().filter_map(|s| s.author_id).collect();
     authors.sort_unstable();
     authors.dedup();
-    let names = switchboard_store::macros::author_names(conn, &authors).await?;
+    let names = switchboard_store::users::names(conn, &authors).await?;
     let upload_ids: Vec<i64> = list.iter().filter_map(|s| s.upload_id).collect();
     let uploads = switchboard_store::uploads::of_account(conn, account_id, &upload_ids).await?;
     Ok(list
@@ -301,11 +301,7 @@ async fn send_one(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outb
         Err(e) => {
             switchboard_store::pool::rollback(conn).await?;
             out.truncate(mark);
-            let reason = match &e {
-                CoreError::Invalid(v) => format!("{} {}", v.field, v.message),
-                CoreError::NotFound => "the conversation's inbox no longer exists".into(),
-                other => other.to_string(),
-            };
+            let reason = e.reason("the conversation's inbox no longer exists");
             switchboard_store::scheduled::settle(conn, s.id, Status::Failed.as_str(), None, None, Some(&reason), false).await?
         }
     };
@@ -324,7 +320,7 @@ async fn create_message(
     s: &ScheduledMessage,
 ) -> CoreResult<Value> {
     let author = match s.author_id {
-        Some(id) => switchboard_store::macros::author_names(conn, &[id]).await?.pop(),
+        Some(id) => switchboard_store::users::names(conn, &[id]).await?.pop(),
         None => None,
     };
     let actor = Actor {

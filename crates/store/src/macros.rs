@@ -78,12 +78,3 @@ pub async fn delete(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<()> {
     diesel::delete(macros::table.find(id)).execute(conn).await?;
     Ok(())
 }
-
-/// The names of these users (the macros' authors), in one query.
-pub async fn author_names(conn: &mut AsyncPgConnection, ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
-    use crate::schema::users;
-    if ids.is_empty() {
-        return Ok(vec![]);
-    }
-    Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn).await?)
-}

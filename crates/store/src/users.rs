@@ -99,3 +99,11 @@ pub async fn by_ids(conn: &mut AsyncPgConnection, ids: &[i64]) -> StoreResult<Ve
 pub async fn find_by_pubsub_token(conn: &mut AsyncPgConnection, token: &str) -> StoreResult<Option<User>> {
     Ok(users::table.filter(users::pubsub_token.eq(token)).select(User::as_select()).first(conn).await.optional()?)
 }
+
+/// The names of these users (authors of macros and scheduled messages), in one query.
+pub async fn names(conn: &mut AsyncPgConnection, ids: &[i64]) -> StoreResult<Vec<(i64, String)>> {
+    if ids.is_empty() {
+        return Ok(vec![]);
+    }
+    Ok(users::table.filter(users::id.eq_any(ids)).select((users::id, users::name)).load(conn).await?)
+}
