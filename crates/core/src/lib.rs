@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod error;
 pub mod events;
 pub mod group_admin;
+pub mod help_center;
 pub mod inbound;
 pub mod inbox_cache;
 pub mod inbox_members;
@@ -40,6 +41,7 @@ pub mod passwords;
 pub mod present;
 pub mod public;
 pub mod realtime;
+pub mod reports;
 pub mod retailer;
 pub mod scheduled;
 pub mod sending;
@@ -145,6 +147,7 @@ impl Core {
             background.push(tokio::spawn(csat::read_replies_forever(state.clone())));
             background.push(tokio::spawn(automation::run_forever(state.clone())));
             background.push(tokio::spawn(scheduled::send_due_forever(state.clone())));
+            background.push(tokio::spawn(reports::read_forever(state.clone())));
             Some(tokio::spawn(sending::work_forever(state.clone())))
         } else {
             None

@@ -20,6 +20,8 @@ pub mod csat;
 pub mod custom_attributes;
 pub mod filters;
 pub mod groups;
+pub mod help_center;
+pub mod reports;
 pub mod scheduled;
 pub mod webhooks;
 pub mod whatsapp;

@@ -7,8 +7,11 @@ use crate::models::{Account, AccountChanges};
 use crate::schema::accounts;
 use crate::StoreResult;
 
+/// A new account, with its reports reader (which reads its log from the start).
 pub async fn create(conn: &mut AsyncPgConnection, new: &AccountChanges) -> StoreResult<Account> {
-    Ok(diesel::insert_into(accounts::table).values(new).returning(Account::as_returning()).get_result(conn).await?)
+    let account: Account = diesel::insert_into(accounts::table).values(new).returning(Account::as_returning()).get_result(conn).await?;
+    crate::events::ensure_reader(conn, account.id, crate::reports::READER).await?;
+    Ok(account)
 }
 
 pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Account> {

@@ -703,3 +703,79 @@ diesel::table! {
 
 diesel::joinable!(webhook_deliveries -> webhooks (webhook_id));
 diesel::joinable!(agent_bot_inboxes -> agent_bots (agent_bot_id));
+
+diesel::table! {
+    reporting_events (id) {
+        id -> Int8,
+        account_id -> Int8,
+        seq -> Int8,
+        name -> Text,
+        value -> Float8,
+        value_in_business_hours -> Float8,
+        event_start_time -> Timestamptz,
+        event_end_time -> Timestamptz,
+        conversation_id -> Nullable<Int8>,
+        inbox_id -> Nullable<Int8>,
+        user_id -> Nullable<Int8>,
+    }
+}
+
+diesel::table! {
+    portals (id) {
+        id -> Int8,
+        account_id -> Int8,
+        name -> Text,
+        slug -> Text,
+        custom_domain -> Nullable<Text>,
+        color -> Nullable<Text>,
+        header_text -> Nullable<Text>,
+        page_title -> Nullable<Text>,
+        homepage_link -> Nullable<Text>,
+        archived -> Bool,
+        config -> Jsonb,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+diesel::table! {
+    portal_categories (id) {
+        id -> Int8,
+        account_id -> Int8,
+        portal_id -> Int8,
+        name -> Text,
+        slug -> Text,
+        description -> Nullable<Text>,
+        locale -> Text,
+        position -> Int4,
+        icon -> Nullable<Text>,
+        parent_category_id -> Nullable<Int8>,
+        associated_category_id -> Nullable<Int8>,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}
+
+// `search` (the tsvector a trigger keeps) is read only by SQL of store::help_center.
+diesel::table! {
+    articles (id) {
+        id -> Int8,
+        account_id -> Int8,
+        portal_id -> Int8,
+        category_id -> Nullable<Int8>,
+        author_id -> Nullable<Int8>,
+        associated_article_id -> Nullable<Int8>,
+        title -> Text,
+        slug -> Text,
+        content -> Text,
+        description -> Nullable<Text>,
+        status -> Text,
+        position -> Int4,
+        locale -> Text,
+        meta -> Jsonb,
+        views -> Int8,
+        search_language -> Text,
+        created_at -> Timestamptz,
+        updated_at -> Timestamptz,
+    }
+}

@@ -27,7 +27,7 @@ fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
 }
 
 /// Counts the request against the caller's IP and the inbox; 429 with `Retry-After` beyond.
-async fn limit(state: &AppState, req: &HttpRequest, identifier: &str) -> ApiResult<()> {
+pub(crate) async fn limit(state: &AppState, req: &HttpRequest, identifier: &str) -> ApiResult<()> {
     let ip = crate::client_ip::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
     let limits = &state.settings.public_limits;
     let by_ip = state.searches.take(&format!("switchboard:public:ip:{ip}"), limits.per_ip).await;

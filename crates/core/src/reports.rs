@@ -1,0 +1,788 @@
+//! Reports: the reader of the event log that derives the reporting events and rolls them up,
+//! its rebuild, and the report use cases, which read the roll-ups (and, for live counts, a few
+//! indexed counts of the inbox) and never scan messages.
+//!
+//! The reader takes an account's cursor, keeps the slim inputs (`domain::reports::slim`),
+//! derives from them, writes events, memory and roll-ups and moves the cursor, all in one
+//! transaction: derived exactly once. A rebuild derives the kept inputs again from nothing.
+//! Like the rule reader it polls (every second) instead of waking on each log batch, so it never
+//! competes with the webhook dispatcher for the freshest events.
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+use serde_json::Value;
+use switchboard_domain::inbox::ChannelType;
+use switchboard_domain::reports::{self as rules, Dim, Grouping, Hours, Logged, Metric, Range, ReportMetric, Sum, Tracked};
+use switchboard_domain::ValidationError;
+use switchboard_store::inboxes::Visibility;
+use switchboard_store::reports::{EventFilter, Increment, NewReportingEvent, ReportingEvent, Scope, READER};
+use switchboard_store::AsyncPgConnection;
+
+use crate::actor::Actor;
+use crate::error::{CoreError, CoreResult};
+use crate::state::AppState;
+
+const POLL: Duration = Duration::from_secs(1);
+/// Log events read per account and transaction.
+const BATCH: i64 = 1000;
+const ACCOUNTS: i64 = 64;
+
+pub async fn read_forever(state: Arc<AppState>) {
+    loop {
+        tokio::time::sleep(POLL).await;
+        loop {
+            match read_once(&state).await {
+                Ok(true) => continue,
+                Ok(false) => break,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reporting failed; the events stay unread for the next round");
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// One round over the accounts whose log the reader is behind on; true when some have more.
+pub async fn read_once(state: &AppState) -> CoreResult<bool> {
+    let accounts = {
+        let mut conn = state.conn().await?;
+        switchboard_store::events::readers_behind(&mut conn, READER, ACCOUNTS).await?
+    };
+    let mut more = false;
+    for account_id in accounts {
+        let mut conn = state.conn().await?;
+        switchboard_store::pool::begin(&mut conn).await?;
+        let read = read_account(&mut conn, account_id).await;
+        match read {
+            Ok(n) => {
+                switchboard_store::pool::commit(&mut conn).await?;
+                more |= n >= BATCH as usize;
+            }
+            Err(e) => {
+                let _ = switchboard_store::pool::rollback(&mut conn).await;
+                return Err(e);
+            }
+        }
+    }
+    Ok(more)
+}
+
+async fn read_account(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<usize> {
+    let Some(seq) = switchboard_store::events::lock_reader(conn, account_id, READER).await? else { return Ok(0) };
+    let events = switchboard_store::events::after(conn, account_id, seq, BATCH).await?;
+    let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
+    let inputs: Vec<(i64, &str, DateTime<Utc>, Value)> =
+        events.iter().filter_map(|e| rules::slim(&e.event, &e.data).map(|d| (e.seq, e.event.as_str(), e.created_at, d))).collect();
+    switchboard_store::reports::keep_inputs(conn, account_id, &inputs).await?;
+    derive_batch(conn, account_id, &inputs).await?;
+    switchboard_store::events::advance_reader(conn, account_id, READER, last).await?;
+    Ok(events.len())
+}
+
+/// Derives a batch of inputs in order and writes what they give.
+async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[(i64, &str, DateTime<Utc>, Value)]) -> CoreResult<()> {
+    let mut ids: Vec<i64> =
+        inputs.iter().filter_map(|(_, name, at, data)| rules::conversation_of(&Logged { name, data, logged_at: *at })).collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let mut memory: HashMap<i64, Tracked> = switchboard_store::reports::tracked(conn, account_id, &ids)
+        .await?
+        .into_iter()
+        .filter_map(|(id, v)| serde_json::from_value(v).ok().map(|t| (id, t)))
+        .collect();
+    let labels: HashMap<String, i64> =
+        switchboard_store::labels::list(conn, account_id).await?.into_iter().map(|l| (l.title, l.id)).collect();
+    let mut hours: HashMap<i64, Hours> = HashMap::new();
+    let mut events = vec![];
+    let mut increments: BTreeMap<(Dim, i64, i16, i64, DateTime<Utc>), Sum> = BTreeMap::new();
+    let mut changed: Vec<i64> = vec![];
+    for (seq, name, at, data) in inputs {
+        let logged = Logged { name, data, logged_at: *at };
+        let Some(display_id) = rules::conversation_of(&logged) else { continue };
+        let before = memory.get(&display_id);
+        let inbox_id = before.map(|t| t.inbox_id).or_else(|| data.get("inbox_id").and_then(Value::as_i64)).unwrap_or(0);
+        if !hours.contains_key(&inbox_id) {
+            let h = match switchboard_store::inboxes::find(conn, account_id, inbox_id, Visibility::All).await? {
+                Some(i) => Hours::new(i.working_hours_enabled, &i.working_hours, &i.timezone),
+                None => Hours::new(false, &Value::Null, "UTC"),
+            };
+            hours.insert(inbox_id, h);
+        }
+        let Some(h) = hours.get(&inbox_id) else { continue };
+        let derived = rules::derive(before, &logged, h);
+        for r in derived.events {
+            events.push(NewReportingEvent {
+                account_id,
+                seq: *seq,
+                name: r.name.as_str(),
+                value: r.value,
+                value_in_business_hours: r.value_in_business_hours,
+                event_start_time: r.start,
+                event_end_time: r.end,
+                conversation_id: Some(display_id),
+                inbox_id: derived.tracked.as_ref().map(|t| t.inbox_id).filter(|i| *i > 0),
+                user_id: r.user_id,
+            });
+        }
+        for f in derived.facts {
+            let slot = rules::slot_of(f.at);
+            let sum = Sum { count: 1, total: f.value, total_bh: f.value_bh };
+            let mut add = |dim: Dim, id: i64, inbox: i64| increments.entry((dim, id, f.metric.code(), inbox, slot)).or_default().add(&sum);
+            if f.totals {
+                add(Dim::Account, 0, 0);
+                add(Dim::Inbox, f.inbox_id, f.inbox_id);
+            }
+            let by = f.by.iter().copied().chain(f.labels.iter().filter_map(|l| labels.get(l).map(|id| (Dim::Label, *id))));
+            for (dim, id) in by {
+                add(dim, id, f.inbox_id);
+                add(dim, id, 0);
+            }
+        }
+        if let Some(t) = derived.tracked {
+            memory.insert(display_id, t);
+            changed.push(display_id);
+        }
+    }
+    changed.sort_unstable();
+    changed.dedup();
+    let states: Vec<(i64, Value)> =
+        changed.iter().filter_map(|id| memory.get(id).and_then(|t| serde_json::to_value(t).ok()).map(|v| (*id, v))).collect();
+    let rows: Vec<Increment> = increments
+        .into_iter()
+        .map(|((dim, dim_id, metric, inbox_id, slot), sum)| Increment { dim, dim_id, metric, inbox_id, slot, sum })
+        .collect();
+    switchboard_store::reports::insert_events(conn, &events).await?;
+    switchboard_store::reports::save_tracked(conn, account_id, &states).await?;
+    switchboard_store::reports::roll_up(conn, account_id, &rows).await?;
+    Ok(())
+}
+
+/// Derives the account's reporting events and roll-ups again from the kept inputs (after a
+/// fix to the derivation, or to an inbox's working hours), in one transaction, holding the
+/// reader's cursor so the reader waits. Returns how many inputs were read.
+pub async fn rebuild(state: &AppState, account_id: i64) -> CoreResult<usize> {
+    let mut conn = state.conn().await?;
+    switchboard_store::pool::begin(&mut conn).await?;
+    let result = async {
+        let mut seq = None;
+        for _ in 0..50 {
+            seq = switchboard_store::events::lock_reader(&mut conn, account_id, READER).await?;
+            if seq.is_some() {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        let Some(cursor) = seq else { return Err(CoreError::Unavailable) };
+        switchboard_store::reports::forget(&mut conn, account_id).await?;
+        let (mut after, mut read) = (0, 0);
+        loop {
+            let kept = switchboard_store::reports::inputs_after(&mut conn, account_id, after, BATCH).await?;
+            let kept: Vec<_> = kept.into_iter().filter(|i| i.seq <= cursor).collect();
+            let Some(last) = kept.last().map(|i| i.seq) else { break };
+            let inputs: Vec<(i64, &str, DateTime<Utc>, Value)> =
+                kept.iter().map(|i| (i.seq, i.name.as_str(), i.logged_at, i.data.clone())).collect();
+            derive_batch(&mut conn, account_id, &inputs).await?;
+            read += inputs.len();
+            after = last;
+        }
+        CoreResult::Ok(read)
+    }
+    .await;
+    match result {
+        Ok(n) => {
+            switchboard_store::pool::commit(&mut conn).await?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = switchboard_store::pool::rollback(&mut conn).await;
+            Err(e)
+        }
+    }
+}
+
+// The report use cases.
+
+/// The inboxes whose figures the actor sees: None for an administrator (the account's rows).
+async fn seen_inboxes(conn: &mut AsyncPgConnection, actor: &Actor) -> CoreResult<Option<Vec<i64>>> {
+    if matches!(actor.visibility, Visibility::All) {
+        return Ok(None);
+    }
+    Ok(Some(switchboard_store::inboxes::list(conn, actor.account_id, actor.visibility).await?.into_iter().map(|i| i.id).collect()))
+}
+
+/// The object `type` and `id` name, checked: the account's, and an inbox the actor sees.
+async fn subject(conn: &mut AsyncPgConnection, actor: &Actor, dim: Dim, id: Option<&str>) -> CoreResult<Option<i64>> {
+    if dim == Dim::Account {
+        return Ok(None);
+    }
+    let Some(raw) = id.map(str::trim).filter(|s| !s.is_empty()) else { return Err(ValidationError::blank("id").into()) };
+    let id: i64 = raw.parse().map_err(|_| ValidationError::invalid("id", "must be a number"))?;
+    let a = actor.account_id;
+    let found = match dim {
+        Dim::Inbox => switchboard_store::inboxes::find(conn, a, id, actor.visibility).await?.is_some(),
+        Dim::Agent => switchboard_store::account_users::membership(conn, a, id).await?.is_some(),
+        Dim::Team => switchboard_store::teams::find(conn, a, id, actor.user_id).await?.is_some(),
+        Dim::Label => switchboard_store::labels::find(conn, a, id).await?.is_some(),
+        Dim::Account => true,
+    };
+    if !found {
+        return Err(CoreError::NotFound);
+    }
+    Ok(Some(id))
+}
+
+/// The parameters of a time series.
+pub struct SeriesQuery<'a> {
+    pub metric: Option<&'a str>,
+    pub kind: Option<&'a str>,
+    pub id: Option<&'a str>,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub group_by: Option<&'a str>,
+    pub business_hours: bool,
+    pub timezone_offset: Option<&'a str>,
+}
+
+/// One point of a series: `count` is what an average is over.
+#[derive(Debug, Serialize)]
+pub struct Point {
+    pub value: f64,
+    pub timestamp: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub count: Option<i64>,
+}
+
+fn dim_of(kind: Option<&str>) -> Result<Dim, ValidationError> {
+    Dim::parse("type", kind.unwrap_or("account"))
+}
+
+pub async fn series(state: &AppState, actor: &Actor, q: &SeriesQuery<'_>) -> CoreResult<Vec<Point>> {
+    let metric = ReportMetric::parse("metric", q.metric.unwrap_or(""))?;
+    let dim = dim_of(q.kind)?;
+    let range = Range::parse(q.since, q.until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let grouping = Grouping::parse("group_by", q.group_by.unwrap_or("day"))?;
+    let offset = rules::offset_seconds(q.timezone_offset)?;
+    let mut conn = state.conn().await?;
+    let id = subject(&mut conn, actor, dim, q.id).await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let ids = id.map(|i| vec![i]);
+    let scope = Scope { dim, ids: ids.as_deref(), inboxes: inboxes.as_deref() };
+    let unit = match grouping {
+        Grouping::Day => "day",
+        Grouping::Week => "week",
+        Grouping::Month => "month",
+        Grouping::Year => "year",
+    };
+    let rows = switchboard_store::reports::series(&mut conn, actor.account_id, &scope, metric.metric().code(), &range, offset, unit).await?;
+    let found: HashMap<chrono::NaiveDate, Sum> = rows.into_iter().collect();
+    Ok(grouping
+        .periods(&range, offset)
+        .into_iter()
+        .map(|d| {
+            let sum = found.get(&d).copied().unwrap_or_default();
+            // The period's start in UTC: local midnight minus the offset.
+            let timestamp = d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp() - i64::from(offset);
+            Point { value: metric.value(&sum, q.business_hours), timestamp, count: metric.is_average().then_some(sum.count) }
+        })
+        .collect())
+}
+
+/// The summary's figures over one range.
+#[derive(Debug, Serialize, Default, Clone, Copy)]
+pub struct Figures {
+    pub avg_first_response_time: f64,
+    pub avg_resolution_time: f64,
+    pub reply_time: f64,
+    pub conversations_count: i64,
+    pub incoming_messages_count: i64,
+    pub outgoing_messages_count: i64,
+    pub resolutions_count: i64,
+    pub bot_resolutions_count: i64,
+    pub bot_handoffs_count: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Summary {
+    #[serde(flatten)]
+    pub current: Figures,
+    pub previous: Figures,
+}
+
+const SUMMARY_METRICS: [Metric; 8] = [
+    Metric::Conversations,
+    Metric::IncomingMessages,
+    Metric::OutgoingMessages,
+    Metric::FirstResponse,
+    Metric::Resolution,
+    Metric::ReplyTime,
+    Metric::BotResolution,
+    Metric::BotHandoff,
+];
+
+fn figures(sums: &HashMap<Metric, Sum>, business_hours: bool) -> Figures {
+    let get = |m: Metric| sums.get(&m).copied().unwrap_or_default();
+    Figures {
+        avg_first_response_time: ReportMetric::AvgFirstResponseTime.value(&get(Metric::FirstResponse), business_hours),
+        avg_resolution_time: ReportMetric::AvgResolutionTime.value(&get(Metric::Resolution), business_hours),
+        reply_time: ReportMetric::ReplyTime.value(&get(Metric::ReplyTime), business_hours),
+        conversations_count: get(Metric::Conversations).count,
+        incoming_messages_count: get(Metric::IncomingMessages).count,
+        outgoing_messages_count: get(Metric::OutgoingMessages).count,
+        resolutions_count: get(Metric::Resolution).count,
+        bot_resolutions_count: get(Metric::BotResolution).count,
+        bot_handoffs_count: get(Metric::BotHandoff).count,
+    }
+}
+
+fn metric_of(code: i16) -> Option<Metric> {
+    SUMMARY_METRICS.into_iter().chain(Metric::BUCKETS.map(|b| b.0)).find(|m| m.code() == code)
+}
+
+pub async fn summary(
+    state: &AppState,
+    actor: &Actor,
+    kind: Option<&str>,
+    id: Option<&str>,
+    since: Option<&str>,
+    until: Option<&str>,
+    business_hours: bool,
+) -> CoreResult<Summary> {
+    let dim = dim_of(kind)?;
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let mut conn = state.conn().await?;
+    let id = subject(&mut conn, actor, dim, id).await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let ids = id.map(|i| vec![i]);
+    let scope = Scope { dim, ids: ids.as_deref(), inboxes: inboxes.as_deref() };
+    let codes: Vec<i16> = SUMMARY_METRICS.iter().map(|m| m.code()).collect();
+    let over = |rows: Vec<(i16, i64, Sum)>| {
+        let mut sums: HashMap<Metric, Sum> = HashMap::new();
+        for (code, _, s) in rows {
+            if let Some(m) = metric_of(code) {
+                sums.entry(m).or_default().add(&s);
+            }
+        }
+        figures(&sums, business_hours)
+    };
+    let current = over(switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &codes, &range).await?);
+    let previous = over(switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &codes, &range.previous()).await?);
+    Ok(Summary { current, previous })
+}
+
+/// One agent's, inbox's or team's line of a summary report.
+#[derive(Debug, Serialize)]
+pub struct EntitySummary {
+    pub id: i64,
+    pub conversations_count: i64,
+    pub resolved_conversations_count: i64,
+    pub avg_resolution_time: Option<f64>,
+    pub avg_first_response_time: Option<f64>,
+    pub avg_reply_time: Option<f64>,
+}
+
+/// Summary per agent, inbox or team over the range: every one the actor sees, figures or not.
+pub async fn summary_by(
+    state: &AppState,
+    actor: &Actor,
+    dim: Dim,
+    since: Option<&str>,
+    until: Option<&str>,
+    business_hours: bool,
+) -> CoreResult<Vec<EntitySummary>> {
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let mut conn = state.conn().await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let a = actor.account_id;
+    let ids: Vec<i64> = match dim {
+        Dim::Inbox => switchboard_store::inboxes::list(&mut conn, a, actor.visibility).await?.into_iter().map(|i| i.id).collect(),
+        Dim::Agent => switchboard_store::account_users::list(&mut conn, a).await?.into_iter().map(|x| x.user.id).collect(),
+        Dim::Team => switchboard_store::teams::list(&mut conn, a, actor.user_id).await?.into_iter().map(|(t, _)| t.id).collect(),
+        Dim::Label => switchboard_store::labels::list(&mut conn, a).await?.into_iter().map(|l| l.id).collect(),
+        Dim::Account => vec![0],
+    };
+    let scope = Scope { dim, ids: None, inboxes: inboxes.as_deref() };
+    let codes = [Metric::Conversations, Metric::Resolution, Metric::FirstResponse, Metric::ReplyTime].map(Metric::code);
+    let rows = switchboard_store::reports::sums(&mut conn, a, &scope, &codes, &range).await?;
+    let mut by: HashMap<(i64, i16), Sum> = HashMap::new();
+    for (code, id, s) in rows {
+        by.entry((id, code)).or_default().add(&s);
+    }
+    let get = |id: i64, m: Metric| by.get(&(id, m.code())).copied().unwrap_or_default();
+    Ok(ids
+        .into_iter()
+        .map(|id| EntitySummary {
+            id,
+            conversations_count: get(id, Metric::Conversations).count,
+            resolved_conversations_count: get(id, Metric::Resolution).count,
+            avg_resolution_time: get(id, Metric::Resolution).average(business_hours),
+            avg_first_response_time: get(id, Metric::FirstResponse).average(business_hours),
+            avg_reply_time: get(id, Metric::ReplyTime).average(business_hours),
+        })
+        .collect())
+}
+
+/// The account's live counts.
+#[derive(Debug, Serialize)]
+pub struct Live {
+    pub open: i64,
+    pub unattended: i64,
+    pub unassigned: i64,
+    pub pending: i64,
+}
+
+pub async fn live(state: &AppState, actor: &Actor) -> CoreResult<Live> {
+    let mut conn = state.conn().await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let c = switchboard_store::reports::live_counts(&mut conn, actor.account_id, inboxes.as_deref()).await?;
+    Ok(Live { open: c.open, unattended: c.unattended, unassigned: c.unassigned, pending: c.pending })
+}
+
+#[derive(Debug, Serialize)]
+pub struct AgentLiveMetric {
+    pub open: i64,
+    pub unattended: i64,
+}
+
+/// An agent's live load, in the reference's shape.
+#[derive(Debug, Serialize)]
+pub struct AgentLive {
+    pub id: i64,
+    pub name: String,
+    pub email: String,
+    pub thumbnail: String,
+    pub availability: String,
+    pub metric: AgentLiveMetric,
+}
+
+/// Each agent's open and unattended conversations now (optionally one agent's).
+pub async fn live_by_agent(state: &AppState, actor: &Actor, user_id: Option<&str>) -> CoreResult<Vec<AgentLive>> {
+    let only = match user_id.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(raw) => Some(raw.parse::<i64>().map_err(|_| ValidationError::invalid("user_id", "must be a number"))?),
+        None => None,
+    };
+    let mut conn = state.conn().await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let counts: HashMap<i64, (i64, i64)> = switchboard_store::reports::live_by_agent(&mut conn, actor.account_id, inboxes.as_deref())
+        .await?
+        .into_iter()
+        .map(|r| (r.assignee_id, (r.open, r.unattended)))
+        .collect();
+    let agents = switchboard_store::account_users::list(&mut conn, actor.account_id).await?;
+    if let Some(id) = only {
+        if !agents.iter().any(|a| a.user.id == id) {
+            return Err(CoreError::NotFound);
+        }
+    }
+    Ok(agents
+        .into_iter()
+        .filter(|a| only.is_none_or(|id| a.user.id == id))
+        .map(|a| {
+            let (open, unattended) = counts.get(&a.user.id).copied().unwrap_or_default();
+            AgentLive {
+                id: a.user.id,
+                name: a.user.name.clone(),
+                email: a.user.email.clone(),
+                thumbnail: String::new(),
+                availability: a.member.availability.clone(),
+                metric: AgentLiveMetric { open, unattended },
+            }
+        })
+        .collect())
+}
+
+/// Conversations of one channel type by their status now.
+#[derive(Debug, Serialize, Default)]
+pub struct ChannelCounts {
+    pub open: i64,
+    pub resolved: i64,
+    pub pending: i64,
+    pub snoozed: i64,
+    pub total: i64,
+}
+
+/// The reference limits the channel summary to six months and answers 400 beyond.
+pub const CHANNEL_SUMMARY_MAX_DAYS: i64 = 183;
+
+pub async fn by_channel(state: &AppState, actor: &Actor, since: Option<&str>, until: Option<&str>) -> CoreResult<BTreeMap<String, ChannelCounts>> {
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    if range.until - range.since > chrono::Duration::days(CHANNEL_SUMMARY_MAX_DAYS) {
+        return Err(CoreError::BadRequest("the date range must be at most 6 months".into()));
+    }
+    let mut conn = state.conn().await?;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let mut out: BTreeMap<String, ChannelCounts> = BTreeMap::new();
+    for r in switchboard_store::reports::by_channel(&mut conn, actor.account_id, inboxes.as_deref(), &range).await? {
+        let c = out.entry(ChannelType::from_stored(&r.channel_type).reference_name().to_string()).or_default();
+        match r.status.as_str() {
+            "open" => c.open += r.count,
+            "resolved" => c.resolved += r.count,
+            "pending" => c.pending += r.count,
+            "snoozed" => c.snoozed += r.count,
+            _ => {}
+        }
+        c.total += r.count;
+    }
+    Ok(out)
+}
+
+/// First responses in the range per channel type, in the reference's hour buckets.
+pub async fn first_response_distribution(
+    state: &AppState,
+    actor: &Actor,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> CoreResult<BTreeMap<String, BTreeMap<&'static str, i64>>> {
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let mut conn = state.conn().await?;
+    let inboxes = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility).await?;
+    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
+    let scope = Scope { dim: Dim::Inbox, ids: Some(&ids), inboxes: Some(&ids) };
+    let codes = Metric::BUCKETS.map(|b| b.0.code());
+    let rows = switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &codes, &range).await?;
+    let channel: HashMap<i64, &'static str> =
+        inboxes.iter().map(|i| (i.id, ChannelType::from_stored(&i.channel_type).reference_name())).collect();
+    let mut out: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
+    for i in &inboxes {
+        let entry = out.entry(channel.get(&i.id).copied().unwrap_or_default().to_string()).or_default();
+        for (_, name) in Metric::BUCKETS {
+            entry.entry(name).or_insert(0);
+        }
+    }
+    for (code, inbox, s) in rows {
+        let Some(name) = Metric::BUCKETS.iter().find(|b| b.0.code() == code).map(|b| b.1) else { continue };
+        let Some(kind) = channel.get(&inbox) else { continue };
+        *out.entry(kind.to_string()).or_default().entry(name).or_insert(0) += s.count;
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Serialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Titled {
+    pub id: i64,
+    pub title: String,
+}
+
+#[derive(Debug, Serialize)]
+pub struct InboxLabelMatrix {
+    pub inboxes: Vec<Named>,
+    pub labels: Vec<Titled>,
+    pub matrix: Vec<Vec<i64>>,
+}
+
+/// A list of ids from a query parameter (`1,2` or repeated); lenient: what is not a number is
+/// a 422 naming the parameter.
+pub fn id_list(field: &str, raw: &[String]) -> Result<Option<Vec<i64>>, ValidationError> {
+    let parts: Vec<&str> = raw.iter().flat_map(|s| s.split(',')).map(str::trim).filter(|s| !s.is_empty()).collect();
+    if parts.is_empty() {
+        return Ok(None);
+    }
+    parts.iter().map(|p| p.parse::<i64>().map_err(|_| ValidationError::invalid(field, "must be a list of numbers"))).collect::<Result<_, _>>().map(Some)
+}
+
+pub async fn inbox_label_matrix(
+    state: &AppState,
+    actor: &Actor,
+    since: Option<&str>,
+    until: Option<&str>,
+    inbox_ids: Option<Vec<i64>>,
+    label_ids: Option<Vec<i64>>,
+) -> CoreResult<InboxLabelMatrix> {
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let mut conn = state.conn().await?;
+    let inboxes: Vec<_> = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility)
+        .await?
+        .into_iter()
+        .filter(|i| inbox_ids.as_ref().is_none_or(|ids| ids.contains(&i.id)))
+        .collect();
+    let labels: Vec<_> = switchboard_store::labels::list(&mut conn, actor.account_id)
+        .await?
+        .into_iter()
+        .filter(|l| label_ids.as_ref().is_none_or(|ids| ids.contains(&l.id)))
+        .collect();
+    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
+    let titles: Vec<String> = labels.iter().map(|l| l.title.clone()).collect();
+    let counts: HashMap<(i64, String), i64> =
+        switchboard_store::reports::inbox_labels(&mut conn, actor.account_id, Some(&ids), Some(&titles), &range)
+            .await?
+            .into_iter()
+            .map(|r| ((r.inbox_id, r.label), r.count))
+            .collect();
+    let matrix = inboxes
+        .iter()
+        .map(|i| labels.iter().map(|l| counts.get(&(i.id, l.title.clone())).copied().unwrap_or(0)).collect())
+        .collect();
+    Ok(InboxLabelMatrix {
+        inboxes: inboxes.into_iter().map(|i| Named { id: i.id, name: i.name }).collect(),
+        labels: labels.into_iter().map(|l| Titled { id: l.id, title: l.title }).collect(),
+        matrix,
+    })
+}
+
+#[derive(Debug, Serialize)]
+pub struct OutgoingCount {
+    pub id: i64,
+    pub name: String,
+    pub outgoing_messages_count: i64,
+}
+
+/// Outgoing messages in the range per agent (sent by them; bots' excluded), team, inbox or label.
+pub async fn outgoing_by(
+    state: &AppState,
+    actor: &Actor,
+    group_by: Option<&str>,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> CoreResult<Vec<OutgoingCount>> {
+    let dim = match group_by.map(str::trim) {
+        Some("agent") => Dim::Agent,
+        Some("team") => Dim::Team,
+        Some("inbox") => Dim::Inbox,
+        Some("label") => Dim::Label,
+        Some(_) => return Err(ValidationError::invalid("group_by", "must be one of agent, team, inbox, label").into()),
+        None => return Err(ValidationError::blank("group_by").into()),
+    };
+    let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let mut conn = state.conn().await?;
+    let a = actor.account_id;
+    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let named: Vec<(i64, String)> = match dim {
+        Dim::Agent => switchboard_store::account_users::list(&mut conn, a).await?.into_iter().map(|x| (x.user.id, x.user.name)).collect(),
+        Dim::Team => switchboard_store::teams::list(&mut conn, a, actor.user_id).await?.into_iter().map(|(t, _)| (t.id, t.name)).collect(),
+        Dim::Inbox => switchboard_store::inboxes::list(&mut conn, a, actor.visibility).await?.into_iter().map(|i| (i.id, i.name)).collect(),
+        _ => switchboard_store::labels::list(&mut conn, a).await?.into_iter().map(|l| (l.id, l.title)).collect(),
+    };
+    let scope = Scope { dim, ids: None, inboxes: inboxes.as_deref() };
+    let counts: HashMap<i64, i64> =
+        switchboard_store::reports::sums(&mut conn, a, &scope, &[Metric::OutgoingMessages.code()], &range).await?.into_iter().fold(
+            HashMap::new(),
+            |mut m, (_, id, s)| {
+                *m.entry(id).or_default() += s.count;
+                m
+            },
+        );
+    Ok(named
+        .into_iter()
+        .map(|(id, name)| OutgoingCount { id, name, outgoing_messages_count: counts.get(&id).copied().unwrap_or(0) })
+        .collect())
+}
+
+/// A reporting event in the reference's shape.
+#[derive(Debug, Serialize)]
+pub struct EventView {
+    pub id: i64,
+    pub name: String,
+    pub value: f64,
+    pub value_in_business_hours: f64,
+    pub event_start_time: DateTime<Utc>,
+    pub event_end_time: DateTime<Utc>,
+    pub account_id: i64,
+    pub conversation_id: Option<i64>,
+    pub inbox_id: Option<i64>,
+    pub user_id: Option<i64>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<ReportingEvent> for EventView {
+    /// It was created when what it measures ended: derived again, it is the same row.
+    fn from(e: ReportingEvent) -> Self {
+        Self {
+            id: e.id,
+            name: e.name,
+            value: e.value,
+            value_in_business_hours: e.value_in_business_hours,
+            event_start_time: e.event_start_time,
+            event_end_time: e.event_end_time,
+            account_id: e.account_id,
+            conversation_id: e.conversation_id,
+            inbox_id: e.inbox_id,
+            user_id: e.user_id,
+            created_at: e.event_end_time,
+            updated_at: e.event_end_time,
+        }
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventMeta {
+    pub count: i64,
+    pub current_page: i64,
+    pub total_pages: i64,
+}
+
+#[derive(Debug, Serialize)]
+pub struct EventPage {
+    pub meta: EventMeta,
+    pub payload: Vec<EventView>,
+}
+
+pub const EVENTS_PER_PAGE: i64 = 25;
+
+pub struct EventQuery<'a> {
+    pub page: i64,
+    pub since: Option<&'a str>,
+    pub until: Option<&'a str>,
+    pub inbox_id: Option<&'a str>,
+    pub user_id: Option<&'a str>,
+    pub name: Option<&'a str>,
+}
+
+/// The account's reporting events (administrators), newest first, 25 a page.
+pub async fn events(state: &AppState, actor: &Actor, q: &EventQuery<'_>) -> CoreResult<EventPage> {
+    if !actor.administrator {
+        return Err(CoreError::Forbidden);
+    }
+    let time = |field: &str, raw: Option<&str>| -> Result<Option<DateTime<Utc>>, ValidationError> {
+        match raw.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s
+                .parse::<i64>()
+                .ok()
+                .and_then(|n| DateTime::from_timestamp(n, 0))
+                .map(Some)
+                .ok_or_else(|| ValidationError::invalid(field, "must be a Unix timestamp in seconds")),
+        }
+    };
+    let number = |field: &str, raw: Option<&str>| -> Result<Option<i64>, ValidationError> {
+        match raw.map(str::trim).filter(|s| !s.is_empty()) {
+            None => Ok(None),
+            Some(s) => s.parse().map(Some).map_err(|_| ValidationError::invalid(field, "must be a number")),
+        }
+    };
+    let (since, until) = (time("since", q.since)?, time("until", q.until)?);
+    if let (Some(s), Some(u)) = (since, until) {
+        if s >= u {
+            return Err(ValidationError::invalid("since", "must be before until").into());
+        }
+    }
+    let name = match q.name.map(str::trim).filter(|s| !s.is_empty()) {
+        Some(n) => Some(rules::EventName::parse(n).ok_or_else(|| ValidationError::invalid("name", "is not a reporting event name"))?.as_str()),
+        None => None,
+    };
+    let filter = EventFilter { since, until, inbox_id: number("inbox_id", q.inbox_id)?, user_id: number("user_id", q.user_id)?, name };
+    let page = q.page.max(1);
+    let mut conn = state.conn().await?;
+    let (rows, count) = switchboard_store::reports::page(&mut conn, actor.account_id, &filter, page, EVENTS_PER_PAGE).await?;
+    Ok(EventPage {
+        meta: EventMeta { count, current_page: page, total_pages: (count + EVENTS_PER_PAGE - 1) / EVENTS_PER_PAGE },
+        payload: rows.into_iter().map(EventView::from).collect(),
+    })
+}
+
+/// A conversation's reporting events, oldest first, for anyone who sees the conversation.
+pub async fn of_conversation(state: &AppState, actor: &Actor, display_id: i64) -> CoreResult<Vec<EventView>> {
+    let mut conn = state.conn().await?;
+    crate::conversations::visible(&mut conn, actor, display_id).await?;
+    Ok(switchboard_store::reports::of_conversation(&mut conn, actor.account_id, display_id).await?.into_iter().map(EventView::from).collect())
+}

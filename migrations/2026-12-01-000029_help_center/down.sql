@@ -1,0 +1,4 @@
+DROP TABLE articles;
+DROP FUNCTION sb_article_search();
+DROP TABLE portal_categories;
+DROP TABLE portals;
