@@ -580,6 +580,98 @@ OURS[('post', '/api/v1/accounts/{account_id}/macros/{id}/execute')] = {'operatio
 OURS[('post', '/api/v1/accounts/{account_id}/macros/attach_file')] = dict(ATTACH, operationId='attach-macro-file',
     summary='Upload a file for a macro\'s send_attachment action (members)')
 
+# Reports and the help center.
+V2 = '/api/v2/accounts/{account_id}'
+PORTALS = '/api/v1/accounts/{account_id}/portals'
+FROM_REFERENCE += [
+    ('get', '/api/v1/accounts/{account_id}/reporting_events', '/api/v1/accounts/{account_id}/reporting_events'),
+    ('get', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/reporting_events', '/api/v1/accounts/{account_id}/conversations/{conversation_id}/reporting_events'),
+    ('get', V2 + '/reports', V2 + '/reports'),
+    ('get', V2 + '/reports/summary', V2 + '/reports/summary'),
+    ('get', V2 + '/reports/conversations', V2 + '/reports/conversations'),
+    ('get', V2 + '/reports/conversations/', V2 + '/reports/conversations/'),
+    ('get', V2 + '/summary_reports/channel', V2 + '/summary_reports/channel'),
+    ('get', V2 + '/summary_reports/inbox', V2 + '/summary_reports/inbox'),
+    ('get', V2 + '/summary_reports/agent', V2 + '/summary_reports/agent'),
+    ('get', V2 + '/summary_reports/team', V2 + '/summary_reports/team'),
+    ('get', V2 + '/reports/first_response_time_distribution', V2 + '/reports/first_response_time_distribution'),
+    ('get', V2 + '/reports/inbox_label_matrix', V2 + '/reports/inbox_label_matrix'),
+    ('get', V2 + '/reports/outgoing_messages_count', V2 + '/reports/outgoing_messages_count'),
+    ('post', PORTALS, PORTALS),
+    ('get', PORTALS, PORTALS),
+    ('patch', PORTALS + '/{id}', PORTALS + '/{id}'),
+    ('post', PORTALS + '/{id}/categories', PORTALS + '/{id}/categories'),
+    ('post', PORTALS + '/{id}/articles', PORTALS + '/{id}/articles'),
+]
+CSV = {'text/csv': {'schema': {'type': 'string'}}}
+def csv_of(method, path, theirs, name):
+    op = copy.deepcopy(ref['paths'][theirs][method])
+    op['operationId'] = op['operationId'] + '-csv'
+    op['summary'] = f'{name} as a CSV download (administrators)'
+    shared = [p for p in ref['paths'][theirs].get('parameters', []) if p not in op.get('parameters', [])]
+    op['parameters'] = shared + op.get('parameters', [])
+    op['responses'] = {'200': {'description': 'CSV, one row per item', 'content': CSV}, **STD_ERRORS}
+    return op
+for kind in ('channel', 'inbox', 'agent', 'team'):
+    OURS[('get', f'{V2}/summary_reports/{kind}.csv')] = csv_of('get', f'{V2}/summary_reports/{kind}.csv', f'{V2}/summary_reports/{kind}', f'The {kind} summary')
+OURS[('get', V2 + '/reports.csv')] = csv_of('get', V2 + '/reports.csv', V2 + '/reports', 'The time series')
+PORTAL_KEY = {'name': 'id', 'in': 'path', 'required': True, 'schema': {'type': 'string'}, 'description': 'The portal\'s id or slug'}
+CAT_ID = {'name': 'category_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+ART_ID = {'name': 'article_id', 'in': 'path', 'required': True, 'schema': {'type': 'integer'}}
+PORTAL_ONE = {'$ref': '#/components/schemas/portal_single'}
+CATEGORY = {'$ref': '#/components/schemas/category'}
+ARTICLE = {'$ref': '#/components/schemas/article'}
+def body(name):
+    return {'required': True, 'content': {'application/json': {'schema': {'$ref': f'#/components/schemas/{name}'}}}}
+OURS.update({
+    ('get', PORTALS + '/{id}'): {'operationId': 'get-portal-details', 'summary': 'A portal (members)', 'parameters': [ACC, PORTAL_KEY],
+        'responses': {'200': resp(PORTAL_ONE), **STD_ERRORS}},
+    ('delete', PORTALS + '/{id}'): {'operationId': 'delete-portal', 'summary': 'Delete a portal with its categories and articles (administrators)',
+        'parameters': [ACC, PORTAL_KEY], 'responses': {'200': resp(), **STD_ERRORS}},
+    ('get', PORTALS + '/{id}/categories'): {'operationId': 'list-categories', 'summary': "A portal's categories (members)",
+        'parameters': [ACC, PORTAL_KEY, {'name': 'locale', 'in': 'query', 'schema': {'type': 'string'}}],
+        'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': CATEGORY}, 'meta': {'type': 'object'}}}), **STD_ERRORS}},
+    ('get', PORTALS + '/{id}/categories/{category_id}'): {'operationId': 'get-category', 'summary': 'A category (members)',
+        'parameters': [ACC, PORTAL_KEY, CAT_ID], 'responses': {'200': resp(CATEGORY), **STD_ERRORS}},
+    ('patch', PORTALS + '/{id}/categories/{category_id}'): {'operationId': 'update-category', 'summary': 'Update a category (administrators)',
+        'parameters': [ACC, PORTAL_KEY, CAT_ID], 'requestBody': body('category_create_update_payload'), 'responses': {'200': resp(CATEGORY), **STD_ERRORS}},
+    ('delete', PORTALS + '/{id}/categories/{category_id}'): {'operationId': 'delete-category', 'summary': 'Delete a category; its articles stay, uncategorized (administrators)',
+        'parameters': [ACC, PORTAL_KEY, CAT_ID], 'responses': {'200': resp(), **STD_ERRORS}},
+    ('get', PORTALS + '/{id}/articles'): {'operationId': 'list-articles', 'summary': "A portal's articles, in position order, 25 a page (members)",
+        'parameters': [ACC, PORTAL_KEY] + [{'name': n, 'in': 'query', 'schema': {'type': t}} for n, t in
+            (('page', 'integer'), ('locale', 'string'), ('status', 'string'), ('category_id', 'integer'), ('author_id', 'integer'))],
+        'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': ARTICLE}, 'meta': {'type': 'object', 'properties': {
+            'articles_count': {'type': 'integer'}, 'current_page': {'type': 'integer'}}}}}), **STD_ERRORS}},
+    ('get', PORTALS + '/{id}/articles/{article_id}'): {'operationId': 'get-article', 'summary': 'An article (members)',
+        'parameters': [ACC, PORTAL_KEY, ART_ID], 'responses': {'200': resp(ARTICLE), **STD_ERRORS}},
+    ('patch', PORTALS + '/{id}/articles/{article_id}'): {'operationId': 'update-article', 'summary': 'Update an article (members)',
+        'parameters': [ACC, PORTAL_KEY, ART_ID], 'requestBody': body('article_create_update_payload'), 'responses': {'200': resp(ARTICLE), **STD_ERRORS}},
+    ('delete', PORTALS + '/{id}/articles/{article_id}'): {'operationId': 'delete-article', 'summary': 'Delete an article (administrators)',
+        'parameters': [ACC, PORTAL_KEY, ART_ID], 'responses': {'200': resp(), **STD_ERRORS}},
+})
+PUBLIC_ARTICLE = {'type': 'object', 'properties': {
+    'id': {'type': 'integer'}, 'slug': {'type': 'string'}, 'title': {'type': 'string'}, 'description': {'type': 'string', 'nullable': True},
+    'content': {'type': 'string', 'description': 'The Markdown rendered to HTML and sanitized (never script); empty in lists'},
+    'locale': {'type': 'string'}, 'views': {'type': 'integer'}, 'updated_at': {'type': 'string', 'format': 'date-time'},
+    'category': {'type': 'object', 'nullable': True, 'properties': {'id': {'type': 'integer'}, 'name': {'type': 'string'}, 'slug': {'type': 'string'}}}}}
+HC_LIMIT = {'429': resp({'type': 'object'}, 'Rate limited (PUBLIC_REQUESTS_PER_MINUTE_PER_IP and …_PER_INBOX, per portal); Retry-After says when to retry')}
+OURS[('get', '/hc/{portal_slug}/{locale}/articles')] = {'operationId': 'public-articles', 'security': [],
+    'summary': "A live portal's published articles in a locale, or those matching query (no token)",
+    'description': 'Without query: published articles in position order, 25 a page. With query: PostgreSQL full-text search in the '
+                   'locale\'s language (websearch syntax: words, "phrases", -exclusions), best first (title over description over '
+                   'content), at most 25. Drafts, archived articles and archived portals are never shown. 404 for an unknown portal or '
+                   'a locale the portal does not offer.',
+    'parameters': [{'name': 'portal_slug', 'in': 'path', 'required': True, 'schema': {'type': 'string'}},
+                   {'name': 'locale', 'in': 'path', 'required': True, 'schema': {'type': 'string'}},
+                   {'name': 'query', 'in': 'query', 'schema': {'type': 'string'}}, {'name': 'page', 'in': 'query', 'schema': {'type': 'integer'}}],
+    'responses': {'200': resp({'type': 'object', 'properties': {'payload': {'type': 'array', 'items': PUBLIC_ARTICLE}, 'meta': {'type': 'object', 'properties': {
+        'articles_count': {'type': 'integer'}, 'current_page': {'type': 'integer'}}}}}), '404': resp(ERR, 'Not found'), **HC_LIMIT}}
+OURS[('get', '/hc/{portal_slug}/articles/{article_slug}')] = {'operationId': 'public-article', 'security': [],
+    'summary': 'One published article, its Markdown as sanitized HTML (no token); counts a view',
+    'parameters': [{'name': 'portal_slug', 'in': 'path', 'required': True, 'schema': {'type': 'string'}},
+                   {'name': 'article_slug', 'in': 'path', 'required': True, 'schema': {'type': 'string'}}],
+    'responses': {'200': resp(PUBLIC_ARTICLE), '404': resp(ERR, 'Not found'), **HC_LIMIT}}
+
 paths = {}
 for method, ours, theirs in FROM_REFERENCE:
     item = ref['paths'][theirs]
@@ -1050,6 +1142,133 @@ SPAY['properties']['content']['nullable'] = True
 SPAY['properties']['template_params']['nullable'] = True
 SPAY['properties']['recurrence'] = SCHED['recurrence']
 SPAY['properties']['cancel_on_reply'] = {'type': 'boolean', 'default': True}
+# Reports: figures are numbers (the reference's server sends numbers; its document says strings), from the reporting
+# events and their roll-ups.
+REPORT_NOTE = ('Members; an agent\'s figures cover only the inboxes they work in (another inbox, and another account\'s objects, are '
+    '404). since and until are Unix seconds (until defaults to now, since to 30 days before until); a since not before until, an '
+    'unreadable value, a range over 731 days, an unknown metric, type or group_by is a 422 naming the parameter. Figures come '
+    'from the reporting events (see reporting_events) rolled up per quarter hour and per UTC day, never from the messages. '
+    'Counts: conversations_count (conversations created; for an agent, team or label: given to it in the range), '
+    'incoming_messages_count and outgoing_messages_count (private notes excluded; an agent\'s outgoing messages are those they '
+    'sent, their incoming ones those of conversations assigned to them), resolutions_count, bot_resolutions_count (resolved with '
+    'no assignee after only a bot answered), bot_handoffs_count. Averages in seconds: avg_first_response_time (conversation start '
+    'to the first agent reply), avg_resolution_time (start to resolution), reply_time (a contact\'s message waiting for an agent '
+    'reply, after the first response). business_hours=true uses each inbox\'s working hours in its timezone (0 where the inbox '
+    'keeps none, as the reference). Any report is also CSV for administrators with Accept: text/csv.')
+for path in (V2 + '/reports', V2 + '/reports/summary', V2 + '/reports/conversations', V2 + '/reports/conversations/',
+             V2 + '/summary_reports/inbox', V2 + '/summary_reports/agent', V2 + '/summary_reports/team', V2 + '/summary_reports/channel',
+             V2 + '/reports/first_response_time_distribution', V2 + '/reports/inbox_label_matrix', V2 + '/reports/outgoing_messages_count'):
+    op = paths[path]['get']
+    op['description'] = (op.get('description', '') + '\n\n' + REPORT_NOTE).strip()
+    op['responses'].update({k: v for k, v in STD_ERRORS.items() if k not in op['responses']})
+    op['responses']['200'].setdefault('content', {}).update(CSV)
+series = paths[V2 + '/reports']['get']
+series['responses']['200']['content']['application/json']['schema']['items']['properties'] = {
+    'value': {'type': 'number', 'description': 'A count, or an average in seconds'},
+    'timestamp': {'type': 'integer', 'description': 'The period\'s start (local midnight in timezone_offset), Unix seconds'},
+    'count': {'type': 'integer', 'description': 'Averages only: how many values the average is over'}}
+for path in (V2 + '/reports', V2 + '/reports/summary'):
+    params = paths[path]['get'].setdefault('parameters', [])
+    params += [{'name': 'business_hours', 'in': 'query', 'schema': {'type': 'boolean'}}]
+params = paths[V2 + '/reports']['get']['parameters']
+params += [{'name': 'group_by', 'in': 'query', 'schema': {'type': 'string', 'enum': ['day', 'week', 'month', 'year']},
+            'description': 'Periods in timezone_offset; weeks start on Monday. Every period of the range is answered, zeros included.'},
+           {'name': 'timezone_offset', 'in': 'query', 'schema': {'type': 'number'}, 'description': 'Hours from UTC, e.g. -5 or 5.5'}]
+METRICS = ['conversations_count', 'incoming_messages_count', 'outgoing_messages_count', 'avg_first_response_time',
+           'avg_resolution_time', 'reply_time', 'resolutions_count', 'bot_resolutions_count', 'bot_handoffs_count']
+ref['components']['parameters']['report_metric']['schema']['enum'] = METRICS
+FIGURES = {'avg_first_response_time': {'type': 'number'}, 'avg_resolution_time': {'type': 'number'}, 'reply_time': {'type': 'number'},
+           'conversations_count': {'type': 'integer'}, 'incoming_messages_count': {'type': 'integer'},
+           'outgoing_messages_count': {'type': 'integer'}, 'resolutions_count': {'type': 'integer'},
+           'bot_resolutions_count': {'type': 'integer'}, 'bot_handoffs_count': {'type': 'integer'}}
+components_source['account_summary'] = {'type': 'object', 'description': 'The range\'s figures, and the same for the range of equal length just before',
+    'properties': {**FIGURES, 'previous': {'type': 'object', 'properties': FIGURES}}}
+LIVE = {'type': 'object', 'properties': {'open': {'type': 'integer'}, 'unattended': {'type': 'integer', 'description': 'Open, and never answered or waiting for a reply'},
+        'unassigned': {'type': 'integer'}, 'pending': {'type': 'integer'}}}
+AGENTS_LIVE = {'type': 'array', 'items': {'$ref': '#/components/schemas/agent_conversation_metrics'}}
+for path in (V2 + '/reports/conversations', V2 + '/reports/conversations/'):
+    op = paths[path]['get']
+    op['responses']['200']['content']['application/json']['schema'] = {'oneOf': [LIVE, AGENTS_LIVE],
+        'description': 'type=account: the live counts; type=agent: each agent\'s (or user_id\'s) open and unattended conversations'}
+    for p in op.get('parameters', []) + paths[path].get('parameters', []):
+        if p.get('name') == 'type':
+            p['schema'] = {'type': 'string', 'enum': ['account', 'agent']}
+            p['required'] = False
+paths[V2 + '/reports/conversations']['get'].setdefault('parameters', []).append({'name': 'user_id', 'in': 'query', 'schema': {'type': 'string'}})
+prop('agent_conversation_metrics', 'availability')['enum'] = ['online', 'busy', 'offline']
+for kind in ('inbox', 'agent', 'team'):
+    op = paths[f'{V2}/summary_reports/{kind}']['get']
+    if not any(p.get('name') == 'business_hours' for p in op.get('parameters', []) + paths[f'{V2}/summary_reports/{kind}'].get('parameters', [])):
+        op.setdefault('parameters', []).append({'name': 'business_hours', 'in': 'query', 'schema': {'type': 'boolean'}})
+paths[V2 + '/summary_reports/channel']['get']['responses']['400'] = resp(ERR, 'The range is longer than 6 months')
+paths[V2 + '/reports/outgoing_messages_count']['get']['responses']['422'] = resp(ERR, 'group_by missing or unknown')
+NOTES_RE = ('Administrators (agents get 401). Newest first, 25 a page; since and until (Unix seconds) bound event_end_time; name is one of '
+    'first_response, reply_time, conversation_resolved (or resolution), conversation_bot_resolved, conversation_opened, '
+    'conversation_bot_handoff (422 otherwise, naming the parameter). Reporting events are derived from the event log by a reader of '
+    'their own, exactly once each, in the transaction that moves its cursor; the log events they come from are kept (slim) so '
+    'they can be rebuilt (switchboard rebuild-reports) and a rebuild gives the same rows. value is in seconds; '
+    'value_in_business_hours counts only the inbox\'s working hours in its timezone. created_at is when what it measures ended. '
+    'conversation_id is the conversation\'s display id.')
+op = paths['/api/v1/accounts/{account_id}/reporting_events']['get']
+op['description'] = (op.get('description', '') + '\n\n' + NOTES_RE).strip()
+op['responses'].update({k: v for k, v in STD_ERRORS.items() if k not in op['responses']})
+op['responses']['200'].setdefault('content', {}).update(CSV)
+op = paths['/api/v1/accounts/{account_id}/conversations/{conversation_id}/reporting_events']['get']
+op['description'] = (op.get('description', '') + '\n\nAnyone who may see the conversation (404 otherwise).').strip()
+op['responses'].update({k: v for k, v in STD_ERRORS.items() if k not in op['responses']})
+REV = components_source['reporting_event']['properties']
+REV['name']['enum'] = ['first_response', 'reply_time', 'conversation_resolved', 'conversation_bot_resolved', 'conversation_opened', 'conversation_bot_handoff']
+# Help center.
+HC_NOTE = ('Portals and categories are written by administrators (agents get 401), articles by any member and deleted by '
+    'administrators. Portal slugs are unique across the server (they are the public address /hc/{slug}); a taken slug or custom '
+    'domain is a 422 naming it. config.allowed_locales lists locale codes (default ["en"]); categories and articles take one of '
+    'them (422 on locale otherwise). content is Markdown; customers read it rendered and sanitized at /hc/{portal_slug}/articles/{slug}. '
+    'status is draft, published or archived (or the reference\'s 0, 1, 2); only published articles are public. Without a slug, '
+    'one is made from the name or title.')
+for (method, path) in [k for k in OURS if k[1].startswith(PORTALS)] + [('post', PORTALS), ('get', PORTALS), ('patch', PORTALS + '/{id}'),
+                       ('post', PORTALS + '/{id}/categories'), ('post', PORTALS + '/{id}/articles')]:
+    op = paths[path][method]
+    op['description'] = (op.get('description', '') + '\n\n' + HC_NOTE).strip()
+    op['responses'].update({k: v for k, v in STD_ERRORS.items() if k not in op['responses']})
+paths[PORTALS]['post']['responses']['200'] = resp(PORTAL_ONE)
+for method, path in (('patch', PORTALS + '/{id}'), ('post', PORTALS + '/{id}/categories'), ('post', PORTALS + '/{id}/articles')):
+    paths[path][method]['parameters'] = [ACC, PORTAL_KEY]
+paths[PORTALS + '/{id}'].pop('parameters', None)
+paths[PORTALS + '/{id}/categories'].pop('parameters', None)
+paths[PORTALS + '/{id}/articles'].pop('parameters', None)
+PORTAL_ITEM = components_source['portal_item']['properties']
+for key in ('color', 'custom_domain', 'header_text', 'homepage_link', 'page_title'):
+    PORTAL_ITEM[key]['nullable'] = True
+PORTAL_ITEM['inbox'] = {'type': 'object', 'nullable': True, 'description': 'Always null: portals are not tied to an inbox here'}
+PORTAL_ITEM['logo'] = {'type': 'object', 'nullable': True, 'description': 'Always null: no logo uploads yet'}
+components_source['portal_config']['properties']['default_locale'] = {'type': 'string'}
+for key in ('archived_articles_count', 'published_count', 'draft_articles_count'):
+    components_source['portal_meta']['properties'][key].pop('nullable', None)
+CAT = components_source['category']['properties']
+for key in ('description', 'parent_category_id', 'associated_category_id'):
+    CAT[key]['nullable'] = True
+CAT['icon'] = {'type': 'string', 'nullable': True}
+ART = components_source['article']['properties']
+ART['status'] = {'type': 'string', 'enum': ['draft', 'published', 'archived']}
+for key in ('category_id', 'author_id', 'associated_article_id'):
+    ART[key]['nullable'] = True
+ART['description'] = {'type': 'string', 'nullable': True}
+ART['locale'] = {'type': 'string'}
+ART['created_at'] = {'type': 'integer'}
+ART['updated_at'] = {'type': 'integer'}
+ART.pop('folder_id', None)
+for name in ('portal_create_update_payload', 'category_create_update_payload', 'article_create_update_payload'):
+    components_source[name]['additionalProperties'] = False
+APAY = components_source['article_create_update_payload']['properties']
+APAY['status'] = {'description': 'draft, published or archived, or 0, 1, 2', 'oneOf': [{'type': 'string', 'enum': ['draft', 'published', 'archived']}, {'type': 'integer', 'enum': [0, 1, 2]}]}
+for key in ('description', 'category_id', 'author_id', 'associated_article_id', 'content'):
+    APAY[key]['nullable'] = True
+PPAY = components_source['portal_create_update_payload']['properties']
+for key in ('custom_domain', 'color', 'header_text', 'page_title', 'homepage_link'):
+    PPAY[key]['nullable'] = True
+CPAY = components_source['category_create_update_payload']['properties']
+for key in ('description', 'icon', 'parent_category_id', 'associated_category_id'):
+    CPAY[key]['nullable'] = True
 NULLABLE = [
     ('conversation', 'agent_last_seen_at'), ('conversation', 'assignee_last_seen_at'),
     ('inbox', 'business_name'), ('inbox', 'provider'), ('team', 'description'), ('user', 'accounts.[].active_at'),

@@ -85,6 +85,12 @@ enum Command {
         #[arg(long)]
         name: String,
     },
+    /// Derive an account's reporting events and report roll-ups again from the kept log inputs
+    /// (after a fix to the derivation, or to an inbox's working hours)
+    RebuildReports {
+        #[arg(long)]
+        account: i64,
+    },
 }
 
 #[derive(Args)]
@@ -421,6 +427,12 @@ async fn run(cli: Cli) -> anyhow::Result<()> {
             let token = switchboard_core::tokens::random_token(24);
             let app = switchboard_store::platform::create_app(&mut conn, name.trim(), &token).await?;
             println!("Created platform app {} ({}).\nPlatform token (api_access_token for /platform/api/v1): {}", app.id, app.name, token);
+            Ok(())
+        }
+        Command::RebuildReports { account } => {
+            let pool = DbPool::new(&database_url, 2)?;
+            let read = switchboard_core::reports::rebuild(&pool, account).await?;
+            println!("Rebuilt the reports of account {account} from {read} kept log events.");
             Ok(())
         }
     };

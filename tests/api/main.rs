@@ -31,6 +31,7 @@ mod openapi;
 mod platform;
 mod profile;
 mod public;
+mod reports;
 mod realtime;
 mod retailer;
 mod scheduled_messages;

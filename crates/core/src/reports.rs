@@ -165,8 +165,8 @@ async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[(
 /// Derives the account's reporting events and roll-ups again from the kept inputs (after a
 /// fix to the derivation, or to an inbox's working hours), in one transaction, holding the
 /// reader's cursor so the reader waits. Returns how many inputs were read.
-pub async fn rebuild(state: &AppState, account_id: i64) -> CoreResult<usize> {
-    let mut conn = state.conn().await?;
+pub async fn rebuild(db: &switchboard_store::DbPool, account_id: i64) -> CoreResult<usize> {
+    let mut conn = db.get().await?;
     switchboard_store::pool::begin(&mut conn).await?;
     let result = async {
         let mut seq = None;

@@ -136,6 +136,21 @@ pub fn check(method: &str, path: &str, status: u16, body: &Value) -> Result<(), 
     }
 }
 
+/// Checks that a response that is not JSON (a CSV download) is documented with its media type.
+pub fn check_media(method: &str, path: &str, status: u16, media: &str) -> Result<(), String> {
+    let path = path.split('?').next().unwrap_or_default();
+    let Some(template) = template_of(path) else { return Ok(()) };
+    let method = method.to_lowercase();
+    let Some(op) = document()["paths"][template].get(&method) else { return Ok(()) };
+    let essence = media.split(';').next().unwrap_or_default().trim();
+    let documented = op["responses"][status.to_string()]["content"].as_object().is_some_and(|c| c.contains_key(essence));
+    if documented {
+        Ok(())
+    } else {
+        Err(format!("{} {template} answered {status} as {essence}, which the document does not list", method.to_uppercase()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

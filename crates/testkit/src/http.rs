@@ -76,7 +76,13 @@ impl<'a> Call<'a> {
         } else {
             serde_json::from_slice(&bytes).unwrap_or(Value::String(String::from_utf8_lossy(&bytes).into()))
         };
-        if let Err(mismatch) = crate::contract::check(self.method.as_str(), &self.path, status, &body) {
+        let media = headers.get(reqwest::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("application/json");
+        let checked = if media.contains("json") || bytes.is_empty() {
+            crate::contract::check(self.method.as_str(), &self.path, status, &body)
+        } else {
+            crate::contract::check_media(self.method.as_str(), &self.path, status, media)
+        };
+        if let Err(mismatch) = checked {
             panic!("{mismatch}");
         }
         Reply { status, headers, body }
