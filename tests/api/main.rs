@@ -19,6 +19,7 @@ mod group_admin;
 mod group_inbound;
 mod groups;
 mod health;
+mod help_center;
 mod inbox_members;
 mod inboxes;
 mod integration_apps;
