@@ -3,6 +3,7 @@
 
 mod cable;
 mod notifications;
+mod reports;
 mod seed;
 mod webhooks;
 
@@ -94,6 +95,24 @@ enum Command {
         #[arg(long, default_value_t = 16)]
         concurrency: usize,
     },
+    /// Every report for a 30-day and a one-year range on the seed, and the inbound webhook rate
+    /// with a report loop beside it against the same load without (the first run derives the
+    /// seed's reports)
+    Reports {
+        /// Timed requests per report and range
+        #[arg(long, default_value_t = 200)]
+        requests: usize,
+        #[arg(long, default_value_t = 20)]
+        warmup: usize,
+        /// Concurrent inbound deliveries
+        #[arg(long, default_value_t = 64)]
+        concurrency: usize,
+        /// Timed seconds per inbound round
+        #[arg(long, default_value_t = 10)]
+        seconds: u64,
+        #[arg(long, default_value_t = 1000)]
+        senders: usize,
+    },
     /// One server process for `cable` (started by it)
     #[command(hide = true)]
     Node {
@@ -131,7 +150,7 @@ struct Bench {
     inbox_id: i64,
 }
 
-async fn time_http(client: &reqwest::Client, n: usize, make: impl Fn(usize) -> reqwest::RequestBuilder) -> anyhow::Result<Vec<Duration>> {
+async fn time_http(client: &reqwest::Client, n: usize, make: &impl Fn(usize) -> reqwest::RequestBuilder) -> anyhow::Result<Vec<Duration>> {
     let mut out = Vec::with_capacity(n);
     for i in 0..n {
         let started = Instant::now();
@@ -253,8 +272,8 @@ async fn http(url: &str, requests: usize, warmup: usize) -> anyhow::Result<()> {
     println!("| scenario | API p50 | API p99 | target p99 | bare SQL p50 | bare SQL p99 | API/SQL p50 | API/SQL p99 | meets target |");
     println!("|---|---:|---:|---:|---:|---:|---:|---:|---|");
     for (name, target, request, sql) in &scenarios {
-        time_http(&client, warmup, request).await?;
-        let api = stats(time_http(&client, requests, request).await?);
+        time_http(&client, warmup, &request).await?;
+        let api = stats(time_http(&client, requests, &request).await?);
         time_sql(&mut conn, warmup, sql).await?;
         let bare = stats(time_sql(&mut conn, requests, sql).await?);
         println!(
@@ -305,6 +324,9 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Http { requests, warmup } => http(&url, requests, warmup).await,
+        Command::Reports { requests, warmup, concurrency, seconds, senders } => {
+            reports::run(&url, requests, warmup, concurrency, seconds, senders).await
+        }
         Command::Cable { clients, messages, nodes } => {
             let r = cable::run(&url, clients, messages, nodes).await?;
             println!("| nodes | clients | messages | delivered | p50 ms | p95 ms | p99 ms | server KiB per idle connection | CPU s: servers / load tool |");

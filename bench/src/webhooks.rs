@@ -84,6 +84,8 @@ INSERT INTO inboxes (account_id, name, channel_type, inbox_identifier, hmac_toke
   SELECT id, 'Bench Groups', 'whatsapp', md5(random()::text), md5(random()::text), md5(random()::text), '+573000000002', 'baileys',
          '{{"provider_url": "http://127.0.0.1:9", "api_key": "k", "webhook_verify_token": "{VERIFY}"}}', '{GROUP_TOKEN}'
   FROM accounts WHERE name = 'WebhookBench';
+-- As every account created through the API (store::accounts::create): its reports reader.
+INSERT INTO event_readers (account_id, reader, seq) SELECT id, 'reports', 0 FROM accounts WHERE name = 'WebhookBench';
 COMMIT;
 "#
     ))
@@ -282,6 +284,32 @@ async fn outbound(
         p99: percentile(&mut latencies, 0.99),
         drain: last.saturating_duration_since(load_ended).as_secs_f64(),
     })
+}
+
+/// Starts work beside the load on the app's port (the report loop); aborted when the load ends.
+pub type Beside = Box<dyn FnOnce(u16) -> tokio::task::JoinHandle<()> + Send>;
+
+/// Inbound messages per second of one timed load on a fresh app and account, with `beside`
+/// running on the same app meanwhile.
+pub async fn inbound_rate(url: &str, concurrency: usize, seconds: u64, senders: usize, beside: Option<Beside>) -> anyhow::Result<f64> {
+    let mut conn = AsyncPgConnection::establish(url).await?;
+    setup(&mut conn).await?;
+    let app = Application::build(Settings { port: 0, ..Settings::default() }, DbPool::new(url, 20)?).await?;
+    let port = app.port();
+    let endpoint = format!("http://127.0.0.1:{port}/webhooks/whatsapp/{TOKEN}");
+    let handle = app.handle();
+    tokio::spawn(app.run());
+    let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
+    let side = beside.map(|start| start(port));
+    let make = move |tag: &str, i: usize| webhook(tag, i, senders);
+    let result = load(&client, &endpoint, concurrency, seconds, senders, make).await;
+    if let Some(side) = side {
+        side.abort();
+    }
+    handle.stop(true).await;
+    conn.batch_execute("DELETE FROM accounts WHERE name = 'WebhookBench'").await?;
+    let (samples, elapsed) = result?;
+    Ok(samples.len() as f64 / elapsed)
 }
 
 #[allow(clippy::too_many_arguments)]
