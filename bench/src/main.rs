@@ -112,6 +112,12 @@ enum Command {
         seconds: u64,
         #[arg(long, default_value_t = 1000)]
         senders: usize,
+        /// Rounds of the inbound loads (the median is reported)
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
+        /// The paced report loop's interval, in ms
+        #[arg(long, default_value_t = 100)]
+        interval_ms: u64,
     },
     /// One server process for `cable` (started by it)
     #[command(hide = true)]
@@ -324,8 +330,8 @@ async fn main() -> anyhow::Result<()> {
             Ok(())
         }
         Command::Http { requests, warmup } => http(&url, requests, warmup).await,
-        Command::Reports { requests, warmup, concurrency, seconds, senders } => {
-            reports::run(&url, requests, warmup, concurrency, seconds, senders).await
+        Command::Reports { requests, warmup, concurrency, seconds, senders, rounds, interval_ms } => {
+            reports::run(&url, requests, warmup, concurrency, seconds, senders, rounds, Duration::from_millis(interval_ms)).await
         }
         Command::Cable { clients, messages, nodes } => {
             let r = cable::run(&url, clients, messages, nodes).await?;

@@ -56,6 +56,10 @@ CREATE TABLE report_slots (
 );
 CREATE TABLE report_days (LIKE report_slots INCLUDING ALL);
 ALTER TABLE report_days ADD FOREIGN KEY (account_id) REFERENCES accounts (id) ON DELETE CASCADE;
+-- The key serves one object's series; summaries over every agent (or inbox, team, label) read
+-- a range of buckets of one metric instead.
+CREATE INDEX report_slots_range_idx ON report_slots (account_id, dim, metric, inbox_id, bucket);
+CREATE INDEX report_days_range_idx ON report_days (account_id, dim, metric, inbox_id, bucket);
 
 -- The channel summary and the inbox-label matrix count conversations created in a range.
 CREATE INDEX conversations_account_created_idx ON conversations (account_id, created_at) INCLUDE (inbox_id, status);

@@ -2,9 +2,9 @@
 //! its rebuild, and the report use cases, which read the roll-ups (and, for live counts, a few
 //! indexed counts of the inbox) and never scan messages.
 //!
-//! The reader takes an account's cursor, keeps the slim inputs (`domain::reports::slim`),
-//! derives from them, writes events, memory and roll-ups and moves the cursor, all in one
-//! transaction: derived exactly once. A rebuild derives the kept inputs again from nothing.
+//! The reader takes an account's cursor, keeps the slim inputs (`domain::reports::slim`, done
+//! in SQL by `store::reports::take_inputs`), derives from them, writes events, memory and
+//! roll-ups and moves the cursor, all in one transaction: derived exactly once. A rebuild derives the kept inputs again from nothing.
 //! Like the rule reader it polls (every second) instead of waking on each log batch, so it never
 //! competes with the webhook dispatcher for the freshest events.
 
@@ -19,7 +19,7 @@ use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::reports::{self as rules, Dim, Grouping, Hours, Logged, Metric, Range, ReportMetric, Sum, Tracked};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::reports::{EventFilter, Increment, NewReportingEvent, ReportingEvent, Scope, READER};
+use switchboard_store::reports::{EventFilter, Increment, Input, NewReportingEvent, ReportingEvent, Scope, READER};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
@@ -74,20 +74,17 @@ pub async fn read_once(state: &AppState) -> CoreResult<bool> {
 
 async fn read_account(conn: &mut AsyncPgConnection, account_id: i64) -> CoreResult<usize> {
     let Some(seq) = switchboard_store::events::lock_reader(conn, account_id, READER).await? else { return Ok(0) };
-    let events = switchboard_store::events::after(conn, account_id, seq, BATCH).await?;
-    let Some(last) = events.last().map(|e| e.seq) else { return Ok(0) };
-    let inputs: Vec<(i64, &str, DateTime<Utc>, Value)> =
-        events.iter().filter_map(|e| rules::slim(&e.event, &e.data).map(|d| (e.seq, e.event.as_str(), e.created_at, d))).collect();
-    switchboard_store::reports::keep_inputs(conn, account_id, &inputs).await?;
-    derive_batch(conn, account_id, &inputs).await?;
+    let (kept, last) = switchboard_store::reports::take_inputs(conn, account_id, seq, BATCH).await?;
+    let Some(last) = last else { return Ok(0) };
+    derive_batch(conn, account_id, &kept).await?;
     switchboard_store::events::advance_reader(conn, account_id, READER, last).await?;
-    Ok(events.len())
+    Ok((last - seq) as usize)
 }
 
 /// Derives a batch of inputs in order and writes what they give.
-async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[(i64, &str, DateTime<Utc>, Value)]) -> CoreResult<()> {
+async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[Input]) -> CoreResult<()> {
     let mut ids: Vec<i64> =
-        inputs.iter().filter_map(|(_, name, at, data)| rules::conversation_of(&Logged { name, data, logged_at: *at })).collect();
+        inputs.iter().filter_map(|i| rules::conversation_of(&Logged { name: &i.name, data: &i.data, logged_at: i.logged_at })).collect();
     ids.sort_unstable();
     ids.dedup();
     let mut memory: HashMap<i64, Tracked> = switchboard_store::reports::tracked(conn, account_id, &ids)
@@ -101,8 +98,8 @@ async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[(
     let mut events = vec![];
     let mut increments: BTreeMap<(Dim, i64, i16, i64, DateTime<Utc>), Sum> = BTreeMap::new();
     let mut changed: Vec<i64> = vec![];
-    for (seq, name, at, data) in inputs {
-        let logged = Logged { name, data, logged_at: *at };
+    for Input { seq, name, logged_at, data } in inputs {
+        let logged = Logged { name, data, logged_at: *logged_at };
         let Some(display_id) = rules::conversation_of(&logged) else { continue };
         let before = memory.get(&display_id);
         let inbox_id = before.map(|t| t.inbox_id).or_else(|| data.get("inbox_id").and_then(Value::as_i64)).unwrap_or(0);
@@ -184,10 +181,8 @@ pub async fn rebuild(db: &switchboard_store::DbPool, account_id: i64) -> CoreRes
             let kept = switchboard_store::reports::inputs_after(&mut conn, account_id, after, BATCH).await?;
             let kept: Vec<_> = kept.into_iter().filter(|i| i.seq <= cursor).collect();
             let Some(last) = kept.last().map(|i| i.seq) else { break };
-            let inputs: Vec<(i64, &str, DateTime<Utc>, Value)> =
-                kept.iter().map(|i| (i.seq, i.name.as_str(), i.logged_at, i.data.clone())).collect();
-            derive_batch(&mut conn, account_id, &inputs).await?;
-            read += inputs.len();
+            derive_batch(&mut conn, account_id, &kept).await?;
+            read += kept.len();
             after = last;
         }
         CoreResult::Ok(read)

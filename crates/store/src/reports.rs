@@ -138,27 +138,65 @@ pub struct Input {
     pub data: Value,
 }
 
-/// Keeps inputs; one already kept (a replay) stays as it is.
-pub async fn keep_inputs(conn: &mut AsyncPgConnection, account_id: i64, rows: &[(i64, &str, DateTime<Utc>, Value)]) -> StoreResult<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let seqs: Vec<i64> = rows.iter().map(|r| r.0).collect();
-    let names: Vec<&str> = rows.iter().map(|r| r.1).collect();
-    let times: Vec<DateTime<Utc>> = rows.iter().map(|r| r.2).collect();
-    let data: Vec<&Value> = rows.iter().map(|r| &r.3).collect();
-    crate::prepared::prepared(
-        "INSERT INTO report_inputs (account_id, seq, name, logged_at, data) \
-         SELECT $1, * FROM unnest($2::int8[], $3::text[], $4::timestamptz[], $5::jsonb[]) ON CONFLICT DO NOTHING",
+#[derive(QueryableByName)]
+struct Taken {
+    #[diesel(sql_type = BigInt)]
+    seq: i64,
+    #[diesel(sql_type = Nullable<Text>)]
+    name: Option<String>,
+    #[diesel(sql_type = Nullable<Timestamptz>)]
+    logged_at: Option<DateTime<Utc>>,
+    #[diesel(sql_type = Nullable<Jsonb>)]
+    data: Option<Value>,
+}
+
+/// The log events of the derivation after `seq`, in one statement: up to `limit` log events
+/// are read, those the derivation reads are slimmed to what it reads (the SQL twin of
+/// `domain::reports::slim`; a test holds them equal) and kept in `report_inputs`. Returns
+/// the kept inputs in order, and the last seq read (None when the log has nothing new). The
+/// whole payloads never leave the database.
+pub async fn take_inputs(conn: &mut AsyncPgConnection, account_id: i64, seq: i64, limit: i64) -> StoreResult<(Vec<Input>, Option<i64>)> {
+    let rows: Vec<Taken> = crate::prepared::prepared(
+        "WITH batch AS ( \
+           SELECT seq, event, created_at, data FROM realtime_events WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3), \
+         slim AS ( \
+           SELECT seq, event AS name, created_at AS logged_at, \
+             CASE WHEN event = 'message.created' THEN jsonb_strip_nulls(jsonb_build_object( \
+               'conversation_id', data->'conversation_id', 'inbox_id', data->'inbox_id', 'message_type', data->'message_type', \
+               'private', data->'private', 'sender_type', data->'sender_type', 'sender_id', data->'sender_id', \
+               'created_at', data->'created_at')) \
+               || jsonb_build_object('content_attributes', jsonb_build_object('automation_rule_id', \
+                    coalesce(data->'content_attributes'->'automation_rule_id', 'null'::jsonb))) \
+             ELSE jsonb_strip_nulls(jsonb_build_object( \
+               'id', data->'id', 'inbox_id', data->'inbox_id', 'status', data->'status', 'labels', data->'labels', \
+               'created_at', data->'created_at', 'updated_at', data->'updated_at')) \
+               || jsonb_build_object('meta', jsonb_build_object( \
+                    'assignee', CASE WHEN data->'meta'->'assignee'->'id' IS NULL THEN 'null'::jsonb \
+                                     ELSE jsonb_build_object('id', data->'meta'->'assignee'->'id') END, \
+                    'team', CASE WHEN data->'meta'->'team'->'id' IS NULL THEN 'null'::jsonb \
+                                 ELSE jsonb_build_object('id', data->'meta'->'team'->'id') END)) \
+             END AS data \
+           FROM batch WHERE event IN ('message.created', 'conversation.created', 'conversation.updated', \
+             'conversation.status_changed', 'assignee.changed', 'team.changed', 'conversation.bot_handoff')), \
+         kept AS ( \
+           INSERT INTO report_inputs (account_id, seq, name, logged_at, data) SELECT $1, seq, name, logged_at, data FROM slim \
+           ON CONFLICT DO NOTHING) \
+         SELECT b.seq, s.name, s.logged_at, s.data FROM batch b LEFT JOIN slim s ON s.seq = b.seq ORDER BY b.seq",
     )
     .bind::<BigInt, _>(account_id)
-    .bind::<Array<BigInt>, _>(&seqs)
-    .bind::<Array<Text>, _>(&names)
-    .bind::<Array<Timestamptz>, _>(&times)
-    .bind::<Array<Jsonb>, _>(&data)
-    .execute(conn)
+    .bind::<BigInt, _>(seq)
+    .bind::<BigInt, _>(limit)
+    .load(conn)
     .await?;
-    Ok(())
+    let last = rows.last().map(|r| r.seq);
+    let inputs = rows
+        .into_iter()
+        .filter_map(|r| match (r.name, r.logged_at, r.data) {
+            (Some(name), Some(logged_at), Some(data)) => Some(Input { seq: r.seq, name, logged_at, data }),
+            _ => None,
+        })
+        .collect();
+    Ok((inputs, last))
 }
 
 /// Kept inputs after `seq`, oldest first, at most `limit`.
@@ -335,7 +373,9 @@ pub async fn sums(
 ) -> StoreResult<Vec<(i16, i64, Sum)>> {
     let (dim, ids, inboxes) = scope.resolved();
     let (from, to) = range.whole_days();
-    let rows: Vec<SumRow> = crate::prepared::prepared(
+    // Planned with its values each time (not kept prepared): a generic plan cannot use which
+    // of the optional filters are given, and would read every object's rows.
+    let rows: Vec<SumRow> = diesel::sql_query(
         "SELECT metric, dim_id, sum(count)::int8 AS count, sum(total) AS total, sum(total_bh) AS total_bh FROM ( \
            SELECT metric, dim_id, count, total, total_bh FROM report_days \
            WHERE account_id = $1 AND dim = $2 AND metric = ANY($3) AND bucket >= $6 AND bucket < $7 \
@@ -385,7 +425,8 @@ pub async fn series(
     unit: &'static str,
 ) -> StoreResult<Vec<(NaiveDate, Sum)>> {
     let (dim, ids, inboxes) = scope.resolved();
-    let rows: Vec<PeriodRow> = crate::prepared::prepared(
+    // Planned with its values, as `sums`.
+    let rows: Vec<PeriodRow> = diesel::sql_query(
         "SELECT date_trunc($8, (bucket AT TIME ZONE 'UTC') + make_interval(secs => $7))::date AS period, \
                 sum(count)::int8 AS count, sum(total) AS total, sum(total_bh) AS total_bh \
          FROM report_slots \
@@ -422,7 +463,7 @@ pub struct LiveCounts {
 }
 
 /// Open, unattended (open and never answered, or waiting for a reply), unassigned (open) and
-/// pending conversations, in some inboxes (None: all) and optionally of one assignee.
+/// pending conversations, in some inboxes (None: all).
 pub async fn live_counts(conn: &mut AsyncPgConnection, account_id: i64, inboxes: Option<&[i64]>) -> StoreResult<LiveCounts> {
     Ok(crate::prepared::prepared(
         "SELECT count(*) FILTER (WHERE status = 'open')::int8 AS open, \
