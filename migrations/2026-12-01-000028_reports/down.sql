@@ -1,4 +1,3 @@
-DROP INDEX conversations_account_created_idx;
 DELETE FROM event_readers WHERE reader = 'reports';
 DROP TABLE report_days;
 DROP TABLE report_slots;

@@ -61,9 +61,6 @@ ALTER TABLE report_days ADD FOREIGN KEY (account_id) REFERENCES accounts (id) ON
 CREATE INDEX report_slots_range_idx ON report_slots (account_id, dim, metric, inbox_id, bucket);
 CREATE INDEX report_days_range_idx ON report_days (account_id, dim, metric, inbox_id, bucket);
 
--- The channel summary and the inbox-label matrix count conversations created in a range.
-CREATE INDEX conversations_account_created_idx ON conversations (account_id, created_at) INCLUDE (inbox_id, status);
-
 -- Every account has the reader; existing ones read what the log keeps.
 INSERT INTO event_readers (account_id, reader, seq) SELECT id, 'reports', 0 FROM accounts
 ON CONFLICT (account_id, reader) DO NOTHING;

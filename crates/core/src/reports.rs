@@ -128,7 +128,7 @@ async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[I
         }
         for f in derived.facts {
             let slot = rules::slot_of(f.at);
-            let sum = Sum { count: 1, total: f.value, total_bh: f.value_bh };
+            let sum = Sum { count: f.weight, total: f.value, total_bh: f.value_bh };
             let mut add = |dim: Dim, id: i64, inbox: i64| increments.entry((dim, id, f.metric.code(), inbox, slot)).or_default().add(&sum);
             if f.totals {
                 add(Dim::Account, 0, 0);
@@ -335,6 +335,7 @@ fn figures(sums: &HashMap<Metric, Sum>, business_hours: bool) -> Figures {
 }
 
 fn metric_of(code: i16) -> Option<Metric> {
+    // Only the summary's metrics are asked for here.
     SUMMARY_METRICS.into_iter().chain(Metric::BUCKETS.map(|b| b.0)).find(|m| m.code() == code)
 }
 
@@ -355,9 +356,9 @@ pub async fn summary(
     let ids = id.map(|i| vec![i]);
     let scope = Scope { dim, ids: ids.as_deref(), inboxes: inboxes.as_deref() };
     let codes: Vec<i16> = SUMMARY_METRICS.iter().map(|m| m.code()).collect();
-    let over = |rows: Vec<(i16, i64, Sum)>| {
+    let over = |rows: Vec<(i16, i64, i64, Sum)>| {
         let mut sums: HashMap<Metric, Sum> = HashMap::new();
-        for (code, _, s) in rows {
+        for (code, _, _, s) in rows {
             if let Some(m) = metric_of(code) {
                 sums.entry(m).or_default().add(&s);
             }
@@ -400,11 +401,12 @@ pub async fn summary_by(
         Dim::Label => switchboard_store::labels::list(&mut conn, a).await?.into_iter().map(|l| l.id).collect(),
         Dim::Account => vec![0],
     };
-    let scope = Scope { dim, ids: None, inboxes: inboxes.as_deref() };
+    // The ids are given: a range of every object's rows is read per object, never all of them.
+    let scope = Scope { dim, ids: Some(&ids), inboxes: inboxes.as_deref() };
     let codes = [Metric::Conversations, Metric::Resolution, Metric::FirstResponse, Metric::ReplyTime].map(Metric::code);
     let rows = switchboard_store::reports::sums(&mut conn, a, &scope, &codes, &range).await?;
     let mut by: HashMap<(i64, i16), Sum> = HashMap::new();
-    for (code, id, s) in rows {
+    for (code, id, _, s) in rows {
         by.entry((id, code)).or_default().add(&s);
     }
     let get = |id: i64, m: Metric| by.get(&(id, m.code())).copied().unwrap_or_default();
@@ -503,24 +505,31 @@ pub struct ChannelCounts {
 /// The reference limits the channel summary to six months and answers 400 beyond.
 pub const CHANNEL_SUMMARY_MAX_DAYS: i64 = 183;
 
+/// Conversations created in the range, by their inbox's channel type and their status now:
+/// the standing counts of the roll-ups.
 pub async fn by_channel(state: &AppState, actor: &Actor, since: Option<&str>, until: Option<&str>) -> CoreResult<BTreeMap<String, ChannelCounts>> {
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
     if range.until - range.since > chrono::Duration::days(CHANNEL_SUMMARY_MAX_DAYS) {
         return Err(CoreError::BadRequest("the date range must be at most 6 months".into()));
     }
     let mut conn = state.conn().await?;
-    let inboxes = seen_inboxes(&mut conn, actor).await?;
+    let inboxes = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility).await?;
+    let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
+    let channel: HashMap<i64, &'static str> =
+        inboxes.iter().map(|i| (i.id, ChannelType::from_stored(&i.channel_type).reference_name())).collect();
+    let scope = Scope { dim: Dim::Inbox, ids: Some(&ids), inboxes: Some(&ids) };
+    let codes = Metric::STANDING.map(|s| s.0.code());
     let mut out: BTreeMap<String, ChannelCounts> = BTreeMap::new();
-    for r in switchboard_store::reports::by_channel(&mut conn, actor.account_id, inboxes.as_deref(), &range).await? {
-        let c = out.entry(ChannelType::from_stored(&r.channel_type).reference_name().to_string()).or_default();
-        match r.status.as_str() {
-            "open" => c.open += r.count,
-            "resolved" => c.resolved += r.count,
-            "pending" => c.pending += r.count,
-            "snoozed" => c.snoozed += r.count,
-            _ => {}
+    for (code, inbox, _, s) in switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &codes, &range).await? {
+        let (Some(kind), Some((_, status))) = (channel.get(&inbox), Metric::STANDING.iter().find(|m| m.0.code() == code)) else { continue };
+        let c = out.entry(kind.to_string()).or_default();
+        match *status {
+            "open" => c.open += s.count,
+            "resolved" => c.resolved += s.count,
+            "pending" => c.pending += s.count,
+            _ => c.snoozed += s.count,
         }
-        c.total += r.count;
+        c.total += s.count;
     }
     Ok(out)
 }
@@ -548,7 +557,7 @@ pub async fn first_response_distribution(
             entry.entry(name).or_insert(0);
         }
     }
-    for (code, inbox, s) in rows {
+    for (code, inbox, _, s) in rows {
         let Some(name) = Metric::BUCKETS.iter().find(|b| b.0.code() == code).map(|b| b.1) else { continue };
         let Some(kind) = channel.get(&inbox) else { continue };
         *out.entry(kind.to_string()).or_default().entry(name).or_insert(0) += s.count;
@@ -606,16 +615,17 @@ pub async fn inbox_label_matrix(
         .filter(|l| label_ids.as_ref().is_none_or(|ids| ids.contains(&l.id)))
         .collect();
     let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
-    let titles: Vec<String> = labels.iter().map(|l| l.title.clone()).collect();
-    let counts: HashMap<(i64, String), i64> =
-        switchboard_store::reports::inbox_labels(&mut conn, actor.account_id, Some(&ids), Some(&titles), &range)
+    let label_ids: Vec<i64> = labels.iter().map(|l| l.id).collect();
+    let scope = Scope { dim: Dim::Label, ids: Some(&label_ids), inboxes: Some(&ids) };
+    let counts: HashMap<(i64, i64), i64> =
+        switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &[Metric::Labelled.code()], &range)
             .await?
             .into_iter()
-            .map(|r| ((r.inbox_id, r.label), r.count))
+            .map(|(_, label, inbox, s)| ((inbox, label), s.count))
             .collect();
     let matrix = inboxes
         .iter()
-        .map(|i| labels.iter().map(|l| counts.get(&(i.id, l.title.clone())).copied().unwrap_or(0)).collect())
+        .map(|i| labels.iter().map(|l| counts.get(&(i.id, l.id)).copied().unwrap_or(0)).collect())
         .collect();
     Ok(InboxLabelMatrix {
         inboxes: inboxes.into_iter().map(|i| Named { id: i.id, name: i.name }).collect(),
@@ -661,7 +671,7 @@ pub async fn outgoing_by(
     let counts: HashMap<i64, i64> =
         switchboard_store::reports::sums(&mut conn, a, &scope, &[Metric::OutgoingMessages.code()], &range).await?.into_iter().fold(
             HashMap::new(),
-            |mut m, (_, id, s)| {
+            |mut m, (_, id, _, s)| {
                 *m.entry(id).or_default() += s.count;
                 m
             },

@@ -73,6 +73,14 @@ pub enum Metric {
     FirstResponseBucket2 = 12,
     FirstResponseBucket3 = 13,
     FirstResponseBucket4 = 14,
+    /// Conversations by their status now, counted at their creation (a status change moves a
+    /// conversation from one count to the other; the counts never shrink below what exists).
+    StandingOpen = 15,
+    StandingResolved = 16,
+    StandingPending = 17,
+    StandingSnoozed = 18,
+    /// Conversations carrying a label now, counted at their creation.
+    Labelled = 19,
 }
 
 impl Metric {
@@ -84,8 +92,19 @@ impl Metric {
         (Self::FirstResponseBucket4, "24h+"),
     ];
 
+    pub const STANDING: [(Metric, &'static str); 4] = [
+        (Self::StandingOpen, "open"),
+        (Self::StandingResolved, "resolved"),
+        (Self::StandingPending, "pending"),
+        (Self::StandingSnoozed, "snoozed"),
+    ];
+
     pub fn code(self) -> i16 {
         self as i16
+    }
+
+    fn standing(status: &str) -> Option<Metric> {
+        Self::STANDING.iter().find(|(_, name)| *name == status).map(|(m, _)| *m)
     }
 
     fn bucket_of(seconds: f64) -> Metric {
@@ -475,6 +494,8 @@ pub struct Reporting {
 pub struct Fact {
     pub metric: Metric,
     pub at: DateTime<Utc>,
+    /// 1, or -1 for a conversation leaving a standing count.
+    pub weight: i64,
     pub value: f64,
     pub value_bh: f64,
     pub inbox_id: i64,
@@ -576,7 +597,7 @@ impl Tracked {
     }
 
     fn fact(&self, metric: Metric, at: DateTime<Utc>, agent: Option<i64>, value: f64, value_bh: f64) -> Fact {
-        Fact { metric, at, value, value_bh, inbox_id: self.inbox_id, totals: true, by: self.by(agent), labels: self.labels.clone() }
+        Fact { metric, at, weight: 1, value, value_bh, inbox_id: self.inbox_id, totals: true, by: self.by(agent), labels: self.labels.clone() }
     }
 }
 
@@ -710,6 +731,7 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
             let count = |by: Vec<(Dim, i64)>, labels: Vec<String>| Fact {
                 metric: Metric::Conversations,
                 at,
+                weight: 1,
                 value: 0.0,
                 value_bh: 0.0,
                 inbox_id: t.inbox_id,
@@ -731,6 +753,44 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
             out.tracked = Some(t);
         }
         _ => {}
+    }
+    if let Some(after) = &out.tracked {
+        let standing = standing(before, after);
+        out.facts.extend(standing);
+    }
+    out
+}
+
+/// How a change moves the conversation between the standing counts (by status now, and by
+/// label now), which are kept at its creation time. Nothing for a conversation whose creation
+/// the kept log does not hold.
+fn standing(before: Option<&Tracked>, after: &Tracked) -> Vec<Fact> {
+    let Some(created) = after.created_at else { return vec![] };
+    let empty = Tracked::default();
+    let was = before.filter(|b| b.created_at.is_some()).unwrap_or(&empty);
+    let fact = |metric: Metric, weight: i64, labels: Vec<String>| Fact {
+        metric,
+        at: created,
+        weight,
+        value: 0.0,
+        value_bh: 0.0,
+        inbox_id: after.inbox_id,
+        totals: labels.is_empty(),
+        by: vec![],
+        labels,
+    };
+    let mut out = vec![];
+    if was.status != after.status {
+        out.extend(Metric::standing(&was.status).map(|m| fact(m, -1, vec![])));
+        out.extend(Metric::standing(&after.status).map(|m| fact(m, 1, vec![])));
+    }
+    let removed: Vec<String> = was.labels.iter().filter(|l| !after.labels.contains(l)).cloned().collect();
+    let added: Vec<String> = after.labels.iter().filter(|l| !was.labels.contains(l)).cloned().collect();
+    if !removed.is_empty() {
+        out.push(fact(Metric::Labelled, -1, removed));
+    }
+    if !added.is_empty() {
+        out.push(fact(Metric::Labelled, 1, added));
     }
     out
 }
@@ -845,6 +905,11 @@ mod tests {
         // Counted facts: one conversation, two incoming and two outgoing messages, the
         // assignment to agent 5 and the label.
         let count = |m: Metric| facts.iter().filter(|f| f.metric == m).count();
+        let standing = |m: Metric| facts.iter().filter(|f| f.metric == m).map(|f| f.weight).sum::<i64>();
+        // Open at creation, resolved, open again: counted once, as open, at its creation.
+        assert_eq!((standing(Metric::StandingOpen), standing(Metric::StandingResolved)), (1, 0));
+        assert!(facts.iter().filter(|f| f.metric == Metric::StandingOpen).all(|f| f.at.timestamp() == created));
+        assert_eq!(standing(Metric::Labelled), 1);
         assert_eq!(count(Metric::IncomingMessages), 2);
         assert_eq!(count(Metric::OutgoingMessages), 2);
         assert_eq!(count(Metric::Conversations), 3);

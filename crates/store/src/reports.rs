@@ -355,6 +355,8 @@ struct SumRow {
     #[diesel(sql_type = BigInt)]
     dim_id: i64,
     #[diesel(sql_type = BigInt)]
+    inbox_id: i64,
+    #[diesel(sql_type = BigInt)]
     count: i64,
     #[diesel(sql_type = Double)]
     total: f64,
@@ -362,30 +364,30 @@ struct SumRow {
     total_bh: f64,
 }
 
-/// Sums of these metrics over the range, per id of the scope's dimension: whole UTC days from
-/// the day roll-ups, the rest from the quarter-hours.
+/// Sums of these metrics over the range, per id of the scope's dimension and inbox row (0 for
+/// rows over every inbox): whole UTC days from the day roll-ups, the rest from the quarter-hours.
 pub async fn sums(
     conn: &mut AsyncPgConnection,
     account_id: i64,
     scope: &Scope<'_>,
     metrics: &[i16],
     range: &Range,
-) -> StoreResult<Vec<(i16, i64, Sum)>> {
+) -> StoreResult<Vec<(i16, i64, i64, Sum)>> {
     let (dim, ids, inboxes) = scope.resolved();
     let (from, to) = range.whole_days();
     // Planned with its values each time (not kept prepared): a generic plan cannot use which
     // of the optional filters are given, and would read every object's rows.
     let rows: Vec<SumRow> = diesel::sql_query(
-        "SELECT metric, dim_id, sum(count)::int8 AS count, sum(total) AS total, sum(total_bh) AS total_bh FROM ( \
-           SELECT metric, dim_id, count, total, total_bh FROM report_days \
+        "SELECT metric, dim_id, inbox_id, sum(count)::int8 AS count, sum(total) AS total, sum(total_bh) AS total_bh FROM ( \
+           SELECT metric, dim_id, inbox_id, count, total, total_bh FROM report_days \
            WHERE account_id = $1 AND dim = $2 AND metric = ANY($3) AND bucket >= $6 AND bucket < $7 \
              AND ($4::int8[] IS NULL OR dim_id = ANY($4)) AND ($5::int8[] IS NULL OR inbox_id = ANY($5)) \
            UNION ALL \
-           SELECT metric, dim_id, count, total, total_bh FROM report_slots \
+           SELECT metric, dim_id, inbox_id, count, total, total_bh FROM report_slots \
            WHERE account_id = $1 AND dim = $2 AND metric = ANY($3) \
              AND ((bucket >= $8 AND bucket < $6) OR (bucket >= $7 AND bucket < $9)) \
              AND ($4::int8[] IS NULL OR dim_id = ANY($4)) AND ($5::int8[] IS NULL OR inbox_id = ANY($5)) \
-         ) x GROUP BY metric, dim_id",
+         ) x GROUP BY metric, dim_id, inbox_id",
     )
     .bind::<BigInt, _>(account_id)
     .bind::<Int2, _>(dim.code())
@@ -398,7 +400,7 @@ pub async fn sums(
     .bind::<Timestamptz, _>(range.until)
     .load(conn)
     .await?;
-    Ok(rows.into_iter().map(|r| (r.metric, r.dim_id, Sum { count: r.count, total: r.total, total_bh: r.total_bh })).collect())
+    Ok(rows.into_iter().map(|r| (r.metric, r.dim_id, r.inbox_id, Sum { count: r.count, total: r.total, total_bh: r.total_bh })).collect())
 }
 
 #[derive(QueryableByName)]
@@ -498,69 +500,6 @@ pub async fn live_by_agent(conn: &mut AsyncPgConnection, account_id: i64, inboxe
     )
     .bind::<BigInt, _>(account_id)
     .bind::<Nullable<Array<BigInt>>, _>(inboxes)
-    .load(conn)
-    .await?)
-}
-
-#[derive(QueryableByName)]
-pub struct ChannelStatus {
-    #[diesel(sql_type = Text)]
-    pub channel_type: String,
-    #[diesel(sql_type = Text)]
-    pub status: String,
-    #[diesel(sql_type = BigInt)]
-    pub count: i64,
-}
-
-/// Conversations created in the range, by their inbox's channel type and their status now.
-pub async fn by_channel(
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-    inboxes: Option<&[i64]>,
-    range: &Range,
-) -> StoreResult<Vec<ChannelStatus>> {
-    Ok(crate::prepared::prepared(
-        "SELECT i.channel_type, c.status, count(*)::int8 AS count FROM conversations c JOIN inboxes i ON i.id = c.inbox_id \
-         WHERE c.account_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND ($4::int8[] IS NULL OR c.inbox_id = ANY($4)) \
-         GROUP BY 1, 2",
-    )
-    .bind::<BigInt, _>(account_id)
-    .bind::<Timestamptz, _>(range.since)
-    .bind::<Timestamptz, _>(range.until)
-    .bind::<Nullable<Array<BigInt>>, _>(inboxes)
-    .load(conn)
-    .await?)
-}
-
-#[derive(QueryableByName)]
-pub struct InboxLabel {
-    #[diesel(sql_type = BigInt)]
-    pub inbox_id: i64,
-    #[diesel(sql_type = Text)]
-    pub label: String,
-    #[diesel(sql_type = BigInt)]
-    pub count: i64,
-}
-
-/// Conversations created in the range, per inbox and label they carry now.
-pub async fn inbox_labels(
-    conn: &mut AsyncPgConnection,
-    account_id: i64,
-    inboxes: Option<&[i64]>,
-    labels: Option<&[String]>,
-    range: &Range,
-) -> StoreResult<Vec<InboxLabel>> {
-    Ok(crate::prepared::prepared(
-        "SELECT c.inbox_id, l.label, count(*)::int8 AS count FROM conversations c, unnest(c.labels) AS l(label) \
-         WHERE c.account_id = $1 AND c.created_at >= $2 AND c.created_at < $3 AND cardinality(c.labels) > 0 \
-           AND ($4::int8[] IS NULL OR c.inbox_id = ANY($4)) AND ($5::text[] IS NULL OR l.label = ANY($5)) \
-         GROUP BY 1, 2",
-    )
-    .bind::<BigInt, _>(account_id)
-    .bind::<Timestamptz, _>(range.since)
-    .bind::<Timestamptz, _>(range.until)
-    .bind::<Nullable<Array<BigInt>>, _>(inboxes)
-    .bind::<Nullable<Array<Text>>, _>(labels)
     .load(conn)
     .await?)
 }
