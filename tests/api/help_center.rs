@@ -33,7 +33,10 @@ async fn portals_categories_and_articles_for_their_callers() {
     assert_invalid(&app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "slug": "Bad Slug" })).send().await, "slug");
     assert_invalid(&app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "slug": "handbook" })).send().await, "slug");
     assert_invalid(&app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "color": "red" })).send().await, "color");
-    assert_invalid(&app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "homepage_link": "javascript:alert(1)" })).send().await, "homepage_link");
+    assert_invalid(
+        &app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "homepage_link": "javascript:alert(1)" })).send().await,
+        "homepage_link",
+    );
     assert_invalid(
         &app.post(&w.path("/portals")).token(admin).json(&json!({ "name": "X", "config": { "allowed_locales": ["../etc"] } })).send().await,
         "config.allowed_locales[0]",
@@ -42,9 +45,13 @@ async fn portals_categories_and_articles_for_their_callers() {
     assert_invalid(&app.post(&w.path("/portals")).token(admin).json(&json!({ "slug": "nameless" })).send().await, "name");
     assert_eq!(app.post(&w.path("/portals")).token(agent).json(&json!({ "name": "Mine" })).send().await.status, 401);
 
-    let updated = app.patch(&format!("{}/{pid}", w.path("/portals"))).token(admin).json(&json!({ "header_text": "How can we help?" })).send().await;
+    let updated =
+        app.patch(&format!("{}/{pid}", w.path("/portals"))).token(admin).json(&json!({ "header_text": "How can we help?" })).send().await;
     assert_eq!(updated.status, 200, "{:?}", updated.body);
-    assert_eq!((updated.body["payload"]["header_text"].as_str(), updated.body["payload"]["name"].as_str()), (Some("How can we help?"), Some("Handbook")));
+    assert_eq!(
+        (updated.body["payload"]["header_text"].as_str(), updated.body["payload"]["name"].as_str()),
+        (Some("How can we help?"), Some("Handbook"))
+    );
 
     // Categories (administrators) and articles (any member).
     let cat = app
@@ -56,24 +63,38 @@ async fn portals_categories_and_articles_for_their_callers() {
     assert_eq!(cat.status, 200, "{:?}", cat.body);
     assert_eq!(cat.body["slug"], "billing");
     let cat_id = cat.body["id"].as_i64().unwrap();
-    assert_invalid(&app.post(&format!("{base}/categories")).token(admin).json(&json!({ "name": "Fr", "locale": "fr" })).send().await, "locale");
+    assert_invalid(
+        &app.post(&format!("{base}/categories")).token(admin).json(&json!({ "name": "Fr", "locale": "fr" })).send().await,
+        "locale",
+    );
     assert_invalid(&app.post(&format!("{base}/categories")).token(admin).json(&json!({ "name": "Billing" })).send().await, "slug");
     assert_eq!(app.post(&format!("{base}/categories")).token(agent).json(&json!({ "name": "A" })).send().await.status, 401);
 
     let article = app
         .post(&format!("{base}/articles"))
         .token(agent)
-        .json(&json!({ "title": "How refunds work", "content": "# Refunds\n\nWe refund **within 14 days**.", "description": "Refund policy",
-                       "category_id": cat_id, "status": 1, "locale": "en" }))
+        .json(
+            &json!({ "title": "How refunds work", "content": "# Refunds\n\nWe refund **within 14 days**.", "description": "Refund policy",
+                       "category_id": cat_id, "status": 1, "locale": "en" }),
+        )
         .send()
         .await;
     assert_eq!(article.status, 200, "{:?}", article.body);
     assert_eq!((article.body["status"].as_str(), article.body["author_id"].as_i64()), (Some("published"), Some(w.agent.id)));
     let aid = article.body["id"].as_i64().unwrap();
-    assert_invalid(&app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "status": "live" })).send().await, "status");
+    assert_invalid(
+        &app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "status": "live" })).send().await,
+        "status",
+    );
     assert_invalid(&app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "" })).send().await, "title");
-    assert_invalid(&app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "category_id": 999999 })).send().await, "category_id");
-    assert_invalid(&app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "author_id": w.outsider.id })).send().await, "author_id");
+    assert_invalid(
+        &app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "category_id": 999999 })).send().await,
+        "category_id",
+    );
+    assert_invalid(
+        &app.post(&format!("{base}/articles")).token(agent).json(&json!({ "title": "T", "author_id": w.outsider.id })).send().await,
+        "author_id",
+    );
     let draft = app
         .post(&format!("{base}/articles"))
         .token(admin)
@@ -86,14 +107,18 @@ async fn portals_categories_and_articles_for_their_callers() {
     assert_eq!(list.body["meta"]["articles_count"].as_i64(), Some(1), "{:?}", list.body);
     let all = app.get(&format!("{base}/articles")).token(agent).send().await;
     assert_eq!(all.body["payload"].as_array().map(Vec::len), Some(2));
-    let changed = app.patch(&format!("{base}/articles/{aid}")).token(agent).json(&json!({ "position": 3, "description": null })).send().await;
+    let changed =
+        app.patch(&format!("{base}/articles/{aid}")).token(agent).json(&json!({ "position": 3, "description": null })).send().await;
     assert_eq!((changed.body["position"].as_i64(), changed.body["description"].is_null()), (Some(3), true), "{:?}", changed.body);
     assert_eq!(changed.body["title"], "How refunds work", "fields left out keep their value");
 
     // The portal's counts.
     let shown = app.get(&base).token(agent).send().await;
     let meta = &shown.body["payload"]["meta"];
-    assert_eq!((meta["all_articles_count"].as_i64(), meta["published_count"].as_i64(), meta["draft_articles_count"].as_i64()), (Some(2), Some(1), Some(1)));
+    assert_eq!(
+        (meta["all_articles_count"].as_i64(), meta["published_count"].as_i64(), meta["draft_articles_count"].as_i64()),
+        (Some(2), Some(1), Some(1))
+    );
     assert_eq!(shown.body["payload"]["config"]["allowed_locales"][0]["categories_count"].as_i64(), Some(1));
 
     // Another account sees nothing of it.
@@ -160,7 +185,8 @@ async fn customers_read_and_search_published_articles_only() {
     write(json!({ "title": "Shipping times", "slug": "shipping", "status": "published", "locale": "en", "position": 1,
                   "content": "Orders ship in two days. Refunds for late orders are described elsewhere." }))
     .await;
-    write(json!({ "title": "Refunds draft", "slug": "refunds-draft", "status": "draft", "locale": "en", "content": "refunds refunds" })).await;
+    write(json!({ "title": "Refunds draft", "slug": "refunds-draft", "status": "draft", "locale": "en", "content": "refunds refunds" }))
+        .await;
     write(json!({ "title": "Old refunds", "slug": "old", "status": "archived", "locale": "en", "content": "refunds" })).await;
     write(json!({ "title": "Reembolsos", "slug": "reembolsos", "status": "published", "locale": "es", "content": "Devolvemos el dinero de los pedidos cancelados." }))
         .await;
@@ -193,7 +219,13 @@ async fn customers_read_and_search_published_articles_only() {
     assert_eq!(app.get("/hc/docs/articles/refunds").send().await.body["views"].as_i64(), Some(2));
 
     // Drafts, archived articles, unknown portals and locales the portal does not offer: 404.
-    for path in ["/hc/docs/articles/refunds-draft", "/hc/docs/articles/old", "/hc/nowhere/en/articles", "/hc/docs/fr/articles", "/hc/nowhere/articles/refunds"] {
+    for path in [
+        "/hc/docs/articles/refunds-draft",
+        "/hc/docs/articles/old",
+        "/hc/nowhere/en/articles",
+        "/hc/docs/fr/articles",
+        "/hc/nowhere/articles/refunds",
+    ] {
         assert_eq!(app.get(path).send().await.status, 404, "{path}");
     }
     // An archived portal is not public.

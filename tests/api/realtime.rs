@@ -806,6 +806,12 @@ async fn pruning_keeps_the_window_and_the_newest_events() {
         .execute(&mut conn)
         .await
         .unwrap();
+    // Every reader of the log (each account's reports reader) has read them: only the window
+    // and the count keep them now.
+    diesel::sql_query("UPDATE event_readers r SET seq = c.last_seq FROM event_counters c WHERE c.account_id = r.account_id")
+        .execute(&mut conn)
+        .await
+        .unwrap();
     // Ten are older than the window; of the rest, only the newest 15 of each account are kept.
     let pruned = switchboard_store::events::prune(&mut conn, Duration::from_secs(600), 15).await.unwrap();
     assert_eq!(pruned, 15);

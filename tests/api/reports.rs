@@ -150,7 +150,10 @@ async fn reporting_events_measure_a_conversation_exactly_and_rebuild_the_same() 
     assert_eq!(fr["value"].as_f64(), Some((first - created) as f64));
     assert_eq!(fr["value_in_business_hours"], fr["value"]);
     assert_eq!((epoch(&fr["event_start_time"]), epoch(&fr["event_end_time"])), (created, first));
-    assert_eq!((fr["user_id"].as_i64(), fr["inbox_id"].as_i64(), fr["conversation_id"].as_i64()), (Some(w.agent.id), Some(inbox), Some(id)));
+    assert_eq!(
+        (fr["user_id"].as_i64(), fr["inbox_id"].as_i64(), fr["conversation_id"].as_i64()),
+        (Some(w.agent.id), Some(inbox), Some(id))
+    );
     let reply = named(&events, "reply_time");
     assert_eq!(reply["value"].as_f64(), Some((replied - asked) as f64));
     let resolution = named(&events, "conversation_resolved");
@@ -165,7 +168,10 @@ async fn reporting_events_measure_a_conversation_exactly_and_rebuild_the_same() 
     // The account's list: administrators, filters, paging, bad input.
     let list = app.get(&w.path("/reporting_events")).token(admin).send().await;
     assert_eq!(list.status, 200, "{:?}", list.body);
-    assert_eq!((list.body["meta"]["count"].as_i64(), list.body["meta"]["current_page"].as_i64(), list.body["meta"]["total_pages"].as_i64()), (Some(4), Some(1), Some(1)));
+    assert_eq!(
+        (list.body["meta"]["count"].as_i64(), list.body["meta"]["current_page"].as_i64(), list.body["meta"]["total_pages"].as_i64()),
+        (Some(4), Some(1), Some(1))
+    );
     let only = app.get(&w.path("/reporting_events?name=first_response")).token(admin).send().await;
     assert_eq!(only.body["payload"].as_array().map(Vec::len), Some(1));
     let resolution_alias = app.get(&w.path("/reporting_events?name=resolution")).token(admin).send().await;

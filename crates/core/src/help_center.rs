@@ -103,7 +103,11 @@ fn portal_view(p: Portal, counts: &[LocaleCounts]) -> PortalView {
                 .iter()
                 .map(|code| {
                     let c = mine.iter().find(|c| &c.locale == code);
-                    LocaleView { code: code.clone(), articles_count: c.map_or(0, |c| c.articles), categories_count: c.map_or(0, |c| c.categories) }
+                    LocaleView {
+                        code: code.clone(),
+                        articles_count: c.map_or(0, |c| c.articles),
+                        categories_count: c.map_or(0, |c| c.categories),
+                    }
                 })
                 .collect(),
             default_locale: default_locale.clone(),
@@ -392,7 +396,13 @@ fn portal_locale(p: &Portal, field: &str, raw: Option<String>, current: Option<&
     Ok(code)
 }
 
-async fn category_ref(conn: &mut AsyncPgConnection, portal: &Portal, field: &str, id: Option<Option<i64>>, now: Option<i64>) -> CoreResult<Option<i64>> {
+async fn category_ref(
+    conn: &mut AsyncPgConnection,
+    portal: &Portal,
+    field: &str,
+    id: Option<Option<i64>>,
+    now: Option<i64>,
+) -> CoreResult<Option<i64>> {
     match id {
         None => Ok(now),
         Some(None) => Ok(None),
@@ -403,7 +413,12 @@ async fn category_ref(conn: &mut AsyncPgConnection, portal: &Portal, field: &str
     }
 }
 
-async fn category_fields(conn: &mut AsyncPgConnection, portal: &Portal, input: CategoryInput, current: Option<&Category>) -> CoreResult<CategoryFields> {
+async fn category_fields(
+    conn: &mut AsyncPgConnection,
+    portal: &Portal,
+    input: CategoryInput,
+    current: Option<&Category>,
+) -> CoreResult<CategoryFields> {
     let name = match (input.name, current) {
         (Some(n), _) => switchboard_domain::text::required_name("name", &n)?,
         (None, Some(c)) => c.name.clone(),
@@ -415,12 +430,14 @@ async fn category_fields(conn: &mut AsyncPgConnection, portal: &Portal, input: C
         (None, None) => Some(rules::slugify(&name)).filter(|s| !s.is_empty()).ok_or_else(|| ValidationError::blank("slug"))?,
     };
     let locale = portal_locale(portal, "locale", input.locale, current.map(|c| c.locale.as_str()))?;
-    let parent = category_ref(conn, portal, "parent_category_id", input.parent_category_id, current.and_then(|c| c.parent_category_id)).await?;
+    let parent =
+        category_ref(conn, portal, "parent_category_id", input.parent_category_id, current.and_then(|c| c.parent_category_id)).await?;
     if parent.is_some() && parent == current.map(|c| c.id) {
         return Err(ValidationError::invalid("parent_category_id", "cannot be the category itself").into());
     }
     let associated =
-        category_ref(conn, portal, "associated_category_id", input.associated_category_id, current.and_then(|c| c.associated_category_id)).await?;
+        category_ref(conn, portal, "associated_category_id", input.associated_category_id, current.and_then(|c| c.associated_category_id))
+            .await?;
     let text = |given: Option<Option<String>>, now: Option<&Option<String>>| match given {
         Some(v) => v.map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
         None => now.cloned().flatten(),
@@ -518,7 +535,11 @@ async fn article_fields(
             // A title with no ASCII letters (Arabic, Japanese) still gets a unique slug.
             let s = rules::slugify(&title);
             let suffix = chrono::Utc::now().timestamp_millis();
-            if s.is_empty() { format!("article-{suffix}") } else { format!("{s}-{suffix}") }
+            if s.is_empty() {
+                format!("article-{suffix}")
+            } else {
+                format!("{s}-{suffix}")
+            }
         }
     };
     let locale = portal_locale(portal, "locale", input.locale, current.map(|a| a.locale.as_str()))?;
@@ -680,7 +701,13 @@ const SEARCH_LIMIT: i64 = 25;
 
 /// A live portal's published articles in a locale: in order, or matching `query` best first.
 /// Lists carry no content (each article is read on its own page).
-pub async fn public_articles(state: &AppState, slug: &str, locale: &str, query: Option<&str>, page: i64) -> CoreResult<Listed<PublicArticle>> {
+pub async fn public_articles(
+    state: &AppState,
+    slug: &str,
+    locale: &str,
+    query: Option<&str>,
+    page: i64,
+) -> CoreResult<Listed<PublicArticle>> {
     let mut conn = state.conn().await?;
     let p = switchboard_store::help_center::public_portal(&mut conn, slug).await?.ok_or(CoreError::NotFound)?;
     let (allowed, _) = locales_of(&p.config);
@@ -691,7 +718,8 @@ pub async fn public_articles(state: &AppState, slug: &str, locale: &str, query: 
     let (rows, count) = match query.map(str::trim).filter(|q| !q.is_empty()) {
         Some(q) => {
             let q: String = q.chars().take(200).collect();
-            let rows = switchboard_store::help_center::search(&mut conn, p.id, locale, rules::search_config(locale), &q, SEARCH_LIMIT).await?;
+            let rows =
+                switchboard_store::help_center::search(&mut conn, p.id, locale, rules::search_config(locale), &q, SEARCH_LIMIT).await?;
             let n = rows.len() as i64;
             (rows, n)
         }

@@ -103,12 +103,12 @@ async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[I
         let Some(display_id) = rules::conversation_of(&logged) else { continue };
         let before = memory.get(&display_id);
         let inbox_id = before.map(|t| t.inbox_id).or_else(|| data.get("inbox_id").and_then(Value::as_i64)).unwrap_or(0);
-        if !hours.contains_key(&inbox_id) {
+        if let std::collections::hash_map::Entry::Vacant(slot) = hours.entry(inbox_id) {
             let h = match switchboard_store::inboxes::find(conn, account_id, inbox_id, Visibility::All).await? {
                 Some(i) => Hours::new(i.working_hours_enabled, &i.working_hours, &i.timezone),
                 None => Hours::new(false, &Value::Null, "UTC"),
             };
-            hours.insert(inbox_id, h);
+            slot.insert(h);
         }
         let Some(h) = hours.get(&inbox_id) else { continue };
         let derived = rules::derive(before, &logged, h);
@@ -140,7 +140,9 @@ async fn derive_batch(conn: &mut AsyncPgConnection, account_id: i64, inputs: &[I
                 add(dim, id, 0);
             }
         }
-        if let Some(t) = derived.tracked {
+        // A state the event left as it was is not written again (a contact's second message
+        // while already waiting changes nothing).
+        if let Some(t) = derived.tracked.filter(|t| Some(t) != memory.get(&display_id)) {
             memory.insert(display_id, t);
             changed.push(display_id);
         }
@@ -273,7 +275,8 @@ pub async fn series(state: &AppState, actor: &Actor, q: &SeriesQuery<'_>) -> Cor
         Grouping::Month => "month",
         Grouping::Year => "year",
     };
-    let rows = switchboard_store::reports::series(&mut conn, actor.account_id, &scope, metric.metric().code(), &range, offset, unit).await?;
+    let rows =
+        switchboard_store::reports::series(&mut conn, actor.account_id, &scope, metric.metric().code(), &range, offset, unit).await?;
     let found: HashMap<chrono::NaiveDate, Sum> = rows.into_iter().collect();
     Ok(grouping
         .periods(&range, offset)
@@ -507,7 +510,12 @@ pub const CHANNEL_SUMMARY_MAX_DAYS: i64 = 183;
 
 /// Conversations created in the range, by their inbox's channel type and their status now:
 /// the standing counts of the roll-ups.
-pub async fn by_channel(state: &AppState, actor: &Actor, since: Option<&str>, until: Option<&str>) -> CoreResult<BTreeMap<String, ChannelCounts>> {
+pub async fn by_channel(
+    state: &AppState,
+    actor: &Actor,
+    since: Option<&str>,
+    until: Option<&str>,
+) -> CoreResult<BTreeMap<String, ChannelCounts>> {
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
     if range.until - range.since > chrono::Duration::days(CHANNEL_SUMMARY_MAX_DAYS) {
         return Err(CoreError::BadRequest("the date range must be at most 6 months".into()));
@@ -591,7 +599,11 @@ pub fn id_list(field: &str, raw: &[String]) -> Result<Option<Vec<i64>>, Validati
     if parts.is_empty() {
         return Ok(None);
     }
-    parts.iter().map(|p| p.parse::<i64>().map_err(|_| ValidationError::invalid(field, "must be a list of numbers"))).collect::<Result<_, _>>().map(Some)
+    parts
+        .iter()
+        .map(|p| p.parse::<i64>().map_err(|_| ValidationError::invalid(field, "must be a list of numbers")))
+        .collect::<Result<_, _>>()
+        .map(Some)
 }
 
 pub async fn inbox_label_matrix(
@@ -623,10 +635,7 @@ pub async fn inbox_label_matrix(
             .into_iter()
             .map(|(_, label, inbox, s)| ((inbox, label), s.count))
             .collect();
-    let matrix = inboxes
-        .iter()
-        .map(|i| labels.iter().map(|l| counts.get(&(i.id, l.id)).copied().unwrap_or(0)).collect())
-        .collect();
+    let matrix = inboxes.iter().map(|i| labels.iter().map(|l| counts.get(&(i.id, l.id)).copied().unwrap_or(0)).collect()).collect();
     Ok(InboxLabelMatrix {
         inboxes: inboxes.into_iter().map(|i| Named { id: i.id, name: i.name }).collect(),
         labels: labels.into_iter().map(|l| Titled { id: l.id, title: l.title }).collect(),
@@ -668,14 +677,13 @@ pub async fn outgoing_by(
         _ => switchboard_store::labels::list(&mut conn, a).await?.into_iter().map(|l| (l.id, l.title)).collect(),
     };
     let scope = Scope { dim, ids: None, inboxes: inboxes.as_deref() };
-    let counts: HashMap<i64, i64> =
-        switchboard_store::reports::sums(&mut conn, a, &scope, &[Metric::OutgoingMessages.code()], &range).await?.into_iter().fold(
-            HashMap::new(),
-            |mut m, (_, id, _, s)| {
-                *m.entry(id).or_default() += s.count;
-                m
-            },
-        );
+    let counts: HashMap<i64, i64> = switchboard_store::reports::sums(&mut conn, a, &scope, &[Metric::OutgoingMessages.code()], &range)
+        .await?
+        .into_iter()
+        .fold(HashMap::new(), |mut m, (_, id, _, s)| {
+            *m.entry(id).or_default() += s.count;
+            m
+        });
     Ok(named
         .into_iter()
         .map(|(id, name)| OutgoingCount { id, name, outgoing_messages_count: counts.get(&id).copied().unwrap_or(0) })
@@ -772,7 +780,9 @@ pub async fn events(state: &AppState, actor: &Actor, q: &EventQuery<'_>) -> Core
         }
     }
     let name = match q.name.map(str::trim).filter(|s| !s.is_empty()) {
-        Some(n) => Some(rules::EventName::parse(n).ok_or_else(|| ValidationError::invalid("name", "is not a reporting event name"))?.as_str()),
+        Some(n) => {
+            Some(rules::EventName::parse(n).ok_or_else(|| ValidationError::invalid("name", "is not a reporting event name"))?.as_str())
+        }
         None => None,
     };
     let filter = EventFilter { since, until, inbox_id: number("inbox_id", q.inbox_id)?, user_id: number("user_id", q.user_id)?, name };
@@ -789,5 +799,9 @@ pub async fn events(state: &AppState, actor: &Actor, q: &EventQuery<'_>) -> Core
 pub async fn of_conversation(state: &AppState, actor: &Actor, display_id: i64) -> CoreResult<Vec<EventView>> {
     let mut conn = state.conn().await?;
     crate::conversations::visible(&mut conn, actor, display_id).await?;
-    Ok(switchboard_store::reports::of_conversation(&mut conn, actor.account_id, display_id).await?.into_iter().map(EventView::from).collect())
+    Ok(switchboard_store::reports::of_conversation(&mut conn, actor.account_id, display_id)
+        .await?
+        .into_iter()
+        .map(EventView::from)
+        .collect())
 }

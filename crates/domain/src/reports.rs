@@ -429,7 +429,9 @@ impl Hours {
                 LocalResult::Single(x) => Some(x.with_timezone(&Utc)),
                 LocalResult::Ambiguous(x, _) => Some(x.with_timezone(&Utc)),
                 // In a spring-forward gap: the first instant after it.
-                LocalResult::None => zone.from_local_datetime(&(d.and_time(t) + Duration::hours(1))).earliest().map(|x| x.with_timezone(&Utc)),
+                LocalResult::None => {
+                    zone.from_local_datetime(&(d.and_time(t) + Duration::hours(1))).earliest().map(|x| x.with_timezone(&Utc))
+                }
             }
         };
         let mut total = 0i64;
@@ -440,7 +442,8 @@ impl Hours {
                 let (open, close) = if w.open_all_day {
                     (local(d, NaiveTime::MIN), local(d + Duration::days(1), NaiveTime::MIN))
                 } else {
-                    let at = |h: Option<u8>, m: Option<u8>| NaiveTime::from_hms_opt(u32::from(h.unwrap_or(0)), u32::from(m.unwrap_or(0)), 0);
+                    let at =
+                        |h: Option<u8>, m: Option<u8>| NaiveTime::from_hms_opt(u32::from(h.unwrap_or(0)), u32::from(m.unwrap_or(0)), 0);
                     match (at(w.open_hour, w.open_minutes), at(w.close_hour, w.close_minutes)) {
                         (Some(o), Some(c)) => (local(d, o), local(d, c)),
                         _ => (None, None),
@@ -524,7 +527,11 @@ pub struct Derived {
 pub fn conversation_of(e: &Logged) -> Option<i64> {
     match e.name {
         "message.created" => e.data.get("conversation_id").and_then(Value::as_i64),
-        "conversation.created" | "conversation.updated" | "conversation.status_changed" | "assignee.changed" | "team.changed"
+        "conversation.created"
+        | "conversation.updated"
+        | "conversation.status_changed"
+        | "assignee.changed"
+        | "team.changed"
         | "conversation.bot_handoff" => e.data.get("id").and_then(Value::as_i64),
         _ => None,
     }
@@ -544,7 +551,11 @@ pub fn slim(name: &str, data: &Value) -> Option<Value> {
             m.insert("content_attributes".into(), serde_json::json!({ "automation_rule_id": rule }));
             Some(Value::Object(m))
         }
-        "conversation.created" | "conversation.updated" | "conversation.status_changed" | "assignee.changed" | "team.changed"
+        "conversation.created"
+        | "conversation.updated"
+        | "conversation.status_changed"
+        | "assignee.changed"
+        | "team.changed"
         | "conversation.bot_handoff" => {
             let mut m = pick(&["id", "inbox_id", "status", "labels", "created_at", "updated_at"]);
             let id_of = |k: &str| data.get("meta").and_then(|x| x.get(k)).and_then(|x| x.get("id")).cloned();
@@ -597,7 +608,17 @@ impl Tracked {
     }
 
     fn fact(&self, metric: Metric, at: DateTime<Utc>, agent: Option<i64>, value: f64, value_bh: f64) -> Fact {
-        Fact { metric, at, weight: 1, value, value_bh, inbox_id: self.inbox_id, totals: true, by: self.by(agent), labels: self.labels.clone() }
+        Fact {
+            metric,
+            at,
+            weight: 1,
+            value,
+            value_bh,
+            inbox_id: self.inbox_id,
+            totals: true,
+            by: self.by(agent),
+            labels: self.labels.clone(),
+        }
     }
 }
 
@@ -615,7 +636,12 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
             out.facts.push(Fact { by: vec![], labels: vec![], ..t.fact(Metric::Conversations, created, None, 0.0, 0.0) });
             // Assigned, placed in a team or labelled from the start: those count it too.
             for (dim, id) in t.by(t.assignee_id) {
-                out.facts.push(Fact { totals: false, by: vec![(dim, id)], labels: vec![], ..t.fact(Metric::Conversations, created, None, 0.0, 0.0) });
+                out.facts.push(Fact {
+                    totals: false,
+                    by: vec![(dim, id)],
+                    labels: vec![],
+                    ..t.fact(Metric::Conversations, created, None, 0.0, 0.0)
+                });
             }
             if !t.labels.is_empty() {
                 out.facts.push(Fact { totals: false, by: vec![], ..t.fact(Metric::Conversations, created, None, 0.0, 0.0) });
@@ -649,7 +675,14 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
                             if let Some(start) = t.created_at {
                                 let value = (at - start).num_seconds().max(0) as f64;
                                 let bh = hours.seconds_between(start, at);
-                                out.events.push(Reporting { name: EventName::FirstResponse, value, value_in_business_hours: bh, start, end: at, user_id: sender });
+                                out.events.push(Reporting {
+                                    name: EventName::FirstResponse,
+                                    value,
+                                    value_in_business_hours: bh,
+                                    start,
+                                    end: at,
+                                    user_id: sender,
+                                });
                                 out.facts.push(t.fact(Metric::FirstResponse, at, sender, value, bh));
                                 out.facts.push(t.fact(Metric::bucket_of(value), at, sender, value, bh));
                             }
@@ -657,7 +690,14 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
                         } else if let Some(start) = t.waiting_since {
                             let value = (at - start).num_seconds().max(0) as f64;
                             let bh = hours.seconds_between(start, at);
-                            out.events.push(Reporting { name: EventName::ReplyTime, value, value_in_business_hours: bh, start, end: at, user_id: sender });
+                            out.events.push(Reporting {
+                                name: EventName::ReplyTime,
+                                value,
+                                value_in_business_hours: bh,
+                                start,
+                                end: at,
+                                user_id: sender,
+                            });
                             out.facts.push(t.fact(Metric::ReplyTime, at, sender, value, bh));
                         }
                         t.waiting_since = None;
@@ -705,7 +745,14 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
                     Some(r) => (r, (at - r).num_seconds().max(0) as f64, hours.seconds_between(r, at)),
                     None => (t.created_at.unwrap_or(at), 0.0, 0.0),
                 };
-                out.events.push(Reporting { name: EventName::ConversationOpened, value, value_in_business_hours: bh, start, end: at, user_id: t.assignee_id });
+                out.events.push(Reporting {
+                    name: EventName::ConversationOpened,
+                    value,
+                    value_in_business_hours: bh,
+                    start,
+                    end: at,
+                    user_id: t.assignee_id,
+                });
                 out.facts.push(t.fact(Metric::Opened, at, t.assignee_id, value, bh));
                 // A reopened conversation waits for its next reply again.
                 t.human_replied = false;
@@ -719,7 +766,14 @@ pub fn derive(before: Option<&Tracked>, e: &Logged, hours: &Hours) -> Derived {
             let start = t.created_at.unwrap_or(at);
             let value = (at - start).num_seconds().max(0) as f64;
             let bh = hours.seconds_between(start, at);
-            out.events.push(Reporting { name: EventName::ConversationBotHandoff, value, value_in_business_hours: bh, start, end: at, user_id: None });
+            out.events.push(Reporting {
+                name: EventName::ConversationBotHandoff,
+                value,
+                value_in_business_hours: bh,
+                start,
+                end: at,
+                user_id: None,
+            });
             out.facts.push(t.fact(Metric::BotHandoff, at, None, value, bh));
             out.tracked = Some(t);
         }

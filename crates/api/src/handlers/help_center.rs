@@ -164,7 +164,12 @@ pub async fn delete_portal(state: web::Data<AppState>, ctx: AccountCtx, path: we
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn categories(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>, params: Params) -> ApiResult<HttpResponse> {
+pub async fn categories(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
     Ok(HttpResponse::Ok().json(hc::categories(&state, &ctx.actor(), &path.1, params.str("locale")).await?))
 }
 
@@ -198,7 +203,11 @@ pub async fn update_category(
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn delete_category(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
+pub async fn delete_category(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let id = path_id(&path.2)?;
     hc::delete_category(&state, &ctx.actor(), &path.1, id).await?;
@@ -206,7 +215,12 @@ pub async fn delete_category(state: web::Data<AppState>, ctx: AccountCtx, path: 
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn articles(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>, params: Params) -> ApiResult<HttpResponse> {
+pub async fn articles(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
     let q = ArticleQuery {
         page: params.page(),
         locale: params.str("locale"),
@@ -245,7 +259,11 @@ pub async fn update_article(
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn delete_article(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
+pub async fn delete_article(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String, String)>,
+) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let id = path_id(&path.2)?;
     hc::delete_article(&state, &ctx.actor(), &path.1, id).await?;
@@ -255,7 +273,12 @@ pub async fn delete_article(state: web::Data<AppState>, ctx: AccountCtx, path: w
 /// `GET /hc/{portal_slug}/{locale}/articles[?query=…&page=…]`: published articles, searched
 /// when `query` is given.
 #[tracing::instrument(skip_all)]
-pub async fn public_articles(state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>, params: Params) -> ApiResult<HttpResponse> {
+pub async fn public_articles(
+    state: web::Data<AppState>,
+    req: HttpRequest,
+    path: web::Path<(String, String)>,
+    params: Params,
+) -> ApiResult<HttpResponse> {
     super::public::limit(&state, &req, &format!("portal:{}", path.0)).await?;
     let list = hc::public_articles(&state, &path.0, &path.1, params.str("query"), params.page()).await?;
     Ok(HttpResponse::Ok().json(list))

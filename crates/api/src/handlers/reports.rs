@@ -19,8 +19,7 @@ use crate::extract::Params;
 
 /// Whether the caller asked for CSV.
 fn wants_csv(req: &HttpRequest) -> bool {
-    req.path().ends_with(".csv")
-        || req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
+    req.path().ends_with(".csv") || req.headers().get(header::ACCEPT).and_then(|v| v.to_str().ok()).is_some_and(|v| v.contains("text/csv"))
 }
 
 /// JSON, or the same figures as CSV (administrators only).
@@ -147,7 +146,14 @@ pub async fn conversations(state: web::Data<AppState>, ctx: AccountCtx, req: Htt
     }
 }
 
-async fn summary_by(state: &AppState, ctx: &AccountCtx, req: &HttpRequest, params: &Params, dim: Dim, name: &str) -> ApiResult<HttpResponse> {
+async fn summary_by(
+    state: &AppState,
+    ctx: &AccountCtx,
+    req: &HttpRequest,
+    params: &Params,
+    dim: Dim,
+    name: &str,
+) -> ApiResult<HttpResponse> {
     let rows = reports::summary_by(state, &ctx.actor(), dim, params.str("since"), params.str("until"), business_hours(params)).await?;
     answer(req, ctx, name, &rows)
 }
@@ -217,7 +223,11 @@ pub async fn events(state: web::Data<AppState>, ctx: AccountCtx, req: HttpReques
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
-pub async fn conversation_events(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
+pub async fn conversation_events(
+    state: web::Data<AppState>,
+    ctx: AccountCtx,
+    path: web::Path<(String, String)>,
+) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
     Ok(HttpResponse::Ok().json(reports::of_conversation(&state, &ctx.actor(), id).await?))
 }
