@@ -60,8 +60,8 @@ async fn derive(url: &str, conn: &mut AsyncPgConnection, account_id: i64) -> any
         r#"
 BEGIN;
 INSERT INTO labels (account_id, title) VALUES ({account_id}, 'billing') ON CONFLICT DO NOTHING;
-INSERT INTO report_inputs (account_id, seq, name, logged_at, data)
-SELECT {account_id}, row_number() OVER (ORDER BY at, kind, id), name, at, data FROM (
+CREATE TEMP TABLE bench_inputs ON COMMIT DROP AS
+SELECT row_number() OVER (ORDER BY at, kind, id) AS seq, name, at, data FROM (
   SELECT c.id, 0 AS kind, 'conversation.created' AS name, c.created_at AS at,
          jsonb_build_object('id', c.display_id, 'inbox_id', c.inbox_id, 'status', 'open', 'labels', to_jsonb(c.labels),
            'created_at', {c_created}, 'updated_at', {c_created},
@@ -82,8 +82,12 @@ SELECT {account_id}, row_number() OVER (ORDER BY at, kind, id), name, at, data F
                                       'team', NULL))
   FROM conversations c WHERE c.account_id = {account_id} AND c.status = 'resolved'
 ) x;
+-- In batches of 1,000, as the reader keeps them.
+INSERT INTO report_inputs (account_id, first_seq, last_seq, inputs)
+  SELECT {account_id}, min(seq), max(seq), jsonb_agg(jsonb_build_array(seq, name, at, data) ORDER BY seq)
+  FROM bench_inputs GROUP BY (seq - 1) / 1000;
 INSERT INTO event_readers (account_id, reader, seq)
-  VALUES ({account_id}, 'reports', (SELECT max(seq) FROM report_inputs WHERE account_id = {account_id}))
+  VALUES ({account_id}, 'reports', (SELECT max(last_seq) FROM report_inputs WHERE account_id = {account_id}))
   ON CONFLICT (account_id, reader) DO UPDATE SET seq = EXCLUDED.seq;
 COMMIT;
 "#,

@@ -21,15 +21,17 @@ CREATE INDEX reporting_events_time_idx ON reporting_events (account_id, event_en
 CREATE INDEX reporting_events_conversation_idx ON reporting_events (account_id, conversation_id, event_end_time);
 
 -- The log events the derivation reads, slimmed to what it reads (domain::reports::slim): the
--- log itself is pruned, these are kept so the reporting events can be rebuilt after a fix.
+-- log itself is pruned, these are kept so the reporting events can be rebuilt after a fix. One
+-- row per batch the reader read (an array of [seq, name, logged_at, data]), not per event: the
+-- reader then writes a few rows a second, not one per message.
 CREATE TABLE report_inputs (
     account_id bigint NOT NULL REFERENCES accounts (id) ON DELETE CASCADE,
-    seq bigint NOT NULL,
-    name text NOT NULL,
-    logged_at timestamptz NOT NULL,
-    data jsonb NOT NULL,
-    PRIMARY KEY (account_id, seq)
+    first_seq bigint NOT NULL,
+    last_seq bigint NOT NULL,
+    inputs jsonb NOT NULL,
+    PRIMARY KEY (account_id, first_seq)
 );
+CREATE INDEX report_inputs_last_idx ON report_inputs (account_id, last_seq);
 
 -- What the reader remembers of each conversation (domain::reports::Tracked), from the log alone.
 CREATE TABLE report_conversations (

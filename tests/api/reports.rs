@@ -70,8 +70,8 @@ async fn kept_inputs(app: &TestApp, account_id: i64) -> Vec<(String, Value, Valu
     }
     let mut conn = app.db.get().await.unwrap();
     let rows: Vec<Row> = diesel::sql_query(
-        "SELECT r.name, e.data AS logged, r.data AS kept FROM report_inputs r \
-         JOIN realtime_events e ON e.account_id = r.account_id AND e.seq = r.seq WHERE r.account_id = $1 ORDER BY r.seq",
+        "SELECT i->>1 AS name, e.data AS logged, i->3 AS kept FROM report_inputs r, jsonb_array_elements(r.inputs) i \
+         JOIN realtime_events e ON e.seq = (i->>0)::int8 WHERE r.account_id = $1 AND e.account_id = $1 ORDER BY e.seq",
     )
     .bind::<diesel::sql_types::BigInt, _>(account_id)
     .load(&mut conn)

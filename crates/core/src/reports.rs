@@ -180,7 +180,7 @@ pub async fn rebuild(db: &switchboard_store::DbPool, account_id: i64) -> CoreRes
         switchboard_store::reports::forget(&mut conn, account_id).await?;
         let (mut after, mut read) = (0, 0);
         loop {
-            let kept = switchboard_store::reports::inputs_after(&mut conn, account_id, after, BATCH).await?;
+            let kept = switchboard_store::reports::inputs_after(&mut conn, account_id, after, 4).await?;
             let kept: Vec<_> = kept.into_iter().filter(|i| i.seq <= cursor).collect();
             let Some(last) = kept.last().map(|i| i.seq) else { break };
             derive_batch(&mut conn, account_id, &kept).await?;

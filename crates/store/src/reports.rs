@@ -152,7 +152,8 @@ struct Taken {
 
 /// The log events of the derivation after `seq`, in one statement: up to `limit` log events
 /// are read, those the derivation reads are slimmed to what it reads (the SQL twin of
-/// `domain::reports::slim`; a test holds them equal) and kept in `report_inputs`. Returns
+/// `domain::reports::slim`; a test holds them equal) and kept in `report_inputs`, one row for
+/// the batch. Returns
 /// the kept inputs in order, and the last seq read (None when the log has nothing new). The
 /// whole payloads never leave the database.
 pub async fn take_inputs(conn: &mut AsyncPgConnection, account_id: i64, seq: i64, limit: i64) -> StoreResult<(Vec<Input>, Option<i64>)> {
@@ -179,8 +180,9 @@ pub async fn take_inputs(conn: &mut AsyncPgConnection, account_id: i64, seq: i64
            FROM batch WHERE event IN ('message.created', 'conversation.created', 'conversation.updated', \
              'conversation.status_changed', 'assignee.changed', 'team.changed', 'conversation.bot_handoff')), \
          kept AS ( \
-           INSERT INTO report_inputs (account_id, seq, name, logged_at, data) SELECT $1, seq, name, logged_at, data FROM slim \
-           ON CONFLICT DO NOTHING) \
+           INSERT INTO report_inputs (account_id, first_seq, last_seq, inputs) \
+           SELECT $1, min(seq), max(seq), jsonb_agg(jsonb_build_array(seq, name, logged_at, data) ORDER BY seq) FROM slim \
+           HAVING count(*) > 0 ON CONFLICT DO NOTHING) \
          SELECT b.seq, s.name, s.logged_at, s.data FROM batch b LEFT JOIN slim s ON s.seq = b.seq ORDER BY b.seq",
     )
     .bind::<BigInt, _>(account_id)
@@ -199,14 +201,17 @@ pub async fn take_inputs(conn: &mut AsyncPgConnection, account_id: i64, seq: i64
     Ok((inputs, last))
 }
 
-/// Kept inputs after `seq`, oldest first, at most `limit`.
-pub async fn inputs_after(conn: &mut AsyncPgConnection, account_id: i64, seq: i64, limit: i64) -> StoreResult<Vec<Input>> {
+/// Kept inputs after `seq`, oldest first: those of the next `batches` kept batches.
+pub async fn inputs_after(conn: &mut AsyncPgConnection, account_id: i64, seq: i64, batches: i64) -> StoreResult<Vec<Input>> {
     Ok(crate::prepared::prepared(
-        "SELECT seq, name, logged_at, data FROM report_inputs WHERE account_id = $1 AND seq > $2 ORDER BY seq LIMIT $3",
+        "SELECT (e->>0)::int8 AS seq, e->>1 AS name, (e->>2)::timestamptz AS logged_at, e->3 AS data \
+         FROM (SELECT inputs FROM report_inputs WHERE account_id = $1 AND last_seq > $2 ORDER BY last_seq LIMIT $3) r, \
+              jsonb_array_elements(r.inputs) e \
+         WHERE (e->>0)::int8 > $2 ORDER BY 1",
     )
     .bind::<BigInt, _>(account_id)
     .bind::<BigInt, _>(seq)
-    .bind::<BigInt, _>(limit)
+    .bind::<BigInt, _>(batches)
     .load(conn)
     .await?)
 }
