@@ -337,9 +337,9 @@ fn figures(sums: &HashMap<Metric, Sum>, business_hours: bool) -> Figures {
     }
 }
 
+/// The summary's metric stored as `code`.
 fn metric_of(code: i16) -> Option<Metric> {
-    // Only the summary's metrics are asked for here.
-    SUMMARY_METRICS.into_iter().chain(Metric::BUCKETS.map(|b| b.0)).find(|m| m.code() == code)
+    SUMMARY_METRICS.into_iter().find(|m| m.code() == code)
 }
 
 pub async fn summary(

@@ -240,10 +240,10 @@ mod tests {
     #[test]
     fn reports_become_csv() {
         let rows = json!([{"id": 1, "name": "Ann, B", "metric": {"open": 2}}, {"id": 2, "name": "Cy", "metric": {"open": 0}}]);
-        assert_eq!(to_csv(&rows).unwrap(), "id,metric.open,name\n1,2,\"Ann, B\"\n2,0,Cy\n");
+        assert_eq!(to_csv(&rows).ok().as_deref(), Some("id,metric.open,name\n1,2,\"Ann, B\"\n2,0,Cy\n"));
         let m = json!({"inboxes": [{"id": 1, "name": "Web"}], "labels": [{"id": 3, "title": "vip"}], "matrix": [[4]]});
-        assert_eq!(to_csv(&m).unwrap(), "inbox,vip\nWeb,4\n");
+        assert_eq!(to_csv(&m).ok().as_deref(), Some("inbox,vip\nWeb,4\n"));
         let c = json!({"Channel::Api": {"open": 1, "total": 2}});
-        assert_eq!(to_csv(&c).unwrap(), "name,open,total\nChannel::Api,1,2\n");
+        assert_eq!(to_csv(&c).ok().as_deref(), Some("name,open,total\nChannel::Api,1,2\n"));
     }
 }
