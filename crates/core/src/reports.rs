@@ -398,7 +398,11 @@ pub async fn summary_by(
     let inboxes = seen_inboxes(&mut conn, actor).await?;
     let a = actor.account_id;
     let ids: Vec<i64> = match dim {
-        Dim::Inbox => switchboard_store::inboxes::list(&mut conn, a, actor.visibility).await?.into_iter().map(|i| i.id).collect(),
+        // An agent's inboxes are already known; an administrator's are all of them.
+        Dim::Inbox => match &inboxes {
+            Some(mine) => mine.clone(),
+            None => switchboard_store::inboxes::list(&mut conn, a, actor.visibility).await?.into_iter().map(|i| i.id).collect(),
+        },
         Dim::Agent => switchboard_store::account_users::list(&mut conn, a).await?.into_iter().map(|x| x.user.id).collect(),
         Dim::Team => switchboard_store::teams::list(&mut conn, a, actor.user_id).await?.into_iter().map(|(t, _)| t.id).collect(),
         Dim::Label => switchboard_store::labels::list(&mut conn, a).await?.into_iter().map(|l| l.id).collect(),
