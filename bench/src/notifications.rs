@@ -125,7 +125,7 @@ pub async fn run(url: &str, count: usize, concurrency: usize) -> anyhow::Result<
         let member = switchboard_store::models::NewAccountUser {
             account_id: account.id,
             user_id: user.id,
-            role: "administrator".into(),
+            role: switchboard_store::models::Role::Administrator,
             availability: "online".into(),
             auto_offline: false,
             inviter_id: None,

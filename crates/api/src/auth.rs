@@ -136,7 +136,7 @@ async fn account_member(req: &HttpRequest, current: CurrentUser) -> ApiResult<Ac
     let state = state(req)?;
     let mut conn = state.conn().await?;
     let member = switchboard_store::account_users::membership(&mut conn, account_id, current.user.id).await?.ok_or(ApiError::NotFound)?;
-    let role = Role::from_stored(&member.role);
+    let role = member.role;
     let remote_address = crate::client_ip::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string());
     Ok(AccountCtx { user: current.user, member, account_id, role, remote_address })
 }

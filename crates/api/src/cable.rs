@@ -18,7 +18,6 @@ use bytes::{Bytes, BytesMut};
 use futures_util::future::LocalBoxFuture;
 use futures_util::SinkExt;
 use serde_json::Value;
-use switchboard_domain::users::Role;
 use switchboard_realtime::protocol::{self, Command, Identifier};
 use switchboard_realtime::{Audience, Envelope, Event, Subscriber};
 use tokio::io::AsyncWriteExt;
@@ -355,7 +354,7 @@ async fn authorize(state: &AppState, id: &Identifier) -> Option<Subscriber> {
                 return None;
             }
             let member = switchboard_store::account_users::membership(&mut conn, account_id, user.id).await.ok()??;
-            let admin = Role::from_stored(&member.role).can_administer();
+            let admin = member.role.can_administer();
             let inboxes = switchboard_store::inboxes::member_inbox_ids(&mut conn, account_id, user.id).await.ok()?;
             Some(Subscriber::User { account_id, user_id, admin, inboxes, pubsub_token: user.pubsub_token })
         }

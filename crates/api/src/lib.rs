@@ -10,7 +10,9 @@ pub mod extract;
 pub mod form;
 pub mod handlers;
 pub mod headers;
+pub mod limits;
 pub mod logging;
+pub mod lookup;
 pub mod routes;
 
 use std::net::TcpListener;

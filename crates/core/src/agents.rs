@@ -39,11 +39,7 @@ pub async fn update(
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let agent = switchboard_store::account_users::find(conn, actor.account_id, user_id).await?.ok_or(CoreError::NotFound)?;
-        let changes = AccountUserChanges {
-            role: role.map(|r| r.as_str().into()),
-            availability: availability.map(|a| a.as_str().into()),
-            auto_offline,
-        };
+        let changes = AccountUserChanges { role, availability: availability.map(|a| a.as_str().into()), auto_offline };
         let member = guarded(
             switchboard_store::account_users::change_keeping_an_administrator(
                 conn,
@@ -110,7 +106,7 @@ pub async fn add(
         let member = switchboard_store::models::NewAccountUser {
             account_id: actor.account_id,
             user_id: user.id,
-            role: role.as_str().into(),
+            role,
             availability: availability.as_str().into(),
             auto_offline,
             inviter_id: Some(actor.user_id).filter(|id| *id > 0),

@@ -473,7 +473,7 @@ fn fact(cond: &Condition, c: &Conversation, contact: Option<&Contact>, message: 
     let number = |n: Option<i64>| n.map_or(Fact::Missing, Fact::Number);
     let contact_extra = |k: &str| contact.and_then(|p| p.additional_attributes.get(k)).and_then(Value::as_str);
     match cond.attribute {
-        Some("status") => Fact::Text(c.status.clone()),
+        Some("status") => Fact::Text(c.status.as_str().to_string()),
         Some("priority") => text(c.priority.as_deref()),
         Some("assignee_id") => number(c.assignee_id),
         Some("inbox_id") => Fact::Number(c.inbox_id),
@@ -536,7 +536,7 @@ pub async fn apply(
     let mut done = Vec::with_capacity(actions.len());
     for action in actions {
         let c = crate::conversations::visible(conn, actor, display_id).await?;
-        let status = Status::from_stored(&c.status).unwrap_or(Status::Open);
+        let status = c.status;
         let applied = match action {
             Action::AssignAgent(id) if c.assignee_id != *id => {
                 crate::conversations::reassign_in(state, conn, out, actor, display_id, Some(*id), None).await?;

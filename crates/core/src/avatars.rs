@@ -39,7 +39,7 @@ pub async fn fetch(state: &AppState, job: &Job, payload: FetchAvatar) -> CoreRes
         Some(c) => switchboard_store::inboxes::find(&mut conn, c.account_id, payload.inbox_id, Visibility::All).await?,
         None => None,
     };
-    let config = inbox.as_ref().and_then(|i| match ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config) {
+    let config = inbox.as_ref().and_then(|i| match ChannelConfig::from_stored(i.provider, &i.provider_config) {
         Some(ChannelConfig::Baileys(c)) => Some(c),
         _ => None,
     });

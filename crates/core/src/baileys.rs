@@ -33,7 +33,7 @@ pub(crate) fn unavailable(e: ProviderError) -> CoreError {
 }
 
 pub fn config_of(inbox: &Inbox) -> CoreResult<BaileysConfig> {
-    match ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) {
+    match ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) {
         Some(ChannelConfig::Baileys(c)) => Ok(c),
         _ => Err(CoreError::internal(format!("inbox {} has no valid Baileys config", inbox.id))),
     }
@@ -49,7 +49,7 @@ pub async fn connect(state: &AppState, config: &BaileysConfig, phone: &str, name
 /// Closes the inbox's connection at the provider before the inbox goes (a connection the
 /// provider no longer has is closed already). Inboxes of other providers have none.
 pub async fn disconnect(state: &AppState, inbox: &Inbox) -> CoreResult<()> {
-    let Some(ChannelConfig::Baileys(config)) = ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) else {
+    let Some(ChannelConfig::Baileys(config)) = ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) else {
         return Ok(());
     };
     let phone = inbox.phone_number.clone().unwrap_or_default();
@@ -580,7 +580,7 @@ pub(crate) async fn left(
             None => *locale.insert(locale_of(conn, c.account_id).await?),
         };
         let changes = switchboard_store::models::ConversationChanges {
-            status: Some(switchboard_domain::conversations::Status::Resolved.as_str().to_string()),
+            status: Some(switchboard_domain::conversations::Status::Resolved),
             ..Default::default()
         };
         let (c, activities) = crate::conversations::change(conn, &c, changes, vec![why.render(locale)]).await?;

@@ -22,7 +22,7 @@ async fn find(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResul
 /// contact's number without `+` (how the channel reaches it), else a fresh one.
 pub fn source_id_in(inbox: &switchboard_store::models::Inbox, given: Option<&str>, phone: Option<&str>) -> CoreResult<String> {
     use switchboard_domain::inbox::ChannelType;
-    match (given.map(str::trim).filter(|s| !s.is_empty()), ChannelType::from_stored(&inbox.channel_type)) {
+    match (given.map(str::trim).filter(|s| !s.is_empty()), inbox.channel_type) {
         (Some(s), _) if s.chars().count() > 255 => Err(ValidationError::too_long("source_id", 255).into()),
         (Some(s), _) => Ok(s.to_string()),
         (None, ChannelType::Whatsapp) => phone

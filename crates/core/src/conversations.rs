@@ -119,11 +119,11 @@ pub async fn set_status_in(
 ) -> CoreResult<Conversation> {
     let c = visible(conn, actor, display_id).await?;
     use switchboard_domain::conversations::activity;
-    let current = Status::from_stored(&c.status).unwrap_or(Status::Open);
+    let current = c.status;
     let next = requested.unwrap_or_else(|| current.toggled());
     let lines = if next != current { vec![activity::status(next, &actor.name)] } else { vec![] };
     let changes = ConversationChanges {
-        status: Some(next.as_str().into()),
+        status: Some(next),
         snoozed_until: Some(if next == Status::Snoozed { snoozed_until } else { None }),
         ..Default::default()
     };
@@ -305,7 +305,7 @@ pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Val
             contact_inbox_id: Some(identity.id),
             assignee_id: o.assignee_id,
             team_id: o.team_id,
-            status: o.status.as_str().into(),
+            status: o.status,
             priority: o.priority.map(|p| p.as_str().into()),
             group_type: "individual".into(),
             snoozed_until: o.snoozed_until,

@@ -30,7 +30,7 @@ pub async fn send_survey(
     inbox: &Inbox,
     c: &Conversation,
 ) -> CoreResult<()> {
-    let whatsapp = match ChannelType::from_stored(&inbox.channel_type) {
+    let whatsapp = match inbox.channel_type {
         ChannelType::Api => false,
         ChannelType::Whatsapp => {
             let draft = crate::whatsapp::Draft {

@@ -35,7 +35,7 @@ pub async fn download(state: &AppState, job: &Job, payload: DownloadMedia) -> Co
     };
     drop(conn);
     let limit = state.settings.max_attachment_bytes;
-    let fetched = match ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) {
+    let fetched = match ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) {
         Some(ChannelConfig::Baileys(config)) => {
             let phone = inbox.phone_number.clone().unwrap_or_default();
             let source = message.source_id.clone().unwrap_or_default();

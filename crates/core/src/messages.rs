@@ -73,7 +73,7 @@ pub async fn create_in(
         let c = c.clone();
         let inbox =
             switchboard_store::inboxes::find(conn, actor.account_id, c.inbox_id, Visibility::All).await?.ok_or(CoreError::NotFound)?;
-        let channel = ChannelType::from_stored(&inbox.channel_type);
+        let channel = inbox.channel_type;
         if draft.message_type == MessageType::Incoming && channel != ChannelType::Api {
             return Err(ValidationError::invalid("message_type", "incoming messages can only be created on API inboxes").into());
         }

@@ -2,7 +2,7 @@
 //! any number of rows. Handlers answer with these, and events carry them.
 
 use serde_json::Value;
-use switchboard_store::models::{AgentBot, Contact, Conversation, Message, User};
+use switchboard_store::models::{AgentBot, Contact, Conversation, Inbox, Message, User};
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::CoreResult;
@@ -87,4 +87,22 @@ pub async fn messages(
 pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> CoreResult<Value> {
     let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
     Ok(views::contact(contact, &identities))
+}
+
+/// Inboxes in the reference's shape, with their WhatsApp templates and, for administrators, their
+/// API callback endpoints: two queries for any number of inboxes.
+pub async fn inboxes(state: &AppState, conn: &mut AsyncPgConnection, inboxes: &[Inbox], admin: bool) -> CoreResult<Vec<Value>> {
+    let whatsapp: Vec<i64> =
+        inboxes.iter().filter(|i| i.channel_type == switchboard_domain::inbox::ChannelType::Whatsapp).map(|i| i.id).collect();
+    let templates = if whatsapp.is_empty() { vec![] } else { switchboard_store::whatsapp::templates_of(conn, &whatsapp).await? };
+    // Only administrators see the state of an API inbox's callback endpoint.
+    let api: Vec<i64> =
+        inboxes.iter().filter(|i| admin && i.channel_type == switchboard_domain::inbox::ChannelType::Api).map(|i| i.id).collect();
+    let callbacks = switchboard_store::webhooks::of_inboxes(conn, &api).await?;
+    let (url, groups) = (&state.settings.public_url, state.settings.whatsapp.groups_enabled);
+    Ok(inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups, &callbacks)).collect())
+}
+
+pub async fn inbox(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> CoreResult<Value> {
+    Ok(inboxes(state, conn, std::slice::from_ref(inbox), admin).await?.into_iter().next().unwrap_or(Value::Null))
 }

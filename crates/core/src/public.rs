@@ -55,7 +55,7 @@ pub async fn inbox(state: &AppState, identifier: &str) -> CoreResult<Inbox> {
     let mut conn = state.conn().await?;
     switchboard_store::inboxes::by_identifier(&mut conn, identifier)
         .await?
-        .filter(|i| ChannelType::from_stored(&i.channel_type) == ChannelType::Api)
+        .filter(|i| i.channel_type == ChannelType::Api)
         .ok_or(CoreError::NotFound)
 }
 

@@ -15,7 +15,6 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::reports::{self as rules, Dim, Grouping, Hours, Logged, Metric, Range, ReportMetric, Sum, Tracked};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
@@ -527,8 +526,7 @@ pub async fn by_channel(
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility).await?;
     let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
-    let channel: HashMap<i64, &'static str> =
-        inboxes.iter().map(|i| (i.id, ChannelType::from_stored(&i.channel_type).reference_name())).collect();
+    let channel: HashMap<i64, &'static str> = inboxes.iter().map(|i| (i.id, i.channel_type.reference_name())).collect();
     let scope = Scope { dim: Dim::Inbox, ids: Some(&ids), inboxes: Some(&ids) };
     let codes = Metric::STANDING.map(|s| s.0.code());
     let mut out: BTreeMap<String, ChannelCounts> = BTreeMap::new();
@@ -560,8 +558,7 @@ pub async fn first_response_distribution(
     let scope = Scope { dim: Dim::Inbox, ids: Some(&ids), inboxes: Some(&ids) };
     let codes = Metric::BUCKETS.map(|b| b.0.code());
     let rows = switchboard_store::reports::sums(&mut conn, actor.account_id, &scope, &codes, &range).await?;
-    let channel: HashMap<i64, &'static str> =
-        inboxes.iter().map(|i| (i.id, ChannelType::from_stored(&i.channel_type).reference_name())).collect();
+    let channel: HashMap<i64, &'static str> = inboxes.iter().map(|i| (i.id, i.channel_type.reference_name())).collect();
     let mut out: BTreeMap<String, BTreeMap<&'static str, i64>> = BTreeMap::new();
     for i in &inboxes {
         let entry = out.entry(channel.get(&i.id).copied().unwrap_or_default().to_string()).or_default();

@@ -56,7 +56,7 @@ pub async fn agents(state: &AppState, account_id: i64) -> CoreResult<Value> {
         .map(|a| {
             let (first, last) = split_name(&a.user.name);
             json!({ "id": a.user.id, "first_name": first, "last_name": last, "email": a.user.email,
-                    "admin": switchboard_domain::users::Role::from_stored(&a.member.role).can_administer() })
+                    "admin": a.member.role.can_administer() })
         })
         .collect();
     Ok(json!({ "agents": list }))
@@ -352,8 +352,14 @@ async fn account_templates(
     account_id: i64,
 ) -> CoreResult<Vec<switchboard_store::models::MessageTemplate>> {
     let inboxes = switchboard_store::inboxes::list(conn, account_id, Visibility::All).await?;
-    let ids: Vec<i64> =
-        inboxes.iter().filter(|i| i.provider.as_deref() != Some("baileys") && i.channel_type == "whatsapp").map(|i| i.id).collect();
+    let ids: Vec<i64> = inboxes
+        .iter()
+        .filter(|i| {
+            i.provider != Some(switchboard_domain::whatsapp::Provider::Baileys)
+                && i.channel_type == switchboard_domain::inbox::ChannelType::Whatsapp
+        })
+        .map(|i| i.id)
+        .collect();
     Ok(switchboard_store::whatsapp::templates_of(conn, &ids).await?)
 }
 
@@ -515,7 +521,7 @@ pub async fn send_notification(state: &AppState, account_id: i64, n: &Notificati
                     contact_inbox_id: Some(identity.id),
                     assignee_id: None,
                     team_id: None,
-                    status: "open".into(),
+                    status: switchboard_store::models::Status::Open,
                     priority: None,
                     group_type: "individual".into(),
                     snoozed_until: None,

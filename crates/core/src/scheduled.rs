@@ -187,7 +187,7 @@ async fn fields(
         // WhatsApp's rules now: the window, the template and its parameters.
         let inbox =
             switchboard_store::inboxes::find(conn, actor.account_id, c.inbox_id, Visibility::All).await?.ok_or(CoreError::NotFound)?;
-        if ChannelType::from_stored(&inbox.channel_type) == ChannelType::Whatsapp {
+        if inbox.channel_type == ChannelType::Whatsapp {
             let kinds: Vec<String> = match (&input.file, current.and_then(|s| s.upload_id)) {
                 (Some(f), _) => vec![crate::storage::file_type_of(&f.content_type).to_string()],
                 (None, Some(_)) => vec!["file".into()],

@@ -141,7 +141,7 @@ async fn send(state: &AppState, job: &Job, payload: SendMessage) -> CoreResult<(
     if out.message.status != "progress" {
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     }
-    let provider = Provider::from_stored(out.inbox.provider.as_deref());
+    let provider = Provider::of(out.inbox.provider);
     if job.started_at.is_some() {
         // The last attempt began and its outcome was never recorded: the process died while the
         // peer had the request. The provider's idempotency key makes a resend safe; the BSP has

@@ -73,7 +73,7 @@ pub async fn ensure_admin(conn: &mut AsyncPgConnection, email: Email, password: 
     let member = NewAccountUser {
         account_id: account.id,
         user_id: user.id,
-        role: Role::Administrator.as_str().into(),
+        role: Role::Administrator,
         availability: "online".into(),
         auto_offline: true,
         inviter_id: None,
@@ -156,14 +156,7 @@ pub async fn attach(state: &crate::state::AppState, account_id: i64, user_id: i6
         switchboard_store::users::find(conn, user_id)
             .await
             .map_err(|_| switchboard_domain::ValidationError::invalid("user_id", "does not exist"))?;
-        let member = NewAccountUser {
-            account_id,
-            user_id,
-            role: role.as_str().into(),
-            availability: "online".into(),
-            auto_offline: true,
-            inviter_id: None,
-        };
+        let member = NewAccountUser { account_id, user_id, role, availability: "online".into(), auto_offline: true, inviter_id: None };
         let member = switchboard_store::account_users::upsert(conn, &member).await?;
         crate::events::access_changed(out, account_id, &[user_id]);
         Ok(crate::views::account_user(&member))

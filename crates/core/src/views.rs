@@ -110,7 +110,7 @@ pub fn inbox_with(
     callbacks: &[Webhook],
 ) -> Value {
     let mut v = inbox(i, admin);
-    if admin && ChannelType::from_stored(&i.channel_type) == ChannelType::Api {
+    if admin && i.channel_type == ChannelType::Api {
         // Where the inbox's webhook_url stands: its delivery log is
         // GET …/webhooks/{callback_webhook.id}/deliveries.
         v["callback_webhook"] = json!(callbacks.iter().find(|w| w.inbox_id == Some(i.id)).map(|w| json!({
@@ -120,7 +120,7 @@ pub fn inbox_with(
             "failing_since": w.failing_since.map(|t| t.timestamp()),
         })));
     }
-    if ChannelType::from_stored(&i.channel_type) == ChannelType::Whatsapp {
+    if i.channel_type == ChannelType::Whatsapp {
         v["phone_number"] = json!(i.phone_number);
         v["provider"] = json!(i.provider);
         // The URL holds the webhook's secret: whoever knows it can post inbound messages.
@@ -128,13 +128,13 @@ pub fn inbox_with(
         v["webhook_url"] = json!(webhook.map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
         v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
-        if i.provider.as_deref() == Some("baileys") {
+        if i.provider == Some(switchboard_domain::whatsapp::Provider::Baileys) {
             v["groups_enabled"] = json!(groups_enabled);
         } else {
             bsp_number(&mut v, i, admin);
         }
         if admin {
-            let config = ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config).map(|c| c.masked()).unwrap_or(json!({}));
+            let config = ChannelConfig::from_stored(i.provider, &i.provider_config).map(|c| c.masked()).unwrap_or(json!({}));
             v["provider_config"] = config;
         }
     }
@@ -156,7 +156,7 @@ fn bsp_number(v: &mut Value, i: &Inbox, admin: bool) {
 }
 
 pub fn inbox(i: &Inbox, admin: bool) -> Value {
-    let channel = ChannelType::from_stored(&i.channel_type);
+    let channel = i.channel_type;
     let mut v = json!({
         "id": i.id,
         "account_id": i.account_id,
@@ -274,7 +274,7 @@ pub fn contact_inbox(ci: &ContactInbox, inbox: &Inbox) -> Value {
             "avatar_url": "",
             "channel_id": inbox.id,
             "name": inbox.name,
-            "channel_type": ChannelType::from_stored(&inbox.channel_type).reference_name(),
+            "channel_type": inbox.channel_type.reference_name(),
             "provider": null,
         },
     })
@@ -465,7 +465,7 @@ pub fn conversation(
         "last_non_activity_message": last,
         "meta": {
             "sender": sender,
-            "channel": inbox.map(|i| ChannelType::from_stored(&i.channel_type).reference_name()),
+            "channel": inbox.map(|i| i.channel_type.reference_name()),
             "assignee": related.assignee(c).map(user_brief),
             "team": related.team(c).map(|t| team(t, false)),
             "hmac_verified": false,
@@ -478,7 +478,7 @@ pub fn conversation(
 /// status: 0 open, 1 pending, 2 resolved, 3 snoozed.
 pub fn listed_conversation(c: &switchboard_store::integrations::ListedConversation) -> Value {
     let iso = |t: Option<chrono::DateTime<chrono::Utc>>| t.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Secs, false));
-    let channel = match ChannelType::from_stored(&c.channel_type) {
+    let channel = match c.channel_type {
         ChannelType::Whatsapp => "whatsapp",
         ChannelType::Api => "api",
     };

@@ -246,7 +246,7 @@ pub fn inbox_callback_events() -> Vec<String> {
 /// Keeps an API inbox's callback endpoint in step with its `webhook_url`, signed with the
 /// inbox's secret, in the caller's transaction.
 pub async fn sync_inbox_callback(conn: &mut AsyncPgConnection, inbox: &Inbox) -> CoreResult<()> {
-    let api = switchboard_domain::inbox::ChannelType::from_stored(&inbox.channel_type) == switchboard_domain::inbox::ChannelType::Api;
+    let api = inbox.channel_type == switchboard_domain::inbox::ChannelType::Api;
     let url = inbox.webhook_url.as_deref().filter(|u| api && !u.trim().is_empty());
     Ok(switchboard_store::webhooks::sync_inbox_callback(conn, inbox.account_id, inbox.id, url, &inbox.secret, &inbox_callback_events())
         .await?)

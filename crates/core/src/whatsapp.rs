@@ -21,7 +21,7 @@ use crate::tokens::random_token;
 
 /// The BSP config of an inbox; templates and the BSP's sends need it.
 pub fn config_of(inbox: &Inbox) -> CoreResult<ProviderConfig> {
-    if Provider::from_stored(inbox.provider.as_deref()) != Provider::Aldeamo {
+    if Provider::of(inbox.provider) != Provider::Aldeamo {
         return Err(ValidationError::invalid("inbox", "has no message templates: its provider is not the BSP").into());
     }
     serde_json::from_value(inbox.provider_config.clone())
@@ -69,7 +69,7 @@ pub async fn prepare(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Conversati
     if d.files.len() > 1 {
         return Err(ValidationError::invalid("attachments", "WhatsApp sends one file per message").into());
     }
-    if Provider::from_stored(inbox.provider.as_deref()) == Provider::Baileys {
+    if Provider::of(inbox.provider) == Provider::Baileys {
         // WhatsApp Web has no templates and no 24-hour window; it sends text or one file.
         if d.template_params.is_some() {
             return Err(

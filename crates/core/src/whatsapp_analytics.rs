@@ -17,7 +17,7 @@ const TOKEN_FIELD: &str = "provider_config.analytics_token";
 
 /// The inbox's BSP config; other providers have no analytics.
 fn config_of(inbox: &Inbox) -> CoreResult<ProviderConfig> {
-    match ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config) {
+    match ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) {
         Some(ChannelConfig::Aldeamo(c)) if inbox.phone_number.is_some() => Ok(c),
         _ => Err(ValidationError::invalid("inbox", "has no BSP analytics: it is not a WhatsApp inbox on the BSP").into()),
     }

@@ -27,12 +27,12 @@ async fn setup() -> Setup {
     let new = switchboard_store::models::NewInbox {
         account_id,
         name: "WhatsApp".into(),
-        channel_type: "whatsapp".into(),
+        channel_type: switchboard_domain::inbox::ChannelType::Whatsapp,
         inbox_identifier: switchboard_core::tokens::random_token(12),
         hmac_token: switchboard_core::tokens::random_token(16),
         secret: switchboard_core::tokens::random_token(16),
         phone_number: Some(PHONE.into()),
-        provider: Some("aldeamo".into()),
+        provider: Some(switchboard_domain::whatsapp::Provider::Aldeamo),
         provider_config: json!({ "api_url": "http://127.0.0.1:9", "api_key": "k", "user_id": "u", "waba_id": "w" }),
         webhook_token: Some(switchboard_core::tokens::random_token(16)),
     };

@@ -3,7 +3,9 @@
 
 use crate::ValidationError;
 
+/// A conversation's status.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 pub enum Status {
     Open,
     Resolved,
@@ -13,10 +15,10 @@ pub enum Status {
 
 impl Status {
     pub fn parse(field: &str, raw: &str) -> Result<Self, ValidationError> {
-        Self::from_stored(raw.trim()).ok_or_else(|| ValidationError::new(field, "inclusion", "must be open, resolved, pending or snoozed"))
+        Self::from_column(raw.trim()).ok_or_else(|| ValidationError::new(field, "inclusion", "must be open, resolved, pending or snoozed"))
     }
 
-    pub fn from_stored(raw: &str) -> Option<Self> {
+    pub fn from_column(raw: &str) -> Option<Self> {
         match raw {
             "open" => Some(Self::Open),
             "resolved" => Some(Self::Resolved),
@@ -45,11 +47,13 @@ impl Status {
     }
 }
 
+crate::text_columns!(Status);
+
 /// The list's status filter: one status, or all of them. Unknown values mean the default (open).
 pub fn status_filter(raw: Option<&str>) -> Option<Status> {
     match raw.map(str::trim) {
         Some("all") => None,
-        Some(s) => Some(Status::from_stored(s).unwrap_or(Status::Open)),
+        Some(s) => Some(Status::from_column(s).unwrap_or(Status::Open)),
         None => Some(Status::Open),
     }
 }

@@ -3,6 +3,7 @@
 use crate::ValidationError;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 pub enum ChannelType {
     Api,
     Whatsapp,
@@ -32,14 +33,17 @@ impl ChannelType {
         }
     }
 
-    pub fn from_stored(raw: &str) -> Self {
-        if raw == "whatsapp" {
-            Self::Whatsapp
-        } else {
-            Self::Api
+    /// The channel type a stored value names (the column is CHECK-constrained to these).
+    pub fn from_column(raw: &str) -> Option<Self> {
+        match raw {
+            "api" => Some(Self::Api),
+            "whatsapp" => Some(Self::Whatsapp),
+            _ => None,
         }
     }
 }
+
+crate::text_columns!(ChannelType);
 
 /// Who the contact sees as the sender of agents' replies.
 pub fn sender_name_type(field: &str, raw: &str) -> Result<String, ValidationError> {

@@ -1,5 +1,6 @@
 //! Types and rules of the inbox, with no IO, so they can be reasoned about and tested alone.
 
+pub mod column;
 pub mod ids;
 pub mod inbox;
 pub mod limits;

@@ -4,6 +4,7 @@ use crate::ValidationError;
 
 /// A user's role within one account.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 pub enum Role {
     Agent,
     Administrator,
@@ -35,16 +36,17 @@ impl Role {
         self == Self::Administrator
     }
 
-    /// Stored roles come from a CHECK-constrained column; anything else is treated as the
-    /// least privileged role rather than trusted.
-    pub fn from_stored(raw: &str) -> Self {
-        if raw == "administrator" {
-            Self::Administrator
-        } else {
-            Self::Agent
+    /// The role a stored value names (the column is CHECK-constrained to these).
+    pub fn from_column(raw: &str) -> Option<Self> {
+        match raw {
+            "agent" => Some(Self::Agent),
+            "administrator" => Some(Self::Administrator),
+            _ => None,
         }
     }
 }
+
+crate::text_columns!(Role);
 
 /// An agent's availability, as the dashboard shows it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -147,7 +149,8 @@ mod tests {
         assert!(Role::parse("role", "owner").is_err());
         assert!(Role::Administrator.can_administer());
         assert!(!Role::Agent.can_administer());
-        assert_eq!(Role::from_stored("garbage"), Role::Agent);
+        assert_eq!(Role::from_column("garbage"), None);
+        assert_eq!(Role::from_column("administrator"), Some(Role::Administrator));
     }
 
     #[test]

@@ -16,6 +16,7 @@ pub const MAX_BUTTONS: usize = 3;
 /// Who a WhatsApp inbox sends and receives through: the official BSP, or a Baileys-style
 /// provider (WhatsApp Web, which also reaches groups).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::Text))]
 pub enum Provider {
     Aldeamo,
     Baileys,
@@ -29,11 +30,16 @@ impl Provider {
             _ => Err(ValidationError::new(field, "inclusion", "is not a supported provider (aldeamo, baileys)")),
         }
     }
-    /// Inboxes made before there was a choice are the BSP's.
-    pub fn from_stored(raw: Option<&str>) -> Self {
+    /// A WhatsApp inbox's provider; inboxes made before there was a choice are the BSP's.
+    pub fn of(stored: Option<Self>) -> Self {
+        stored.unwrap_or(Self::Aldeamo)
+    }
+    /// The provider a stored value names (the column holds only these, or nothing).
+    pub fn from_column(raw: &str) -> Option<Self> {
         match raw {
-            Some("baileys") => Self::Baileys,
-            _ => Self::Aldeamo,
+            "aldeamo" => Some(Self::Aldeamo),
+            "baileys" => Some(Self::Baileys),
+            _ => None,
         }
     }
     pub fn as_str(self) -> &'static str {
@@ -43,6 +49,8 @@ impl Provider {
         }
     }
 }
+
+crate::text_columns!(Provider);
 
 /// How an inbox reaches its provider, whichever it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -68,8 +76,16 @@ impl ChannelConfig {
         }
     }
 
-    pub fn from_stored(provider: Option<&str>, stored: &Value) -> Option<Self> {
-        match Provider::from_stored(provider) {
+    /// The provider this config is for.
+    pub fn provider(&self) -> Provider {
+        match self {
+            Self::Aldeamo(_) => Provider::Aldeamo,
+            Self::Baileys(_) => Provider::Baileys,
+        }
+    }
+
+    pub fn from_stored(provider: Option<Provider>, stored: &Value) -> Option<Self> {
+        match Provider::of(provider) {
             Provider::Aldeamo => serde_json::from_value(stored.clone()).ok().map(Self::Aldeamo),
             Provider::Baileys => serde_json::from_value(stored.clone()).ok().map(Self::Baileys),
         }

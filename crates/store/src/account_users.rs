@@ -146,9 +146,9 @@ pub async fn change_keeping_an_administrator(
             .await
             .optional()?;
         let Some(member) = member else { return Ok(None) };
-        let current = Role::from_stored(&member.role);
+        let current = member.role;
         let next = match change {
-            MemberChange::Update(c) => Some(c.role.as_deref().map(Role::from_stored).unwrap_or(current)),
+            MemberChange::Update(c) => Some(c.role.unwrap_or(current)),
             MemberChange::Remove => None,
         };
         keeps_an_administrator(current, next, administrators.len() as i64)?;

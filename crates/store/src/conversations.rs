@@ -32,13 +32,13 @@ async fn next_display_id(conn: &mut AsyncPgConnection, account_id: i64) -> Store
 /// conversation comes through here, so here it starts pending when a bot answers its inbox.
 pub async fn insert(conn: &mut AsyncPgConnection, new: &NewConversation) -> StoreResult<Conversation> {
     let display_id = next_display_id(conn, new.account_id).await?;
-    let requested = Status::from_stored(&new.status).unwrap_or(Status::Open);
+    let requested = new.status;
     let status = switchboard_domain::agent_bots::initial_status(requested, crate::agent_bots::answers(conn, new.inbox_id).await?);
     let started;
     let new = if status == requested {
         new
     } else {
-        started = NewConversation { status: status.as_str().into(), snoozed_until: None, ..new.clone() };
+        started = NewConversation { status, snoozed_until: None, ..new.clone() };
         &started
     };
     Ok(diesel::insert_into(conversations::table)

@@ -457,7 +457,7 @@ pub async fn touch_conversation(
                     contact_inbox_id: Some(identity.id),
                     assignee_id: None,
                     team_id: None,
-                    status: "open".into(),
+                    status: crate::models::Status::Open,
                     priority: None,
                     group_type: "group".into(),
                     snoozed_until: None,
@@ -532,7 +532,7 @@ pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> Store
     let identities = crate::contacts::inboxes_of(conn, &[group.id]).await?;
     Ok(identities
         .into_iter()
-        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider.as_deref(), &i.provider_config), Some(ChannelConfig::Baileys(_)))))
+        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider, &i.provider_config), Some(ChannelConfig::Baileys(_)))))
 }
 
 /// A contact whose number ends in the same 8 digits (a number written with or without a

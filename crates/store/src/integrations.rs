@@ -14,7 +14,7 @@ pub struct ListedConversation {
     #[diesel(sql_type = BigInt)]
     pub display_id: i64,
     #[diesel(sql_type = Text)]
-    pub channel_type: String,
+    pub channel_type: crate::models::ChannelType,
     #[diesel(sql_type = Nullable<Text>)]
     pub inbox_phone: Option<String>,
     #[diesel(sql_type = Text)]

@@ -129,10 +129,10 @@ pub async fn apply(
     conversation: &Conversation,
     message: &Message,
 ) -> StoreResult<(Conversation, Option<Contact>)> {
-    let was = conversation.status.clone();
+    let was = conversation.status;
     let mut conversation = conversation.clone();
     advance(&mut conversation, message);
-    if was == Status::Resolved.as_str() && conversation.status != was {
+    if was == Status::Resolved && conversation.status != was {
         reopened(conn, std::slice::from_mut(&mut conversation)).await?;
     }
     let at = message.created_at;
@@ -174,7 +174,7 @@ pub async fn reopened(conn: &mut AsyncPgConnection, list: &mut [Conversation]) -
     let inbox_ids: Vec<i64> = list.iter().map(|c| c.inbox_id).collect();
     let answered = crate::agent_bots::answering(conn, &inbox_ids).await?;
     for c in list.iter_mut().filter(|c| answered.contains(&c.inbox_id)) {
-        c.status = switchboard_domain::agent_bots::initial_status(Status::Open, true).as_str().into();
+        c.status = switchboard_domain::agent_bots::initial_status(Status::Open, true);
     }
     Ok(())
 }
@@ -182,7 +182,7 @@ pub async fn reopened(conn: &mut AsyncPgConnection, list: &mut [Conversation]) -
 /// What a new message does to its conversation in memory (see `message_effects`), so a batch
 /// can fold many messages and write each conversation once.
 pub fn advance(conversation: &mut Conversation, message: &Message) {
-    let status = Status::from_stored(&conversation.status).unwrap_or(Status::Open);
+    let status = conversation.status;
     let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
     let at = message.created_at;
     if effects.start_waiting && conversation.waiting_since.is_none() {
@@ -194,7 +194,7 @@ pub fn advance(conversation: &mut Conversation, message: &Message) {
     }
     // A muted conversation stays as it is (the reference's `mute`).
     if effects.reopen && !conversation.muted {
-        conversation.status = Status::Open.as_str().into();
+        conversation.status = Status::Open;
         conversation.snoozed_until = None;
     }
     if effects.bump_activity && at > conversation.last_activity_at {

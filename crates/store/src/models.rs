@@ -3,6 +3,10 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::Value;
+pub use switchboard_domain::conversations::Status;
+pub use switchboard_domain::inbox::ChannelType;
+pub use switchboard_domain::users::Role;
+pub use switchboard_domain::whatsapp::Provider;
 
 use crate::schema::*;
 
@@ -120,7 +124,7 @@ pub struct AccountUser {
     pub id: i64,
     pub account_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub availability: String,
     pub auto_offline: bool,
     pub inviter_id: Option<i64>,
@@ -134,7 +138,7 @@ pub struct AccountUser {
 pub struct NewAccountUser {
     pub account_id: i64,
     pub user_id: i64,
-    pub role: String,
+    pub role: Role,
     pub availability: String,
     pub auto_offline: bool,
     pub inviter_id: Option<i64>,
@@ -143,7 +147,7 @@ pub struct NewAccountUser {
 #[derive(Debug, Clone, Default, AsChangeset)]
 #[diesel(table_name = account_users)]
 pub struct AccountUserChanges {
-    pub role: Option<String>,
+    pub role: Option<Role>,
     pub availability: Option<String>,
     pub auto_offline: Option<bool>,
 }
@@ -161,7 +165,7 @@ pub struct Inbox {
     pub id: i64,
     pub account_id: i64,
     pub name: String,
-    pub channel_type: String,
+    pub channel_type: ChannelType,
     pub inbox_identifier: String,
     pub webhook_url: Option<String>,
     pub hmac_token: String,
@@ -185,7 +189,7 @@ pub struct Inbox {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub phone_number: Option<String>,
-    pub provider: Option<String>,
+    pub provider: Option<Provider>,
     pub provider_config: Value,
     pub webhook_token: Option<String>,
     pub message_templates_synced_at: Option<DateTime<Utc>>,
@@ -198,12 +202,12 @@ pub struct Inbox {
 pub struct NewInbox {
     pub account_id: i64,
     pub name: String,
-    pub channel_type: String,
+    pub channel_type: ChannelType,
     pub inbox_identifier: String,
     pub hmac_token: String,
     pub secret: String,
     pub phone_number: Option<String>,
-    pub provider: Option<String>,
+    pub provider: Option<Provider>,
     pub provider_config: Value,
     pub webhook_token: Option<String>,
 }
@@ -335,7 +339,7 @@ pub struct Conversation {
     pub contact_inbox_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub team_id: Option<i64>,
-    pub status: String,
+    pub status: Status,
     pub priority: Option<String>,
     pub group_type: String,
     pub snoozed_until: Option<DateTime<Utc>>,
@@ -364,7 +368,7 @@ pub struct NewConversation {
     pub contact_inbox_id: Option<i64>,
     pub assignee_id: Option<i64>,
     pub team_id: Option<i64>,
-    pub status: String,
+    pub status: Status,
     pub priority: Option<String>,
     pub group_type: String,
     pub snoozed_until: Option<DateTime<Utc>>,
@@ -378,7 +382,7 @@ pub struct NewConversation {
 pub struct ConversationChanges {
     pub assignee_id: Option<Option<i64>>,
     pub team_id: Option<Option<i64>>,
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub priority: Option<Option<String>>,
     pub snoozed_until: Option<Option<DateTime<Utc>>>,
     pub labels: Option<Vec<String>>,

@@ -6,6 +6,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
+use switchboard_domain::conversations::Status;
 use switchboard_domain::whatsapp::{same_language, Delivery};
 
 use crate::models::{
@@ -54,7 +55,7 @@ pub struct Received {
     pub new_contact: bool,
     pub new_conversation: bool,
     /// The conversation's status before the message (a reopened conversation changed it).
-    pub previous_status: String,
+    pub previous_status: Status,
 }
 
 #[derive(QueryableByName)]
@@ -207,12 +208,12 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
     }
 
     // (status before the batch, the conversation as the batch leaves it, created here)
-    let mut conversations: Vec<(String, Conversation, bool)> = Vec::new();
+    let mut conversations: Vec<(Status, Conversation, bool)> = Vec::new();
     let mut conversation_of: HashMap<i64, usize> = HashMap::new();
     for c in current {
         if let Some(identity) = c.contact_inbox_id {
             conversation_of.insert(identity, conversations.len());
-            conversations.push((c.status.clone(), c, false));
+            conversations.push((c.status, c, false));
         }
     }
     for i in items.iter_mut() {
@@ -221,7 +222,7 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
             Some(at) => *at,
             None => {
                 let c = crate::conversations::insert(conn, &new_conversation(i.inbox, identity, i.inbound)).await?;
-                conversations.push((c.status.clone(), c, true));
+                conversations.push((c.status, c, true));
                 conversation_of.insert(identity.id, conversations.len() - 1);
                 conversations.len() - 1
             }
@@ -268,7 +269,7 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
     // Ordered by id, so concurrent batches (other processes) lock these rows in one order in
     // the usual plan; a deadlock all the same fails the batch, whose deliveries are retried alone.
     let mut last_wrote: std::collections::BTreeMap<i64, DateTime<Utc>> = std::collections::BTreeMap::new();
-    let was: Vec<String> = conversations.iter().map(|(_, c, _)| c.status.clone()).collect();
+    let was: Vec<Status> = conversations.iter().map(|(_, c, _)| c.status).collect();
     for (i, message) in &stored_now {
         crate::messages::advance(&mut conversations[i.conversation].1, message);
         let at = last_wrote.entry(identities[i.identity].0.contact_id).or_insert(message.created_at);
@@ -277,7 +278,7 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
     let mut reopened: Vec<Conversation> = conversations
         .iter()
         .zip(&was)
-        .filter(|((_, c, _), was)| was.as_str() == "resolved" && &c.status != *was)
+        .filter(|((_, c, _), was)| **was == Status::Resolved && c.status != **was)
         .map(|((_, c, _), _)| c.clone())
         .collect();
     if !reopened.is_empty() {
@@ -358,7 +359,7 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
             message,
             new_contact: *contact_created && announced_contacts.insert(contact.id),
             new_conversation: *created && first_of_conversation,
-            previous_status: if first_of_conversation { before.clone() } else { conversation.status.clone() },
+            previous_status: if first_of_conversation { *before } else { conversation.status },
             conversation,
             contact,
             identity: identity.clone(),
@@ -427,7 +428,7 @@ fn new_conversation(inbox: &Inbox, identity: &ContactInbox, inbound: &Inbound) -
         contact_inbox_id: Some(identity.id),
         assignee_id: None,
         team_id: None,
-        status: "open".into(),
+        status: crate::models::Status::Open,
         priority: None,
         group_type: if inbound.group { "group" } else { "individual" }.into(),
         snoozed_until: None,
@@ -817,7 +818,7 @@ pub async fn inboxes_to_sync(conn: &mut AsyncPgConnection, before: DateTime<Utc>
     Ok(inboxes::table
         .filter(inboxes::channel_type.eq("whatsapp"))
         // Templates are the BSP's; a Baileys-style provider has none.
-        .filter(inboxes::provider.is_distinct_from("baileys"))
+        .filter(inboxes::provider.is_distinct_from(switchboard_domain::whatsapp::Provider::Baileys))
         .filter(inboxes::message_templates_synced_at.is_null().or(inboxes::message_templates_synced_at.lt(before)))
         .select(Inbox::as_select())
         .load(conn)

@@ -183,7 +183,7 @@ impl TestApp {
         let member = NewAccountUser {
             account_id,
             user_id: user.id,
-            role: role.into(),
+            role: switchboard_domain::users::Role::parse("role", role).expect("a role"),
             availability: "online".into(),
             auto_offline: true,
             inviter_id: None,
@@ -220,7 +220,7 @@ impl TestApp {
         let new = switchboard_store::models::NewInbox {
             account_id,
             name: name.into(),
-            channel_type: "api".into(),
+            channel_type: switchboard_domain::inbox::ChannelType::Api,
             inbox_identifier: random_token(12),
             hmac_token: random_token(16),
             secret: random_token(16),

@@ -11,7 +11,6 @@ use actix_web::http::header;
 use actix_web::http::header::{ContentDisposition, DispositionParam, DispositionType};
 use actix_web::{web, HttpRequest, HttpResponse};
 use switchboard_domain::attachments::serves_inline;
-use switchboard_domain::users::Role;
 use switchboard_store::models::Attachment;
 
 use super::path_id;
@@ -28,7 +27,7 @@ async fn reader_token(state: &AppState, req: &HttpRequest, attachment: &Attachme
     let Some(member) = switchboard_store::account_users::membership(&mut conn, attachment.account_id, user.id).await? else {
         return Ok(false);
     };
-    if Role::from_stored(&member.role).can_administer() {
+    if member.role.can_administer() {
         return Ok(true);
     }
     let inboxes = switchboard_store::inboxes::member_inbox_ids(&mut conn, attachment.account_id, user.id).await?;

@@ -13,7 +13,7 @@ use switchboard_store::contacts::ListQuery;
 use switchboard_store::models::{Contact, ContactChanges};
 use switchboard_store::AsyncPgConnection;
 
-use super::{object, ok, path_id};
+use super::{object, ok, path_id, LabelsPayload};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
@@ -197,13 +197,6 @@ pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     Ok(ok(json!({ "payload": contact.labels })))
 }
 
-/// `{labels: [...]}`: the new label set of a contact or conversation.
-#[derive(Deserialize)]
-pub struct LabelsPayload {
-    pub(crate) labels: Vec<String>,
-}
-impl Payload for LabelsPayload {}
-
 /// Replaces the contact's labels with the given list.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn set_labels(
@@ -260,7 +253,7 @@ pub async fn contactable_inboxes(
         .iter()
         .filter_map(|inbox| {
             let existing = identities.iter().find(|(ci, _)| ci.inbox_id == inbox.id).map(|(ci, _)| ci.source_id.clone());
-            let source_id = match ChannelType::from_stored(&inbox.channel_type) {
+            let source_id = match inbox.channel_type {
                 ChannelType::Api => existing.unwrap_or_else(|| random_token(16)),
                 // WhatsApp reaches a contact by its number, without the '+'.
                 ChannelType::Whatsapp => {

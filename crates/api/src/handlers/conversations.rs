@@ -11,10 +11,8 @@ use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::conversations::{AssigneeFilter, ListFilter, SortBy};
 use switchboard_store::models::{Conversation, ConversationChanges};
-use switchboard_store::AsyncPgConnection;
 
-use super::contacts::LabelsPayload;
-use super::{object, ok, path_id};
+use super::{object, ok, path_id, LabelsPayload};
 use crate::auth::{AccountCtx, ActingCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, IdLike, Params, Payload};
@@ -22,12 +20,6 @@ use switchboard_core::conversations::{change_one, ContactRef, Opening};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 use switchboard_domain::custom_attributes::Model;
-
-/// Loads the conversation named by the path, if the caller may see it.
-pub(crate) async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_display_id: &str) -> ApiResult<Conversation> {
-    let display_id = path_id(raw_display_id)?;
-    switchboard_store::conversations::find(conn, ctx.account_id, display_id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)
-}
 
 fn filter<'a>(ctx: &AccountCtx, params: &'a Params, labels: &'a [String]) -> ListFilter<'a> {
     let (sort, ascending) = match params.str("sort_by").unwrap_or("last_activity_at_desc") {
@@ -249,7 +241,7 @@ pub async fn create(state: web::Data<AppState>, ctx: ActingCtx, Body(body): Body
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
     Ok(ok(switchboard_core::present::conversation(&state, &mut conn, &c).await?))
 }
 
@@ -375,7 +367,7 @@ pub async fn assignments(
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
     Ok(ok(json!({ "payload": c.labels })))
 }
 
@@ -441,7 +433,7 @@ pub async fn toggle_typing_status(
         return Err(ValidationError::new("typing_status", "inclusion", "must be on or off").into());
     }
     let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
     let on = body.typing_status == "on";
     switchboard_core::events::typing(&state, &mut conn, &c, on, body.is_private, views::user_brief(&ctx.user), &ctx.user.pubsub_token)
         .await?;

@@ -279,7 +279,7 @@ pub async fn public_articles(
     path: web::Path<(String, String)>,
     params: Params,
 ) -> ApiResult<HttpResponse> {
-    super::public::limit(&state, &req, &format!("portal:{}", path.0)).await?;
+    crate::limits::public(&state, &req, &format!("portal:{}", path.0)).await?;
     let list = hc::public_articles(&state, &path.0, &path.1, params.str("query"), params.page()).await?;
     Ok(HttpResponse::Ok().json(list))
 }
@@ -288,6 +288,6 @@ pub async fn public_articles(
 /// sanitized HTML.
 #[tracing::instrument(skip_all)]
 pub async fn public_article(state: web::Data<AppState>, req: HttpRequest, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    super::public::limit(&state, &req, &format!("portal:{}", path.0)).await?;
+    crate::limits::public(&state, &req, &format!("portal:{}", path.0)).await?;
     Ok(HttpResponse::Ok().json(hc::public_article_by_slug(&state, &path.0, &path.1).await?))
 }

@@ -22,12 +22,6 @@ pub struct MembersPayload {
 }
 impl Payload for MembersPayload {}
 
-/// Every id must be a member of the account; one foreign id refuses the whole request.
-pub(crate) async fn account_members(conn: &mut AsyncPgConnection, account_id: i64, ids: &[IdLike]) -> ApiResult<Vec<i64>> {
-    let ids: Vec<i64> = ids.iter().map(|i| i.0).collect();
-    Ok(switchboard_core::inbox_members::account_members(conn, account_id, &ids).await?)
-}
-
 async fn inbox(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: i64, vis: Visibility) -> ApiResult<Inbox> {
     switchboard_store::inboxes::find(conn, ctx.account_id, id, vis).await?.ok_or(ApiError::NotFound)
 }

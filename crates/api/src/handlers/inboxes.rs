@@ -9,26 +9,21 @@ use switchboard_domain::text::{http_url, optional_text, required_name};
 use switchboard_domain::whatsapp::{ChannelConfig, Provider};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Inbox, InboxChanges, MessageTemplate, NewInbox, Webhook};
+use switchboard_store::models::{Inbox, InboxChanges, NewInbox};
 use switchboard_store::AsyncPgConnection;
 
 use super::{object, ok, path_id};
 use crate::auth::{random_token, AccountCtx};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, Params, Payload};
+use switchboard_core::present;
 use switchboard_core::state::AppState;
-use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
-    let admin = ctx.role.can_administer();
-    let templates = templates_of(&mut conn, &inboxes).await?;
-    let callbacks = callbacks_of(&mut conn, &inboxes, admin).await?;
-    let url = &state.settings.public_url;
-    let groups = state.settings.whatsapp.groups_enabled;
-    let shown: Vec<Value> = inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups, &callbacks)).collect();
+    let shown = present::inboxes(&state, &mut conn, &inboxes, ctx.role.can_administer()).await?;
     Ok(ok(json!({ "payload": shown })))
 }
 
@@ -40,21 +35,8 @@ pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     render(&state, &mut conn, &inbox, ctx.role.can_administer()).await
 }
 
-async fn templates_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox]) -> ApiResult<Vec<MessageTemplate>> {
-    let ids: Vec<i64> = inboxes.iter().filter(|i| i.channel_type == "whatsapp").map(|i| i.id).collect();
-    Ok(if ids.is_empty() { vec![] } else { switchboard_store::whatsapp::templates_of(conn, &ids).await? })
-}
-
-/// The callback endpoints of the API inboxes among these, whose state administrators see.
-async fn callbacks_of(conn: &mut AsyncPgConnection, inboxes: &[Inbox], admin: bool) -> ApiResult<Vec<Webhook>> {
-    let ids: Vec<i64> = inboxes.iter().filter(|i| admin && i.channel_type == "api").map(|i| i.id).collect();
-    Ok(switchboard_store::webhooks::of_inboxes(conn, &ids).await?)
-}
-
-pub(crate) async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
-    let templates = templates_of(conn, std::slice::from_ref(inbox)).await?;
-    let callbacks = callbacks_of(conn, std::slice::from_ref(inbox), admin).await?;
-    Ok(ok(views::inbox_with(inbox, admin, &state.settings.public_url, &templates, state.settings.whatsapp.groups_enabled, &callbacks)))
+async fn render(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> ApiResult<HttpResponse> {
+    Ok(ok(present::inbox(state, conn, inbox, admin).await?))
 }
 
 #[derive(Deserialize, Default)]
@@ -171,10 +153,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         // The provider's connection comes first: an inbox it refuses would never hear anything.
         switchboard_core::baileys::connect(&state, config, phone, &name, token).await?;
     }
-    let provider = whatsapp.as_ref().map(|(_, c)| match c {
-        ChannelConfig::Aldeamo(_) => Provider::Aldeamo.as_str().to_string(),
-        ChannelConfig::Baileys(_) => Provider::Baileys.as_str().to_string(),
-    });
+    let provider = whatsapp.as_ref().map(|(_, c)| c.provider());
     let (phone_number, provider_config) = match &whatsapp {
         Some((phone, config)) => (Some(phone.clone()), config.stored()),
         None => (None, Value::Object(Default::default())),
@@ -182,7 +161,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let new = NewInbox {
         account_id: ctx.account_id,
         name,
-        channel_type: channel_type.as_str().into(),
+        channel_type,
         inbox_identifier: random_token(12),
         hmac_token: random_token(16),
         secret: random_token(16),
@@ -228,10 +207,10 @@ pub async fn update(
     if let Some(raw) = submitted_config {
         let field = "channel.provider_config";
         let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
-        if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Whatsapp {
+        if inbox.channel_type != ChannelType::Whatsapp {
             return Err(ValidationError::invalid(field, "only WhatsApp inboxes have a provider config").into());
         }
-        let current = ChannelConfig::from_stored(inbox.provider.as_deref(), &inbox.provider_config)
+        let current = ChannelConfig::from_stored(inbox.provider, &inbox.provider_config)
             .ok_or_else(|| ApiError::internal(format!("inbox {} has no valid provider config", inbox.id)))?;
         let updated = current.updated(field, &raw)?;
         outbound_allowed(&state, &updated).await?;

@@ -6,7 +6,6 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use switchboard_store::messages::Cursor;
 
-use super::conversations::find;
 use super::{ok, path_id};
 use crate::auth::{AccountCtx, ActingCtx};
 use crate::error::ApiResult;
@@ -30,7 +29,7 @@ pub async fn list(
         _ => Cursor::Latest,
     };
     let mut conn = state.conn().await?;
-    let c = find(&mut conn, &ctx, &path.1).await?;
+    let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
     let list = switchboard_store::messages::list(&mut conn, c.id, cursor).await?;
     let (payload, contact) = switchboard_core::present::messages(&state, &mut conn, &c, &list).await?;
     let assignee = match c.assignee_id {

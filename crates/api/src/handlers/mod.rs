@@ -72,6 +72,13 @@ pub(crate) fn object(field: &str, v: Value) -> Result<Value, switchboard_domain:
     }
 }
 
+/// `{labels: [...]}`: the new label set of a contact or conversation.
+#[derive(serde::Deserialize)]
+pub struct LabelsPayload {
+    pub(crate) labels: Vec<String>,
+}
+impl crate::extract::Payload for LabelsPayload {}
+
 /// `{payload: [conditions]}` of the `POST …/filter` endpoints.
 #[derive(serde::Deserialize)]
 pub struct FilterPayload {

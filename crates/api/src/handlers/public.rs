@@ -21,22 +21,10 @@ use switchboard_store::models::{ContactChanges, Inbox};
 use super::{ok, path_id};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, Params, Payload};
+use crate::limits::public as limit;
 
 fn state(req: &HttpRequest) -> ApiResult<web::Data<AppState>> {
     req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::internal("app state missing"))
-}
-
-/// Counts the request against the caller's IP and the inbox; 429 with `Retry-After` beyond.
-pub(crate) async fn limit(state: &AppState, req: &HttpRequest, identifier: &str) -> ApiResult<()> {
-    let ip = crate::client_ip::client_ip(req, &state.settings.trusted_proxies).map(|ip| ip.to_string()).unwrap_or_default();
-    let limits = &state.settings.public_limits;
-    let by_ip = state.searches.take(&format!("switchboard:public:ip:{ip}"), limits.per_ip).await;
-    let by_inbox = by_ip && state.searches.take(&format!("switchboard:public:inbox:{identifier}"), limits.per_inbox).await;
-    if by_ip && by_inbox {
-        Ok(())
-    } else {
-        Err(ApiError::TooManyRequests { retry_after_secs: state.searches.window().as_secs() })
-    }
 }
 
 /// The API inbox named by `{inbox_identifier}` (404 for any other), after the rate limits.

@@ -4,12 +4,11 @@ use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::inbox_members::account_members;
 use super::ok;
-use super::teams::find_team;
 use crate::auth::AccountCtx;
 use crate::error::ApiResult;
 use crate::extract::{Body, IdLike, Payload};
+use crate::lookup::account_members;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -22,7 +21,7 @@ impl Payload for MembersPayload {}
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let members = switchboard_store::teams::members(&mut conn, &team, None).await?;
     Ok(ok(Value::Array(views::agents(&members))))
 }
@@ -37,7 +36,7 @@ pub async fn add(
 ) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let mut conn = state.conn().await?;
-    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
     switchboard_store::teams::add_members(&mut conn, team.id, &ids).await?;
     let members = switchboard_store::teams::members(&mut conn, &team, Some(&ids)).await?;
@@ -54,7 +53,7 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let mut conn = state.conn().await?;
-    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
     switchboard_store::teams::replace_members(&mut conn, team.id, &ids).await?;
     let members = switchboard_store::teams::members(&mut conn, &team, None).await?;
@@ -70,7 +69,7 @@ pub async fn remove(
 ) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let mut conn = state.conn().await?;
-    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     switchboard_store::teams::remove_members(&mut conn, team.id, &ids).await?;
     Ok(ok(json!({})))

@@ -6,21 +6,14 @@ use serde_json::{json, Value};
 use switchboard_domain::inbox::team_name;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
-use switchboard_store::models::{Team, TeamChanges};
-use switchboard_store::AsyncPgConnection;
+use switchboard_store::models::TeamChanges;
 
-use super::{ok, path_id};
+use super::ok;
 use crate::auth::AccountCtx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
-
-/// The team named by the path, if it belongs to the caller's account.
-pub(crate) async fn find_team(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> ApiResult<(Team, bool)> {
-    let id = path_id(raw_id)?;
-    switchboard_store::teams::find(conn, ctx.account_id, id, ctx.user.id).await?.ok_or(ApiError::NotFound)
-}
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
@@ -32,7 +25,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
-    let (team, member) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, member) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     Ok(ok(views::team(&team, member)))
 }
 
@@ -76,7 +69,7 @@ pub async fn update(
     ctx.require_admin()?;
     let changes = body.changes()?;
     let mut conn = state.conn().await?;
-    let (team, member) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, member) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let team = switchboard_core::account_records::update_team(&state, &ctx.actor(), team.id, &changes).await?;
     Ok(ok(views::team(&team, member)))
 }
@@ -85,7 +78,7 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     let mut conn = state.conn().await?;
-    let (team, _) = find_team(&mut conn, &ctx, &path.1).await?;
+    let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     switchboard_core::account_records::delete_team(&state, &ctx.actor(), &team).await?;
     Ok(ok(json!({})))
 }

@@ -33,7 +33,7 @@ pub async fn webhook(
     let inbox = state.webhook_inboxes.get(&state.db, &path).await?.ok_or(ApiError::NotFound)?;
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     switchboard_domain::text::without_nul(&mut body);
-    match switchboard_domain::whatsapp::Provider::from_stored(inbox.provider.as_deref()) {
+    match switchboard_domain::whatsapp::Provider::of(inbox.provider) {
         switchboard_domain::whatsapp::Provider::Aldeamo => switchboard_core::whatsapp::receive(&state, &inbox, &body).await?,
         switchboard_domain::whatsapp::Provider::Baileys => switchboard_core::baileys::receive(&state, &inbox, &body).await?,
     }
@@ -46,7 +46,7 @@ async fn whatsapp_inbox(state: &AppState, ctx: &AccountCtx, raw_id: &str) -> Api
     let mut conn = state.conn().await?;
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
     ctx.require_admin()?;
-    if ChannelType::from_stored(&inbox.channel_type) != ChannelType::Whatsapp {
+    if inbox.channel_type != ChannelType::Whatsapp {
         return Err(ValidationError::invalid("inbox", "is not a WhatsApp inbox").into());
     }
     Ok((conn, inbox))
@@ -58,7 +58,7 @@ pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
     sync_templates(&state, &mut conn, &inbox).await?;
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox.id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
-    super::inboxes::render(&state, &mut conn, &inbox, true).await
+    Ok(ok(switchboard_core::present::inbox(&state, &mut conn, &inbox, true).await?))
 }
 
 /// `GET …/inboxes/{id}/whatsapp_analytics?start=&end=&granularity=`: the BSP's conversation
