@@ -798,7 +798,7 @@ ERRORS = {
     '404': 'No such resource in this account (another account\'s resource is a 404)',
     '413': 'Body too large',
     '422': 'A field is missing or invalid: the answer names it',
-    '429': 'Throttled (sign-in attempts, searches and filters): retry after Retry-After seconds',
+    '429': 'Throttled (sign-in attempts, searches and filters, an account\'s report time): retry after Retry-After seconds',
     '503': 'The database is unavailable or the request ran out of time: retry',
 }
 for path, item in paths.items():
@@ -1154,7 +1154,9 @@ REPORT_NOTE = ('Members; an agent\'s figures cover only the inboxes they work in
     'no assignee after only a bot answered), bot_handoffs_count. Averages in seconds: avg_first_response_time (conversation start '
     'to the first agent reply), avg_resolution_time (start to resolution), reply_time (a contact\'s message waiting for an agent '
     'reply, after the first response). business_hours=true uses each inbox\'s working hours in its timezone (0 where the inbox '
-    'keeps none, as the reference). Any report is also CSV for administrators with Accept: text/csv.')
+    'keeps none, as the reference). Any report is also CSV for administrators with Accept: text/csv. Each account\'s reports '
+    'share a budget of time (REPORT_TIME_SHARE_PERCENT, 10% of real time, with a burst of REPORT_TIME_BURST_MS, 1,000): past it a '
+    'report waits for its turn, and one that would wait more than REPORT_MAX_WAIT_SECS (10) is a 429 with Retry-After.')
 for path in (V2 + '/reports', V2 + '/reports/summary', V2 + '/reports/conversations', V2 + '/reports/conversations/',
              V2 + '/summary_reports/inbox', V2 + '/summary_reports/agent', V2 + '/summary_reports/team', V2 + '/summary_reports/channel',
              V2 + '/reports/first_response_time_distribution', V2 + '/reports/inbox_label_matrix', V2 + '/reports/outgoing_messages_count'):
@@ -1208,7 +1210,7 @@ NOTES_RE = ('Administrators (agents get 401). Newest first, 25 a page; since and
     'their own, exactly once each, in the transaction that moves its cursor; the log events they come from are kept (slim) so '
     'they can be rebuilt (switchboard rebuild-reports) and a rebuild gives the same rows. value is in seconds; '
     'value_in_business_hours counts only the inbox\'s working hours in its timezone. created_at is when what it measures ended. '
-    'conversation_id is the conversation\'s display id.')
+    'conversation_id is the conversation\'s display id. Reading them spends the account\'s report time, as the reports do (429 past it).')
 op = paths['/api/v1/accounts/{account_id}/reporting_events']['get']
 op['description'] = (op.get('description', '') + '\n\n' + NOTES_RE).strip()
 op['responses'].update({k: v for k, v in STD_ERRORS.items() if k not in op['responses']})

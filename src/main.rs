@@ -146,6 +146,16 @@ struct ServeArgs {
     /// Requests per inbox per minute on the public client API, from all addresses together.
     #[arg(long, env = "PUBLIC_REQUESTS_PER_MINUTE_PER_INBOX", default_value_t = 6000, global = true)]
     public_requests_per_minute_per_inbox: u32,
+    /// Percent of real time one account's reports may take, in the long run: a client asking for
+    /// reports faster is paced, so reports never slow the inbox.
+    #[arg(long, env = "REPORT_TIME_SHARE_PERCENT", default_value_t = 10.0, global = true)]
+    report_time_share_percent: f64,
+    /// Milliseconds of report time an idle account may spend at once (a dashboard's reports).
+    #[arg(long, env = "REPORT_TIME_BURST_MS", default_value_t = 1000, global = true)]
+    report_time_burst_ms: u64,
+    /// A report that would wait longer than this many seconds for its turn answers 429.
+    #[arg(long, env = "REPORT_MAX_WAIT_SECS", default_value_t = 10, global = true)]
+    report_max_wait_secs: u64,
     /// Deliver WhatsApp group messages from Baileys-style providers. Off (the default), groups are
     /// soft-disabled: the provider sends only activity summaries, and group conversations show
     /// that something happened without storing the messages.
@@ -319,6 +329,11 @@ fn settings(common: &Common, args: ServeArgs) -> (Settings, String) {
         public_limits: switchboard_core::settings::PublicLimits {
             per_ip: args.public_requests_per_minute_per_ip.max(1),
             per_inbox: args.public_requests_per_minute_per_inbox.max(1),
+        },
+        reports: switchboard_core::settings::ReportLimits {
+            share: (args.report_time_share_percent / 100.0).clamp(0.001, 1.0),
+            burst: Duration::from_millis(args.report_time_burst_ms),
+            max_wait: Duration::from_secs(args.report_max_wait_secs.max(1)),
         },
         trusted_proxies: args.trusted_proxies.0,
         cors_allowed_origins: args.cors_allowed_origins.0,

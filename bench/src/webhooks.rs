@@ -289,27 +289,67 @@ async fn outbound(
 /// Starts work beside the load on the app's port (the report loop); aborted when the load ends.
 pub type Beside = Box<dyn FnOnce(u16) -> tokio::task::JoinHandle<()> + Send>;
 
-/// Inbound messages per second of one timed load on a fresh app and account, with `beside`
-/// running on the same app meanwhile.
-pub async fn inbound_rate(url: &str, concurrency: usize, seconds: u64, senders: usize, beside: Option<Beside>) -> anyhow::Result<f64> {
+/// Inbound messages per second in each of `windows` consecutive windows of one continuous load,
+/// on a fresh app (with `settings`) and account, with `beside` running on the same app. `phase(i)`
+/// is called as window `i` begins, so what runs beside can change from window to window while the
+/// load goes on: neighbouring windows are then compared under the same conditions, which a
+/// machine whose speed drifts between separate runs does not give.
+#[allow(clippy::too_many_arguments)]
+pub async fn inbound_windows(
+    url: &str,
+    settings: Settings,
+    concurrency: usize,
+    senders: usize,
+    window: Duration,
+    windows: usize,
+    beside: Beside,
+    phase: impl Fn(usize),
+) -> anyhow::Result<Vec<f64>> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
     let mut conn = AsyncPgConnection::establish(url).await?;
     setup(&mut conn).await?;
-    let app = Application::build(Settings { port: 0, ..Settings::default() }, DbPool::new(url, 20)?).await?;
+    let app = Application::build(Settings { port: 0, ..settings }, DbPool::new(url, 20)?).await?;
     let port = app.port();
     let endpoint = format!("http://127.0.0.1:{port}/webhooks/whatsapp/{TOKEN}");
     let handle = app.handle();
     tokio::spawn(app.run());
     let client = reqwest::Client::builder().pool_max_idle_per_host(concurrency).build()?;
-    let side = beside.map(|start| start(port));
-    let make = move |tag: &str, i: usize| webhook(tag, i, senders);
-    let result = load(&client, &endpoint, concurrency, seconds, senders, make).await;
-    if let Some(side) = side {
-        side.abort();
+    let side = beside(port);
+    let acknowledged = Arc::new(AtomicUsize::new(0));
+    let result = async {
+        // Every sender writes once and the load settles, as `load` does, before anything is counted.
+        let make = move |tag: &str, i: usize| webhook(tag, i, senders);
+        load(&client, &endpoint, concurrency, 0, senders, make).await?;
+        let post = {
+            let (client, endpoint, acknowledged) = (client.clone(), endpoint.clone(), acknowledged.clone());
+            move |i: usize| {
+                let req = client.post(&endpoint).json(&webhook("windows", i, senders));
+                let acknowledged = acknowledged.clone();
+                async move {
+                    let res = req.send().await?;
+                    anyhow::ensure!(res.status().is_success(), "webhook {i} answered {}", res.status());
+                    acknowledged.fetch_add(1, Ordering::Relaxed);
+                    Ok(())
+                }
+            }
+        };
+        let total = window * u32::try_from(windows)?;
+        let driving = tokio::spawn(drive(concurrency, total + Duration::from_millis(500), post));
+        let mut rates = Vec::with_capacity(windows);
+        for i in 0..windows {
+            phase(i);
+            let (before, started) = (AtomicUsize::load(&acknowledged, Ordering::Relaxed), Instant::now());
+            tokio::time::sleep(window).await;
+            rates.push((AtomicUsize::load(&acknowledged, Ordering::Relaxed) - before) as f64 / started.elapsed().as_secs_f64());
+        }
+        driving.await??;
+        anyhow::Ok(rates)
     }
+    .await;
+    side.abort();
     handle.stop(true).await;
     conn.batch_execute("DELETE FROM accounts WHERE name = 'WebhookBench'").await?;
-    let (samples, elapsed) = result?;
-    Ok(samples.len() as f64 / elapsed)
+    result
 }
 
 #[allow(clippy::too_many_arguments)]

@@ -381,3 +381,46 @@ async fn reports_answer_from_the_rollups_for_what_the_caller_sees() {
         assert_eq!(&matrix(&app, &w, Method::GET, &path, None).await, expected, "{path}");
     }
 }
+
+/// Each account's reports share a budget of database time: past it a report waits its turn,
+/// and one that would wait too long is a 429 with Retry-After. Other accounts are untouched.
+#[tokio::test]
+async fn an_account_past_its_report_time_is_paced_and_then_refused() {
+    use switchboard_core::settings::ReportLimits;
+    // A millionth of real time and no burst: the first report is admitted, and whatever it took
+    // (at least a microsecond) is then more than a second of waiting, past `max_wait`.
+    let app = TestApp::spawn_with(|s| {
+        s.reports = ReportLimits { share: 1e-6, burst: Duration::ZERO, max_wait: Duration::from_secs(1) };
+    })
+    .await;
+    let w = app.seed().await;
+    let v2 = |account: i64| format!("/api/v2/accounts/{account}/reports/summary?type=account");
+
+    let first = app.get(&v2(w.account_id)).token(&w.admin.access_token).send().await;
+    assert_eq!(first.status, 200, "{:?}", first.body);
+    let second = app.get(&v2(w.account_id)).token(&w.agent.access_token).send().await;
+    assert_eq!(second.status, 429, "{:?}", second.body);
+    let retry: u64 = second.header("retry-after").and_then(|v| v.parse().ok()).unwrap_or(0);
+    assert!(retry > 1, "Retry-After {retry}");
+    assert!(second.body["error"].as_str().is_some_and(|e| !e.is_empty()), "{:?}", second.body);
+    // Every report route shares the account's budget, CSV included.
+    let csv = app.get(&format!("/api/v2/accounts/{}/summary_reports/agent.csv", w.account_id)).token(&w.admin.access_token).send().await;
+    assert_eq!(csv.status, 429);
+    // Bad input is still answered at once: it costs no report time.
+    let bad = app.get(&format!("/api/v2/accounts/{}/reports?metric=nope", w.account_id)).token(&w.admin.access_token).send().await;
+    assert_invalid(&bad, "metric");
+    // The other account has a budget of its own.
+    let other = app.get(&v2(w.other_account_id)).token(&w.outsider.access_token).send().await;
+    assert_eq!(other.status, 200, "{:?}", other.body);
+
+    // With a real share, a report over budget waits for its turn instead of failing.
+    let app = TestApp::spawn_with(|s| {
+        s.reports = ReportLimits { share: 0.5, burst: Duration::ZERO, max_wait: Duration::from_secs(10) };
+    })
+    .await;
+    let w = app.seed().await;
+    for _ in 0..5 {
+        let r = app.get(&v2(w.account_id)).token(&w.admin.access_token).send().await;
+        assert_eq!(r.status, 200, "{:?}", r.body);
+    }
+}

@@ -41,6 +41,7 @@ pub mod passwords;
 pub mod present;
 pub mod public;
 pub mod realtime;
+pub mod report_budget;
 pub mod reports;
 pub mod retailer;
 pub mod scheduled;
@@ -111,6 +112,7 @@ impl Core {
         let (settler, settle_queue) = settle::Settler::new();
         // An in-flight send takes at most one BSP timeout; the margin records its outcome.
         let drain = settings.whatsapp.bsp_timeout + std::time::Duration::from_secs(5);
+        let report_limits = settings.reports;
         let state = Arc::new(AppState {
             db,
             settings,
@@ -124,6 +126,7 @@ impl Core {
             settler,
             jobs: notify,
             webhook_inboxes: Default::default(),
+            report_budget: report_budget::ReportBudget::new(report_limits),
             inbound,
             stopping: stopping_rx,
         });

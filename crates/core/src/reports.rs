@@ -263,6 +263,7 @@ pub async fn series(state: &AppState, actor: &Actor, q: &SeriesQuery<'_>) -> Cor
     let range = Range::parse(q.since, q.until, Utc::now(), rules::MAX_RANGE_DAYS)?;
     let grouping = Grouping::parse("group_by", q.group_by.unwrap_or("day"))?;
     let offset = rules::offset_seconds(q.timezone_offset)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let id = subject(&mut conn, actor, dim, q.id).await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
@@ -352,6 +353,7 @@ pub async fn summary(
 ) -> CoreResult<Summary> {
     let dim = dim_of(kind)?;
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let id = subject(&mut conn, actor, dim, id).await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
@@ -393,6 +395,7 @@ pub async fn summary_by(
     business_hours: bool,
 ) -> CoreResult<Vec<EntitySummary>> {
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
     let a = actor.account_id;
@@ -439,6 +442,7 @@ pub struct Live {
 }
 
 pub async fn live(state: &AppState, actor: &Actor) -> CoreResult<Live> {
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
     let c = switchboard_store::reports::live_counts(&mut conn, actor.account_id, inboxes.as_deref()).await?;
@@ -468,6 +472,7 @@ pub async fn live_by_agent(state: &AppState, actor: &Actor, user_id: Option<&str
         Some(raw) => Some(raw.parse::<i64>().map_err(|_| ValidationError::invalid("user_id", "must be a number"))?),
         None => None,
     };
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
     let counts: HashMap<i64, (i64, i64)> = switchboard_store::reports::live_by_agent(&mut conn, actor.account_id, inboxes.as_deref())
@@ -523,6 +528,7 @@ pub async fn by_channel(
     if range.until - range.since > chrono::Duration::days(CHANNEL_SUMMARY_MAX_DAYS) {
         return Err(CoreError::BadRequest("the date range must be at most 6 months".into()));
     }
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility).await?;
     let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
@@ -552,6 +558,7 @@ pub async fn first_response_distribution(
     until: Option<&str>,
 ) -> CoreResult<BTreeMap<String, BTreeMap<&'static str, i64>>> {
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility).await?;
     let ids: Vec<i64> = inboxes.iter().map(|i| i.id).collect();
@@ -616,6 +623,7 @@ pub async fn inbox_label_matrix(
     label_ids: Option<Vec<i64>>,
 ) -> CoreResult<InboxLabelMatrix> {
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes: Vec<_> = switchboard_store::inboxes::list(&mut conn, actor.account_id, actor.visibility)
         .await?
@@ -668,6 +676,7 @@ pub async fn outgoing_by(
         None => return Err(ValidationError::blank("group_by").into()),
     };
     let range = Range::parse(since, until, Utc::now(), rules::MAX_RANGE_DAYS)?;
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let a = actor.account_id;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
@@ -788,6 +797,7 @@ pub async fn events(state: &AppState, actor: &Actor, q: &EventQuery<'_>) -> Core
     };
     let filter = EventFilter { since, until, inbox_id: number("inbox_id", q.inbox_id)?, user_id: number("user_id", q.user_id)?, name };
     let page = q.page.max(1);
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let (rows, count) = switchboard_store::reports::page(&mut conn, actor.account_id, &filter, page, EVENTS_PER_PAGE).await?;
     Ok(EventPage {
@@ -798,6 +808,7 @@ pub async fn events(state: &AppState, actor: &Actor, q: &EventQuery<'_>) -> Core
 
 /// A conversation's reporting events, oldest first, for anyone who sees the conversation.
 pub async fn of_conversation(state: &AppState, actor: &Actor, display_id: i64) -> CoreResult<Vec<EventView>> {
+    let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     crate::conversations::visible(&mut conn, actor, display_id).await?;
     Ok(switchboard_store::reports::of_conversation(&mut conn, actor.account_id, display_id)

@@ -41,6 +41,8 @@ pub struct Settings {
     pub integrator_requests_per_minute: u32,
     /// Requests per minute on the public client API, per client address and per inbox.
     pub public_limits: PublicLimits,
+    /// How much database time one account's reports may take (see `report_budget`).
+    pub reports: ReportLimits,
     /// A `/cable` socket with no subscription for this long is closed.
     pub cable_subscribe_within: Duration,
     pub webhooks: WebhookSettings,
@@ -145,6 +147,26 @@ pub struct PublicLimits {
     pub per_inbox: u32,
 }
 
+/// The budget's terms (`REPORT_TIME_SHARE_PERCENT`, `REPORT_TIME_BURST_MS`, `REPORT_MAX_WAIT_SECS`).
+#[derive(Debug, Clone, Copy)]
+pub struct ReportLimits {
+    /// The part of real time one account's reports may take, in the long run (0 < share ≤ 1).
+    pub share: f64,
+    /// Report time an idle account may spend at once.
+    pub burst: Duration,
+    /// A report that would wait longer answers 429 with Retry-After instead.
+    pub max_wait: Duration,
+}
+
+impl Default for ReportLimits {
+    fn default() -> Self {
+        // 10%: a back-to-back report client then costs the inbound benchmark under 10% on two
+        // cores (bench/README.md, "Reports"). One second holds several dashboards' worth of
+        // reports (a dozen at 5–30 ms each), and a loop drains it within about a second.
+        Self { share: 0.10, burst: Duration::from_secs(1), max_wait: Duration::from_secs(10) }
+    }
+}
+
 /// Failed sign-ins tolerated per window before answering 429.
 #[derive(Debug, Clone)]
 pub struct SignInLimits {
@@ -172,6 +194,7 @@ impl Default for Settings {
             searches_per_minute: 120,
             integrator_requests_per_minute: 600,
             public_limits: PublicLimits { per_ip: 300, per_inbox: 6000 },
+            reports: ReportLimits::default(),
             cable_subscribe_within: Duration::from_secs(30),
             session_ttl: Duration::from_secs(60 * 24 * 3600),
             workers: 0,

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Wakes this process's job worker (a NOTIFY arrived, or a job was queued here).
     pub jobs: std::sync::Arc<tokio::sync::Notify>,
     pub webhook_inboxes: crate::inbox_cache::InboxCache,
+    /// Paces each account's reports to their share of database time (see `report_budget`).
+    pub report_budget: crate::report_budget::ReportBudget,
     /// Stores inbound WhatsApp messages in batches (see `inbound`).
     pub inbound: crate::inbound::InboundWriter,
     /// Turns true when the server stops: the job worker claims no more jobs.
