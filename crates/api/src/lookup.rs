@@ -2,7 +2,8 @@
 //! an inbox an agent is not in, is a 404. Shared by the handlers of several resources, so that no
 //! handler reaches into another's file.
 
-use switchboard_store::models::{Conversation, Team};
+use switchboard_store::inboxes::Visibility;
+use switchboard_store::models::{Conversation, Inbox, Team};
 use switchboard_store::AsyncPgConnection;
 
 use crate::auth::AccountCtx;
@@ -14,6 +15,11 @@ use crate::handlers::path_id;
 pub(crate) async fn conversation(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_display_id: &str) -> ApiResult<Conversation> {
     let display_id = path_id(raw_display_id)?;
     switchboard_store::conversations::find(conn, ctx.account_id, display_id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)
+}
+
+/// The inbox with this id, among those `visibility` lets the caller see.
+pub(crate) async fn inbox(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: i64, visibility: Visibility) -> ApiResult<Inbox> {
+    switchboard_store::inboxes::find(conn, ctx.account_id, id, visibility).await?.ok_or(ApiError::NotFound)
 }
 
 /// The team `{team_id}` names, and whether the caller is in it.

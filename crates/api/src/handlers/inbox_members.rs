@@ -3,13 +3,12 @@
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
 use serde_json::json;
-use switchboard_store::inboxes::Visibility;
 use switchboard_store::models::Inbox;
 use switchboard_store::AsyncPgConnection;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use crate::extract::{Body, IdLike, Payload};
 use switchboard_core::inbox_members::Membership;
 use switchboard_core::state::AppState;
@@ -22,10 +21,6 @@ pub struct MembersPayload {
 }
 impl Payload for MembersPayload {}
 
-async fn inbox(conn: &mut AsyncPgConnection, ctx: &AccountCtx, id: i64, vis: Visibility) -> ApiResult<Inbox> {
-    switchboard_store::inboxes::find(conn, ctx.account_id, id, vis).await?.ok_or(ApiError::NotFound)
-}
-
 async fn render_members(conn: &mut AsyncPgConnection, inbox: &Inbox) -> ApiResult<HttpResponse> {
     let members = switchboard_store::inboxes::members(conn, inbox).await?;
     Ok(ok(json!({ "payload": views::agents(&members) })))
@@ -35,7 +30,7 @@ async fn render_members(conn: &mut AsyncPgConnection, inbox: &Inbox) -> ApiResul
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
-    let inbox = inbox(&mut conn, &ctx, id, ctx.inbox_visibility()).await?;
+    let inbox = crate::lookup::inbox(&mut conn, &ctx, id, ctx.inbox_visibility()).await?;
     render_members(&mut conn, &inbox).await
 }
 

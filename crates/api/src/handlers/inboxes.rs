@@ -31,7 +31,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<Http
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
+    let inbox = crate::lookup::inbox(&mut conn, &ctx, id, ctx.inbox_visibility()).await?;
     render(&state, &mut conn, &inbox, ctx.role.can_administer()).await
 }
 
@@ -206,7 +206,7 @@ pub async fn update(
     let mut conn = state.conn().await?;
     if let Some(raw) = submitted_config {
         let field = "channel.provider_config";
-        let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+        let inbox = crate::lookup::inbox(&mut conn, &ctx, id, Visibility::All).await?;
         if inbox.channel_type != ChannelType::Whatsapp {
             return Err(ValidationError::invalid(field, "only WhatsApp inboxes have a provider config").into());
         }
@@ -230,7 +230,7 @@ pub async fn delete(
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+    let inbox = crate::lookup::inbox(&mut conn, &ctx, id, Visibility::All).await?;
     // A Baileys number is disconnected at the provider first, so it stops posting to a webhook
     // that is gone; `force=true` deletes even when the provider cannot be reached.
     if let Err(e) = switchboard_core::baileys::disconnect(&state, &inbox).await {

@@ -44,7 +44,7 @@ pub async fn webhook(
 async fn whatsapp_inbox(state: &AppState, ctx: &AccountCtx, raw_id: &str) -> ApiResult<(switchboard_store::Conn, Inbox)> {
     let id = path_id(raw_id)?;
     let mut conn = state.conn().await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, id, ctx.inbox_visibility()).await?.ok_or(ApiError::NotFound)?;
+    let inbox = crate::lookup::inbox(&mut conn, ctx, id, ctx.inbox_visibility()).await?;
     ctx.require_admin()?;
     if inbox.channel_type != ChannelType::Whatsapp {
         return Err(ValidationError::invalid("inbox", "is not a WhatsApp inbox").into());
@@ -57,7 +57,7 @@ async fn whatsapp_inbox(state: &AppState, ctx: &AccountCtx, raw_id: &str) -> Api
 pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
     sync_templates(&state, &mut conn, &inbox).await?;
-    let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, inbox.id, Visibility::All).await?.ok_or(ApiError::NotFound)?;
+    let inbox = crate::lookup::inbox(&mut conn, &ctx, inbox.id, Visibility::All).await?;
     Ok(ok(switchboard_core::present::inbox(&state, &mut conn, &inbox, true).await?))
 }
 
