@@ -2,7 +2,7 @@
 //! be kept in our storage before the link expires: within a size limit, with failures told
 //! apart into those worth retrying and those that are final.
 
-use crate::aldeamo::SendError;
+use crate::channel::SendError;
 
 /// A fetched file and the type its server declared.
 #[derive(Debug, Clone, PartialEq, Eq)]

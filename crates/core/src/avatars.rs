@@ -8,7 +8,9 @@ use chrono::Utc;
 use serde_json::Value;
 use switchboard_channels::aldeamo::SendError;
 use switchboard_domain::groups;
-use switchboard_domain::whatsapp::ChannelConfig;
+use switchboard_domain::whatsapp::Provider;
+
+use crate::channel::Line;
 use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::inboxes::Visibility;
 use switchboard_store::jobs::{BackgroundJob, FetchAvatar};
@@ -39,11 +41,9 @@ pub async fn fetch(state: &AppState, job: &Job, payload: FetchAvatar) -> CoreRes
         Some(c) => switchboard_store::inboxes::find(&mut conn, c.account_id, payload.inbox_id, Visibility::All).await?,
         None => None,
     };
-    let config = inbox.as_ref().and_then(|i| match ChannelConfig::from_stored(i.provider, &i.provider_config) {
-        Some(ChannelConfig::Baileys(c)) => Some(c),
-        _ => None,
-    });
-    let (Some(contact), Some(inbox), Some(config)) = (contact, inbox, config) else {
+    // Only providers with groups show pictures.
+    let line = inbox.as_ref().filter(|i| Provider::of(i.provider).capabilities().groups).and_then(|i| Line::of(i).ok());
+    let (Some(contact), Some(line)) = (contact, line) else {
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     };
     let fetched_at = contact.additional_attributes.get("avatar_fetched_at").and_then(Value::as_i64).unwrap_or(0);
@@ -56,12 +56,9 @@ pub async fn fetch(state: &AppState, job: &Job, payload: FetchAvatar) -> CoreRes
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     };
     drop(conn);
-    let phone = inbox.phone_number.clone().unwrap_or_default();
-    let found = state.provider.picture_url(&crate::baileys::connection(&config, &phone), &jid).await;
-    let picture = match found {
-        Ok(None) => Ok(None),
-        Ok(Some(url)) => state.provider.picture(&url, MAX_BYTES).await.map(Some),
-        Err(e) => Err(SendError::Retryable(e.message)),
+    let Some(picture) = line.open(state).picture(&jid, MAX_BYTES).await else {
+        let mut conn = state.conn().await?;
+        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     };
     let picture = match picture {
         Ok(p) => p,
@@ -100,7 +97,7 @@ pub async fn fetch(state: &AppState, job: &Job, payload: FetchAvatar) -> CoreRes
         switchboard_store::jobs::complete(conn, job.id).await?;
         if updated.thumbnail != contact.thumbnail {
             if updated.group_type == "group" {
-                crate::baileys::group_synced(conn, out, &updated).await?;
+                crate::groups::group_synced(conn, out, &updated).await?;
             } else {
                 let rendered = crate::present::contact(conn, &updated).await?;
                 crate::events::contact(out, LiveEvent::ContactUpdated, updated.account_id, rendered);

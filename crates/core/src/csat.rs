@@ -6,6 +6,7 @@ use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
 use switchboard_domain::csat::{Metrics, SURVEY_QUESTION, SURVEY_TEXT};
 use switchboard_domain::inbox::ChannelType;
+use switchboard_domain::whatsapp::Delivery;
 use switchboard_realtime::Event;
 use switchboard_store::csat::CsatFilter;
 use switchboard_store::models::{Conversation, Inbox, Message, NewMessage};
@@ -33,14 +34,14 @@ pub async fn send_survey(
     let whatsapp = match inbox.channel_type {
         ChannelType::Api => false,
         ChannelType::Whatsapp => {
-            let draft = crate::whatsapp::Draft {
+            let draft = crate::channel::outbound::Draft {
                 content: Some(SURVEY_QUESTION),
                 content_type: "input_csat",
                 content_attributes: &json!({}),
                 template_params: None,
                 files: &[],
             };
-            if let Err(e) = crate::whatsapp::prepare(conn, inbox, c, &draft).await {
+            if let Err(e) = crate::channel::outbound::prepare(state, conn, inbox, c, &draft).await {
                 tracing::info!(conversation_id = c.id, reason = %e, "no CSAT survey: WhatsApp would not take it now");
                 return Ok(());
             }
@@ -51,7 +52,7 @@ pub async fn send_survey(
     };
     let new = NewMessage {
         content_type: "input_csat".into(),
-        status: if whatsapp { "progress".into() } else { "sent".into() },
+        status: if whatsapp { Delivery::Progress } else { Delivery::Sent },
         ..NewMessage::text(c, MessageType::Template.as_i16(), Some(if whatsapp { SURVEY_QUESTION } else { SURVEY_TEXT }.into()), None)
     };
     let (message, c, _) = switchboard_store::messages::create_in(conn, c, &new, &[], &[], whatsapp).await?;

@@ -17,9 +17,9 @@ use switchboard_store::models::{Contact, ContactInbox, GroupMember, Inbox};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
-use crate::baileys::{activity, config_of, connection, describe, group_of, group_synced, record, unavailable};
 use crate::change::{Change, Outbox};
 use crate::error::{CoreError, CoreResult};
+use crate::groups::{activity, config_of, connection, describe, group_of, group_synced, record, unavailable};
 use crate::state::AppState;
 
 /// A group contact the actor may administer, with its identity and inbox.
@@ -425,7 +425,7 @@ pub async fn leave(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResu
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
-        crate::baileys::left(state, conn, out, &group.identity, &groups::Line::InboxLeft).await?;
+        crate::groups::left(state, conn, out, &group.identity, &groups::Line::InboxLeft).await?;
         let current = switchboard_store::contacts::by_id(conn, group.contact.id).await?;
         group_synced(conn, out, &current).await
     }
@@ -462,7 +462,7 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
     let jid = Jid::parse(&metadata.id)
         .filter(|j| j.kind() == JidKind::Group)
         .ok_or_else(|| CoreError::Upstream { refused: true, message: format!("the created group has no group JID ({:?})", metadata.id) })?;
-    let (people, attributes) = crate::baileys::from_metadata(&metadata);
+    let (people, attributes) = crate::groups::from_metadata(&metadata);
     let name = Some(metadata.subject.trim()).filter(|s| !s.is_empty()).unwrap_or(&subject).to_string();
     let mut tx = Change::begin(state).await?;
     let result = async {

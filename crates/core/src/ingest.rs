@@ -65,7 +65,7 @@ async fn store(state: &AppState, batch: &[Pending]) -> StoreResult<Vec<Vec<Recei
         let mut out = Outbox::default();
         let deliveries: Vec<(&[Received], &[switchboard_store::models::Contact])> =
             batch.iter().zip(&received).map(|(p, r)| (r.as_slice(), p.senders.as_slice())).collect();
-        crate::whatsapp::announce_received(state, conn, &mut out, &deliveries).await.map_err(unrenderable)?;
+        crate::channel::inbound::announce_received(state, conn, &mut out, &deliveries).await.map_err(unrenderable)?;
         out.write(conn).await.map_err(unrenderable)?;
         Ok(received)
     }

@@ -12,9 +12,9 @@ pub mod agents;
 pub mod audit;
 pub mod automation;
 pub mod avatars;
-pub mod baileys;
 pub mod canned;
 pub mod change;
+pub mod channel;
 pub mod contacts;
 pub mod conversations;
 pub mod csat;
@@ -25,6 +25,7 @@ pub mod dispatch;
 pub mod error;
 pub mod events;
 pub mod group_admin;
+pub mod groups;
 pub mod help_center;
 pub mod inbound;
 pub mod inbox_cache;
@@ -56,7 +57,6 @@ pub mod uploads;
 pub mod users;
 pub mod views;
 pub mod webhooks;
-pub mod whatsapp;
 pub mod whatsapp_analytics;
 
 use std::sync::Arc;
@@ -145,7 +145,7 @@ impl Core {
         let worker = if jobs {
             background.push(tokio::spawn(conversations::wake_snoozed_forever(state.clone())));
             background.push(tokio::spawn(sending::listen_forever(state.clone())));
-            background.push(tokio::spawn(whatsapp::sync_templates_forever(state.clone())));
+            background.push(tokio::spawn(channel::templates::sync_templates_forever(state.clone())));
             background.push(tokio::spawn(dispatch::dispatch_forever(state.clone())));
             background.push(tokio::spawn(csat::read_replies_forever(state.clone())));
             background.push(tokio::spawn(automation::run_forever(state.clone())));

@@ -7,15 +7,14 @@
 use switchboard_channels::aldeamo::SendError;
 use switchboard_channels::media::Downloaded;
 use switchboard_domain::attachments::{real_content_type, SNIFF_BYTES};
-use switchboard_domain::whatsapp::ChannelConfig;
 use switchboard_store::inboxes::Visibility;
 use switchboard_store::jobs::{BackgroundJob, DownloadMedia};
 use switchboard_store::models::{Attachment, Job};
 
 use crate::change::Change;
+use crate::channel::statuses::announce_update;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
-use crate::whatsapp::announce_update;
 
 /// Runs a download job.
 pub async fn download(state: &AppState, job: &Job, payload: DownloadMedia) -> CoreResult<()> {
@@ -35,16 +34,10 @@ pub async fn download(state: &AppState, job: &Job, payload: DownloadMedia) -> Co
     };
     drop(conn);
     let limit = state.settings.max_attachment_bytes;
-    let fetched = match ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) {
-        Some(ChannelConfig::Baileys(config)) => {
-            let phone = inbox.phone_number.clone().unwrap_or_default();
-            let source = message.source_id.clone().unwrap_or_default();
-            state.provider.media(&crate::baileys::connection(&config, &phone), &source, limit).await
-        }
-        _ => match &attachment.external_url {
-            Some(link) => state.bsp.media(link, limit).await,
-            None => Err(SendError::Rejected("the channel gave no link to the file".into())),
-        },
+    let source = message.source_id.clone().unwrap_or_default();
+    let fetched = match crate::channel::Line::of(&inbox) {
+        Ok(line) => line.open(state).download(&source, attachment.external_url.as_deref(), limit).await,
+        Err(_) => Err(SendError::Rejected("the inbox has no channel to fetch the file from".into())),
     };
     match fetched {
         Ok(file) => keep(state, job, &attachment, file).await,

@@ -4,8 +4,10 @@
 
 use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
+use switchboard_domain::conversations::SenderType;
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::messages::Draft;
+use switchboard_domain::whatsapp::Delivery;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::inboxes::Visibility;
@@ -14,10 +16,10 @@ use switchboard_store::AsyncPgConnection;
 
 pub use crate::actor::Actor;
 use crate::change::Change;
+use crate::channel::outbound as whatsapp;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::storage::file_type_of;
-use crate::whatsapp;
 
 /// A file already in storage, to attach to the new message.
 #[derive(Debug, Clone)]
@@ -92,7 +94,7 @@ pub async fn create_in(
                 template_params: draft.template.as_ref(),
                 files: &kinds,
             };
-            if let Some(resolved) = whatsapp::prepare(conn, &inbox, &c, &check).await? {
+            if let Some(resolved) = whatsapp::prepare(state, conn, &inbox, &c, &check).await? {
                 additional["whatsapp_template"] = resolved;
             }
         }
@@ -106,9 +108,9 @@ pub async fn create_in(
             }
         }
         let sender = match (draft.message_type, actor.agent_bot_id) {
-            (MessageType::Incoming, _) => ("contact", c.contact_id),
-            (_, Some(bot_id)) => ("agent_bot", bot_id),
-            _ => ("user", actor.user_id),
+            (MessageType::Incoming, _) => (SenderType::Contact, c.contact_id),
+            (_, Some(bot_id)) => (SenderType::AgentBot, bot_id),
+            _ => (SenderType::User, actor.user_id),
         };
         // Mentions count in private notes, and only of the account's agents.
         let mentioned = match (&draft.content, draft.private) {
@@ -128,7 +130,7 @@ pub async fn create_in(
             additional_attributes: additional,
             private: draft.private,
             echo_id,
-            status: if send_job { "progress".into() } else { "sent".into() },
+            status: if send_job { Delivery::Progress } else { Delivery::Sent },
             ..NewMessage::text(&c, draft.message_type.as_i16(), draft.content, Some(sender))
         };
         let attachments: Vec<NewAttachment> = files

@@ -2,6 +2,7 @@
 //! any number of rows. Handlers answer with these, and events carry them.
 
 use serde_json::Value;
+use switchboard_domain::conversations::SenderType;
 use switchboard_store::models::{AgentBot, Contact, Conversation, Inbox, Message, User};
 use switchboard_store::AsyncPgConnection;
 
@@ -40,10 +41,10 @@ pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message
 
 /// `participants`: the contacts who wrote in a group conversation (its contact is the group).
 fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User], bots: &[AgentBot]) -> Option<Value> {
-    match m.sender_type.as_deref() {
-        Some("contact") => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
-        Some("user") => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
-        Some("agent_bot") => m.sender_id.and_then(|id| bots.iter().find(|b| b.id == id)).map(views::agent_bot_brief),
+    match m.sender_type {
+        Some(SenderType::Contact) => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
+        Some(SenderType::User) => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
+        Some(SenderType::AgentBot) => m.sender_id.and_then(|id| bots.iter().find(|b| b.id == id)).map(views::agent_bot_brief),
         _ => None,
     }
 }
@@ -56,14 +57,14 @@ pub async fn messages(
     list: &[Message],
 ) -> CoreResult<(Vec<Value>, Contact)> {
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
-    let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("user")).filter_map(|m| m.sender_id).collect();
+    let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type == Some(SenderType::User)).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
     // Bots' messages are few: the query runs only for a page that has some.
-    let bot_ids: Vec<i64> = list.iter().filter(|m| m.sender_type.as_deref() == Some("agent_bot")).filter_map(|m| m.sender_id).collect();
+    let bot_ids: Vec<i64> = list.iter().filter(|m| m.sender_type == Some(SenderType::AgentBot)).filter_map(|m| m.sender_id).collect();
     let bots = switchboard_store::agent_bots::by_ids(conn, &bot_ids).await?;
     let mut participant_ids: Vec<i64> = list
         .iter()
-        .filter(|m| m.sender_type.as_deref() == Some("contact"))
+        .filter(|m| m.sender_type == Some(SenderType::Contact))
         .filter_map(|m| m.sender_id)
         .filter(|id| *id != contact.id)
         .collect();

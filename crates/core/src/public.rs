@@ -7,6 +7,7 @@
 use chrono::Utc;
 use serde_json::{json, Value};
 use switchboard_domain::contacts::identity::{self, Refused};
+use switchboard_domain::conversations::SenderType;
 use switchboard_domain::conversations::Status;
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::ValidationError;
@@ -210,25 +211,25 @@ async fn own(conn: &mut AsyncPgConnection, v: &Visitor, display_id: i64) -> Core
 /// Messages as the contact sees them: their senders (the contact, agents by name, bots) and
 /// attachments, in a fixed number of queries for any number of conversations.
 async fn render(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, list: &[(&Conversation, &Message)]) -> CoreResult<Vec<Value>> {
-    let of = |kind: &str| -> Vec<i64> {
-        list.iter().filter(|(_, m)| m.sender_type.as_deref() == Some(kind)).filter_map(|(_, m)| m.sender_id).collect()
+    let of = |kind: SenderType| -> Vec<i64> {
+        list.iter().filter(|(_, m)| m.sender_type == Some(kind)).filter_map(|(_, m)| m.sender_id).collect()
     };
-    let users = switchboard_store::users::by_ids(conn, &of("user")).await?;
-    let bots = switchboard_store::agent_bots::by_ids(conn, &of("agent_bot")).await?;
+    let users = switchboard_store::users::by_ids(conn, &of(SenderType::User)).await?;
+    let bots = switchboard_store::agent_bots::by_ids(conn, &of(SenderType::AgentBot)).await?;
     let ids: Vec<i64> = list.iter().map(|(_, m)| m.id).collect();
     let files = crate::present::attachments(state, conn, &ids).await?;
     Ok(list
         .iter()
         .map(|(c, m)| {
-            let sender = match m.sender_type.as_deref() {
-                Some("contact") => {
+            let sender = match m.sender_type {
+                Some(SenderType::Contact) => {
                     Some(json!({ "id": v.contact.id, "name": v.contact.name, "thumbnail": v.contact.thumbnail, "type": "contact" }))
                 }
-                Some("user") => users.iter().find(|u| Some(u.id) == m.sender_id).map(|u| {
+                Some(SenderType::User) => users.iter().find(|u| Some(u.id) == m.sender_id).map(|u| {
                     json!({ "id": u.id, "name": crate::views::available_name(u), "available_name": crate::views::available_name(u),
                             "thumbnail": "", "type": "user" })
                 }),
-                Some("agent_bot") => bots.iter().find(|b| Some(b.id) == m.sender_id).map(crate::views::agent_bot_brief),
+                Some(SenderType::AgentBot) => bots.iter().find(|b| Some(b.id) == m.sender_id).map(crate::views::agent_bot_brief),
                 _ => None,
             };
             json!({

@@ -8,6 +8,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 use switchboard_domain::contacts::{phone_number, GroupType};
 use switchboard_domain::users::Email;
+use switchboard_domain::whatsapp::Delivery;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::contacts::ListQuery;
@@ -355,8 +356,8 @@ async fn account_templates(
     let ids: Vec<i64> = inboxes
         .iter()
         .filter(|i| {
-            i.provider != Some(switchboard_domain::whatsapp::Provider::Baileys)
-                && i.channel_type == switchboard_domain::inbox::ChannelType::Whatsapp
+            i.channel_type == switchboard_domain::inbox::ChannelType::Whatsapp
+                && switchboard_domain::whatsapp::Provider::of(i.provider).capabilities().templates
         })
         .map(|i| i.id)
         .collect();
@@ -614,7 +615,7 @@ pub async fn customer_whatsapp(state: &AppState, account_id: i64, raw: &str, pag
         let text = m.content.clone().unwrap_or_default();
         list.push(json!({
             "id": m.id.to_string(),
-            "status": match m.status.as_str() { "progress" => "submitted", "failed" => "error", other => other },
+            "status": match m.status { Delivery::Progress => "submitted", Delivery::Failed => "error", other => other.as_str() },
             "direction": if incoming { "inbound" } else { "outbound" },
             "channel": "whatsapp",
             "message_type": if m.additional_attributes.get("whatsapp_template").is_some() { "notification" } else { "conversation" },

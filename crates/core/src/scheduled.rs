@@ -122,7 +122,7 @@ pub async fn save(state: &AppState, actor: &Actor, display_id: i64, id: Option<i
             }
             None => None,
         };
-        let fields = fields(conn, actor, &c, current.as_ref(), input).await?;
+        let fields = fields(state, conn, actor, &c, current.as_ref(), input).await?;
         let (saved, event) = match &current {
             Some(s) => (switchboard_store::scheduled::update(conn, s.id, &fields).await?, Event::ScheduledMessageUpdated),
             None => {
@@ -143,6 +143,7 @@ pub async fn save(state: &AppState, actor: &Actor, display_id: i64, id: Option<i
 
 /// The checked fields: what was given over what there was.
 async fn fields(
+    state: &AppState,
     conn: &mut AsyncPgConnection,
     actor: &Actor,
     c: &Conversation,
@@ -193,14 +194,14 @@ async fn fields(
                 (None, Some(_)) => vec!["file".into()],
                 (None, None) => vec![],
             };
-            let check = crate::whatsapp::Draft {
+            let check = crate::channel::outbound::Draft {
                 content: content.as_deref(),
                 content_type: "text",
                 content_attributes: &json!({}),
                 template_params: template_params.as_ref(),
                 files: &kinds,
             };
-            crate::whatsapp::prepare(conn, &inbox, c, &check).await?;
+            crate::channel::outbound::prepare(state, conn, &inbox, c, &check).await?;
         }
     }
     Ok(ScheduledFields {

@@ -1,6 +1,7 @@
 //! The reference's JSON shapes, built from stored rows.
 
 use serde_json::{json, Value};
+use switchboard_domain::conversations::SenderType;
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::whatsapp::ChannelConfig;
 use switchboard_domain::whatsapp_analytics::NumberCheck;
@@ -128,9 +129,11 @@ pub fn inbox_with(
         v["webhook_url"] = json!(webhook.map(|t| format!("{}/webhooks/whatsapp/{t}", public_url.trim_end_matches('/'))));
         v["message_templates"] = json!(templates.iter().filter(|t| t.inbox_id == i.id).map(message_template).collect::<Vec<_>>());
         v["message_templates_last_updated"] = json!(i.message_templates_synced_at.map(|t| t.timestamp()));
-        if i.provider == Some(switchboard_domain::whatsapp::Provider::Baileys) {
+        let can = switchboard_domain::whatsapp::Provider::of(i.provider).capabilities();
+        if can.groups {
             v["groups_enabled"] = json!(groups_enabled);
-        } else {
+        }
+        if can.templates {
             bsp_number(&mut v, i, admin);
         }
         if admin {
@@ -349,16 +352,6 @@ pub fn agent_bot_brief(b: &switchboard_store::models::AgentBot) -> Value {
     })
 }
 
-/// `sender_type` holds the reference's class names.
-fn sender_type_name(stored: Option<&str>) -> Value {
-    match stored {
-        Some("contact") => json!("Contact"),
-        Some("user") => json!("User"),
-        Some("agent_bot") => json!("AgentBot"),
-        _ => Value::Null,
-    }
-}
-
 /// An attachment; `url` is its signed (or external) address.
 pub fn attachment(a: &switchboard_store::models::Attachment, url: String) -> Value {
     let extension = a.file_name.rsplit_once('.').map(|(_, e)| e.to_lowercase());
@@ -410,7 +403,7 @@ pub fn message(m: &switchboard_store::models::Message, display_id: i64, sender: 
         "private": m.private,
         "source_id": m.source_id,
         "echo_id": m.echo_id,
-        "sender_type": sender_type_name(m.sender_type.as_deref()),
+        "sender_type": m.sender_type.map(SenderType::class_name),
         "sender_id": m.sender_id,
         "sender": sender,
         "external_error": m.external_error,
@@ -428,9 +421,9 @@ pub fn conversation(
 ) -> Value {
     let sender = related.contact(c).map(contact_sender);
     let last = related.last_message(c).map(|m| {
-        let from = match m.sender_type.as_deref() {
-            Some("contact") => sender.clone(),
-            Some("user") => m.sender_id.and_then(|id| related.assignees.iter().find(|u| u.id == id)).map(user_brief),
+        let from = match m.sender_type {
+            Some(SenderType::Contact) => sender.clone(),
+            Some(SenderType::User) => m.sender_id.and_then(|id| related.assignees.iter().find(|u| u.id == id)).map(user_brief),
             _ => None,
         };
         let files = attachments.iter().filter(|(id, _)| *id == m.id).map(|(_, v)| v.clone()).collect();

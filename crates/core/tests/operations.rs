@@ -1,6 +1,7 @@
 //! Operations run with no HTTP server: `Core` alone (as `switchboard worker` runs it) over a
 //! database of the test's own. Ingesting a channel delivery stores it and numbers its events in
 //! the account's log, in the same change; a change that fails leaves neither.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use diesel_async::RunQueryDsl;
 use serde_json::{json, Value};
@@ -69,7 +70,7 @@ async fn staged(db: &DbPool) -> i64 {
 #[tokio::test]
 async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
     let s = setup().await;
-    switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
+    switchboard_core::channel::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
 
     let events = log(&s.core, &s.db, s.account_id).await;
     let names: Vec<&str> = events.iter().map(|(_, name, _)| name.as_str()).collect();
@@ -81,7 +82,7 @@ async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
     assert_eq!(staged(&s.db).await, 0, "the outbox is empty once the change is delivered");
 
     // The same delivery again (a provider retry) stores nothing and announces nothing.
-    switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
+    switchboard_core::channel::receive(&s.core.state, &s.inbox, &delivery("wamid.1", "hola")).await.unwrap();
     assert_eq!(log(&s.core, &s.db, s.account_id).await.len(), 3);
     let mut conn = s.db.get().await.unwrap();
     #[derive(diesel::QueryableByName)]
@@ -93,7 +94,7 @@ async fn ingesting_a_delivery_stores_it_and_numbers_its_events_once() {
     assert_eq!(stored.n, 1);
 
     // A malformed delivery is refused, naming nothing stored.
-    let refused = switchboard_core::whatsapp::receive(&s.core.state, &s.inbox, &json!({ "messages": [{ "type": "text" }] })).await;
+    let refused = switchboard_core::channel::receive(&s.core.state, &s.inbox, &json!({ "messages": [{ "type": "text" }] })).await;
     assert!(matches!(refused, Err(CoreError::BadRequest(_))), "{refused:?}");
     assert_eq!(log(&s.core, &s.db, s.account_id).await.len(), 3);
     s.core.stop().await;
@@ -150,7 +151,7 @@ async fn announcing(s: &Setup, n: usize, tag: &str) -> u64 {
     let before = s.db.query_count();
     let mut out = switchboard_core::change::Outbox::default();
     let deliveries = [(received[0].as_slice(), &[][..])];
-    switchboard_core::whatsapp::announce_received(&s.core.state, &mut conn, &mut out, &deliveries).await.unwrap();
+    switchboard_core::channel::inbound::announce_received(&s.core.state, &mut conn, &mut out, &deliveries).await.unwrap();
     let queries = s.db.query_count() - before;
     assert_eq!(out.write(&mut conn).await.unwrap(), 3 * n, "a contact, a conversation and a message event each");
     queries

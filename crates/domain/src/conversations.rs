@@ -49,6 +49,47 @@ impl Status {
 
 crate::text_columns!(Status);
 
+/// Who wrote a message: a contact, an agent (`user`) or an agent bot. Stored as `contact`,
+/// `user` and `agent_bot`; shown by the reference's class names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
+pub enum SenderType {
+    Contact,
+    User,
+    AgentBot,
+}
+
+impl SenderType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Contact => "contact",
+            Self::User => "user",
+            Self::AgentBot => "agent_bot",
+        }
+    }
+
+    pub fn from_column(raw: &str) -> Option<Self> {
+        match raw {
+            "contact" => Some(Self::Contact),
+            "user" => Some(Self::User),
+            "agent_bot" => Some(Self::AgentBot),
+            _ => None,
+        }
+    }
+
+    /// The reference's class name (`sender_type` in its payloads and events).
+    pub fn class_name(self) -> &'static str {
+        match self {
+            Self::Contact => "Contact",
+            Self::User => "User",
+            Self::AgentBot => "AgentBot",
+        }
+    }
+}
+
+crate::text_columns!(SenderType);
+
 /// The list's status filter: one status, or all of them. Unknown values mean the default (open).
 pub fn status_filter(raw: Option<&str>) -> Option<Status> {
     match raw.map(str::trim) {

@@ -48,9 +48,29 @@ impl Provider {
             Self::Baileys => "baileys",
         }
     }
+    pub const ALL: [Self; 2] = [Self::Aldeamo, Self::Baileys];
+    /// What the provider can do beyond sending text and files: the one place it is said, for
+    /// the channel, the checks on outgoing messages, the template sync and presentation alike.
+    pub fn capabilities(self) -> Capabilities {
+        match self {
+            Self::Aldeamo => Capabilities { templates: true, window: true, groups: false },
+            Self::Baileys => Capabilities { templates: false, window: false, groups: true },
+        }
+    }
 }
 
 crate::text_columns!(Provider);
+
+/// What a provider can do beyond sending text and files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Capabilities {
+    /// Approved message templates (and so `template_params` on a message).
+    pub templates: bool,
+    /// WhatsApp's 24-hour window: outside it, only a template may be sent.
+    pub window: bool,
+    /// Group conversations, and mentions in what we send.
+    pub groups: bool,
+}
 
 /// How an inbox reaches its provider, whichever it is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -314,8 +334,10 @@ pub fn window_open(last_incoming: Option<DateTime<Utc>>, now: DateTime<Utc>) -> 
     last_incoming.is_some_and(|at| now - at < window())
 }
 
-/// Where a message is on its way to the contact.
+/// Where a message is on its way to the contact (a message's `status`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow))]
+#[cfg_attr(feature = "diesel", diesel(sql_type = diesel::sql_types::Text))]
 pub enum Delivery {
     Progress,
     Sent,
@@ -327,6 +349,18 @@ pub enum Delivery {
 impl Delivery {
     pub fn parse(raw: &str) -> Option<Self> {
         match raw.trim().to_ascii_lowercase().as_str() {
+            "progress" => Some(Self::Progress),
+            "sent" => Some(Self::Sent),
+            "delivered" => Some(Self::Delivered),
+            "read" => Some(Self::Read),
+            "failed" => Some(Self::Failed),
+            _ => None,
+        }
+    }
+
+    /// The status a stored value names (the column holds only these).
+    pub fn from_column(raw: &str) -> Option<Self> {
+        match raw {
             "progress" => Some(Self::Progress),
             "sent" => Some(Self::Sent),
             "delivered" => Some(Self::Delivered),
@@ -369,6 +403,8 @@ impl Delivery {
         }
     }
 }
+
+crate::text_columns!(Delivery);
 
 /// The number of distinct `{{n}}` placeholders in a template text.
 pub fn placeholders(text: &str) -> usize {

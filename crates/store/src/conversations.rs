@@ -10,7 +10,7 @@ use switchboard_domain::conversations::Status;
 
 use crate::filters::like_pattern;
 use crate::inboxes::Visibility;
-use crate::models::{Contact, Conversation, ConversationChanges, Message, NewConversation, NewMessage, Team, User};
+use crate::models::{Contact, Conversation, ConversationChanges, Message, NewConversation, NewMessage, SenderType, Team, User};
 use crate::schema::{account_counters, contacts, conversations, messages, teams, users};
 use crate::{StoreError, StoreResult};
 
@@ -180,7 +180,7 @@ fn narrowed<'a>(f: &ListFilter<'a>) -> conversations::BoxedQuery<'a, Pg> {
     if f.participating {
         let mine = messages::table
             .filter(messages::account_id.eq(f.account_id))
-            .filter(messages::sender_type.eq("user"))
+            .filter(messages::sender_type.eq(SenderType::User))
             .filter(messages::sender_id.eq(f.viewer))
             .select(messages::conversation_id);
         q = q.filter(conversations::id.eq_any(mine).or(conversations::assignee_id.eq(f.viewer)));

@@ -526,13 +526,12 @@ pub async fn split_people(conn: &mut AsyncPgConnection, account_id: i64, people:
     Ok(pairs)
 }
 
-/// The group's identity in a Baileys inbox (the provider that reaches groups), with that inbox.
+/// The group's identity in an inbox whose provider reaches groups, with that inbox.
 pub async fn group_inbox(conn: &mut AsyncPgConnection, group: &Contact) -> StoreResult<Option<(ContactInbox, Inbox)>> {
-    use switchboard_domain::whatsapp::ChannelConfig;
+    use switchboard_domain::inbox::ChannelType;
+    use switchboard_domain::whatsapp::Provider;
     let identities = crate::contacts::inboxes_of(conn, &[group.id]).await?;
-    Ok(identities
-        .into_iter()
-        .find(|(_, i)| matches!(ChannelConfig::from_stored(i.provider, &i.provider_config), Some(ChannelConfig::Baileys(_)))))
+    Ok(identities.into_iter().find(|(_, i)| i.channel_type == ChannelType::Whatsapp && Provider::of(i.provider).capabilities().groups))
 }
 
 /// A contact whose number ends in the same 8 digits (a number written with or without a

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use switchboard_domain::conversations::{message_effects, MessageType, Status};
 
-use crate::models::{Contact, Conversation, Message, NewMessage};
+use crate::models::{Contact, Conversation, Message, NewMessage, SenderType};
 use crate::schema::{conversations, messages};
 use crate::{StoreError, StoreResult};
 
@@ -257,7 +257,7 @@ pub async fn create_in(
             .collect();
         diesel::insert_into(mentions::table).values(rows).on_conflict_do_nothing().execute(conn).await?;
     }
-    let author = (message.sender_type.as_deref() == Some("user")).then_some(message.sender_id).flatten();
+    let author = (message.sender_type == Some(SenderType::User)).then_some(message.sender_id).flatten();
     let notify: Vec<crate::models::NewNotification> = mentioned
         .iter()
         .filter(|u| Some(**u) != author)

@@ -3,9 +3,11 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::Value;
+pub use switchboard_domain::conversations::SenderType;
 pub use switchboard_domain::conversations::Status;
 pub use switchboard_domain::inbox::ChannelType;
 pub use switchboard_domain::users::Role;
+pub use switchboard_domain::whatsapp::Delivery;
 pub use switchboard_domain::whatsapp::Provider;
 
 use crate::schema::*;
@@ -406,9 +408,9 @@ pub struct Message {
     pub content_attributes: Value,
     pub additional_attributes: Value,
     pub private: bool,
-    pub status: String,
+    pub status: Delivery,
     pub source_id: Option<String>,
-    pub sender_type: Option<String>,
+    pub sender_type: Option<SenderType>,
     pub sender_id: Option<i64>,
     pub external_error: Option<String>,
     pub echo_id: Option<String>,
@@ -428,9 +430,9 @@ pub struct NewMessage {
     pub content_attributes: Value,
     pub additional_attributes: Value,
     pub private: bool,
-    pub status: String,
+    pub status: Delivery,
     pub source_id: Option<String>,
-    pub sender_type: Option<String>,
+    pub sender_type: Option<SenderType>,
     pub sender_id: Option<i64>,
     pub echo_id: Option<String>,
     pub created_at: DateTime<Utc>,
@@ -469,7 +471,7 @@ pub struct NewAttachment {
 impl NewMessage {
     /// A plain text message in `conversation` (activity lines, replies, notes); callers adjust
     /// the rest before inserting.
-    pub fn text(conversation: &Conversation, message_type: i16, content: Option<String>, sender: Option<(&str, i64)>) -> Self {
+    pub fn text(conversation: &Conversation, message_type: i16, content: Option<String>, sender: Option<(SenderType, i64)>) -> Self {
         Self {
             account_id: conversation.account_id,
             inbox_id: conversation.inbox_id,
@@ -480,9 +482,9 @@ impl NewMessage {
             content_attributes: Value::Object(Default::default()),
             additional_attributes: Value::Object(Default::default()),
             private: false,
-            status: "sent".into(),
+            status: Delivery::Sent,
             source_id: None,
-            sender_type: sender.map(|(kind, _)| kind.to_string()),
+            sender_type: sender.map(|(kind, _)| kind),
             sender_id: sender.map(|(_, id)| id),
             echo_id: None,
             created_at: Utc::now(),

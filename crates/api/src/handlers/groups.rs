@@ -17,7 +17,7 @@ use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{is_multipart, json_body, Body, Params, Payload};
-use switchboard_core::baileys;
+use switchboard_core::groups;
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -33,7 +33,7 @@ async fn group(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> 
 pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let (contact, _) = group(&mut conn, &ctx, &path.1).await?;
-    baileys::request_sync(&state, &mut conn, &contact).await?;
+    groups::request_sync(&state, &mut conn, &contact).await?;
     let mut payload = switchboard_core::present::contact(&mut conn, &contact).await?;
     let (members, _) = switchboard_store::groups::members(&mut conn, contact.id, None, 0, i64::MAX).await?;
     payload["group_members"] = json!(members.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>());

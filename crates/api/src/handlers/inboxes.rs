@@ -149,9 +149,9 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         outbound_allowed(&state, config).await?;
     }
     let webhook_token = whatsapp.as_ref().map(|_| random_token(24));
-    if let (Some((phone, ChannelConfig::Baileys(config))), Some(token)) = (&whatsapp, &webhook_token) {
+    if let (Some((phone, config)), Some(token)) = (&whatsapp, &webhook_token) {
         // The provider's connection comes first: an inbox it refuses would never hear anything.
-        switchboard_core::baileys::connect(&state, config, phone, &name, token).await?;
+        switchboard_core::channel::connect(&state, config, phone, &name, token).await?;
     }
     let provider = whatsapp.as_ref().map(|(_, c)| c.provider());
     let (phone_number, provider_config) = match &whatsapp {
@@ -172,19 +172,8 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     };
     let mut conn = state.conn().await?;
     let inbox = switchboard_core::inboxes::create(&state, &ctx.actor(), &new, &changes).await?;
-    if matches!(whatsapp, Some((_, ChannelConfig::Aldeamo(_)))) {
-        // Templates are there from the start when the BSP answers quickly; a failure or a slow
-        // BSP is not the inbox's: the periodic sync tries again. Bounded, so that the answer
-        // (the inbox exists now) comes well within the request deadline.
-        let fetch = switchboard_core::whatsapp::fetch_templates(&state, &inbox);
-        let stored = match tokio::time::timeout(std::time::Duration::from_secs(3), fetch).await {
-            Ok(Ok(rows)) => switchboard_store::whatsapp::replace_templates(&mut conn, inbox.id, &rows).await.map_err(ApiError::from),
-            Ok(Err(e)) => Err(e.into()),
-            Err(_) => Err(ApiError::Upstream { refused: false, message: "the BSP was slow to list templates".into() }),
-        };
-        if let Err(e) = stored {
-            tracing::warn!(inbox_id = inbox.id, error = %e, "could not fetch WhatsApp templates; the periodic sync will");
-        }
+    if whatsapp.is_some() {
+        switchboard_core::channel::templates::first_sync(&state, &mut conn, &inbox).await;
     }
     render(&state, &mut conn, &inbox, true).await
 }
@@ -231,9 +220,9 @@ pub async fn delete(
     let id = path_id(&path.1)?;
     let mut conn = state.conn().await?;
     let inbox = crate::lookup::inbox(&mut conn, &ctx, id, Visibility::All).await?;
-    // A Baileys number is disconnected at the provider first, so it stops posting to a webhook
+    // A connected number is disconnected at its provider first, so it stops posting to a webhook
     // that is gone; `force=true` deletes even when the provider cannot be reached.
-    if let Err(e) = switchboard_core::baileys::disconnect(&state, &inbox).await {
+    if let Err(e) = switchboard_core::channel::disconnect(&state, &inbox).await {
         if params.str("force") != Some("true") {
             return Err(e.into());
         }

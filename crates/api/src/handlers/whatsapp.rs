@@ -1,4 +1,5 @@
-//! The BSP's webhook, and the template endpoints of WhatsApp inboxes.
+//! The WhatsApp webhook (every provider's, read by the inbox's channel), and the template
+//! endpoints of WhatsApp inboxes.
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
@@ -7,15 +8,15 @@ use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::text::required_name;
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Inbox, NewMessageTemplate};
+use switchboard_store::models::Inbox;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{read_limited, Body, Params, Payload};
+use switchboard_core::channel::templates::{sync_templates, NewTemplate};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
-use switchboard_core::whatsapp::{config_of, sync_templates};
 use switchboard_domain::whatsapp_analytics::Asked;
 
 /// `POST /webhooks/whatsapp/{token}`. Answers 200 only once everything in the delivery is
@@ -33,10 +34,7 @@ pub async fn webhook(
     let inbox = state.webhook_inboxes.get(&state.db, &path).await?.ok_or(ApiError::NotFound)?;
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     switchboard_domain::text::without_nul(&mut body);
-    match switchboard_domain::whatsapp::Provider::of(inbox.provider) {
-        switchboard_domain::whatsapp::Provider::Aldeamo => switchboard_core::whatsapp::receive(&state, &inbox, &body).await?,
-        switchboard_domain::whatsapp::Provider::Baileys => switchboard_core::baileys::receive(&state, &inbox, &body).await?,
-    }
+    switchboard_core::channel::receive(&state, &inbox, &body).await?;
     Ok(ok(json!({ "status": "ok" })))
 }
 
@@ -107,8 +105,8 @@ impl Payload for TemplatePayload {
     const WRAPPER: Option<&'static str> = None;
 }
 
-/// `POST …/inboxes/{id}/message_templates`: createTemplate at the BSP, then kept here as
-/// pending until its status webhook arrives.
+/// `POST …/inboxes/{id}/message_templates`: submitted to the inbox's provider, then kept here
+/// as pending until its status webhook arrives.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(
     state: web::Data<AppState>,
@@ -126,40 +124,20 @@ pub async fn create(
     if !components.iter().any(|c| c.get("type").and_then(Value::as_str).is_some_and(|t| t.eq_ignore_ascii_case("BODY"))) {
         return Err(ValidationError::invalid("components", "needs a BODY component").into());
     }
-    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
-    let config = config_of(&inbox)?;
-    let request = json!({ "name": name, "category": category, "language": language, "components": components });
-    let id = state.bsp.create_template(&config, &request).await.map_err(upstream)?;
-    let new = NewMessageTemplate {
-        account_id: inbox.account_id,
-        inbox_id: inbox.id,
-        external_id: id,
-        name,
-        language,
-        status: "PENDING".into(),
-        category: Some(category),
-        components: Value::Array(components),
-    };
-    let stored = switchboard_store::whatsapp::upsert_template(&mut conn, &new).await?;
+    let (conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    // No connection is held while the provider answers.
+    drop(conn);
+    let template = NewTemplate { name, category, language, components };
+    let stored = switchboard_core::channel::templates::create_template(&state, &inbox, template).await?;
     Ok(ok(views::message_template(&stored)))
 }
 
-/// `DELETE …/inboxes/{id}/message_templates/{name}`: deleteTemplate at the BSP (every
-/// language of the name, as the BSP deletes by name), then here.
+/// `DELETE …/inboxes/{id}/message_templates/{name}`: deleted at the inbox's provider (every
+/// language of the name), then here.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String, String)>) -> ApiResult<HttpResponse> {
-    let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
-    let name = path.2.trim();
-    if switchboard_store::whatsapp::find_template(&mut conn, inbox.id, name, None).await?.is_empty() {
-        return Err(ApiError::NotFound);
-    }
-    let config = config_of(&inbox)?;
-    state.bsp.delete_template(&config, name).await.map_err(upstream)?;
-    switchboard_store::whatsapp::delete_templates(&mut conn, inbox.id, name).await?;
+    let (conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
+    drop(conn);
+    switchboard_core::channel::templates::delete_template(&state, &inbox, path.2.trim()).await?;
     Ok(ok(json!({ "message": "Template deleted" })))
-}
-
-/// A BSP 4xx is the request's fault (422); anything else is the BSP's (502).
-fn upstream(e: switchboard_channels::aldeamo::BspError) -> ApiError {
-    ApiError::Upstream { refused: e.status.is_some_and(|s| (400..500).contains(&s)), message: e.message }
 }

@@ -6,6 +6,7 @@ use serde_json::Value;
 use switchboard_domain::whatsapp::ProviderConfig;
 
 use super::outbound::Request;
+use crate::channel::{SendError, TemplateListing};
 use crate::guard::{self, Blocked, Guard};
 
 impl From<Blocked> for BspError {
@@ -14,34 +15,12 @@ impl From<Blocked> for BspError {
     }
 }
 
-/// Why a send did not go through, and whether trying again may help.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-pub enum SendError {
-    /// A timeout, a connection failure, a 5xx or a 429: the BSP may take it later.
-    #[error("{0}")]
-    Retryable(String),
-    /// The BSP refused the message (a 4xx): sending it again would get the same answer.
-    #[error("{0}")]
-    Rejected(String),
-}
-
 /// A template API call that failed, with what the BSP said.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("the BSP answered {status:?}: {message}")]
 pub struct BspError {
     pub status: Option<u16>,
     pub message: String,
-}
-
-/// A template as getTemplate lists it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateListing {
-    pub id: Option<String>,
-    pub name: String,
-    pub language: String,
-    pub status: String,
-    pub category: Option<String>,
-    pub components: Value,
 }
 
 #[derive(Clone)]

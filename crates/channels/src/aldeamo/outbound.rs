@@ -6,6 +6,8 @@ use serde_json::{json, Map, Value};
 use switchboard_domain::whatsapp::{MAX_BUTTONS, TEXT_MAX};
 use switchboard_domain::ValidationError;
 
+pub use crate::channel::TemplateSend;
+
 /// One POST to `{api_url}/v1/apikey/{service}/bsp/send`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Request {
@@ -52,15 +54,6 @@ pub struct Media {
     pub kind: MediaKind,
     pub link: String,
     pub file_name: String,
-}
-
-/// A template send, already matched against the stored template.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TemplateSend {
-    pub name: String,
-    pub language: String,
-    pub namespace: Option<String>,
-    pub components: Vec<Value>,
 }
 
 /// What the message says, in channel-neutral terms.

@@ -5,7 +5,7 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use crate::aldeamo::SendError;
+use crate::channel::SendError;
 use crate::guard::{self, Blocked, Guard};
 use switchboard_domain::groups::GroupSetting;
 
@@ -60,13 +60,7 @@ pub struct GroupMetadata {
     pub participants: Vec<Participant>,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, PartialEq)]
-#[serde(rename_all = "camelCase", default)]
-pub struct Participant {
-    pub id: String,
-    pub phone_number: Option<String>,
-    pub admin: Option<String>,
-}
+pub use crate::inbound::Participant;
 
 /// A request to join a group, as the provider lists it.
 #[derive(Debug, Clone, PartialEq, serde::Serialize)]

@@ -3,6 +3,9 @@
 use chrono::{DateTime, TimeZone, Utc};
 use serde_json::Value;
 
+use crate::inbound::Participant;
+pub use crate::inbound::{GroupActivity, GroupUpdate, ParticipantsUpdate, Stub};
+
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum WebhookError {
     #[error("the body is not a webhook envelope")]
@@ -35,14 +38,6 @@ pub struct Reaction {
     /// The provider's id of the message reacted to.
     pub target: String,
     pub emoji: Option<String>,
-}
-
-/// A group's system message (`messageStubType`) and its parameters.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Stub {
-    /// The stub type's name (`GROUP_CHANGE_ICON`, …) or number, as sent.
-    pub kind: String,
-    pub parameters: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,14 +78,6 @@ pub struct UpsertMessage {
     pub mentions_everyone: bool,
     pub reaction: Option<Reaction>,
     pub stub: Option<Stub>,
-}
-
-/// A group's activity summary: unread messages, and when the last one came.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct GroupActivity {
-    pub jid: String,
-    pub unread_count: i64,
-    pub last_message_at: Option<DateTime<Utc>>,
 }
 
 /// A message of ours reached someone (`delivered`) or was read (`read`).
@@ -138,29 +125,6 @@ fn status_update(v: &Value) -> Option<Receipt> {
         _ => return None,
     };
     Some(Receipt { id, status })
-}
-
-/// `group-participants.update`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ParticipantsUpdate {
-    pub group: String,
-    pub author: Option<String>,
-    pub action: String,
-    pub participants: Vec<super::Participant>,
-}
-
-/// One entry of `groups.update`. `desc: Some(None)` is a removed description.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct GroupUpdate {
-    pub id: String,
-    pub author: Option<String>,
-    pub subject: Option<String>,
-    pub desc: Option<Option<String>>,
-    pub invite_code: Option<String>,
-    pub restrict: Option<bool>,
-    pub announce: Option<bool>,
-    pub member_add_mode: Option<bool>,
-    pub join_approval_mode: Option<bool>,
 }
 
 fn text(v: &Value, key: &str) -> Option<String> {
@@ -282,9 +246,9 @@ fn upsert_message(m: &Value) -> Option<UpsertMessage> {
     })
 }
 
-fn participant(v: &Value) -> Option<super::Participant> {
+fn participant(v: &Value) -> Option<Participant> {
     match v {
-        Value::String(id) => Some(super::Participant { id: id.clone(), ..Default::default() }),
+        Value::String(id) => Some(Participant { id: id.clone(), ..Default::default() }),
         Value::Object(_) => serde_json::from_value(v.clone()).ok(),
         _ => None,
     }
