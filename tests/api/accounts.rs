@@ -30,3 +30,29 @@ async fn account_show_and_update() {
     assert_eq!(app.get("/api/v1/accounts/abc").token(admin).send().await.status, 404);
     assert_eq!(app.get("/api/v1/accounts/99999").token(admin).send().await.status, 404);
 }
+
+/// Each update reads the account's settings and writes them back merged; under the row lock,
+/// concurrent updates of different keys all stay (none writes back a copy older than another's).
+#[tokio::test]
+async fn concurrent_updates_of_different_settings_all_stay() {
+    let app = TestApp::spawn().await;
+    let w = app.seed().await;
+    let admin = &w.admin.access_token;
+    let bodies = [
+        json!({ "auto_resolve_message": "closing this" }),
+        json!({ "auto_resolve_after": 120 }),
+        json!({ "timezone": "America/Lima" }),
+        json!({ "industry": "retail" }),
+        json!({ "auto_resolve_ignore_waiting": true }),
+        json!({ "company_size": "11-50" }),
+    ];
+    let sent = futures_util::future::join_all(bodies.iter().map(|b| app.patch(&w.path("")).token(admin).json(b).send())).await;
+    assert!(sent.iter().all(|r| r.status == 200), "{:?}", sent.iter().map(|r| r.status).collect::<Vec<_>>());
+    let after = app.get(&w.path("")).token(admin).send().await.body;
+    assert_eq!(after["settings"]["auto_resolve_message"], "closing this");
+    assert_eq!(after["settings"]["auto_resolve_after"], 120);
+    assert_eq!(after["settings"]["auto_resolve_ignore_waiting"], true);
+    assert_eq!(after["custom_attributes"]["timezone"], "America/Lima");
+    assert_eq!(after["custom_attributes"]["industry"], "retail");
+    assert_eq!(after["custom_attributes"]["company_size"], "11-50");
+}

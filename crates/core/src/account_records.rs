@@ -1,9 +1,9 @@
 //! Teams and labels: an account's administrators create, change and delete them, each write
-//! with its audit entry in one transaction.
+//! with its audit entry in one transaction; and a team's members.
 
 use serde_json::Value;
 use switchboard_store::labels::NewLabel;
-use switchboard_store::models::{Label, LabelChanges, Team, TeamChanges};
+use switchboard_store::models::{Agent, Label, LabelChanges, Team, TeamChanges};
 
 use crate::actor::Actor;
 use crate::change::Change;
@@ -76,4 +76,39 @@ pub async fn delete_label(state: &AppState, actor: &Actor, id: i64) -> CoreResul
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// How a team's members change.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Membership {
+    /// These users join (those already in stay).
+    Add,
+    /// The team becomes exactly these users.
+    Replace,
+    /// These users leave.
+    Remove,
+}
+
+/// Changes a team's members (users of the account only: the caller checks them) and answers
+/// with what the reference shows: the users added, the whole team, or nobody.
+pub async fn change_members(state: &AppState, actor: &Actor, team: &Team, how: Membership, user_ids: &[i64]) -> CoreResult<Vec<Agent>> {
+    if team.account_id != actor.account_id {
+        return Err(CoreError::NotFound);
+    }
+    let mut conn = state.conn().await?;
+    let conn = &mut *conn;
+    Ok(match how {
+        Membership::Add => {
+            switchboard_store::teams::add_members(conn, team.id, user_ids).await?;
+            switchboard_store::teams::members(conn, team, Some(user_ids)).await?
+        }
+        Membership::Replace => {
+            switchboard_store::teams::replace_members(conn, team.id, user_ids).await?;
+            switchboard_store::teams::members(conn, team, None).await?
+        }
+        Membership::Remove => {
+            switchboard_store::teams::remove_members(conn, team.id, user_ids).await?;
+            vec![]
+        }
+    })
 }

@@ -6,7 +6,7 @@ use switchboard_domain::contacts::{merge_json, merge_labels};
 use switchboard_domain::custom_attributes::Model;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
-use switchboard_store::models::{Contact, ContactChanges};
+use switchboard_store::models::{Contact, ContactChanges, ContactInbox, Inbox};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
@@ -163,4 +163,27 @@ pub async fn merge_in(
     }
     crate::events::contact(out, Event::ContactMerged, base.account_id, event);
     Ok((contact, rendered))
+}
+
+/// Replaces a contact's labels with `labels`; answers with the contact.
+pub async fn set_labels(state: &AppState, actor: &Actor, contact_id: i64, labels: &[String]) -> CoreResult<Contact> {
+    let mut conn = state.conn().await?;
+    switchboard_store::contacts::set_labels(&mut conn, actor.account_id, contact_id, labels).await?.ok_or(CoreError::NotFound)
+}
+
+/// Makes the contact reachable through another inbox of the account: its identity there, with
+/// the source id the client gave (or the one the channel uses).
+pub async fn add_inbox(
+    state: &AppState,
+    actor: &Actor,
+    contact: &Contact,
+    inbox: &Inbox,
+    given_source_id: Option<&str>,
+) -> CoreResult<ContactInbox> {
+    if contact.account_id != actor.account_id || inbox.account_id != actor.account_id {
+        return Err(CoreError::NotFound);
+    }
+    let source_id = source_id_in(inbox, given_source_id, contact.phone_number.as_deref())?;
+    let mut conn = state.conn().await?;
+    Ok(switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &source_id, &crate::tokens::random_token(16)).await?)
 }

@@ -6,6 +6,7 @@
 //! a request.
 
 pub mod account_records;
+pub mod accounts;
 pub mod actor;
 pub mod agent_bots;
 pub mod agents;

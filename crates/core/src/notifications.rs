@@ -1,4 +1,5 @@
-//! Notifications in the reference's shape, and their `notification.created` event.
+//! Notifications in the reference's shape, their `notification.created` event, and what a
+//! user does with theirs (read, delete).
 
 use serde_json::{json, Value};
 use switchboard_realtime::Audience;
@@ -6,8 +7,9 @@ use switchboard_realtime::Event;
 use switchboard_store::models::Notification;
 use switchboard_store::AsyncPgConnection;
 
+use crate::actor::Actor;
 use crate::change::Outbox;
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 
 /// The reference's title for a notification of this type about conversation `display_id`.
@@ -75,6 +77,28 @@ pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, out: &mut O
         let Some(data) = rendered.iter().find(|v| v["id"] == n.id).cloned() else { continue };
         let audience = Audience { users: vec![n.user_id], personal: true, ..Default::default() };
         out.push(n.account_id, Event::NotificationCreated, data, audience);
+    }
+    Ok(())
+}
+
+/// Marks one of the caller's notifications read; `NotFound` when it is not theirs.
+pub async fn mark_read(state: &AppState, actor: &Actor, id: i64) -> CoreResult<Notification> {
+    let mut conn = state.conn().await?;
+    switchboard_store::notifications::mark_read(&mut conn, actor.account_id, actor.user_id, id).await?.ok_or(CoreError::NotFound)
+}
+
+/// Marks all the caller's notifications in the account read.
+pub async fn mark_all_read(state: &AppState, actor: &Actor) -> CoreResult<()> {
+    let mut conn = state.conn().await?;
+    switchboard_store::notifications::mark_all_read(&mut conn, actor.account_id, actor.user_id).await?;
+    Ok(())
+}
+
+/// Deletes one of the caller's notifications; `NotFound` when it is not theirs.
+pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> {
+    let mut conn = state.conn().await?;
+    if !switchboard_store::notifications::delete(&mut conn, actor.account_id, actor.user_id, id).await? {
+        return Err(CoreError::NotFound);
     }
     Ok(())
 }

@@ -5,9 +5,9 @@ use switchboard_domain::users::{Email, Password, Role};
 use switchboard_store::models::{AccountChanges, NewAccountUser, NewUser, User, UserChanges};
 use switchboard_store::AsyncPgConnection;
 
-use crate::error::CoreResult;
+use crate::error::{CoreError, CoreResult};
 use crate::passwords::hash_password;
-use crate::tokens::random_token;
+use crate::tokens::{random_token, token_digest};
 
 pub struct NewUserInput {
     pub name: String,
@@ -178,4 +178,35 @@ pub async fn detach(state: &crate::state::AppState, account_id: i64, user_id: i6
     }
     .await;
     tx.finish(state, result).await
+}
+
+/// A session a user opened by proving who they are. `token` is shown once: only its digest is
+/// kept.
+pub struct Session {
+    pub token: String,
+    pub client: String,
+    pub expires_at: chrono::DateTime<chrono::Utc>,
+}
+
+/// Opens a session for a user who signed in, recording the sign-in in each of their accounts'
+/// audit logs, in one transaction.
+pub async fn start_session(state: &crate::state::AppState, user: &User, remote_address: Option<String>) -> CoreResult<Session> {
+    let ttl = chrono::Duration::from_std(state.settings.session_ttl).map_err(CoreError::internal)?;
+    let session = Session { token: random_token(32), client: random_token(16), expires_at: chrono::Utc::now() + ttl };
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let digest = token_digest(&session.token);
+        switchboard_store::users::create_session(&mut tx.conn, user.id, &session.client, &digest, session.expires_at).await?;
+        crate::audit::sign_in(&mut tx.conn, user, remote_address, true).await
+    }
+    .await;
+    tx.finish(state, result).await?;
+    Ok(session)
+}
+
+/// Ends a session (signing out).
+pub async fn end_session(state: &crate::state::AppState, session_id: i64) -> CoreResult<()> {
+    let mut conn = state.conn().await?;
+    switchboard_store::users::delete_session(&mut conn, session_id).await?;
+    Ok(())
 }

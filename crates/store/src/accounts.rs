@@ -18,6 +18,12 @@ pub async fn find(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Account>
     Ok(accounts::table.find(id).select(Account::as_select()).first(conn).await?)
 }
 
+/// The account, locked until the caller's transaction ends: a read-modify-write of its
+/// settings does not lose a concurrent one.
+pub async fn lock(conn: &mut AsyncPgConnection, id: i64) -> StoreResult<Account> {
+    Ok(accounts::table.find(id).for_update().select(Account::as_select()).first(conn).await?)
+}
+
 pub async fn update(conn: &mut AsyncPgConnection, id: i64, changes: &AccountChanges) -> StoreResult<Account> {
     Ok(diesel::update(accounts::table.find(id))
         .set((changes, accounts::updated_at.eq(diesel::dsl::now)))

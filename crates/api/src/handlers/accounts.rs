@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use switchboard_domain::text::{optional_text, required_name};
 use switchboard_domain::ValidationError;
 use switchboard_store::models::AccountChanges;
@@ -46,19 +46,6 @@ impl Payload for AccountUpdate {
     const WRAPPER: Option<&'static str> = Some("account");
 }
 
-/// Merges `key: value` into a jsonb object (`None` leaves it, `Some(None)` clears it).
-fn merge(target: &mut Map<String, Value>, key: &str, value: Option<Option<Value>>) {
-    match value {
-        None => {}
-        Some(None) => {
-            target.insert(key.into(), Value::Null);
-        }
-        Some(Some(v)) => {
-            target.insert(key.into(), v);
-        }
-    }
-}
-
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<AccountUpdate>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
@@ -67,28 +54,28 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
             return Err(ValidationError::invalid("auto_resolve_after", "must be between 10 and 1439856 minutes").into());
         }
     }
-    let mut conn = state.conn().await?;
-    let account = switchboard_store::accounts::find(&mut conn, ctx.account_id).await?;
-
-    let mut settings = account.settings.as_object().cloned().unwrap_or_default();
-    merge(&mut settings, "auto_resolve_after", body.auto_resolve_after.map(|v| v.map(Value::from)));
-    merge(&mut settings, "auto_resolve_message", body.auto_resolve_message.map(|v| v.map(Value::from)));
-    merge(&mut settings, "auto_resolve_ignore_waiting", body.auto_resolve_ignore_waiting.map(|v| v.map(Value::from)));
-    let mut custom = account.custom_attributes.as_object().cloned().unwrap_or_default();
-    for (key, value) in [("industry", body.industry), ("company_size", body.company_size), ("timezone", body.timezone)] {
-        merge(&mut custom, key, value.map(|v| Some(Value::from(v))));
-    }
-
     let changes = AccountChanges {
         name: body.name.as_deref().map(|n| required_name("name", n)).transpose()?,
         locale: body.locale.as_deref().map(|l| required_name("locale", l)).transpose()?,
         domain: body.domain.map(|d| optional_text("domain", d.as_deref(), 255)).transpose()?,
         support_email: body.support_email.map(|d| optional_text("support_email", d.as_deref(), 255)).transpose()?,
-        settings: Some(Value::Object(settings)),
-        custom_attributes: Some(Value::Object(custom)),
         slug: body.slug.map(|s| s.as_deref().map(|s| switchboard_domain::text::slug("slug", s)).transpose()).transpose()?,
         ..Default::default()
     };
-    let account = switchboard_store::accounts::update(&mut conn, ctx.account_id, &changes).await?;
+    let set = |v: Option<String>| v.map(|v| Some(Value::from(v)));
+    let update = switchboard_core::accounts::AccountUpdate {
+        changes,
+        settings: vec![
+            ("auto_resolve_after", body.auto_resolve_after.map(|v| v.map(Value::from))),
+            ("auto_resolve_message", body.auto_resolve_message.map(|v| v.map(Value::from))),
+            ("auto_resolve_ignore_waiting", body.auto_resolve_ignore_waiting.map(|v| v.map(Value::from))),
+        ],
+        custom_attributes: vec![
+            ("industry", set(body.industry)),
+            ("company_size", set(body.company_size)),
+            ("timezone", set(body.timezone)),
+        ],
+    };
+    let account = switchboard_core::accounts::update(&state, &ctx.actor(), update).await?;
     Ok(ok(views::account(&account)))
 }

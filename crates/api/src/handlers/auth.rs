@@ -1,12 +1,11 @@
 //! Dashboard sign-in, as devise_token_auth answers it.
 
 use actix_web::{web, HttpRequest, HttpResponse};
-use chrono::Utc;
 use serde::Deserialize;
 use serde_json::json;
 use switchboard_domain::ValidationError;
 
-use crate::auth::{random_token, token_digest, verify_password, Credential, CurrentUser};
+use crate::auth::{token_digest, verify_password, Credential, CurrentUser};
 use crate::client_ip::client_ip;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{Body, Payload};
@@ -65,19 +64,14 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
     // A success ends this address's run of failures for the email.
     throttle.clear(&keys[0].0).await;
 
-    let client = random_token(16);
-    let token = random_token(32);
-    let ttl = chrono::Duration::from_std(state.settings.session_ttl).map_err(ApiError::internal)?;
-    let expires_at = Utc::now() + ttl;
-    switchboard_store::users::create_session(&mut conn, user.id, &client, &token_digest(&token), expires_at).await?;
-    switchboard_core::audit::sign_in(&mut conn, &user, address, true).await?;
+    let session = switchboard_core::users::start_session(&state, &user, address).await?;
     let memberships = switchboard_store::users::memberships(&mut conn, user.id).await?;
 
     Ok(HttpResponse::Ok()
-        .insert_header(("access-token", token))
+        .insert_header(("access-token", session.token))
         .insert_header(("token-type", "Bearer"))
-        .insert_header(("client", client))
-        .insert_header(("expiry", expires_at.timestamp().to_string()))
+        .insert_header(("client", session.client))
+        .insert_header(("expiry", session.expires_at.timestamp().to_string()))
         .insert_header(("uid", user.email.clone()))
         .json(json!({ "data": views::user(&user, &memberships) })))
 }
@@ -88,7 +82,6 @@ pub async fn sign_out(state: web::Data<AppState>, current: CurrentUser) -> ApiRe
     let Credential::Session(session_id) = current.credential else {
         return Ok(HttpResponse::NotFound().json(json!({ "success": false, "errors": ["User was not found or was not logged in."] })));
     };
-    let mut conn = state.conn().await?;
-    switchboard_store::users::delete_session(&mut conn, session_id).await?;
+    switchboard_core::users::end_session(&state, session_id).await?;
     Ok(HttpResponse::Ok().json(json!({ "success": true })))
 }

@@ -208,8 +208,8 @@ pub async fn set_labels(
     let labels = label_list("labels", &body.labels)?;
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
-    let contact =
-        switchboard_store::contacts::set_labels(&mut conn, ctx.account_id, contact.id, &labels).await?.ok_or(ApiError::NotFound)?;
+    drop(conn);
+    let contact = switchboard_core::contacts::set_labels(&state, &ctx.actor(), contact.id, &labels).await?;
     Ok(ok(json!({ "payload": contact.labels })))
 }
 
@@ -232,8 +232,8 @@ pub async fn add_inbox(
     let inbox = switchboard_store::inboxes::find(&mut conn, ctx.account_id, body.inbox_id.0, ctx.inbox_visibility())
         .await?
         .ok_or_else(|| ApiError::Invalid(ValidationError::invalid("inbox_id", "is not an inbox of this account")))?;
-    let source_id = switchboard_core::contacts::source_id_in(&inbox, body.source_id.as_deref(), contact.phone_number.as_deref())?;
-    let ci = switchboard_store::contacts::add_inbox(&mut conn, contact.id, inbox.id, &source_id, &random_token(16)).await?;
+    drop(conn);
+    let ci = switchboard_core::contacts::add_inbox(&state, &ctx.actor(), &contact, &inbox, body.source_id.as_deref()).await?;
     Ok(ok(views::contact_inbox(&ci, &inbox)))
 }
 

@@ -30,8 +30,7 @@ pub async fn unread_count(state: web::Data<AppState>, ctx: AccountCtx) -> ApiRes
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn read_all(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
-    let mut conn = state.conn().await?;
-    switchboard_store::notifications::mark_all_read(&mut conn, ctx.account_id, ctx.user.id).await?;
+    switchboard_core::notifications::mark_all_read(&state, &ctx.actor()).await?;
     Ok(ok(json!({})))
 }
 
@@ -39,8 +38,8 @@ pub async fn read_all(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
+    let n = switchboard_core::notifications::mark_read(&state, &ctx.actor(), id).await?;
     let mut conn = state.conn().await?;
-    let n = switchboard_store::notifications::mark_read(&mut conn, ctx.account_id, ctx.user.id, id).await?.ok_or(ApiError::NotFound)?;
     let rendered = render_many(&state, &mut conn, ctx.account_id, std::slice::from_ref(&n)).await?;
     Ok(ok(rendered.into_iter().next().ok_or(ApiError::NotFound)?))
 }
@@ -48,9 +47,6 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
-    let mut conn = state.conn().await?;
-    if !switchboard_store::notifications::delete(&mut conn, ctx.account_id, ctx.user.id, id).await? {
-        return Err(ApiError::NotFound);
-    }
+    switchboard_core::notifications::delete(&state, &ctx.actor(), id).await?;
     Ok(ok(json!({})))
 }

@@ -62,9 +62,7 @@ pub async fn create(state: web::Data<AppState>, ctx: PlatformCtx, Body(body): Bo
         return Err(ValidationError::blank("name").into());
     }
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let account = switchboard_store::accounts::create(&mut conn, &changes).await?;
-    switchboard_store::platform::grant(&mut conn, ctx.app.id, Permissible::Account(account.id)).await?;
+    let account = switchboard_core::accounts::create_for_app(&state, ctx.app.id, &changes).await?;
     Ok(ok(views::platform_account(&account)))
 }
 
@@ -91,17 +89,14 @@ pub async fn update(
 ) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
     let changes = body.changes()?;
-    let mut conn = state.conn().await?;
-    let account = switchboard_store::accounts::update(&mut conn, account.id, &changes).await?;
+    let account = switchboard_core::accounts::update_for_app(&state, account.id, &changes).await?;
     Ok(ok(views::platform_account(&account)))
 }
 
 #[tracing::instrument(skip_all)]
 pub async fn delete(state: web::Data<AppState>, ctx: PlatformCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
-    let mut conn = state.conn().await?;
-    switchboard_store::accounts::delete(&mut conn, account.id).await?;
-    switchboard_store::platform::revoke_all(&mut conn, Permissible::Account(account.id)).await?;
+    switchboard_core::accounts::delete_for_app(&state, account.id).await?;
     Ok(ok(json!({})))
 }
 

@@ -9,6 +9,7 @@ use crate::auth::AccountCtx;
 use crate::error::ApiResult;
 use crate::extract::{Body, IdLike, Payload};
 use crate::lookup::account_members;
+use switchboard_core::account_records::{self, Membership};
 use switchboard_core::state::AppState;
 use switchboard_core::views;
 
@@ -38,8 +39,8 @@ pub async fn add(
     let mut conn = state.conn().await?;
     let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
-    switchboard_store::teams::add_members(&mut conn, team.id, &ids).await?;
-    let members = switchboard_store::teams::members(&mut conn, &team, Some(&ids)).await?;
+    drop(conn);
+    let members = account_records::change_members(&state, &ctx.actor(), &team, Membership::Add, &ids).await?;
     Ok(ok(Value::Array(views::agents(&members))))
 }
 
@@ -55,8 +56,8 @@ pub async fn update(
     let mut conn = state.conn().await?;
     let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
-    switchboard_store::teams::replace_members(&mut conn, team.id, &ids).await?;
-    let members = switchboard_store::teams::members(&mut conn, &team, None).await?;
+    drop(conn);
+    let members = account_records::change_members(&state, &ctx.actor(), &team, Membership::Replace, &ids).await?;
     Ok(ok(Value::Array(views::agents(&members))))
 }
 
@@ -71,6 +72,7 @@ pub async fn remove(
     let mut conn = state.conn().await?;
     let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
-    switchboard_store::teams::remove_members(&mut conn, team.id, &ids).await?;
+    drop(conn);
+    account_records::change_members(&state, &ctx.actor(), &team, Membership::Remove, &ids).await?;
     Ok(ok(json!({})))
 }
