@@ -168,6 +168,7 @@ const BACK_TO_BACK: u8 = 2;
 
 /// A client requesting `paths` in turn on the app's port as `mode` says, counting the answers
 /// (per mode) and the refusals.
+#[allow(clippy::too_many_arguments)] // one load, described in full where it starts
 fn report_loop(
     client: reqwest::Client,
     token: String,
@@ -348,7 +349,7 @@ pub async fn run(
             v.sort_by(f64::total_cmp);
             let mid = v.len() / 2;
             // An even count's median is the mean of its two middle values.
-            if v.len() % 2 == 0 {
+            if v.len().is_multiple_of(2) {
                 (v[mid - 1] + v[mid]) / 2.0
             } else {
                 v[mid]

@@ -191,7 +191,7 @@ async fn load(
             .filter_map(|r| async move { r.err() })
             .collect()
             .await;
-        anyhow::ensure!(failures.is_empty(), "warm-up failed: {:?}", failures.iter().next());
+        anyhow::ensure!(failures.is_empty(), "warm-up failed: {:?}", <[anyhow::Error]>::first(&failures));
         eprintln!("bench: warm-up {warm} webhooks to {endpoint}");
     }
     // Then three seconds of the timed load, untimed: a new cluster allocates its first WAL
@@ -209,6 +209,7 @@ fn percentile(samples: &mut [Duration], q: f64) -> f64 {
 
 /// The inbound load again with a webhook to a local receiver (`switchboard_testkit::receiver`):
 /// each acknowledged message's `message_created` delivery, timed from the acknowledgement.
+#[allow(clippy::too_many_arguments)] // one load, described in full where it starts
 async fn outbound(
     client: &reqwest::Client,
     endpoint: &str,

@@ -347,15 +347,9 @@ pub enum Delivery {
 }
 
 impl Delivery {
+    /// A status as a provider writes it (any case, padded).
     pub fn parse(raw: &str) -> Option<Self> {
-        match raw.trim().to_ascii_lowercase().as_str() {
-            "progress" => Some(Self::Progress),
-            "sent" => Some(Self::Sent),
-            "delivered" => Some(Self::Delivered),
-            "read" => Some(Self::Read),
-            "failed" => Some(Self::Failed),
-            _ => None,
-        }
+        Self::from_column(&raw.trim().to_ascii_lowercase())
     }
 
     /// The status a stored value names (the column holds only these).
