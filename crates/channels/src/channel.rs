@@ -7,12 +7,13 @@ use std::path::PathBuf;
 
 use async_trait::async_trait;
 use serde_json::Value;
+use switchboard_domain::groups::GroupSetting;
 pub use switchboard_domain::whatsapp::Capabilities;
 use switchboard_domain::whatsapp::{AfterCrash, Provider};
 use switchboard_domain::ValidationError;
 
+use crate::groups::{GroupMetadata, JoinRequest};
 use crate::inbound::InboundEvent;
-use crate::media::Downloaded;
 
 /// Why a send did not go through, and whether trying again may help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -111,6 +112,13 @@ pub struct TemplateSend {
     pub components: Vec<Value>,
 }
 
+/// A fetched file and the type its server declared.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    pub bytes: Vec<u8>,
+    pub content_type: Option<String>,
+}
+
 /// An outgoing message, in channel-neutral terms.
 #[derive(Debug, Clone)]
 pub struct Outbound<'a> {
@@ -185,6 +193,11 @@ pub trait Channel: Send + Sync {
     /// any), refusing more than `limit` bytes.
     async fn download(&self, message_id: &str, link: Option<&str>, limit: usize) -> Result<Downloaded, SendError>;
 
+    /// Group administration, where the provider reaches groups.
+    fn groups(&self) -> Option<&dyn Groups> {
+        None
+    }
+
     /// The picture of a group or person (by JID), where the provider shows pictures; `Ok(None)`
     /// when they have none we may see.
     async fn picture(&self, _jid: &str, _limit: usize) -> Option<Result<Option<Downloaded>, SendError>> {
@@ -206,4 +219,29 @@ pub trait Channel: Send + Sync {
     async fn delete_template(&self, _name: &str) -> Option<Result<(), ChannelError>> {
         None
     }
+}
+
+/// Administering groups at a provider that reaches them; groups are named by JID. Every call
+/// asks the provider: only what it accepted may change here.
+#[async_trait]
+pub trait Groups: Send + Sync {
+    /// A group's subject, settings and participants.
+    async fn metadata(&self, jid: &str) -> Result<GroupMetadata, ChannelError>;
+    /// A new group with the inbox's number in it, and these participants.
+    async fn create(&self, subject: &str, participants: &[String]) -> Result<GroupMetadata, ChannelError>;
+    /// Adds, removes, promotes or demotes one participant; the provider's status for them
+    /// (`"200"` is success).
+    async fn participant(&self, jid: &str, participant: &str, action: &str) -> Result<String, ChannelError>;
+    async fn set_subject(&self, jid: &str, subject: &str) -> Result<(), ChannelError>;
+    async fn set_description(&self, jid: &str, description: &str) -> Result<(), ChannelError>;
+    async fn set_picture(&self, jid: &str, image_base64: &str) -> Result<(), ChannelError>;
+    async fn invite_code(&self, jid: &str) -> Result<String, ChannelError>;
+    /// A new invite code; the old one stops working.
+    async fn revoke_invite(&self, jid: &str) -> Result<String, ChannelError>;
+    async fn join_requests(&self, jid: &str) -> Result<Vec<JoinRequest>, ChannelError>;
+    /// Approves (`approve`) or rejects (`reject`) these participants' requests.
+    async fn handle_join_requests(&self, jid: &str, participants: &[String], action: &str) -> Result<(), ChannelError>;
+    async fn set_setting(&self, jid: &str, setting: &GroupSetting) -> Result<(), ChannelError>;
+    /// The inbox's number leaves the group.
+    async fn leave(&self, jid: &str) -> Result<(), ChannelError>;
 }

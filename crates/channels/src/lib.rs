@@ -5,6 +5,7 @@
 pub mod aldeamo;
 pub mod baileys;
 pub mod channel;
+pub mod groups;
 pub mod guard;
 pub mod inbound;
 pub mod media;

@@ -2,14 +2,8 @@
 //! be kept in our storage before the link expires: within a size limit, with failures told
 //! apart into those worth retrying and those that are final.
 
+pub use crate::channel::Downloaded;
 use crate::channel::SendError;
-
-/// A fetched file and the type its server declared.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Downloaded {
-    pub bytes: Vec<u8>,
-    pub content_type: Option<String>,
-}
 
 /// Sends `req` and reads the body, refusing more than `limit` bytes. Timeouts, 5xx and 429 may
 /// pass; any other failure (a 404: the link expired, a 403, too large) will not.

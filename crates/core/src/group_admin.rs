@@ -1,4 +1,4 @@
-//! Administering a WhatsApp group from the inbox, through the inbox's Baileys-style provider:
+//! Administering a WhatsApp group from the inbox, through its provider's `Groups`:
 //! members, subject, description and picture, the invite link, join requests, settings,
 //! leaving, and creating a group. Every write asks the provider first: only what it accepted
 //! changes here, and it changes as an inbound change would, with its activity lines and
@@ -7,9 +7,11 @@
 use base64::Engine;
 use serde::Serialize;
 use serde_json::{json, Value};
-use switchboard_channels::baileys::{Connection, JoinRequest, ProviderError};
+use switchboard_channels::channel::{ChannelError, Groups};
+use switchboard_channels::groups::JoinRequest;
+use switchboard_channels::Channel;
 use switchboard_domain::groups::{self, GroupSetting, Jid, JidKind, MemberRole, Person};
-use switchboard_domain::whatsapp::BaileysConfig;
+use switchboard_domain::whatsapp::Provider;
 use switchboard_domain::ValidationError;
 use switchboard_store::groups::{MemberChange, PersonChange};
 use switchboard_store::inboxes::Visibility;
@@ -18,8 +20,9 @@ use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::change::{Change, Outbox};
+use crate::channel::line::{unavailable, Line};
 use crate::error::{CoreError, CoreResult};
-use crate::groups::{activity, config_of, connection, describe, group_of, group_synced, record, unavailable};
+use crate::groups::{activity, describe, group_of, group_synced, record};
 use crate::state::AppState;
 
 /// A group contact the actor may administer, with its identity and inbox.
@@ -27,12 +30,13 @@ pub struct Group {
     pub contact: Contact,
     pub identity: ContactInbox,
     pub inbox: Inbox,
-    config: BaileysConfig,
+    line: Line,
 }
 
 impl Group {
-    fn connection(&self) -> Connection<'_> {
-        connection(&self.config, self.inbox.phone_number.as_deref().unwrap_or_default())
+    /// The group's inbox's provider, ready to call.
+    fn channel<'a>(&'a self, state: &'a AppState) -> Box<dyn Channel + 'a> {
+        self.line.open(state)
     }
     pub fn jid(&self) -> &str {
         self.contact.identifier.as_deref().unwrap_or_default()
@@ -63,8 +67,13 @@ pub async fn find(conn: &mut AsyncPgConnection, actor: &Actor, contact_id: i64, 
     if purpose == Purpose::Write && identity.group_left_at.is_some() {
         return Err(ValidationError::new("contact", "group_left", "is a group this inbox's number has left").into());
     }
-    let config = config_of(&inbox)?;
-    Ok(Group { contact, identity, inbox, config })
+    let line = Line::of(&inbox)?;
+    Ok(Group { contact, identity, inbox, line })
+}
+
+/// A channel's group administration; a provider without groups reaches none.
+fn admin(channel: &dyn Channel) -> CoreResult<&dyn Groups> {
+    channel.groups().ok_or_else(|| ValidationError::new("inbox_id", "invalid", "is not a WhatsApp inbox that reaches groups").into())
 }
 
 /// Access follows the inbox: administrators everywhere, agents in their inboxes.
@@ -121,10 +130,12 @@ where
 pub async fn add_members(state: &AppState, actor: &Actor, contact_id: i64, participants: &[String]) -> CoreResult<Vec<Outcome>> {
     let jids = groups::participant_jids("participants", participants)?;
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
+    let channel = group.channel(state);
+    let at = admin(&*channel)?;
     let mut outcomes = Vec::with_capacity(jids.len());
     let mut first_failure = None;
     for (raw, jid) in participants.iter().zip(&jids) {
-        let outcome = match state.provider.participant(&group.connection(), group.jid(), jid, "add").await {
+        let outcome = match at.participant(group.jid(), jid, "add").await {
             Ok(status) => {
                 let success = status == "200";
                 let error = (!success).then(|| format!("the provider answered {status} for this participant"));
@@ -174,7 +185,8 @@ fn member_jid(c: &Contact) -> CoreResult<String> {
 /// creator, whom nobody can change.
 async fn change_participant(state: &AppState, group: &Group, member: &Contact, action: &str) -> CoreResult<()> {
     let jid = member_jid(member)?;
-    let status = state.provider.participant(&group.connection(), group.jid(), &jid, action).await.map_err(unavailable)?;
+    let channel = group.channel(state);
+    let status = admin(&*channel)?.participant(group.jid(), &jid, action).await.map_err(unavailable)?;
     match status.as_str() {
         "200" => Ok(()),
         "406" => {
@@ -252,18 +264,19 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
         return Err(ValidationError::blank("subject").into());
     }
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    let c = group.connection();
+    let channel = group.channel(state);
+    let at = admin(&*channel)?;
     let mut accepted = groups::SettingsChange::default();
     let mut attributes = serde_json::Map::new();
-    let mut failure: Option<ProviderError> = None;
+    let mut failure: Option<ChannelError> = None;
     if let Some(s) = &subject {
-        match state.provider.set_subject(&c, group.jid(), s).await {
+        match at.set_subject(group.jid(), s).await {
             Ok(()) => accepted.subject = Some(s.as_str()).filter(|s| *s != group.contact.name),
             Err(e) => failure = Some(e),
         }
     }
     if let (Some(d), None) = (&description, &failure) {
-        match state.provider.set_description(&c, group.jid(), d).await {
+        match at.set_description(group.jid(), d).await {
             Ok(()) => {
                 let known = group.contact.additional_attributes.get("description").and_then(Value::as_str);
                 let new = Some(d.as_str()).filter(|d| !d.is_empty());
@@ -278,7 +291,7 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
     let mut picture_changed = false;
     if let (Some(bytes), None) = (&change.avatar, &failure) {
         let image = base64::engine::general_purpose::STANDARD.encode(bytes);
-        match state.provider.set_picture(&c, group.jid(), &image).await {
+        match at.set_picture(group.jid(), &image).await {
             Ok(()) => {
                 picture_changed = true;
                 attributes.insert("avatar_updated_at".into(), json!(chrono::Utc::now().timestamp()));
@@ -324,14 +337,14 @@ impl Invite {
 /// `GET …/group_invite`: the group's invite link, as the provider has it now.
 pub async fn invite(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResult<Invite> {
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    let code = state.provider.invite_code(&group.connection(), group.jid()).await.map_err(unavailable)?;
+    let code = admin(&*group.channel(state))?.invite_code(group.jid()).await.map_err(unavailable)?;
     Ok(Invite::of(code))
 }
 
 /// `POST …/group_invite/revoke`: a new invite link; the old one stops working.
 pub async fn revoke_invite(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResult<Invite> {
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    let code = state.provider.revoke_invite(&group.connection(), group.jid()).await.map_err(unavailable)?;
+    let code = admin(&*group.channel(state))?.revoke_invite(group.jid()).await.map_err(unavailable)?;
     let attributes = json!({ "invite_code": code });
     recorded(state, &group, async |conn, _out, contact| {
         describe(conn, contact, None, &attributes).await?;
@@ -344,7 +357,8 @@ pub async fn revoke_invite(state: &AppState, actor: &Actor, contact_id: i64) -> 
 /// `GET …/group_join_requests`: the requests waiting for an admin, from the provider.
 pub async fn join_requests(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResult<Vec<JoinRequest>> {
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    state.provider.join_requests(&group.connection(), group.jid()).await.map_err(unavailable)
+    let channel = group.channel(state);
+    admin(&*channel)?.join_requests(group.jid()).await.map_err(unavailable)
 }
 
 /// Whether a pending request (as stub messages record them: `{lid, pn}`, or as the provider
@@ -374,7 +388,7 @@ pub async fn handle_join_requests(
     let jids = groups::participant_jids("participants", participants)?;
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
     let verb = if approve { "approve" } else { "reject" };
-    state.provider.handle_join_requests(&group.connection(), group.jid(), &jids, verb).await.map_err(unavailable)?;
+    admin(&*group.channel(state))?.handle_join_requests(group.jid(), &jids, verb).await.map_err(unavailable)?;
     let pending: Vec<Value> = group
         .contact
         .additional_attributes
@@ -407,7 +421,7 @@ pub async fn handle_join_requests(
 /// `PATCH …/group_admin {property, enabled}`: one of the group's settings.
 pub async fn set_setting(state: &AppState, actor: &Actor, contact_id: i64, setting: GroupSetting) -> CoreResult<()> {
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    state.provider.set_setting(&group.connection(), group.jid(), &setting).await.map_err(unavailable)?;
+    admin(&*group.channel(state))?.set_setting(group.jid(), &setting).await.map_err(unavailable)?;
     let (key, value) = setting.attribute();
     let known = group.contact.additional_attributes.get(key).and_then(Value::as_bool);
     let attributes = json!({ key: value });
@@ -421,7 +435,7 @@ pub async fn set_setting(state: &AppState, actor: &Actor, contact_id: i64, setti
 /// `POST …/group_admin/leave`: our number leaves the group.
 pub async fn leave(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResult<()> {
     let group = find(&mut *state.conn().await?, actor, contact_id, Purpose::Write).await?;
-    state.provider.leave(&group.connection(), group.jid()).await.map_err(unavailable)?;
+    admin(&*group.channel(state))?.leave(group.jid()).await.map_err(unavailable)?;
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -455,10 +469,13 @@ pub async fn create(state: &AppState, actor: &Actor, inbox_id: i64, subject: &st
         allowed(&mut conn, actor, inbox.id).await?;
         inbox
     };
-    let config =
-        config_of(&inbox).map_err(|_| ValidationError::new("inbox_id", "invalid", "is not a WhatsApp inbox that reaches groups"))?;
-    let phone = inbox.phone_number.clone().unwrap_or_default();
-    let metadata = state.provider.create_group(&connection(&config, &phone), &subject, &jids).await.map_err(unavailable)?;
+    let reaches_groups = || ValidationError::new("inbox_id", "invalid", "is not a WhatsApp inbox that reaches groups");
+    if !Provider::of(inbox.provider).capabilities().groups {
+        return Err(reaches_groups().into());
+    }
+    let line = Line::of(&inbox).map_err(|_| reaches_groups())?;
+    let channel = line.open(state);
+    let metadata = admin(&*channel)?.create(&subject, &jids).await.map_err(unavailable)?;
     let jid = Jid::parse(&metadata.id)
         .filter(|j| j.kind() == JidKind::Group)
         .ok_or_else(|| CoreError::Upstream { refused: true, message: format!("the created group has no group JID ({:?})", metadata.id) })?;

@@ -5,10 +5,9 @@
 
 use chrono::Utc;
 use serde_json::{json, Value};
-use switchboard_channels::baileys::{Connection, GroupUpdate, ParticipantsUpdate, ProviderError};
+use switchboard_channels::baileys::{GroupUpdate, ParticipantsUpdate};
 use switchboard_channels::inbound::{GroupActivity, GroupStub};
 use switchboard_domain::groups::{self, Jid, JidKind, MemberRole, Person, SettingsChange};
-use switchboard_domain::whatsapp::{BaileysConfig, ChannelConfig};
 use switchboard_realtime::Event as LiveEvent;
 use switchboard_store::groups::{PersonChange, Recorded};
 use switchboard_store::jobs::{BackgroundJob, FetchAvatar, SyncGroup};
@@ -16,25 +15,10 @@ use switchboard_store::models::{Contact, ContactInbox, Inbox, Job};
 use switchboard_store::AsyncPgConnection;
 
 use crate::change::{Change, Outbox};
-use crate::error::{CoreError, CoreResult};
+use crate::channel::line::Line;
+use crate::error::CoreResult;
 use crate::state::AppState;
 use crate::tokens::random_token;
-
-pub(crate) fn connection<'a>(config: &'a BaileysConfig, phone: &'a str) -> Connection<'a> {
-    Connection { provider_url: &config.provider_url, api_key: &config.api_key, phone }
-}
-
-/// For the REST caller, any provider failure is "the provider is unavailable" (422).
-pub(crate) fn unavailable(e: ProviderError) -> CoreError {
-    CoreError::Upstream { refused: true, message: format!("the WhatsApp provider is unavailable: {}", e.message) }
-}
-
-pub fn config_of(inbox: &Inbox) -> CoreResult<BaileysConfig> {
-    match ChannelConfig::from_stored(inbox.provider, &inbox.provider_config) {
-        Some(ChannelConfig::Baileys(c)) => Ok(c),
-        _ => Err(CoreError::internal(format!("inbox {} has no valid Baileys config", inbox.id))),
-    }
-}
 
 /// The group contact of a JID with its identity, created (and a sync queued) when new.
 pub(crate) async fn group_of(
@@ -361,10 +345,15 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
         return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
     }
     drop(conn);
-    let config = config_of(&inbox)?;
-    let phone = inbox.phone_number.clone().unwrap_or_default();
+    let line = Line::of(&inbox)?;
+    let channel = line.open(state);
     let jid = group.identifier.clone().unwrap_or_default();
-    let metadata = match state.provider.group_metadata(&connection(&config, &phone), &jid).await {
+    let Some(at) = channel.groups() else {
+        // The inbox's provider reaches no groups (any more): nothing to sync.
+        let mut conn = state.conn().await?;
+        return Ok(switchboard_store::jobs::complete(&mut conn, job.id).await?);
+    };
+    let metadata = match at.metadata(&jid).await {
         Ok(m) => m,
         Err(e) => {
             let mut conn = state.conn().await?;
@@ -394,7 +383,7 @@ pub async fn sync(state: &AppState, job: &Job, payload: SyncGroup) -> CoreResult
 
 /// A group as the provider's metadata describes it: every participant as an active member (admins
 /// as `admin`), and the attributes a sync keeps.
-pub(crate) fn from_metadata(metadata: &switchboard_channels::baileys::GroupMetadata) -> (Vec<PersonChange<'static>>, Value) {
+pub(crate) fn from_metadata(metadata: &switchboard_channels::groups::GroupMetadata) -> (Vec<PersonChange<'static>>, Value) {
     let people = metadata
         .participants
         .iter()

@@ -17,13 +17,13 @@ pub struct NewUserInput {
     pub custom_attributes: Value,
 }
 
-/// Creates a user with fresh API and pubsub tokens; the password, if any, is hashed first.
-pub async fn create_user(conn: &mut AsyncPgConnection, input: NewUserInput) -> CoreResult<User> {
+/// A new user's row, with fresh API and pubsub tokens and the password, if any, hashed.
+async fn new_user(input: NewUserInput) -> CoreResult<NewUser> {
     let password_hash = match input.password {
         Some(p) => Some(hash_password(p.expose().to_string()).await?),
         None => None,
     };
-    let new = NewUser {
+    Ok(NewUser {
         name: input.name,
         display_name: input.display_name,
         email: input.email.into_inner(),
@@ -31,8 +31,28 @@ pub async fn create_user(conn: &mut AsyncPgConnection, input: NewUserInput) -> C
         pubsub_token: random_token(16),
         access_token: random_token(24),
         custom_attributes: input.custom_attributes,
-    };
+    })
+}
+
+/// Creates a user with fresh API and pubsub tokens; the password, if any, is hashed first.
+pub async fn create_user(conn: &mut AsyncPgConnection, input: NewUserInput) -> CoreResult<User> {
+    let new = new_user(input).await?;
     Ok(switchboard_store::users::create(conn, &new).await?)
+}
+
+/// A platform app's new user, which the app may manage from then on: the user and the app's
+/// permission in one transaction (the password is hashed before it begins).
+pub async fn create_for_app(state: &crate::state::AppState, app_id: i64, input: NewUserInput) -> CoreResult<User> {
+    let new = new_user(input).await?;
+    let mut tx = crate::change::Change::begin(state).await?;
+    let result = async {
+        let user = switchboard_store::users::create(&mut tx.conn, &new).await?;
+        let permission = switchboard_store::platform::Permissible::User(user.id);
+        switchboard_store::platform::grant(&mut tx.conn, app_id, permission).await?;
+        Ok(user)
+    }
+    .await;
+    tx.finish(state, result).await
 }
 
 /// The result of making sure an administrator exists.

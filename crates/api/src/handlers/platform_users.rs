@@ -13,7 +13,7 @@ use crate::auth::{hash_password, random_token, PlatformCtx};
 use crate::error::ApiResult;
 use crate::extract::{nullable, Body, Payload};
 use switchboard_core::state::AppState;
-use switchboard_core::users::{create_user, NewUserInput};
+use switchboard_core::users::NewUserInput;
 use switchboard_core::views;
 
 #[derive(Deserialize)]
@@ -57,9 +57,7 @@ pub async fn create(state: web::Data<AppState>, ctx: PlatformCtx, Body(body): Bo
             .transpose()?
             .unwrap_or_else(|| json!({})),
     };
-    let mut conn = state.conn().await?;
-    let user = create_user(&mut conn, input).await?;
-    switchboard_store::platform::grant(&mut conn, ctx.app.id, Permissible::User(user.id)).await?;
+    let user = switchboard_core::users::create_for_app(&state, ctx.app.id, input).await?;
     render(&state, &user).await
 }
 

@@ -7,13 +7,13 @@ use std::collections::HashMap;
 use async_trait::async_trait;
 use base64::Engine;
 use serde_json::{json, Value};
-use switchboard_domain::groups::{self, Jid, JidKind};
+use switchboard_domain::groups::{self, GroupSetting, Jid, JidKind};
 use switchboard_domain::whatsapp::{AfterCrash, BaileysConfig, Delivery, Provider, TEXT_MAX};
 use switchboard_domain::ValidationError;
 
 use super::webhook::{parse_webhook, Event, UpsertMessage};
-use super::{Client, Connection};
-use crate::channel::{Channel, ChannelError, Connect, Draft, Mentions, Outbound, Quoted, Recipient, SendError, WebhookError};
+use super::{Client, Connection, GroupMetadata, JoinRequest, ProviderError};
+use crate::channel::{Channel, ChannelError, Connect, Draft, Groups, Mentions, Outbound, Quoted, Recipient, SendError, WebhookError};
 use crate::inbound::{Chat, FileSource, GroupStub, InboundEvent, InboundFile, InboundMessage, Reaction, StatusUpdate};
 use crate::media::Downloaded;
 
@@ -48,11 +48,11 @@ impl Channel for Baileys<'_> {
     async fn connect(&self, setup: &Connect<'_>) -> Result<(), ChannelError> {
         let verify = &self.config.webhook_verify_token;
         let connected = self.client.connect(&self.connection(), setup.name, setup.webhook_url, verify, setup.groups_enabled).await;
-        connected.map_err(|e| ChannelError { message: e.message, refused: true })
+        connected.map_err(failed)
     }
 
     async fn disconnect(&self) -> Result<(), ChannelError> {
-        self.client.disconnect(&self.connection()).await.map_err(|e| ChannelError { message: e.message, refused: true })
+        self.client.disconnect(&self.connection()).await.map_err(failed)
     }
 
     /// The verify token must be the inbox's.
@@ -95,6 +95,10 @@ impl Channel for Baileys<'_> {
         self.client.send(&self.connection(), &jid, &content, &m.idempotency_key).await
     }
 
+    fn groups(&self) -> Option<&dyn Groups> {
+        Some(self)
+    }
+
     /// The provider keeps what contacts send, by message id.
     async fn download(&self, message_id: &str, _link: Option<&str>, limit: usize) -> Result<Downloaded, SendError> {
         self.client.media(&self.connection(), message_id, limit).await
@@ -108,6 +112,51 @@ impl Channel for Baileys<'_> {
             Err(e) => Err(SendError::Retryable(e.message)),
         };
         Some(found)
+    }
+}
+
+/// For the inbox's caller, any failure of a group call is the provider's.
+fn failed(e: ProviderError) -> ChannelError {
+    ChannelError { message: e.message, refused: true }
+}
+
+#[async_trait]
+impl Groups for Baileys<'_> {
+    async fn metadata(&self, jid: &str) -> Result<GroupMetadata, ChannelError> {
+        self.client.group_metadata(&self.connection(), jid).await.map_err(failed)
+    }
+    async fn create(&self, subject: &str, participants: &[String]) -> Result<GroupMetadata, ChannelError> {
+        self.client.create_group(&self.connection(), subject, participants).await.map_err(failed)
+    }
+    async fn participant(&self, jid: &str, participant: &str, action: &str) -> Result<String, ChannelError> {
+        self.client.participant(&self.connection(), jid, participant, action).await.map_err(failed)
+    }
+    async fn set_subject(&self, jid: &str, subject: &str) -> Result<(), ChannelError> {
+        self.client.set_subject(&self.connection(), jid, subject).await.map_err(failed)
+    }
+    async fn set_description(&self, jid: &str, description: &str) -> Result<(), ChannelError> {
+        self.client.set_description(&self.connection(), jid, description).await.map_err(failed)
+    }
+    async fn set_picture(&self, jid: &str, image_base64: &str) -> Result<(), ChannelError> {
+        self.client.set_picture(&self.connection(), jid, image_base64).await.map_err(failed)
+    }
+    async fn invite_code(&self, jid: &str) -> Result<String, ChannelError> {
+        self.client.invite_code(&self.connection(), jid).await.map_err(failed)
+    }
+    async fn revoke_invite(&self, jid: &str) -> Result<String, ChannelError> {
+        self.client.revoke_invite(&self.connection(), jid).await.map_err(failed)
+    }
+    async fn join_requests(&self, jid: &str) -> Result<Vec<JoinRequest>, ChannelError> {
+        self.client.join_requests(&self.connection(), jid).await.map_err(failed)
+    }
+    async fn handle_join_requests(&self, jid: &str, participants: &[String], action: &str) -> Result<(), ChannelError> {
+        self.client.handle_join_requests(&self.connection(), jid, participants, action).await.map_err(failed)
+    }
+    async fn set_setting(&self, jid: &str, setting: &GroupSetting) -> Result<(), ChannelError> {
+        self.client.set_setting(&self.connection(), jid, setting).await.map_err(failed)
+    }
+    async fn leave(&self, jid: &str) -> Result<(), ChannelError> {
+        self.client.leave(&self.connection(), jid).await.map_err(failed)
     }
 }
 
