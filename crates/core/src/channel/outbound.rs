@@ -4,14 +4,13 @@
 //! provider's policy (`AfterCrash`).
 
 use std::time::Duration;
-use switchboard_domain::whatsapp::Delivery;
 
 use chrono::Utc;
 use serde_json::Value;
 use switchboard_channels::channel::{Draft as Shape, Mentions, Outbound, OutboundFile, Quoted, Recipient, SendError};
 use switchboard_domain::conversations::MessageType;
 use switchboard_domain::groups;
-use switchboard_domain::whatsapp::{window_open, AfterCrash};
+use switchboard_domain::whatsapp::{window_open, AfterCrash, Delivery};
 use switchboard_domain::ValidationError;
 use switchboard_store::jobs::{BackgroundJob, SendMessage};
 use switchboard_store::models::{Conversation, Inbox, Job};
@@ -22,7 +21,7 @@ use super::line::Line;
 use super::statuses::announce_update;
 use super::templates::{resolve_template, template_send};
 use crate::change::Change;
-use crate::error::{CoreError, CoreResult};
+use crate::error::CoreResult;
 use crate::state::AppState;
 
 /// An outgoing message as the create endpoint received it.
@@ -110,7 +109,7 @@ async fn group_may_send(conn: &mut AsyncPgConnection, inbox: &Inbox, c: &Convers
     Ok(())
 }
 
-/// Sends one message. Once the BSP has taken it, only recording that remains: it is retried
+/// Sends one message. Once the provider has taken it, only recording that remains: it is retried
 /// until it sticks, and a message no longer `progress` is never sent again.
 pub(crate) async fn send(state: &AppState, job: &Job, payload: SendMessage) -> CoreResult<()> {
     let settings = &state.settings.whatsapp;
@@ -139,7 +138,7 @@ pub(crate) async fn send(state: &AppState, job: &Job, payload: SendMessage) -> C
         let wait = 1000 - u64::from(Utc::now().timestamp_subsec_millis()).min(999);
         return Ok(switchboard_store::jobs::postpone(&mut conn, job.id, Duration::from_millis(wait)).await?);
     }
-    let message = match outbound_of(state, &out, channel.capabilities().groups).await {
+    let message = match outbound_of(state, &mut conn, &out, channel.capabilities().groups).await {
         Ok(m) => m,
         Err(reason) => {
             drop(conn);
@@ -210,7 +209,9 @@ async fn finish_failed(state: &AppState, message_id: i64, reason: &str, job_id: 
 }
 
 /// The channel-neutral message for a stored one; an error is a reason to fail it, not to retry.
-async fn outbound_of<'a>(state: &AppState, out: &'a Outgoing, groups: bool) -> Result<Outbound<'a>, String> {
+/// `conn` is the send's own connection: the mentioned contacts are read on it, not on a second
+/// one from the pool.
+async fn outbound_of<'a>(state: &AppState, conn: &mut AsyncPgConnection, out: &'a Outgoing, groups: bool) -> Result<Outbound<'a>, String> {
     let m = &out.message;
     let to = if out.contact.group_type == "group" {
         if out.identity.as_ref().is_some_and(|i| i.group_left_at.is_some()) {
@@ -245,7 +246,7 @@ async fn outbound_of<'a>(state: &AppState, out: &'a Outgoing, groups: bool) -> R
         })
     });
     // Only providers with groups write mentions their way; the text is read once for them.
-    let mentions = if groups { outgoing_mentions(state, out).await? } else { None };
+    let mentions = if groups { outgoing_mentions(conn, out).await? } else { None };
     Ok(Outbound {
         to,
         content: m.content.as_deref(),
@@ -262,19 +263,16 @@ async fn outbound_of<'a>(state: &AppState, out: &'a Outgoing, groups: bool) -> R
 /// The text with each stored mention (`[@Name](mention://contact/…)`) written as WhatsApp
 /// shows it (`@<LID or number>`), the mentioned JIDs, and whether everyone is mentioned;
 /// `None` when it mentions no one.
-async fn outgoing_mentions(state: &AppState, out: &Outgoing) -> Result<Option<Mentions>, String> {
+async fn outgoing_mentions(conn: &mut AsyncPgConnection, out: &Outgoing) -> Result<Option<Mentions>, String> {
     let text = out.message.content.clone().unwrap_or_default();
     let found = groups::contact_mentions(&text);
     if found.is_empty() {
         return Ok(None);
     }
     let ids: Vec<i64> = found.iter().filter(|m| !m.everyone()).map(|m| m.contact_id).collect();
-    let contacts = async {
-        let mut conn = state.conn().await?;
-        Ok::<_, CoreError>(switchboard_store::contacts::by_ids(&mut conn, out.message.account_id, &ids).await?)
-    }
-    .await
-    .map_err(|e| format!("the mentioned contacts could not be read: {e}"))?;
+    let contacts = switchboard_store::contacts::by_ids(conn, out.message.account_id, &ids)
+        .await
+        .map_err(|e| format!("the mentioned contacts could not be read: {e}"))?;
     let mut written = String::with_capacity(text.len());
     let mut jids = Vec::new();
     let mut last = 0;
