@@ -170,11 +170,11 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
         provider_config,
         webhook_token,
     };
-    let mut conn = state.conn().await?;
     let inbox = switchboard_core::inboxes::create(&state, &ctx.actor(), &new, &changes).await?;
     if whatsapp.is_some() {
-        switchboard_core::channel::templates::first_sync(&state, &mut conn, &inbox).await;
+        switchboard_core::channel::templates::first_sync(&state, &inbox).await;
     }
+    let mut conn = state.conn().await?;
     render(&state, &mut conn, &inbox, true).await
 }
 

@@ -146,12 +146,17 @@ fn no_templates() -> CoreError {
 /// A new inbox's templates, there from the start when its provider has them and answers
 /// quickly. A failure or a slow provider is not the inbox's: the periodic sync tries again.
 /// Bounded, so that the caller's answer (the inbox exists now) comes well within its deadline.
-pub async fn first_sync(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox) {
+/// No connection is held while the provider answers.
+pub async fn first_sync(state: &AppState, inbox: &Inbox) {
     if !Provider::of(inbox.provider).capabilities().templates {
         return;
     }
+    let store = async |rows: Vec<NewMessageTemplate>| -> CoreResult<()> {
+        let mut conn = state.conn().await?;
+        Ok(switchboard_store::whatsapp::replace_templates(&mut conn, inbox.id, &rows).await?)
+    };
     let stored = match tokio::time::timeout(FIRST_SYNC, fetch_templates(state, inbox)).await {
-        Ok(Ok(rows)) => switchboard_store::whatsapp::replace_templates(conn, inbox.id, &rows).await.map_err(CoreError::from),
+        Ok(Ok(rows)) => store(rows).await,
         Ok(Err(e)) => Err(e),
         Err(_) => Err(CoreError::Upstream { refused: false, message: "the provider was slow to list templates".into() }),
     };
