@@ -1,7 +1,6 @@
 //! Teams and labels: an account's administrators create, change and delete them, each write
 //! with its audit entry in one transaction; and a team's members.
 
-use serde_json::Value;
 use switchboard_store::labels::NewLabel;
 use switchboard_store::models::{Agent, Label, LabelChanges, Team, TeamChanges};
 
@@ -14,7 +13,8 @@ pub async fn create_team(state: &AppState, actor: &Actor, name: &str, changes: &
     let mut tx = Change::begin(state).await?;
     let result = async {
         let team = switchboard_store::teams::create(&mut tx.conn, actor.account_id, name, changes).await?;
-        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "create", crate::views::team(&team, false)).await?;
+        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "create", crate::audit::changes(&crate::views::team(&team, false)))
+            .await?;
         Ok(team)
     }
     .await;
@@ -25,7 +25,8 @@ pub async fn update_team(state: &AppState, actor: &Actor, id: i64, changes: &Tea
     let mut tx = Change::begin(state).await?;
     let result = async {
         let team = switchboard_store::teams::update(&mut tx.conn, actor.account_id, id, changes).await?.ok_or(CoreError::NotFound)?;
-        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "update", crate::views::team(&team, false)).await?;
+        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "update", crate::audit::changes(&crate::views::team(&team, false)))
+            .await?;
         Ok(team)
     }
     .await;
@@ -38,7 +39,7 @@ pub async fn delete_team(state: &AppState, actor: &Actor, team: &Team) -> CoreRe
         if !switchboard_store::teams::delete(&mut tx.conn, actor.account_id, team.id).await? {
             return Err(CoreError::NotFound);
         }
-        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "destroy", crate::views::team(team, false)).await
+        crate::audit::record(&mut tx.conn, actor, "Team", team.id, "destroy", crate::audit::changes(&crate::views::team(team, false))).await
     }
     .await;
     tx.finish(state, result).await
@@ -48,7 +49,7 @@ pub async fn create_label(state: &AppState, actor: &Actor, new: &NewLabel<'_>) -
     let mut tx = Change::begin(state).await?;
     let result = async {
         let label = switchboard_store::labels::create(&mut tx.conn, actor.account_id, new).await?;
-        crate::audit::record(&mut tx.conn, actor, "Label", label.id, "create", crate::views::label(&label)).await?;
+        crate::audit::record(&mut tx.conn, actor, "Label", label.id, "create", crate::audit::changes(&crate::views::label(&label))).await?;
         Ok(label)
     }
     .await;
@@ -59,7 +60,7 @@ pub async fn update_label(state: &AppState, actor: &Actor, id: i64, changes: &La
     let mut tx = Change::begin(state).await?;
     let result = async {
         let label = switchboard_store::labels::update(&mut tx.conn, actor.account_id, id, changes).await?.ok_or(CoreError::NotFound)?;
-        crate::audit::record(&mut tx.conn, actor, "Label", label.id, "update", crate::views::label(&label)).await?;
+        crate::audit::record(&mut tx.conn, actor, "Label", label.id, "update", crate::audit::changes(&crate::views::label(&label))).await?;
         Ok(label)
     }
     .await;
@@ -71,8 +72,7 @@ pub async fn delete_label(state: &AppState, actor: &Actor, id: i64) -> CoreResul
     let result = async {
         let label = switchboard_store::labels::find(&mut tx.conn, actor.account_id, id).await?.ok_or(CoreError::NotFound)?;
         switchboard_store::labels::delete(&mut tx.conn, actor.account_id, id).await?;
-        let shown: Value = crate::views::label(&label);
-        crate::audit::record(&mut tx.conn, actor, "Label", id, "destroy", shown).await
+        crate::audit::record(&mut tx.conn, actor, "Label", id, "destroy", crate::audit::changes(&crate::views::label(&label))).await
     }
     .await;
     tx.finish(state, result).await

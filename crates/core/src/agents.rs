@@ -2,7 +2,6 @@
 //! account without an administrator. A change of role or membership tells the sockets of the
 //! person concerned (`access.changed`).
 
-use serde_json::Value;
 use switchboard_domain::users::{Availability, Role};
 use switchboard_store::account_users::{Guarded, MemberChange};
 use switchboard_store::models::{AccountUser, AccountUserChanges};
@@ -31,7 +30,7 @@ pub async fn update(
     role: Option<Role>,
     availability: Option<Availability>,
     auto_offline: Option<bool>,
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::Agent> {
     if !actor.administrator {
         return Err(CoreError::Forbidden);
     }
@@ -50,7 +49,7 @@ pub async fn update(
             .await,
         )?;
         if role.is_some() {
-            crate::events::access_changed(out, actor.account_id, &[user_id]);
+            crate::events::access_changed(out, actor.account_id, &[user_id])?;
         }
         let shown = crate::views::agent(&switchboard_store::models::Agent { user: agent.user, member });
         let mut entry = crate::audit::changes(&shown);
@@ -76,7 +75,7 @@ pub async fn remove(state: &AppState, actor: &Actor, user_id: i64) -> CoreResult
         guarded(
             switchboard_store::account_users::change_keeping_an_administrator(conn, actor.account_id, user_id, MemberChange::Remove).await,
         )?;
-        crate::events::access_changed(out, actor.account_id, &[user_id]);
+        crate::events::access_changed(out, actor.account_id, &[user_id])?;
         crate::audit::record(conn, actor, "AccountUser", user_id, "destroy", serde_json::json!({ "user_id": user_id })).await
     }
     .await;
@@ -92,7 +91,7 @@ pub async fn add(
     role: Role,
     availability: Availability,
     auto_offline: bool,
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::Agent> {
     if !actor.administrator {
         return Err(CoreError::Forbidden);
     }
@@ -116,8 +115,7 @@ pub async fn add(
             other => other.into(),
         })?;
         let shown = crate::views::agent(&switchboard_store::models::Agent { user, member });
-        crate::audit::record(conn, actor, "AccountUser", shown["id"].as_i64().unwrap_or_default(), "create", crate::audit::changes(&shown))
-            .await?;
+        crate::audit::record(conn, actor, "AccountUser", shown.id, "create", crate::audit::changes(&shown)).await?;
         Ok(shown)
     }
     .await;

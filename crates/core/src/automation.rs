@@ -625,10 +625,8 @@ pub async fn apply(
             }
             Action::SendWebhookEvent(url) => {
                 let endpoint = switchboard_store::automation::endpoint(conn, acting.owner, url).await?.ok_or(CoreError::NotFound)?;
-                let mut body = crate::present::conversation(state, conn, &c).await?;
-                if let Some(obj) = body.as_object_mut() {
-                    obj.insert("event".into(), json!(acting.event));
-                }
+                let conversation = crate::present::conversation(state, conn, &c).await?;
+                let body = crate::views::events::WithEvent { body: &conversation, event: &acting.event };
                 let row = switchboard_store::webhooks::NewDelivery {
                     account_id: actor.account_id,
                     webhook_id: endpoint.id,

@@ -100,7 +100,7 @@ pub async fn fetch(state: &AppState, job: &Job, payload: FetchAvatar) -> CoreRes
                 crate::groups::group_synced(conn, out, &updated).await?;
             } else {
                 let rendered = crate::present::contact(conn, &updated).await?;
-                crate::events::contact(out, LiveEvent::ContactUpdated, updated.account_id, rendered);
+                crate::events::contact(out, LiveEvent::ContactUpdated, updated.account_id, &rendered)?;
             }
         }
         Ok(())

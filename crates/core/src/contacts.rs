@@ -1,7 +1,6 @@
 //! Contacts: creating one (with its identity in an inbox), changing, merging and deleting, each
 //! one change with its events.
 
-use serde_json::{json, Value};
 use switchboard_domain::contacts::{merge_json, merge_labels};
 use switchboard_domain::custom_attributes::Model;
 use switchboard_domain::ValidationError;
@@ -41,7 +40,7 @@ pub async fn create(
     changes: &ContactChanges,
     inbox_id: Option<i64>,
     source_id: Option<&str>,
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::CreatedContact> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -62,19 +61,19 @@ pub async fn create(
         let identity = inbox.as_ref().zip(source_id.as_deref()).map(|(i, s)| (i.id, s, pubsub.as_str()));
         let (contact, contact_inbox) = switchboard_store::contacts::create(conn, actor.account_id, changes, identity).await?;
         let contact_inbox = match (contact_inbox, inbox) {
-            (Some(ci), Some(inbox)) => crate::views::contact_inbox(&ci, &inbox),
-            _ => Value::Null,
+            (Some(ci), Some(inbox)) => Some(crate::views::contact_inbox(&ci, &inbox)),
+            _ => None,
         };
         let rendered = crate::present::contact(conn, &contact).await?;
-        crate::events::contact(out, Event::ContactCreated, actor.account_id, rendered.clone());
-        Ok(json!({ "contact": rendered, "contact_inbox": contact_inbox }))
+        crate::events::contact(out, Event::ContactCreated, actor.account_id, &rendered)?;
+        Ok(crate::views::CreatedContact { contact: rendered, contact_inbox })
     }
     .await;
     tx.finish(state, result).await
 }
 
 /// Changes a contact; answers it as the API shows it.
-pub async fn update(state: &AppState, actor: &Actor, id: i64, changes: &ContactChanges) -> CoreResult<Value> {
+pub async fn update(state: &AppState, actor: &Actor, id: i64, changes: &ContactChanges) -> CoreResult<crate::views::Contact> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -84,7 +83,7 @@ pub async fn update(state: &AppState, actor: &Actor, id: i64, changes: &ContactC
         }
         let contact = switchboard_store::contacts::update(conn, actor.account_id, contact.id, changes).await?.ok_or(CoreError::NotFound)?;
         let rendered = crate::present::contact(conn, &contact).await?;
-        crate::events::contact(out, Event::ContactUpdated, actor.account_id, rendered.clone());
+        crate::events::contact(out, Event::ContactUpdated, actor.account_id, &rendered)?;
         Ok(rendered)
     }
     .await;
@@ -102,7 +101,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> 
             return Err(CoreError::Forbidden);
         }
         switchboard_store::contacts::delete(conn, actor.account_id, contact.id).await?;
-        crate::events::contact(out, Event::ContactDeleted, actor.account_id, crate::events::contact_ref(&contact));
+        crate::events::contact(out, Event::ContactDeleted, actor.account_id, &crate::views::events::contact_ref(&contact))?;
         Ok(())
     }
     .await;
@@ -112,7 +111,7 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> 
 /// Merges `mergee` into `base`: the base keeps its own values and takes the mergee's where it
 /// has none; attributes and labels are united; the mergee's conversations move to the base (each
 /// announced) and the mergee is deleted. Answers the merged contact.
-pub async fn merge(state: &AppState, actor: &Actor, base_id: i64, mergee_id: i64) -> CoreResult<Value> {
+pub async fn merge(state: &AppState, actor: &Actor, base_id: i64, mergee_id: i64) -> CoreResult<crate::views::Contact> {
     if base_id == mergee_id {
         return Err(ValidationError::invalid("mergee_contact_id", "must differ from base_contact_id").into());
     }
@@ -140,7 +139,7 @@ pub async fn merge_in(
     out: &mut crate::change::Outbox,
     base: &Contact,
     mergee: &Contact,
-) -> CoreResult<(Contact, Value)> {
+) -> CoreResult<(Contact, crate::views::Contact)> {
     let fill = |b: &Option<String>, m: &Option<String>| if b.is_none() { Some(m.clone()) } else { None };
     let merged = ContactChanges {
         name: base.name.trim().is_empty().then(|| mergee.name.clone()),
@@ -157,11 +156,8 @@ pub async fn merge_in(
         crate::events::announce(state, conn, out, c, Event::ConversationContactChanged, &[], Default::default()).await?;
     }
     let rendered = crate::present::contact(conn, &contact).await?;
-    let mut event = rendered.clone();
-    if let Some(obj) = event.as_object_mut() {
-        obj.insert("mergee".into(), crate::events::contact_ref(mergee));
-    }
-    crate::events::contact(out, Event::ContactMerged, base.account_id, event);
+    let event = crate::views::events::ContactMerged { contact: &rendered, mergee: crate::views::events::contact_ref(mergee) };
+    crate::events::contact(out, Event::ContactMerged, base.account_id, &event)?;
     Ok((contact, rendered))
 }
 

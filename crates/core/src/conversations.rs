@@ -58,7 +58,7 @@ pub async fn change_one(
     display_id: i64,
     event: Event,
     decide: impl FnOnce(&Conversation) -> (ConversationChanges, Vec<String>) + Send,
-) -> CoreResult<(Conversation, serde_json::Value)> {
+) -> CoreResult<(Conversation, crate::views::Conversation)> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -78,7 +78,7 @@ pub async fn change_one_in(
     display_id: i64,
     event: Event,
     decide: impl FnOnce(&Conversation) -> (ConversationChanges, Vec<String>) + Send,
-) -> CoreResult<(Conversation, serde_json::Value)> {
+) -> CoreResult<(Conversation, crate::views::Conversation)> {
     let before = visible(conn, actor, display_id).await?;
     let (changes, lines) = decide(&before);
     let (c, activities) = change(conn, &before, changes, lines).await?;
@@ -139,7 +139,8 @@ pub async fn set_status_in(
         crate::events::announce_change(state, conn, out, &before, &c, Event::ConversationStatusChanged, &activities, Default::default())
             .await?;
     if handoff {
-        crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, payload, Default::default()).await?;
+        let payload = crate::views::events::ConversationEvent { conversation: &payload, changed_attributes: None };
+        crate::events::conversation(conn, out, Event::ConversationBotHandoff, &c, &payload, Default::default()).await?;
     }
     if switchboard_domain::csat::surveys_on(inbox.csat_survey_enabled, current, next) {
         crate::csat::send_survey(state, conn, out, &inbox, &c).await?;
@@ -261,7 +262,7 @@ async fn team(conn: &mut AsyncPgConnection, actor: &Actor, id: i64) -> CoreResul
 
 /// Opens a conversation in an inbox the actor may see, with its first message and the
 /// assignee's notification; answers it as the API shows it.
-pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<Value> {
+pub async fn open(state: &AppState, actor: &Actor, o: Opening) -> CoreResult<crate::views::Conversation> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -349,7 +350,7 @@ pub async fn reassign(
     display_id: i64,
     assignee: Option<Option<i64>>,
     team_id: Option<Option<i64>>,
-) -> CoreResult<Value> {
+) -> CoreResult<Option<crate::views::Assigned>> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -369,11 +370,11 @@ pub async fn reassign_in(
     display_id: i64,
     assignee: Option<Option<i64>>,
     team_id: Option<Option<i64>>,
-) -> CoreResult<Value> {
+) -> CoreResult<Option<crate::views::Assigned>> {
     use switchboard_domain::conversations::{Named, Reassignment, ReassignmentEvent};
     let c = visible(conn, actor, display_id).await?;
     let mut changes = ConversationChanges::default();
-    let mut answer = Value::Null;
+    let mut answer = None;
     let (mut new_team, mut old_team) = (None, None);
     if let Some(id) = team_id {
         let given = match id {
@@ -383,7 +384,7 @@ pub async fn reassign_in(
         if let Some(id) = c.team_id {
             old_team = switchboard_store::teams::find(conn, actor.account_id, id, actor.user_id).await?.map(|(t, _)| t);
         }
-        answer = given.as_ref().map(|t| crate::views::team(t, false)).unwrap_or(Value::Null);
+        answer = given.as_ref().map(|t| crate::views::Assigned::Team(crate::views::team(t, false)));
         changes.team_id = Some(given.as_ref().map(|t| t.id));
         new_team = Some(given);
     }
@@ -396,9 +397,8 @@ pub async fn reassign_in(
         answer = match &user {
             Some(u) => switchboard_store::account_users::find(conn, actor.account_id, u.id)
                 .await?
-                .map(|a| crate::views::agent(&a))
-                .unwrap_or(Value::Null),
-            None => Value::Null,
+                .map(|a| crate::views::Assigned::Agent(crate::views::agent(&a))),
+            None => None,
         };
         changes.assignee_id = Some(user.as_ref().map(|u| u.id));
         new_assignee = Some(user);

@@ -59,8 +59,8 @@ pub async fn send_survey(
     if whatsapp {
         state.jobs.notify_one();
     }
-    let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
-    crate::events::publish(conn, out, &c, &message, &rendered.pop().unwrap_or(Value::Null), Event::MessageCreated).await
+    let rendered = crate::present::message(state, conn, &c, &message).await?;
+    crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await
 }
 
 /// How often the reply reader looks at the log.
@@ -145,8 +145,8 @@ async fn reply(
     let values = json!({ "csat_survey_response": { "rating": rating } });
     let attributes = switchboard_domain::messages::submitted(&survey.content_type, &survey.content_attributes, values)?;
     let survey = switchboard_store::messages::set_content_attributes(conn, survey.id, &attributes).await?;
-    let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&survey)).await?;
-    crate::events::publish(conn, out, &c, &survey, &rendered.pop().unwrap_or(Value::Null), Event::MessageUpdated).await
+    let rendered = crate::present::message(state, conn, &c, &survey).await?;
+    crate::events::publish(conn, out, &c, &survey, &rendered, Event::MessageUpdated).await
 }
 
 /// Records the contact's answer to a survey message (a second answer replaces the first).

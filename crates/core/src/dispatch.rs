@@ -163,6 +163,7 @@ async fn deliveries(
     display_ids.dedup();
     let list = switchboard_store::conversations::by_display_ids(conn, account_id, &display_ids).await?;
     let presented = crate::present::conversations(state, conn, account_id, &list).await?;
+    let presented = presented.iter().map(crate::views::value).collect::<crate::error::CoreResult<Vec<Value>>>()?;
     let conversations: HashMap<i64, Value> = list.iter().map(|c| c.display_id).zip(presented).collect();
 
     let account_ref = json!({ "id": account.id, "name": account.name });

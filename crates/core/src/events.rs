@@ -5,7 +5,7 @@ use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
 use switchboard_realtime::Audience;
 use switchboard_realtime::Event;
-use switchboard_store::models::{Contact, Conversation, Message};
+use switchboard_store::models::{Conversation, Message};
 use switchboard_store::AsyncPgConnection;
 
 use crate::change::Outbox;
@@ -28,12 +28,11 @@ pub async fn conversation(
     out: &mut Outbox,
     event: Event,
     c: &Conversation,
-    payload: Value,
+    payload: &views::events::ConversationEvent<'_>,
     extra: Audience,
 ) -> CoreResult<()> {
     let contact_pubsub = if reaches_contact_of(event) { contact_token(conn, c).await? } else { None };
-    conversation_with(out, event, c, payload, extra, contact_pubsub);
-    Ok(())
+    conversation_with(out, event, c, payload, extra, contact_pubsub)
 }
 
 /// The conversation events its contact receives too.
@@ -46,13 +45,14 @@ pub fn conversation_with(
     out: &mut Outbox,
     event: Event,
     c: &Conversation,
-    payload: Value,
+    payload: &views::events::ConversationEvent<'_>,
     extra: Audience,
     contact_pubsub: Option<String>,
-) {
+) -> CoreResult<()> {
     let contact_pubsub = contact_pubsub.filter(|_| reaches_contact_of(event));
     let audience = Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..extra };
-    out.push(c.account_id, event, payload, audience);
+    out.push(c.account_id, event, views::value(payload)?, audience);
+    Ok(())
 }
 
 /// Typing indicators (no change, so published at once): the inbox's agents, and the contact unless the agent is writing a
@@ -63,26 +63,28 @@ pub async fn typing(
     c: &Conversation,
     on: bool,
     private: bool,
-    typer: Value,
+    typer: views::events::Typer,
     typer_pubsub: &str,
 ) -> CoreResult<()> {
     let contact_pubsub = if private { None } else { contact_token(conn, c).await? };
     let audience =
         Audience { inbox_id: Some(c.inbox_id), contact_pubsub, exclude_pubsub: Some(typer_pubsub.to_string()), ..Default::default() };
     let event = if on { Event::ConversationTypingOn } else { Event::ConversationTypingOff };
-    let data = json!({ "conversation": { "id": c.display_id, "inbox_id": c.inbox_id }, "user": typer, "is_private": private, "account_id": c.account_id });
+    let conversation = views::events::TypingConversation { id: c.display_id, inbox_id: c.inbox_id };
+    let data = views::value(&views::events::Typing { conversation, user: typer, is_private: private, account_id: c.account_id })?;
     state.realtime.publish(c.account_id, event, data, audience).await;
     Ok(())
 }
 
 /// These users' rights in the account changed (membership, role, deletion, credentials): every
 /// node's sockets check their subscriptions again at once. No client receives the event itself.
-pub fn access_changed(out: &mut Outbox, account_id: i64, user_ids: &[i64]) {
+pub fn access_changed(out: &mut Outbox, account_id: i64, user_ids: &[i64]) -> CoreResult<()> {
     if user_ids.is_empty() {
-        return;
+        return Ok(());
     }
-    let data = json!({ "user_ids": user_ids, "account_id": account_id });
+    let data = views::value(&views::events::AccessChanged { user_ids, account_id })?;
     out.push(account_id, Event::AccessChanged, data, Audience::default());
+    Ok(())
 }
 
 /// The accounts a user belongs to, read before a change that ends or alters their access.
@@ -91,24 +93,19 @@ pub async fn accounts_of(conn: &mut AsyncPgConnection, user_id: i64) -> CoreResu
 }
 
 /// A user's credentials or existence changed: each of these accounts hears it.
-pub fn user_access_changed(out: &mut Outbox, accounts: &[i64], user_id: i64) {
+pub fn user_access_changed(out: &mut Outbox, accounts: &[i64], user_id: i64) -> CoreResult<()> {
     for account_id in accounts {
-        access_changed(out, *account_id, &[user_id]);
+        access_changed(out, *account_id, &[user_id])?;
     }
+    Ok(())
 }
 
-/// Contact events go to every user of the account.
-pub fn contact(out: &mut Outbox, event: Event, account_id: i64, payload: Value) {
-    let mut data = payload;
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert("account_id".into(), json!(account_id));
-    }
+/// Contact events go to every user of the account. `contact` is in the shape of the surface
+/// that changed it (a REST contact, a retailer customer, a group with its members).
+pub fn contact(out: &mut Outbox, event: Event, account_id: i64, contact: &impl serde::Serialize) -> CoreResult<()> {
+    let data = views::value(&views::events::ContactEvent { contact, account_id })?;
     out.push(account_id, event, data, Audience { account_wide: true, ..Default::default() });
-}
-
-/// The payload of a contact event for a deleted contact.
-pub fn contact_ref(c: &Contact) -> Value {
-    json!({ "id": c.id, "name": c.name, "email": c.email, "phone_number": c.phone_number, "identifier": c.identifier })
+    Ok(())
 }
 
 /// A conversation change's events: its activity lines, then the conversation event; returns
@@ -121,7 +118,7 @@ pub async fn announce(
     event: Event,
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
-) -> CoreResult<Value> {
+) -> CoreResult<views::Conversation> {
     announce_with(state, conn, out, c, event, activities, extra, None).await
 }
 
@@ -138,7 +135,7 @@ pub async fn announce_change(
     event: Event,
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
-) -> CoreResult<Value> {
+) -> CoreResult<views::Conversation> {
     announce_with(state, conn, out, c, event, activities, extra, Some(changed_attributes(before, c))).await
 }
 
@@ -152,17 +149,14 @@ async fn announce_with(
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
     changed: Option<Value>,
-) -> CoreResult<Value> {
+) -> CoreResult<views::Conversation> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
         publish(conn, out, c, m, &rendered, Event::MessageCreated).await?;
     }
     let payload = crate::present::conversation(state, conn, c).await?;
-    let mut data = payload.clone();
-    if let (Some(changed), Some(obj)) = (changed, data.as_object_mut()) {
-        obj.insert("changed_attributes".into(), changed);
-    }
-    conversation(conn, out, event, c, data, extra).await?;
+    let data = views::events::ConversationEvent { conversation: &payload, changed_attributes: changed };
+    conversation(conn, out, event, c, &data, extra).await?;
     Ok(payload)
 }
 
@@ -203,28 +197,29 @@ pub async fn publish(
     out: &mut Outbox,
     c: &Conversation,
     m: &Message,
-    rendered: &Value,
+    rendered: &views::Message,
     event: Event,
 ) -> CoreResult<()> {
     let contact_pubsub = match c.contact_inbox_id {
         Some(id) if reaches_contact(m) => switchboard_store::contacts::identity(conn, id).await?.map(|ci| ci.pubsub_token),
         _ => None,
     };
-    publish_with(out, c, m, rendered, event, contact_pubsub);
-    Ok(())
+    publish_with(out, c, m, rendered, event, contact_pubsub)
 }
 
 /// A message event when the caller already knows the contact's identity token. The contact
 /// hears of public, non-activity messages only.
-pub fn publish_with(out: &mut Outbox, c: &Conversation, m: &Message, rendered: &Value, event: Event, contact_pubsub: Option<String>) {
+pub fn publish_with(
+    out: &mut Outbox,
+    c: &Conversation,
+    m: &Message,
+    rendered: &views::Message,
+    event: Event,
+    contact_pubsub: Option<String>,
+) -> CoreResult<()> {
     let contact_pubsub = contact_pubsub.filter(|_| reaches_contact(m));
-    let mut data = rendered.clone();
-    if let Some(obj) = data.as_object_mut() {
-        obj.insert(
-            "conversation".into(),
-            json!({ "id": c.display_id, "status": c.status, "assignee_id": c.assignee_id, "inbox_id": c.inbox_id }),
-        );
-    }
+    let data = views::value(&views::events::message_event(rendered, c))?;
     let audience = switchboard_realtime::Audience { inbox_id: Some(c.inbox_id), contact_pubsub, ..Default::default() };
     out.push(c.account_id, event, data, audience);
+    Ok(())
 }

@@ -201,7 +201,13 @@ async fn active_member(state: &AppState, group: &Group, member_id: i64) -> CoreR
 }
 
 /// `PATCH …/group_members/{member_id} {role}`: promotes or demotes a member.
-pub async fn set_role(state: &AppState, actor: &Actor, contact_id: i64, member_id: i64, role: &str) -> CoreResult<Value> {
+pub async fn set_role(
+    state: &AppState,
+    actor: &Actor,
+    contact_id: i64,
+    member_id: i64,
+    role: &str,
+) -> CoreResult<crate::views::GroupMember> {
     let role = match role.trim() {
         "admin" => MemberRole::Admin,
         "member" => MemberRole::Member,

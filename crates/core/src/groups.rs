@@ -33,7 +33,7 @@ pub(crate) async fn group_of(
     if created {
         state.jobs.notify_one();
         let rendered = crate::present::contact(conn, &group).await?;
-        crate::events::contact(out, LiveEvent::ContactCreated, group.account_id, rendered);
+        crate::events::contact(out, LiveEvent::ContactCreated, group.account_id, &rendered)?;
     }
     Ok((group, identity))
 }
@@ -85,7 +85,7 @@ pub(crate) async fn record(
         let ids: Vec<i64> = new.iter().map(|c| c.id).collect();
         let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
         for c in new {
-            crate::events::contact(out, LiveEvent::ContactCreated, c.account_id, crate::views::contact(c, &identities));
+            crate::events::contact(out, LiveEvent::ContactCreated, c.account_id, &crate::views::contact(c, &identities))?;
         }
     }
     Ok((group, recorded))
@@ -311,11 +311,8 @@ pub(crate) async fn group_settings(state: &AppState, inbox: &Inbox, update: &Gro
 /// `contact.group_synced`: the group contact as `contact.updated` shows it, plus its active
 /// members, so a dashboard can redraw both at once.
 pub async fn group_synced(conn: &mut AsyncPgConnection, out: &mut Outbox, group: &Contact) -> CoreResult<()> {
-    let mut payload = crate::present::contact(conn, group).await?;
-    let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
-    payload["group_members"] = json!(members.iter().map(|(m, c)| crate::views::group_member(m, c)).collect::<Vec<_>>());
-    crate::events::contact(out, LiveEvent::ContactGroupSynced, group.account_id, payload);
-    Ok(())
+    let payload = crate::present::group(conn, group).await?;
+    crate::events::contact(out, LiveEvent::ContactGroupSynced, group.account_id, &payload)
 }
 
 /// Runs a group sync job: metadata from the provider, then names, settings and members (the

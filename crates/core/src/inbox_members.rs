@@ -65,7 +65,7 @@ pub async fn change(state: &AppState, actor: &Actor, inbox_id: i64, user_ids: &[
                 user_ids.to_vec()
             }
         };
-        crate::events::access_changed(out, actor.account_id, &changed);
+        crate::events::access_changed(out, actor.account_id, &changed)?;
         if how == Membership::Remove {
             return Ok(vec![]);
         }

@@ -1,7 +1,6 @@
 //! Creating and changing an inbox, with its events (`inbox.created`, `inbox.updated`, read by
 //! outgoing webhooks) and an API inbox's callback endpoint kept in step, in one change.
 
-use serde_json::json;
 use switchboard_realtime::{Audience, Event};
 use switchboard_store::models::InboxChanges;
 use switchboard_store::models::{Inbox, NewInbox};
@@ -19,11 +18,11 @@ pub async fn check_callback(state: &AppState, changes: &InboxChanges) -> CoreRes
     Ok(())
 }
 
-fn announce(out: &mut Outbox, event: Event, inbox: &Inbox) {
-    let mut data = crate::views::inbox(inbox, false);
-    data["account_id"] = json!(inbox.account_id);
+fn announce(out: &mut Outbox, event: Event, inbox: &Inbox) -> CoreResult<()> {
+    let data = crate::views::value(&crate::views::inbox(inbox, false))?;
     // Read by the log's readers only: no socket receives inbox events.
     out.push(inbox.account_id, event, data, Audience { personal: true, ..Default::default() });
+    Ok(())
 }
 
 /// What the audit log keeps of an inbox: never its tokens or the provider's credentials.
@@ -38,7 +37,7 @@ pub async fn create(state: &AppState, actor: &crate::actor::Actor, new: &NewInbo
     let result = async {
         let inbox = switchboard_store::inboxes::create(&mut change.conn, new, changes).await?;
         crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
-        announce(&mut change.out, Event::InboxCreated, &inbox);
+        announce(&mut change.out, Event::InboxCreated, &inbox)?;
         crate::audit::record(&mut change.conn, actor, "Inbox", inbox.id, "create", audited(&inbox)).await?;
         CoreResult::Ok(inbox)
     }
@@ -55,7 +54,7 @@ pub async fn update(state: &AppState, actor: &crate::actor::Actor, id: i64, chan
         if changes.webhook_url.is_some() {
             crate::webhooks::sync_inbox_callback(&mut change.conn, &inbox).await?;
         }
-        announce(&mut change.out, Event::InboxUpdated, &inbox);
+        announce(&mut change.out, Event::InboxUpdated, &inbox)?;
         crate::audit::record(&mut change.conn, actor, "Inbox", inbox.id, "update", audited(&inbox)).await?;
         CoreResult::Ok(inbox)
     }

@@ -2,7 +2,7 @@
 //! change that stores the message with its attachments, mentions and send job, and its events.
 //! Agents (REST), and later integrators and contacts, go through here.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_domain::conversations::MessageType;
 use switchboard_domain::conversations::SenderType;
 use switchboard_domain::inbox::ChannelType;
@@ -43,7 +43,7 @@ pub async fn create(
     draft: Draft,
     echo_id: Option<String>,
     files: &[StoredFile],
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::Message> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -69,7 +69,7 @@ pub async fn create_in(
     actor: &Actor,
     c: &Conversation,
     composed: Composed<'_>,
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::Message> {
     let Composed { draft, echo_id, files } = composed;
     {
         let c = c.clone();
@@ -156,17 +156,13 @@ pub async fn create_in(
         if send_job {
             state.jobs.notify_one();
         }
-        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
-        let rendered = rendered.pop().unwrap_or(Value::Null);
+        let rendered = crate::present::message(state, conn, &c, &message).await?;
         crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageCreated).await?;
         crate::notifications::publish(state, conn, out, &notifications).await?;
         // `conversation.mentioned` to each mentioned agent alone (not the author).
         let told: Vec<i64> = mentioned.iter().copied().filter(|id| *id != actor.user_id).collect();
         if !told.is_empty() {
-            let mut payload = crate::present::conversation(state, conn, &c).await?;
-            if let Some(obj) = payload.as_object_mut() {
-                obj.insert("account_id".into(), json!(c.account_id));
-            }
+            let payload = crate::views::value(&crate::present::conversation(state, conn, &c).await?)?;
             let audience = switchboard_realtime::Audience { users: told, personal: true, ..Default::default() };
             out.push(c.account_id, Event::ConversationMentioned, payload, audience);
         }
@@ -175,15 +171,14 @@ pub async fn create_in(
 }
 
 /// Deletes a message's content (it stays, marked deleted, as in the reference) and announces it.
-pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, message_id: i64) -> CoreResult<Value> {
+pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, message_id: i64) -> CoreResult<crate::views::Message> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let c = actor.conversation(conn, display_id).await?;
         let message = switchboard_store::messages::find(conn, c.id, message_id).await?.ok_or(CoreError::NotFound)?;
         let message = switchboard_store::messages::soft_delete(conn, &message).await?;
-        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&message)).await?;
-        let rendered = rendered.pop().unwrap_or(Value::Null);
+        let rendered = crate::present::message(state, conn, &c, &message).await?;
         crate::events::publish(conn, out, &c, &message, &rendered, Event::MessageUpdated).await?;
         Ok(rendered)
     }

@@ -1,7 +1,7 @@
 //! Notifications in the reference's shape, their `notification.created` event, and what a
 //! user does with theirs (read, delete).
 
-use serde_json::{json, Value};
+use crate::views;
 use switchboard_realtime::Audience;
 use switchboard_realtime::Event;
 use switchboard_store::models::Notification;
@@ -24,7 +24,12 @@ fn title(notification_type: &str, display_id: i64) -> String {
 
 /// Renders notifications of one account with a fixed number of queries: their conversations
 /// (the primary actor), and the users and messages that are secondary actors.
-pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account_id: i64, list: &[Notification]) -> CoreResult<Vec<Value>> {
+pub async fn render_many(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    list: &[Notification],
+) -> CoreResult<Vec<views::Notification>> {
     let conversation_ids: Vec<i64> = list.iter().map(|n| n.conversation_id).collect();
     let conversations = switchboard_store::conversations::by_ids(conn, account_id, &conversation_ids).await?;
     let rendered = crate::present::conversations(state, conn, account_id, &conversations).await?;
@@ -41,29 +46,17 @@ pub async fn render_many(state: &AppState, conn: &mut AsyncPgConnection, account
             let at = conversations.iter().position(|c| c.id == n.conversation_id)?;
             let (conversation, payload) = (conversations.get(at)?, rendered.get(at)?);
             let secondary_actor = match n.secondary_actor_type.as_deref() {
-                Some("User") => users.iter().find(|u| Some(u.id) == n.secondary_actor_id).map(crate::views::user_brief),
+                Some("User") => {
+                    users.iter().find(|u| Some(u.id) == n.secondary_actor_id).map(|u| views::SecondaryActor::User(views::user_brief(u)))
+                }
                 Some("Message") => messages
                     .iter()
                     .find(|m| Some(m.id) == n.secondary_actor_id)
-                    .map(|m| crate::views::message(m, conversation.display_id, None, vec![])),
+                    .map(|m| views::SecondaryActor::Message(Box::new(views::message(m, conversation.display_id, None, vec![])))),
                 _ => None,
             };
-            Some(json!({
-                "id": n.id,
-                "notification_type": n.notification_type,
-                "push_message_title": title(&n.notification_type, conversation.display_id),
-                "primary_actor_type": "Conversation",
-                "primary_actor_id": conversation.display_id,
-                "primary_actor": payload,
-                "read_at": n.read_at.map(|t| t.timestamp()),
-                "secondary_actor": secondary_actor,
-                "user": users.iter().find(|u| u.id == n.user_id).map(crate::views::user_brief),
-                "created_at": n.created_at.timestamp(),
-                "last_activity_at": n.last_activity_at.timestamp(),
-                "snoozed_until": n.snoozed_until.map(|t| t.timestamp()),
-                "meta": {},
-                "account_id": n.account_id,
-            }))
+            let user = users.iter().find(|u| u.id == n.user_id).map(views::user_brief);
+            Some(views::notification(n, title(&n.notification_type, conversation.display_id), payload.clone(), secondary_actor, user))
         })
         .collect())
 }
@@ -74,7 +67,8 @@ pub async fn publish(state: &AppState, conn: &mut AsyncPgConnection, out: &mut O
     let Some(first) = list.first() else { return Ok(()) };
     let rendered = render_many(state, conn, first.account_id, list).await?;
     for n in list {
-        let Some(data) = rendered.iter().find(|v| v["id"] == n.id).cloned() else { continue };
+        let Some(data) = rendered.iter().find(|v| v.id == n.id) else { continue };
+        let data = views::value(data)?;
         let audience = Audience { users: vec![n.user_id], personal: true, ..Default::default() };
         out.push(n.account_id, Event::NotificationCreated, data, audience);
     }

@@ -1,7 +1,6 @@
 //! Stored rows in Chatwoot's shapes, with the queries that takes: one fixed set of queries for
 //! any number of rows. Handlers answer with these, and events carry them.
 
-use serde_json::Value;
 use switchboard_domain::conversations::SenderType;
 use switchboard_store::models::{AgentBot, Contact, Conversation, Inbox, Message, User};
 use switchboard_store::AsyncPgConnection;
@@ -16,7 +15,7 @@ pub async fn conversations(
     conn: &mut AsyncPgConnection,
     account_id: i64,
     list: &[Conversation],
-) -> CoreResult<Vec<Value>> {
+) -> CoreResult<Vec<views::Conversation>> {
     let related = switchboard_store::conversations::related(conn, list).await?;
     let inboxes = switchboard_store::inboxes::list(conn, account_id, switchboard_store::inboxes::Visibility::All).await?;
     let last_ids: Vec<i64> = related.last_messages.iter().map(|m| m.id).collect();
@@ -24,12 +23,12 @@ pub async fn conversations(
     Ok(list.iter().map(|c| views::conversation(c, inboxes.iter().find(|i| i.id == c.inbox_id), &related, &attachments)).collect())
 }
 
-pub async fn conversation(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<Value> {
-    Ok(conversations(state, conn, c.account_id, std::slice::from_ref(c)).await?.into_iter().next().unwrap_or(Value::Null))
+pub async fn conversation(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation) -> CoreResult<views::Conversation> {
+    conversations(state, conn, c.account_id, std::slice::from_ref(c)).await?.pop().ok_or(crate::error::CoreError::NotFound)
 }
 
 /// Attachments of these messages with their URLs: one query for any number of messages.
-pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message_ids: &[i64]) -> CoreResult<Vec<(i64, Value)>> {
+pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message_ids: &[i64]) -> CoreResult<Vec<(i64, views::Attachment)>> {
     let rows = switchboard_store::attachments::of_messages(conn, message_ids).await?;
     let mut out = Vec::with_capacity(rows.len());
     for a in &rows {
@@ -40,11 +39,17 @@ pub async fn attachments(state: &AppState, conn: &mut AsyncPgConnection, message
 }
 
 /// `participants`: the contacts who wrote in a group conversation (its contact is the group).
-fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User], bots: &[AgentBot]) -> Option<Value> {
+fn sender(m: &Message, contact: Option<&Contact>, participants: &[Contact], users: &[User], bots: &[AgentBot]) -> Option<views::Sender> {
     match m.sender_type {
-        Some(SenderType::Contact) => participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(views::contact_sender),
-        Some(SenderType::User) => m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(views::user_brief),
-        Some(SenderType::AgentBot) => m.sender_id.and_then(|id| bots.iter().find(|b| b.id == id)).map(views::agent_bot_brief),
+        Some(SenderType::Contact) => {
+            participants.iter().find(|p| Some(p.id) == m.sender_id).or(contact).map(|c| views::Sender::Contact(views::contact_sender(c)))
+        }
+        Some(SenderType::User) => {
+            m.sender_id.and_then(|id| users.iter().find(|u| u.id == id)).map(|u| views::Sender::User(views::user_brief(u)))
+        }
+        Some(SenderType::AgentBot) => {
+            m.sender_id.and_then(|id| bots.iter().find(|b| b.id == id)).map(|b| views::Sender::AgentBot(views::agent_bot_brief(b)))
+        }
         _ => None,
     }
 }
@@ -55,7 +60,7 @@ pub async fn messages(
     conn: &mut AsyncPgConnection,
     c: &Conversation,
     list: &[Message],
-) -> CoreResult<(Vec<Value>, Contact)> {
+) -> CoreResult<(Vec<views::Message>, Contact)> {
     let contact = switchboard_store::contacts::by_id(conn, c.contact_id).await?;
     let user_ids: Vec<i64> = list.iter().filter(|m| m.sender_type == Some(SenderType::User)).filter_map(|m| m.sender_id).collect();
     let users = if user_ids.is_empty() { vec![] } else { switchboard_store::users::by_ids(conn, &user_ids).await? };
@@ -84,15 +89,29 @@ pub async fn messages(
     Ok((rendered, contact))
 }
 
+/// One message as its events show it.
+pub async fn message(state: &AppState, conn: &mut AsyncPgConnection, c: &Conversation, m: &Message) -> CoreResult<views::Message> {
+    let (mut rendered, _) = messages(state, conn, c, std::slice::from_ref(m)).await?;
+    rendered.pop().ok_or_else(|| crate::error::CoreError::internal("a message was not rendered"))
+}
+
 /// A contact with its inbox identities.
-pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> CoreResult<Value> {
+pub async fn contact(conn: &mut AsyncPgConnection, contact: &Contact) -> CoreResult<views::Contact> {
     let identities = switchboard_store::contacts::inboxes_of(conn, &[contact.id]).await?;
     Ok(views::contact(contact, &identities))
 }
 
+/// A group contact with its active members.
+pub async fn group(conn: &mut AsyncPgConnection, group: &Contact) -> CoreResult<views::GroupContact> {
+    let contact = contact(conn, group).await?;
+    let (members, _) = switchboard_store::groups::members(conn, group.id, None, 0, i64::MAX).await?;
+    let group_members = members.iter().map(|(m, c)| views::group_member(m, c)).collect();
+    Ok(views::GroupContact { contact, group_members })
+}
+
 /// Inboxes in the reference's shape, with their WhatsApp templates and, for administrators, their
 /// API callback endpoints: two queries for any number of inboxes.
-pub async fn inboxes(state: &AppState, conn: &mut AsyncPgConnection, inboxes: &[Inbox], admin: bool) -> CoreResult<Vec<Value>> {
+pub async fn inboxes(state: &AppState, conn: &mut AsyncPgConnection, inboxes: &[Inbox], admin: bool) -> CoreResult<Vec<views::Inbox>> {
     let whatsapp: Vec<i64> =
         inboxes.iter().filter(|i| i.channel_type == switchboard_domain::inbox::ChannelType::Whatsapp).map(|i| i.id).collect();
     let templates = if whatsapp.is_empty() { vec![] } else { switchboard_store::whatsapp::templates_of(conn, &whatsapp).await? };
@@ -104,6 +123,6 @@ pub async fn inboxes(state: &AppState, conn: &mut AsyncPgConnection, inboxes: &[
     Ok(inboxes.iter().map(|i| views::inbox_with(i, admin, url, &templates, groups, &callbacks)).collect())
 }
 
-pub async fn inbox(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> CoreResult<Value> {
-    Ok(inboxes(state, conn, std::slice::from_ref(inbox), admin).await?.into_iter().next().unwrap_or(Value::Null))
+pub async fn inbox(state: &AppState, conn: &mut AsyncPgConnection, inbox: &Inbox, admin: bool) -> CoreResult<views::Inbox> {
+    inboxes(state, conn, std::slice::from_ref(inbox), admin).await?.pop().ok_or(crate::error::CoreError::NotFound)
 }

@@ -23,6 +23,7 @@ use crate::conversations::{ContactRef, Opening};
 use crate::error::{CoreError, CoreResult};
 use crate::messages::StoredFile;
 use crate::state::AppState;
+use crate::views;
 
 /// The most conversations the list gives (newest first), each with its latest messages.
 pub const CONVERSATIONS: i64 = 25;
@@ -69,39 +70,6 @@ pub async fn visitor(state: &AppState, identifier: &str, source_id: &str) -> Cor
     Ok(Visitor { inbox, identity, contact })
 }
 
-/// The inbox as a widget needs it.
-pub fn inbox_view(i: &Inbox) -> Value {
-    json!({
-        "identifier": i.inbox_identifier,
-        "name": i.name,
-        "timezone": i.timezone,
-        "working_hours_enabled": i.working_hours_enabled,
-        "working_hours": i.working_hours,
-        "out_of_office_message": i.out_of_office_message,
-        "greeting_enabled": i.greeting_enabled,
-        "greeting_message": i.greeting_message,
-        "csat_survey_enabled": i.csat_survey_enabled,
-        "enable_email_collect": i.enable_email_collect,
-        "identity_validation_enabled": i.hmac_mandatory,
-    })
-}
-
-/// The contact as its own client sees it: with its `source_id` and the `pubsub_token` it
-/// subscribes to `/cable` with.
-pub fn contact_view(c: &Contact, identity: &ContactInbox) -> Value {
-    json!({
-        "id": c.id,
-        "source_id": identity.source_id,
-        "name": c.name,
-        "email": c.email,
-        "phone_number": c.phone_number,
-        "identifier": c.identifier,
-        "custom_attributes": c.custom_attributes,
-        "pubsub_token": identity.pubsub_token,
-        "hmac_verified": identity.hmac_verified,
-    })
-}
-
 /// A contact's fields as its client submits them; `identifier` needs `identifier_hash` where
 /// the inbox requires it (`identity::check`).
 #[derive(Debug, Default)]
@@ -121,7 +89,7 @@ fn refused(r: Refused) -> CoreError {
 /// Creates a contact with its identity in the inbox. A verified identifier that the account
 /// already knows gets a new identity of that contact (one customer on two devices is one
 /// contact); an unverified one never reaches an existing contact (422 if it is taken).
-pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput) -> CoreResult<Value> {
+pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput) -> CoreResult<views::public::OwnContact> {
     let verified = identity::check(inbox.hmac_mandatory, &inbox.hmac_token, input.identifier.as_deref(), input.identifier_hash.as_deref())
         .map_err(refused)?;
     let identifier = input.identifier.map(|i| i.trim().to_string()).filter(|i| !i.is_empty());
@@ -154,8 +122,8 @@ pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput
         };
         let identity = if verified { switchboard_store::contacts::verify_identity(conn, identity.id).await? } else { identity };
         let rendered = crate::present::contact(conn, &contact).await?;
-        crate::events::contact(out, event, inbox.account_id, rendered);
-        Ok(contact_view(&contact, &identity))
+        crate::events::contact(out, event, inbox.account_id, &rendered)?;
+        Ok(views::public::own_contact(&contact, &identity))
     }
     .await;
     tx.finish(state, result).await
@@ -163,7 +131,7 @@ pub async fn create_contact(state: &AppState, inbox: &Inbox, input: ContactInput
 
 /// Changes the visitor's own contact. A verified identifier of another contact merges the
 /// visitor into it (the reference's identify action); an unverified one may not take it.
-pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) -> CoreResult<Value> {
+pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) -> CoreResult<views::public::OwnContact> {
     let verified =
         identity::check(v.inbox.hmac_mandatory, &v.inbox.hmac_token, input.identifier.as_deref(), input.identifier_hash.as_deref())
             .map_err(refused)?;
@@ -193,8 +161,8 @@ pub async fn update_contact(state: &AppState, v: &Visitor, input: ContactInput) 
             switchboard_store::contacts::find_identity(conn, v.inbox.id, &v.identity.source_id).await?.ok_or(CoreError::NotFound)?;
         let identity = if verified { switchboard_store::contacts::verify_identity(conn, identity.id).await? } else { identity };
         let rendered = crate::present::contact(conn, &contact).await?;
-        crate::events::contact(out, Event::ContactUpdated, v.inbox.account_id, rendered);
-        Ok(contact_view(&contact, &identity))
+        crate::events::contact(out, Event::ContactUpdated, v.inbox.account_id, &rendered)?;
+        Ok(views::public::own_contact(&contact, &identity))
     }
     .await;
     tx.finish(state, result).await
@@ -210,7 +178,13 @@ async fn own(conn: &mut AsyncPgConnection, v: &Visitor, display_id: i64) -> Core
 
 /// Messages as the contact sees them: their senders (the contact, agents by name, bots) and
 /// attachments, in a fixed number of queries for any number of conversations.
-async fn render(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, list: &[(&Conversation, &Message)]) -> CoreResult<Vec<Value>> {
+async fn render(
+    state: &AppState,
+    conn: &mut AsyncPgConnection,
+    v: &Visitor,
+    list: &[(&Conversation, &Message)],
+) -> CoreResult<Vec<views::public::PublicMessage>> {
+    use views::public::PublicSender;
     let of = |kind: SenderType| -> Vec<i64> {
         list.iter().filter(|(_, m)| m.sender_type == Some(kind)).filter_map(|(_, m)| m.sender_id).collect()
     };
@@ -222,48 +196,19 @@ async fn render(state: &AppState, conn: &mut AsyncPgConnection, v: &Visitor, lis
         .iter()
         .map(|(c, m)| {
             let sender = match m.sender_type {
-                Some(SenderType::Contact) => {
-                    Some(json!({ "id": v.contact.id, "name": v.contact.name, "thumbnail": v.contact.thumbnail, "type": "contact" }))
+                Some(SenderType::Contact) => Some(PublicSender::Contact(views::contact_brief(&v.contact))),
+                Some(SenderType::User) => {
+                    users.iter().find(|u| Some(u.id) == m.sender_id).map(|u| PublicSender::User(views::public::agent_name(u)))
                 }
-                Some(SenderType::User) => users.iter().find(|u| Some(u.id) == m.sender_id).map(|u| {
-                    json!({ "id": u.id, "name": crate::views::available_name(u), "available_name": crate::views::available_name(u),
-                            "thumbnail": "", "type": "user" })
-                }),
-                Some(SenderType::AgentBot) => bots.iter().find(|b| Some(b.id) == m.sender_id).map(crate::views::agent_bot_brief),
+                Some(SenderType::AgentBot) => {
+                    bots.iter().find(|b| Some(b.id) == m.sender_id).map(|b| PublicSender::AgentBot(views::agent_bot_brief(b)))
+                }
                 _ => None,
             };
-            json!({
-                "id": m.id,
-                "content": m.content,
-                "message_type": m.message_type,
-                "content_type": m.content_type,
-                "content_attributes": m.content_attributes,
-                "created_at": m.created_at.timestamp(),
-                "conversation_id": c.display_id,
-                "status": m.status,
-                "echo_id": m.echo_id,
-                "attachments": files.iter().filter(|(id, _)| *id == m.id).map(|(_, a)| a.clone()).collect::<Vec<_>>(),
-                "sender": sender,
-            })
+            let attachments = files.iter().filter(|(id, _)| *id == m.id).map(|(_, a)| a.clone()).collect();
+            views::public::public_message(c, m, sender, attachments)
         })
         .collect())
-}
-
-fn conversation_view(c: &Conversation, v: &Visitor, messages: Vec<Value>) -> Value {
-    let ts = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.timestamp());
-    json!({
-        "id": c.display_id,
-        "uuid": c.uuid,
-        "inbox_id": c.inbox_id,
-        "status": c.status,
-        "contact_last_seen_at": ts(c.contact_last_seen_at),
-        "agent_last_seen_at": ts(c.agent_last_seen_at),
-        "custom_attributes": c.custom_attributes,
-        "created_at": c.created_at.timestamp(),
-        "last_activity_at": c.last_activity_at.timestamp(),
-        "messages": messages,
-        "contact": { "id": v.contact.id, "name": v.contact.name, "email": v.contact.email, "phone_number": v.contact.phone_number },
-    })
 }
 
 /// Conversations with their latest public messages (oldest first in each).
@@ -272,7 +217,7 @@ async fn conversations_with_messages(
     conn: &mut AsyncPgConnection,
     v: &Visitor,
     list: &[Conversation],
-) -> CoreResult<Vec<Value>> {
+) -> CoreResult<Vec<views::public::PublicConversation>> {
     let ids: Vec<i64> = list.iter().map(|c| c.id).collect();
     let messages = switchboard_store::messages::latest_public(conn, &ids, switchboard_store::messages::PER_PAGE).await?;
     let pairs: Vec<(&Conversation, &Message)> =
@@ -282,26 +227,26 @@ async fn conversations_with_messages(
         .iter()
         .map(|c| {
             let mine = pairs.iter().zip(&rendered).filter(|((pc, _), _)| pc.id == c.id).map(|(_, r)| r.clone()).collect();
-            conversation_view(c, v, mine)
+            views::public::public_conversation(c, &v.contact, mine)
         })
         .collect())
 }
 
-pub async fn conversations(state: &AppState, v: &Visitor) -> CoreResult<Vec<Value>> {
+pub async fn conversations(state: &AppState, v: &Visitor) -> CoreResult<Vec<views::public::PublicConversation>> {
     let mut conn = state.conn().await?;
     let list = switchboard_store::conversations::of_contact_in(&mut conn, v.contact.id, v.inbox.id, CONVERSATIONS).await?;
     conversations_with_messages(state, &mut conn, v, &list).await
 }
 
-pub async fn conversation(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+pub async fn conversation(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<views::public::PublicConversation> {
     let mut conn = state.conn().await?;
     let c = own(&mut conn, v, display_id).await?;
-    Ok(conversations_with_messages(state, &mut conn, v, std::slice::from_ref(&c)).await?.pop().unwrap_or(Value::Null))
+    conversations_with_messages(state, &mut conn, v, std::slice::from_ref(&c)).await?.pop().ok_or(CoreError::NotFound)
 }
 
 /// Opens a conversation for the visitor (pending when a bot answers the inbox), with the
 /// events an agent's would have.
-pub async fn open(state: &AppState, v: &Visitor, custom_attributes: Value) -> CoreResult<Value> {
+pub async fn open(state: &AppState, v: &Visitor, custom_attributes: Value) -> CoreResult<views::public::PublicConversation> {
     let opening = Opening {
         inbox_id: v.inbox.id,
         contact: ContactRef::SourceId(v.identity.source_id.clone()),
@@ -315,12 +260,11 @@ pub async fn open(state: &AppState, v: &Visitor, custom_attributes: Value) -> Co
         first_message: None,
     };
     let created = crate::conversations::open(state, &v.actor(), opening).await?;
-    let display_id = created.get("id").and_then(Value::as_i64).ok_or(CoreError::NotFound)?;
-    conversation(state, v, display_id).await
+    conversation(state, v, created.id).await
 }
 
 /// The contact resolves its conversation.
-pub async fn resolve(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+pub async fn resolve(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<views::public::PublicConversation> {
     {
         let mut conn = state.conn().await?;
         own(&mut conn, v, display_id).await?;
@@ -334,18 +278,23 @@ pub async fn resolve(state: &AppState, v: &Visitor, display_id: i64) -> CoreResu
 pub async fn typing(state: &AppState, v: &Visitor, display_id: i64, on: bool) -> CoreResult<()> {
     let mut conn = state.conn().await?;
     let c = own(&mut conn, v, display_id).await?;
-    let typer = json!({ "id": v.contact.id, "name": v.contact.name, "thumbnail": v.contact.thumbnail, "type": "contact" });
+    let typer = views::events::Typer::Contact(views::contact_brief(&v.contact));
     crate::events::typing(state, &mut conn, &c, on, false, typer, &v.identity.pubsub_token).await
 }
 
-pub async fn seen(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<Value> {
+pub async fn seen(state: &AppState, v: &Visitor, display_id: i64) -> CoreResult<views::public::Seen> {
     let mut conn = state.conn().await?;
     let c = own(&mut conn, v, display_id).await?;
     let c = switchboard_store::conversations::contact_seen(&mut conn, c.id, Utc::now()).await?;
-    Ok(json!({ "id": c.display_id, "contact_last_seen_at": c.contact_last_seen_at.map(|t| t.timestamp()) }))
+    Ok(views::public::Seen { id: c.display_id, contact_last_seen_at: c.contact_last_seen_at.map(|t| t.timestamp()) })
 }
 
-pub async fn messages(state: &AppState, v: &Visitor, display_id: i64, before: Option<i64>) -> CoreResult<Vec<Value>> {
+pub async fn messages(
+    state: &AppState,
+    v: &Visitor,
+    display_id: i64,
+    before: Option<i64>,
+) -> CoreResult<Vec<views::public::PublicMessage>> {
     let mut conn = state.conn().await?;
     let c = own(&mut conn, v, display_id).await?;
     let cursor = before.map(Cursor::Before).unwrap_or(Cursor::Latest);
@@ -362,7 +311,7 @@ pub async fn say(
     content: Option<String>,
     echo_id: Option<String>,
     files: &[StoredFile],
-) -> CoreResult<Value> {
+) -> CoreResult<views::public::PublicMessage> {
     {
         let mut conn = state.conn().await?;
         own(&mut conn, v, display_id).await?;
@@ -378,17 +327,23 @@ pub async fn say(
         files: files.len(),
     })?;
     let created = crate::messages::create(state, &v.actor(), display_id, draft, echo_id, files).await?;
-    let id = created.get("id").and_then(Value::as_i64).ok_or(CoreError::NotFound)?;
+    let id = created.id;
     let mut conn = state.conn().await?;
     let c = own(&mut conn, v, display_id).await?;
     let m = switchboard_store::messages::find(&mut conn, c.id, id).await?.ok_or(CoreError::NotFound)?;
-    Ok(render(state, &mut conn, v, &[(&c, &m)]).await?.pop().unwrap_or(Value::Null))
+    render(state, &mut conn, v, &[(&c, &m)]).await?.pop().ok_or(CoreError::NotFound)
 }
 
 /// The contact answers a message that asks (`input_select` buttons, a `form`, an `input_csat`
 /// survey): its `submitted_values` are kept in the message, and `message.updated` tells the
 /// agents, the contact's sockets, webhooks and the inbox's bot. Answering again replaces them.
-pub async fn submit(state: &AppState, v: &Visitor, display_id: i64, message_id: i64, values: Value) -> CoreResult<Value> {
+pub async fn submit(
+    state: &AppState,
+    v: &Visitor,
+    display_id: i64,
+    message_id: i64,
+    values: Value,
+) -> CoreResult<views::public::PublicMessage> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -399,9 +354,9 @@ pub async fn submit(state: &AppState, v: &Visitor, display_id: i64, message_id: 
         }
         let attributes = switchboard_domain::messages::submitted(&m.content_type, &m.content_attributes, values)?;
         let m = switchboard_store::messages::set_content_attributes(conn, m.id, &attributes).await?;
-        let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(&m)).await?;
-        crate::events::publish(conn, out, &c, &m, &rendered.pop().unwrap_or(Value::Null), Event::MessageUpdated).await?;
-        Ok(render(state, conn, v, &[(&c, &m)]).await?.pop().unwrap_or(Value::Null))
+        let rendered = crate::present::message(state, conn, &c, &m).await?;
+        crate::events::publish(conn, out, &c, &m, &rendered, Event::MessageUpdated).await?;
+        render(state, conn, v, &[(&c, &m)]).await?.pop().ok_or(CoreError::NotFound)
     }
     .await;
     tx.finish(state, result).await

@@ -287,7 +287,7 @@ async fn write_customer(
     };
     let rendered = crate::present::contact(conn, &contact).await?;
     let event = if current.is_some() { Event::ContactUpdated } else { Event::ContactCreated };
-    crate::events::contact(out, event, account_id, rendered);
+    crate::events::contact(out, event, account_id, &rendered)?;
     Ok(contact)
 }
 

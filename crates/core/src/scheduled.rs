@@ -23,7 +23,7 @@ use switchboard_domain::scheduled::{Recurrence, Status};
 use switchboard_domain::ValidationError;
 use switchboard_realtime::{Audience, Event};
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Conversation, ScheduledFields, ScheduledMessage, Upload};
+use switchboard_store::models::{Conversation, ScheduledFields, ScheduledMessage};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
@@ -45,34 +45,13 @@ pub struct ScheduledInput {
     pub file: Option<StoredFile>,
 }
 
-/// The reference's shape, plus ours: recurrence, sends, cancel_on_reply, error, message_id.
-fn view(s: &ScheduledMessage, display_id: i64, author: Option<&(i64, String)>, upload: Option<&Upload>) -> Value {
-    json!({
-        "id": s.id,
-        "content": s.content,
-        "inbox_id": s.inbox_id,
-        "conversation_id": display_id,
-        "account_id": s.account_id,
-        "status": s.status,
-        "scheduled_at": s.scheduled_at.timestamp(),
-        "template_params": s.template_params,
-        "author_id": s.author_id,
-        "author_type": "User",
-        "author": author.map(|(id, name)| json!({ "id": id, "name": name })),
-        "attachment": upload.map(|u| json!({ "id": u.id, "scheduled_message_id": s.id, "file_type": u.content_type,
-            "account_id": u.account_id, "filename": u.file_name, "blob_id": u.id.to_string() })),
-        "recurrence": s.recurrence,
-        "sends": s.sends,
-        "cancel_on_reply": s.cancel_on_reply,
-        "error": s.error,
-        "message_id": s.message_id,
-        "created_at": s.created_at.timestamp(),
-        "updated_at": s.updated_at.timestamp(),
-    })
-}
-
 /// Views of several, with their authors and files loaded in two queries.
-async fn views(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64, list: &[ScheduledMessage]) -> CoreResult<Vec<Value>> {
+async fn views(
+    conn: &mut AsyncPgConnection,
+    account_id: i64,
+    display_id: i64,
+    list: &[ScheduledMessage],
+) -> CoreResult<Vec<crate::views::ScheduledMessage>> {
     let mut authors: Vec<i64> = list.iter().filter_map(|s| s.author_id).collect();
     authors.sort_unstable();
     authors.dedup();
@@ -84,20 +63,21 @@ async fn views(conn: &mut AsyncPgConnection, account_id: i64, display_id: i64, l
         .map(|s| {
             let author = s.author_id.and_then(|id| names.iter().find(|(i, _)| *i == id));
             let upload = s.upload_id.and_then(|id| uploads.iter().find(|u| u.id == id));
-            view(s, display_id, author, upload)
+            crate::views::scheduled_message(s, display_id, author, upload)
         })
         .collect())
 }
 
-async fn one(conn: &mut AsyncPgConnection, c: &Conversation, s: &ScheduledMessage) -> CoreResult<Value> {
-    Ok(views(conn, c.account_id, c.display_id, std::slice::from_ref(s)).await?.pop().unwrap_or(Value::Null))
+async fn one(conn: &mut AsyncPgConnection, c: &Conversation, s: &ScheduledMessage) -> CoreResult<crate::views::ScheduledMessage> {
+    views(conn, c.account_id, c.display_id, std::slice::from_ref(s)).await?.pop().ok_or(CoreError::NotFound)
 }
 
-fn announce(out: &mut Outbox, c: &Conversation, event: Event, payload: Value) {
-    out.push(c.account_id, event, payload, Audience { inbox_id: Some(c.inbox_id), ..Default::default() });
+fn announce(out: &mut Outbox, c: &Conversation, event: Event, payload: &crate::views::ScheduledMessage) -> CoreResult<()> {
+    out.push(c.account_id, event, crate::views::value(payload)?, Audience { inbox_id: Some(c.inbox_id), ..Default::default() });
+    Ok(())
 }
 
-pub async fn list(state: &AppState, actor: &Actor, display_id: i64) -> CoreResult<Vec<Value>> {
+pub async fn list(state: &AppState, actor: &Actor, display_id: i64) -> CoreResult<Vec<crate::views::ScheduledMessage>> {
     let mut conn = state.conn().await?;
     let c = actor.conversation(&mut conn, display_id).await?;
     let list = switchboard_store::scheduled::of_conversation(&mut conn, c.id).await?;
@@ -105,7 +85,13 @@ pub async fn list(state: &AppState, actor: &Actor, display_id: i64) -> CoreResul
 }
 
 /// Creates (`id` None) or changes a scheduled message of a conversation the actor may see.
-pub async fn save(state: &AppState, actor: &Actor, display_id: i64, id: Option<i64>, input: ScheduledInput) -> CoreResult<Value> {
+pub async fn save(
+    state: &AppState,
+    actor: &Actor,
+    display_id: i64,
+    id: Option<i64>,
+    input: ScheduledInput,
+) -> CoreResult<crate::views::ScheduledMessage> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -134,7 +120,7 @@ pub async fn save(state: &AppState, actor: &Actor, display_id: i64, id: Option<i
             }
         };
         let shown = one(conn, &c, &saved).await?;
-        announce(out, &c, event, shown.clone());
+        announce(out, &c, event, &shown)?;
         Ok(shown)
     }
     .await;
@@ -215,7 +201,7 @@ async fn fields(
     })
 }
 
-pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, id: i64) -> CoreResult<Value> {
+pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, id: i64) -> CoreResult<crate::views::ScheduledMessage> {
     let mut tx = Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -226,7 +212,7 @@ pub async fn delete(state: &AppState, actor: &Actor, display_id: i64, id: i64) -
         }
         let shown = one(conn, &c, &s).await?;
         switchboard_store::scheduled::delete(conn, s.id).await?;
-        announce(out, &c, Event::ScheduledMessageDeleted, shown.clone());
+        announce(out, &c, Event::ScheduledMessageDeleted, &shown)?;
         Ok(shown)
     }
     .await;
@@ -280,7 +266,7 @@ async fn send_one(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outb
     if s.cancel_on_reply && switchboard_store::scheduled::contact_wrote_since(conn, c.id, s.updated_at).await? {
         let settled = switchboard_store::scheduled::settle(conn, s.id, Status::Cancelled.as_str(), None, None, None, false).await?;
         let shown = one(conn, &c, &settled).await?;
-        announce(out, &c, Event::ScheduledMessageUpdated, shown);
+        announce(out, &c, Event::ScheduledMessageUpdated, &shown)?;
         return Ok(());
     }
     let mark = out.len();
@@ -289,14 +275,14 @@ async fn send_one(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outb
     let settled = match sent {
         Ok(message) => {
             switchboard_store::pool::commit(conn).await?;
-            let message_id = message.get("id").and_then(Value::as_i64);
+            let message_id = Some(message.id);
             let next =
                 s.recurrence.as_ref().and_then(|r| Recurrence::parse(r).ok().flatten()).and_then(|r| r.next(s.scheduled_at, s.sends + 1));
             let status = if next.is_some() { Status::Pending } else { Status::Sent };
             let settled = switchboard_store::scheduled::settle(conn, s.id, status.as_str(), next, message_id, None, true).await?;
             let mut shown = one(conn, &c, &settled).await?;
-            shown["message"] = message;
-            announce(out, &c, Event::ScheduledMessageSent, shown);
+            shown.message = Some(message);
+            announce(out, &c, Event::ScheduledMessageSent, &shown)?;
             return Ok(());
         }
         Err(e) => {
@@ -307,8 +293,7 @@ async fn send_one(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outb
         }
     };
     let shown = one(conn, &c, &settled).await?;
-    announce(out, &c, Event::ScheduledMessageUpdated, shown);
-    Ok(())
+    announce(out, &c, Event::ScheduledMessageUpdated, &shown)
 }
 
 /// The occurrence's message, by its author, through the same checks and send job as an
@@ -319,7 +304,7 @@ async fn create_message(
     out: &mut Outbox,
     c: &Conversation,
     s: &ScheduledMessage,
-) -> CoreResult<Value> {
+) -> CoreResult<crate::views::Message> {
     let author = match s.author_id {
         Some(id) => switchboard_store::users::names(conn, &[id]).await?.pop(),
         None => None,

@@ -144,7 +144,7 @@ pub async fn update(
         if changes.password_hash.is_some() {
             switchboard_store::users::delete_sessions_of(conn, user_id, keep_session).await?;
             let accounts = crate::events::accounts_of(conn, user_id).await?;
-            crate::events::user_access_changed(out, &accounts, user_id);
+            crate::events::user_access_changed(out, &accounts, user_id)?;
         }
         Ok(updated)
     }
@@ -159,7 +159,7 @@ pub async fn delete(state: &crate::state::AppState, user_id: i64) -> CoreResult<
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
         let accounts = crate::events::accounts_of(conn, user_id).await?;
         switchboard_store::users::delete(conn, user_id).await?;
-        crate::events::user_access_changed(out, &accounts, user_id);
+        crate::events::user_access_changed(out, &accounts, user_id)?;
         switchboard_store::platform::revoke_all(conn, switchboard_store::platform::Permissible::User(user_id)).await?;
         Ok(())
     }
@@ -169,7 +169,7 @@ pub async fn delete(state: &crate::state::AppState, user_id: i64) -> CoreResult<
 
 /// Makes a user a member of an account with `role` (or changes their role there); answers the
 /// membership as the platform API shows it. An unknown user is a 422 on `user_id`.
-pub async fn attach(state: &crate::state::AppState, account_id: i64, user_id: i64, role: Role) -> CoreResult<Value> {
+pub async fn attach(state: &crate::state::AppState, account_id: i64, user_id: i64, role: Role) -> CoreResult<crate::views::AccountUser> {
     let mut tx = crate::change::Change::begin(state).await?;
     let result = async {
         let (conn, out) = (&mut *tx.conn, &mut tx.out);
@@ -178,7 +178,7 @@ pub async fn attach(state: &crate::state::AppState, account_id: i64, user_id: i6
             .map_err(|_| switchboard_domain::ValidationError::invalid("user_id", "does not exist"))?;
         let member = NewAccountUser { account_id, user_id, role, availability: "online".into(), auto_offline: true, inviter_id: None };
         let member = switchboard_store::account_users::upsert(conn, &member).await?;
-        crate::events::access_changed(out, account_id, &[user_id]);
+        crate::events::access_changed(out, account_id, &[user_id])?;
         Ok(crate::views::account_user(&member))
     }
     .await;
@@ -193,7 +193,7 @@ pub async fn detach(state: &crate::state::AppState, account_id: i64, user_id: i6
         if !switchboard_store::account_users::remove(conn, account_id, user_id).await? {
             return Err(crate::error::CoreError::NotFound);
         }
-        crate::events::access_changed(out, account_id, &[user_id]);
+        crate::events::access_changed(out, account_id, &[user_id])?;
         Ok(())
     }
     .await;

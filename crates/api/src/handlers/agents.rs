@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_domain::text::required_name;
 use switchboard_domain::users::{Availability, Email, Password, Role};
 use switchboard_domain::ValidationError;
@@ -19,7 +19,7 @@ use switchboard_core::views;
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let agents = switchboard_store::account_users::list(&mut conn, ctx.account_id).await?;
-    Ok(ok(Value::Array(views::agents(&agents))))
+    Ok(ok(views::agents(&agents)))
 }
 
 #[derive(Deserialize)]

@@ -112,7 +112,7 @@ async fn by_conditions(
     ctx: &AccountCtx,
     params: &Params,
     groups: &switchboard_domain::filters::Groups,
-) -> ApiResult<(switchboard_store::conversations::Counts, Vec<Value>)> {
+) -> ApiResult<(switchboard_store::conversations::Counts, Vec<views::Conversation>)> {
     let mut f = filter(ctx, params, &[]);
     f.status = None;
     f.assignee = AssigneeFilter::All;
@@ -435,8 +435,16 @@ pub async fn toggle_typing_status(
     let mut conn = state.conn().await?;
     let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
     let on = body.typing_status == "on";
-    switchboard_core::events::typing(&state, &mut conn, &c, on, body.is_private, views::user_brief(&ctx.user), &ctx.user.pubsub_token)
-        .await?;
+    switchboard_core::events::typing(
+        &state,
+        &mut conn,
+        &c,
+        on,
+        body.is_private,
+        views::events::Typer::User(views::user_brief(&ctx.user)),
+        &ctx.user.pubsub_token,
+    )
+    .await?;
     Ok(ok(json!({ "conversation_id": c.display_id, "typing_status": body.typing_status, "is_private": body.is_private })))
 }
 

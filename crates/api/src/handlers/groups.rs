@@ -34,10 +34,8 @@ pub async fn sync(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let mut conn = state.conn().await?;
     let (contact, _) = group(&mut conn, &ctx, &path.1).await?;
     groups::request_sync(&state, &mut conn, &contact).await?;
-    let mut payload = switchboard_core::present::contact(&mut conn, &contact).await?;
-    let (members, _) = switchboard_store::groups::members(&mut conn, contact.id, None, 0, i64::MAX).await?;
-    payload["group_members"] = json!(members.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>());
-    Ok(HttpResponse::Accepted().json(json!({ "payload": payload })))
+    let payload = switchboard_core::present::group(&mut conn, &contact).await?;
+    Ok(HttpResponse::Accepted().json(views::Payload { payload }))
 }
 
 /// `GET …/contacts/{id}/group_members`: active members, admins first; the inbox's own number

@@ -39,9 +39,9 @@ pub mod webhooks;
 pub mod whatsapp;
 
 use actix_web::HttpResponse;
-use serde_json::Value;
 
-pub(crate) fn ok(body: Value) -> HttpResponse {
+/// A 200 with the body in the shape its view (`switchboard_core::views`) gives it.
+pub(crate) fn ok(body: impl serde::Serialize) -> HttpResponse {
     HttpResponse::Ok().json(body)
 }
 
@@ -64,7 +64,7 @@ pub(crate) fn path_id(raw: &str) -> crate::error::ApiResult<i64> {
 }
 
 /// A JSON object for jsonb columns; anything else is refused naming the field.
-pub(crate) fn object(field: &str, v: Value) -> Result<Value, switchboard_domain::ValidationError> {
+pub(crate) fn object(field: &str, v: serde_json::Value) -> Result<serde_json::Value, switchboard_domain::ValidationError> {
     if v.is_object() {
         Ok(v)
     } else {

@@ -105,7 +105,7 @@ pub async fn list_users(state: web::Data<AppState>, ctx: PlatformCtx, path: web:
     let account = permitted_account(&state, &ctx, &path).await?;
     let mut conn = state.conn().await?;
     let members = switchboard_store::account_users::list_raw(&mut conn, account.id).await?;
-    Ok(ok(Value::Array(members.iter().map(views::account_user).collect())))
+    Ok(ok(members.iter().map(views::account_user).collect::<Vec<_>>()))
 }
 
 #[derive(Deserialize)]

@@ -110,7 +110,7 @@ fn contact_input(p: ContactPayload) -> ApiResult<ContactInput> {
 
 #[tracing::instrument(skip_all)]
 pub async fn inbox(PublicInbox(inbox): PublicInbox) -> ApiResult<HttpResponse> {
-    Ok(ok(public::inbox_view(&inbox)))
+    Ok(ok(switchboard_core::views::public::widget_inbox(&inbox)))
 }
 
 #[tracing::instrument(skip_all)]
@@ -124,7 +124,7 @@ pub async fn create_contact(
 
 #[tracing::instrument(skip_all)]
 pub async fn contact(PublicVisitor(v): PublicVisitor) -> ApiResult<HttpResponse> {
-    Ok(ok(public::contact_view(&v.contact, &v.identity)))
+    Ok(ok(switchboard_core::views::public::own_contact(&v.contact, &v.identity)))
 }
 
 #[tracing::instrument(skip_all)]

@@ -76,7 +76,7 @@ async fn save(
     id: Option<i64>,
     req: HttpRequest,
     body: web::Payload,
-) -> ApiResult<Value> {
+) -> ApiResult<switchboard_core::views::ScheduledMessage> {
     let mut uploads = Vec::new();
     let result = async {
         let payload = message_body::<ScheduledPayload>(state, ctx.account_id, req, body, &mut uploads).await?;

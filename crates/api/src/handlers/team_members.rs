@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use super::ok;
 use crate::auth::AccountCtx;
@@ -24,7 +24,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(
     let mut conn = state.conn().await?;
     let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     let members = switchboard_store::teams::members(&mut conn, &team, None).await?;
-    Ok(ok(Value::Array(views::agents(&members))))
+    Ok(ok(views::agents(&members)))
 }
 
 /// Answers with the agents that were asked for, as the reference does.
@@ -41,7 +41,7 @@ pub async fn add(
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
     drop(conn);
     let members = account_records::change_members(&state, &ctx.actor(), &team, Membership::Add, &ids).await?;
-    Ok(ok(Value::Array(views::agents(&members))))
+    Ok(ok(views::agents(&members)))
 }
 
 /// Makes the team exactly `user_ids`; answers with the whole team.
@@ -58,7 +58,7 @@ pub async fn update(
     let ids = account_members(&mut conn, ctx.account_id, &body.user_ids).await?;
     drop(conn);
     let members = account_records::change_members(&state, &ctx.actor(), &team, Membership::Replace, &ids).await?;
-    Ok(ok(Value::Array(views::agents(&members))))
+    Ok(ok(views::agents(&members)))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_domain::inbox::team_name;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
@@ -19,7 +19,7 @@ use switchboard_core::views;
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let teams = switchboard_store::teams::list(&mut conn, ctx.account_id, ctx.user.id).await?;
-    Ok(ok(Value::Array(teams.iter().map(|(t, m)| views::team(t, *m)).collect())))
+    Ok(ok(teams.iter().map(|(t, m)| views::team(t, *m)).collect::<Vec<_>>()))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -3,7 +3,7 @@
 //! batch's transaction (`announce_received`).
 
 use chrono::Utc;
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_channels::inbound::{Chat, FileSource, InboundMessage};
 use switchboard_domain::groups::{self, Jid, JidKind, Person};
 use switchboard_realtime::Event;
@@ -245,7 +245,7 @@ pub async fn announce_received(
     let mut accounts: Vec<i64> = all().filter(|r| changed(r)).map(|r| r.conversation.account_id).collect();
     accounts.sort_unstable();
     accounts.dedup();
-    let mut rendered: Vec<Value> = Vec::new();
+    let mut rendered: Vec<crate::views::Conversation> = Vec::new();
     let mut order: Vec<(i64, i64)> = Vec::new();
     for account_id in accounts {
         let list: Vec<switchboard_store::models::Conversation> =
@@ -258,13 +258,14 @@ pub async fn announce_received(
         for r in received.iter() {
             if r.new_contact {
                 let payload = crate::views::contact(&r.contact, &identities);
-                crate::events::contact(out, Event::ContactCreated, r.conversation.account_id, payload);
+                crate::events::contact(out, Event::ContactCreated, r.conversation.account_id, &payload)?;
             }
             if changed(r) {
                 let event = if r.new_conversation { Event::ConversationCreated } else { Event::ConversationStatusChanged };
                 if let Some((_, payload)) = payloads.next() {
                     let token = Some(r.identity.pubsub_token.clone());
-                    crate::events::conversation_with(out, event, &r.conversation, payload, Default::default(), token);
+                    let payload = crate::views::events::ConversationEvent { conversation: &payload, changed_attributes: None };
+                    crate::events::conversation_with(out, event, &r.conversation, &payload, Default::default(), token)?;
                 }
             }
             let mut files = Vec::with_capacity(r.files.len());
@@ -272,9 +273,14 @@ pub async fn announce_received(
                 files.push(crate::views::attachment(a, state.storage.url(&state.db, a).await?));
             }
             let sender = senders.iter().find(|c| Some(c.id) == r.message.sender_id).unwrap_or(&r.contact);
-            let message = crate::views::message(&r.message, r.conversation.display_id, Some(crate::views::contact_sender(sender)), files);
+            let message = crate::views::message(
+                &r.message,
+                r.conversation.display_id,
+                Some(crate::views::Sender::Contact(crate::views::contact_sender(sender))),
+                files,
+            );
             let token = Some(r.identity.pubsub_token.clone());
-            crate::events::publish_with(out, &r.conversation, &r.message, &message, Event::MessageCreated, token);
+            crate::events::publish_with(out, &r.conversation, &r.message, &message, Event::MessageCreated, token)?;
         }
     }
     Ok(())

@@ -1,7 +1,6 @@
 //! How far our messages got, and reactions: both land on messages we already have, each with
 //! its `message.updated`, whichever provider reported them.
 
-use serde_json::Value;
 use switchboard_channels::inbound::{Reaction, StatusUpdate};
 use switchboard_realtime::Event;
 use switchboard_store::models::{Inbox, Message};
@@ -52,7 +51,6 @@ pub async fn apply_deliveries(state: &AppState, inbox: &Inbox, updates: &[Status
 /// `message.updated` for a message whose status changed, staged in the change that changed it.
 pub async fn announce_update(state: &AppState, conn: &mut AsyncPgConnection, out: &mut Outbox, m: &Message) -> CoreResult<()> {
     let c = switchboard_store::conversations::by_id(conn, m.conversation_id).await?;
-    let (mut rendered, _) = crate::present::messages(state, conn, &c, std::slice::from_ref(m)).await?;
-    let rendered = rendered.pop().unwrap_or(Value::Null);
+    let rendered = crate::present::message(state, conn, &c, m).await?;
     crate::events::publish(conn, out, &c, m, &rendered, Event::MessageUpdated).await
 }
