@@ -57,6 +57,7 @@ pub mod tokens;
 pub mod uploads;
 pub mod users;
 pub mod views;
+pub mod web_ids;
 pub mod webhooks;
 pub mod whatsapp_analytics;
 

@@ -5,34 +5,20 @@
 //! another's records.
 
 use serde_json::{json, Map, Value};
-use sha2::{Digest, Sha256};
-use switchboard_domain::contacts::{phone_number, GroupType};
+use switchboard_domain::contacts::{phone_number, split_name, GroupType};
 use switchboard_domain::users::Email;
-use switchboard_domain::whatsapp::Delivery;
 use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::contacts::ListQuery;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{Contact, ContactChanges, Label};
+use switchboard_store::models::{Contact, ContactChanges};
 
 use crate::actor::Actor;
 use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
-
-/// The web id of record `id` of the account: four digits of the account, five check letters, the id.
-pub fn web_id(account_id: i64, id: i64) -> String {
-    let digest = Sha256::digest(format!("switchboard-web-id:{account_id}:{id}").as_bytes());
-    let letters: String = digest.iter().take(5).map(|b| char::from(b'a' + b % 26)).collect();
-    format!("{:04}{letters}{id}", account_id.rem_euclid(10_000))
-}
-
-/// The record id a web id names in this account, if it is one of the account's.
-pub fn parse_web_id(account_id: i64, raw: &str) -> Option<i64> {
-    let raw = raw.trim();
-    let id: i64 = raw.get(9..)?.parse().ok()?;
-    (id > 0 && web_id(account_id, id) == raw).then_some(id)
-}
+use crate::views::retailer as views;
+pub use crate::web_ids::{parse_web_id, template_internal_id, web_id};
 
 /// The actor integrators act as: the account's API, seeing every inbox.
 fn api_actor(account_id: i64) -> Actor {
@@ -49,71 +35,14 @@ fn api_actor(account_id: i64) -> Actor {
 }
 
 /// `GET /retailers/api/v1/agents`.
-pub async fn agents(state: &AppState, account_id: i64) -> CoreResult<Value> {
+pub async fn agents(state: &AppState, account_id: i64) -> CoreResult<views::Agents> {
     let mut conn = state.conn().await?;
     let agents = switchboard_store::account_users::list(&mut conn, account_id).await?;
-    let list: Vec<Value> = agents
-        .iter()
-        .map(|a| {
-            let (first, last) = split_name(&a.user.name);
-            json!({ "id": a.user.id, "first_name": first, "last_name": last, "email": a.user.email,
-                    "admin": a.member.role.can_administer() })
-        })
-        .collect();
-    Ok(json!({ "agents": list }))
-}
-
-fn split_name(name: &str) -> (String, String) {
-    match name.trim().split_once(' ') {
-        Some((first, last)) => (first.to_string(), last.trim().to_string()),
-        None => (name.trim().to_string(), String::new()),
-    }
-}
-
-/// The attributes a customer keeps besides its name, email and phone.
-const ATTRIBUTES: [&str; 8] = ["notes", "address", "city", "state", "zip_code", "country_id", "id_type", "id_number"];
-
-/// A customer as the document shows one.
-fn customer(c: &Contact, labels: &[Label]) -> Value {
-    let (first, last) = split_name(&c.name);
-    let text = |k: &str| c.additional_attributes.get(k).filter(|v| !v.is_null()).cloned().unwrap_or(Value::Null);
-    // A tag shows the name it was given (kept as its label's description).
-    let tags: Vec<Value> = c
-        .labels
-        .iter()
-        .map(|title| {
-            let label = labels.iter().find(|l| &l.title == title);
-            let name = label.and_then(|l| l.description.clone()).filter(|d| !d.is_empty()).unwrap_or_else(|| title.clone());
-            json!({ "tag": name, "web_id": web_id(c.account_id, label.map(|l| l.id).unwrap_or(0)) })
-        })
-        .collect();
-    // The document's key for a field's value is `field_content:`, colon included.
-    let fields: Vec<Value> = c
-        .custom_attributes
-        .as_object()
-        .map(|o| o.iter().map(|(k, v)| json!({ "field_name": k, "field_content:": v })).collect())
-        .unwrap_or_default();
-    let mut v = json!({
-        "id": web_id(c.account_id, c.id),
-        "first_name": first,
-        "last_name": last,
-        "email": c.email,
-        "phone": c.phone_number,
-        "meli_customer_id": null,
-        "meli_nickname": null,
-        "whatsapp_opt_in": c.additional_attributes.get("whatsapp_opt_in").and_then(Value::as_bool).unwrap_or(false),
-        "whatsapp_name": c.additional_attributes.get("whatsapp_name").cloned().unwrap_or(Value::Null),
-        "tags": tags,
-        "custom_fields": fields,
-    });
-    for key in ATTRIBUTES {
-        v[key] = text(key);
-    }
-    v
+    Ok(views::Agents { agents: agents.iter().map(views::agent).collect() })
 }
 
 /// `GET /retailers/api/v1/customers?page=`: `{results, total_pages, customers}`.
-pub async fn customers(state: &AppState, account_id: i64, page: i64) -> CoreResult<Value> {
+pub async fn customers(state: &AppState, account_id: i64, page: i64) -> CoreResult<views::Customers> {
     let mut conn = state.conn().await?;
     let q = ListQuery {
         account_id,
@@ -127,11 +56,11 @@ pub async fn customers(state: &AppState, account_id: i64, page: i64) -> CoreResu
     let (rows, total) = switchboard_store::contacts::list(&mut conn, &q).await?;
     let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
     let per_page = switchboard_store::contacts::PER_PAGE;
-    Ok(json!({
-        "results": total,
-        "total_pages": (total + per_page - 1) / per_page,
-        "customers": rows.iter().filter(|c| c.group_type != GroupType::Group.as_str()).map(|c| customer(c, &labels)).collect::<Vec<_>>(),
-    }))
+    Ok(views::Customers {
+        results: total,
+        total_pages: (total + per_page - 1) / per_page,
+        customers: rows.iter().filter(|c| c.group_type != GroupType::Group.as_str()).map(|c| views::customer(c, &labels)).collect(),
+    })
 }
 
 /// The account's customer with this web id.
@@ -141,11 +70,11 @@ async fn find(conn: &mut switchboard_store::AsyncPgConnection, account_id: i64, 
 }
 
 /// `GET /retailers/api/v1/customers/{id}`.
-pub async fn show_customer(state: &AppState, account_id: i64, raw: &str) -> CoreResult<Value> {
+pub async fn show_customer(state: &AppState, account_id: i64, raw: &str) -> CoreResult<views::CustomerAnswer> {
     let mut conn = state.conn().await?;
     let c = find(&mut conn, account_id, raw).await?;
     let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
-    Ok(json!({ "message": "Customer found successfully", "customer": customer(&c, &labels) }))
+    Ok(views::CustomerAnswer { message: "Customer found successfully", customer: views::customer(&c, &labels) })
 }
 
 /// A customer as the document's create and update bodies give one (`{"customer": {...}}`).
@@ -243,23 +172,23 @@ impl CustomerInput {
 }
 
 /// `POST /retailers/api/v1/customers`: the new customer, as the document answers it.
-pub async fn create_customer(state: &AppState, account_id: i64, input: &CustomerInput) -> CoreResult<Value> {
+pub async fn create_customer(state: &AppState, account_id: i64, input: &CustomerInput) -> CoreResult<views::CustomerAnswer> {
     let changes = input.changes(None)?;
     let contact = apply(state, account_id, None, input, changes).await?;
     let mut conn = state.conn().await?;
     let labels = switchboard_store::labels::list(&mut conn, account_id).await?;
-    Ok(json!({ "message": "Customer created successfully", "customer": customer(&contact, &labels) }))
+    Ok(views::CustomerAnswer { message: "Customer created successfully", customer: views::customer(&contact, &labels) })
 }
 
 /// `PUT /retailers/api/v1/customers/{id}`.
-pub async fn update_customer(state: &AppState, account_id: i64, raw: &str, input: &CustomerInput) -> CoreResult<Value> {
+pub async fn update_customer(state: &AppState, account_id: i64, raw: &str, input: &CustomerInput) -> CoreResult<views::Said> {
     let current = {
         let mut conn = state.conn().await?;
         find(&mut conn, account_id, raw).await?
     };
     let changes = input.changes(Some(&current))?;
     apply(state, account_id, Some(&current), input, changes).await?;
-    Ok(json!({ "message": "Customer updated successfully" }))
+    Ok(views::Said { message: "Customer updated successfully" })
 }
 
 /// Writes a customer (made, or `current` changed) with its tags, labels made where the account
@@ -340,13 +269,6 @@ mod tests {
     }
 }
 
-/// A template's `internal_id`: shaped as a UUID, stable per template, made from the account and
-/// the template's row.
-pub fn template_internal_id(account_id: i64, template_id: i64) -> String {
-    let h = hex::encode(Sha256::digest(format!("switchboard-template:{account_id}:{template_id}").as_bytes()));
-    format!("{}-{}-{}-{}-{}", &h[0..8], &h[8..12], &h[12..16], &h[16..20], &h[20..32])
-}
-
 /// The templates of the account's BSP inboxes.
 async fn account_templates(
     conn: &mut switchboard_store::AsyncPgConnection,
@@ -365,23 +287,10 @@ async fn account_templates(
 }
 
 /// `GET /retailers/api/v1/whatsapp_templates`: each template's text with its placeholders as `*`.
-pub async fn templates(state: &AppState, account_id: i64) -> CoreResult<Value> {
+pub async fn templates(state: &AppState, account_id: i64) -> CoreResult<views::Templates> {
     let mut conn = state.conn().await?;
-    let list: Vec<Value> = account_templates(&mut conn, account_id)
-        .await?
-        .iter()
-        .map(|t| {
-            let text = switchboard_domain::whatsapp::body_text(&t.components).unwrap_or_default();
-            let shape = switchboard_domain::whatsapp::TemplateShape::of(&t.components);
-            json!({
-                "text": switchboard_domain::whatsapp::render_placeholders(text, |_| Some("*".into())),
-                "status": if t.status.eq_ignore_ascii_case("APPROVED") { "active".to_string() } else { t.status.to_lowercase() },
-                "template_type": shape.header_media.as_deref().map(str::to_lowercase).unwrap_or_else(|| "text".into()),
-                "internal_id": template_internal_id(account_id, t.id),
-            })
-        })
-        .collect();
-    Ok(json!({ "templates": list }))
+    let list = account_templates(&mut conn, account_id).await?;
+    Ok(views::Templates { templates: list.iter().map(|t| views::template(account_id, t)).collect() })
 }
 
 /// `send_notification_by_id` as the document sends it.
@@ -466,19 +375,9 @@ pub async fn send_notification(state: &AppState, account_id: i64, n: &Notificati
         tags: n.tags.iter().map(|t| TagInput { name: t.name.clone(), value: t.value }).collect(),
         ..Default::default()
     };
-    let answer = json!({
-        "message": "Ok",
-        "info": {
-            "channel": "whatsapp",
-            "content": { "text": text },
-            "direction": "outbound",
-            "status": "submitted",
-            "destination": phone,
-            "country": switchboard_domain::contacts::phone_region(&phone),
-            "created_time": chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, false),
-            "error": null,
-        }
-    });
+    let country = switchboard_domain::contacts::phone_region(&phone);
+    // Kept as sent: a repeat with the same key is answered with exactly this.
+    let answer = crate::views::value(&views::notification_sent(text.clone(), phone.clone(), country, chrono::Utc::now()))?;
     let draft = switchboard_domain::messages::draft(switchboard_domain::messages::Raw {
         content: Some(text.clone()),
         message_type: None,
@@ -565,12 +464,14 @@ pub async fn send_notification(state: &AppState, account_id: i64, n: &Notificati
 /// How many rows a retailer page holds unless `results_per_page` says otherwise (at most 100).
 pub const RESULTS_PER_PAGE: i64 = 100;
 
-fn iso(t: chrono::DateTime<chrono::Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
-}
-
 /// `GET /retailers/api/v1/whatsapp_conversations?page=&results_per_page=&unassigned=`.
-pub async fn whatsapp_conversations(state: &AppState, account_id: i64, page: i64, per_page: i64, unassigned: bool) -> CoreResult<Value> {
+pub async fn whatsapp_conversations(
+    state: &AppState,
+    account_id: i64,
+    page: i64,
+    per_page: i64,
+    unassigned: bool,
+) -> CoreResult<views::WhatsappConversations> {
     let mut conn = state.conn().await?;
     let rows = switchboard_store::integrations::whatsapp_page(&mut conn, account_id, unassigned, (page - 1) * per_page, per_page).await?;
     let total = match rows.first() {
@@ -581,20 +482,16 @@ pub async fn whatsapp_conversations(state: &AppState, account_id: i64, page: i64
         }
         None => 0,
     };
-    let list: Vec<Value> = rows
-        .iter()
-        .map(|r| {
-            let (first, last) = split_name(&r.name);
-            json!({ "id": null, "customer_id": r.contact_id, "message_count": r.message_count, "last_interaction": iso(r.last_activity_at),
-                    "first_name": first, "last_name": last, "email": r.email, "phone": r.phone_number, "agent_id": r.assignee_id })
-        })
-        .collect();
-    Ok(json!({ "results": total, "total_pages": (total + per_page - 1) / per_page, "whatsapp_conversations": list }))
+    Ok(views::WhatsappConversations {
+        results: total,
+        total_pages: (total + per_page - 1) / per_page,
+        whatsapp_conversations: rows.iter().map(views::whatsapp_conversation).collect(),
+    })
 }
 
 /// `GET /retailers/api/v1/customers/{id}/whatsapp_conversations?page=`: the customer's WhatsApp
 /// messages, newest first, in the document's shape.
-pub async fn customer_whatsapp(state: &AppState, account_id: i64, raw: &str, page: i64) -> CoreResult<Value> {
+pub async fn customer_whatsapp(state: &AppState, account_id: i64, raw: &str, page: i64) -> CoreResult<views::CustomerWhatsapp> {
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, account_id, raw).await?;
     let account = switchboard_store::accounts::find(&mut conn, account_id).await?;
@@ -611,32 +508,7 @@ pub async fn customer_whatsapp(state: &AppState, account_id: i64, raw: &str, pag
             Some(a) => state.storage.url(&state.db, a).await?,
             None => String::new(),
         };
-        let incoming = m.message_type == switchboard_domain::conversations::MessageType::Incoming.as_i16();
-        let text = m.content.clone().unwrap_or_default();
-        list.push(json!({
-            "id": m.id.to_string(),
-            "status": match m.status { Delivery::Progress => "submitted", Delivery::Failed => "error", other => other.as_str() },
-            "direction": if incoming { "inbound" } else { "outbound" },
-            "channel": "whatsapp",
-            "message_type": if m.additional_attributes.get("whatsapp_template").is_some() { "notification" } else { "conversation" },
-            "message_identifier": m.source_id,
-            "created_time": iso(m.created_at),
-            "replied_message": m.content_attributes.get("in_reply_to").cloned().unwrap_or(Value::Null),
-            "filename": file.map(|a| a.file_name.clone()).unwrap_or_default(),
-            "content_type": file.map(|a| a.file_type.clone()).unwrap_or_else(|| "text".into()),
-            "content_text": if file.is_some() { String::new() } else { text.clone() },
-            "content_media_url": url,
-            "content_media_caption": if file.is_some() { text } else { String::new() },
-            "content_media_type": file.map(|a| a.content_type.clone()).unwrap_or_default(),
-            "content_location_longitude": m.content_attributes.pointer("/location/longitude").map(|v| v.to_string()).unwrap_or_default(),
-            "content_location_latitude": m.content_attributes.pointer("/location/latitude").map(|v| v.to_string()).unwrap_or_default(),
-            "content_location_label": m.content_attributes.pointer("/location/name").and_then(Value::as_str).unwrap_or_default(),
-            "content_location_address": m.content_attributes.pointer("/location/address").and_then(Value::as_str).unwrap_or_default(),
-            "account_uid": account.slug,
-            "contacts_information": m.content_attributes.get("contacts").cloned().unwrap_or(json!([])),
-            "error_code": "",
-            "error_message": m.external_error.clone().unwrap_or_default(),
-        }));
+        list.push(views::whatsapp_message(m, file, url, account.slug.clone()));
     }
-    Ok(json!({ "whatsapp_conversations": list, "total_pages": (total + RESULTS_PER_PAGE - 1) / RESULTS_PER_PAGE }))
+    Ok(views::CustomerWhatsapp { whatsapp_conversations: list, total_pages: (total + RESULTS_PER_PAGE - 1) / RESULTS_PER_PAGE })
 }

@@ -16,6 +16,14 @@ pub fn phone_number(field: &str, raw: &str) -> Result<String, ValidationError> {
     }
 }
 
+/// A name as the retailer API splits it: the first word, and the rest.
+pub fn split_name(name: &str) -> (String, String) {
+    match name.trim().split_once(' ') {
+        Some((first, last)) => (first.to_string(), last.trim().to_string()),
+        None => (name.trim().to_string(), String::new()),
+    }
+}
+
 /// The ISO 3166 region a phone number belongs to (`+593…` → `EC`), by libphonenumber's rules.
 pub fn phone_region(phone: &str) -> Option<String> {
     let parsed = phonenumber::parse(None, phone).ok()?;

@@ -3,7 +3,6 @@
 //! create answers 200, a record we do not have is `{"message": "Not found"}`.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use super::ok;
 use crate::auth::IntegratorCtx;
@@ -12,16 +11,17 @@ use crate::extract::{Body, Params, Payload};
 use switchboard_core::error::CoreError;
 use switchboard_core::retailer::{self, CustomerInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views::retailer as views;
 
 impl Payload for CustomerInput {
     const WRAPPER: Option<&'static str> = Some("customer");
 }
 
 /// The document's not-found answer; anything else as our errors are.
-fn answer(result: Result<serde_json::Value, CoreError>) -> ApiResult<HttpResponse> {
+fn answer(result: Result<impl serde::Serialize, CoreError>) -> ApiResult<HttpResponse> {
     match result {
         Ok(v) => Ok(ok(v)),
-        Err(CoreError::NotFound) => Ok(HttpResponse::NotFound().json(json!({ "message": "Not found" }))),
+        Err(CoreError::NotFound) => Ok(HttpResponse::NotFound().json(views::Said { message: "Not found" })),
         Err(e) => Err(ApiError::from(e)),
     }
 }
@@ -60,7 +60,7 @@ pub async fn update_customer(
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn messenger_conversations(ctx: IntegratorCtx) -> ApiResult<HttpResponse> {
     tracing::debug!(account_id = ctx.account_id, "no Messenger channel");
-    Ok(ok(json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })))
+    Ok(ok(views::MessengerConversations::none()))
 }
 
 /// A customer's Messenger conversations: none for a customer we have, "Not found" otherwise.
@@ -71,7 +71,7 @@ pub async fn customer_messenger_conversations(
     path: web::Path<String>,
 ) -> ApiResult<HttpResponse> {
     let found = retailer::show_customer(&state, ctx.account_id, &path).await;
-    answer(found.map(|_| json!({ "results": 0, "total_pages": 0, "messenger_conversations": [] })))
+    answer(found.map(|_| views::MessengerConversations::none()))
 }
 
 impl Payload for retailer::Notification {}
@@ -96,7 +96,7 @@ pub async fn send_notification(
         Ok(v) => Ok(ok(v)),
         Err(retailer::Refused::Document { status, message }) => {
             let status = actix_web::http::StatusCode::from_u16(status).unwrap_or(actix_web::http::StatusCode::BAD_REQUEST);
-            Ok(HttpResponse::build(status).json(json!({ "message": message, "info": { "data": {} } })))
+            Ok(HttpResponse::build(status).json(views::notification_refused(message)))
         }
         Err(retailer::Refused::Core(e)) => Err(e.into()),
     }

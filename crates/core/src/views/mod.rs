@@ -16,6 +16,7 @@ mod messages;
 mod notifications;
 mod people;
 pub mod public;
+pub mod retailer;
 mod scheduled;
 
 pub use accounts::{account, account_user, label, platform_account, team, Account, AccountUser, Label, PlatformAccount, Team};
