@@ -404,17 +404,19 @@ async fn presence(state: &AppState, sub: &Subscriber) {
     let Ok(mut conn) = state.db.get().await else { return };
     // Users show their chosen availability (online/busy); contacts are just online.
     let members = switchboard_store::account_users::list_raw(&mut conn, account_id).await.unwrap_or_default();
-    let mut users = serde_json::Map::new();
-    let mut contacts = serde_json::Map::new();
+    let mut presence = switchboard_core::views::Presence { account_id, users: Default::default(), contacts: Default::default() };
     for entry in online {
         if let Some(id) = entry.strip_prefix("user:").and_then(|i| i.parse::<i64>().ok()) {
             let status = members.iter().find(|m| m.user_id == id).map(|m| m.availability.clone()).unwrap_or_else(|| "online".into());
-            users.insert(id.to_string(), Value::String(status));
+            presence.users.insert(id.to_string(), status);
         } else if let Some(id) = entry.strip_prefix("contact:") {
-            contacts.insert(id.to_string(), Value::String("online".into()));
+            presence.contacts.insert(id.to_string(), "online");
         }
     }
-    let data = serde_json::json!({ "account_id": account_id, "users": users, "contacts": contacts });
+    let data = match switchboard_core::views::value(&presence) {
+        Ok(data) => data,
+        Err(e) => return tracing::warn!(error = %e, "presence not presented"),
+    };
     state.realtime.publish(account_id, Event::PresenceUpdate, data, Audience { account_wide: true, ..Default::default() }).await;
 }
 

@@ -129,7 +129,12 @@ impl Payload for NoFields {}
 /// One file in a multipart `attachment`, kept as an upload of the account for actions that
 /// send it later (automation rules, macros); answers `{blob_id, blob_key, filename}` (the
 /// reference's names), `blob_id` being what `send_attachment` takes.
-pub async fn single_upload(state: &AppState, account_id: i64, req: HttpRequest, body: web::Payload) -> ApiResult<Value> {
+pub async fn single_upload(
+    state: &AppState,
+    account_id: i64,
+    req: HttpRequest,
+    body: web::Payload,
+) -> ApiResult<switchboard_core::views::Upload> {
     let mut uploads = Vec::new();
     let result = async {
         if !is_multipart(&req) {
@@ -140,7 +145,7 @@ pub async fn single_upload(state: &AppState, account_id: i64, req: HttpRequest, 
             return Err(ValidationError::invalid("attachment", "must be exactly one file").into());
         };
         let stored = switchboard_core::uploads::create(state, account_id, &file.stored(false)).await?;
-        Ok(json!({ "blob_id": stored.id, "blob_key": stored.storage_key, "filename": stored.file_name }))
+        Ok(switchboard_core::views::Upload { blob_id: stored.id, blob_key: stored.storage_key, filename: stored.file_name })
     }
     .await;
     discard_on_error(state, &result, &uploads).await;

@@ -2,7 +2,6 @@
 //! A bot hears its inboxes' events through the webhook delivery machinery (an endpoint per
 //! bot and inbox, `store::agent_bots`); it answers with its access token (see `Actor::bot`).
 
-use serde::Serialize;
 use serde_json::Value;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
@@ -14,49 +13,7 @@ use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::random_token;
-
-/// A bot as the API shows it. The access token and the signing secret are shown only to those
-/// who manage the bot (administrators of its account, or the platform app that made it).
-#[derive(Debug, Serialize)]
-pub struct AgentBotView {
-    pub id: i64,
-    pub name: String,
-    pub description: Option<String>,
-    pub thumbnail: String,
-    pub outgoing_url: Option<String>,
-    pub bot_type: String,
-    pub bot_config: Value,
-    pub account_id: Option<i64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub access_token: Option<String>,
-    /// Signs every delivery to `outgoing_url` (`X-Chatwoot-Signature`), as webhooks' secrets do.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub secret: Option<String>,
-    /// Made by a platform app and usable by every account.
-    pub system_bot: bool,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl AgentBotView {
-    pub fn of(b: AgentBot, manager: bool) -> Self {
-        Self {
-            id: b.id,
-            system_bot: b.account_id.is_none(),
-            name: b.name,
-            description: b.description,
-            thumbnail: b.avatar_url.unwrap_or_default(),
-            outgoing_url: b.outgoing_url,
-            bot_type: b.bot_type,
-            bot_config: b.bot_config,
-            account_id: b.account_id,
-            access_token: manager.then_some(b.access_token),
-            secret: manager.then_some(b.secret),
-            created_at: b.created_at.timestamp(),
-            updated_at: b.updated_at.timestamp(),
-        }
-    }
-}
+use crate::views::agent_bots::AgentBotView;
 
 /// A create or update as submitted; `None` leaves a field as it is.
 #[derive(Debug, Default)]

@@ -4,12 +4,13 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use switchboard_store::models::{AuditLog, NewAuditLog, User};
+use switchboard_store::models::{NewAuditLog, User};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::error::CoreResult;
 use crate::state::AppState;
+use crate::views::audit::{AuditPage, EntryView};
 
 /// Keys whose values are secrets: never written to the log, at any depth.
 const SECRET_KEYS: &[&str] = &[
@@ -114,60 +115,16 @@ pub async fn user_changed(conn: &mut AsyncPgConnection, user: &User, changes: Va
     by_user_everywhere(conn, user, "update", changes, None).await
 }
 
-#[derive(Debug, Serialize)]
-pub struct EntryView {
-    pub id: i64,
-    pub auditable_id: Option<i64>,
-    pub auditable_type: String,
-    pub auditable: Value,
-    pub associated_id: i64,
-    pub associated_type: &'static str,
-    pub user_id: Option<i64>,
-    pub user_type: Option<String>,
-    pub username: Option<String>,
-    pub action: String,
-    pub audited_changes: Value,
-    pub version: i64,
-    pub comment: Option<String>,
-    pub request_uuid: Option<String>,
-    pub created_at: i64,
-    pub remote_address: Option<String>,
-}
-
-impl From<AuditLog> for EntryView {
-    fn from(a: AuditLog) -> Self {
-        Self {
-            id: a.id,
-            auditable_id: a.auditable_id,
-            auditable_type: a.auditable_type,
-            auditable: Value::Null,
-            associated_id: a.account_id,
-            associated_type: "Account",
-            user_id: a.user_id,
-            user_type: a.user_type,
-            username: a.username,
-            action: a.action,
-            audited_changes: a.audited_changes,
-            version: 1,
-            comment: None,
-            request_uuid: None,
-            created_at: a.created_at.timestamp(),
-            remote_address: a.remote_address,
-        }
-    }
-}
-
 /// Entries per page, as the reference pages them.
 pub const PER_PAGE: i64 = 15;
 
 /// A page of the account's entries, newest first, as the reference answers it.
-pub async fn page(state: &AppState, account_id: i64, page: i64) -> CoreResult<Value> {
+pub async fn page(state: &AppState, account_id: i64, page: i64) -> CoreResult<AuditPage> {
     let page = page.clamp(1, 1_000_000);
     let mut conn = state.conn().await?;
     let (list, total) = switchboard_store::audit::page(&mut conn, account_id, page, PER_PAGE).await?;
     let entries: Vec<EntryView> = list.into_iter().map(EntryView::from).collect();
-    let body = json!({ "per_page": PER_PAGE, "total_entries": total, "current_page": page, "audit_logs": entries });
-    Ok(body)
+    Ok(AuditPage { per_page: PER_PAGE, total_entries: total, current_page: page, audit_logs: entries })
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use serde::Serialize;
 use serde_json::{json, Value};
 use switchboard_domain::automation::{parse_actions, stored_actions, Action, Trigger, MAX_DEPTH};
 use switchboard_domain::conversations::{MessageType, Priority, Status};
@@ -24,13 +23,15 @@ use switchboard_domain::ValidationError;
 use switchboard_realtime::Event;
 use switchboard_store::automation::{NewRun, Owner, RuleFields, READER};
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::models::{AutomationRule, AutomationRuleRun, Contact, Conversation, ConversationChanges};
+use switchboard_store::models::{AutomationRule, Contact, Conversation, ConversationChanges};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::change::{Change, Outbox};
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
+use crate::views::automation::{AppliedAction, RuleView, RunView};
+use crate::views::{Page, PageMeta};
 
 /// What rule conditions may name besides the conversation's attributes (the filter API's) and
 /// custom attributes: the message's (for `message_created`) and the contact's.
@@ -50,65 +51,6 @@ const MESSAGE_AND_CONTACT: &[(&str, Kind)] = &[
 /// Everything rule conditions may name besides custom attributes.
 pub static KINDS: std::sync::LazyLock<Vec<(&'static str, Kind)>> =
     std::sync::LazyLock::new(|| switchboard_store::filters::CONVERSATION_KINDS.iter().chain(MESSAGE_AND_CONTACT).copied().collect());
-
-/// The reference's rule as its API shows it.
-#[derive(Debug, Serialize)]
-pub struct RuleView {
-    pub id: i64,
-    pub account_id: i64,
-    pub name: String,
-    pub description: String,
-    pub event_name: String,
-    pub conditions: Value,
-    pub actions: Value,
-    pub created_on: i64,
-    pub active: bool,
-}
-
-impl From<AutomationRule> for RuleView {
-    fn from(r: AutomationRule) -> Self {
-        Self {
-            id: r.id,
-            account_id: r.account_id,
-            name: r.name,
-            description: r.description,
-            event_name: r.event_name,
-            conditions: r.conditions,
-            actions: r.actions,
-            created_on: r.created_at.timestamp(),
-            active: r.active,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct RunView {
-    pub id: i64,
-    pub rule_id: i64,
-    pub event_name: String,
-    pub conversation_id: Option<i64>,
-    pub depth: i16,
-    pub conditions: Value,
-    pub actions: Value,
-    pub error: Option<String>,
-    pub created_at: i64,
-}
-
-impl From<AutomationRuleRun> for RunView {
-    fn from(r: AutomationRuleRun) -> Self {
-        Self {
-            id: r.id,
-            rule_id: r.rule_id,
-            event_name: r.event_name,
-            conversation_id: r.conversation_id,
-            depth: r.depth,
-            conditions: r.conditions,
-            actions: r.actions,
-            error: r.error,
-            created_at: r.created_at.timestamp(),
-        }
-    }
-}
 
 /// A rule's fields as given; on update, those left out keep their value.
 #[derive(Debug, Default)]
@@ -267,14 +209,14 @@ pub async fn clone(state: &AppState, actor: &Actor, id: i64) -> CoreResult<RuleV
 }
 
 /// A page (25 a page) of the rule's runs, newest first: `{payload, meta: {count, current_page}}`.
-pub async fn runs(state: &AppState, account_id: i64, id: i64, page: i64) -> CoreResult<Value> {
+pub async fn runs(state: &AppState, account_id: i64, id: i64, page: i64) -> CoreResult<Page<PageMeta, Vec<RunView>>> {
     const PER_PAGE: i64 = 25;
     let mut conn = state.conn().await?;
     switchboard_store::automation::find(&mut conn, account_id, id).await?.ok_or(CoreError::NotFound)?;
     let page = page.clamp(1, 100_000);
     let (list, total) = switchboard_store::automation::runs(&mut conn, id, page, PER_PAGE).await?;
     let payload: Vec<RunView> = list.into_iter().map(RunView::from).collect();
-    Ok(json!({ "payload": payload, "meta": { "count": total, "current_page": page, "per_page": PER_PAGE } }))
+    Ok(Page { payload, meta: PageMeta { count: total, current_page: page, per_page: Some(PER_PAGE) } })
 }
 
 // The reader.
@@ -442,7 +384,7 @@ async fn run_rule(
     let (actions, error) = match taken {
         Ok(done) => {
             switchboard_store::pool::commit(conn).await?;
-            (Value::Array(done), None)
+            (crate::views::value(&done)?, None)
         }
         Err(e) => {
             switchboard_store::pool::rollback(conn).await?;
@@ -531,7 +473,7 @@ pub async fn apply(
     display_id: i64,
     actions: &[Action],
     acting: &Acting,
-) -> CoreResult<Vec<Value>> {
+) -> CoreResult<Vec<AppliedAction>> {
     use switchboard_domain::conversations::activity;
     let mut done = Vec::with_capacity(actions.len());
     for action in actions {
@@ -641,9 +583,7 @@ pub async fn apply(
             }
             _ => false,
         };
-        let mut shown = action.to_json();
-        shown["result"] = json!(if applied { "applied" } else { "unchanged" });
-        done.push(shown);
+        done.push(AppliedAction { action: action.to_json(), result: if applied { "applied" } else { "unchanged" } });
     }
     Ok(done)
 }

@@ -1,7 +1,6 @@
 //! CSAT: the survey a resolution sends (in the resolving change), the contact's answer, the
 //! survey page's data, and the responses and metrics administrators read.
 
-use serde::Serialize;
 use serde_json::{json, Value};
 use switchboard_domain::conversations::MessageType;
 use switchboard_domain::csat::{Metrics, SURVEY_QUESTION, SURVEY_TEXT};
@@ -15,6 +14,8 @@ use switchboard_store::AsyncPgConnection;
 use crate::change::Outbox;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
+use crate::views::csat::{ResponseView, SurveyPage};
+use crate::views::Named;
 
 /// The name of the CSAT reply reader's cursor in `event_readers`.
 pub const READER: &str = "csat";
@@ -157,7 +158,7 @@ pub async fn answer(conn: &mut AsyncPgConnection, c: &Conversation, survey: &Mes
 }
 
 /// What a survey page shows: the conversation's latest survey and its answer, if any.
-pub async fn page(state: &AppState, uuid: &str) -> CoreResult<Value> {
+pub async fn page(state: &AppState, uuid: &str) -> CoreResult<SurveyPage> {
     let mut conn = state.conn().await?;
     let c = switchboard_store::conversations::by_uuid(&mut conn, uuid).await?.ok_or(CoreError::NotFound)?;
     let survey = switchboard_store::messages::latest_survey(&mut conn, c.id).await?.ok_or(CoreError::NotFound)?;
@@ -165,31 +166,16 @@ pub async fn page(state: &AppState, uuid: &str) -> CoreResult<Value> {
         .await?
         .ok_or(CoreError::NotFound)?;
     let response = switchboard_store::csat::of_message(&mut conn, survey.id).await?;
-    Ok(json!({
-        "conversation_uuid": c.uuid,
-        "inbox_name": inbox.name,
-        "message_id": survey.id,
-        "content": survey.content,
-        "answered": response.is_some(),
-        "rating": response.as_ref().map(|r| r.rating),
-        "feedback_message": response.as_ref().and_then(|r| r.feedback_message.clone()),
-        "created_at": survey.created_at.timestamp(),
-    }))
-}
-
-/// One response as administrators list it.
-#[derive(Debug, Serialize)]
-pub struct ResponseView {
-    pub id: i64,
-    pub rating: i16,
-    pub feedback_message: Option<String>,
-    pub conversation_id: Option<i64>,
-    pub inbox_id: i64,
-    pub message_id: i64,
-    pub contact: Value,
-    pub assigned_agent: Value,
-    pub created_at: i64,
-    pub updated_at: i64,
+    Ok(SurveyPage {
+        conversation_uuid: c.uuid,
+        inbox_name: inbox.name,
+        message_id: survey.id,
+        content: survey.content,
+        answered: response.is_some(),
+        rating: response.as_ref().map(|r| r.rating),
+        feedback_message: response.as_ref().and_then(|r| r.feedback_message.clone()),
+        created_at: survey.created_at.timestamp(),
+    })
 }
 
 /// Responses per page.
@@ -215,12 +201,11 @@ pub async fn list(state: &AppState, f: &CsatFilter, page: i64) -> CoreResult<(Ve
             conversation_id: conversations.iter().find(|c| c.id == r.conversation_id).map(|c| c.display_id),
             inbox_id: r.inbox_id,
             message_id: r.message_id,
-            contact: contacts.iter().find(|c| c.id == r.contact_id).map(|c| json!({ "id": c.id, "name": c.name })).unwrap_or(Value::Null),
+            contact: contacts.iter().find(|c| c.id == r.contact_id).map(|c| Named { id: c.id, name: c.name.clone() }),
             assigned_agent: r
                 .assigned_agent_id
                 .and_then(|id| agents.iter().find(|u| u.id == id))
-                .map(|u| json!({ "id": u.id, "name": crate::views::available_name(u) }))
-                .unwrap_or(Value::Null),
+                .map(|u| Named { id: u.id, name: crate::views::available_name(u).to_string() }),
             created_at: r.created_at.timestamp(),
             updated_at: r.updated_at.timestamp(),
         })

@@ -1,41 +1,16 @@
 //! Saved filters: a user's own conversation, contact and report filters, whose `query` is the
 //! filter API's payload (`{"payload": [conditions]}`), checked when saved and when run.
 
-use serde::Serialize;
 use serde_json::Value;
 use switchboard_domain::custom_attributes::Model;
 use switchboard_domain::filters::{Groups, RawCondition};
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
-use switchboard_store::models::CustomFilter;
 use switchboard_store::AsyncPgConnection;
 
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize)]
-pub struct FilterView {
-    pub id: i64,
-    pub name: String,
-    #[serde(rename = "type")]
-    pub filter_type: String,
-    pub query: Value,
-    pub created_at: String,
-    pub updated_at: String,
-}
-
-impl From<CustomFilter> for FilterView {
-    fn from(f: CustomFilter) -> Self {
-        Self {
-            id: f.id,
-            name: f.name,
-            filter_type: f.filter_type,
-            query: f.query,
-            created_at: f.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            updated_at: f.updated_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        }
-    }
-}
+use crate::views::custom_filters::FilterView;
 
 /// The model a filter of this type names (a report filter's query is kept as given).
 fn model(filter_type: &str) -> Option<Model> {

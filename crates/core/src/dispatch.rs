@@ -17,6 +17,7 @@ use switchboard_store::AsyncPgConnection;
 
 use crate::error::CoreResult;
 use crate::state::AppState;
+use crate::views::Named;
 
 /// Events read per account and transaction.
 const BATCH: i64 = 500;
@@ -166,11 +167,13 @@ async fn deliveries(
     let presented = presented.iter().map(crate::views::value).collect::<crate::error::CoreResult<Vec<Value>>>()?;
     let conversations: HashMap<i64, Value> = list.iter().map(|c| c.display_id).zip(presented).collect();
 
-    let account_ref = json!({ "id": account.id, "name": account.name });
+    let account_ref = crate::views::value(&Named { id: account.id, name: account.name.clone() })?;
     let mut rows = Vec::new();
     for (e, w) in wanted {
         let (conversation_id, inbox_id) = subject(*w, &e.data);
-        let inbox_ref = inbox_id.map(|id| json!({ "id": id, "name": inbox_names.get(&id).copied().unwrap_or_default() }));
+        let inbox_ref = inbox_id
+            .map(|id| crate::views::value(&Named { id, name: inbox_names.get(&id).copied().unwrap_or_default().to_string() }))
+            .transpose()?;
         let body = payload(*w, &e.data, &account_ref, inbox_ref, conversation_id.and_then(|id| conversations.get(&id)));
         let text = serde_json::to_string(&body).map_err(crate::error::CoreError::caused_by)?;
         let key = match w {

@@ -5,7 +5,6 @@
 //! `contact.group_synced` in one change. A provider failure changes nothing and is passed on.
 
 use base64::Engine;
-use serde::Serialize;
 use serde_json::{json, Value};
 use switchboard_channels::channel::{ChannelError, Groups};
 use switchboard_channels::groups::JoinRequest;
@@ -24,6 +23,7 @@ use crate::channel::line::{unavailable, Line};
 use crate::error::{CoreError, CoreResult};
 use crate::groups::{activity, describe, group_of, group_synced, record};
 use crate::state::AppState;
+use crate::views::groups::{described, Created, Described, Invite, Outcome};
 
 /// A group contact the actor may administer, with its identity and inbox.
 pub struct Group {
@@ -91,18 +91,6 @@ async fn allowed(conn: &mut AsyncPgConnection, actor: &Actor, inbox_id: i64) -> 
         // Bots do not administer groups (their token reaches three operations only).
         Visibility::AgentBot(_) => Err(CoreError::Forbidden),
     }
-}
-
-/// The provider's status for one participant of a request.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Outcome {
-    /// As the caller named them.
-    pub participant: String,
-    pub jid: String,
-    /// The provider's status for them (`"200"` is success), or none when the call failed.
-    pub status: Option<String>,
-    pub success: bool,
-    pub error: Option<String>,
 }
 
 /// Commits `f`'s records, activity lines and `contact.group_synced` for the group as one change.
@@ -258,7 +246,7 @@ pub struct MetadataChange {
 /// `PATCH …/group_metadata`: the subject, description and picture, each through the provider.
 /// What it accepted is kept even when a later part fails (the group has changed at WhatsApp);
 /// the failure is still the answer. Returns `{id, name, additional_attributes}`.
-pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, change: MetadataChange) -> CoreResult<Value> {
+pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, change: MetadataChange) -> CoreResult<Described> {
     let subject = change.subject.as_deref().map(|s| groups::subject("subject", s)).transpose()?;
     let description = change.description.as_deref().map(|d| groups::description("description", d)).transpose()?;
     if let Some(bytes) = &change.avatar {
@@ -315,28 +303,15 @@ pub async fn update_metadata(state: &AppState, actor: &Actor, contact_id: i64, c
             if picture_changed {
                 lines.push(groups::Line::PictureChanged);
             }
-            Ok((json!({ "id": group.id, "name": group.name, "additional_attributes": group.additional_attributes }), lines))
+            Ok((described(&group), lines))
         })
         .await?
     } else {
-        json!({ "id": group.contact.id, "name": group.contact.name, "additional_attributes": group.contact.additional_attributes })
+        described(&group.contact)
     };
     match failure {
         Some(e) => Err(unavailable(e)),
         None => Ok(answer),
-    }
-}
-
-/// An invite code and the link it makes.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Invite {
-    pub invite_code: String,
-    pub invite_url: String,
-}
-
-impl Invite {
-    fn of(code: String) -> Self {
-        Self { invite_url: format!("https://chat.whatsapp.com/{code}"), invite_code: code }
     }
 }
 
@@ -451,15 +426,6 @@ pub async fn leave(state: &AppState, actor: &Actor, contact_id: i64) -> CoreResu
     }
     .await;
     tx.finish(state, result).await
-}
-
-/// What `POST /groups` answers.
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
-pub struct Created {
-    pub group_jid: String,
-    pub subject: String,
-    /// The group's contact here.
-    pub contact_id: i64,
 }
 
 /// `POST /groups {inbox_id, subject, participants}`: creates the group at the provider with our

@@ -4,17 +4,19 @@
 
 use std::collections::HashMap;
 
-use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::{json, Value};
-use switchboard_domain::help_center::{self as rules, ArticleStatus};
+use switchboard_domain::help_center::{self as rules, locales_of, ArticleStatus};
 use switchboard_domain::ValidationError;
-use switchboard_store::help_center::{Article, ArticleFields, ArticleFilter, Category, CategoryFields, LocaleCounts, Portal, PortalFields};
+use switchboard_store::help_center::{Article, ArticleFields, ArticleFilter, Category, CategoryFields, Portal, PortalFields};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
+use crate::views::help_center::{
+    portal_view, public_article, ArticleView, ArticlesPage, CategoryView, Count, PortalView, PublicArticle, PublicCategory,
+};
+use crate::views::{Page, Payload};
 
 fn admin(actor: &Actor) -> CoreResult<()> {
     if actor.administrator {
@@ -34,190 +36,6 @@ fn taken(field: &'static str) -> impl Fn(switchboard_store::StoreError) -> CoreE
         switchboard_store::StoreError::Conflict { .. } => ValidationError::taken(field).into(),
         other => other.into(),
     }
-}
-
-// Views.
-
-#[derive(Debug, Serialize)]
-pub struct LocaleView {
-    pub code: String,
-    pub articles_count: i64,
-    pub categories_count: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PortalConfigView {
-    pub allowed_locales: Vec<LocaleView>,
-    pub default_locale: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PortalMeta {
-    pub all_articles_count: i64,
-    pub archived_articles_count: i64,
-    pub published_count: i64,
-    pub draft_articles_count: i64,
-    pub categories_count: i64,
-    pub default_locale: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct PortalView {
-    pub id: i64,
-    pub account_id: i64,
-    pub archived: bool,
-    pub color: Option<String>,
-    pub config: PortalConfigView,
-    pub custom_domain: Option<String>,
-    pub header_text: Option<String>,
-    pub homepage_link: Option<String>,
-    pub name: String,
-    pub slug: String,
-    pub page_title: Option<String>,
-    pub inbox: Option<Value>,
-    pub logo: Option<Value>,
-    pub meta: PortalMeta,
-}
-
-fn locales_of(config: &Value) -> (Vec<String>, String) {
-    let allowed: Vec<String> = config
-        .get("allowed_locales")
-        .and_then(Value::as_array)
-        .map(|a| a.iter().filter_map(|l| l.as_str().or_else(|| l.get("code").and_then(Value::as_str))).map(str::to_string).collect())
-        .unwrap_or_default();
-    let default = config.get("default_locale").and_then(Value::as_str).map(str::to_string).or_else(|| allowed.first().cloned());
-    (allowed, default.unwrap_or_else(|| "en".into()))
-}
-
-fn portal_view(p: Portal, counts: &[LocaleCounts]) -> PortalView {
-    let (allowed, default_locale) = locales_of(&p.config);
-    let mine: Vec<&LocaleCounts> = counts.iter().filter(|c| c.portal_id == p.id).collect();
-    let total = |f: fn(&LocaleCounts) -> i64| mine.iter().map(|c| f(c)).sum::<i64>();
-    PortalView {
-        id: p.id,
-        account_id: p.account_id,
-        archived: p.archived,
-        color: p.color,
-        config: PortalConfigView {
-            allowed_locales: allowed
-                .iter()
-                .map(|code| {
-                    let c = mine.iter().find(|c| &c.locale == code);
-                    LocaleView {
-                        code: code.clone(),
-                        articles_count: c.map_or(0, |c| c.articles),
-                        categories_count: c.map_or(0, |c| c.categories),
-                    }
-                })
-                .collect(),
-            default_locale: default_locale.clone(),
-        },
-        custom_domain: p.custom_domain,
-        header_text: p.header_text,
-        homepage_link: p.homepage_link,
-        name: p.name,
-        slug: p.slug,
-        page_title: p.page_title,
-        inbox: None,
-        logo: None,
-        meta: PortalMeta {
-            all_articles_count: total(|c| c.articles),
-            archived_articles_count: total(|c| c.archived),
-            published_count: total(|c| c.published),
-            draft_articles_count: total(|c| c.drafts),
-            categories_count: total(|c| c.categories),
-            default_locale,
-        },
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct CategoryView {
-    pub id: i64,
-    pub account_id: i64,
-    pub portal_id: i64,
-    pub name: String,
-    pub slug: String,
-    pub description: Option<String>,
-    pub locale: String,
-    pub position: i32,
-    pub icon: Option<String>,
-    pub parent_category_id: Option<i64>,
-    pub associated_category_id: Option<i64>,
-}
-
-impl From<Category> for CategoryView {
-    fn from(c: Category) -> Self {
-        Self {
-            id: c.id,
-            account_id: c.account_id,
-            portal_id: c.portal_id,
-            name: c.name,
-            slug: c.slug,
-            description: c.description,
-            locale: c.locale,
-            position: c.position,
-            icon: c.icon,
-            parent_category_id: c.parent_category_id,
-            associated_category_id: c.associated_category_id,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct ArticleView {
-    pub id: i64,
-    pub account_id: i64,
-    pub portal_id: i64,
-    pub category_id: Option<i64>,
-    pub author_id: Option<i64>,
-    pub associated_article_id: Option<i64>,
-    pub title: String,
-    pub slug: String,
-    pub content: String,
-    pub description: Option<String>,
-    pub status: &'static str,
-    pub position: i32,
-    pub locale: String,
-    pub meta: Value,
-    pub views: i64,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
-
-impl From<Article> for ArticleView {
-    fn from(a: Article) -> Self {
-        Self {
-            id: a.id,
-            account_id: a.account_id,
-            portal_id: a.portal_id,
-            category_id: a.category_id,
-            author_id: a.author_id,
-            associated_article_id: a.associated_article_id,
-            title: a.title,
-            slug: a.slug,
-            content: a.content,
-            description: a.description,
-            status: ArticleStatus::from_stored(&a.status).as_str(),
-            position: a.position,
-            locale: a.locale,
-            meta: a.meta,
-            views: a.views,
-            created_at: a.created_at.timestamp(),
-            updated_at: a.updated_at.timestamp(),
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct Listed<T> {
-    pub payload: Vec<T>,
-    pub meta: Value,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Single<T> {
-    pub payload: T,
 }
 
 // Portals.
@@ -318,29 +136,29 @@ async fn views(conn: &mut AsyncPgConnection, portals: Vec<Portal>) -> CoreResult
     Ok(portals.into_iter().map(|p| portal_view(p, &counts)).collect())
 }
 
-pub async fn portals(state: &AppState, actor: &Actor) -> CoreResult<Listed<PortalView>> {
+pub async fn portals(state: &AppState, actor: &Actor) -> CoreResult<Page<Count, Vec<PortalView>>> {
     let mut conn = state.conn().await?;
     let list = switchboard_store::help_center::portals(&mut conn, actor.account_id).await?;
     let payload = views(&mut conn, list).await?;
-    Ok(Listed { meta: json!({ "count": payload.len() }), payload })
+    Ok(Page { meta: Count { count: payload.len() }, payload })
 }
 
 async fn find_portal(conn: &mut AsyncPgConnection, actor: &Actor, key: &str) -> CoreResult<Portal> {
     switchboard_store::help_center::portal(conn, actor.account_id, key).await?.ok_or(CoreError::NotFound)
 }
 
-async fn one(conn: &mut AsyncPgConnection, p: Portal) -> CoreResult<Single<PortalView>> {
+async fn one(conn: &mut AsyncPgConnection, p: Portal) -> CoreResult<Payload<PortalView>> {
     let mut list = views(conn, vec![p]).await?;
-    list.pop().map(|payload| Single { payload }).ok_or(CoreError::NotFound)
+    list.pop().map(|payload| Payload { payload }).ok_or(CoreError::NotFound)
 }
 
-pub async fn portal(state: &AppState, actor: &Actor, key: &str) -> CoreResult<Single<PortalView>> {
+pub async fn portal(state: &AppState, actor: &Actor, key: &str) -> CoreResult<Payload<PortalView>> {
     let mut conn = state.conn().await?;
     let p = find_portal(&mut conn, actor, key).await?;
     one(&mut conn, p).await
 }
 
-pub async fn create_portal(state: &AppState, actor: &Actor, input: PortalInput) -> CoreResult<Single<PortalView>> {
+pub async fn create_portal(state: &AppState, actor: &Actor, input: PortalInput) -> CoreResult<Payload<PortalView>> {
     admin(actor)?;
     let fields = portal_fields(input, None)?;
     let mut conn = state.conn().await?;
@@ -348,7 +166,7 @@ pub async fn create_portal(state: &AppState, actor: &Actor, input: PortalInput) 
     one(&mut conn, p).await
 }
 
-pub async fn update_portal(state: &AppState, actor: &Actor, key: &str, input: PortalInput) -> CoreResult<Single<PortalView>> {
+pub async fn update_portal(state: &AppState, actor: &Actor, key: &str, input: PortalInput) -> CoreResult<Payload<PortalView>> {
     admin(actor)?;
     let mut conn = state.conn().await?;
     let current = find_portal(&mut conn, actor, key).await?;
@@ -454,12 +272,12 @@ async fn category_fields(
     })
 }
 
-pub async fn categories(state: &AppState, actor: &Actor, portal: &str, locale: Option<&str>) -> CoreResult<Listed<CategoryView>> {
+pub async fn categories(state: &AppState, actor: &Actor, portal: &str, locale: Option<&str>) -> CoreResult<Page<Count, Vec<CategoryView>>> {
     let mut conn = state.conn().await?;
     let p = find_portal(&mut conn, actor, portal).await?;
     let payload: Vec<CategoryView> =
         switchboard_store::help_center::categories(&mut conn, p.id, locale).await?.into_iter().map(CategoryView::from).collect();
-    Ok(Listed { meta: json!({ "count": payload.len() }), payload })
+    Ok(Page { meta: Count { count: payload.len() }, payload })
 }
 
 pub async fn category(state: &AppState, actor: &Actor, portal: &str, id: i64) -> CoreResult<CategoryView> {
@@ -600,7 +418,12 @@ pub struct ArticleQuery<'a> {
     pub author_id: Option<i64>,
 }
 
-pub async fn articles(state: &AppState, actor: &Actor, portal: &str, q: &ArticleQuery<'_>) -> CoreResult<Listed<ArticleView>> {
+pub async fn articles(
+    state: &AppState,
+    actor: &Actor,
+    portal: &str,
+    q: &ArticleQuery<'_>,
+) -> CoreResult<Page<ArticlesPage, Vec<ArticleView>>> {
     let status = match q.status {
         Some(s) => Some(ArticleStatus::parse("status", &Value::String(s.into()))?.as_str()),
         None => None,
@@ -610,9 +433,9 @@ pub async fn articles(state: &AppState, actor: &Actor, portal: &str, q: &Article
     let filter = ArticleFilter { locale: q.locale, status, category_id: q.category_id, author_id: q.author_id };
     let page = q.page.max(1);
     let (rows, count) = switchboard_store::help_center::articles(&mut conn, p.id, &filter, page, ARTICLES_PER_PAGE).await?;
-    Ok(Listed {
+    Ok(Page {
         payload: rows.into_iter().map(ArticleView::from).collect(),
-        meta: json!({ "articles_count": count, "current_page": page }),
+        meta: ArticlesPage { articles_count: count, current_page: page },
     })
 }
 
@@ -653,41 +476,6 @@ pub async fn delete_article(state: &AppState, actor: &Actor, portal: &str, id: i
 
 // Public reading.
 
-/// A published article as customers read it: `content` is sanitized HTML.
-#[derive(Debug, Serialize)]
-pub struct PublicArticle {
-    pub id: i64,
-    pub slug: String,
-    pub title: String,
-    pub description: Option<String>,
-    pub content: String,
-    pub locale: String,
-    pub category: Option<PublicCategory>,
-    pub views: i64,
-    pub updated_at: DateTime<Utc>,
-}
-
-#[derive(Debug, Serialize, Clone)]
-pub struct PublicCategory {
-    pub id: i64,
-    pub name: String,
-    pub slug: String,
-}
-
-fn public_article(a: Article, categories: &HashMap<i64, PublicCategory>, rendered: bool) -> PublicArticle {
-    PublicArticle {
-        id: a.id,
-        category: a.category_id.and_then(|c| categories.get(&c).cloned()),
-        content: if rendered { rules::render_markdown(&a.content) } else { String::new() },
-        slug: a.slug,
-        title: a.title,
-        description: a.description,
-        locale: a.locale,
-        views: a.views,
-        updated_at: a.updated_at,
-    }
-}
-
 async fn public_categories(conn: &mut AsyncPgConnection, portal_id: i64) -> CoreResult<HashMap<i64, PublicCategory>> {
     Ok(switchboard_store::help_center::categories(conn, portal_id, None)
         .await?
@@ -707,7 +495,7 @@ pub async fn public_articles(
     locale: &str,
     query: Option<&str>,
     page: i64,
-) -> CoreResult<Listed<PublicArticle>> {
+) -> CoreResult<Page<ArticlesPage, Vec<PublicArticle>>> {
     let mut conn = state.conn().await?;
     let p = switchboard_store::help_center::public_portal(&mut conn, slug).await?.ok_or(CoreError::NotFound)?;
     let (allowed, _) = locales_of(&p.config);
@@ -728,9 +516,9 @@ pub async fn public_articles(
             switchboard_store::help_center::articles(&mut conn, p.id, &filter, page.max(1), ARTICLES_PER_PAGE).await?
         }
     };
-    Ok(Listed {
+    Ok(Page {
         payload: rows.into_iter().map(|a| public_article(a, &categories, false)).collect(),
-        meta: json!({ "articles_count": count, "current_page": page.max(1) }),
+        meta: ArticlesPage { articles_count: count, current_page: page.max(1) },
     })
 }
 

@@ -2,58 +2,20 @@
 //! are listed: today the webhook app, whose hooks are the account's webhooks (the same rows as
 //! `/webhooks`, so either API manages them). An app we do not provide is a 404.
 
-use serde::Serialize;
-use serde_json::{json, Value};
 use switchboard_domain::ValidationError;
 
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
-use crate::webhooks::{WebhookInput, WebhookView};
+use crate::views::integration_apps::{hook, AppView, HookView};
+use crate::webhooks::WebhookInput;
 
 /// The one app served.
 pub const WEBHOOK_APP: &str = "webhook";
 
-/// An app as `GET …/integrations/apps` lists it.
-#[derive(Debug, Serialize)]
-pub struct AppView {
-    pub id: &'static str,
-    pub name: &'static str,
-    pub description: &'static str,
-    pub hook_type: &'static str,
-    /// Whether the account uses it (has a hook).
-    pub enabled: bool,
-    pub allow_multiple_hooks: bool,
-    pub action: &'static str,
-    pub hooks: Vec<HookView>,
-}
-
-/// A hook of an app.
-#[derive(Debug, Serialize)]
-pub struct HookView {
-    pub id: i64,
-    pub app_id: &'static str,
-    pub inbox_id: Option<i64>,
-    pub account_id: i64,
-    /// Whether it is on.
-    pub status: bool,
-    pub hook_type: &'static str,
-    /// The webhook's url, subscriptions, name and secret (administrators only; `{}` for agents).
-    pub settings: Value,
-}
-
-fn hook(w: WebhookView, administrator: bool) -> HookView {
-    let settings = if administrator {
-        json!({ "url": w.url, "subscriptions": w.subscriptions, "name": w.name, "secret": w.secret,
-                "disabled_reason": w.disabled_reason })
-    } else {
-        json!({})
-    };
-    HookView { id: w.id, app_id: WEBHOOK_APP, inbox_id: None, account_id: w.account_id, status: w.enabled, hook_type: "account", settings }
-}
-
 pub async fn apps(state: &AppState, account_id: i64, administrator: bool) -> CoreResult<Vec<AppView>> {
     let mut conn = state.conn().await?;
-    let hooks: Vec<HookView> = crate::webhooks::list(&mut conn, account_id).await?.into_iter().map(|w| hook(w, administrator)).collect();
+    let hooks: Vec<HookView> =
+        crate::webhooks::list(&mut conn, account_id).await?.into_iter().map(|w| hook(WEBHOOK_APP, w, administrator)).collect();
     Ok(vec![AppView {
         id: WEBHOOK_APP,
         name: "Webhooks",
@@ -102,12 +64,12 @@ pub async fn create(state: &AppState, actor: &crate::actor::Actor, inbox_id: Opt
         }
         _ => created,
     };
-    Ok(hook(view, true))
+    Ok(hook(WEBHOOK_APP, view, true))
 }
 
 pub async fn update(state: &AppState, actor: &crate::actor::Actor, id: i64, input: HookInput) -> CoreResult<HookView> {
     let changes = WebhookInput { name: input.name, url: input.url, subscriptions: input.subscriptions, enabled: input.status };
-    Ok(hook(crate::webhooks::update(state, actor, id, changes).await.map_err(settings_field)?, true))
+    Ok(hook(WEBHOOK_APP, crate::webhooks::update(state, actor, id, changes).await.map_err(settings_field)?, true))
 }
 
 pub async fn delete(state: &AppState, actor: &crate::actor::Actor, id: i64) -> CoreResult<()> {

@@ -3,33 +3,14 @@
 //! stored as digests, and revoked one by one; each key has its own per-minute allowance.
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use switchboard_domain::text::required_name;
 use switchboard_domain::ValidationError;
-use switchboard_store::models::ApiKey;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
 use crate::tokens::{random_token, token_digest};
-
-/// A key as lists show it: never the key itself.
-#[derive(Debug, Clone, Serialize)]
-pub struct KeyView {
-    pub id: i64,
-    pub name: String,
-    /// `sbk_…` and the key's last four characters.
-    pub key: String,
-    pub created_at: i64,
-}
-
-impl From<&ApiKey> for KeyView {
-    fn from(k: &ApiKey) -> Self {
-        Self {
-            id: k.id, name: k.name.clone(), key: format!("sbk_••••••••{}", k.last_four), created_at: k.created_at.timestamp()
-        }
-    }
-}
+use crate::views::integrators::KeyView;
 
 fn administrator(actor: &Actor) -> CoreResult<()> {
     if actor.administrator {

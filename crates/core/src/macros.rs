@@ -4,8 +4,7 @@
 //! global ones. Executing applies the actions in order to each conversation in its own
 //! transaction, as its executor (activity lines name them), and answers what happened to each.
 
-use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_domain::automation::{stored_actions, Action};
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
@@ -18,40 +17,14 @@ use crate::automation::Acting;
 use crate::change::Change;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
-
-#[derive(Debug, Serialize)]
-pub struct MacroView {
-    pub id: i64,
-    pub account_id: i64,
-    pub name: String,
-    pub visibility: String,
-    pub actions: Value,
-    pub created_by: Option<Value>,
-    pub updated_by: Option<Value>,
-    pub created_at: i64,
-    pub updated_at: i64,
-}
+use crate::views::macros::{macro_view, MacroView, Outcome};
 
 async fn views(conn: &mut AsyncPgConnection, list: Vec<Macro>) -> CoreResult<Vec<MacroView>> {
     let mut ids: Vec<i64> = list.iter().flat_map(|m| [m.created_by_id, m.updated_by_id]).flatten().collect();
     ids.sort_unstable();
     ids.dedup();
     let names = switchboard_store::users::names(conn, &ids).await?;
-    let user = |id: Option<i64>| id.and_then(|id| names.iter().find(|(i, _)| *i == id)).map(|(id, name)| json!({ "id": id, "name": name }));
-    Ok(list
-        .into_iter()
-        .map(|m| MacroView {
-            id: m.id,
-            account_id: m.account_id,
-            created_by: user(m.created_by_id),
-            updated_by: user(m.updated_by_id),
-            name: m.name,
-            visibility: m.visibility,
-            actions: m.actions,
-            created_at: m.created_at.timestamp(),
-            updated_at: m.updated_at.timestamp(),
-        })
-        .collect())
+    Ok(list.into_iter().map(|m| macro_view(m, &names)).collect())
 }
 
 async fn view(conn: &mut AsyncPgConnection, m: Macro) -> CoreResult<MacroView> {
@@ -151,16 +124,6 @@ pub async fn delete(state: &AppState, actor: &Actor, id: i64) -> CoreResult<()> 
     }
     .await;
     tx.finish(state, result).await
-}
-
-/// What executing a macro did to one conversation.
-#[derive(Debug, Serialize)]
-pub struct Outcome {
-    pub conversation_id: i64,
-    /// applied, or failed (then nothing of the macro stayed on this conversation).
-    pub status: &'static str,
-    pub actions: Vec<Value>,
-    pub error: Option<String>,
 }
 
 /// Most conversations one execution may name.

@@ -13,17 +13,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
 use serde_json::Value;
 use switchboard_domain::reports::{self as rules, Dim, Grouping, Hours, Logged, Metric, Range, ReportMetric, Sum, Tracked};
 use switchboard_domain::ValidationError;
 use switchboard_store::inboxes::Visibility;
-use switchboard_store::reports::{EventFilter, Increment, Input, NewReportingEvent, ReportingEvent, Scope, READER};
+use switchboard_store::reports::{EventFilter, Increment, Input, NewReportingEvent, Scope, READER};
 use switchboard_store::AsyncPgConnection;
 
 use crate::actor::Actor;
 use crate::error::{CoreError, CoreResult};
 use crate::state::AppState;
+use crate::views::reports::{
+    AgentLive, AgentLiveMetric, ChannelCounts, EntitySummary, EventMeta, EventPage, EventView, Figures, InboxLabelMatrix, Live, Named,
+    OutgoingCount, Point, Summary, Titled,
+};
 
 const POLL: Duration = Duration::from_secs(1);
 /// Log events read per account and transaction.
@@ -244,15 +247,6 @@ pub struct SeriesQuery<'a> {
     pub timezone_offset: Option<&'a str>,
 }
 
-/// One point of a series: `count` is what an average is over.
-#[derive(Debug, Serialize)]
-pub struct Point {
-    pub value: f64,
-    pub timestamp: i64,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub count: Option<i64>,
-}
-
 fn dim_of(kind: Option<&str>) -> Result<Dim, ValidationError> {
     Dim::parse("type", kind.unwrap_or("account"))
 }
@@ -288,27 +282,6 @@ pub async fn series(state: &AppState, actor: &Actor, q: &SeriesQuery<'_>) -> Cor
             Point { value: metric.value(&sum, q.business_hours), timestamp, count: metric.is_average().then_some(sum.count) }
         })
         .collect())
-}
-
-/// The summary's figures over one range.
-#[derive(Debug, Serialize, Default, Clone, Copy)]
-pub struct Figures {
-    pub avg_first_response_time: f64,
-    pub avg_resolution_time: f64,
-    pub reply_time: f64,
-    pub conversations_count: i64,
-    pub incoming_messages_count: i64,
-    pub outgoing_messages_count: i64,
-    pub resolutions_count: i64,
-    pub bot_resolutions_count: i64,
-    pub bot_handoffs_count: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Summary {
-    #[serde(flatten)]
-    pub current: Figures,
-    pub previous: Figures,
 }
 
 const SUMMARY_METRICS: [Metric; 8] = [
@@ -374,17 +347,6 @@ pub async fn summary(
     Ok(Summary { current, previous })
 }
 
-/// One agent's, inbox's or team's line of a summary report.
-#[derive(Debug, Serialize)]
-pub struct EntitySummary {
-    pub id: i64,
-    pub conversations_count: i64,
-    pub resolved_conversations_count: i64,
-    pub avg_resolution_time: Option<f64>,
-    pub avg_first_response_time: Option<f64>,
-    pub avg_reply_time: Option<f64>,
-}
-
 /// Summary per agent, inbox or team over the range: every one the actor sees, figures or not.
 pub async fn summary_by(
     state: &AppState,
@@ -432,38 +394,12 @@ pub async fn summary_by(
         .collect())
 }
 
-/// The account's live counts.
-#[derive(Debug, Serialize)]
-pub struct Live {
-    pub open: i64,
-    pub unattended: i64,
-    pub unassigned: i64,
-    pub pending: i64,
-}
-
 pub async fn live(state: &AppState, actor: &Actor) -> CoreResult<Live> {
     let _turn = state.report_budget.admit(actor.account_id).await?;
     let mut conn = state.conn().await?;
     let inboxes = seen_inboxes(&mut conn, actor).await?;
     let c = switchboard_store::reports::live_counts(&mut conn, actor.account_id, inboxes.as_deref()).await?;
     Ok(Live { open: c.open, unattended: c.unattended, unassigned: c.unassigned, pending: c.pending })
-}
-
-#[derive(Debug, Serialize)]
-pub struct AgentLiveMetric {
-    pub open: i64,
-    pub unattended: i64,
-}
-
-/// An agent's live load, in the reference's shape.
-#[derive(Debug, Serialize)]
-pub struct AgentLive {
-    pub id: i64,
-    pub name: String,
-    pub email: String,
-    pub thumbnail: String,
-    pub availability: String,
-    pub metric: AgentLiveMetric,
 }
 
 /// Each agent's open and unattended conversations now (optionally one agent's).
@@ -501,16 +437,6 @@ pub async fn live_by_agent(state: &AppState, actor: &Actor, user_id: Option<&str
             }
         })
         .collect())
-}
-
-/// Conversations of one channel type by their status now.
-#[derive(Debug, Serialize, Default)]
-pub struct ChannelCounts {
-    pub open: i64,
-    pub resolved: i64,
-    pub pending: i64,
-    pub snoozed: i64,
-    pub total: i64,
 }
 
 /// The reference limits the channel summary to six months and answers 400 beyond.
@@ -581,25 +507,6 @@ pub async fn first_response_distribution(
     Ok(out)
 }
 
-#[derive(Debug, Serialize)]
-pub struct Named {
-    pub id: i64,
-    pub name: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Titled {
-    pub id: i64,
-    pub title: String,
-}
-
-#[derive(Debug, Serialize)]
-pub struct InboxLabelMatrix {
-    pub inboxes: Vec<Named>,
-    pub labels: Vec<Titled>,
-    pub matrix: Vec<Vec<i64>>,
-}
-
 /// A list of ids from a query parameter (`1,2` or repeated); lenient: what is not a number is
 /// a 422 naming the parameter.
 pub fn id_list(field: &str, raw: &[String]) -> Result<Option<Vec<i64>>, ValidationError> {
@@ -652,13 +559,6 @@ pub async fn inbox_label_matrix(
     })
 }
 
-#[derive(Debug, Serialize)]
-pub struct OutgoingCount {
-    pub id: i64,
-    pub name: String,
-    pub outgoing_messages_count: i64,
-}
-
 /// Outgoing messages in the range per agent (sent by them; bots' excluded), team, inbox or label.
 pub async fn outgoing_by(
     state: &AppState,
@@ -698,56 +598,6 @@ pub async fn outgoing_by(
         .into_iter()
         .map(|(id, name)| OutgoingCount { id, name, outgoing_messages_count: counts.get(&id).copied().unwrap_or(0) })
         .collect())
-}
-
-/// A reporting event in the reference's shape.
-#[derive(Debug, Serialize)]
-pub struct EventView {
-    pub id: i64,
-    pub name: String,
-    pub value: f64,
-    pub value_in_business_hours: f64,
-    pub event_start_time: DateTime<Utc>,
-    pub event_end_time: DateTime<Utc>,
-    pub account_id: i64,
-    pub conversation_id: Option<i64>,
-    pub inbox_id: Option<i64>,
-    pub user_id: Option<i64>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-}
-
-impl From<ReportingEvent> for EventView {
-    /// It was created when what it measures ended: derived again, it is the same row.
-    fn from(e: ReportingEvent) -> Self {
-        Self {
-            id: e.id,
-            name: e.name,
-            value: e.value,
-            value_in_business_hours: e.value_in_business_hours,
-            event_start_time: e.event_start_time,
-            event_end_time: e.event_end_time,
-            account_id: e.account_id,
-            conversation_id: e.conversation_id,
-            inbox_id: e.inbox_id,
-            user_id: e.user_id,
-            created_at: e.event_end_time,
-            updated_at: e.event_end_time,
-        }
-    }
-}
-
-#[derive(Debug, Serialize)]
-pub struct EventMeta {
-    pub count: i64,
-    pub current_page: i64,
-    pub total_pages: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct EventPage {
-    pub meta: EventMeta,
-    pub payload: Vec<EventView>,
 }
 
 pub const EVENTS_PER_PAGE: i64 = 25;

@@ -1,6 +1,8 @@
 //! Help center rules: slugs, article states, locales and their text-search language, and the
 //! Markdown that customers read, rendered and then sanitized so it can never carry script.
 
+use serde_json::Value;
+
 use crate::ValidationError;
 
 /// A URL slug: lowercase letters, digits and dashes, 1–100 characters. Titles are turned into
@@ -137,6 +139,18 @@ pub fn color(field: &str, raw: &str) -> Result<String, ValidationError> {
         return Err(ValidationError::invalid(field, "must be a hex colour such as #1F93FF"));
     }
     Ok(s.to_string())
+}
+
+/// A portal's locales from its stored config (codes, or `{code}` objects) and its default:
+/// the configured one, else the first allowed, else `en`.
+pub fn locales_of(config: &Value) -> (Vec<String>, String) {
+    let allowed: Vec<String> = config
+        .get("allowed_locales")
+        .and_then(Value::as_array)
+        .map(|a| a.iter().filter_map(|l| l.as_str().or_else(|| l.get("code").and_then(Value::as_str))).map(str::to_string).collect())
+        .unwrap_or_default();
+    let default = config.get("default_locale").and_then(Value::as_str).map(str::to_string).or_else(|| allowed.first().cloned());
+    (allowed, default.unwrap_or_else(|| "en".into()))
 }
 
 #[cfg(test)]

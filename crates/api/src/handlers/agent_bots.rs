@@ -5,9 +5,10 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::agent_bots::{self, BotInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_store::platform::Permissible;
 
 use super::path_id;
@@ -99,7 +100,7 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
 pub async fn of_inbox(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let inbox_id = path_id(&path.1)?;
     let bot = agent_bots::of_inbox(&state, ctx.account_id, inbox_id, ctx.inbox_visibility(), ctx.role.can_administer()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "agent_bot": bot })))
+    Ok(HttpResponse::Ok().json(views::agent_bots::InboxBot { agent_bot: bot }))
 }
 
 #[derive(Deserialize)]

@@ -93,5 +93,5 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     let user_id = path_id(&path.1)?;
     switchboard_core::agents::remove(&state, &ctx.actor(), user_id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

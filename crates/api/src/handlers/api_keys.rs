@@ -3,18 +3,18 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
 use crate::error::ApiResult;
 use crate::extract::{Body, Payload};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let keys = switchboard_core::integrators::list_keys(&state, &ctx.actor()).await?;
-    Ok(ok(json!({ "payload": keys })))
+    Ok(ok(views::Payload { payload: keys }))
 }
 
 #[derive(Deserialize)]
@@ -27,7 +27,7 @@ impl Payload for KeyPayload {
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<KeyPayload>) -> ApiResult<HttpResponse> {
-    Ok(ok(json!(switchboard_core::integrators::create_key(&state, &ctx.actor(), &body.name).await?)))
+    Ok(ok(switchboard_core::integrators::create_key(&state, &ctx.actor(), &body.name).await?))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_domain::ValidationError;
 
 use crate::auth::{token_digest, verify_password, Credential, CurrentUser};
@@ -73,15 +72,17 @@ pub async fn sign_in(state: web::Data<AppState>, req: HttpRequest, Body(body): B
         .insert_header(("client", session.client))
         .insert_header(("expiry", session.expires_at.timestamp().to_string()))
         .insert_header(("uid", user.email.clone()))
-        .json(json!({ "data": views::user(&user, &memberships) })))
+        .json(views::Data { data: views::user(&user, &memberships) }))
 }
 
 /// Ends the session whose headers came with the request (an API token has no session to end).
 #[tracing::instrument(skip_all)]
 pub async fn sign_out(state: web::Data<AppState>, current: CurrentUser) -> ApiResult<HttpResponse> {
     let Credential::Session(session_id) = current.credential else {
-        return Ok(HttpResponse::NotFound().json(json!({ "success": false, "errors": ["User was not found or was not logged in."] })));
+        return Ok(
+            HttpResponse::NotFound().json(views::Success { success: false, errors: vec!["User was not found or was not logged in."] })
+        );
     };
     switchboard_core::users::end_session(&state, session_id).await?;
-    Ok(HttpResponse::Ok().json(json!({ "success": true })))
+    Ok(HttpResponse::Ok().json(views::Success { success: true, errors: vec![] }))
 }

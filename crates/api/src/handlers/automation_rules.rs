@@ -4,9 +4,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::automation::{self, RuleInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 use super::path_id;
 use crate::auth::AccountCtx;
@@ -42,7 +43,7 @@ impl From<RulePayload> for RuleInput {
 }
 
 fn payload<T: serde::Serialize>(v: T) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "payload": v }))
+    HttpResponse::Ok().json(views::Payload { payload: v })
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -79,7 +80,7 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     automation::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
-    Ok(HttpResponse::Ok().json(json!({})))
+    Ok(HttpResponse::Ok().json(views::Empty {}))
 }
 
 /// `POST …/automation_rules/{id}/clone`: a copy named "… (copy)".

@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_domain::contacts::{label_list, phone_number, ContactSort, GroupType};
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::text::optional_text;
@@ -25,10 +25,10 @@ async fn render_page(conn: &mut AsyncPgConnection, query: ListQuery<'_>) -> ApiR
     let (contacts, count) = switchboard_store::contacts::list(conn, &query).await?;
     let ids: Vec<i64> = contacts.iter().map(|c| c.id).collect();
     let identities = switchboard_store::contacts::inboxes_of(conn, &ids).await?;
-    Ok(ok(json!({
-        "meta": { "count": count, "current_page": page.to_string() },
-        "payload": contacts.iter().map(|c| views::contact(c, &identities)).collect::<Vec<_>>(),
-    })))
+    Ok(ok(views::Page {
+        meta: views::ContactsMeta { count, current_page: page.to_string() },
+        payload: contacts.iter().map(|c| views::contact(c, &identities)).collect::<Vec<_>>(),
+    }))
 }
 
 fn list_query<'a>(ctx: &AccountCtx, params: &'a Params, search: Option<&'a str>) -> ListQuery<'a> {
@@ -99,7 +99,7 @@ async fn find(conn: &mut AsyncPgConnection, ctx: &AccountCtx, raw_id: &str) -> A
 pub async fn show(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(json!({ "payload": switchboard_core::present::contact(&mut conn, &contact).await? })))
+    Ok(ok(views::Payload { payload: switchboard_core::present::contact(&mut conn, &contact).await? }))
 }
 
 #[derive(Deserialize)]
@@ -167,7 +167,7 @@ pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     let changes = body.changes()?;
     let created =
         switchboard_core::contacts::create(&state, &ctx.actor(), &changes, body.inbox_id.map(|i| i.0), body.source_id.as_deref()).await?;
-    Ok(ok(json!({ "payload": created })))
+    Ok(ok(views::Payload { payload: created }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -180,21 +180,21 @@ pub async fn update(
     let changes = body.changes()?;
     let id = path_id(&path.1)?;
     let rendered = switchboard_core::contacts::update(&state, &ctx.actor(), id, &changes).await?;
-    Ok(ok(json!({ "payload": rendered })))
+    Ok(ok(views::Payload { payload: rendered }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
     switchboard_core::contacts::delete(&state, &ctx.actor(), id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let contact = find(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(json!({ "payload": contact.labels })))
+    Ok(ok(views::Payload { payload: contact.labels }))
 }
 
 /// Replaces the contact's labels with the given list.
@@ -210,7 +210,7 @@ pub async fn set_labels(
     let contact = find(&mut conn, &ctx, &path.1).await?;
     drop(conn);
     let contact = switchboard_core::contacts::set_labels(&state, &ctx.actor(), contact.id, &labels).await?;
-    Ok(ok(json!({ "payload": contact.labels })))
+    Ok(ok(views::Payload { payload: contact.labels }))
 }
 
 #[derive(Deserialize)]
@@ -249,7 +249,7 @@ pub async fn contactable_inboxes(
     let identities = switchboard_store::contacts::inboxes_of(&mut conn, &[contact.id]).await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
     let admin = ctx.role.can_administer();
-    let payload: Vec<Value> = inboxes
+    let payload: Vec<views::ContactableInbox> = inboxes
         .iter()
         .filter_map(|inbox| {
             let existing = identities.iter().find(|(ci, _)| ci.inbox_id == inbox.id).map(|(ci, _)| ci.source_id.clone());
@@ -260,8 +260,8 @@ pub async fn contactable_inboxes(
                     existing.or_else(|| contact.phone_number.as_ref().map(|p| p.trim_start_matches('+').to_string()))?
                 }
             };
-            Some(json!({ "source_id": source_id, "inbox": views::inbox(inbox, admin) }))
+            Some(views::ContactableInbox { source_id, inbox: views::inbox(inbox, admin) })
         })
         .collect();
-    Ok(ok(json!({ "payload": payload })))
+    Ok(ok(views::Payload { payload }))
 }

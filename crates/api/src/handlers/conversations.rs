@@ -68,7 +68,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     if let Some(id) = params.int("custom_filter_id") {
         let groups = switchboard_core::custom_filters::conditions(&state, ctx.account_id, ctx.user.id, id, "conversation").await?;
         let (counts, payload) = by_conditions(&state, &ctx, &params, &groups).await?;
-        return Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })));
+        return Ok(ok(views::Data { data: views::Page { meta: counts, payload } }));
     }
     if params.str("q").is_some() {
         super::search_allowed(&state, &ctx).await?;
@@ -79,7 +79,7 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
     let payload = switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await?;
-    Ok(ok(json!({ "data": { "meta": counts, "payload": payload } })))
+    Ok(ok(views::Data { data: views::Page { meta: counts, payload } }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -88,7 +88,7 @@ pub async fn meta(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let f = filter(&ctx, &params, &labels);
     let mut conn = state.conn().await?;
     let counts = switchboard_store::conversations::counts(&mut conn, &f).await?;
-    Ok(ok(json!({ "meta": counts })))
+    Ok(ok(views::Meta { meta: counts }))
 }
 
 /// `POST conversations/filter`: the conditions decide (no default status), within what the
@@ -103,7 +103,7 @@ pub async fn filter_list(
     super::search_allowed(&state, &ctx).await?;
     let groups = body.parse(&state, ctx.account_id, switchboard_domain::custom_attributes::Model::Conversation).await?;
     let (counts, payload) = by_conditions(&state, &ctx, &params, &groups).await?;
-    Ok(ok(json!({ "meta": counts, "payload": payload })))
+    Ok(ok(views::Page { meta: counts, payload }))
 }
 
 /// A page of the conversations the conditions select (no default status), with the counts.
@@ -151,7 +151,7 @@ pub async fn of_contact(state: web::Data<AppState>, ctx: AccountCtx, path: web::
         page: 1,
     };
     let page = switchboard_store::conversations::list(&mut conn, &f).await?;
-    Ok(ok(json!({ "payload": switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? })))
+    Ok(ok(views::Payload { payload: switchboard_core::present::conversations(&state, &mut conn, ctx.account_id, &page).await? }))
 }
 
 /// The first message of a new conversation, as the reference takes it: text, or a WhatsApp
@@ -308,8 +308,13 @@ pub async fn toggle_status(
     let snoozed_until = switchboard_domain::text::timestamp("snoozed_until", &body.snoozed_until)?;
     let display_id = path_id(&path.1)?;
     let c = switchboard_core::conversations::set_status(&state, &ctx.actor(), display_id, requested, snoozed_until).await?;
-    Ok(ok(json!({ "meta": {}, "payload": { "success": true, "current_status": c.status, "conversation_id": c.display_id,
-        "snoozed_until": c.snoozed_until.map(|t| t.timestamp()) } })))
+    let payload = views::StatusToggled {
+        success: true,
+        current_status: c.status,
+        conversation_id: c.display_id,
+        snoozed_until: c.snoozed_until.map(|t| t.timestamp()),
+    };
+    Ok(ok(views::Page { meta: views::Empty {}, payload }))
 }
 
 #[derive(Deserialize)]
@@ -368,7 +373,7 @@ pub async fn assignments(
 pub async fn labels(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let c = crate::lookup::conversation(&mut conn, &ctx, &path.1).await?;
-    Ok(ok(json!({ "payload": c.labels })))
+    Ok(ok(views::Payload { payload: c.labels }))
 }
 
 /// Replaces the labels; each addition and removal leaves an activity line.
@@ -389,7 +394,7 @@ pub async fn set_labels(
     };
     let display_id = path_id(&path.1)?;
     let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
-    Ok(ok(json!({ "payload": c.labels })))
+    Ok(ok(views::Payload { payload: c.labels }))
 }
 
 #[derive(Deserialize)]
@@ -410,7 +415,7 @@ pub async fn custom_attributes(
     let decide = move |_: &Conversation| (ConversationChanges { custom_attributes: Some(custom), ..Default::default() }, vec![]);
     let display_id = path_id(&path.1)?;
     let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationUpdated, decide).await?;
-    Ok(ok(json!({ "custom_attributes": c.custom_attributes })))
+    Ok(ok(views::CustomAttributes { custom_attributes: c.custom_attributes }))
 }
 
 #[derive(Deserialize)]
@@ -445,7 +450,7 @@ pub async fn toggle_typing_status(
         &ctx.user.pubsub_token,
     )
     .await?;
-    Ok(ok(json!({ "conversation_id": c.display_id, "typing_status": body.typing_status, "is_private": body.is_private })))
+    Ok(ok(views::TypingToggled { conversation_id: c.display_id, typing_status: body.typing_status, is_private: body.is_private }))
 }
 
 /// Marks everything as seen by the agents (and by the assignee, when that is the caller).
@@ -463,5 +468,5 @@ pub async fn update_last_seen(state: web::Data<AppState>, ctx: AccountCtx, path:
     };
     let display_id = path_id(&path.1)?;
     let (c, _) = change_one(&state, &ctx.actor(), display_id, Event::ConversationRead, decide).await?;
-    Ok(ok(json!({ "id": c.display_id, "agent_last_seen_at": now.timestamp() })))
+    Ok(ok(views::AgentSeen { id: c.display_id, agent_last_seen_at: now.timestamp() }))
 }

@@ -4,8 +4,8 @@
 //! (one or a list); anything unreadable narrows nothing.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_domain::whatsapp_analytics::time;
 use switchboard_store::csat::CsatFilter;
 
@@ -31,11 +31,11 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     ctx.require_admin()?;
     let page = params.page();
     let (rows, count) = switchboard_core::csat::list(&state, &filter(&ctx, &params), page).await?;
-    Ok(ok(json!({ "meta": { "count": count, "current_page": page }, "payload": rows })))
+    Ok(ok(views::Page { meta: views::PageMeta { count, current_page: page, per_page: None }, payload: rows }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn metrics(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
-    Ok(ok(json!(switchboard_core::csat::metrics(&state, &filter(&ctx, &params)).await?)))
+    Ok(ok(switchboard_core::csat::metrics(&state, &filter(&ctx, &params)).await?))
 }

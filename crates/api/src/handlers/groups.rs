@@ -6,7 +6,6 @@ use actix_multipart::Multipart;
 use actix_web::{web, HttpRequest, HttpResponse};
 use futures_util::StreamExt;
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_core::group_admin::{self, MetadataChange, Purpose};
 use switchboard_domain::groups::GroupSetting;
 use switchboard_domain::ValidationError;
@@ -56,16 +55,16 @@ pub async fn members(
     let (rows, total) =
         switchboard_store::groups::members(&mut conn, contact.id, own.as_ref().map(|m| m.contact_id), (page - 1) * per_page, per_page)
             .await?;
-    Ok(ok(json!({
-        "payload": rows.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>(),
-        "meta": {
-            "total_count": total,
-            "page": page,
-            "per_page": per_page,
-            "inbox_phone_number": inbox.phone_number,
-            "is_inbox_admin": own.is_some_and(|m| m.role == "admin"),
+    Ok(ok(views::Page {
+        payload: rows.iter().map(|(m, c)| views::group_member(m, c)).collect::<Vec<_>>(),
+        meta: views::MembersMeta {
+            total_count: total,
+            page,
+            per_page,
+            inbox_phone_number: inbox.phone_number,
+            is_inbox_admin: own.is_some_and(|m| m.role == "admin"),
         },
-    })))
+    }))
 }
 
 #[derive(Deserialize)]
@@ -83,7 +82,7 @@ pub async fn add_members(
     Body(body): Body<ParticipantsPayload>,
 ) -> ApiResult<HttpResponse> {
     let outcomes = group_admin::add_members(&state, &ctx.actor(), path_id(&path.1)?, &body.participants).await?;
-    Ok(ok(json!({ "payload": outcomes })))
+    Ok(ok(views::Payload { payload: outcomes }))
 }
 
 #[derive(Deserialize)]
@@ -101,7 +100,7 @@ pub async fn update_member(
     Body(body): Body<RolePayload>,
 ) -> ApiResult<HttpResponse> {
     let member = group_admin::set_role(&state, &ctx.actor(), path_id(&path.1)?, path_id(&path.2)?, &body.role).await?;
-    Ok(ok(json!({ "payload": member })))
+    Ok(ok(views::Payload { payload: member }))
 }
 
 /// `DELETE …/contacts/{id}/group_members/{member_id}`.
@@ -172,20 +171,20 @@ async fn read_metadata_form(state: &AppState, form: &mut Multipart) -> ApiResult
 /// `GET …/contacts/{id}/group_invite`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn invite(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    Ok(ok(json!(group_admin::invite(&state, &ctx.actor(), path_id(&path.1)?).await?)))
+    Ok(ok(group_admin::invite(&state, &ctx.actor(), path_id(&path.1)?).await?))
 }
 
 /// `POST …/contacts/{id}/group_invite/revoke`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn revoke_invite(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
-    Ok(ok(json!(group_admin::revoke_invite(&state, &ctx.actor(), path_id(&path.1)?).await?)))
+    Ok(ok(group_admin::revoke_invite(&state, &ctx.actor(), path_id(&path.1)?).await?))
 }
 
 /// `GET …/contacts/{id}/group_join_requests`.
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn join_requests(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let requests = group_admin::join_requests(&state, &ctx.actor(), path_id(&path.1)?).await?;
-    Ok(ok(json!({ "payload": requests })))
+    Ok(ok(views::Payload { payload: requests }))
 }
 
 #[derive(Deserialize)]
@@ -246,5 +245,5 @@ impl Payload for CreatePayload {}
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn create(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<CreatePayload>) -> ApiResult<HttpResponse> {
     let created = group_admin::create(&state, &ctx.actor(), body.inbox_id, &body.subject, &body.participants).await?;
-    Ok(ok(json!(created)))
+    Ok(ok(created))
 }

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_store::models::Inbox;
 use switchboard_store::AsyncPgConnection;
 
@@ -23,7 +22,7 @@ impl Payload for MembersPayload {}
 
 async fn render_members(conn: &mut AsyncPgConnection, inbox: &Inbox) -> ApiResult<HttpResponse> {
     let members = switchboard_store::inboxes::members(conn, inbox).await?;
-    Ok(ok(json!({ "payload": views::agents(&members) })))
+    Ok(ok(views::Payload { payload: views::agents(&members) }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -39,7 +38,7 @@ pub async fn add(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Body<M
     ctx.require_admin()?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     let members = switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Add).await?;
-    Ok(ok(json!({ "payload": views::agents(&members) })))
+    Ok(ok(views::Payload { payload: views::agents(&members) }))
 }
 
 /// Replaces the member list with `user_ids`.
@@ -48,7 +47,7 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     ctx.require_admin()?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     let members = switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Replace).await?;
-    Ok(ok(json!({ "payload": views::agents(&members) })))
+    Ok(ok(views::Payload { payload: views::agents(&members) }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -56,5 +55,5 @@ pub async fn remove(state: web::Data<AppState>, ctx: AccountCtx, Body(body): Bod
     ctx.require_admin()?;
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     switchboard_core::inbox_members::change(&state, &ctx.actor(), body.inbox_id.0, &ids, Membership::Remove).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

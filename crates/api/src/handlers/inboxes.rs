@@ -18,13 +18,14 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{nullable, Body, Params, Payload};
 use switchboard_core::present;
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let inboxes = switchboard_store::inboxes::list(&mut conn, ctx.account_id, ctx.inbox_visibility()).await?;
     let shown = present::inboxes(&state, &mut conn, &inboxes, ctx.role.can_administer()).await?;
-    Ok(ok(json!({ "payload": shown })))
+    Ok(ok(views::Payload { payload: shown }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -229,5 +230,5 @@ pub async fn delete(
         tracing::warn!(inbox_id = id, error = %e, "deleting the inbox without disconnecting it at the provider");
     }
     switchboard_core::inboxes::delete(&state, &ctx.actor(), &inbox).await?;
-    Ok(ok(json!({ "message": "Inbox deleted" })))
+    Ok(ok(views::Said { message: "Inbox deleted" }))
 }

@@ -4,9 +4,10 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::integration_apps::{self, HookInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_domain::ValidationError;
 
 use super::path_id;
@@ -66,7 +67,7 @@ fn input(settings: Option<WebhookSettings>, status: Option<bool>) -> HookInput {
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn apps(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let apps = integration_apps::apps(&state, ctx.account_id, ctx.role.can_administer()).await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": apps })))
+    Ok(HttpResponse::Ok().json(views::Payload { payload: apps }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]

@@ -6,7 +6,6 @@
 //! most `MAX_PER_PAGE`) read leniently.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use super::ok;
 use crate::auth::IntegratorCtx;
@@ -28,5 +27,5 @@ pub async fn conversations(state: web::Data<AppState>, ctx: IntegratorCtx, param
     if rows.is_empty() && page > 1 {
         return Err(ApiError::NotFound);
     }
-    Ok(ok(json!(rows.iter().map(switchboard_core::views::listed_conversation).collect::<Vec<_>>())))
+    Ok(ok(rows.iter().map(switchboard_core::views::listed_conversation).collect::<Vec<_>>()))
 }

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_domain::inbox::label_title;
 use switchboard_domain::text::{color, optional_text};
 use switchboard_store::labels::NewLabel;
@@ -19,7 +18,7 @@ use switchboard_core::views;
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let labels = switchboard_store::labels::list(&mut conn, ctx.account_id).await?;
-    Ok(ok(json!({ "payload": labels.iter().map(views::label).collect::<Vec<_>>() })))
+    Ok(ok(views::Payload { payload: labels.iter().map(views::label).collect::<Vec<_>>() }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -87,5 +86,5 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     ctx.require_admin()?;
     let id = path_id(&path.1)?;
     switchboard_core::account_records::delete_label(&state, &ctx.actor(), id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

@@ -4,9 +4,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::macros::{self, MacroInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 use super::path_id;
 use crate::auth::AccountCtx;
@@ -38,7 +39,7 @@ pub struct ExecutePayload {
 impl Payload for ExecutePayload {}
 
 fn payload<T: serde::Serialize>(v: T) -> HttpResponse {
-    HttpResponse::Ok().json(json!({ "payload": v }))
+    HttpResponse::Ok().json(views::Payload { payload: v })
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
@@ -69,7 +70,7 @@ pub async fn update(
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     macros::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
-    Ok(HttpResponse::Ok().json(json!({})))
+    Ok(HttpResponse::Ok().json(views::Empty {}))
 }
 
 /// `POST …/macros/{id}/execute {conversation_ids}`: what happened to each conversation.

@@ -3,7 +3,7 @@
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::Utc;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_store::messages::Cursor;
 
 use super::{ok, path_id};
@@ -37,17 +37,15 @@ pub async fn list(
         None => None,
     };
     let ts = |t: Option<chrono::DateTime<Utc>>| t.map(|t| t.timestamp());
-    Ok(ok(json!({
-        "meta": {
-            "labels": c.labels,
-            "additional_attributes": c.additional_attributes,
-            "contact": views::contact_sender(&contact),
-            "assignee": assignee,
-            "agent_last_seen_at": ts(c.agent_last_seen_at),
-            "assignee_last_seen_at": ts(c.assignee_last_seen_at),
-        },
-        "payload": payload,
-    })))
+    let meta = views::MessagesMeta {
+        labels: c.labels.clone(),
+        additional_attributes: c.additional_attributes.clone(),
+        contact: views::contact_sender(&contact),
+        assignee,
+        agent_last_seen_at: ts(c.agent_last_seen_at),
+        assignee_last_seen_at: ts(c.assignee_last_seen_at),
+    };
+    Ok(ok(views::Page { meta, payload }))
 }
 
 #[derive(Deserialize)]

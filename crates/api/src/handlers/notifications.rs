@@ -2,7 +2,6 @@
 //! user's notification is a 404, whatever the caller's role.
 
 use actix_web::{web, HttpResponse};
-use serde_json::json;
 
 use super::{ok, path_id};
 use crate::auth::AccountCtx;
@@ -10,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::Params;
 use switchboard_core::notifications::render_many;
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -> ApiResult<HttpResponse> {
@@ -18,20 +18,22 @@ pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, params: Params) -
     let list = switchboard_store::notifications::page(&mut conn, ctx.account_id, ctx.user.id, page).await?;
     let (unread, all) = switchboard_store::notifications::counts(&mut conn, ctx.account_id, ctx.user.id).await?;
     let payload = render_many(&state, &mut conn, ctx.account_id, &list).await?;
-    Ok(ok(json!({ "data": { "meta": { "unread_count": unread, "count": all, "current_page": page }, "payload": payload } })))
+    Ok(ok(views::Data {
+        data: views::Page { meta: views::NotificationsMeta { unread_count: unread, count: all, current_page: page }, payload },
+    }))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn unread_count(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     let mut conn = state.conn().await?;
     let (unread, _) = switchboard_store::notifications::counts(&mut conn, ctx.account_id, ctx.user.id).await?;
-    Ok(ok(json!(unread)))
+    Ok(ok(unread))
 }
 
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn read_all(state: web::Data<AppState>, ctx: AccountCtx) -> ApiResult<HttpResponse> {
     switchboard_core::notifications::mark_all_read(&state, &ctx.actor()).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }
 
 /// Marks it read (the reference's `PATCH` sets `read_at`), answering with it.
@@ -48,5 +50,5 @@ pub async fn update(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let id = path_id(&path.1)?;
     switchboard_core::notifications::delete(&state, &ctx.actor(), id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

@@ -2,7 +2,7 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_domain::text::{optional_text, required_name};
 use switchboard_domain::users::Role;
 use switchboard_domain::ValidationError;
@@ -97,7 +97,7 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: PlatformCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
     switchboard_core::accounts::delete_for_app(&state, account.id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }
 
 #[tracing::instrument(skip_all)]
@@ -150,5 +150,5 @@ pub async fn remove_user(
 ) -> ApiResult<HttpResponse> {
     let account = permitted_account(&state, &ctx, &path).await?;
     switchboard_core::users::detach(&state, account.id, body.user_id.0).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

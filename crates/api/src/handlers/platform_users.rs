@@ -106,5 +106,5 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: PlatformCtx, path: web::Path<String>) -> ApiResult<HttpResponse> {
     let user = permitted_user(&state, &ctx, &path).await?;
     switchboard_core::users::delete(&state, user.id).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

@@ -13,6 +13,7 @@ use serde_json::{json, Value};
 use switchboard_core::messages::StoredFile;
 use switchboard_core::public::{self, ContactInput, Visitor};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::users::Email;
 use switchboard_domain::ValidationError;
@@ -159,7 +160,7 @@ pub async fn create_conversation(
 
 #[tracing::instrument(skip_all)]
 pub async fn conversations(state: web::Data<AppState>, PublicVisitor(v): PublicVisitor) -> ApiResult<HttpResponse> {
-    Ok(ok(json!(public::conversations(&state, &v).await?)))
+    Ok(ok(public::conversations(&state, &v).await?))
 }
 
 #[tracing::instrument(skip_all)]
@@ -192,7 +193,7 @@ pub async fn toggle_typing(
         _ => return Err(ValidationError::invalid("typing_status", "must be on, recording or off").into()),
     };
     public::typing(&state, &v, conversation_id(&req)?, on).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }
 
 #[tracing::instrument(skip_all)]
@@ -208,7 +209,7 @@ pub async fn messages(
     params: Params,
 ) -> ApiResult<HttpResponse> {
     let before = params.int("before").filter(|b| *b > 0);
-    Ok(ok(json!(public::messages(&state, &v, conversation_id(&req)?, before).await?)))
+    Ok(ok(public::messages(&state, &v, conversation_id(&req)?, before).await?))
 }
 
 #[derive(Deserialize)]

@@ -5,9 +5,10 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_core::scheduled::{self, ScheduledInput};
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_domain::ValidationError;
 
 use super::path_id;
@@ -65,7 +66,7 @@ fn ids(path: &(String, String, String)) -> ApiResult<(i64, i64)> {
 #[tracing::instrument(skip_all, fields(account_id = ctx.account_id))]
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let list = scheduled::list(&state, &ctx.actor(), path_id(&path.1)?).await?;
-    Ok(HttpResponse::Ok().json(json!({ "payload": list })))
+    Ok(HttpResponse::Ok().json(views::Payload { payload: list }))
 }
 
 /// Reads the body (JSON or a form with one file) and saves.

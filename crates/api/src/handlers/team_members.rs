@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 
 use super::ok;
 use crate::auth::AccountCtx;
@@ -74,5 +73,5 @@ pub async fn remove(
     let ids: Vec<i64> = body.user_ids.iter().map(|i| i.0).collect();
     drop(conn);
     account_records::change_members(&state, &ctx.actor(), &team, Membership::Remove, &ids).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

@@ -2,7 +2,6 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_domain::inbox::team_name;
 use switchboard_domain::text::optional_text;
 use switchboard_domain::ValidationError;
@@ -80,5 +79,5 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let mut conn = state.conn().await?;
     let (team, _) = crate::lookup::team(&mut conn, &ctx, &path.1).await?;
     switchboard_core::account_records::delete_team(&state, &ctx.actor(), &team).await?;
-    Ok(ok(json!({})))
+    Ok(ok(views::Empty {}))
 }

@@ -3,8 +3,8 @@
 
 use actix_web::{web, HttpResponse};
 use serde::Deserialize;
-use serde_json::json;
 use switchboard_core::state::AppState;
+use switchboard_core::views;
 use switchboard_core::webhooks::{self, WebhookInput};
 
 use super::path_id;
@@ -61,7 +61,7 @@ pub async fn update(
 pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     ctx.require_admin()?;
     webhooks::delete(&state, &ctx.actor(), path_id(&path.1)?).await?;
-    Ok(HttpResponse::Ok().json(json!({ "message": "Webhook deleted" })))
+    Ok(HttpResponse::Ok().json(views::Said { message: "Webhook deleted" }))
 }
 
 /// `POST …/webhooks/{id}/rotate_secret`: a new signing secret, in force for the next attempt.
@@ -83,7 +83,7 @@ pub async fn deliveries(
     let page = params.page();
     let (payload, count) = webhooks::deliveries(&state, ctx.account_id, path_id(&path.1)?, page).await?;
     Ok(HttpResponse::Ok()
-        .json(json!({ "meta": { "count": count, "current_page": page, "per_page": webhooks::PER_PAGE }, "payload": payload })))
+        .json(views::Page { meta: views::PageMeta { count, current_page: page, per_page: Some(webhooks::PER_PAGE) }, payload }))
 }
 
 /// `POST …/webhooks/{id}/deliveries/{delivery_id}/redeliver`: queued again (202).

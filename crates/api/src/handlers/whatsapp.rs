@@ -3,7 +3,7 @@
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 use switchboard_domain::inbox::ChannelType;
 use switchboard_domain::text::required_name;
 use switchboard_domain::ValidationError;
@@ -35,7 +35,7 @@ pub async fn webhook(
     let mut body: Value = serde_json::from_slice(&bytes).map_err(|e| ApiError::BadRequest(format!("malformed JSON: {e}")))?;
     switchboard_domain::text::without_nul(&mut body);
     switchboard_core::channel::receive(&state, &inbox, &body).await?;
-    Ok(ok(json!({ "status": "ok" })))
+    Ok(ok(views::Health { status: "ok", database: None }))
 }
 
 /// A WhatsApp inbox of the account the caller administers.
@@ -91,7 +91,7 @@ pub async fn analytics(
 pub async fn list(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path<(String, String)>) -> ApiResult<HttpResponse> {
     let (mut conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
     let templates = switchboard_store::whatsapp::templates_of(&mut conn, &[inbox.id]).await?;
-    Ok(ok(json!({ "payload": templates.iter().map(views::message_template).collect::<Vec<_>>() })))
+    Ok(ok(views::Payload { payload: templates.iter().map(views::message_template).collect::<Vec<_>>() }))
 }
 
 #[derive(Deserialize)]
@@ -139,5 +139,5 @@ pub async fn delete(state: web::Data<AppState>, ctx: AccountCtx, path: web::Path
     let (conn, inbox) = whatsapp_inbox(&state, &ctx, &path.1).await?;
     drop(conn);
     switchboard_core::channel::templates::delete_template(&state, &inbox, path.2.trim()).await?;
-    Ok(ok(json!({ "message": "Template deleted" })))
+    Ok(ok(views::Said { message: "Template deleted" }))
 }

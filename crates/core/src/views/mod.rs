@@ -9,15 +9,30 @@
 //! field that is present and may be null.
 
 mod accounts;
+pub mod agent_bots;
+pub mod audit;
+pub mod automation;
+pub mod canned;
 mod conversations;
+pub mod csat;
+pub mod custom_attributes;
+pub mod custom_filters;
 pub mod events;
+pub mod groups;
+pub mod help_center;
 mod inboxes;
+pub mod integration_apps;
+pub mod integrators;
+pub mod macros;
 mod messages;
 mod notifications;
 mod people;
 pub mod public;
+pub mod reports;
+mod responses;
 pub mod retailer;
 mod scheduled;
+pub mod webhooks;
 
 pub use accounts::{account, account_user, label, platform_account, team, Account, AccountUser, Label, PlatformAccount, Team};
 pub use conversations::{conversation, listed_conversation, Assigned, Conversation, ListedConversation};
@@ -26,8 +41,12 @@ pub use messages::{attachment, message, Attachment, Message, Sender};
 pub use notifications::{notification, Notification, SecondaryActor};
 pub use people::{
     agent, agent_bot_brief, agents, available_name, contact, contact_brief, contact_inbox, contact_sender, group_member, user, user_brief,
-    Agent, AgentBotBrief, Contact, ContactBrief, ContactInbox, ContactSender, CreatedContact, GroupContact, GroupMember, Profile,
+    Agent, AgentBotBrief, Contact, ContactBrief, ContactInbox, ContactSender, CreatedContact, GroupContact, GroupMember, Named, Profile,
     UserBrief,
+};
+pub use responses::{
+    AgentSeen, ContactableInbox, ContactsMeta, CustomAttributes, Empty, Health, MembersMeta, MessagesMeta, NotificationsMeta, PageMeta,
+    Presence, Said, StatusToggled, Success, TypingToggled, Upload,
 };
 pub use scheduled::{scheduled_message, ScheduledMessage};
 
@@ -63,4 +82,10 @@ pub struct Page<M: Serialize, T: Serialize> {
 #[derive(Debug, Clone, Serialize)]
 pub struct Data<T: Serialize> {
     pub data: T,
+}
+
+/// `{"meta": …}`: counts alone.
+#[derive(Debug, Clone, Serialize)]
+pub struct Meta<M: Serialize> {
+    pub meta: M,
 }

@@ -334,3 +334,10 @@ pub struct ContactBrief {
 pub fn contact_brief(c: &rows::Contact) -> ContactBrief {
     ContactBrief { id: c.id, name: c.name.clone(), thumbnail: c.thumbnail.clone(), kind: "contact" }
 }
+
+/// Someone named by id and name only (an author, a survey's contact or agent).
+#[derive(Debug, Clone, Serialize)]
+pub struct Named {
+    pub id: i64,
+    pub name: String,
+}

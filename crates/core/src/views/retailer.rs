@@ -131,10 +131,7 @@ pub struct CustomerAnswer {
 }
 
 /// An answer that is only the document's words.
-#[derive(Debug, Clone, Serialize)]
-pub struct Said {
-    pub message: &'static str,
-}
+pub use super::Said;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Template {
