@@ -89,3 +89,6 @@ pub struct Data<T: Serialize> {
 pub struct Meta<M: Serialize> {
     pub meta: M,
 }
+
+#[cfg(test)]
+mod tests;
