@@ -17,7 +17,7 @@ use crate::tokens::random_token;
 
 /// An activity line for `conversation`, as the reference writes them.
 pub fn activity(conversation: &Conversation, content: String) -> NewMessage {
-    NewMessage::text(conversation, MessageType::Activity.as_i16(), Some(content), None)
+    NewMessage::text(conversation, MessageType::Activity, Some(content), None)
 }
 
 /// Applies `changes` and writes `lines` as activity messages in one transaction; returns the

@@ -54,7 +54,7 @@ pub async fn send_survey(
     let new = NewMessage {
         content_type: "input_csat".into(),
         status: if whatsapp { Delivery::Progress } else { Delivery::Sent },
-        ..NewMessage::text(c, MessageType::Template.as_i16(), Some(if whatsapp { SURVEY_QUESTION } else { SURVEY_TEXT }.into()), None)
+        ..NewMessage::text(c, MessageType::Template, Some(if whatsapp { SURVEY_QUESTION } else { SURVEY_TEXT }.into()), None)
     };
     let (message, c, _) = switchboard_store::messages::create_in(conn, c, &new, &[], &[], whatsapp).await?;
     if whatsapp {

@@ -186,7 +186,7 @@ pub fn changed_attributes(before: &Conversation, after: &Conversation) -> Value 
 
 /// Public messages reach the contact; notes and activity lines stay with the agents.
 fn reaches_contact(m: &Message) -> bool {
-    !m.private && MessageType::from_stored(m.message_type) != MessageType::Activity
+    !m.private && m.message_type != MessageType::Activity
 }
 
 /// A message event (`message.created`, `message.updated`), with the contact's identity token

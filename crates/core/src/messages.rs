@@ -131,7 +131,7 @@ pub async fn create_in(
             private: draft.private,
             echo_id,
             status: if send_job { Delivery::Progress } else { Delivery::Sent },
-            ..NewMessage::text(&c, draft.message_type.as_i16(), draft.content, Some(sender))
+            ..NewMessage::text(&c, draft.message_type, draft.content, Some(sender))
         };
         let attachments: Vec<NewAttachment> = files
             .iter()

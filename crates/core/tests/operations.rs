@@ -175,3 +175,30 @@ async fn a_batch_renders_its_events_with_the_same_queries_however_many_new_sende
     assert!(events.chunks(3).all(|e| e[0].1 == "contact.created" && e[1].1 == "conversation.created" && e[2].1 == "message.created"));
     s.core.stop().await;
 }
+
+/// Enum columns read only the values they know: an unknown `message_type` fails the read
+/// instead of turning the message into an outgoing one (which a send job would then send).
+#[tokio::test]
+async fn a_message_of_an_unknown_kind_fails_its_read() {
+    let s = setup().await;
+    switchboard_core::channel::receive(&s.core.state, &s.inbox, &delivery("wamid.9", "hola")).await.unwrap();
+    let mut conn = s.db.get().await.unwrap();
+    let c = switchboard_store::conversations::find(&mut conn, s.account_id, 1, switchboard_store::inboxes::Visibility::All)
+        .await
+        .unwrap()
+        .expect("the delivery's conversation");
+    let read = switchboard_store::messages::list(&mut conn, c.id, switchboard_store::messages::Cursor::Latest).await.unwrap();
+    assert_eq!(read.iter().map(|m| m.message_type).collect::<Vec<_>>(), [switchboard_domain::conversations::MessageType::Incoming]);
+
+    // The column's check refuses an unknown kind; the read is the second guard, for a row
+    // written before the check or around it (this test's database is its own to alter).
+    let refused = diesel::sql_query("UPDATE messages SET message_type = 7").execute(&mut conn).await;
+    assert!(format!("{refused:?}").contains("messages_message_type_check"), "{refused:?}");
+    diesel::sql_query("ALTER TABLE messages DROP CONSTRAINT messages_message_type_check").execute(&mut conn).await.unwrap();
+    diesel::sql_query("UPDATE messages SET message_type = 7").execute(&mut conn).await.unwrap();
+    let read = switchboard_store::messages::list(&mut conn, c.id, switchboard_store::messages::Cursor::Latest).await;
+    let error = read.expect_err("an unknown kind is not read as one");
+    assert!(format!("{error:?}").contains("unknown message_type 7"), "{error:?}");
+    drop(conn);
+    s.core.stop().await;
+}

@@ -138,7 +138,10 @@ impl Priority {
     }
 }
 
+/// A message's kind, stored as the reference's integer (`messages.message_type`, 0–3) and shown
+/// as that integer in messages; webhooks name it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "diesel", derive(diesel::expression::AsExpression, diesel::deserialize::FromSqlRow), diesel(sql_type = diesel::sql_types::SmallInt))]
 pub enum MessageType {
     Incoming = 0,
     Outgoing = 1,
@@ -172,6 +175,19 @@ impl MessageType {
         self as i16
     }
 
+    /// The kind a stored integer names; None for one we do not know (a corrupt row fails its
+    /// read instead of becoming a kind).
+    pub fn from_column(v: i16) -> Option<Self> {
+        match v {
+            0 => Some(Self::Incoming),
+            1 => Some(Self::Outgoing),
+            2 => Some(Self::Activity),
+            3 => Some(Self::Template),
+            _ => None,
+        }
+    }
+
+    /// The kind an event's `message_type` (JSON from the log) names, outgoing if it names none.
     pub fn from_stored(v: i16) -> Self {
         match v {
             0 => Self::Incoming,
@@ -179,6 +195,31 @@ impl MessageType {
             3 => Self::Template,
             _ => Self::Outgoing,
         }
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::deserialize::FromSql<diesel::sql_types::SmallInt, diesel::pg::Pg> for MessageType {
+    fn from_sql(bytes: diesel::pg::PgValue<'_>) -> diesel::deserialize::Result<Self> {
+        let raw = <i16 as diesel::deserialize::FromSql<diesel::sql_types::SmallInt, diesel::pg::Pg>>::from_sql(bytes)?;
+        Self::from_column(raw).ok_or_else(|| format!("unknown message_type {raw}").into())
+    }
+}
+
+#[cfg(feature = "diesel")]
+impl diesel::serialize::ToSql<diesel::sql_types::SmallInt, diesel::pg::Pg> for MessageType {
+    fn to_sql<'b>(&'b self, out: &mut diesel::serialize::Output<'b, '_, diesel::pg::Pg>) -> diesel::serialize::Result {
+        use std::io::Write;
+        // Postgres' binary int2: two bytes, big-endian.
+        out.write_all(&self.as_i16().to_be_bytes())?;
+        Ok(diesel::serialize::IsNull::No)
+    }
+}
+
+/// Messages show the reference's integer.
+impl serde::Serialize for MessageType {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_i16(self.as_i16())
     }
 }
 
@@ -307,6 +348,16 @@ pub mod activity {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn message_types_read_back_only_the_kinds_they_wrote() {
+        for kind in [MessageType::Incoming, MessageType::Outgoing, MessageType::Activity, MessageType::Template] {
+            assert_eq!(MessageType::from_column(kind.as_i16()), Some(kind));
+            assert_eq!(serde_json::to_value(kind).ok(), Some(json!(kind.as_i16())), "messages show the integer");
+        }
+        assert_eq!(MessageType::from_column(4), None, "a corrupt row is not read as a kind");
+        assert_eq!(MessageType::from_column(-1), None);
+    }
 
     #[test]
     fn statuses_toggle_between_open_and_resolved() {

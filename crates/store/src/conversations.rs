@@ -6,6 +6,7 @@ use diesel::pg::Pg;
 use diesel::prelude::*;
 use diesel::sql_types::BigInt;
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
+use switchboard_domain::conversations::MessageType;
 use switchboard_domain::conversations::Status;
 
 use crate::filters::like_pattern;
@@ -294,7 +295,7 @@ pub async fn related(conn: &mut AsyncPgConnection, list: &[Conversation]) -> Sto
     let unread = messages::table
         .inner_join(conversations::table)
         .filter(messages::conversation_id.eq_any(&ids))
-        .filter(messages::message_type.eq(0))
+        .filter(messages::message_type.eq(MessageType::Incoming))
         .filter(conversations::agent_last_seen_at.is_null().or(messages::created_at.nullable().gt(conversations::agent_last_seen_at)))
         .group_by(messages::conversation_id)
         .select((messages::conversation_id, diesel::dsl::count_star()))

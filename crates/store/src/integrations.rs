@@ -5,6 +5,7 @@ use chrono::{DateTime, Utc};
 use diesel::sql_types::{BigInt, Nullable, SmallInt, Text, Timestamptz};
 use diesel::{JoinOnDsl, OptionalExtension};
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use switchboard_domain::conversations::MessageType;
 
 use crate::StoreResult;
 
@@ -180,13 +181,13 @@ pub async fn whatsapp_messages_of(
         .select(conversations::id);
     let total: i64 = messages::table
         .filter(messages::conversation_id.eq_any(theirs))
-        .filter(messages::message_type.ne(2))
+        .filter(messages::message_type.ne(MessageType::Activity))
         .count()
         .get_result(conn)
         .await?;
     let rows = messages::table
         .filter(messages::conversation_id.eq_any(theirs))
-        .filter(messages::message_type.ne(2))
+        .filter(messages::message_type.ne(MessageType::Activity))
         .order((messages::created_at.desc(), messages::id.desc()))
         .offset(offset)
         .limit(limit)

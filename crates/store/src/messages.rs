@@ -31,7 +31,7 @@ pub async fn list_public(conn: &mut AsyncPgConnection, conversation_id: i64, cur
 async fn page(conn: &mut AsyncPgConnection, conversation_id: i64, cursor: Cursor, public: bool) -> StoreResult<Vec<Message>> {
     let mut base = messages::table.filter(messages::conversation_id.eq(conversation_id)).select(Message::as_select()).into_boxed();
     if public {
-        base = base.filter(messages::private.eq(false)).filter(messages::message_type.ne(MessageType::Activity.as_i16()));
+        base = base.filter(messages::private.eq(false)).filter(messages::message_type.ne(MessageType::Activity));
     }
     let mut rows: Vec<Message> = match cursor {
         Cursor::Latest => base.order(messages::id.desc()).limit(PER_PAGE).load(conn).await?,
@@ -137,7 +137,7 @@ pub async fn apply(
     }
     let at = message.created_at;
     // The contact's own activity is when it last wrote.
-    let contact = if message.message_type == MessageType::Incoming.as_i16() {
+    let contact = if message.message_type == MessageType::Incoming {
         use crate::schema::contacts;
         Some(
             diesel::update(contacts::table.find(conversation.contact_id))
@@ -183,7 +183,7 @@ pub async fn reopened(conn: &mut AsyncPgConnection, list: &mut [Conversation]) -
 /// can fold many messages and write each conversation once.
 pub fn advance(conversation: &mut Conversation, message: &Message) {
     let status = conversation.status;
-    let effects = message_effects(MessageType::from_stored(message.message_type), message.private, status);
+    let effects = message_effects(message.message_type, message.private, status);
     let at = message.created_at;
     if effects.start_waiting && conversation.waiting_since.is_none() {
         conversation.waiting_since = Some(at);

@@ -3,6 +3,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde_json::Value;
+pub use switchboard_domain::conversations::MessageType;
 pub use switchboard_domain::conversations::SenderType;
 pub use switchboard_domain::conversations::Status;
 pub use switchboard_domain::inbox::ChannelType;
@@ -402,7 +403,7 @@ pub struct Message {
     pub account_id: i64,
     pub inbox_id: i64,
     pub conversation_id: i64,
-    pub message_type: i16,
+    pub message_type: MessageType,
     pub content: Option<String>,
     pub content_type: String,
     pub content_attributes: Value,
@@ -424,7 +425,7 @@ pub struct NewMessage {
     pub account_id: i64,
     pub inbox_id: i64,
     pub conversation_id: i64,
-    pub message_type: i16,
+    pub message_type: MessageType,
     pub content: Option<String>,
     pub content_type: String,
     pub content_attributes: Value,
@@ -471,7 +472,12 @@ pub struct NewAttachment {
 impl NewMessage {
     /// A plain text message in `conversation` (activity lines, replies, notes); callers adjust
     /// the rest before inserting.
-    pub fn text(conversation: &Conversation, message_type: i16, content: Option<String>, sender: Option<(SenderType, i64)>) -> Self {
+    pub fn text(
+        conversation: &Conversation,
+        message_type: MessageType,
+        content: Option<String>,
+        sender: Option<(SenderType, i64)>,
+    ) -> Self {
         Self {
             account_id: conversation.account_id,
             inbox_id: conversation.inbox_id,

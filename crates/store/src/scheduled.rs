@@ -4,6 +4,7 @@
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use diesel_async::{AsyncPgConnection, RunQueryDsl};
+use switchboard_domain::conversations::MessageType;
 
 use crate::models::{ScheduledFields, ScheduledMessage};
 use crate::schema::scheduled_messages as sm;
@@ -105,7 +106,7 @@ pub async fn contact_wrote_since(conn: &mut AsyncPgConnection, conversation_id: 
     Ok(diesel::select(diesel::dsl::exists(
         messages::table
             .filter(messages::conversation_id.eq(conversation_id))
-            .filter(messages::message_type.eq(0i16))
+            .filter(messages::message_type.eq(MessageType::Incoming))
             .filter(messages::created_at.gt(since)),
     ))
     .get_result(conn)

@@ -240,7 +240,7 @@ async fn outbound_of<'a>(state: &AppState, conn: &mut AsyncPgConnection, out: &'
     let reply_to = out.quoted.as_ref().and_then(|(quoted, sender)| {
         Some(Quoted {
             source_id: quoted.source_id.clone()?,
-            from_me: quoted.message_type != MessageType::Incoming.as_i16(),
+            from_me: quoted.message_type != MessageType::Incoming,
             participant: sender.as_ref().and_then(|c| groups::contact_jid(c.identifier.as_deref(), c.phone_number.as_deref())),
             text: quoted.content.clone().unwrap_or_default(),
         })

@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 use serde_json::{json, Value};
-use switchboard_domain::conversations::SenderType;
+use switchboard_domain::conversations::{MessageType, SenderType};
 use switchboard_domain::whatsapp::Delivery;
 use switchboard_store::models as rows;
 
@@ -56,7 +56,7 @@ pub struct Message {
     pub account_id: i64,
     pub inbox_id: i64,
     pub conversation_id: i64,
-    pub message_type: i16,
+    pub message_type: MessageType,
     pub content_type: String,
     pub status: Delivery,
     pub content_attributes: Value,

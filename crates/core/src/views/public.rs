@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 use serde_json::Value;
-use switchboard_domain::conversations::Status;
+use switchboard_domain::conversations::{MessageType, Status};
 use switchboard_domain::whatsapp::Delivery;
 use switchboard_store::models as rows;
 
@@ -102,7 +102,7 @@ pub enum PublicSender {
 pub struct PublicMessage {
     pub id: i64,
     pub content: Option<String>,
-    pub message_type: i16,
+    pub message_type: MessageType,
     pub content_type: String,
     pub content_attributes: Value,
     pub created_at: i64,

@@ -268,7 +268,7 @@ pub struct WhatsappMessage {
 
 /// A message as the document shows it: its file (`url` its address) or its text, its location.
 pub fn whatsapp_message(m: &Message, file: Option<&Attachment>, url: String, account_uid: Option<String>) -> WhatsappMessage {
-    let incoming = m.message_type == MessageType::Incoming.as_i16();
+    let incoming = m.message_type == MessageType::Incoming;
     let text = m.content.clone().unwrap_or_default();
     let location = |key: &str| m.content_attributes.pointer(&format!("/location/{key}"));
     WhatsappMessage {

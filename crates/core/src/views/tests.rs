@@ -22,7 +22,7 @@ fn message_row() -> rows::Message {
         account_id: 1,
         inbox_id: 2,
         conversation_id: 40,
-        message_type: 1,
+        message_type: switchboard_domain::conversations::MessageType::Outgoing,
         content: Some("hi".into()),
         content_type: "text".into(),
         content_attributes: json!({}),

@@ -7,7 +7,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{Array, BigInt, Bool, Jsonb, Nullable, Text, Timestamptz};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
-use switchboard_domain::conversations::Status;
+use switchboard_domain::conversations::{MessageType, Status};
 
 use crate::models::{
     Attachment, Contact, ContactInbox, Conversation, Inbox, Message, NewAttachment, NewConversation, NewMessage, SenderType,
@@ -241,7 +241,7 @@ pub async fn receive_in(conn: &mut AsyncPgConnection, deliveries: &[Delivered<'_
                 created_at: i.inbound.created_at,
                 ..NewMessage::text(
                     &conversations[i.conversation].1,
-                    0,
+                    MessageType::Incoming,
                     i.inbound.content.clone(),
                     Some((SenderType::Contact, i.inbound.sender_contact_id.unwrap_or(identity.contact_id))),
                 )

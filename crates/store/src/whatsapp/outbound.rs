@@ -5,6 +5,7 @@ use diesel::prelude::*;
 use diesel::sql_types::{BigInt, Text};
 use diesel_async::{AsyncConnection, AsyncPgConnection, RunQueryDsl};
 use serde_json::Value;
+use switchboard_domain::conversations::MessageType;
 
 use super::statuses::IdRow;
 use crate::models::{Attachment, Contact, ContactInbox, Conversation, Delivery, Inbox, Message, SenderType};
@@ -18,7 +19,7 @@ pub async fn last_incoming_at(conn: &mut AsyncPgConnection, conversation: &Conve
     let Some(identity) = conversation.contact_inbox_id else {
         return Ok(messages::table
             .filter(messages::conversation_id.eq(conversation.id))
-            .filter(messages::message_type.eq(0))
+            .filter(messages::message_type.eq(MessageType::Incoming))
             .select(diesel::dsl::max(messages::created_at))
             .first(conn)
             .await?);
@@ -26,7 +27,7 @@ pub async fn last_incoming_at(conn: &mut AsyncPgConnection, conversation: &Conve
     let theirs = conversations::table.filter(conversations::contact_inbox_id.eq(identity)).select(conversations::id);
     Ok(messages::table
         .filter(messages::conversation_id.eq_any(theirs))
-        .filter(messages::message_type.eq(0))
+        .filter(messages::message_type.eq(MessageType::Incoming))
         .select(diesel::dsl::max(messages::created_at))
         .first(conn)
         .await?)
