@@ -54,10 +54,15 @@ use serde::Serialize;
 use serde_json::Value;
 
 /// A view as the event log stores it. Our views are plain structs with string keys, so this
-/// does not fail; if one ever did, the change that stages it fails rather than logging null.
+/// does not fail; if one ever did, the change that stages it fails rather than logging null,
+/// and the error names the caller's line.
 #[track_caller]
 pub fn value(view: &impl Serialize) -> crate::error::CoreResult<Value> {
-    serde_json::to_value(view).map_err(crate::error::CoreError::caused_by)
+    match serde_json::to_value(view) {
+        Ok(v) => Ok(v),
+        // Called here, not through `map_err`, so that `caused_by` sees our caller's location.
+        Err(e) => Err(crate::error::CoreError::caused_by(e)),
+    }
 }
 
 /// A timestamp as the reference shows it: seconds since the epoch.
