@@ -78,7 +78,9 @@ impl actix_service::Service<(Request, Framed<TcpStream, h1::Codec>)> for Upgrade
             let response = match handshake(&req) {
                 Ok(response) => response,
                 Err((status, error)) => {
-                    let body = Bytes::from(serde_json::json!({ "error": error }).to_string());
+                    // A struct of strings: serializing it cannot fail.
+                    let body = switchboard_core::views::errors::ErrorBody::error(error);
+                    let body = Bytes::from(serde_json::to_string(&body).unwrap_or_default());
                     let mut refused = Response::build(status);
                     refused.insert_header((actix_http::header::CONTENT_TYPE, "application/json"));
                     let head = (refused.finish().drop_body(), BodySize::Sized(body.len() as u64));
@@ -610,7 +612,7 @@ async fn connection(state: web::Data<AppState>, mut socket: Socket) {
 
 /// `GET /cable` without an upgrade: what a websocket endpoint says to plain HTTP.
 pub async fn not_upgraded() -> actix_web::HttpResponse {
-    actix_web::HttpResponse::BadRequest().json(serde_json::json!({ "error": "websocket upgrade expected" }))
+    actix_web::HttpResponse::BadRequest().json(switchboard_core::views::errors::ErrorBody::error("websocket upgrade expected"))
 }
 
 #[cfg(test)]

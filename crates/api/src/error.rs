@@ -2,8 +2,8 @@
 
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 use switchboard_core::error::CoreError;
+use switchboard_core::views::errors::ErrorBody;
 use switchboard_domain::ValidationError;
 use switchboard_store::StoreError;
 
@@ -116,30 +116,30 @@ impl ResponseError for ApiError {
 
     fn error_response(&self) -> HttpResponse {
         let body = match self {
-            Self::BadRequest(m) => json!({ "error": m }),
-            Self::SignInRequired => json!({ "errors": ["You need to sign in or sign up before continuing."] }),
-            Self::InvalidToken => json!({ "error": "Invalid Access Token" }),
-            Self::InvalidCredentials => json!({ "success": false, "errors": ["Invalid login credentials. Please try again."] }),
-            Self::Forbidden => json!({ "error": "You are not authorized to do this action" }),
-            Self::Unverified(message) => json!({ "error": message }),
-            Self::WrongKey => json!({ "error": "Unauthorized: the account login (slug) and API key do not match" }),
-            Self::RevokedKey => json!({ "error": "Forbidden: this API key was revoked" }),
-            Self::NotFound => json!({ "error": "Resource could not be found" }),
-            Self::BadSignature => json!({ "error": "This link is invalid or has expired" }),
-            Self::Invalid(v) => json!({
-                "message": format!("{} {}", humanize(&v.field), v.message),
-                "attributes": [v.field],
-                "errors": [v],
-            }),
-            Self::PayloadTooLarge(limit) => json!({ "error": format!("Request body is larger than {limit} bytes") }),
-            Self::TooManyRequests { .. } => json!({ "error": "Too many attempts. Please try again later." }),
-            Self::Unavailable => json!({ "error": "Service temporarily unavailable, please retry" }),
+            Self::BadRequest(m) => ErrorBody::error(m.clone()),
+            Self::SignInRequired => {
+                ErrorBody::Errors { success: None, errors: vec!["You need to sign in or sign up before continuing.".into()] }
+            }
+            Self::InvalidToken => ErrorBody::error("Invalid Access Token"),
+            Self::InvalidCredentials => {
+                ErrorBody::Errors { success: Some(false), errors: vec!["Invalid login credentials. Please try again.".into()] }
+            }
+            Self::Forbidden => ErrorBody::error("You are not authorized to do this action"),
+            Self::Unverified(message) => ErrorBody::error(*message),
+            Self::WrongKey => ErrorBody::error("Unauthorized: the account login (slug) and API key do not match"),
+            Self::RevokedKey => ErrorBody::error("Forbidden: this API key was revoked"),
+            Self::NotFound => ErrorBody::error("Resource could not be found"),
+            Self::BadSignature => ErrorBody::error("This link is invalid or has expired"),
+            Self::Invalid(v) => ErrorBody::invalid(v, format!("{} {}", humanize(&v.field), v.message)),
+            Self::PayloadTooLarge(limit) => ErrorBody::error(format!("Request body is larger than {limit} bytes")),
+            Self::TooManyRequests { .. } => ErrorBody::error("Too many attempts. Please try again later."),
+            Self::Unavailable => ErrorBody::error("Service temporarily unavailable, please retry"),
             Self::Upstream { message, .. } => {
-                json!({ "error": format!("The WhatsApp provider answered: {message}"), "provider_error": message })
+                ErrorBody::Error { error: format!("The WhatsApp provider answered: {message}"), provider_error: Some(message.clone()) }
             }
             Self::Internal { cause, location } => {
                 tracing::error!(error = format!("{cause:#}"), at = %location, "internal error");
-                json!({ "error": "Internal server error" })
+                ErrorBody::error("Internal server error")
             }
         };
         let mut resp = HttpResponse::build(self.status_code());

@@ -79,7 +79,9 @@ impl Application {
                 })
                 .wrap(TracingLogger::<logging::RedactedSpans>::new())
                 .configure(routes::configure)
-                .default_service(web::to(|| async { HttpResponse::NotFound().json(serde_json::json!({ "error": "Route not found" })) }))
+                .default_service(web::to(|| async {
+                    HttpResponse::NotFound().json(switchboard_core::views::errors::ErrorBody::error("Route not found"))
+                }))
         };
         // actix-web's HttpServer, assembled by hand for one thing it does not expose: the upgrade
         // hook, through which `/cable` takes its connections (see `cable`).

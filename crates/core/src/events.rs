@@ -1,7 +1,7 @@
 //! The events each change stages in its transaction (`change`), with the reference's
 //! payloads and recipients.
 
-use serde_json::{json, Value};
+use serde_json::json;
 use switchboard_domain::conversations::MessageType;
 use switchboard_realtime::Audience;
 use switchboard_realtime::Event;
@@ -148,7 +148,7 @@ async fn announce_with(
     event: Event,
     activities: &[switchboard_store::models::Message],
     extra: switchboard_realtime::Audience,
-    changed: Option<Value>,
+    changed: Option<Vec<views::events::ChangedAttribute>>,
 ) -> CoreResult<views::Conversation> {
     for m in activities {
         let rendered = views::message(m, c.display_id, None, vec![]);
@@ -162,7 +162,7 @@ async fn announce_with(
 
 /// What a change changed, as the reference lists it: `[{"status": {"previous_value": "open",
 /// "current_value": "resolved"}}, …]`, times in epoch seconds, labels as `label_list`.
-pub fn changed_attributes(before: &Conversation, after: &Conversation) -> Value {
+pub fn changed_attributes(before: &Conversation, after: &Conversation) -> Vec<views::events::ChangedAttribute> {
     let time = |t: Option<chrono::DateTime<chrono::Utc>>| json!(t.map(|t| t.timestamp()));
     let pairs = [
         ("status", json!(before.status), json!(after.status)),
@@ -175,13 +175,11 @@ pub fn changed_attributes(before: &Conversation, after: &Conversation) -> Value 
         ("additional_attributes", before.additional_attributes.clone(), after.additional_attributes.clone()),
         ("contact_id", json!(before.contact_id), json!(after.contact_id)),
     ];
-    Value::Array(
-        pairs
-            .into_iter()
-            .filter(|(_, old, new)| old != new)
-            .map(|(name, old, new)| json!({ name: { "previous_value": old, "current_value": new } }))
-            .collect(),
-    )
+    pairs
+        .into_iter()
+        .filter(|(_, old, new)| old != new)
+        .map(|(name, old, new)| [(name, views::events::Change { previous_value: old, current_value: new })].into())
+        .collect()
 }
 
 /// Public messages reach the contact; notes and activity lines stay with the agents.

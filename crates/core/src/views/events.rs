@@ -42,8 +42,18 @@ pub struct ConversationEvent<'a> {
     #[serde(flatten)]
     pub conversation: &'a Conversation,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub changed_attributes: Option<Value>,
+    pub changed_attributes: Option<Vec<ChangedAttribute>>,
 }
+
+/// An attribute's value before and after a change.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Change {
+    pub previous_value: Value,
+    pub current_value: Value,
+}
+
+/// One entry of `changed_attributes`: `{"status": {"previous_value": …, "current_value": …}}`.
+pub type ChangedAttribute = std::collections::BTreeMap<&'static str, Change>;
 
 /// A contact event: the contact (in the shape of the surface that changed it) and its account.
 #[derive(Debug, Serialize)]

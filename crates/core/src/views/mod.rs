@@ -17,6 +17,7 @@ mod conversations;
 pub mod csat;
 pub mod custom_attributes;
 pub mod custom_filters;
+pub mod errors;
 pub mod events;
 pub mod groups;
 pub mod help_center;

@@ -240,3 +240,35 @@ fn envelopes_wrap_as_the_reference_does() {
     let ok = shown(&Success { success: true, errors: vec![] });
     assert_eq!(ok, json!({ "success": true }));
 }
+
+#[test]
+fn error_bodies_keep_the_references_three_forms() {
+    assert_eq!(shown(&errors::ErrorBody::error("Invalid Access Token")), json!({ "error": "Invalid Access Token" }));
+    let devise = errors::ErrorBody::Errors { success: Some(false), errors: vec!["Invalid login credentials.".into()] };
+    assert_eq!(shown(&devise), json!({ "success": false, "errors": ["Invalid login credentials."] }));
+    let refused = switchboard_domain::ValidationError::invalid("channel.webhook_url", "is not a URL");
+    let body = shown(&errors::ErrorBody::invalid(&refused, "Channel webhook url is not a URL".into()));
+    assert_eq!(
+        (body["message"].as_str(), body["attributes"].clone()),
+        (Some("Channel webhook url is not a URL"), json!(["channel.webhook_url"]))
+    );
+    assert_eq!(
+        (body["errors"][0]["field"].as_str(), body["errors"][0]["message"].as_str()),
+        (Some("channel.webhook_url"), Some("is not a URL"))
+    );
+}
+
+#[test]
+fn a_change_lists_only_what_changed() {
+    let before = conversation();
+    let after = rows::Conversation { status: Status::Resolved, labels: vec!["vip".into()], ..conversation() };
+    let changed = crate::events::changed_attributes(&before, &after);
+    assert_eq!(
+        shown(&changed),
+        json!([
+            { "status": { "previous_value": "pending", "current_value": "resolved" } },
+            { "label_list": { "previous_value": [], "current_value": ["vip"] } },
+        ])
+    );
+    assert!(crate::events::changed_attributes(&before, &conversation()).is_empty());
+}
