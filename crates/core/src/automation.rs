@@ -429,12 +429,7 @@ fn fact(cond: &Condition, c: &Conversation, contact: Option<&Contact>, message: 
         Some("referer") => text(c.additional_attributes.get("referer").and_then(Value::as_str)),
         Some("group_type") => Fact::Text(c.group_type.clone()),
         Some("message_type") => {
-            text(message.and_then(|m| m.get("message_type")).and_then(Value::as_i64).map(|t| match MessageType::from_stored(t as i16) {
-                MessageType::Incoming => "incoming",
-                MessageType::Outgoing => "outgoing",
-                MessageType::Activity => "activity",
-                MessageType::Template => "template",
-            }))
+            text(message.and_then(|m| m.get("message_type")).and_then(Value::as_i64).map(|t| MessageType::from_stored(t as i16).name()))
         }
         Some("content") => text(message.and_then(|m| m.get("content")).and_then(Value::as_str)),
         Some("private") => message.and_then(|m| m.get("private")).and_then(Value::as_bool).map_or(Fact::Missing, Fact::Boolean),

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use chrono::{TimeZone, Utc};
 use serde_json::{json, Value};
+use switchboard_domain::conversations::MessageType;
 use switchboard_domain::webhooks::WebhookEvent;
 use switchboard_store::events::StoredEvent;
 use switchboard_store::models::Webhook;
@@ -227,7 +228,9 @@ fn payload(event: WebhookEvent, data: &Value, account: &Value, inbox: Option<Val
         if let Some(c) = conversation {
             obj.insert("conversation".into(), c.clone());
         }
-        let kind = obj.get("message_type").and_then(Value::as_i64).map(message_type_name);
+        // The log's messages are typed views: their kind is always one MessageType knows.
+        let kind = obj.get("message_type").and_then(Value::as_i64).and_then(|n| i16::try_from(n).ok()).and_then(MessageType::from_column);
+        let kind = kind.map(MessageType::name);
         if let Some(kind) = kind {
             obj.insert("message_type".into(), json!(kind));
         }
@@ -239,15 +242,6 @@ fn payload(event: WebhookEvent, data: &Value, account: &Value, inbox: Option<Val
         }
     }
     body
-}
-
-fn message_type_name(n: i64) -> &'static str {
-    match n {
-        0 => "incoming",
-        1 => "outgoing",
-        2 => "activity",
-        _ => "template",
-    }
 }
 
 #[cfg(test)]

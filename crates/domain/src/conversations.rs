@@ -175,6 +175,16 @@ impl MessageType {
         self as i16
     }
 
+    /// The kind's name, as clients send it and webhooks and automation conditions show it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Incoming => "incoming",
+            Self::Outgoing => "outgoing",
+            Self::Activity => "activity",
+            Self::Template => "template",
+        }
+    }
+
     /// The kind a stored integer names; None for one we do not know (a corrupt row fails its
     /// read instead of becoming a kind).
     pub fn from_column(v: i16) -> Option<Self> {
@@ -354,6 +364,9 @@ mod tests {
         for kind in [MessageType::Incoming, MessageType::Outgoing, MessageType::Activity, MessageType::Template] {
             assert_eq!(MessageType::from_column(kind.as_i16()), Some(kind));
             assert_eq!(serde_json::to_value(kind).ok(), Some(json!(kind.as_i16())), "messages show the integer");
+            if kind != MessageType::Activity {
+                assert_eq!(MessageType::parse("message_type", &json!(kind.name())), Ok(kind), "clients send the name");
+            }
         }
         assert_eq!(MessageType::from_column(4), None, "a corrupt row is not read as a kind");
         assert_eq!(MessageType::from_column(-1), None);

@@ -5,6 +5,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use switchboard_store::reports::ReportingEvent;
 
+pub use super::people::Named;
+
 /// One point of a series: `count` is what an average is over.
 #[derive(Debug, Serialize)]
 pub struct Point {
@@ -80,12 +82,6 @@ pub struct ChannelCounts {
     pub pending: i64,
     pub snoozed: i64,
     pub total: i64,
-}
-
-#[derive(Debug, Serialize)]
-pub struct Named {
-    pub id: i64,
-    pub name: String,
 }
 
 #[derive(Debug, Serialize)]

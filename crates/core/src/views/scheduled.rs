@@ -6,12 +6,7 @@ use serde_json::Value;
 use switchboard_store::models::{ScheduledMessage as Row, Upload};
 
 use super::messages::Message;
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Author {
-    pub id: i64,
-    pub name: String,
-}
+use super::people::Named;
 
 /// The file a scheduled message carries (an upload until it is sent).
 #[derive(Debug, Clone, Serialize)]
@@ -36,7 +31,7 @@ pub struct ScheduledMessage {
     pub template_params: Option<Value>,
     pub author_id: Option<i64>,
     pub author_type: &'static str,
-    pub author: Option<Author>,
+    pub author: Option<Named>,
     pub attachment: Option<ScheduledFile>,
     pub recurrence: Option<Value>,
     pub sends: i32,
@@ -62,7 +57,7 @@ pub fn scheduled_message(s: &Row, display_id: i64, author: Option<&(i64, String)
         template_params: s.template_params.clone(),
         author_id: s.author_id,
         author_type: "User",
-        author: author.map(|(id, name)| Author { id: *id, name: name.clone() }),
+        author: author.map(|(id, name)| Named { id: *id, name: name.clone() }),
         attachment: upload.map(|u| ScheduledFile {
             id: u.id,
             scheduled_message_id: s.id,
